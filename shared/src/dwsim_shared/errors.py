@@ -1,0 +1,63 @@
+"""One exception hierarchy for the whole project, translated to HTTP in one place.
+
+Foreign exceptions (SQLAlchemy, botocore, kombu, sqlglot, psycopg2) are turned
+into these where they enter the project, so handlers never see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DWSimError(Exception):
+    """Base class: `status` is the HTTP status a service answers with."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class NotFound(DWSimError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DWSimError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidInput(DWSimError):
+    status = 422
+    code = "invalid_input"
+
+
+class BadRequest(DWSimError):
+    status = 400
+    code = "bad_request"
+
+
+class QueryTimeout(DWSimError):
+    status = 504
+    code = "query_timeout"
+
+
+class DependencyUnavailable(DWSimError):
+    """A service we depend on (state DB, broker, object store, warehouse) is down."""
+
+    status = 503
+    code = "dependency_unavailable"
+
+    def __init__(self, component: str, message: str) -> None:
+        super().__init__(f"{component} is unavailable: {message}", component=component)
+        self.component = component

@@ -1,0 +1,29 @@
+"""Seeded pools of realistic values built with Faker and then sampled by index (never per row)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pyarrow as pa
+from faker import Faker
+
+POOL_SIZE = 2000
+
+
+@lru_cache(maxsize=16)
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+def faker_has_rule(locale: str, rule: str) -> bool:
+    fake = _faker(locale)
+    return not rule.startswith("_") and callable(getattr(fake, rule, None))
+
+
+@lru_cache(maxsize=256)
+def faker_pool(locale: str, rule: str, seed: int, size: int = POOL_SIZE) -> pa.Array:
+    """`size` values of `Faker(locale).<rule>()`, the same for the same arguments in every process."""
+    fake = _faker(locale)
+    fake.seed_instance(seed)
+    method = getattr(fake, rule)
+    return pa.array([str(method()) for _ in range(size)], type=pa.string())

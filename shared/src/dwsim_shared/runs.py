@@ -1,0 +1,213 @@
+"""Run life cycle in the state DB: plan, create, progress, shard transitions, finalize.
+
+Gateway and workers share these functions so that every status change is
+written one way. Polling reads progress from `run_shards` in one grouped query.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dwsim_shared.errors import Conflict
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.state.models import (
+    ACTIVE_RUN_STATUSES,
+    ExperimentRow,
+    RunRow,
+    RunShardRow,
+    RunStatus,
+    ShardStatus,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    table: str
+    shard_index: int
+    row_start: int
+    row_count: int
+
+
+def plan_shards(row_targets: dict[str, int], shard_size: int) -> list[ShardPlan]:
+    """Split every table's exact row count into shards of `shard_size` rows (the last may be smaller).
+
+    A table of 0 rows still gets one empty shard, so it is created and counted like any other.
+
+    >>> [(s.table, s.row_start, s.row_count) for s in plan_shards({"t": 5}, 2)]
+    [('t', 0, 2), ('t', 2, 2), ('t', 4, 1)]
+    """
+    plan: list[ShardPlan] = []
+    for table, rows in row_targets.items():
+        count = max(1, -(-rows // shard_size))
+        for index in range(count):
+            start = index * shard_size
+            plan.append(ShardPlan(table, index, start, max(0, min(shard_size, rows - start))))
+    return plan
+
+
+def row_targets_for(experiment: Experiment, overrides: dict[str, int] | None) -> dict[str, int]:
+    """Each table's target_rows, replaced by the run's overrides (names matched case-insensitively)."""
+    targets = {t.name: t.target_rows for t in experiment.tables}
+    for name, rows in (overrides or {}).items():
+        table = experiment.table(name)
+        if table is None:
+            from dwsim_shared.errors import InvalidInput
+
+            known = ", ".join(targets)
+            raise InvalidInput(
+                f"rows: unknown table {name!r} (tables: {known})", path=f"rows.{name}"
+            )
+        targets[table.name] = rows
+    return targets
+
+
+def create_run(
+    session: Session,
+    experiment_row: ExperimentRow,
+    experiment: Experiment,
+    *,
+    warehouse: str,
+    seed: int | None,
+    row_targets: dict[str, int],
+    shard_size: int,
+) -> RunRow:
+    """Insert a QUEUED run with its shard plan; `Conflict` if the experiment already has an active run."""
+    run = RunRow(
+        experiment_id=experiment_row.id,
+        kind="generate",
+        status=RunStatus.QUEUED,
+        seed=seed if seed is not None else secrets.randbits(62),
+        shard_size=shard_size,
+        warehouse=warehouse,
+        schema_json=experiment.to_json(),
+        row_targets=row_targets,
+    )
+    run.shards = [
+        RunShardRow(
+            table_name=p.table,
+            shard_index=p.shard_index,
+            row_start=p.row_start,
+            row_count=p.row_count,
+        )
+        for p in plan_shards(row_targets, shard_size)
+    ]
+    session.add(run)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(
+            f"experiment {experiment_row.name!r} already has an active run; wait for it to finish",
+            experiment=experiment_row.name,
+        ) from error
+    return run
+
+
+def active_run(session: Session, experiment_id: int) -> RunRow | None:
+    return session.scalars(
+        select(RunRow).where(
+            RunRow.experiment_id == experiment_id, RunRow.status.in_(ACTIVE_RUN_STATUSES)
+        )
+    ).first()
+
+
+def progress(session: Session, run: RunRow) -> dict[str, dict[str, Any]]:
+    """Per table: target, generated and loaded rows, and shard counts, from one grouped query."""
+    generated_states = (ShardStatus.GENERATED, ShardStatus.LOADING, ShardStatus.LOADED)
+    rows = session.execute(
+        select(
+            RunShardRow.table_name,
+            func.count(),
+            func.sum(case((RunShardRow.status == ShardStatus.LOADED, 1), else_=0)),
+            func.sum(
+                case((RunShardRow.status.in_(generated_states), RunShardRow.rows_written), else_=0)
+            ),
+            func.sum(RunShardRow.rows_loaded),
+            func.sum(case((RunShardRow.status == ShardStatus.FAILED, 1), else_=0)),
+        )
+        .where(RunShardRow.run_id == run.id)
+        .group_by(RunShardRow.table_name)
+    ).all()
+    by_table = {r[0]: r for r in rows}
+    result: dict[str, dict[str, Any]] = {}
+    for table, target in run.row_targets.items():
+        r = by_table.get(table)
+        result[table] = {
+            "target_rows": target,
+            "generated_rows": int(r[3] or 0) if r else 0,
+            "loaded_rows": int(r[4] or 0) if r else 0,
+            "shards": int(r[1]) if r else 0,
+            "shards_loaded": int(r[2] or 0) if r else 0,
+            "shards_failed": int(r[5] or 0) if r else 0,
+        }
+    return result
+
+
+def mark_run_running(session: Session, run_id: int) -> None:
+    session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status == RunStatus.QUEUED)
+        .values(status=RunStatus.RUNNING, started_at=utcnow())
+    )
+
+
+def fail_run(session: Session, run_id: int, error: str, traceback: str | None = None) -> None:
+    """Mark an active run FAILED with its error; a finished run is left as it is."""
+    session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
+        .values(status=RunStatus.FAILED, error=error, traceback=traceback, finished_at=utcnow())
+    )
+
+
+def claim_finalization(session: Session, run_id: int) -> bool:
+    """True for exactly one caller once every shard of the run is LOADED.
+
+    The conditional UPDATE is atomic in both PostgreSQL and SQLite, so two
+    loaders finishing the last shards at the same moment cannot both finalize.
+    """
+    not_loaded = (
+        select(RunShardRow.id)
+        .where(RunShardRow.run_id == run_id, RunShardRow.status != ShardStatus.LOADED)
+        .exists()
+    )
+    result = session.execute(
+        update(RunRow)
+        .where(
+            RunRow.id == run_id,
+            RunRow.status == RunStatus.RUNNING,
+            RunRow.finalizing.is_(False),
+            ~not_loaded,
+        )
+        .values(finalizing=True)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def complete_run(session: Session, run_id: int, counts: dict[str, int]) -> None:
+    """Reconcile: COMPLETED when the warehouse holds exactly the target rows, else FAILED."""
+    run = session.get(RunRow, run_id)
+    if run is None:
+        return
+    wrong = {
+        table: (counts.get(table), target)
+        for table, target in run.row_targets.items()
+        if counts.get(table) != target
+    }
+    run.reconciled_counts = counts
+    run.finished_at = utcnow()
+    if wrong:
+        run.status = RunStatus.FAILED
+        run.error = "row counts in the warehouse do not match the targets: " + ", ".join(
+            f"{t} has {c} rows, expected {e}" for t, (c, e) in wrong.items()
+        )
+    else:
+        run.status = RunStatus.COMPLETED

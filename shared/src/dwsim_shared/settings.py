@@ -1,0 +1,107 @@
+"""Configuration: every `DWSIM_*` variable, read once into one object.
+
+No variable set means the embedded default: everything lives under
+`DWSIM_HOME` (SQLite state, a file-system Celery broker, a local object store
+folder and SQLite warehouses), so a fresh clone runs with only Python.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WarehouseName = Literal["sqlite", "redshift", "snowflake"]
+
+
+class Settings(BaseSettings):
+    """All configuration of every service. Build it once at start-up and pass it on."""
+
+    model_config = SettingsConfigDict(env_prefix="DWSIM_", extra="ignore")
+
+    home: Path = Field(default=Path(".dwsim"), description="Where embedded state lives.")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    query_service_port: int = 8001
+    state_url: str | None = None
+    broker_url: str | None = None
+    object_store: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    redshift_url: str | None = None
+    snowflake_account: str | None = None
+    snowflake_host: str | None = None
+    snowflake_port: int | None = None
+    snowflake_protocol: str = "https"
+    snowflake_user: str | None = None
+    snowflake_password: str | None = None
+    snowflake_database: str = "DWSIM"
+    default_warehouse: WarehouseName = "sqlite"
+    query_service_url: str | None = None
+    api_token: str | None = None
+    shard_size: int = Field(default=1_000_000, ge=1)
+    query_row_cap: int = Field(default=10_000, ge=1)
+    query_timeout_s: float = Field(default=30.0, gt=0)
+    dependency_timeout_s: float = Field(default=3.0, gt=0)
+    web_ui_dir: Path | None = None
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("default_warehouse", mode="before")
+    @classmethod
+    def _lower_warehouse(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("object_store", mode="after")
+    @classmethod
+    def _check_object_store(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("s3://", "file://")):
+            raise ValueError("DWSIM_OBJECT_STORE must start with s3:// or file://")
+        return value
+
+    @field_validator("state_url", "redshift_url", mode="after")
+    @classmethod
+    def _normalise_postgres_url(cls, value: str | None) -> str | None:
+        # Users paste libpq-style URLs; SQLAlchemy wants a driver name.
+        if value and value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+psycopg2://" + value.split("://", 1)[1]
+        return value
+
+    @cached_property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{self.home / 'state.db'}"
+
+    @cached_property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def uses_filesystem_broker(self) -> bool:
+        return self.resolved_broker_url.startswith("filesystem://")
+
+    @cached_property
+    def broker_folder(self) -> Path:
+        return self.home / "broker"
+
+    @cached_property
+    def resolved_object_store(self) -> str:
+        return self.object_store or f"file://{self.home / 'objects'}"
+
+    @cached_property
+    def sqlite_warehouse_dir(self) -> Path:
+        return self.home / "warehouses"
+
+    @cached_property
+    def resolved_query_service_url(self) -> str:
+        return self.query_service_url or f"http://127.0.0.1:{self.query_service_port}"
+
+
+def get_settings() -> Settings:
+    """Read the environment now (tests and start-up hooks call this, never import-time globals)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Run state: SQLAlchemy models, engine/session factory, migrations."""

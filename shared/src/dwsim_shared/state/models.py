@@ -1,0 +1,146 @@
+"""SQLAlchemy 2 models of the state database (PostgreSQL in the stack, SQLite embedded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    ABORTED = "ABORTED"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class ShardStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    GENERATING = "GENERATING"
+    GENERATED = "GENERATED"
+    LOADING = "LOADING"
+    LOADED = "LOADED"
+    FAILED = "FAILED"
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class ExperimentRow(Base):
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    source_dialect: Mapped[str] = mapped_column(String(20))
+    target_warehouse: Mapped[str] = mapped_column(String(20))
+    schema_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[RunRow]] = relationship(
+        back_populates="experiment", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        # At most one active run per experiment, enforced by the database itself.
+        Index(
+            "uq_runs_one_active_per_experiment",
+            "experiment_id",
+            unique=True,
+            postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
+            sqlite_where=text("status IN ('QUEUED', 'RUNNING')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="generate")
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.QUEUED)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    shard_size: Mapped[int] = mapped_column(Integer)
+    warehouse: Mapped[str] = mapped_column(String(20))
+    # The experiment schema as it was when the run was submitted: workers never see later edits.
+    schema_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    row_targets: Mapped[dict[str, Any]] = mapped_column(JSON)
+    finalizing: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reconciled_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+
+    experiment: Mapped[ExperimentRow] = relationship(back_populates="runs")
+    shards: Mapped[list[RunShardRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RunShardRow(Base):
+    __tablename__ = "run_shards"
+    __table_args__ = (UniqueConstraint("run_id", "table_name", "shard_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    table_name: Mapped[str] = mapped_column(String(127))
+    shard_index: Mapped[int] = mapped_column(Integer)
+    row_start: Mapped[int] = mapped_column(BigInteger)
+    row_count: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default=ShardStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    object_key: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    run: Mapped[RunRow] = relationship(back_populates="shards")
+
+
+class SavedQueryRow(Base):
+    __tablename__ = "saved_queries"
+    __table_args__ = (UniqueConstraint("experiment_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(127))
+    sql_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,194 @@
+"""The Redshift mock: PostgreSQL, one schema per experiment, loads through COPY FROM STDIN."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import psycopg2
+import psycopg2.errors
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from psycopg2 import sql as pgsql
+from sqlglot import exp
+
+from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
+from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+
+
+class _CsvStream(io.RawIOBase):
+    """A file object that renders Parquet record batches as CSV while COPY reads it.
+
+    Memory stays at one batch, whatever the shard size.
+    """
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self._batches = batches
+        self._buffer = b""
+        self.rows = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            batch = next(self._batches, None)
+            if batch is None:
+                break
+            self.rows += batch.num_rows
+            sink = io.BytesIO()
+            pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
+            self._buffer += sink.getvalue()
+        if size < 0:
+            size = len(self._buffer)
+        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
+        return chunk
+
+    def readline(self, size: int | None = -1) -> bytes:  # COPY only calls read()
+        return self.read(size if size is not None else -1)
+
+
+def libpq_url(url: str) -> str:
+    """`postgresql+psycopg2://…` (SQLAlchemy) -> `postgresql://…` (libpq)."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
+class RedshiftMockWarehouse(Warehouse):
+    name = "redshift"
+    sqlglot_dialect = "postgres"
+    ddl_types: ClassVar[dict[str, str]] = {
+        "SMALLINT": "SMALLINT",
+        "INT": "INTEGER",
+        "BIGINT": "BIGINT",
+        "FLOAT": "DOUBLE PRECISION",
+        "VARCHAR": "TEXT",
+        "DATE": "DATE",
+        "TIMESTAMP": "TIMESTAMP",
+        "BOOLEAN": "BOOLEAN",
+    }
+
+    @staticmethod
+    def schema_name(experiment_name: str) -> str:
+        return f"dwsim_{experiment_name}"
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[psycopg2.extensions.connection]:
+        url = self.settings.redshift_url
+        if not url:
+            raise DependencyUnavailable(
+                "redshift warehouse", "not configured: set DWSIM_REDSHIFT_URL to a PostgreSQL URL"
+            )
+        try:
+            conn = psycopg2.connect(
+                libpq_url(url), connect_timeout=max(1, int(self.settings.dependency_timeout_s))
+            )
+        except psycopg2.OperationalError as error:
+            raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def check(self) -> None:
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+
+    def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:
+        return exp.table_(
+            exp.to_identifier(table_name.lower(), quoted=True),
+            db=exp.to_identifier(self.schema_name(experiment_name), quoted=True),
+        )
+
+    def _ledger(self, experiment_name: str) -> pgsql.Composed:
+        return pgsql.SQL("{}.{}").format(
+            pgsql.Identifier(self.schema_name(experiment_name)), pgsql.Identifier(self.LEDGER_TABLE)
+        )
+
+    def prepare(self, experiment: Experiment) -> None:
+        schema = pgsql.Identifier(self.schema_name(experiment.name))
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            cur.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema))
+            for table in experiment.tables:
+                cur.execute(self.create_table_sql(experiment.name, table))
+            cur.execute(
+                pgsql.SQL(
+                    "CREATE TABLE {} (run_id BIGINT, table_name TEXT, shard_index INTEGER, "
+                    "rows BIGINT, loaded_at TIMESTAMPTZ DEFAULT now(), "
+                    "PRIMARY KEY (run_id, table_name, shard_index))"
+                ).format(self._ledger(experiment.name))
+            )
+            conn.commit()
+
+    def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
+        target = self.physical_table(experiment.name, table.name).sql(dialect="postgres")
+        columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
+        ledger = self._ledger(experiment.name)
+        with self._connect() as conn, conn.cursor() as cur:
+            # The ledger row is claimed first: a concurrent duplicate waits on its key, then skips.
+            cur.execute(
+                pgsql.SQL(
+                    "INSERT INTO {} (run_id, table_name, shard_index, rows) VALUES (%s, %s, %s, 0) "
+                    "ON CONFLICT DO NOTHING"
+                ).format(ledger),
+                (ref.run_id, ref.table, ref.shard_index),
+            )
+            if cur.rowcount == 0:
+                conn.rollback()
+                cur.execute(
+                    pgsql.SQL(
+                        "SELECT rows FROM {} WHERE run_id = %s AND table_name = %s AND shard_index = %s"
+                    ).format(ledger),
+                    (ref.run_id, ref.table, ref.shard_index),
+                )
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
+            stream = _CsvStream(pq.ParquetFile(parquet).iter_batches(batch_size=65_536))
+            cur.copy_expert(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)", stream)
+            cur.execute(
+                pgsql.SQL(
+                    "UPDATE {} SET rows = %s WHERE run_id = %s AND table_name = %s AND shard_index = %s"
+                ).format(ledger),
+                (stream.rows, ref.run_id, ref.table, ref.shard_index),
+            )
+            conn.commit()
+            return stream.rows
+
+    def count_rows(self, experiment: Experiment, table: Table) -> int:
+        target = self.physical_table(experiment.name, table.name).sql(dialect="postgres")
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {target}")
+            row = cur.fetchone()
+            return int(row[0]) if row else 0
+
+    def drop(self, experiment_name: str) -> None:
+        with self._connect() as conn, conn.cursor() as cur:
+            schema = pgsql.Identifier(self.schema_name(experiment_name))
+            cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            conn.commit()
+
+    def run_query(
+        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+    ) -> QueryResult:
+        with self._connect() as conn:
+            conn.set_session(readonly=True)
+            with conn.cursor() as cur:
+                cur.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                try:
+                    cur.execute(sql)
+                    rows = cur.fetchmany(row_cap + 1)
+                except psycopg2.errors.QueryCanceled as error:
+                    raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+                except psycopg2.Error as error:
+                    message = (error.pgerror or str(error)).strip()
+                    raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
+                columns = [d.name for d in cur.description or []]
+            conn.rollback()
+        truncated = len(rows) > row_cap
+        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)

@@ -1,0 +1,170 @@
+"""SQLite warehouse (embedded default): one database file per experiment."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
+from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+
+
+def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
+    """Arrow columns as Python lists of values SQLite stores natively (text dates, 0/1 booleans)."""
+    out = []
+    for column in batch.columns:
+        if pa.types.is_date(column.type):
+            column = pc.strftime(column, format="%Y-%m-%d")
+        elif pa.types.is_timestamp(column.type):
+            column = pc.strftime(
+                column.cast(pa.timestamp("s"), safe=False), format="%Y-%m-%d %H:%M:%S"
+            )
+        elif pa.types.is_boolean(column.type):
+            column = column.cast(pa.int8())
+        out.append(column.to_pylist())
+    return out
+
+
+class SQLiteWarehouse(Warehouse):
+    name = "sqlite"
+    sqlglot_dialect = "sqlite"
+    ddl_types: ClassVar[dict[str, str]] = {
+        "SMALLINT": "SMALLINT",
+        "INT": "INTEGER",
+        "BIGINT": "BIGINT",
+        "FLOAT": "DOUBLE",
+        "VARCHAR": "TEXT",
+        "DATE": "DATE",
+        "TIMESTAMP": "TIMESTAMP",
+        "BOOLEAN": "BOOLEAN",
+    }
+
+    def path(self, experiment_name: str) -> Path:
+        return self.settings.sqlite_warehouse_dir / f"{experiment_name}.sqlite"
+
+    @contextlib.contextmanager
+    def _connect(
+        self, experiment_name: str, *, read_only: bool = False
+    ) -> Iterator[sqlite3.Connection]:
+        path = self.path(experiment_name)
+        try:
+            if read_only:
+                if not path.exists():
+                    raise NotFound(
+                        f"experiment {experiment_name!r} has no data in the sqlite warehouse yet; "
+                        "generate a run first"
+                    )
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            raise DependencyUnavailable("sqlite warehouse", f"{path}: {error}") from error
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def check(self) -> None:
+        folder = self.settings.sqlite_warehouse_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DependencyUnavailable("sqlite warehouse", str(error)) from error
+
+    def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:
+        return exp.table_(exp.to_identifier(table_name.lower(), quoted=True))
+
+    def prepare(self, experiment: Experiment) -> None:
+        with self._connect(experiment.name) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            existing = [
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            for name in existing:
+                conn.execute(f'DROP TABLE "{name}"')
+            for table in experiment.tables:
+                conn.execute(self.create_table_sql(experiment.name, table))
+            conn.execute(
+                f"CREATE TABLE {self.LEDGER_TABLE} (run_id INTEGER, table_name TEXT, "
+                "shard_index INTEGER, rows INTEGER, PRIMARY KEY (run_id, table_name, shard_index))"
+            )
+            conn.execute("COMMIT")
+
+    def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
+        physical = self.physical_table(experiment.name, table.name).sql(dialect="sqlite")
+        columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        insert = f"INSERT INTO {physical} ({columns}) VALUES ({marks})"
+        with self._connect(experiment.name) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                claimed = conn.execute(
+                    f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
+                    (ref.run_id, ref.table, ref.shard_index),
+                ).rowcount
+                if not claimed:  # loaded before: a redelivered task is a no-op
+                    conn.execute("ROLLBACK")
+                    return self._ledger_rows(conn, ref)
+                rows = 0
+                for batch in pq.ParquetFile(parquet).iter_batches(batch_size=100_000):
+                    conn.executemany(insert, zip(*_python_columns(batch), strict=True))
+                    rows += batch.num_rows
+                conn.execute(
+                    f"UPDATE {self.LEDGER_TABLE} SET rows = ? WHERE run_id = ? AND table_name = ? "
+                    "AND shard_index = ?",
+                    (rows, ref.run_id, ref.table, ref.shard_index),
+                )
+                conn.execute("COMMIT")
+                return rows
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _ledger_rows(self, conn: sqlite3.Connection, ref: ShardRef) -> int:
+        row = conn.execute(
+            f"SELECT rows FROM {self.LEDGER_TABLE} WHERE run_id = ? AND table_name = ? "
+            "AND shard_index = ?",
+            (ref.run_id, ref.table, ref.shard_index),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def count_rows(self, experiment: Experiment, table: Table) -> int:
+        physical = self.physical_table(experiment.name, table.name).sql(dialect="sqlite")
+        with self._connect(experiment.name, read_only=True) as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM {physical}").fetchone()[0])
+
+    def drop(self, experiment_name: str) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path(experiment_name)}{suffix}").unlink(missing_ok=True)
+
+    def run_query(
+        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+    ) -> QueryResult:
+        with self._connect(experiment_name, read_only=True) as conn:
+            deadline = time.monotonic() + timeout_s
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            try:
+                cursor = conn.execute(sql)
+                rows = cursor.fetchmany(row_cap + 1)
+            except sqlite3.OperationalError as error:
+                if "interrupted" in str(error):
+                    raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+                raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
+            except sqlite3.DatabaseError as error:
+                raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
+            columns = [d[0] for d in cursor.description or []]
+        truncated = len(rows) > row_cap
+        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
