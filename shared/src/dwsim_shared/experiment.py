@@ -9,6 +9,7 @@ every problem with its JSON path, e.g. ``tables[2].columns[5].max_value``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -184,6 +185,17 @@ class Experiment(_Model):
             )
         return value
 
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from faker.config import AVAILABLE_LOCALES
+
+        if value not in AVAILABLE_LOCALES:
+            close = difflib.get_close_matches(value, AVAILABLE_LOCALES, n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ValueError(f"unknown locale {value!r}{hint}")
+        return value
+
     @field_validator("source_dialect", "target_warehouse", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
@@ -245,6 +257,10 @@ def _document_problems(exp: Experiment) -> list[dict[str, str]]:
                 }
                 for p in _column_capacity_problems(table, col)
             )
+            if col.faker_rule is not None:
+                message = _faker_rule_problem(exp.locale, col.faker_rule)
+                if message:
+                    add(f"{c_path}.faker_rule", f"{table.name}.{col.name}: {message}")
             if col.foreign_key:
                 problems.extend(
                     {"path": f"{c_path}.foreign_key", "message": m}
@@ -258,6 +274,16 @@ def _document_problems(exp: Experiment) -> list[dict[str, str]]:
                         f"table {table.name!r} has no column {name!r}",
                     )
     return problems
+
+
+def _faker_rule_problem(locale: str, rule: str) -> str | None:
+    from dwsim_shared.generation.faker_pools import faker_has_rule, faker_rule_names
+
+    if faker_has_rule(locale, rule):
+        return None
+    close = difflib.get_close_matches(rule, faker_rule_names(locale), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"{rule!r} is not a Faker provider method for locale {locale!r}{hint}"
 
 
 def _column_capacity_problems(table: Table, col: Column) -> list[dict[str, str]]:
@@ -341,12 +367,24 @@ def parse_experiment(document: Any) -> Experiment:
     try:
         exp = Experiment.model_validate(document)
     except ValidationError as error:
-        problems = _problems_from_validation(error)
-        raise InvalidInput(_summary(problems), problems=problems) from None
+        raise invalid_input(error) from None
+    check_experiment(exp)
+    return exp
+
+
+def check_experiment(exp: Experiment) -> None:
+    """The whole-document checks; `InvalidInput` lists every problem with its JSON path."""
     problems = _document_problems(exp)
     if problems:
         raise InvalidInput(_summary(problems), problems=problems)
-    return exp
+
+
+def invalid_input(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> InvalidInput:
+    """A pydantic error as `InvalidInput` whose problems carry JSON paths."""
+    problems = _problems_from_validation(error)
+    if prefix:
+        problems = [{**p, "path": format_loc(prefix) + "." + p["path"]} for p in problems]
+    return InvalidInput(_summary(problems), problems=problems)
 
 
 def _summary(problems: list[dict[str, str]]) -> str:

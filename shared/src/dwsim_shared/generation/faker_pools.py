@@ -20,6 +20,21 @@ def faker_has_rule(locale: str, rule: str) -> bool:
     return not rule.startswith("_") and callable(getattr(fake, rule, None))
 
 
+@lru_cache(maxsize=16)
+def faker_rule_names(locale: str) -> list[str]:
+    fake = _faker(locale)
+    names = []
+    for name in dir(fake):
+        if name.startswith("_"):
+            continue
+        try:
+            if callable(getattr(fake, name)):
+                names.append(name)
+        except (AttributeError, TypeError):  # some Faker attributes raise when read
+            continue
+    return names
+
+
 @lru_cache(maxsize=256)
 def faker_pool(locale: str, rule: str, seed: int, size: int = POOL_SIZE) -> pa.Array:
     """`size` values of `Faker(locale).<rule>()`, the same for the same arguments in every process."""

@@ -1,0 +1,66 @@
+"""Request dependencies as `Annotated` aliases: runtime, settings, state session, experiment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.settings import Settings
+from dwsim_shared.state.models import ExperimentRow
+
+
+class Unauthorized(DWSimError):
+    status = 401
+    code = "unauthorized"
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(rt: RuntimeDep) -> Settings:
+    return rt.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(rt: RuntimeDep) -> Iterator[Session]:
+    with rt.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def require_token(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """With `DWSIM_API_TOKEN` set, every API call must carry `Authorization: Bearer <token>`."""
+    if settings.api_token is None:
+        return
+    if authorization != f"Bearer {settings.api_token}":
+        raise Unauthorized(
+            "missing or wrong bearer token (Authorization: Bearer <DWSIM_API_TOKEN>)"
+        )
+
+
+def get_experiment_row(
+    session: SessionDep, name: Annotated[str, Path(description="experiment name")]
+) -> ExperimentRow:
+    row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
+    if row is None:
+        raise NotFound(f"experiment {name!r} does not exist", experiment=name)
+    return row
+
+
+ExperimentDep = Annotated[ExperimentRow, Depends(get_experiment_row)]

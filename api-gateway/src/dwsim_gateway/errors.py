@@ -1,0 +1,56 @@
+"""Every error becomes one JSON shape: `{"error", "message", "details"}` with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput
+from dwsim_shared.experiment import format_loc
+
+log = logging.getLogger(__name__)
+
+
+def _json(error: DWSimError) -> JSONResponse:
+    return JSONResponse(status_code=error.status, content=error.to_dict())
+
+
+def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = []
+    for item in exc.errors():
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item.get("type") == "json_invalid":
+            ctx = item.get("ctx") or {}
+            message = f"invalid JSON: {ctx.get('error', message)}"
+        problems.append({"path": format_loc(loc), "message": message})
+    first = problems[0] if problems else {"path": "$", "message": "invalid request"}
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return _json(InvalidInput(f"{first['path']}: {first['message']}{more}", problems=problems))
+
+
+def _state_down(_: Request, exc: Exception) -> JSONResponse:
+    orig = getattr(exc, "orig", exc)
+    return _json(DependencyUnavailable("state database", str(orig).strip()))
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        status_code=500,
+        content={"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DWSimError, lambda _r, e: _json(e))  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _state_down)
+    app.add_exception_handler(DBAPIError, _state_down)
+    app.add_exception_handler(Exception, _unexpected)

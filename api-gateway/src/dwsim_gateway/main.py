@@ -1,0 +1,61 @@
+"""The API gateway: `uvicorn dwsim_gateway.main:create_app --factory`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from dwsim_gateway import errors
+from dwsim_gateway.deps import require_token
+from dwsim_gateway.routes import experiments, health, query, runs
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.settings import Settings, get_settings
+from dwsim_shared.state.db import migrate
+
+log = logging.getLogger(__name__)
+
+REPO_WEB_UI = Path(__file__).resolve().parents[3] / "web-ui"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        app.state.runtime = runtime
+        try:
+            migrate(runtime.engine)
+        except Exception as error:  # keep serving: requests answer 503 until the DB is back
+            log.error("state database migration failed at start-up: %s", error)
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="DW Simulator",
+        version="0.1.0",
+        description="Synthetic data for your warehouse: experiments, runs, queries.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    api = [Depends(require_token)]
+    app.include_router(experiments.router, prefix="/api/experiments", dependencies=api)
+    app.include_router(runs.router, prefix="/api/experiments", dependencies=api)
+    app.include_router(query.router, prefix="/api/experiments", dependencies=api)
+
+    web_ui = settings.web_ui_dir or REPO_WEB_UI
+    if web_ui.is_dir():
+        app.mount("/ui", StaticFiles(directory=web_ui, html=True), name="web-ui")
+
+        @app.get("/", include_in_schema=False)
+        def _home() -> RedirectResponse:
+            return RedirectResponse("/ui/")
+
+    return app

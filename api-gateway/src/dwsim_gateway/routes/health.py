@@ -1,0 +1,56 @@
+"""`GET /health`: each dependency with its own status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from dwsim_gateway.deps import RuntimeDep
+from dwsim_shared.celery_app import check_broker
+from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.state.db import check_state
+
+router = APIRouter(tags=["health"])
+
+
+def _probe(check: Callable[[], None]) -> dict[str, Any]:
+    try:
+        check()
+    except DependencyUnavailable as error:
+        return {"status": "unavailable", "error": error.message}
+    except Exception as error:
+        return {"status": "unavailable", "error": f"{type(error).__name__}: {error}"}
+    return {"status": "ok"}
+
+
+@router.get("/health")
+def health(rt: RuntimeDep) -> JSONResponse:
+    """200 when the state DB, broker, object store and query service all answer; else 503."""
+    settings = rt.settings
+
+    def query_service() -> None:
+        url = settings.resolved_query_service_url
+        try:
+            answer = httpx.get(f"{url}/health", timeout=settings.dependency_timeout_s)
+        except httpx.HTTPError as error:
+            raise DependencyUnavailable("query service", f"{url}: {error}") from error
+        if answer.status_code != 200:
+            raise DependencyUnavailable(
+                "query service", f"{url}/health answered {answer.status_code}"
+            )
+
+    components = {
+        "state": _probe(lambda: check_state(rt.engine)),
+        "broker": _probe(lambda: check_broker(rt.celery, settings.dependency_timeout_s)),
+        "object_store": _probe(rt.objects.check),
+        "query_service": _probe(query_service),
+    }
+    healthy = all(c["status"] == "ok" for c in components.values())
+    return JSONResponse(
+        status_code=200 if healthy else 503,
+        content={"status": "ok" if healthy else "degraded", "components": components},
+    )

@@ -1,0 +1,118 @@
+"""Runs: submit a generation (202 + polling), list and show runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
+from dwsim_shared.errors import DependencyUnavailable, NotFound
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.objectstore import experiment_prefix
+from dwsim_shared.runs import create_run, progress, row_targets_for
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.state.models import ExperimentRow, RunRow
+
+router = APIRouter(tags=["runs"])
+
+
+class GenerateRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    rows: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None, description="Row count per table, replacing target_rows for this run."
+    )
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = Field(
+        default=None, description="Run seed; a random one is recorded when omitted."
+    )
+    shard_size: Annotated[int, Field(ge=1, le=50_000_000)] | None = None
+
+
+def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[str, Any]:
+    tables = progress(session, run)
+    totals = {
+        key: sum(t[key] for t in tables.values())
+        for key in ("target_rows", "generated_rows", "loaded_rows")
+    }
+    return {
+        "run_id": run.id,
+        "experiment": experiment,
+        "kind": run.kind,
+        "status": run.status,
+        "seed": run.seed,
+        "shard_size": run.shard_size,
+        "warehouse": run.warehouse,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "error": run.error,
+        "tables": tables,
+        "totals": totals,
+        "objects": rt.objects.url(experiment_prefix(experiment)),
+    }
+
+
+@router.post("/{name}/generate", status_code=status.HTTP_202_ACCEPTED)
+def generate(
+    row: ExperimentDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Annotated[GenerateRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    """Plan a run (shards in the state DB) and enqueue it; poll the run's link for progress."""
+    request = request or GenerateRequest()
+    experiment = Experiment.model_validate(row.schema_json)
+    targets = row_targets_for(experiment, request.rows)
+    rt.warehouse(row.target_warehouse).check()
+    check_broker(rt.celery, rt.settings.dependency_timeout_s)
+    run = create_run(
+        session,
+        row,
+        experiment,
+        warehouse=row.target_warehouse,
+        seed=request.seed if request.seed is not None else experiment.seed,
+        row_targets=targets,
+        shard_size=request.shard_size or rt.settings.shard_size,
+    )
+    session.commit()
+    try:
+        enqueue(rt.celery, PREPARE_RUN, run.id)
+    except DependencyUnavailable:
+        session.delete(run)  # nothing was queued: leave no trace of the refused run
+        session.commit()
+        raise
+    return {
+        "run_id": run.id,
+        "experiment": row.name,
+        "status": run.status,
+        "seed": run.seed,
+        "links": {"run": f"/api/experiments/{row.name}/runs/{run.id}"},
+    }
+
+
+def _experiment_runs(session: Any, row: ExperimentRow) -> list[RunRow]:
+    return list(
+        session.scalars(
+            select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id.desc())
+        )
+    )
+
+
+@router.get("/{name}/runs")
+def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[str, Any]:
+    return {"runs": [run_view(session, rt, r, row.name) for r in _experiment_runs(session, row)]}
+
+
+@router.get("/{name}/runs/{run_id}")
+def show_run(
+    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Status and per-table target / generated / loaded counts: poll this until it is final."""
+    run = session.get(RunRow, run_id)
+    if run is None or run.experiment_id != row.id:
+        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    return run_view(session, rt, run, row.name)

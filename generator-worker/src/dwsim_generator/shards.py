@@ -1,0 +1,113 @@
+"""Generate one shard: state row -> Arrow table -> zstd Parquet -> object store -> enqueue its load."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from dwsim_shared.celery_app import LOAD_SHARD, enqueue
+from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.generation import generate_shard, write_shard_parquet
+from dwsim_shared.objectstore import shard_key
+from dwsim_shared.runs import fail_run, mark_run_running
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunShardRow, ShardStatus
+
+log = logging.getLogger(__name__)
+
+_DONE = (ShardStatus.GENERATED, ShardStatus.LOADING, ShardStatus.LOADED)
+
+
+def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
+    """Generate shard `shard_id` of its run; returns what happened (for logs and tests).
+
+    Idempotent: a shard already generated only has its load enqueued again, and
+    a retried shard writes the same bytes to the same key. With `will_retry`, an
+    unavailable dependency is raised without failing the run, since the task retries.
+    """
+    with rt.session() as session:
+        shard = session.get(RunShardRow, shard_id)
+        if shard is None:
+            return "gone"
+        run = shard.run
+        if run.status not in ACTIVE_RUN_STATUSES:
+            return f"run {run.status.lower()}"
+        experiment = Experiment.model_validate(run.schema_json)
+        key = shard_key(experiment.name, shard.table_name, run.id, shard.shard_index)
+        if shard.status in _DONE and rt.objects.exists(key):
+            already = True
+        else:
+            already = False
+            mark_run_running(session, run.id)
+            shard.status = ShardStatus.GENERATING
+            shard.attempts += 1
+            shard.worker = socket.gethostname()
+            session.commit()
+        job = (
+            run.id,
+            run.seed,
+            run.row_targets,
+            shard.table_name,
+            shard.row_start,
+            shard.row_count,
+        )
+    if already:
+        enqueue(rt.celery, LOAD_SHARD, shard_id)
+        return "already generated"
+    run_id, seed, row_targets, table, row_start, row_count = job
+    try:
+        started = time.perf_counter()
+        data = generate_shard(
+            experiment,
+            table,
+            seed=seed,
+            row_start=row_start,
+            row_count=row_count,
+            row_targets=row_targets,
+        )
+        with tempfile.TemporaryDirectory(prefix="dwsim-gen-") as tmp:
+            path = Path(tmp) / "part.parquet"
+            rows = write_shard_parquet(data, path)
+            del data
+            rt.objects.put_file(path, key)
+        log.info(
+            "shard %s (%s) %d rows in %.2fs", shard_id, key, rows, time.perf_counter() - started
+        )
+    except Exception as error:
+        if not (will_retry and isinstance(error, DependencyUnavailable)):
+            record_shard_failure(rt, shard_id, run_id, error)
+        raise
+    with rt.session() as session:
+        shard = session.get(RunShardRow, shard_id)
+        if shard is None:
+            return "gone"
+        shard.status = ShardStatus.GENERATED
+        shard.rows_written = rows
+        shard.object_key = key
+        shard.last_error = None
+        session.commit()
+    enqueue(rt.celery, LOAD_SHARD, shard_id)
+    return "generated"
+
+
+def record_shard_failure(rt: Runtime, shard_id: int, run_id: int, error: BaseException) -> None:
+    """Write the error on the shard and fail its run, so a poll shows what went wrong."""
+    message = f"{type(error).__name__}: {error}"
+    try:
+        with rt.session() as session:
+            shard = session.get(RunShardRow, shard_id)
+            if shard is not None:
+                shard.status = ShardStatus.FAILED
+                shard.last_error = message
+            where = (
+                f"shard {shard.table_name}#{shard.shard_index}" if shard else f"shard {shard_id}"
+            )
+            fail_run(session, run_id, f"{where}: {message}", traceback.format_exc())
+            session.commit()
+    except Exception:  # the state DB itself may be what failed; the task's own error is raised
+        log.exception("could not record the failure of shard %s", shard_id)

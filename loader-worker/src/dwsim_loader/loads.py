@@ -1,0 +1,118 @@
+"""Prepare a run's warehouse tables and load shards into them, exactly once each."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import traceback
+
+from sqlalchemy import select
+
+from dwsim_shared.celery_app import GENERATE_SHARD, enqueue
+from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.runs import claim_finalization, complete_run, fail_run, mark_run_running
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, ShardStatus
+from dwsim_shared.warehouses.base import ShardRef
+
+log = logging.getLogger(__name__)
+
+
+def prepare_run(rt: Runtime, run_id: int, *, will_retry: bool = False) -> str:
+    """Create the experiment's empty tables in its warehouse, then fan out the shard generation."""
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            return "gone"
+        if run.status not in ACTIVE_RUN_STATUSES:
+            return f"run {run.status.lower()}"
+        experiment = Experiment.model_validate(run.schema_json)
+        warehouse_name = run.warehouse
+        mark_run_running(session, run_id)
+        session.commit()
+        shard_ids = session.scalars(
+            select(RunShardRow.id)
+            .where(RunShardRow.run_id == run_id)
+            .order_by(RunShardRow.table_name, RunShardRow.shard_index)
+        ).all()
+    try:
+        rt.warehouse(warehouse_name).prepare(experiment)
+    except Exception as error:
+        if not (will_retry and isinstance(error, DependencyUnavailable)):
+            _fail(rt, run_id, f"preparing the {warehouse_name} warehouse failed", error)
+        raise
+    for shard_id in shard_ids:
+        enqueue(rt.celery, GENERATE_SHARD, shard_id)
+    return f"prepared, {len(shard_ids)} shards enqueued"
+
+
+def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
+    """Load one generated shard; the last loaded shard reconciles counts and completes the run."""
+    with rt.session() as session:
+        shard = session.get(RunShardRow, shard_id)
+        if shard is None:
+            return "gone"
+        run = shard.run
+        if run.status not in ACTIVE_RUN_STATUSES:
+            return f"run {run.status.lower()}"
+        if shard.object_key is None:
+            return "not generated"
+        experiment = Experiment.model_validate(run.schema_json)
+        table = experiment.table(shard.table_name)
+        assert table is not None
+        ref = ShardRef(run.id, table.name, shard.shard_index)
+        key, warehouse_name, run_id = shard.object_key, run.warehouse, run.id
+        shard.status = ShardStatus.LOADING
+        shard.worker = socket.gethostname()
+        session.commit()
+    warehouse = rt.warehouse(warehouse_name)
+    try:
+        started = time.perf_counter()
+        with rt.objects.local_copy(key) as path:
+            rows = warehouse.load_shard(experiment, table, path, ref)
+        log.info("loaded %s: %d rows in %.2fs", key, rows, time.perf_counter() - started)
+    except Exception as error:
+        if not (will_retry and isinstance(error, DependencyUnavailable)):
+            _fail(
+                rt, run_id, f"loading shard {ref.table}#{ref.shard_index} failed", error, shard_id
+            )
+        raise
+    with rt.session() as session:
+        shard = session.get(RunShardRow, shard_id)
+        if shard is None:
+            return "gone"
+        shard.status = ShardStatus.LOADED
+        shard.rows_loaded = rows
+        session.commit()
+        finalize = claim_finalization(session, run_id)
+        session.commit()
+    if finalize:
+        try:
+            counts = {t.name: warehouse.count_rows(experiment, t) for t in experiment.tables}
+        except Exception as error:
+            _fail(rt, run_id, "counting rows in the warehouse failed", error)
+            raise
+        with rt.session() as session:
+            complete_run(session, run_id, counts)
+            session.commit()
+        return "loaded, run finalized"
+    return "loaded"
+
+
+def _fail(
+    rt: Runtime, run_id: int, what: str, error: BaseException, shard_id: int | None = None
+) -> None:
+    message = f"{what}: {type(error).__name__}: {error}"
+    try:
+        with rt.session() as session:
+            if shard_id is not None:
+                shard = session.get(RunShardRow, shard_id)
+                if shard is not None:
+                    shard.status = ShardStatus.FAILED
+                    shard.last_error = message
+            fail_run(session, run_id, message, traceback.format_exc())
+            session.commit()
+    except Exception:
+        log.exception("could not record the failure of run %s", run_id)

@@ -1,0 +1,122 @@
+"""The query service: `uvicorn dwsim_query.main:create_app --factory`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from dwsim_query.pipeline import prepare_sql
+from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput, NotFound
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.settings import Settings, get_settings
+from dwsim_shared.state.models import ExperimentRow
+
+log = logging.getLogger(__name__)
+
+
+class QueryRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    experiment: str
+    sql: str = Field(min_length=1)
+    limit: Annotated[int, Field(ge=1)] | None = None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
+    with rt.session() as session:
+        row = session.scalars(
+            select(ExperimentRow).where(ExperimentRow.name == request.experiment)
+        ).first()
+        if row is None:
+            raise NotFound(f"experiment {request.experiment!r} does not exist")
+        experiment = Experiment.model_validate(row.schema_json)
+        warehouse_name = row.target_warehouse
+    warehouse = rt.warehouse(warehouse_name)
+    known = [t.name for t in experiment.tables]
+
+    def resolve(name: str) -> Any:
+        table = experiment.table(name)
+        return None if table is None else warehouse.physical_table(experiment.name, table.name)
+
+    engine_sql = prepare_sql(
+        request.sql, experiment.source_dialect, warehouse.sqlglot_dialect, resolve, known
+    )
+    cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
+    result = warehouse.run_query(
+        experiment.name, engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
+    )
+    rows = [[_jsonable(v) for v in r] for r in result.rows]
+    return {
+        "columns": result.columns,
+        "rows": rows,
+        "row_count": len(rows),
+        "truncated": result.truncated,
+        "engine_sql": engine_sql,
+    }
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = Runtime(settings)
+        yield
+        app.state.runtime.close()
+
+    app = FastAPI(title="DW Simulator query service", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(DWSimError)
+    def _dwsim_error(_: Request, error: DWSimError) -> JSONResponse:
+        return JSONResponse(status_code=error.status, content=error.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"path": ".".join(str(p) for p in e["loc"][1:]) or "$", "message": e["msg"]}
+            for e in error.errors()
+        ]
+        body = InvalidInput(f"{problems[0]['path']}: {problems[0]['message']}", problems=problems)
+        return JSONResponse(status_code=422, content=body.to_dict())
+
+    @app.exception_handler(DBAPIError)
+    def _state_down(_: Request, error: DBAPIError) -> JSONResponse:
+        body = DependencyUnavailable("state database", str(error.orig).strip())
+        return JSONResponse(status_code=503, content=body.to_dict())
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/query")
+    async def query(request: QueryRequest) -> dict[str, Any]:
+        """Run one read-only statement of an experiment against its warehouse."""
+        return await run_in_threadpool(run_query, app.state.runtime, request)
+
+    return app

@@ -1,0 +1,83 @@
+"""`dw-sim-admin`: operator commands (migrate, up, demo). Users drive the system with `dw-sim`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+
+from dwsim_shared.settings import get_settings
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from dwsim_shared.state.db import make_engine, migrate
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_state_url, settings.dependency_timeout_s)
+    migrate(engine)
+    engine.dispose()
+    print(f"state database is up to date: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from dwsim_shared.devstack import Stack
+
+    settings = get_settings()
+    stack = Stack(
+        gateway_port=settings.gateway_port,
+        query_port=settings.query_service_port,
+        generator_workers=args.generators,
+        generator_concurrency=args.concurrency,
+        loader_workers=args.loaders,
+    )
+    stack.start()
+    print(f"DW Simulator is up: {stack.url}  (API docs {stack.url}/docs, web UI {stack.url}/ui/)")
+    print(f"logs in {stack.log_dir}; Ctrl-C stops everything")
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for process in stack.processes:
+                if process.popen and process.popen.poll() is not None:
+                    print(f"{process.name} exited:\n{process.tail()}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("stopping...")
+    stack.stop()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dwsim_shared.admin.demo import run_demo
+
+    return run_demo(rows=args.rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="dw-sim-admin", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply state database migrations (safe to run concurrently)")
+    up = sub.add_parser("up", help="run every service locally until Ctrl-C")
+    up.add_argument("--generators", type=int, default=1, help="generator worker processes")
+    up.add_argument("--concurrency", type=int, default=2, help="tasks per generator worker")
+    up.add_argument("--loaders", type=int, default=1, help="loader worker processes")
+    demo = sub.add_parser("demo", help="start everything, run the scripted scenario, stop")
+    demo.add_argument("--rows", type=int, default=1_000_000, help="total rows to generate")
+    args = parser.parse_args(argv)
+    handlers = {"migrate": cmd_migrate, "up": cmd_up, "demo": cmd_demo}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Run every service as a local process: `make up`, `make demo` and the end-to-end tests.
+
+The same `Stack` starts the embedded defaults (nothing but Python) or, with
+`DWSIM_*` variables, the distributed path against Redis, PostgreSQL and S3.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+@dataclass
+class Stack:
+    """Gateway, query service, generator and loader workers as child processes."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    gateway_port: int = 0
+    query_port: int = 0
+    generator_workers: int = 1
+    generator_concurrency: int = 1
+    loader_workers: int = 1
+    loader_concurrency: int = 1
+    log_dir: Path | None = None
+    processes: list[Process] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.gateway_port = self.gateway_port or free_port()
+        self.query_port = self.query_port or free_port()
+        home = Path(
+            self.env.get("DWSIM_HOME") or os.environ.get("DWSIM_HOME") or ".dwsim"
+        ).resolve()
+        self.env["DWSIM_HOME"] = str(home)
+        self.env.setdefault("DWSIM_QUERY_SERVICE_URL", f"http://127.0.0.1:{self.query_port}")
+        self.log_dir = self.log_dir or home / "logs"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def child_env(self) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+    def _specs(self) -> list[tuple[str, list[str]]]:
+        py = sys.executable
+        specs = [
+            ("query-service", [py, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+                               "--host", "127.0.0.1", "--port", str(self.query_port),
+                               "--log-level", "warning"]),
+            ("api-gateway", [py, "-m", "uvicorn", "dwsim_gateway.main:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(self.gateway_port),
+                             "--log-level", "warning"]),
+        ]  # fmt: skip
+        for kind, queue, count, concurrency in (
+            ("generator", "generate", self.generator_workers, self.generator_concurrency),
+            ("loader", "load", self.loader_workers, self.loader_concurrency),
+        ):
+            for i in range(count):
+                specs.append((
+                    f"{kind}-worker-{i + 1}",
+                    [py, "-m", "celery", "-A", f"dwsim_{kind}.worker", "worker", "-Q", queue,
+                     "--concurrency", str(concurrency), "-n", f"{kind}{i + 1}-{os.getpid()}@%h",
+                     "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+                ))  # fmt: skip
+        return specs
+
+    def migrate(self) -> None:
+        """Apply the state migrations once, before any service starts."""
+        result = subprocess.run(
+            [sys.executable, "-m", "dwsim_shared.admin.main", "migrate"],
+            env=self.child_env(), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"migration failed:\n{result.stdout}\n{result.stderr}")
+
+    def start(self, timeout_s: float = 90) -> Stack:
+        assert self.log_dir is not None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+        for name, argv in self._specs():
+            log_path = self.log_dir / f"{name}.log"
+            process = Process(name, argv, log_path)
+            with open(log_path, "ab") as log:
+                process.popen = subprocess.Popen(
+                    argv, env=self.child_env(), stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )  # fmt: skip
+            self.processes.append(process)
+        try:
+            self.wait_healthy(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_healthy(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                assert process.popen is not None
+                if process.popen.poll() is not None:
+                    raise RuntimeError(
+                        f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}"
+                    )
+            try:
+                answer = httpx.get(f"{self.url}/health", timeout=5)
+                if answer.status_code == 200:
+                    return
+                last = answer.text
+            except httpx.HTTPError as error:
+                last = str(error)
+            time.sleep(0.3)
+        raise RuntimeError(f"the gateway did not become healthy in {timeout_s:g} s: {last}")
+
+    def stop(self, timeout_s: float = 15) -> None:
+        for process in self.processes:
+            if process.popen and process.popen.poll() is None:
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for process in self.processes:
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
