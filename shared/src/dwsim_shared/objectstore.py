@@ -106,7 +106,7 @@ class LocalObjectStore:
             raise DependencyUnavailable("object store", f"{self.root} is not writable")
 
     def url(self, key: str) -> str:
-        return f"file://{self.root / key}"
+        return f"file://{self.root}/{key}"
 
 
 class S3ObjectStore:

@@ -1,0 +1,1 @@
+"""Pytest plugin of DW Simulator: real servers for integration tests (see `fixtures`)."""

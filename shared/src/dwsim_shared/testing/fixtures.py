@@ -1,0 +1,77 @@
+"""Fixtures every package's tests can load: `pytest_plugins = ["dwsim_shared.testing.fixtures"]`.
+
+Servers are session-scoped; each test gets its own names (databases, buckets,
+experiment names), so tests never depend on each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dwsim_shared.testing import servers
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def _need(what: str, factory):  # type: ignore[no-untyped-def]
+    try:
+        return factory()
+    except servers.NoServer as error:
+        pytest.fail(f"{what}: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    context = _need("PostgreSQL", servers.postgres_server)
+    with context as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    context = _need("Redis", servers.redis_server)
+    with context as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint_url() -> Iterator[str]:
+    for key, value in AWS_ENV.items():
+        os.environ.setdefault(key, value)
+    with servers.moto_s3_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_db(postgres_server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (libpq URL)."""
+    with servers.scratch_database(postgres_server_url, "dwsim_test") as url:
+        yield url
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint_url: str) -> str:
+    """A new, empty bucket on the moto server."""
+    import boto3
+
+    name = f"dwsim-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint_url, region_name="us-east-1").create_bucket(
+        Bucket=name
+    )
+    return name
+
+
+@pytest.fixture
+def dwsim_home(tmp_path: Path) -> Path:
+    home = tmp_path / "dwsim-home"
+    home.mkdir()
+    return home

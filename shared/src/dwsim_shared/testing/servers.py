@@ -1,0 +1,196 @@
+"""Find or start the real servers integration tests need.
+
+Order for PostgreSQL and Redis: a `DWSIM_TEST_*` URL, the server on 127.0.0.1's
+default port, one started from local binaries, testcontainers where Docker runs.
+S3 is always a moto server process (a real HTTP endpoint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HOW_TO = (
+    "Provide one: set {var} to a running server's URL, run one on 127.0.0.1:{port}, "
+    "install the server binaries ({binaries}), or run Docker for testcontainers."
+)
+
+
+class NoServer(RuntimeError):
+    """No server of that kind could be found or started."""
+
+
+def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout_s):
+        return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if port_open("127.0.0.1", port):
+            return
+        time.sleep(0.1)
+    raise NoServer(f"{what} did not open port {port} in {timeout_s:g} s")
+
+
+def _postgres_answers(url: str) -> bool:
+    import psycopg2
+
+    try:
+        psycopg2.connect(url, connect_timeout=2).close()
+    except psycopg2.Error:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """A libpq URL of a PostgreSQL server whose user may create databases."""
+    if url := os.environ.get("DWSIM_TEST_POSTGRES_URL"):
+        if not _postgres_answers(url):
+            raise NoServer(f"DWSIM_TEST_POSTGRES_URL={url} does not answer")
+        yield url
+        return
+    for user in ("postgres", os.environ.get("USER", "root")):
+        for db in ("postgres", "test"):
+            url = f"postgresql://{user}@127.0.0.1:5432/{db}"
+            if port_open("127.0.0.1", 5432) and _postgres_answers(url):
+                yield url
+                return
+    initdb = shutil.which("initdb") or next(
+        iter(glob.glob("/usr/lib/postgresql/*/bin/initdb")), None
+    )
+    if initdb:
+        with _local_postgres(Path(initdb).parent) as url:
+            yield url
+            return
+    with _container("postgres") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _local_postgres(bindir: Path) -> Iterator[str]:
+    data = Path(tempfile.mkdtemp(prefix="dwsim-pg-"))
+    port = free_port()
+    user = "postgres"
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(data, "postgres")
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust"],
+                   check=True, capture_output=True)  # fmt: skip
+    log = data / "server.log"
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
+                    "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        yield f"postgresql://{user}@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       check=False, capture_output=True)  # fmt: skip
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A `redis://` URL (without a database number)."""
+    if url := os.environ.get("DWSIM_TEST_REDIS_URL"):
+        yield url.rstrip("/")
+        return
+    if port_open("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379"
+        return
+    if binary := shutil.which("redis-server"):
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _wait_port(port, 10, "redis-server")
+            yield f"redis://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)
+        return
+    with _container("redis") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _container(kind: str) -> Iterator[str]:
+    hints = {
+        "postgres": ("DWSIM_TEST_POSTGRES_URL", 5432, "initdb and pg_ctl"),
+        "redis": ("DWSIM_TEST_REDIS_URL", 6379, "redis-server"),
+    }
+    var, port, binaries = hints[kind]
+    try:
+        if kind == "postgres":
+            from testcontainers.postgres import PostgresContainer
+
+            with PostgresContainer("postgres:16-alpine", driver=None) as pg:
+                yield pg.get_connection_url()
+        else:
+            from testcontainers.redis import RedisContainer
+
+            with RedisContainer("redis:7-alpine") as rd:
+                yield f"redis://{rd.get_container_host_ip()}:{rd.get_exposed_port(6379)}"
+    except Exception as error:
+        raise NoServer(
+            f"no {kind} server could be found or started ({type(error).__name__}: {error}). "
+            + HOW_TO.format(var=var, port=port, binaries=binaries)
+        ) from error
+
+
+@contextlib.contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """An S3 endpoint URL served by `moto` in server mode, in its own process."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_port(port, 30, "moto server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the server, dropped afterwards."""
+    import uuid
+
+    import psycopg2
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(server_url, connect_timeout=5)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
