@@ -13,7 +13,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from dwsim_shared.errors import DependencyUnavailable, NotFound
@@ -193,7 +193,7 @@ class S3ObjectStore:
         keys = self.list_keys(prefix)
         with self._errors():
             for start in range(0, len(keys), 1000):
-                batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
+                batch: Any = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
         return len(keys)
 
@@ -207,8 +207,13 @@ class S3ObjectStore:
                 self.client.create_bucket(Bucket=self.bucket)
 
     def check(self) -> None:
-        with self._errors():
-            self.client.head_bucket(Bucket=self.bucket)
+        try:
+            with self._errors():
+                self.client.head_bucket(Bucket=self.bucket)
+        except NotFound as error:  # HeadBucket answers a bare 404 for a missing bucket
+            raise DependencyUnavailable(
+                "object store", f"bucket {self.bucket!r} does not exist"
+            ) from error
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from dwsim_shared.testing import servers
+
+T = TypeVar("T")
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -22,7 +25,7 @@ AWS_ENV = {
 }
 
 
-def _need(what: str, factory):  # type: ignore[no-untyped-def]
+def _need(what: str, factory: Callable[[], T]) -> T:
     try:
         return factory()
     except servers.NoServer as error:

@@ -39,6 +39,8 @@ class Warehouse(abc.ABC):
     sqlglot_dialect: ClassVar[str]
     # Canonical model type -> engine DDL type (VARCHAR gets its length added).
     ddl_types: ClassVar[dict[str, str]]
+    # The dialect DDL is written in (SQLite keeps whatever type names it is given).
+    ddl_dialect: ClassVar[str | None] = None
     LEDGER_TABLE: ClassVar[str] = "_dwsim_loads"
 
     def __init__(self, settings: Settings) -> None:
@@ -77,7 +79,7 @@ class Warehouse(abc.ABC):
         spelled = self.ddl_types[col.data_type]
         if col.data_type == "VARCHAR" and col.varchar_length is not None:
             spelled = f"VARCHAR({col.varchar_length})"
-        return exp.DataType.build(spelled, dialect=self.sqlglot_dialect)
+        return exp.DataType.build(spelled, dialect=self.ddl_dialect or self.sqlglot_dialect)
 
     def create_table_sql(self, experiment_name: str, table: Table) -> str:
         columns = []
@@ -95,7 +97,9 @@ class Warehouse(abc.ABC):
         schema = exp.Schema(
             this=self.physical_table(experiment_name, table.name), expressions=columns
         )
-        return exp.Create(this=schema, kind="TABLE").sql(dialect=self.sqlglot_dialect)
+        return exp.Create(this=schema, kind="TABLE").sql(
+            dialect=self.ddl_dialect or self.sqlglot_dialect
+        )
 
 
 def _registry() -> dict[str, type[Warehouse]]:

@@ -38,11 +38,12 @@ def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
 class SQLiteWarehouse(Warehouse):
     name = "sqlite"
     sqlglot_dialect = "sqlite"
+    ddl_dialect = "postgres"  # SQLite stores declared types verbatim: keep the user's spelling
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
         "BIGINT": "BIGINT",
-        "FLOAT": "DOUBLE",
+        "FLOAT": "DOUBLE PRECISION",
         "VARCHAR": "TEXT",
         "DATE": "DATE",
         "TIMESTAMP": "TIMESTAMP",

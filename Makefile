@@ -1,0 +1,52 @@
+# DW Simulator: the human entry points. `make help` lists them.
+# Only Python 3.11+ is needed: uv is bootstrapped into .tools/, the workspace into .venv/.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo up test test-unit lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml)
+	$(UV) sync --all-packages --frozen --python $(PYTHON)
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install every package of the workspace (from uv.lock)
+
+demo: install ## start every service with embedded defaults, run the scripted scenario, stop
+	$(BIN)/dw-sim-admin demo
+
+up: install ## run every service locally until Ctrl-C (honours DWSIM_* variables)
+	$(BIN)/dw-sim-admin up
+
+test: install ## the whole suite: unit tests and end-to-end tests against real servers
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: install ## only the tests that need no server
+	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: install ## ruff (lint + format check) and mypy on shared
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## remove the venvs, embedded state (.dwsim) and caches
+	rm -rf $(VENV) $(TOOLS) .dwsim .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

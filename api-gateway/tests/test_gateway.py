@@ -1,0 +1,143 @@
+"""Gateway behaviour against real PostgreSQL/Redis (or the embedded defaults), without workers."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from dwsim_shared.testing.servers import free_port
+
+from .conftest import GatewayFactory, small_experiment
+
+
+@pytest.fixture
+def pg_gateway(gateway: GatewayFactory, postgres_db: str, redis_server_url: str):  # type: ignore[no-untyped-def]
+    return gateway(state_url=postgres_db, broker_url=f"{redis_server_url}/12")
+
+
+def test_experiment_round_trips_in_the_shape_post_accepts(gateway: GatewayFactory) -> None:
+    client = gateway()
+    document = small_experiment("roundtrip")
+    created = client.post("/api/experiments", json=document)
+    assert created.status_code == 201
+    shown = client.get("/api/experiments/roundtrip").json()
+    assert shown == created.json()
+    assert shown["target_warehouse"] == "sqlite"  # the configured default was filled in
+    assert shown["tables"][0]["columns"][0] == {
+        "name": "id", "data_type": "INT", "required": True, "is_unique": True,
+    }  # fmt: skip
+    listed = client.get("/api/experiments").json()["experiments"]
+    assert [(e["name"], e["tables"], e["last_run"]) for e in listed] == [("roundtrip", 1, None)]
+
+
+def test_second_generate_while_one_is_active_is_409(pg_gateway) -> None:  # type: ignore[no-untyped-def]
+    assert pg_gateway.post("/api/experiments", json=small_experiment("busy")).status_code == 201
+    first = pg_gateway.post("/api/experiments/busy/generate", json={"seed": 1})
+    assert first.status_code == 202, first.text
+    assert first.json()["status"] == "QUEUED"  # no worker here: it stays active
+    second = pg_gateway.post("/api/experiments/busy/generate", json={})
+    assert second.status_code == 409
+    assert "active run" in second.json()["message"]
+    runs = pg_gateway.get("/api/experiments/busy/runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["QUEUED"]
+    assert pg_gateway.delete("/api/experiments/busy").status_code == 409
+
+
+def test_one_active_run_is_enforced_by_the_database(pg_gateway, postgres_db: str) -> None:  # type: ignore[no-untyped-def]
+    assert pg_gateway.post("/api/experiments", json=small_experiment("dbrule")).status_code == 201
+    assert pg_gateway.post("/api/experiments/dbrule/generate", json={}).status_code == 202
+    with psycopg2.connect(postgres_db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT experiment_id, seed, shard_size, warehouse, schema_json, row_targets FROM runs"
+        )
+        row = cur.fetchone()
+        with pytest.raises(psycopg2.errors.UniqueViolation):
+            cur.execute(
+                "INSERT INTO runs (experiment_id, kind, status, seed, shard_size, warehouse, "
+                "schema_json, row_targets, finalizing, created_at) "
+                "VALUES (%s, 'generate', 'RUNNING', %s, %s, %s, %s, %s, false, now())",
+                (
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    psycopg2.extras.Json(row[4]),
+                    psycopg2.extras.Json(row[5]),
+                ),
+            )
+
+
+def test_broker_down_is_503_fast_and_leaves_no_run(
+    gateway: GatewayFactory, postgres_db: str
+) -> None:
+    client = gateway(state_url=postgres_db, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert client.post("/api/experiments", json=small_experiment("nobroker")).status_code == 201
+    started = time.monotonic()
+    answer = client.post("/api/experiments/nobroker/generate", json={})
+    assert time.monotonic() - started < 15
+    assert answer.status_code == 503
+    assert answer.json()["details"]["component"] == "broker"
+    assert client.get("/api/experiments/nobroker/runs").json()["runs"] == []
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json()["components"]["broker"]["status"] == "unavailable"
+    assert health.json()["components"]["state"]["status"] == "ok"
+
+
+def test_state_database_down_is_503_naming_it(gateway: GatewayFactory) -> None:
+    client = gateway(state_url=f"postgresql://postgres@127.0.0.1:{free_port()}/nothing")
+    started = time.monotonic()
+    answer = client.get("/api/experiments")
+    assert time.monotonic() - started < 15
+    assert answer.status_code == 503
+    assert answer.json()["details"]["component"] == "state database"
+    created = client.post("/api/experiments", json=small_experiment("x"))
+    assert created.status_code == 503
+
+
+def test_redshift_warehouse_not_configured_is_503_on_generate(gateway: GatewayFactory) -> None:
+    client = gateway()
+    document = {**small_experiment("rs"), "target_warehouse": "redshift"}
+    assert client.post("/api/experiments", json=document).status_code == 201
+    answer = client.post("/api/experiments/rs/generate", json={})
+    assert answer.status_code == 503
+    assert "DWSIM_REDSHIFT_URL" in answer.json()["message"]
+    assert client.get("/api/experiments/rs/runs").json()["runs"] == []
+
+
+def test_unknown_warehouse_and_bad_generate_body_are_422(gateway: GatewayFactory) -> None:
+    client = gateway()
+    answer = client.post(
+        "/api/experiments", json={**small_experiment("sf"), "target_warehouse": "oracle"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["details"]["problems"][0]["path"] == "target_warehouse"
+    assert client.post("/api/experiments", json=small_experiment("ok")).status_code == 201
+    bad = client.post("/api/experiments/ok/generate", json={"rows": {"t": -1}})
+    assert bad.status_code == 422
+    assert bad.json()["details"]["problems"][0]["path"] == "rows.t"
+    extra = client.post("/api/experiments/ok/generate", json={"sead": 1})
+    assert extra.status_code == 422
+    assert extra.json()["details"]["problems"][0]["path"] == "sead"
+
+
+def test_api_token_guards_everything_but_health(gateway: GatewayFactory) -> None:
+    client = gateway(api_token="s3cret")
+    assert client.get("/api/experiments").status_code == 401
+    assert (
+        client.get("/api/experiments", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    )
+    ok = client.get("/api/experiments", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+    assert client.get("/health").status_code in (200, 503)  # reachable without a token
+
+
+def test_web_ui_and_openapi_are_served(gateway: GatewayFactory) -> None:
+    client = gateway()
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/experiments/{name}/generate" in paths
+    assert "/api/experiments/{name}/runs/{run_id}" in paths
