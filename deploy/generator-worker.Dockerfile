@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# Generator worker image. Build context: the repository root
+#   docker build -f deploy/generator-worker.Dockerfile -t dwsim/generator-worker .
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS build
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never
+WORKDIR /app
+
+# Dependencies first, in their own layer: uv needs the pyproject of every
+# workspace member to read the lock, but installs only this package's closure.
+COPY pyproject.toml uv.lock ./
+COPY shared/pyproject.toml shared/
+COPY api-gateway/pyproject.toml api-gateway/
+COPY generator-worker/pyproject.toml generator-worker/
+COPY loader-worker/pyproject.toml loader-worker/
+COPY query-service/pyproject.toml query-service/
+COPY cli/pyproject.toml cli/
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --package dwsim-generator-worker --no-install-workspace
+
+# Then the code: a non-editable install, so the venv alone is the application.
+COPY shared/src shared/src
+COPY generator-worker/src generator-worker/src
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --package dwsim-generator-worker --no-editable
+
+FROM ${PYTHON_IMAGE}
+# The same uid in every image, so the shared DWSIM_HOME volume is writable by all.
+RUN groupadd --system --gid 10001 dwsim \
+    && useradd --system --uid 10001 --gid dwsim --create-home --home-dir /home/dwsim dwsim \
+    && mkdir -p /var/lib/dwsim \
+    && chown dwsim:dwsim /var/lib/dwsim
+COPY --from=build /app/.venv /app/.venv
+ENV PATH="/app/.venv/bin:${PATH}" \
+    PYTHONUNBUFFERED=1 \
+    DWSIM_HOME=/var/lib/dwsim
+WORKDIR /app
+USER dwsim
+# Scale with replicas (compose --scale), not with processes per container.
+CMD ["celery", "-A", "dwsim_generator.worker", "worker", "-Q", "generate", "--concurrency", "1", "--loglevel", "info"]

@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+# Snowflake emulator: a fakesnow server (Snowflake's HTTP protocol over DuckDB),
+# reached with the real snowflake-connector-python (protocol http).
+# Build context: the repository root
+#   docker build -f deploy/snowflake-emulator.Dockerfile -t dwsim/snowflake-emulator .
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
+
+# The version the workspace lock (and so the test suite) uses.
+ARG FAKESNOW_VERSION=0.12.1
+RUN pip install --no-cache-dir "fakesnow[server]==${FAKESNOW_VERSION}" \
+    && groupadd --system --gid 10001 fakesnow \
+    && useradd --system --uid 10001 --gid fakesnow --create-home fakesnow
+ENV PYTHONUNBUFFERED=1
+USER fakesnow
+EXPOSE 64616
+# `fakesnow -s` stops cleanly on SIGINT only; as PID 1 it would ignore SIGTERM.
+STOPSIGNAL SIGINT
+# Without --host the server listens on 127.0.0.1 only, unreachable from other containers.
+CMD ["fakesnow", "-s", "--host", "0.0.0.0", "-p", "64616"]
