@@ -45,6 +45,8 @@ def make_celery(settings: Settings, name: str = "dwsim") -> Celery:
             "socket_connect_timeout": settings.dependency_timeout_s,
             "socket_timeout": max(settings.dependency_timeout_s, 30),
             "max_retries": 1,
+            # A task taken by a worker that died comes back after this long (Redis default: 1 h).
+            "visibility_timeout": 1800,
         }
     app.conf.update(
         broker_url=settings.resolved_broker_url,

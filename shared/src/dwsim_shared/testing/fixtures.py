@@ -78,3 +78,13 @@ def dwsim_home(tmp_path: Path) -> Path:
     home = tmp_path / "dwsim-home"
     home.mkdir()
     return home
+
+
+SERVER_FIXTURES = frozenset({"postgres_server_url", "redis_server_url", "s3_endpoint_url", "live"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a real server as `integration` (`make test-unit` skips them)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,96 @@
+"""The worker functions end to end, called directly on the embedded back end (no Celery)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dwsim_generator.shards import generate_one_shard
+from dwsim_loader.loads import load_one_shard, prepare_run
+from dwsim_shared.objectstore import shard_key
+from dwsim_shared.state.models import RunShardRow
+from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run
+
+DOCUMENT = {
+    "name": "flow",
+    "tables": [
+        {"name": "parents", "target_rows": 1500, "primary_key": ["id"],
+         "columns": [{"name": "id", "data_type": "INT"}]},
+        {"name": "kids", "target_rows": 2500, "columns": [
+            {"name": "parent_id", "data_type": "INT",
+             "foreign_key": {"references_table": "parents", "references_column": "id"}}]},
+    ],
+}  # fmt: skip
+
+
+def shard_ids(rt, run_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+    with rt.session() as session:
+        return list(
+            session.scalars(
+                select(RunShardRow.id).where(RunShardRow.run_id == run_id).order_by(RunShardRow.id)
+            )
+        )
+
+
+def test_prepare_generate_load_complete(tmp_path: Path) -> None:
+    rt = embedded_runtime(tmp_path)
+    run_id = submit_run(rt, DOCUMENT, shard_size=1000)
+    assert prepare_run(rt, run_id).startswith("prepared, 5 shards")
+    assert queued_messages(rt, "generate") == 5
+    assert run_row(rt, run_id).status == "RUNNING"
+
+    ids = shard_ids(rt, run_id)
+    for shard_id in ids:
+        assert generate_one_shard(rt, shard_id) == "generated"
+    assert queued_messages(rt, "load") == 5
+    assert rt.objects.exists(shard_key("flow", "kids", run_id, 2))
+
+    outcomes = [load_one_shard(rt, shard_id) for shard_id in ids]
+    assert outcomes[:-1] == ["loaded"] * 4 and outcomes[-1] == "loaded, run finalized"
+    run = run_row(rt, run_id)
+    assert run.status == "COMPLETED"
+    assert run.reconciled_counts == {"parents": 1500, "kids": 2500}
+
+    # A redelivered load is a no-op: counts stay exact.
+    assert load_one_shard(rt, ids[0]) == "run completed"
+    warehouse = rt.warehouse("sqlite")
+    result = warehouse.run_query("flow", "SELECT COUNT(*) FROM kids", row_cap=1, timeout_s=5)
+    assert result.rows == [[2500]]
+
+
+def test_regenerating_a_shard_writes_the_same_bytes(tmp_path: Path) -> None:
+    rt = embedded_runtime(tmp_path)
+    run_id = submit_run(rt, DOCUMENT, shard_size=1000)
+    prepare_run(rt, run_id)
+    first = shard_ids(rt, run_id)[0]
+    generate_one_shard(rt, first)
+    key = shard_key("flow", "parents", run_id, 0)
+    with rt.objects.local_copy(key) as path:
+        before = path.read_bytes()
+    assert generate_one_shard(rt, first) == "already generated"
+    with rt.session() as session:
+        session.get(RunShardRow, first).status = "PENDING"  # type: ignore[union-attr]
+        session.commit()
+    assert generate_one_shard(rt, first) == "generated"
+    with rt.objects.local_copy(key) as path:
+        assert path.read_bytes() == before
+
+
+def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
+    rt = embedded_runtime(tmp_path)
+    run_id = submit_run(rt, DOCUMENT, shard_size=5000)
+    prepare_run(rt, run_id)
+    first = shard_ids(rt, run_id)[0]
+    generate_one_shard(rt, first)
+    rt.warehouse("sqlite").drop("flow")  # the tables vanish under the loader
+    try:
+        load_one_shard(rt, first)
+    except Exception as error:
+        assert "no such table" in str(error)
+    else:
+        raise AssertionError("the load should have failed")
+    run = run_row(rt, run_id)
+    assert run.status == "FAILED"
+    assert run.error is not None and "loading shard" in run.error and "no such table" in run.error
+    assert generate_one_shard(rt, shard_ids(rt, run_id)[1]) == "run failed"

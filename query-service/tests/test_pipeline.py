@@ -1,0 +1,101 @@
+"""Each step of the SQL pipeline alone, then the whole chain (pure functions, no engine)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from dwsim_query.pipeline import (
+    parse_one_read,
+    prepare_sql,
+    refuse_unsafe,
+    rewrite_tables,
+    transpile,
+)
+from dwsim_shared.errors import BadRequest
+
+TABLES = ["customers", "orders"]
+
+
+def resolve(name: str) -> exp.Table | None:
+    if name.lower() not in TABLES:
+        return None
+    return exp.table_(
+        exp.to_identifier(name.lower(), quoted=True),
+        db=exp.to_identifier("dwsim_shop", quoted=True),
+    )
+
+
+def test_one_read_statement_is_accepted() -> None:
+    assert isinstance(parse_one_read("SELECT 1", "redshift"), exp.Select)
+    assert isinstance(parse_one_read("SELECT 1 UNION ALL SELECT 2", "redshift"), exp.Union)
+    assert isinstance(
+        parse_one_read("WITH a AS (SELECT 1) SELECT * FROM a", "snowflake"), exp.Select
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["DELETE FROM orders", "DROP TABLE orders", "INSERT INTO orders VALUES (1)",
+     "UPDATE orders SET id = 1", "CREATE TABLE x (a INT)", "SELECT 1; SELECT 2", "COPY orders FROM 's3://x'"],
+)  # fmt: skip
+def test_writes_and_several_statements_are_refused(sql: str) -> None:
+    with pytest.raises(BadRequest):
+        refuse_unsafe(parse_one_read(sql, "redshift"))
+
+
+def test_syntax_error_has_line_and_column() -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse_one_read("SELECT *\nFROM orders WHERE (", "redshift")
+    assert caught.value.details["line"] == 2
+    assert "line 2" in caught.value.message
+
+
+def test_dangerous_functions_and_select_into_are_refused() -> None:
+    with pytest.raises(BadRequest, match="pg_read_file"):
+        refuse_unsafe(parse_one_read("SELECT pg_read_file('/etc/passwd')", "postgres"))
+    with pytest.raises(BadRequest, match="INTO"):
+        refuse_unsafe(parse_one_read("SELECT * INTO copy_of FROM orders", "postgres"))
+
+
+def test_rewrite_qualifies_tables_and_keeps_logical_aliases() -> None:
+    tree = parse_one_read(
+        "SELECT customers.id, o.id FROM customers JOIN orders o ON o.customer_id = customers.id",
+        "redshift",
+    )
+    sql = rewrite_tables(tree, resolve, TABLES).sql("postgres")
+    assert '"dwsim_shop"."customers" AS customers' in sql
+    assert '"dwsim_shop"."orders" AS o' in sql
+
+
+def test_ctes_are_not_tables() -> None:
+    tree = parse_one_read("WITH big AS (SELECT * FROM orders) SELECT COUNT(*) FROM big", "redshift")
+    sql = rewrite_tables(tree, resolve, TABLES).sql("postgres")
+    assert "FROM big" in sql and '"dwsim_shop"."orders"' in sql
+
+
+def test_unknown_and_qualified_tables_list_the_experiment_tables() -> None:
+    with pytest.raises(BadRequest, match=r"unknown table 'nope'.*customers, orders"):
+        rewrite_tables(parse_one_read("SELECT * FROM nope", "redshift"), resolve, TABLES)
+    with pytest.raises(BadRequest, match="qualified"):
+        rewrite_tables(
+            parse_one_read("SELECT * FROM other_schema.orders", "redshift"), resolve, TABLES
+        )
+    with pytest.raises(BadRequest, match="qualified"):
+        rewrite_tables(
+            parse_one_read("SELECT * FROM pg_catalog.pg_tables", "redshift"), resolve, TABLES
+        )
+
+
+def test_transpile_to_the_engine_dialect() -> None:
+    tree = parse_one_read("SELECT DATEADD(day, 1, '2024-01-01'::date) AS d", "redshift")
+    sql = transpile(tree, "postgres")
+    assert "INTERVAL" in sql
+
+
+def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
+    sql = prepare_sql(
+        "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
+    )
+    assert "CASE WHEN" in sql or "IIF" in sql.upper()
+    assert '"dwsim_shop"."orders" AS Orders' in sql
