@@ -13,7 +13,7 @@ from dwsim_shared.celery_app import LOAD_SHARD, enqueue
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
-from dwsim_shared.objectstore import shard_key
+from dwsim_shared.objectstore import ObjectStore, shard_key
 from dwsim_shared.runs import fail_run, mark_run_running
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunShardRow, ShardStatus
@@ -62,19 +62,10 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
     run_id, seed, row_targets, table, row_start, row_count = job
     try:
         started = time.perf_counter()
-        data = generate_shard(
-            experiment,
-            table,
-            seed=seed,
-            row_start=row_start,
-            row_count=row_count,
-            row_targets=row_targets,
-        )
-        with tempfile.TemporaryDirectory(prefix="dwsim-gen-") as tmp:
-            path = Path(tmp) / "part.parquet"
-            rows = write_shard_parquet(data, path)
-            del data
-            rt.objects.put_file(path, key)
+        rows = produce_shard(
+            experiment, table, seed=seed, row_start=row_start, row_count=row_count,
+            row_targets=row_targets, store=rt.objects, key=key,
+        )  # fmt: skip
         log.info(
             "shard %s (%s) %d rows in %.2fs", shard_id, key, rows, time.perf_counter() - started
         )
@@ -93,6 +84,33 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
         session.commit()
     enqueue(rt.celery, LOAD_SHARD, shard_id)
     return "generated"
+
+
+def produce_shard(
+    experiment: Experiment,
+    table: str,
+    *,
+    seed: int,
+    row_start: int,
+    row_count: int,
+    row_targets: dict[str, int],
+    store: ObjectStore,
+    key: str,
+) -> int:
+    """The data path of a shard task: generate, write zstd Parquet, put it in the store.
+
+    Free of state and broker, so benchmarks and tests run exactly what workers run.
+    """
+    data = generate_shard(
+        experiment, table, seed=seed, row_start=row_start, row_count=row_count,
+        row_targets=row_targets,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="dwsim-gen-") as tmp:
+        path = Path(tmp) / "part.parquet"
+        rows = write_shard_parquet(data, path)
+        del data
+        store.put_file(path, key)
+    return rows
 
 
 def record_shard_failure(rt: Runtime, shard_id: int, run_id: int, error: BaseException) -> None:
