@@ -1,0 +1,72 @@
+"""One builder per REST endpoint of docs/api.md; each returns an `ApiRequest`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from dwsim_cli.client import ApiRequest
+
+
+def _segment(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+def _experiment_path(name: str) -> str:
+    return f"/api/experiments/{_segment(name)}"
+
+
+def create_experiment(document: Any) -> ApiRequest:
+    """POST /api/experiments with the experiment document."""
+    return ApiRequest("POST", "/api/experiments", document)
+
+
+def list_experiments() -> ApiRequest:
+    """GET /api/experiments."""
+    return ApiRequest("GET", "/api/experiments")
+
+
+def get_experiment(name: str) -> ApiRequest:
+    """GET /api/experiments/{name}."""
+    return ApiRequest("GET", _experiment_path(name))
+
+
+def delete_experiment(name: str) -> ApiRequest:
+    """DELETE /api/experiments/{name}."""
+    return ApiRequest("DELETE", _experiment_path(name))
+
+
+def generate(
+    name: str,
+    rows: Mapping[str, int] | None = None,
+    seed: int | None = None,
+    shard_size: int | None = None,
+) -> ApiRequest:
+    """POST /api/experiments/{name}/generate; options left out are omitted from the body."""
+    body: dict[str, Any] = {}
+    if rows:
+        body["rows"] = dict(rows)
+    if seed is not None:
+        body["seed"] = seed
+    if shard_size is not None:
+        body["shard_size"] = shard_size
+    return ApiRequest("POST", f"{_experiment_path(name)}/generate", body)
+
+
+def list_runs(name: str) -> ApiRequest:
+    """GET /api/experiments/{name}/runs."""
+    return ApiRequest("GET", f"{_experiment_path(name)}/runs")
+
+
+def get_run(name: str, run_id: int) -> ApiRequest:
+    """GET /api/experiments/{name}/runs/{run_id}."""
+    return ApiRequest("GET", f"{_experiment_path(name)}/runs/{_segment(run_id)}")
+
+
+def query(name: str, sql: str, limit: int | None = None) -> ApiRequest:
+    """POST /api/experiments/{name}/query."""
+    body: dict[str, Any] = {"sql": sql}
+    if limit is not None:
+        body["limit"] = limit
+    return ApiRequest("POST", f"{_experiment_path(name)}/query", body)

@@ -1,0 +1,252 @@
+"""What each command sends (`build_*`) and how it shows the answer (`show_*`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from dwsim_cli import api, render
+from dwsim_cli.client import ApiRequest, GatewayClient
+from dwsim_cli.errors import EXIT_OK, LocalInputError, RunNotCompleted, WaitTimeout
+from dwsim_cli.wait import wait_for_run
+
+PIPE_WIDTH = 200
+
+
+@dataclass
+class Context:
+    """Everything a `show_*` function may use: the client, the streams, the clocks."""
+
+    client: GatewayClient
+    out: TextIO
+    err: TextIO
+    as_json: bool = False
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    @cached_property
+    def console(self) -> Console:
+        """Rich console on `out`, never interpreting markup or emoji codes in data."""
+        # Piped output has no terminal width; rich would assume 80 and cut cells.
+        width = None if self.out.isatty() else PIPE_WIDTH
+        return Console(file=self.out, width=width, highlight=False, markup=False, emoji=False)
+
+    def print(self, text: str = "") -> None:
+        """Write a plain line to stdout (not wrapped by rich)."""
+        self.out.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        """Write a line to stderr, flushed at once (progress must show while waiting)."""
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    def print_json(self, value: Any) -> None:
+        """Write a JSON value to stdout."""
+        self.print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+ShowFn = Callable[[Context, argparse.Namespace, Any], int]
+
+
+# --- experiment ---------------------------------------------------------------
+
+
+def read_document(file: str, stdin: TextIO | None = None) -> Any:
+    """Read and parse the JSON experiment document from a path, or stdin for `-`."""
+    try:
+        text = (stdin or sys.stdin).read() if file == "-" else Path(file).read_text("utf-8")
+    except OSError as exc:
+        raise LocalInputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = "stdin" if file == "-" else file
+        raise LocalInputError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+
+
+def build_experiment_create(args: argparse.Namespace) -> ApiRequest:
+    return api.create_experiment(read_document(args.file))
+
+
+def show_experiment_created(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    tables = answer.get("tables") or []
+    ctx.print(
+        f"created experiment {answer.get('name')} "
+        f"(warehouse {answer.get('target_warehouse')}, {len(tables)} tables)"
+    )
+    return EXIT_OK
+
+
+def build_experiment_list(args: argparse.Namespace) -> ApiRequest:
+    return api.list_experiments()
+
+
+def show_experiment_list(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    experiments = answer.get("experiments") or []
+    if experiments:
+        ctx.console.print(render.experiments_table(experiments))
+    else:
+        ctx.print("no experiments")
+    return EXIT_OK
+
+
+def build_experiment_show(args: argparse.Namespace) -> ApiRequest:
+    return api.get_experiment(args.name)
+
+
+def show_experiment_document(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    # The document is JSON in both modes, so `show NAME > f.json` feeds `create f.json`.
+    ctx.print_json(answer)
+    return EXIT_OK
+
+
+def build_experiment_delete(args: argparse.Namespace) -> ApiRequest:
+    return api.delete_experiment(args.name)
+
+
+def show_experiment_deleted(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        if answer is not None:
+            ctx.print_json(answer)
+        return EXIT_OK
+    ctx.print(f"deleted experiment {args.name}")
+    return EXIT_OK
+
+
+def build_experiment_generate(args: argparse.Namespace) -> ApiRequest:
+    return api.generate(args.name, args.rows, args.seed, args.shard_size)
+
+
+def show_generate(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if not args.wait:
+        if ctx.as_json:
+            ctx.print_json(answer)
+        else:
+            ctx.print(
+                f"run {answer.get('run_id')} of {answer.get('experiment')}: {answer.get('status')}"
+            )
+            ctx.print(f"follow it with: dw-sim runs show {args.name} {answer.get('run_id')}")
+        return EXIT_OK
+    return wait_and_show(ctx, args.name, int(answer["run_id"]), args.timeout, args.poll_interval)
+
+
+class ProgressPrinter:
+    """Prints a run's status line to stderr whenever its status or totals change."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._last: Any = None
+
+    def __call__(self, run: dict[str, Any]) -> None:
+        key = (run.get("status"), json.dumps(run.get("totals"), sort_keys=True))
+        if key != self._last:
+            self._last = key
+            self._ctx.note(render.run_status_line(run, self._ctx.now()))
+
+
+def wait_and_show(
+    ctx: Context, name: str, run_id: int, timeout: float | None, poll_interval: float
+) -> int:
+    """Poll the run until terminal, show its final state; exit 0 only when COMPLETED."""
+    request = api.get_run(name, run_id)
+    try:
+        run = wait_for_run(
+            lambda: ctx.client.send(request),
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=ProgressPrinter(ctx),
+            clock=ctx.clock,
+            sleep=ctx.sleep,
+        )
+    except WaitTimeout as exc:
+        show_run_state(ctx, exc.last_run)
+        raise
+    show_run_state(ctx, run)
+    if run.get("status") != "COMPLETED":
+        reason = f": {run['error']}" if run.get("error") else ""
+        raise RunNotCompleted(f"run {run_id} of {name} ended {run.get('status')}{reason}")
+    return EXIT_OK
+
+
+# --- runs ---------------------------------------------------------------------
+
+
+def show_run_state(ctx: Context, run: dict[str, Any]) -> None:
+    """A run as raw JSON, or as its status line, per-table rows and details."""
+    if ctx.as_json:
+        ctx.print_json(run)
+        return
+    ctx.print(render.run_status_line(run, ctx.now()))
+    if run.get("tables"):
+        ctx.console.print(render.run_tables_table(run))
+    for line in render.run_detail_lines(run):
+        ctx.print(line)
+
+
+def build_runs_list(args: argparse.Namespace) -> ApiRequest:
+    return api.list_runs(args.name)
+
+
+def show_runs_list(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    runs = answer.get("runs") or []
+    if runs:
+        ctx.console.print(render.runs_table(runs, ctx.now()))
+    else:
+        ctx.print(f"no runs of {args.name}")
+    return EXIT_OK
+
+
+def build_runs_show(args: argparse.Namespace) -> ApiRequest:
+    return api.get_run(args.name, args.run_id)
+
+
+def show_run(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    show_run_state(ctx, answer)
+    return EXIT_OK
+
+
+# --- query --------------------------------------------------------------------
+
+
+def build_query_run(args: argparse.Namespace) -> ApiRequest:
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    return api.query(args.name, sql, args.limit)
+
+
+def show_query_result(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    if args.format == "csv":
+        ctx.out.write(render.query_csv(answer))
+    elif args.format == "json":
+        ctx.print(render.query_json(answer))
+    else:
+        ctx.console.print(render.query_table(answer))
+        ctx.print(render.query_footer(answer))
+        return EXIT_OK
+    if answer.get("truncated"):
+        ctx.note(render.query_footer(answer))
+    return EXIT_OK

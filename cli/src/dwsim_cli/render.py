@@ -1,0 +1,198 @@
+"""Human output: run status lines, rich tables, query results, error messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from dwsim_cli.errors import ApiError, CliError
+
+
+def _count(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def run_duration(run: dict[str, Any], now: datetime | None = None) -> float | None:
+    """Seconds from start to finish, or so far for an unfinished run; None if not started."""
+    started = _parse_time(run.get("started_at"))
+    if started is None:
+        return None
+    finished = _parse_time(run.get("finished_at")) or now or datetime.now(UTC)
+    return max((finished - started).total_seconds(), 0.0)
+
+
+def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
+    """`run 7 of shop: COMPLETED  target=10 generated=10 loaded=10  (12.3 s)`."""
+    totals = run.get("totals") or {}
+    line = (
+        f"run {run.get('run_id')} of {run.get('experiment')}: {run.get('status')}  "
+        f"target={_count(totals.get('target_rows'))} "
+        f"generated={_count(totals.get('generated_rows'))} "
+        f"loaded={_count(totals.get('loaded_rows'))}"
+    )
+    duration = run_duration(run, now)
+    if duration is not None:
+        line += f"  ({duration:.1f} s)"
+    return line
+
+
+def _table(*headers: str) -> Table:
+    # fold, not ellipsis: a narrow terminal must not hide digits of a count
+    table = Table()
+    for header in headers:
+        table.add_column(Text(header), overflow="fold")
+    return table
+
+
+def _cell(value: Any) -> Text:
+    # Text, not str: rich would read "[...]" in data as markup.
+    if value is None:
+        return Text("NULL", style="dim")
+    if isinstance(value, dict | list):
+        return Text(json.dumps(value, ensure_ascii=False))
+    return Text(str(value))
+
+
+def run_tables_table(run: dict[str, Any]) -> Table:
+    """Per-table progress of one run."""
+    table = _table("table", "target", "generated", "loaded", "shards", "loaded", "failed")
+    for column in table.columns[1:]:
+        column.justify = "right"
+    for name, counts in (run.get("tables") or {}).items():
+        table.add_row(
+            _cell(name),
+            *(
+                _cell(counts.get(key))
+                for key in (
+                    "target_rows",
+                    "generated_rows",
+                    "loaded_rows",
+                    "shards",
+                    "shards_loaded",
+                    "shards_failed",
+                )
+            ),
+        )
+    return table
+
+
+def run_detail_lines(run: dict[str, Any]) -> list[str]:
+    """Extra lines shown under a run's tables: its error and where its objects are."""
+    lines = []
+    if run.get("error"):
+        lines.append(f"error: {run['error']}")
+    if run.get("objects"):
+        lines.append(f"objects: {run['objects']}")
+    return lines
+
+
+def runs_table(runs: list[dict[str, Any]], now: datetime | None = None) -> Table:
+    """One row per run, newest first as the API returns them."""
+    table = _table("run", "kind", "status", "target", "generated", "loaded", "created", "seconds")
+    for index in (0, 3, 4, 5, 7):
+        table.columns[index].justify = "right"
+    for run in runs:
+        totals = run.get("totals") or {}
+        duration = run_duration(run, now)
+        table.add_row(
+            _cell(run.get("run_id")),
+            _cell(run.get("kind")),
+            _cell(run.get("status")),
+            _cell(totals.get("target_rows")),
+            _cell(totals.get("generated_rows")),
+            _cell(totals.get("loaded_rows")),
+            _cell(run.get("created_at")),
+            Text("-") if duration is None else Text(f"{duration:.1f}"),
+        )
+    return table
+
+
+def _table_names(tables: Any) -> str:
+    if isinstance(tables, list):
+        return ", ".join(str(t.get("name") if isinstance(t, dict) else t) for t in tables)
+    return _count(tables)
+
+
+def experiments_table(experiments: list[dict[str, Any]]) -> Table:
+    """One row per experiment of GET /api/experiments."""
+    table = _table("name", "dialect", "warehouse", "tables", "last run", "created")
+    for exp in experiments:
+        last = exp.get("last_run")
+        table.add_row(
+            _cell(exp.get("name")),
+            _cell(exp.get("source_dialect")),
+            _cell(exp.get("target_warehouse")),
+            Text(_table_names(exp.get("tables"))),
+            Text(f"{last.get('run_id')} {last.get('status')}" if last else "-"),
+            _cell(exp.get("created_at")),
+        )
+    return table
+
+
+def query_table(result: dict[str, Any]) -> Table:
+    """Query result as a rich table; NULLs shown as NULL."""
+    table = _table(*(str(name) for name in result.get("columns") or []))
+    for row in result.get("rows") or []:
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def query_csv(result: dict[str, Any]) -> str:
+    """Query result as CSV with a header line; NULL is the empty field."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.get("columns") or [])
+    for row in result.get("rows") or []:
+        writer.writerow(
+            "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v for v in row
+        )
+    return buffer.getvalue()
+
+
+def query_json(result: dict[str, Any]) -> str:
+    """Query result as a JSON array of objects keyed by column name."""
+    columns = result.get("columns") or []
+    records = [dict(zip(columns, row, strict=False)) for row in result.get("rows") or []]
+    return json.dumps(records, indent=2, ensure_ascii=False)
+
+
+def query_footer(result: dict[str, Any]) -> str:
+    """`3 rows` or `100 rows (truncated by the limit)`."""
+    count = result.get("row_count", len(result.get("rows") or []))
+    text = f"{count} row" + ("" if count == 1 else "s")
+    if result.get("truncated"):
+        text += " (truncated by the limit)"
+    return text
+
+
+def format_error(error: CliError) -> list[str]:
+    """Lines for stderr: `error: <message>` then one `  <path>: <message>` per problem."""
+    if not isinstance(error, ApiError):
+        return [f"error: {error}"]
+    lines = [f"error: {error.message}"]
+    component = error.details.get("component")
+    if component and str(component) not in error.message:
+        lines.append(f"  component: {component}")
+    problems = error.details.get("problems")
+    for problem in problems if isinstance(problems, list) else []:
+        if isinstance(problem, dict):
+            lines.append(f"  {problem.get('path', '')}: {problem.get('message', '')}")
+        else:
+            lines.append(f"  {problem}")
+    return lines

@@ -1,0 +1,333 @@
+"""`main` end to end against a fake gateway on `httpx.MockTransport`."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from .conftest import FakeGateway, Result
+
+RunCli = Callable[..., "Result"]
+MakeRun = Callable[..., dict[str, Any]]
+NOW = datetime(2024, 5, 1, 10, 0, 30, tzinfo=UTC)
+DOC = {"name": "shop", "source_dialect": "redshift", "tables": [{"name": "customers"}]}
+
+
+def test_experiment_list_renders_a_table(gateway: FakeGateway, run_cli: RunCli) -> None:
+    answer = {
+        "experiments": [
+            {
+                "name": "shop",
+                "source_dialect": "redshift",
+                "target_warehouse": "sqlite",
+                "tables": [{"name": "customers"}],
+                "created_at": "2024-05-01T10:00:00Z",
+                "updated_at": "2024-05-01T10:00:00Z",
+                "last_run": {"run_id": 7, "status": "COMPLETED"},
+            }
+        ]
+    }
+    gateway.on("GET", "/api/experiments", httpx.Response(200, json=answer))
+    result = run_cli("experiment", "list")
+    assert result.code == 0
+    assert "shop" in result.out and "sqlite" in result.out and "7 COMPLETED" in result.out
+    assert result.err == ""
+
+
+def test_json_flag_prints_the_raw_answer(gateway: FakeGateway, run_cli: RunCli) -> None:
+    answer = {"experiments": []}
+    gateway.on("GET", "/api/experiments", httpx.Response(200, json=answer))
+    result = run_cli("experiment", "list", "--json")
+    assert json.loads(result.out) == answer
+    assert run_cli("experiment", "list").out == "no experiments\n"
+
+
+def test_token_and_url_come_from_the_environment(gateway: FakeGateway, run_cli: RunCli) -> None:
+    gateway.on("GET", "/api/experiments", httpx.Response(200, json={"experiments": []}))
+    run_cli("experiment", "list", env={"DWSIM_URL": "http://gw:9/p", "DWSIM_API_TOKEN": "s3"})
+    (request,) = gateway.requests
+    assert str(request.url) == "http://gw:9/p/api/experiments"
+    assert request.headers["authorization"] == "Bearer s3"
+
+
+def test_create_sends_the_file_content(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(DOC))
+    gateway.on(
+        "POST", "/api/experiments", httpx.Response(201, json=dict(DOC, target_warehouse="sqlite"))
+    )
+    result = run_cli("experiment", "create", str(path))
+    assert result.code == 0
+    assert gateway.body() == DOC
+    assert result.out == "created experiment shop (warehouse sqlite, 1 tables)\n"
+
+
+def test_create_reads_stdin_for_dash(
+    gateway: FakeGateway, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(DOC)))
+    gateway.on("POST", "/api/experiments", httpx.Response(201, json=DOC))
+    assert run_cli("experiment", "create", "-", "--json").code == 0
+    assert gateway.body() == DOC
+
+
+def test_create_with_invalid_json_fails_locally(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"name": "shop",\n  oops}')
+    result = run_cli("experiment", "create", str(path))
+    assert result.code == 1
+    assert (
+        result.err
+        == f"error: {path} is not valid JSON: Expecting property name enclosed in double quotes at line 2 column 3\n"
+    )
+    assert gateway.requests == []
+    missing = run_cli("experiment", "create", str(tmp_path / "nope.json"))
+    assert missing.code == 1 and missing.err.startswith("error: cannot read ")
+
+
+def test_validation_errors_go_to_stderr_with_exit_1(
+    gateway: FakeGateway, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {
+        "error": "invalid_document",
+        "message": "invalid experiment document",
+        "details": {"problems": [{"path": "tables[0].columns[1].max_value", "message": "< min"}]},
+    }
+    gateway.on("POST", "/api/experiments", httpx.Response(422, json=body))
+    monkeypatch.setattr("sys.stdin", io.StringIO("{}"))
+    result = run_cli("experiment", "create", "-")
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "error: invalid experiment document\n  tables[0].columns[1].max_value: < min\n"
+    )
+
+
+@pytest.mark.parametrize(("status", "code"), [(404, 1), (409, 1), (401, 1), (503, 2), (504, 2)])
+def test_exit_code_follows_the_status_class(
+    gateway: FakeGateway, run_cli: RunCli, status: int, code: int
+) -> None:
+    body = {"error": "x", "message": f"failed with {status}", "details": {}}
+    gateway.on("DELETE", "/api/experiments/shop", httpx.Response(status, json=body))
+    result = run_cli("experiment", "delete", "shop")
+    assert result.code == code
+    assert result.err == f"error: failed with {status}\n"
+
+
+def test_show_prints_the_document_and_delete_confirms(
+    gateway: FakeGateway, run_cli: RunCli
+) -> None:
+    gateway.on("GET", "/api/experiments/shop", httpx.Response(200, json=DOC))
+    gateway.on("DELETE", "/api/experiments/shop", httpx.Response(204))
+    assert json.loads(run_cli("experiment", "show", "shop").out) == DOC
+    deleted = run_cli("experiment", "delete", "shop")
+    assert (deleted.code, deleted.out) == (0, "deleted experiment shop\n")
+    assert run_cli("experiment", "delete", "shop", "--json").out == ""
+
+
+def test_print_curl_calls_nothing(gateway: FakeGateway, run_cli: RunCli) -> None:
+    result = run_cli(
+        "--token", "t", "experiment", "generate", "shop", "--rows", "customers=10",
+        "--wait", "--print-curl",
+    )  # fmt: skip
+    assert result.code == 0
+    assert gateway.requests == []
+    assert result.out == (
+        "curl -sS -X POST http://127.0.0.1:8000/api/experiments/shop/generate"
+        " -H 'Content-Type: application/json' -H 'Authorization: Bearer t'"
+        """ --data-binary '{"rows": {"customers": 10}}'\n"""
+    )
+
+
+def test_generate_without_wait_reports_the_queued_run(
+    gateway: FakeGateway, run_cli: RunCli
+) -> None:
+    accepted = {"run_id": 7, "experiment": "shop", "status": "QUEUED", "links": {}}
+    gateway.on("POST", "/api/experiments/shop/generate", httpx.Response(202, json=accepted))
+    result = run_cli("experiment", "generate", "shop", "--seed", "42", "--shard-size", "500")
+    assert result.code == 0
+    assert gateway.body() == {"seed": 42, "shard_size": 500}
+    assert result.out.splitlines()[0] == "run 7 of shop: QUEUED"
+    assert len(gateway.requests) == 1
+
+
+def _accept(gateway: FakeGateway) -> None:
+    accepted = {"run_id": 7, "experiment": "shop", "status": "QUEUED", "links": {}}
+    gateway.on("POST", "/api/experiments/shop/generate", httpx.Response(202, json=accepted))
+
+
+def test_generate_wait_polls_until_completed(
+    gateway: FakeGateway, run_cli: RunCli, make_run: MakeRun
+) -> None:
+    _accept(gateway)
+    gateway.on(
+        "GET",
+        "/api/experiments/shop/runs/7",
+        httpx.Response(200, json=make_run("QUEUED")),
+        httpx.Response(200, json=make_run("RUNNING")),
+        httpx.Response(200, json=make_run("RUNNING")),
+        httpx.Response(200, json=make_run("COMPLETED")),
+    )
+    sleeps: list[float] = []
+    result = run_cli(
+        "experiment", "generate", "shop", "--wait", "--poll-interval", "0.5",
+        sleep=sleeps.append, now=lambda: NOW,
+    )  # fmt: skip
+    assert result.code == 0
+    assert [r.method for r in gateway.requests] == ["POST", "GET", "GET", "GET", "GET"]
+    assert sleeps == [0.5, 0.5, 0.5]
+    # progress on stderr, once per change (the two RUNNING polls print one line)
+    assert result.err.splitlines() == [
+        "run 7 of shop: QUEUED  target=1000 generated=0 loaded=0",
+        "run 7 of shop: RUNNING  target=1000 generated=0 loaded=0  (30.0 s)",
+        "run 7 of shop: COMPLETED  target=1000 generated=1000 loaded=1000  (12.3 s)",
+    ]
+    lines = result.out.splitlines()
+    assert lines[0] == "run 7 of shop: COMPLETED  target=1000 generated=1000 loaded=1000  (12.3 s)"
+    assert any("customers" in line and "1000" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("final", ["FAILED", "ABORTED"])
+def test_generate_wait_exits_non_zero_when_the_run_does_not_complete(
+    gateway: FakeGateway, run_cli: RunCli, make_run: MakeRun, final: str
+) -> None:
+    _accept(gateway)
+    gateway.on(
+        "GET",
+        "/api/experiments/shop/runs/7",
+        httpx.Response(200, json=make_run(final, error="shard 3 failed")),
+    )
+    result = run_cli("experiment", "generate", "shop", "--wait")
+    assert result.code == 3
+    assert result.out.startswith(f"run 7 of shop: {final}  ")
+    assert f"error: run 7 of shop ended {final}: shard 3 failed\n" in result.err
+
+
+def test_generate_wait_json_prints_only_the_final_run(
+    gateway: FakeGateway, run_cli: RunCli, make_run: MakeRun
+) -> None:
+    _accept(gateway)
+    gateway.on(
+        "GET", "/api/experiments/shop/runs/7", httpx.Response(200, json=make_run("COMPLETED"))
+    )
+    result = run_cli("experiment", "generate", "shop", "--wait", "--json")
+    assert result.code == 0
+    assert json.loads(result.out) == make_run("COMPLETED")
+
+
+def test_generate_wait_times_out(gateway: FakeGateway, run_cli: RunCli, make_run: MakeRun) -> None:
+    _accept(gateway)
+    gateway.on("GET", "/api/experiments/shop/runs/7", httpx.Response(200, json=make_run("RUNNING")))
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    result = run_cli(
+        "experiment", "generate", "shop", "--wait", "--timeout", "3", "--poll-interval", "1",
+        sleep=sleep, clock=lambda: now[0],
+    )  # fmt: skip
+    assert result.code == 4
+    assert now[0] == 3.0
+    assert "still RUNNING after 3 s" in result.err
+    assert result.out.startswith("run 7 of shop: RUNNING")
+
+
+def test_generate_wait_stops_on_an_api_error_while_polling(
+    gateway: FakeGateway, run_cli: RunCli
+) -> None:
+    _accept(gateway)
+    body = {"error": "unavailable", "message": "state database is down", "details": {}}
+    gateway.on("GET", "/api/experiments/shop/runs/7", httpx.Response(503, json=body))
+    result = run_cli("experiment", "generate", "shop", "--wait")
+    assert result.code == 2
+    assert result.err.endswith("error: state database is down\n")
+
+
+def test_runs_list_and_show(gateway: FakeGateway, run_cli: RunCli, make_run: MakeRun) -> None:
+    runs = [make_run("COMPLETED"), make_run("FAILED", run_id=6, error="boom")]
+    gateway.on("GET", "/api/experiments/shop/runs", httpx.Response(200, json={"runs": runs}))
+    gateway.on("GET", "/api/experiments/shop/runs/6", httpx.Response(200, json=runs[1]))
+    listed = run_cli("runs", "list", "shop")
+    assert listed.code == 0 and "COMPLETED" in listed.out and "FAILED" in listed.out
+    shown = run_cli("runs", "show", "shop", "6", now=lambda: NOW)
+    assert shown.code == 0  # showing a failed run is not an error
+    assert shown.out.splitlines()[0] == (
+        "run 6 of shop: FAILED  target=1000 generated=0 loaded=0  (30.0 s)"
+    )
+    assert "error: boom" in shown.out
+
+
+QUERY_ANSWER = {
+    "columns": ["id", "name"],
+    "rows": [[1, "ann"], [2, None]],
+    "row_count": 2,
+    "truncated": True,
+    "engine_sql": "SELECT id, name FROM customers LIMIT 2",
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected_out"),
+    [
+        ("csv", "id,name\n1,ann\n2,\n"),
+        ("json", json.dumps([{"id": 1, "name": "ann"}, {"id": 2, "name": None}], indent=2) + "\n"),
+    ],
+)
+def test_query_formats(gateway: FakeGateway, run_cli: RunCli, fmt: str, expected_out: str) -> None:
+    gateway.on("POST", "/api/experiments/shop/query", httpx.Response(200, json=QUERY_ANSWER))
+    result = run_cli(
+        "query", "run", "shop", "select id, name from customers", "--limit", "2", "--format", fmt
+    )
+    assert result.code == 0
+    assert gateway.body() == {"sql": "select id, name from customers", "limit": 2}
+    assert result.out == expected_out
+    assert result.err == "2 rows (truncated by the limit)\n"
+
+
+def test_query_table_format_and_raw_json(gateway: FakeGateway, run_cli: RunCli) -> None:
+    gateway.on("POST", "/api/experiments/shop/query", httpx.Response(200, json=QUERY_ANSWER))
+    table = run_cli("query", "run", "shop", "select 1")
+    assert "ann" in table.out and "NULL" in table.out
+    assert table.out.endswith("2 rows (truncated by the limit)\n")
+    assert json.loads(run_cli("query", "run", "shop", "select 1", "--json").out) == QUERY_ANSWER
+
+
+def test_query_sql_error_is_exit_1(gateway: FakeGateway, run_cli: RunCli) -> None:
+    body = {"error": "bad_request", "message": "syntax error at line 1, column 8", "details": {}}
+    gateway.on("POST", "/api/experiments/shop/query", httpx.Response(400, json=body))
+    result = run_cli("query", "run", "shop", "selec 1")
+    assert (result.code, result.err) == (1, "error: syntax error at line 1, column 8\n")
+
+
+def test_connection_refused_message(gateway: FakeGateway, run_cli: RunCli) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    gateway.on("GET", "/api/experiments/shop/runs", refuse)
+    result = run_cli("--url", "http://10.0.0.1:8000", "runs", "list", "shop")
+    assert result.code == 2
+    assert result.err == (
+        "error: cannot reach the gateway at http://10.0.0.1:8000: [Errno 111] Connection refused\n"
+    )
+
+
+def test_piped_tables_are_not_cut_at_80_columns(gateway: FakeGateway, run_cli: RunCli) -> None:
+    long_value = "x" * 120
+    answer = {"columns": ["a", "b"], "rows": [[long_value, 123456789012345]], "row_count": 1}
+    gateway.on("POST", "/api/experiments/shop/query", httpx.Response(200, json=answer))
+    out = run_cli("query", "run", "shop", "select 1").out
+    assert long_value in out and "123456789012345" in out
+    assert "…" not in out

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+
+from dwsim_cli import render
+from dwsim_cli.errors import ApiError, GatewayUnreachable
+
+MakeRun = Callable[..., dict[str, Any]]
+
+
+def _text(renderable: object) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, markup=False, highlight=False).print(renderable)
+    return buffer.getvalue()
+
+
+def test_status_line_of_a_completed_run(make_run: MakeRun) -> None:
+    run = make_run(
+        "COMPLETED",
+        totals={"target_rows": 1000000, "generated_rows": 1000000, "loaded_rows": 1000000},
+    )
+    assert render.run_status_line(run) == (
+        "run 7 of shop: COMPLETED  target=1000000 generated=1000000 loaded=1000000  (12.3 s)"
+    )
+
+
+def test_status_line_of_a_running_run_counts_time_so_far(make_run: MakeRun) -> None:
+    now = datetime(2024, 5, 1, 10, 1, 5, tzinfo=UTC)
+    assert render.run_status_line(make_run("RUNNING"), now) == (
+        "run 7 of shop: RUNNING  target=1000 generated=0 loaded=0  (65.0 s)"
+    )
+
+
+def test_status_line_of_a_queued_run_has_no_duration_and_tolerates_missing_totals(
+    make_run: MakeRun,
+) -> None:
+    run = make_run("QUEUED", totals=None)
+    assert render.run_status_line(run) == "run 7 of shop: QUEUED  target=- generated=- loaded=-"
+
+
+def test_naive_timestamps_are_taken_as_utc(make_run: MakeRun) -> None:
+    run = make_run("RUNNING", started_at="2024-05-01T10:00:00")
+    assert render.run_duration(run, datetime(2024, 5, 1, 10, 0, 2, tzinfo=UTC)) == 2.0
+
+
+def test_run_tables_table_has_one_row_per_table(make_run: MakeRun) -> None:
+    run = make_run("COMPLETED")
+    run["tables"]["orders"] = dict(run["tables"]["customers"], target_rows=5000, shards_failed=2)
+    lines = _text(render.run_tables_table(run)).splitlines()
+    customers = next(line for line in lines if "customers" in line)
+    orders = next(line for line in lines if "orders" in line)
+    assert customers.split("│")[1:8] == [
+        " customers ", "   1000 ", "      1000 ", "   1000 ", "      1 ", "      1 ", "      0 "
+    ]  # fmt: skip
+    assert "5000" in orders and orders.split("│")[7].strip() == "2"
+
+
+def test_run_detail_lines_show_error_and_objects(make_run: MakeRun) -> None:
+    run = make_run("FAILED", error="loader crashed", objects=None)
+    assert render.run_detail_lines(run) == ["error: loader crashed"]
+
+
+def test_runs_and_experiments_tables_contain_their_rows(make_run: MakeRun) -> None:
+    text = _text(render.runs_table([make_run("COMPLETED"), make_run("FAILED", run_id=6)]))
+    assert "COMPLETED" in text and "FAILED" in text and "12.3" in text
+    experiments = [
+        {
+            "name": "shop",
+            "source_dialect": "redshift",
+            "target_warehouse": "sqlite",
+            "tables": [{"name": "customers"}, {"name": "orders"}],
+            "created_at": "2024-05-01",
+            "last_run": {"run_id": 7, "status": "COMPLETED"},
+        },
+        {"name": "empty", "tables": 0, "last_run": None},
+    ]
+    text = _text(render.experiments_table(experiments))
+    assert "customers, orders" in text
+    assert "7 COMPLETED" in text
+    empty_row = next(line for line in text.splitlines() if "empty" in line)
+    assert "-" in empty_row
+
+
+RESULT = {
+    "columns": ["id", "name", "note"],
+    "rows": [[1, "a,b", None], [2, 'say "hi"', "[bold]x[/bold]"]],
+    "row_count": 2,
+    "truncated": False,
+    "engine_sql": "SELECT 1",
+}
+
+
+def test_query_csv_quotes_fields_and_writes_null_as_empty() -> None:
+    text = render.query_csv(RESULT)
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["id", "name", "note"],
+        ["1", "a,b", ""],
+        ["2", 'say "hi"', "[bold]x[/bold]"],
+    ]
+
+
+def test_query_json_is_records() -> None:
+    assert json.loads(render.query_json(RESULT)) == [
+        {"id": 1, "name": "a,b", "note": None},
+        {"id": 2, "name": 'say "hi"', "note": "[bold]x[/bold]"},
+    ]
+
+
+def test_query_table_shows_null_and_does_not_interpret_markup_in_data() -> None:
+    text = _text(render.query_table(RESULT))
+    assert "NULL" in text
+    assert "[bold]x[/bold]" in text
+
+
+def test_query_footer() -> None:
+    assert render.query_footer(RESULT) == "2 rows"
+    assert render.query_footer({"rows": [[1]], "row_count": 1, "truncated": True}) == (
+        "1 row (truncated by the limit)"
+    )
+
+
+def test_format_error_lists_problems() -> None:
+    error = ApiError(
+        422,
+        "invalid_document",
+        "invalid experiment document",
+        {
+            "problems": [
+                {"path": "tables[2].columns[5].max_value", "message": "must be >= min_value"},
+                {"path": "name", "message": "required"},
+            ]
+        },
+    )
+    assert render.format_error(error) == [
+        "error: invalid experiment document",
+        "  tables[2].columns[5].max_value: must be >= min_value",
+        "  name: required",
+    ]
+
+
+def test_format_error_names_the_failing_component_unless_the_message_does() -> None:
+    down = ApiError(503, "unavailable", "a dependency is down", {"component": "broker"})
+    assert render.format_error(down) == ["error: a dependency is down", "  component: broker"]
+    named = ApiError(503, "unavailable", "broker is down", {"component": "broker"})
+    assert render.format_error(named) == ["error: broker is down"]
+
+
+def test_format_error_of_a_local_error() -> None:
+    error = GatewayUnreachable("http://h:1", "refused")
+    assert render.format_error(error) == ["error: cannot reach the gateway at http://h:1: refused"]
