@@ -1,9 +1,9 @@
-"""The experiment schema language (see docs/schema-language.md): pydantic models and checks.
+"""The experiment schema language (docs/schema-language.md) as pydantic models.
 
 `Experiment.model_validate(json)` checks shapes and single-field rules;
-`parse_experiment()` adds the checks that need the whole document (foreign keys
-to real columns, unique ranges large enough for the row count, ...) and reports
-every problem with its JSON path, e.g. ``tables[2].columns[5].max_value``.
+`parse_experiment()` adds the checks that need the whole document
+(`experiment_checks`) and reports every problem with its JSON path, e.g.
+``tables[2].columns[5].max_value``.
 """
 
 from __future__ import annotations
@@ -18,24 +18,59 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dwsim_shared.errors import InvalidInput
 
 EXPERIMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,126}$")
 
-# Canonical type -> accepted spellings. Generation and physical DDL know only canonical names.
+# Canonical type -> accepted spellings (upper case, single spaces). Generation knows only
+# canonical names; `source_type` keeps what a DDL said, for faithful physical DDL.
 TYPE_ALIASES: dict[str, tuple[str, ...]] = {
-    "SMALLINT": ("SMALLINT", "INT2"),
-    "INT": ("INT", "INTEGER", "INT4"),
+    "SMALLINT": ("SMALLINT", "INT2", "TINYINT", "BYTEINT"),
+    "INT": ("INT", "INTEGER", "INT4", "MEDIUMINT"),
     "BIGINT": ("BIGINT", "INT8"),
-    "FLOAT": ("FLOAT", "FLOAT8", "DOUBLE", "DOUBLE PRECISION", "REAL", "FLOAT4"),
-    "VARCHAR": ("VARCHAR", "TEXT", "STRING", "CHARACTER VARYING"),
+    "DECIMAL": ("DECIMAL", "NUMERIC", "NUMBER", "DEC"),
+    "FLOAT": ("FLOAT", "FLOAT4", "FLOAT8", "DOUBLE", "DOUBLE PRECISION", "REAL"),
+    "VARCHAR": ("VARCHAR", "TEXT", "STRING", "CHARACTER VARYING", "NVARCHAR", "NVARCHAR2",
+                "VARCHAR2", "BPCHAR", "CHAR VARYING", "NATIONAL CHARACTER VARYING"),
+    "CHAR": ("CHAR", "CHARACTER", "NCHAR"),
     "DATE": ("DATE",),
-    "TIMESTAMP": ("TIMESTAMP", "DATETIME", "TIMESTAMP_NTZ"),
+    "TIME": ("TIME", "TIME WITHOUT TIME ZONE"),
+    "TIMESTAMP": ("TIMESTAMP", "DATETIME", "TIMESTAMP_NTZ", "TIMESTAMP WITHOUT TIME ZONE"),
+    "TIMESTAMPTZ": ("TIMESTAMPTZ", "TIMESTAMP_TZ", "TIMESTAMP_LTZ", "TIMESTAMP WITH TIME ZONE",
+                    "TIMESTAMP WITH LOCAL TIME ZONE"),
     "BOOLEAN": ("BOOLEAN", "BOOL"),
-}
+    "VARIANT": ("VARIANT",),
+    "SUPER": ("SUPER",),
+    "JSON": ("JSON", "JSONB"),
+    "ARRAY": ("ARRAY",),
+    "OBJECT": ("OBJECT",),
+}  # fmt: skip
 _CANONICAL = {alias: canon for canon, aliases in TYPE_ALIASES.items() for alias in aliases}
-DataType = Literal["SMALLINT", "INT", "BIGINT", "FLOAT", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN"]
+DataType = Literal[
+    "SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT", "VARCHAR", "CHAR", "DATE", "TIME",
+    "TIMESTAMP", "TIMESTAMPTZ", "BOOLEAN", "VARIANT", "SUPER", "JSON", "ARRAY", "OBJECT",
+]  # fmt: skip
 INTEGER_TYPES = frozenset({"SMALLINT", "INT", "BIGINT"})
+NUMERIC_TYPES = INTEGER_TYPES | {"DECIMAL", "FLOAT"}
+STRING_TYPES = frozenset({"VARCHAR", "CHAR"})
+TEMPORAL_TYPES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMPTZ"})
+SEMI_STRUCTURED_TYPES = frozenset({"VARIANT", "SUPER", "JSON", "ARRAY", "OBJECT"})
 INTEGER_LIMITS = {"SMALLINT": 2**15 - 1, "INT": 2**31 - 1, "BIGINT": 2**63 - 1}
 DEFAULT_NULL_RATE = 0.1
+DEFAULT_DECIMAL = (18, 0)
+MAX_DECIMAL_PRECISION = 38
+
+# Parameters each distribution accepts (the first of each group is the documented name).
+DISTRIBUTION_PARAMETERS: dict[str, frozenset[str]] = {
+    "uniform": frozenset(),
+    "normal": frozenset({"mean", "stddev"}),
+    "exponential": frozenset({"scale", "rate"}),
+    "beta": frozenset({"alpha", "beta"}),
+    "lognormal": frozenset({"mean", "sigma"}),
+    "poisson": frozenset({"lambda", "lam"}),
+    "zipf": frozenset({"s", "a"}),
+}
+_TYPE_WITH_ARGS = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$"
+)
 
 
 class _Model(BaseModel):
@@ -45,6 +80,27 @@ class _Model(BaseModel):
 class Distribution(_Model):
     type: Literal["uniform", "normal", "exponential", "beta", "lognormal", "poisson", "zipf"]
     parameters: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _valid_parameters(self) -> Distribution:
+        p = self.parameters
+        allowed = DISTRIBUTION_PARAMETERS[self.type]
+        unknown = sorted(set(p) - allowed)
+        if unknown:
+            names = ", ".join(sorted(allowed)) or "none"
+            raise ValueError(f"{self.type} takes parameters {names}, not {', '.join(unknown)}")
+        positive = {
+            "normal": ("stddev",), "exponential": ("scale", "rate"), "beta": ("alpha", "beta"),
+            "lognormal": ("sigma",), "poisson": ("lambda", "lam"),
+        }.get(self.type, ())  # fmt: skip
+        for name in positive:
+            if name in p and not p[name] > 0:
+                raise ValueError(f"{self.type} parameter {name} must be > 0, not {p[name]:g}")
+        if self.type == "zipf":
+            for name in ("s", "a"):
+                if name in p and not p[name] > 1:
+                    raise ValueError(f"zipf parameter {name} must be > 1, not {p[name]:g}")
+        return self
 
 
 class Sequence(_Model):
@@ -59,10 +115,36 @@ class Sequence(_Model):
         return value
 
 
+class ParentSelection(_Model):
+    """How a foreign key picks parent rows: evenly, or a few hot parents (Zipf with exponent s)."""
+
+    type: Literal["uniform", "zipf"] = "uniform"
+    s: Annotated[float, Field(gt=0)] = 1.2
+
+
 class ForeignKey(_Model):
     references_table: str
     references_column: str
     nullable: bool = False
+    parent_selection: ParentSelection | None = None
+
+
+class TableForeignKey(_Model):
+    """A table-level (possibly multi-column) foreign key."""
+
+    columns: list[str] = Field(min_length=1)
+    references_table: str
+    references_columns: list[str] = Field(min_length=1)
+    nullable: bool = False
+    parent_selection: ParentSelection | None = None
+
+    @model_validator(mode="after")
+    def _same_width(self) -> TableForeignKey:
+        if len(self.columns) != len(self.references_columns):
+            raise ValueError(
+                f"{len(self.columns)} columns reference {len(self.references_columns)} columns"
+            )
+        return self
 
 
 class Column(_Model):
@@ -71,6 +153,8 @@ class Column(_Model):
     required: bool = True
     is_unique: bool = False
     varchar_length: Annotated[int, Field(ge=1, le=65535)] | None = None
+    precision: Annotated[int, Field(ge=1, le=MAX_DECIMAL_PRECISION)] | None = None
+    scale: Annotated[int, Field(ge=0, le=MAX_DECIMAL_PRECISION)] | None = None
     faker_rule: str | None = None
     min_value: float | None = None
     max_value: float | None = None
@@ -79,17 +163,42 @@ class Column(_Model):
     distribution: Distribution | None = None
     foreign_key: ForeignKey | None = None
     null_rate: Annotated[float, Field(ge=0, le=1)] | None = None
-    choices: list[Any] | None = None
+    choices: list[Any] | None = Field(default=None, min_length=1)
     weights: list[Annotated[float, Field(ge=0)]] | None = None
     sequence: Sequence | None = None
+    pattern: str | None = None
+    default: Any = None
+    source_type: str | None = None
     inferred: list[str] | None = None
 
     @field_validator("name")
     @classmethod
     def _identifier(cls, value: str) -> str:
         if not IDENTIFIER.match(value):
-            raise ValueError(f"{value!r} is not a valid column name (letters, digits, _)")
+            raise ValueError(f"{value!r} is not a valid column name (letters, digits, _, $)")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_type_arguments(cls, data: Any) -> Any:
+        """`"VARCHAR(100)"` -> VARCHAR + varchar_length 100; `"NUMBER(38,0)"` -> DECIMAL(38, 0)."""
+        if not isinstance(data, dict) or not isinstance(data.get("data_type"), str):
+            return data
+        match = _TYPE_WITH_ARGS.match(data["data_type"])
+        if match is None:
+            return data
+        spelled, first, second = match.groups()
+        canonical = _CANONICAL.get(" ".join(spelled.upper().split()))
+        data = {**data, "data_type": canonical or data["data_type"]}
+        if canonical is None or first is None:
+            return data
+        if canonical in STRING_TYPES:
+            data.setdefault("varchar_length", int(first))
+        elif canonical == "DECIMAL":
+            data.setdefault("precision", int(first))
+            if second is not None:
+                data.setdefault("scale", int(second))
+        return data
 
     @field_validator("data_type", mode="before")
     @classmethod
@@ -98,36 +207,12 @@ class Column(_Model):
             return value
         spelled = " ".join(value.upper().split())
         if spelled not in _CANONICAL:
-            supported = ", ".join(sorted(_CANONICAL))
-            raise ValueError(f"unsupported data_type {value!r}; supported: {supported}")
-        return _CANONICAL[spelled]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Column:
-        if (
-            self.min_value is not None
-            and self.max_value is not None
-            and self.min_value > self.max_value
-        ):
+            close = difflib.get_close_matches(spelled, list(_CANONICAL), n=2)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
             raise ValueError(
-                f"min_value {self.min_value:g} is greater than max_value {self.max_value:g}"
+                f"unsupported data_type {value!r}{hint}; supported: {', '.join(TYPE_ALIASES)}"
             )
-        if self.date_start and self.date_end and self.date_start > self.date_end:
-            raise ValueError(f"date_start {self.date_start} is after date_end {self.date_end}")
-        if self.weights is not None:
-            if self.choices is None:
-                raise ValueError("weights given without choices")
-            if len(self.weights) != len(self.choices):
-                raise ValueError(
-                    f"{len(self.weights)} weights for {len(self.choices)} choices; give one per choice"
-                )
-            if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be 0")
-        if self.choices is not None and len(self.choices) == 0:
-            raise ValueError("choices must not be empty")
-        if self.null_rate and self.required:
-            raise ValueError("null_rate > 0 on a required column; set required to false")
-        return self
+        return _CANONICAL[spelled]
 
     @property
     def nullable(self) -> bool:
@@ -140,6 +225,11 @@ class Column(_Model):
             return 0.0
         return DEFAULT_NULL_RATE if self.null_rate is None else self.null_rate
 
+    @property
+    def decimal_precision_scale(self) -> tuple[int, int]:
+        precision = self.precision or DEFAULT_DECIMAL[0]
+        return precision, self.scale if self.scale is not None else DEFAULT_DECIMAL[1]
+
 
 class Table(_Model):
     name: str
@@ -147,23 +237,39 @@ class Table(_Model):
     columns: list[Column] = Field(min_length=1)
     primary_key: list[str] | None = None
     composite_keys: list[list[str]] | None = None
+    unique_constraints: list[list[str]] | None = None
+    foreign_keys: list[TableForeignKey] | None = None
+    warehouse_options: dict[str, Any] | None = None
     warnings: list[str] | None = None
 
     @field_validator("name")
     @classmethod
     def _identifier(cls, value: str) -> str:
         if not IDENTIFIER.match(value):
-            raise ValueError(f"{value!r} is not a valid table name (letters, digits, _)")
+            raise ValueError(f"{value!r} is not a valid table name (letters, digits, _, $)")
         return value
 
     def column(self, name: str) -> Column | None:
         lowered = name.lower()
         return next((c for c in self.columns if c.name.lower() == lowered), None)
 
+    def unique_keys(self) -> list[list[str]]:
+        """Every set of columns that must be unique: primary key, unique constraints, composite keys."""
+        keys = [self.primary_key] if self.primary_key else []
+        keys += self.unique_constraints or []
+        keys += self.composite_keys or []
+        keys += [[c.name] for c in self.columns if c.is_unique]
+        return keys
+
     def is_unique_column(self, col: Column) -> bool:
-        """Unique by its own flag or as the table's single-column primary key."""
-        key = self.primary_key or []
-        return col.is_unique or (len(key) == 1 and key[0].lower() == col.name.lower())
+        """Unique alone: by its own flag, or as a single-column primary key or unique constraint."""
+        name = col.name.lower()
+        return any(len(k) == 1 and k[0].lower() == name for k in self.unique_keys())
+
+    def is_unique_set(self, names: list[str]) -> bool:
+        """Whether these columns (in any order) are one of the table's unique keys."""
+        wanted = sorted(n.lower() for n in names)
+        return any(sorted(k.lower() for k in key) == wanted for key in self.unique_keys())
 
 
 class Experiment(_Model):
@@ -172,7 +278,7 @@ class Experiment(_Model):
     source_dialect: Literal["redshift", "snowflake", "postgres", "sqlite"] = "redshift"
     target_warehouse: Literal["sqlite", "redshift", "snowflake"] | None = None
     locale: str = "en_US"
-    seed: int | None = None
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     tables: list[Table] = Field(min_length=1)
 
     @field_validator("name")
@@ -221,145 +327,14 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
     return path or "$"
 
 
-def _problems_from_validation(error: ValidationError) -> list[dict[str, str]]:
+def problems_from_validation(error: ValidationError) -> list[dict[str, str]]:
     problems = []
     for item in error.errors():
-        # Drop pydantic's tagged-union / type markers from the path (e.g. "function-after[...]").
+        # Drop pydantic's union / validator markers from the path (e.g. "function-after[...]").
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
         message = item["msg"].removeprefix("Value error, ")
         problems.append({"path": format_loc(loc), "message": message})
     return problems
-
-
-def _document_problems(exp: Experiment) -> list[dict[str, str]]:
-    """Checks that need more than one field: names, keys, references, capacities."""
-    problems: list[dict[str, str]] = []
-
-    def add(path: str, message: str) -> None:
-        problems.append({"path": path, "message": message})
-
-    seen_tables: set[str] = set()
-    for t_i, table in enumerate(exp.tables):
-        t_path = f"tables[{t_i}]"
-        if table.name.lower() in seen_tables:
-            add(f"{t_path}.name", f"duplicate table name {table.name!r}")
-        seen_tables.add(table.name.lower())
-        seen_columns: set[str] = set()
-        for c_i, col in enumerate(table.columns):
-            c_path = f"{t_path}.columns[{c_i}]"
-            if col.name.lower() in seen_columns:
-                add(f"{c_path}.name", f"duplicate column name {col.name!r} in table {table.name!r}")
-            seen_columns.add(col.name.lower())
-            problems.extend(
-                {
-                    "path": f"{c_path}.{p['path']}",
-                    "message": f"{table.name}.{col.name}: {p['message']}",
-                }
-                for p in _column_capacity_problems(table, col)
-            )
-            if col.faker_rule is not None:
-                message = _faker_rule_problem(exp.locale, col.faker_rule)
-                if message:
-                    add(f"{c_path}.faker_rule", f"{table.name}.{col.name}: {message}")
-            if col.foreign_key:
-                problems.extend(
-                    {"path": f"{c_path}.foreign_key", "message": m}
-                    for m in _foreign_key_problems(exp, table, col)
-                )
-        for key_name in ("primary_key",):
-            for k_i, name in enumerate(getattr(table, key_name) or []):
-                if table.column(name) is None:
-                    add(
-                        f"{t_path}.{key_name}[{k_i}]",
-                        f"table {table.name!r} has no column {name!r}",
-                    )
-    return problems
-
-
-def _faker_rule_problem(locale: str, rule: str) -> str | None:
-    from dwsim_shared.generation.faker_pools import faker_has_rule, faker_rule_names
-
-    if faker_has_rule(locale, rule):
-        return None
-    close = difflib.get_close_matches(rule, faker_rule_names(locale), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"{rule!r} is not a Faker provider method for locale {locale!r}{hint}"
-
-
-def _column_capacity_problems(table: Table, col: Column) -> list[dict[str, str]]:
-    rows = table.target_rows
-    out: list[dict[str, str]] = []
-    if col.data_type in INTEGER_TYPES:
-        limit = INTEGER_LIMITS[col.data_type]
-        for field in ("min_value", "max_value"):
-            value = getattr(col, field)
-            if value is not None and not (-limit - 1 <= value <= limit):
-                out.append(
-                    {"path": field, "message": f"{field} {value:g} does not fit {col.data_type}"}
-                )
-    if not table.is_unique_column(col) or col.foreign_key:
-        return out
-    if col.choices is not None and len(col.choices) < rows:
-        out.append(
-            {
-                "path": "choices",
-                "message": f"unique column has {len(col.choices)} choices for {rows} rows",
-            }
-        )
-    elif col.data_type in INTEGER_TYPES and col.sequence is None:
-        low = col.min_value if col.min_value is not None else 1
-        high = col.max_value if col.max_value is not None else INTEGER_LIMITS[col.data_type]
-        capacity = int(high) - int(low) + 1
-        if capacity < rows:
-            out.append(
-                {
-                    "path": "max_value",
-                    "message": f"unique range {low:g}..{high:g} holds {capacity} values, "
-                    f"fewer than target_rows {rows}",
-                }
-            )
-    elif col.data_type == "DATE" and col.date_start and col.date_end:
-        capacity = (col.date_end - col.date_start).days + 1
-        if capacity < rows:
-            out.append(
-                {
-                    "path": "date_end",
-                    "message": f"unique date range {col.date_start}..{col.date_end} holds {capacity} "
-                    f"days, fewer than target_rows {rows}",
-                }
-            )
-    elif col.data_type == "BOOLEAN" and rows > 2:
-        out.append({"path": "is_unique", "message": f"a unique BOOLEAN holds 2 values, not {rows}"})
-    elif col.data_type == "VARCHAR" and col.varchar_length is not None:
-        # Unique strings are written as base-36 digits of the row index at least.
-        capacity = 36**col.varchar_length
-        if capacity < rows:
-            out.append(
-                {
-                    "path": "varchar_length",
-                    "message": f"VARCHAR({col.varchar_length}) holds at most {capacity} distinct values, "
-                    f"fewer than target_rows {rows}",
-                }
-            )
-    return out
-
-
-def _foreign_key_problems(exp: Experiment, table: Table, col: Column) -> list[str]:
-    assert col.foreign_key is not None
-    fk = col.foreign_key
-    where = f"{table.name}.{col.name}"
-    parent = exp.table(fk.references_table)
-    if parent is None:
-        names = ", ".join(t.name for t in exp.tables)
-        return [f"{where} references missing table {fk.references_table!r} (tables: {names})"]
-    target = parent.column(fk.references_column)
-    if target is None:
-        return [f"{where} references missing column {parent.name}.{fk.references_column}"]
-    if not parent.is_unique_column(target):
-        return [f"{where} references {parent.name}.{target.name}, which is not unique"]
-    if parent.target_rows == 0 and table.target_rows > 0 and not (fk.nullable or not col.required):
-        return [f"{where} references {parent.name}, which has 0 rows"]
-    return []
 
 
 def parse_experiment(document: Any) -> Experiment:
@@ -374,20 +349,22 @@ def parse_experiment(document: Any) -> Experiment:
 
 def check_experiment(exp: Experiment) -> None:
     """The whole-document checks; `InvalidInput` lists every problem with its JSON path."""
-    problems = _document_problems(exp)
+    from dwsim_shared.experiment_checks import document_problems
+
+    problems = document_problems(exp)
     if problems:
-        raise InvalidInput(_summary(problems), problems=problems)
+        raise InvalidInput(summary(problems), problems=problems)
 
 
 def invalid_input(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> InvalidInput:
     """A pydantic error as `InvalidInput` whose problems carry JSON paths."""
-    problems = _problems_from_validation(error)
+    problems = problems_from_validation(error)
     if prefix:
         problems = [{**p, "path": format_loc(prefix) + "." + p["path"]} for p in problems]
-    return InvalidInput(_summary(problems), problems=problems)
+    return InvalidInput(summary(problems), problems=problems)
 
 
-def _summary(problems: list[dict[str, str]]) -> str:
+def summary(problems: list[dict[str, str]]) -> str:
     first = problems[0]
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{first['path']}: {first['message']}{more}"

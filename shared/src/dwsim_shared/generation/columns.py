@@ -17,8 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dwsim_shared.experiment import INTEGER_LIMITS, INTEGER_TYPES, Column, Experiment, Table
-from dwsim_shared.generation.arrow_types import ARROW_TYPES
+from dwsim_shared.experiment import (
+    INTEGER_LIMITS,
+    INTEGER_TYPES,
+    SEMI_STRUCTURED_TYPES,
+    Column,
+    Experiment,
+    Table,
+)
+from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.faker_pools import faker_pool
 from dwsim_shared.generation.randomness import stable_hash
 
@@ -42,7 +49,7 @@ class ColumnContext:
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return ARROW_TYPES[self.column.data_type]
+        return arrow_type(self.column)
 
 
 Generator = Callable[[ColumnContext, np.ndarray, np.random.Generator], pa.Array]
@@ -54,6 +61,13 @@ def _days(value: dt.date) -> int:
 
 def _date_bounds(col: Column) -> tuple[int, int]:
     return _days(col.date_start or DEFAULT_DATE_START), _days(col.date_end or DEFAULT_DATE_END)
+
+
+def integers_as(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """Cast int64 to any numeric type; decimals go through decimal128(38, 0), which checks fit."""
+    if pa.types.is_decimal(target):
+        return values.cast(pa.decimal128(38, 0)).cast(target)
+    return values.cast(target)
 
 
 def _base36(indices: np.ndarray, width: int) -> pa.Array:
@@ -81,24 +95,30 @@ def key_values(ctx: ColumnContext, indices: np.ndarray) -> pa.Array:
     """The value of a unique column at the given row indices: a pure function of the index."""
     col = ctx.column
     kind = col.data_type
-    if kind in INTEGER_TYPES or kind == "FLOAT":
+    if kind in INTEGER_TYPES or kind in ("FLOAT", "DECIMAL"):
         if col.sequence is not None:
             values = col.sequence.start + indices * col.sequence.step
         else:
             start = int(col.min_value) if col.min_value is not None else 1
             values = start + indices
-        return pa.array(values, type=pa.int64()).cast(ctx.arrow_type)
+        return integers_as(pa.array(values, type=pa.int64()), ctx.arrow_type)
     if kind == "DATE":
         start, _ = _date_bounds(col)
         return pa.array((start + indices).astype(np.int32), type=pa.date32())
-    if kind == "TIMESTAMP":
+    if kind in ("TIMESTAMP", "TIMESTAMPTZ"):
         start, _ = _date_bounds(col)
         micros = start * MICROS_PER_DAY + indices * 1_000_000
-        return pa.array(micros, type=pa.timestamp("us"))
+        return pa.array(micros, type=pa.timestamp("us")).cast(ctx.arrow_type)
+    if kind == "TIME":
+        return pa.array((indices % 86_400) * 1_000_000, type=pa.time64("us"))
+    if kind in SEMI_STRUCTURED_TYPES:
+        return _json_documents(ctx, indices, None)
     if kind == "BOOLEAN":
         return pa.array(indices % 2 == 1, type=pa.bool_())
     if col.choices is not None:
         return pa.array([str(c) for c in col.choices], type=pa.string()).take(pa.array(indices))
+    if col.pattern is not None:
+        return pattern_strings(col.pattern, indices, None)
     return _unique_strings(ctx, indices)
 
 
@@ -165,7 +185,7 @@ def foreign_key_values(
 def sequence_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
     seq = ctx.column.sequence
     assert seq is not None
-    return pa.array(seq.start + indices * seq.step, type=pa.int64()).cast(ctx.arrow_type)
+    return integers_as(pa.array(seq.start + indices * seq.step, type=pa.int64()), ctx.arrow_type)
 
 
 def choice_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
@@ -231,9 +251,15 @@ def numeric_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Gener
             values = rng.integers(low, high, size=n, endpoint=True, dtype=np.int64)
         else:
             values = np.rint(_numeric_sample(col, low, high, n, rng)).astype(np.int64)
-        return pa.array(values, type=pa.int64()).cast(ctx.arrow_type)
+        return integers_as(pa.array(values, type=pa.int64()), ctx.arrow_type)
     low_f = col.min_value if col.min_value is not None else DEFAULT_FLOAT_RANGE[0]
     high_f = col.max_value if col.max_value is not None else DEFAULT_FLOAT_RANGE[1]
+    if col.data_type == "DECIMAL":
+        precision, scale = col.decimal_precision_scale
+        largest = 10 ** (precision - scale) - 10.0**-scale
+        low_f, high_f = max(low_f, -largest), min(high_f, largest)
+        values = np.round(_numeric_sample(col, low_f, high_f, n, rng), scale)
+        return pa.array(values, type=pa.float64()).cast(ctx.arrow_type, safe=False)
     return pa.array(np.round(_numeric_sample(col, low_f, high_f, n, rng), 4), type=pa.float64())
 
 
@@ -243,7 +269,99 @@ def date_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generato
     if ctx.column.data_type == "DATE":
         return pa.array(days.astype(np.int32), type=pa.date32())
     seconds = rng.integers(0, 86_400, size=len(indices), dtype=np.int64)
-    return pa.array(days * MICROS_PER_DAY + seconds * 1_000_000, type=pa.timestamp("us"))
+    micros = days * MICROS_PER_DAY + seconds * 1_000_000
+    return pa.array(micros, type=pa.timestamp("us")).cast(ctx.arrow_type)
+
+
+def time_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    seconds = rng.integers(0, 86_400, size=len(indices), dtype=np.int64)
+    return pa.array(seconds * 1_000_000, type=pa.time64("us"))
+
+
+def _json_documents(
+    ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator | None
+) -> pa.Array:
+    """Small JSON documents: an array for ARRAY, an object otherwise; keyed by the row index."""
+    ids = pc.cast(pa.array(indices), pa.string())
+    if rng is None:
+        scores = pc.cast(pa.array(indices % 1000, type=pa.int64()), pa.string())
+    else:
+        scores = pc.cast(pa.array(rng.integers(0, 1000, len(indices))), pa.string())
+    if ctx.column.data_type == "ARRAY":
+        return pc.binary_join_element_wise("[", ids, ", ", scores, "]", "")
+    tags = pa.array(['"new"', '"sale"', '"gift"', '"vip"'])
+    tag = tags.take(pa.array(indices % 4 if rng is None else rng.integers(0, 4, len(indices))))
+    return pc.binary_join_element_wise(
+        '{"id": ', ids, ', "score": ', scores, ', "tags": [', tag, "]}", ""
+    )
+
+
+def json_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    return _json_documents(ctx, indices, rng)
+
+
+def pattern_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    assert ctx.column.pattern is not None
+    return pattern_strings(ctx.column.pattern, indices, rng)
+
+
+_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
+_LETTERS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+_ALNUM = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+PATTERN_SLOTS = {"#": _DIGITS, "?": _LETTERS, "*": _ALNUM}
+
+
+def parse_pattern(pattern: str) -> list[bytes | np.ndarray]:
+    """`"ORD-{####}"` -> literal and slot parts; `#` digit, `?` letter, `*` either, `\\` escapes.
+
+    Braces only group for readability and are dropped.
+    """
+    parts: list[bytes | np.ndarray] = []
+    escaped = False
+    for char in pattern:
+        if escaped:
+            parts.append(char.encode())
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "{}":
+            continue
+        elif char in PATTERN_SLOTS:
+            parts.append(PATTERN_SLOTS[char])
+        else:
+            parts.append(char.encode())
+    return parts
+
+
+def pattern_capacity(pattern: str) -> int:
+    capacity = 1
+    for part in parse_pattern(pattern):
+        if isinstance(part, np.ndarray):
+            capacity *= len(part)
+    return capacity
+
+
+def pattern_strings(pattern: str, indices: np.ndarray, rng: np.random.Generator | None) -> pa.Array:
+    """Strings of the pattern: random slots, or (rng None) the index in mixed radix: unique."""
+    parts = parse_pattern(pattern)
+    width = sum(len(p) if isinstance(p, bytes) else 1 for p in parts)
+    matrix = np.empty((len(indices), width), dtype=np.uint8)
+    rest = indices.astype(np.int64, copy=True)
+    position = width
+    for part in reversed(parts):
+        if isinstance(part, bytes):
+            position -= len(part)
+            matrix[:, position : position + len(part)] = np.frombuffer(part, dtype=np.uint8)
+            continue
+        position -= 1
+        if rng is None:
+            matrix[:, position] = part[rest % len(part)]
+            rest //= len(part)
+        else:
+            matrix[:, position] = part[rng.integers(0, len(part), len(indices))]
+    if width == 0:
+        return pa.array([""] * len(indices), type=pa.string())
+    return pa.array(matrix.view(f"S{width}").ravel()).cast(pa.string())
 
 
 def boolean_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
@@ -263,11 +381,16 @@ BY_TYPE: dict[str, Generator] = {
     "SMALLINT": numeric_values,
     "INT": numeric_values,
     "BIGINT": numeric_values,
+    "DECIMAL": numeric_values,
     "FLOAT": numeric_values,
     "DATE": date_values,
     "TIMESTAMP": date_values,
+    "TIMESTAMPTZ": date_values,
+    "TIME": time_values,
     "BOOLEAN": boolean_values,
     "VARCHAR": string_values,
+    "CHAR": string_values,
+    **{name: json_values for name in SEMI_STRUCTURED_TYPES},
 }
 
 
@@ -281,6 +404,8 @@ def generator_for(table: Table, col: Column) -> Generator:
         return sequence_values
     if col.choices is not None:
         return choice_values
+    if col.pattern is not None:
+        return pattern_values
     if col.faker_rule is not None:
         return faker_values
     return BY_TYPE[col.data_type]

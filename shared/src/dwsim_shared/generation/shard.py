@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.generation.arrow_types import ARROW_TYPES
+from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.columns import ColumnContext, generator_for
 from dwsim_shared.generation.randomness import column_rng
 
@@ -17,9 +17,7 @@ from dwsim_shared.generation.randomness import column_rng
 def arrow_schema(experiment: Experiment, table_name: str) -> pa.Schema:
     table = experiment.table(table_name)
     assert table is not None
-    return pa.schema(
-        [pa.field(c.name, ARROW_TYPES[c.data_type], nullable=c.nullable) for c in table.columns]
-    )
+    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable) for c in table.columns])
 
 
 def generate_shard(
