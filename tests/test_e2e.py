@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -191,3 +194,42 @@ def test_delete_removes_experiment_objects_and_data(live: LiveStack) -> None:
     assert name not in [
         e["name"] for e in live.client.get("/api/experiments").json()["experiments"]
     ]
+
+
+def dw_sim(
+    live: LiveStack, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real CLI as a user runs it, against the live gateway."""
+    return subprocess.run(
+        [sys.executable, "-m", "dwsim_cli", "--url", live.url, *args],
+        input=stdin, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_the_cli_drives_the_whole_flow(live: LiveStack) -> None:
+    name = unique_name("cli")
+    document = json.dumps(fk_chain(name, live.warehouse, customers=400, orders=1_000, items=2_000))
+    created = dw_sim(live, "experiment", "create", "-", stdin=document)
+    assert created.returncode == 0, created.stderr
+    assert name in dw_sim(live, "experiment", "list").stdout
+
+    generated = dw_sim(live, "experiment", "generate", name, "--rows", "order_items=3000",
+                       "--seed", "5", "--wait", "--timeout", "180")  # fmt: skip
+    assert generated.returncode == 0, generated.stderr + generated.stdout
+    assert "COMPLETED" in generated.stdout
+
+    result = dw_sim(
+        live, "query", "run", name, "SELECT COUNT(*) AS n FROM order_items", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"n": 3_000}]
+
+    runs = dw_sim(live, "--json", "runs", "list", name)
+    assert json.loads(runs.stdout)["runs"][0]["tables"]["order_items"]["loaded_rows"] == 3_000
+
+    curl = dw_sim(live, "--print-curl", "experiment", "generate", name, "--seed", "1")
+    assert curl.returncode == 0 and curl.stdout.startswith("curl ")
+    assert f"/api/experiments/{name}/generate" in curl.stdout
+
+    missing = dw_sim(live, "experiment", "show", "nope_nope")
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
