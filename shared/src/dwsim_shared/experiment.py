@@ -73,6 +73,11 @@ _TYPE_WITH_ARGS = re.compile(
 )
 
 
+def canonical_type(spelled: str) -> str | None:
+    """The canonical name of a type spelling (`"double precision"` -> `FLOAT`), or None."""
+    return _CANONICAL.get(" ".join(spelled.upper().split()))
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import abc
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlglot import exp
+from sqlglot.errors import ParseError
 
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Column, Experiment, Table
+from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.settings import Settings
+
+_TYPE_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(?:\(.*\))?\s*$")
+T = exp.DataType.Type
+# Types whose source spelling both engines here understand (rendered in the engine's dialect).
+FAITHFUL_TYPES = frozenset({
+    T.SMALLINT, T.INT, T.BIGINT, T.DECIMAL, T.DOUBLE, T.FLOAT, T.VARCHAR, T.NVARCHAR,
+    T.CHAR, T.NCHAR, T.TEXT, T.DATE, T.TIME, T.TIMESTAMP, T.TIMESTAMPTZ, T.BOOLEAN,
+})  # fmt: skip
+TEMPORAL_PARAMETER_TYPES = frozenset({T.TIME, T.TIMESTAMP, T.TIMESTAMPTZ})
 
 
 @dataclass
@@ -75,13 +86,50 @@ class Warehouse(abc.ABC):
     def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:
         """Where a logical table lives in this engine."""
 
-    def column_type(self, col: Column) -> exp.DataType:
+    def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
+        """The engine type of a column: the DDL's own spelling where the engine has it
+        (`NUMERIC(18,4)` stays `NUMERIC(18,4)`, `REAL` stays `REAL`), else the canonical mapping."""
+        faithful = self._faithful_type(col, source_dialect)
+        if faithful is not None:
+            return faithful
         spelled = self.ddl_types[col.data_type]
-        if col.data_type == "VARCHAR" and col.varchar_length is not None:
-            spelled = f"VARCHAR({col.varchar_length})"
+        if col.data_type in ("VARCHAR", "CHAR") and col.varchar_length is not None:
+            spelled = f"{col.data_type}({col.varchar_length})"
+        elif col.data_type == "DECIMAL":
+            precision, scale = col.decimal_precision_scale
+            spelled = f"{spelled}({precision}, {scale})"
         return exp.DataType.build(spelled, dialect=self.ddl_dialect or self.sqlglot_dialect)
 
-    def create_table_sql(self, experiment_name: str, table: Table) -> str:
+    def _faithful_type(self, col: Column, source_dialect: str | None) -> exp.DataType | None:
+        if not col.source_type or not source_dialect:
+            return None
+        match = _TYPE_NAME.match(col.source_type)
+        if match is None or canonical_type(match.group(1)) != col.data_type:
+            return None  # the document's data_type was changed after import: it wins
+        dialect = "postgres" if source_dialect == "redshift" else source_dialect
+        try:
+            built = exp.DataType.build(col.source_type, dialect=dialect)
+        except (ParseError, ValueError):
+            return None
+        if built.this not in FAITHFUL_TYPES:
+            return None
+        params = [e.this for e in built.expressions if isinstance(e, exp.DataTypeParam)]
+        if not all(isinstance(p, exp.Literal) and p.is_int for p in params):
+            return None  # VARCHAR(MAX) and the like
+        numbers = [int(p.name) for p in params]
+        if built.this in TEMPORAL_PARAMETER_TYPES:
+            return exp.DataType(this=built.this)  # engines differ in fractional precision
+        if col.data_type in ("VARCHAR", "CHAR") and numbers and numbers[0] != col.varchar_length:
+            return None
+        if col.data_type == "DECIMAL" and numbers:
+            precision, scale = col.decimal_precision_scale
+            if numbers[0] != precision or (numbers[1:] or [0])[0] != scale:
+                return None
+        return built
+
+    def create_table_sql(self, experiment: Experiment | str, table: Table) -> str:
+        experiment_name = experiment if isinstance(experiment, str) else experiment.name
+        source_dialect = None if isinstance(experiment, str) else experiment.source_dialect
         columns = []
         for col in table.columns:
             constraints = (
@@ -90,7 +138,7 @@ class Warehouse(abc.ABC):
             columns.append(
                 exp.ColumnDef(
                     this=exp.to_identifier(col.name.lower(), quoted=True),
-                    kind=self.column_type(col),
+                    kind=self.column_type(col, source_dialect),
                     constraints=constraints,
                 )
             )

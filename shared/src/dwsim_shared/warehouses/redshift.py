@@ -17,7 +17,7 @@ from psycopg2 import sql as pgsql
 from sqlglot import exp
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
-from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
 
 
@@ -66,11 +66,17 @@ class RedshiftMockWarehouse(Warehouse):
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
         "BIGINT": "BIGINT",
+        "DECIMAL": "NUMERIC",
         "FLOAT": "DOUBLE PRECISION",
         "VARCHAR": "TEXT",
+        "CHAR": "CHAR",
         "DATE": "DATE",
+        "TIME": "TIME",
         "TIMESTAMP": "TIMESTAMP",
+        "TIMESTAMPTZ": "TIMESTAMPTZ",
         "BOOLEAN": "BOOLEAN",
+        # SUPER / VARIANT / OBJECT / ARRAY / JSON hold JSON documents in the mock.
+        **{name: "JSONB" for name in SEMI_STRUCTURED_TYPES},
     }
 
     @staticmethod
@@ -116,7 +122,7 @@ class RedshiftMockWarehouse(Warehouse):
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
             cur.execute(pgsql.SQL("CREATE SCHEMA {}").format(schema))
             for table in experiment.tables:
-                cur.execute(self.create_table_sql(experiment.name, table))
+                cur.execute(self.create_table_sql(experiment, table))
             cur.execute(
                 pgsql.SQL(
                     "CREATE TABLE {} (run_id BIGINT, table_name TEXT, shard_index INTEGER, "

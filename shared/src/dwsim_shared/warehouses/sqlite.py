@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
-from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
 
 
@@ -25,6 +25,15 @@ def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
     for column in batch.columns:
         if pa.types.is_date(column.type):
             column = pc.strftime(column, format="%Y-%m-%d")
+        elif pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            naive = column.cast(pa.timestamp("s"), safe=False)
+            column = pc.binary_join_element_wise(
+                pc.strftime(naive, format="%Y-%m-%d %H:%M:%S"), "+00:00", ""
+            )
+        elif pa.types.is_time(column.type):
+            column = column.cast(pa.time32("s"), safe=False).cast(pa.string())
+        elif pa.types.is_decimal(column.type):
+            column = column.cast(pa.float64())  # SQLite has no exact decimals
         elif pa.types.is_timestamp(column.type):
             column = pc.strftime(
                 column.cast(pa.timestamp("s"), safe=False), format="%Y-%m-%d %H:%M:%S"
@@ -43,11 +52,16 @@ class SQLiteWarehouse(Warehouse):
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
         "BIGINT": "BIGINT",
+        "DECIMAL": "DECIMAL",
         "FLOAT": "DOUBLE PRECISION",
         "VARCHAR": "TEXT",
+        "CHAR": "CHAR",
         "DATE": "DATE",
+        "TIME": "TIME",
         "TIMESTAMP": "TIMESTAMP",
+        "TIMESTAMPTZ": "TIMESTAMPTZ",
         "BOOLEAN": "BOOLEAN",
+        **{name: "TEXT" for name in SEMI_STRUCTURED_TYPES},
     }
 
     def path(self, experiment_name: str) -> Path:
@@ -96,7 +110,7 @@ class SQLiteWarehouse(Warehouse):
             for name in existing:
                 conn.execute(f'DROP TABLE "{name}"')
             for table in experiment.tables:
-                conn.execute(self.create_table_sql(experiment.name, table))
+                conn.execute(self.create_table_sql(experiment, table))
             conn.execute(
                 f"CREATE TABLE {self.LEDGER_TABLE} (run_id INTEGER, table_name TEXT, "
                 "shard_index INTEGER, rows INTEGER, PRIMARY KEY (run_id, table_name, shard_index))"
