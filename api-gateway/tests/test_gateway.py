@@ -141,3 +141,45 @@ def test_web_ui_and_openapi_are_served(gateway: GatewayFactory) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/experiments/{name}/generate" in paths
     assert "/api/experiments/{name}/runs/{run_id}" in paths
+
+
+def test_put_replaces_the_document_and_bad_edits_change_nothing(gateway: GatewayFactory) -> None:
+    client = gateway()
+    assert client.post("/api/experiments", json=small_experiment("edit")).status_code == 201
+    edited = small_experiment("edit")
+    edited["tables"][0]["target_rows"] = 77  # type: ignore[index]
+    answer = client.put("/api/experiments/edit", json=edited)
+    assert answer.status_code == 200, answer.text
+    assert client.get("/api/experiments/edit").json()["tables"][0]["target_rows"] == 77
+
+    broken = small_experiment("edit")
+    broken["tables"][0]["columns"][0]["max_value"] = 3  # type: ignore[index]
+    refused = client.put("/api/experiments/edit", json=broken)
+    assert refused.status_code == 422
+    assert refused.json()["details"]["problems"][0]["path"] == "tables[0].columns[0].max_value"
+    renamed = client.put("/api/experiments/edit", json=small_experiment("other"))
+    assert renamed.status_code == 422 and renamed.json()["details"]["problems"][0]["path"] == "name"
+    assert (
+        client.put("/api/experiments/missing", json=small_experiment("missing")).status_code == 404
+    )
+    assert client.get("/api/experiments/edit").json()["tables"][0]["target_rows"] == 77
+
+
+def test_put_during_an_active_run_is_409(pg_gateway) -> None:  # type: ignore[no-untyped-def]
+    assert pg_gateway.post("/api/experiments", json=small_experiment("locked")).status_code == 201
+    assert pg_gateway.post("/api/experiments/locked/generate", json={}).status_code == 202
+    answer = pg_gateway.put("/api/experiments/locked", json=small_experiment("locked"))
+    assert answer.status_code == 409
+
+
+def test_validate_checks_without_saving(gateway: GatewayFactory) -> None:
+    client = gateway()
+    ok = client.post("/api/experiments/validate", json=small_experiment("checked"))
+    assert ok.status_code == 200 and ok.json()["valid"] is True
+    assert ok.json()["experiment"]["target_warehouse"] == "sqlite"
+    bad = small_experiment("checked")
+    bad["tables"][0]["columns"][0]["data_type"] = "GEOMETRY"  # type: ignore[index]
+    refused = client.post("/api/experiments/validate", json=bad)
+    assert refused.status_code == 422
+    assert refused.json()["details"]["problems"][0]["path"] == "tables[0].columns[0].data_type"
+    assert client.get("/api/experiments").json()["experiments"] == []

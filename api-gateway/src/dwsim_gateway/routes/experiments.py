@@ -1,29 +1,42 @@
-"""Experiments: create, list, show, delete."""
+"""Experiments: create (JSON or DDL), validate, list, show, replace, delete."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Body, Response, status
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDep
 from dwsim_shared.errors import Conflict, InvalidInput
-from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.runs import active_run
+from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow, RunRow
 from dwsim_shared.warehouses import warehouse_names
 
 router = APIRouter(tags=["experiments"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def create_experiment(
-    experiment: Experiment, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
-    """Validate and store an experiment; answers the stored document."""
+class ImportSqlRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(description="Name of the experiment to create.")
+    sql: str = Field(min_length=1, description="CREATE TABLE statements (others are skipped).")
+    dialect: str = Field(description="redshift | snowflake | postgres")
+    target_rows: Annotated[int, Field(ge=0)] | None = None
+    rows: dict[str, Annotated[int, Field(ge=0)]] | None = None
+    target_warehouse: str | None = None
+    locale: str = "en_US"
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+
+
+def _ready(experiment: Experiment, settings: Settings) -> Experiment:
+    """Whole-document checks, and the configured warehouse filled in when none is named."""
     check_experiment(experiment)
     warehouse = experiment.target_warehouse or settings.default_warehouse
     if warehouse not in warehouse_names():
@@ -32,13 +45,27 @@ def create_experiment(
             f"{', '.join(warehouse_names())}",
             problems=[{"path": "target_warehouse", "message": f"{warehouse!r} is not available"}],
         )
-    experiment = experiment.model_copy(update={"target_warehouse": warehouse})
+    return experiment.model_copy(update={"target_warehouse": warehouse})
+
+
+def _import(request: ImportSqlRequest, settings: Settings) -> tuple[Experiment, list[str]]:
+    from dwsim_shared.ddl import import_ddl
+
+    result = import_ddl(
+        request.sql, request.dialect, name=request.name, target_rows=request.target_rows,
+        rows=request.rows, target_warehouse=request.target_warehouse, locale=request.locale,
+        seed=request.seed,
+    )  # fmt: skip
+    return _ready(result.experiment, settings), result.warnings
+
+
+def _insert(session: Session, experiment: Experiment, warnings: list[str]) -> ExperimentRow:
     row = ExperimentRow(
         name=experiment.name,
         source_dialect=experiment.source_dialect,
-        target_warehouse=warehouse,
+        target_warehouse=experiment.target_warehouse,
         schema_json=experiment.to_json(),
-        warnings=[],
+        warnings=warnings,
     )
     session.add(row)
     try:
@@ -48,7 +75,43 @@ def create_experiment(
         raise Conflict(
             f"experiment {experiment.name!r} already exists", experiment=experiment.name
         ) from error
-    return row.schema_json
+    return row
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_experiment(
+    experiment: Experiment, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Validate and store an experiment; answers the stored document."""
+    return _insert(session, _ready(experiment, settings), []).schema_json
+
+
+@router.post("/import-sql", status_code=status.HTTP_201_CREATED)
+def import_sql(
+    request: ImportSqlRequest, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Create an experiment from Redshift / Snowflake / PostgreSQL DDL, with inferred rules."""
+    experiment, warnings = _import(request, settings)
+    row = _insert(session, experiment, warnings)
+    return {"experiment": row.schema_json, "warnings": warnings}
+
+
+@router.post("/validate")
+def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep) -> dict[str, Any]:
+    """Check an experiment document, or DDL (`{"sql", "dialect", "name"?, ...}`), saving nothing."""
+    warnings: list[str] = []
+    if "sql" in document:
+        try:
+            request = ImportSqlRequest.model_validate({"name": "validated", **document})
+        except ValidationError as error:
+            raise invalid_input(error) from None
+        experiment, warnings = _import(request, settings)
+    else:
+        try:
+            experiment = _ready(Experiment.model_validate(document), settings)
+        except ValidationError as error:
+            raise invalid_input(error) from None
+    return {"valid": True, "experiment": experiment.to_json(), "warnings": warnings}
 
 
 @router.get("")
@@ -80,6 +143,27 @@ def list_experiments(session: SessionDep) -> dict[str, Any]:
 @router.get("/{name}")
 def show_experiment(row: ExperimentDep) -> dict[str, Any]:
     """The experiment exactly as `POST /api/experiments` accepts it."""
+    return row.schema_json
+
+
+@router.put("/{name}")
+def replace_experiment(
+    row: ExperimentDep, experiment: Experiment, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Replace the experiment's document (e.g. after adjusting inferred rules); 409 during a run."""
+    if experiment.name != row.name:
+        raise InvalidInput(
+            f"name: the document is named {experiment.name!r} but the URL names {row.name!r}; "
+            "experiments cannot be renamed",
+            problems=[{"path": "name", "message": f"expected {row.name!r}"}],
+        )
+    if active_run(session, row.id) is not None:
+        raise Conflict(f"experiment {row.name!r} has an active run; wait for it to finish")
+    experiment = _ready(experiment, settings)
+    row.schema_json = experiment.to_json()
+    row.source_dialect = experiment.source_dialect
+    row.target_warehouse = experiment.target_warehouse or settings.default_warehouse
+    session.commit()
     return row.schema_json
 
 
