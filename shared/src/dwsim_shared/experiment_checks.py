@@ -54,7 +54,7 @@ def _all_problems(exp: Experiment) -> Iterator[Problem]:
                 yield Problem(
                     f"{c_path}.{problem.path}", f"{table.name}.{col.name}: {problem.message}"
                 )
-        yield from _key_problems(table, t_path)
+        yield from _key_problems(exp, table, t_path)
         yield from _table_foreign_key_problems(exp, table, t_path)
     yield from _cycle_problems(exp)
 
@@ -212,7 +212,7 @@ def _capacity_problems(table: Table, col: Column) -> Iterator[Problem]:
             )
 
 
-def _key_problems(table: Table, t_path: str) -> Iterator[Problem]:
+def _key_problems(exp: Experiment, table: Table, t_path: str) -> Iterator[Problem]:
     groups = {
         "primary_key": [table.primary_key] if table.primary_key else [],
         "unique_constraints": table.unique_constraints or [],
@@ -229,7 +229,7 @@ def _key_problems(table: Table, t_path: str) -> Iterator[Problem]:
                         f"{key_path}[{c_i}]", f"table {table.name!r} has no column {name!r}"
                     )
             if len(key) > 1 and all(table.column(n) for n in key):
-                yield from (Problem(key_path, m) for m in _composite_capacity(table, key))
+                yield from (Problem(key_path, m) for m in _composite_capacity(exp, table, key))
     for name in table.primary_key or []:
         col = table.column(name)
         if col is not None and not col.required:
@@ -239,13 +239,13 @@ def _key_problems(table: Table, t_path: str) -> Iterator[Problem]:
             )
 
 
-def _composite_capacity(table: Table, key: list[str]) -> Iterator[str]:
+def _composite_capacity(exp: Experiment, table: Table, key: list[str]) -> Iterator[str]:
     """Refuse a composite key whose columns all have finite domains too small for the rows."""
     capacity = 1
     for name in key:
         col = table.column(name)
         assert col is not None
-        size = _domain_size(col)
+        size = _domain_size(exp, col)
         if size is None:
             return
         capacity *= size
@@ -254,7 +254,10 @@ def _composite_capacity(table: Table, key: list[str]) -> Iterator[str]:
         yield f"key ({names}) of {table.name} holds {capacity} combinations, fewer than target_rows {table.target_rows}"
 
 
-def _domain_size(col: Column) -> int | None:
+def _domain_size(exp: Experiment, col: Column) -> int | None:
+    if col.foreign_key is not None:
+        parent = exp.table(col.foreign_key.references_table)
+        return parent.target_rows if parent is not None else None
     if col.choices is not None:
         return len({repr(c) for c in col.choices})
     if col.data_type == "BOOLEAN":

@@ -27,6 +27,7 @@ from dwsim_shared.experiment import (
 )
 from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.faker_pools import faker_pool
+from dwsim_shared.generation.permutation import permute
 from dwsim_shared.generation.randomness import stable_hash
 
 EPOCH = dt.date(1970, 1, 1)
@@ -91,23 +92,36 @@ def _width36(count: int) -> int:
 # --- unique (index-addressable) columns -------------------------------------------------------
 
 
-def key_values(ctx: ColumnContext, indices: np.ndarray) -> pa.Array:
-    """The value of a unique column at the given row indices: a pure function of the index."""
+def key_values(ctx: ColumnContext, indices: np.ndarray, *, permuted: bool = True) -> pa.Array:
+    """The value of a unique column at the given row indices: a pure function of the index.
+
+    With a bounded range (min/max, or date_start/date_end) the index is permuted over the
+    range, so values look random yet never repeat; otherwise values follow the index.
+    """
     col = ctx.column
     kind = col.data_type
     if kind in INTEGER_TYPES or kind in ("FLOAT", "DECIMAL"):
         if col.sequence is not None:
             values = col.sequence.start + indices * col.sequence.step
+        elif permuted and col.min_value is not None and col.max_value is not None:
+            span = int(col.max_value) - int(col.min_value) + 1
+            values = int(col.min_value) + permute(indices, span, _permutation_key(ctx))
         else:
             start = int(col.min_value) if col.min_value is not None else 1
             values = start + indices
         return integers_as(pa.array(values, type=pa.int64()), ctx.arrow_type)
+    bounded_dates = permuted and col.date_start is not None and col.date_end is not None
     if kind == "DATE":
-        start, _ = _date_bounds(col)
-        return pa.array((start + indices).astype(np.int32), type=pa.date32())
+        start, end = _date_bounds(col)
+        offsets = (
+            permute(indices, end - start + 1, _permutation_key(ctx)) if bounded_dates else indices
+        )
+        return pa.array((start + offsets).astype(np.int32), type=pa.date32())
     if kind in ("TIMESTAMP", "TIMESTAMPTZ"):
-        start, _ = _date_bounds(col)
-        micros = start * MICROS_PER_DAY + indices * 1_000_000
+        start, end = _date_bounds(col)
+        seconds = (end - start + 1) * 86_400
+        offsets = permute(indices, seconds, _permutation_key(ctx)) if bounded_dates else indices
+        micros = start * MICROS_PER_DAY + offsets * 1_000_000
         return pa.array(micros, type=pa.timestamp("us")).cast(ctx.arrow_type)
     if kind == "TIME":
         return pa.array((indices % 86_400) * 1_000_000, type=pa.time64("us"))
@@ -157,6 +171,12 @@ def _max_len(strings: pa.Array) -> int:
     return int(pc.max(lengths).as_py() or 0)
 
 
+def _permutation_key(ctx: ColumnContext) -> int:
+    return (ctx.seed ^ stable_hash(f"{ctx.table.name}.{ctx.column.name}#perm".lower())) & (
+        2**62 - 1
+    )
+
+
 def _pool_seed(ctx: ColumnContext) -> int:
     return (ctx.seed ^ stable_hash(f"{ctx.table.name}.{ctx.column.name}".lower())) & (2**32 - 1)
 
@@ -167,19 +187,20 @@ def _pool_seed(ctx: ColumnContext) -> int:
 def foreign_key_values(
     ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator
 ) -> pa.Array:
-    """Pick a parent row index uniformly and compute the parent's key there (no parent read)."""
+    """Pick parent row indices (uniform or Zipf) and compute the parent's key there: no parent read."""
+    from dwsim_shared.generation.keys import KeySpace, pick_parents, value_at
+
     fk = ctx.column.foreign_key
     assert fk is not None
     parent = ctx.experiment.table(fk.references_table)
     assert parent is not None
-    parent_col = parent.column(fk.references_column)
-    assert parent_col is not None
-    parent_rows = ctx.row_targets.get(parent.name, parent.target_rows)
+    space = KeySpace(ctx.experiment, ctx.seed, ctx.row_targets)
+    parent_rows = space.rows(parent)
     if parent_rows == 0:
         return pa.nulls(len(indices), type=ctx.arrow_type)
-    parent_index = rng.integers(0, parent_rows, size=len(indices), dtype=np.int64)
-    parent_ctx = ColumnContext(ctx.experiment, parent, parent_col, ctx.seed, ctx.row_targets)
-    return key_values(parent_ctx, parent_index).cast(ctx.arrow_type)
+    key = space.permutation_key(ctx.table.name, ctx.column.name, "parents")
+    parent_index = pick_parents(rng, len(indices), parent_rows, fk.parent_selection, key)
+    return value_at(space, parent, fk.references_column, parent_index).cast(ctx.arrow_type)
 
 
 def sequence_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
@@ -374,7 +395,11 @@ def string_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Genera
 
 
 def unique_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
-    return key_values(ctx, indices)
+    from dwsim_shared.generation.keys import KeySpace, value_at
+
+    return value_at(
+        KeySpace(ctx.experiment, ctx.seed, ctx.row_targets), ctx.table, ctx.column.name, indices
+    )
 
 
 BY_TYPE: dict[str, Generator] = {

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment import DEFAULT_NULL_RATE, Experiment, Table
 from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.columns import ColumnContext, generator_for
+from dwsim_shared.generation.keys import KeySpace, composite_values, pick_parents, value_at
 from dwsim_shared.generation.randomness import column_rng
 
 
@@ -34,19 +36,73 @@ def generate_shard(
     if table is None:
         raise KeyError(f"experiment {experiment.name!r} has no table {table_name!r}")
     targets = row_targets or {t.name: t.target_rows for t in experiment.tables}
+    space = KeySpace(experiment, seed, targets)
     indices = np.arange(row_start, row_start + row_count, dtype=np.int64)
+    decided = _joint_columns(space, table, indices, row_start)
     arrays = []
     for col in table.columns:
-        ctx = ColumnContext(experiment, table, col, seed, targets)
-        rng = column_rng(seed, table.name, col.name, row_start)
-        values = generator_for(table, col)(ctx, indices, rng)
-        null_rate = col.effective_null_rate
-        if null_rate > 0 and row_count:
-            null_rng = column_rng(seed, table.name, col.name + "#nulls", row_start)
-            mask = pa.array(null_rng.random(row_count) < null_rate)
-            values = pa.compute.if_else(mask, pa.scalar(None, values.type), values)
+        values = decided.get(col.name)
+        if values is None:
+            ctx = ColumnContext(experiment, table, col, seed, targets)
+            rng = column_rng(seed, table.name, col.name, row_start)
+            values = generator_for(table, col)(ctx, indices, rng)
+            values = _with_nulls(
+                values, col.effective_null_rate, seed, table.name, col.name, row_start
+            )
         arrays.append(values)
     return pa.Table.from_arrays(arrays, schema=arrow_schema(experiment, table.name))
+
+
+def _with_nulls(
+    values: pa.Array, null_rate: float, seed: int, table: str, key: str, row_start: int
+) -> pa.Array:
+    if null_rate <= 0 or len(values) == 0:
+        return values
+    null_rng = column_rng(seed, table, key + "#nulls", row_start)
+    mask = pa.array(null_rng.random(len(values)) < null_rate)
+    return pc.if_else(mask, pa.scalar(None, values.type), values)
+
+
+def _joint_columns(
+    space: KeySpace, table: Table, indices: np.ndarray, row_start: int
+) -> dict[str, pa.Array]:
+    """Columns decided together: composite keys (jointly unique) and multi-column foreign keys
+    (all columns from the same parent row, NULL together)."""
+    decided: dict[str, pa.Array] = {}
+    for key in table.unique_keys():
+        if len(key) > 1 and not any(table.column(n).name in decided for n in key):  # type: ignore[union-attr]
+            decided.update(composite_values(space, table, key, indices))
+    for fk in table.foreign_keys or []:
+        names = [table.column(n).name for n in fk.columns]  # type: ignore[union-attr]
+        if any(n in decided for n in names):
+            continue  # a key column already decided by a composite key wins
+        parent = space.experiment.table(fk.references_table)
+        assert parent is not None
+        parent_rows = space.rows(parent)
+        label = "(" + ",".join(names) + ")"
+        rng = column_rng(space.seed, table.name, label, row_start)
+        picks = pick_parents(rng, len(indices), max(parent_rows, 1), fk.parent_selection,
+                             space.permutation_key(table.name, label, "parents"))  # fmt: skip
+        columns = [table.column(n) for n in names]
+        nullable = fk.nullable or all(c.nullable for c in columns)  # type: ignore[union-attr]
+        rate = 0.0
+        if nullable:
+            rates = [c.null_rate for c in columns if c is not None and c.null_rate is not None]
+            rate = rates[0] if rates else DEFAULT_NULL_RATE
+        mask = None
+        if parent_rows == 0 or rate > 0:
+            null_rng = column_rng(space.seed, table.name, label + "#nulls", row_start)
+            mask = pa.array(null_rng.random(len(indices)) < rate) if parent_rows else None
+        for name, target, col in zip(names, fk.references_columns, columns, strict=True):
+            assert col is not None
+            if parent_rows == 0:
+                decided[name] = pa.nulls(len(indices), type=arrow_type(col))
+                continue
+            values = value_at(space, parent, target, picks).cast(arrow_type(col))
+            if mask is not None:
+                values = pc.if_else(mask, pa.scalar(None, values.type), values)
+            decided[name] = values
+    return decided
 
 
 def write_shard_parquet(data: pa.Table, path: Path) -> int:
