@@ -160,3 +160,43 @@ def test_read_timeout_is_reported_as_no_answer() -> None:
 def test_success_with_non_json_body_is_a_bad_answer() -> None:
     with pytest.raises(BadAnswer, match="not JSON"):
         _client(lambda r: httpx.Response(200, text="hello")).send(api.list_experiments())
+
+
+def test_import_sql_body_has_only_given_options() -> None:
+    request = api.import_sql("shop", "create table t (a int);", "redshift")
+    assert request == ApiRequest(
+        "POST",
+        "/api/experiments/import-sql",
+        {"name": "shop", "sql": "create table t (a int);", "dialect": "redshift"},
+    )
+    full = api.import_sql(
+        "shop", "sql", "postgres", target_rows=10, rows={"t": 5},
+        target_warehouse="sqlite", locale="de_DE", seed=0,
+    )  # fmt: skip
+    assert full.body == {
+        "name": "shop", "sql": "sql", "dialect": "postgres", "target_rows": 10,
+        "rows": {"t": 5}, "target_warehouse": "sqlite", "locale": "de_DE", "seed": 0,
+    }  # fmt: skip
+
+
+def test_validate_and_replace_requests() -> None:
+    assert api.validate_experiment({"name": "x"}) == ApiRequest(
+        "POST", "/api/experiments/validate", {"name": "x"}
+    )
+    assert api.validate_sql("sql", "snowflake").body == {"sql": "sql", "dialect": "snowflake"}
+    assert api.validate_sql("sql", "snowflake", "x").body == {
+        "sql": "sql",
+        "dialect": "snowflake",
+        "name": "x",
+    }
+    assert api.replace_experiment("a b", {"name": "a b"}) == ApiRequest(
+        "PUT", "/api/experiments/a%20b", {"name": "a b"}
+    )
+
+
+def test_curl_for_put_carries_the_method_and_body() -> None:
+    line = render_curl(api.replace_experiment("shop", {"name": "shop"}), "http://h:1", None)
+    assert shlex.split(line) == [
+        "curl", "-sS", "-X", "PUT", "http://h:1/api/experiments/shop",
+        "-H", "Content-Type: application/json", "--data-binary", '{"name": "shop"}',
+    ]  # fmt: skip

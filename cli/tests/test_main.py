@@ -331,3 +331,251 @@ def test_piped_tables_are_not_cut_at_80_columns(gateway: FakeGateway, run_cli: R
     out = run_cli("query", "run", "shop", "select 1").out
     assert long_value in out and "123456789012345" in out
     assert "…" not in out
+
+
+DDL = (
+    "-- shop schema\r\n"
+    "CREATE TABLE customers (\r\n"
+    "\tid BIGINT PRIMARY KEY,\r\n"
+    "\temail VARCHAR(120) UNIQUE,  -- 'quoted' $HOME `id`\r\n"
+    "\tname VARCHAR(40) DEFAULT 'Zoë'\r\n"
+    ");\r\n"
+    "GRANT SELECT ON customers TO analyst;"
+)
+IMPORTED = {
+    "name": "shop",
+    "source_dialect": "redshift",
+    "target_warehouse": "sqlite",
+    "tables": [
+        {
+            "name": "customers",
+            "target_rows": 1000,
+            "primary_key": ["id"],
+            "warnings": ["name: DEFAULT 'Zoë' ignored"],
+            "columns": [
+                {"name": "id", "data_type": "BIGINT", "is_unique": True},
+                {"name": "email", "data_type": "VARCHAR", "varchar_length": 120,
+                 "is_unique": True, "faker_rule": "email", "inferred": ["faker_rule"]},
+                {"name": "name", "data_type": "VARCHAR", "varchar_length": 40,
+                 "faker_rule": "name", "inferred": ["faker_rule"]},
+            ],
+        }
+    ],
+}  # fmt: skip
+IMPORT_ANSWER = {"experiment": IMPORTED, "warnings": ["skipped GRANT SELECT ON customers"]}
+
+
+def test_import_sql_sends_the_file_verbatim_and_reports_what_was_inferred(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.sql"
+    path.write_bytes(DDL.encode("utf-8"))
+    gateway.on("POST", "/api/experiments/import-sql", httpx.Response(201, json=IMPORT_ANSWER))
+    result = run_cli(
+        "experiment", "import-sql", str(path), "--name", "shop", "--dialect", "redshift",
+        "--target-warehouse", "sqlite", "--rows", "customers=1000", "--target-rows", "10",
+        "--locale", "en_GB", "--seed", "42",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (request,) = gateway.requests
+    assert (request.method, request.url.path) == ("POST", "/api/experiments/import-sql")
+    assert gateway.body() == {
+        "name": "shop", "sql": DDL, "dialect": "redshift", "target_rows": 10,
+        "rows": {"customers": 1000}, "target_warehouse": "sqlite", "locale": "en_GB", "seed": 42,
+    }  # fmt: skip
+    lines = result.out.splitlines()
+    assert lines[0] == "created experiment shop from redshift DDL: 1 tables"
+    row = next(line for line in lines if "customers" in line and "│" in line)
+    assert [cell.strip() for cell in row.split("│")[1:5]] == [
+        "customers", "3", "1000", "PK (id); UNIQUE (email)",
+    ]  # fmt: skip
+    assert lines[-4:] == [
+        "customers.email: faker_rule=email (inferred)",
+        "customers.name: faker_rule=name (inferred)",
+        "warning: skipped GRANT SELECT ON customers",
+        "warning: customers: name: DEFAULT 'Zoë' ignored",
+    ]
+    assert result.err == ""
+
+
+def test_import_sql_reads_stdin_and_json_prints_the_raw_answer(
+    gateway: FakeGateway, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("create table t (a int);\n"))
+    gateway.on("POST", "/api/experiments/import-sql", httpx.Response(201, json=IMPORT_ANSWER))
+    result = run_cli(
+        "experiment", "import-sql", "-", "--name", "t", "--dialect", "postgres", "--json"
+    )
+    assert result.code == 0
+    assert gateway.body() == {
+        "name": "t",
+        "sql": "create table t (a int);\n",
+        "dialect": "postgres",
+    }
+    assert json.loads(result.out) == IMPORT_ANSWER
+
+
+def test_import_sql_syntax_error_shows_line_column_and_near(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.sql"
+    path.write_text("CREATE TABLE t (\n  a INT,\n  b VARCHAR FOO\n);\n")
+    body = {
+        "error": "bad_request",
+        "message": "cannot parse the redshift DDL",
+        "details": {"line": 3, "column": 14, "near": "FOO"},
+    }
+    gateway.on("POST", "/api/experiments/import-sql", httpx.Response(400, json=body))
+    result = run_cli("experiment", "import-sql", str(path), "--name", "t", "--dialect", "redshift")
+    assert result.code == 1
+    assert result.out == ""
+    assert (
+        result.err == "error: cannot parse the redshift DDL\n  at line 3, column 14: near 'FOO'\n"
+    )
+
+
+def test_import_sql_of_a_file_that_is_not_utf8_fails_locally(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.sql"
+    path.write_bytes("CREATE TABLE café (a INT);".encode("latin-1"))
+    result = run_cli("experiment", "import-sql", str(path), "--name", "t", "--dialect", "redshift")
+    assert result.code == 1
+    assert result.err.startswith(f"error: {path} is not UTF-8 text: ")
+    assert gateway.requests == []
+
+
+def test_validate_without_dialect_sends_the_document(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(DOC))
+    answer = {"valid": True, "experiment": dict(DOC, target_warehouse="sqlite"), "warnings": []}
+    gateway.on("POST", "/api/experiments/validate", httpx.Response(200, json=answer))
+    result = run_cli("experiment", "validate", str(path))
+    assert (result.code, result.out, result.err) == (0, "valid: 1 tables\n", "")
+    assert gateway.body() == DOC
+    assert json.loads(run_cli("experiment", "validate", str(path), "--json").out) == answer
+
+
+def test_validate_with_dialect_sends_an_import_body_and_shows_warnings(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.sql"
+    path.write_bytes(DDL.encode("utf-8"))
+    answer = dict(IMPORT_ANSWER, valid=True)
+    gateway.on("POST", "/api/experiments/validate", httpx.Response(200, json=answer))
+    result = run_cli("experiment", "validate", str(path), "--dialect", "redshift", "--name", "shop")
+    assert result.code == 0
+    assert gateway.body() == {"sql": DDL, "dialect": "redshift", "name": "shop"}
+    assert result.out.splitlines() == [
+        "valid: 1 tables",
+        "warning: skipped GRANT SELECT ON customers",
+        "warning: customers: name: DEFAULT 'Zoë' ignored",
+    ]
+    run_cli("experiment", "validate", str(path), "--dialect", "snowflake")
+    assert gateway.body() == {"sql": DDL, "dialect": "snowflake"}
+
+
+def test_validate_refuses_name_without_dialect(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(DOC))
+    result = run_cli("experiment", "validate", str(path), "--name", "other")
+    assert result.code == 1
+    assert result.err == "error: --name needs --dialect: a JSON document carries its own name\n"
+    assert gateway.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "details", "problem_lines"),
+    [
+        (
+            422,
+            {"problems": [{"path": "tables[0].columns[0].data_type", "message": "unsupported"}]},
+            ["  tables[0].columns[0].data_type: unsupported"],
+        ),
+        (400, {"line": 1, "column": 8, "near": "TABEL"}, ["  at line 1, column 8: near 'TABEL'"]),
+    ],
+)
+def test_validate_reports_what_is_invalid_with_exit_1(
+    gateway: FakeGateway,
+    run_cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    details: dict[str, Any],
+    problem_lines: list[str],
+) -> None:
+    body = {"error": "invalid", "message": "not valid", "details": details}
+    gateway.on("POST", "/api/experiments/validate", httpx.Response(status, json=body))
+    monkeypatch.setattr("sys.stdin", io.StringIO("CREATE TABEL t (a int);"))
+    result = run_cli("experiment", "validate", "-", "--dialect", "postgres")
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.splitlines() == ["error: not valid", *problem_lines]
+
+
+def test_update_puts_the_document(gateway: FakeGateway, run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(DOC))
+    stored = dict(DOC, target_warehouse="sqlite")
+    gateway.on("PUT", "/api/experiments/shop", httpx.Response(200, json=stored))
+    result = run_cli("experiment", "update", "shop", str(path))
+    assert (result.code, result.out, result.err) == (0, "updated experiment shop\n", "")
+    (request,) = gateway.requests
+    assert request.method == "PUT"
+    assert gateway.body() == DOC
+    assert json.loads(run_cli("experiment", "update", "shop", str(path), "--json").out) == stored
+
+
+def test_update_during_a_run_is_refused_with_exit_1(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(DOC))
+    body = {"error": "conflict", "message": "experiment 'shop' has an active run", "details": {}}
+    gateway.on("PUT", "/api/experiments/shop", httpx.Response(409, json=body))
+    result = run_cli("experiment", "update", "shop", str(path))
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "error: experiment 'shop' has an active run\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["import-sql", "{sql}", "--name", "shop", "--dialect", "redshift", "--seed", "1"],
+            "curl -sS -X POST http://127.0.0.1:8000/api/experiments/import-sql"
+            " -H 'Content-Type: application/json' --data-binary"
+            """ '{"name": "shop", "sql": "CREATE TABLE t (a INT);\\n", "dialect": "redshift","""
+            """ "seed": 1}'""",
+        ),
+        (
+            ["validate", "{sql}", "--dialect", "postgres"],
+            "curl -sS -X POST http://127.0.0.1:8000/api/experiments/validate"
+            " -H 'Content-Type: application/json' --data-binary"
+            """ '{"sql": "CREATE TABLE t (a INT);\\n", "dialect": "postgres"}'""",
+        ),
+        (
+            ["validate", "{json}"],
+            "curl -sS -X POST http://127.0.0.1:8000/api/experiments/validate"
+            " -H 'Content-Type: application/json' --data-binary '" + json.dumps(DOC) + "'",
+        ),
+        (
+            ["update", "shop", "{json}"],
+            "curl -sS -X PUT http://127.0.0.1:8000/api/experiments/shop"
+            " -H 'Content-Type: application/json' --data-binary '" + json.dumps(DOC) + "'",
+        ),
+    ],
+)
+def test_print_curl_of_the_document_commands(
+    gateway: FakeGateway, run_cli: RunCli, tmp_path: Path, argv: list[str], expected: str
+) -> None:
+    sql, doc = tmp_path / "t.sql", tmp_path / "shop.json"
+    sql.write_text("CREATE TABLE t (a INT);\n")
+    doc.write_text(json.dumps(DOC))
+    argv = [arg.format(sql=sql, json=doc) for arg in argv]
+    result = run_cli("experiment", *argv, "--print-curl")
+    assert (result.code, result.out) == (0, expected + "\n")
+    assert gateway.requests == []

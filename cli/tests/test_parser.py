@@ -113,3 +113,46 @@ def test_query_and_runs_arguments() -> None:
     assert (args.name, args.sql, args.limit, args.format) == ("shop", "select 1", 5, "csv")
     args, _ = parse_args(["runs", "show", "shop", "12"], {})
     assert (args.name, args.run_id) == ("shop", 12)
+
+
+def test_import_sql_options() -> None:
+    args, _ = parse_args(
+        [
+            "experiment", "import-sql", "shop.sql", "--name", "shop", "--dialect", "redshift",
+            "--target-warehouse", "sqlite", "--rows", "a=1", "b=2", "--rows", "a=3",
+            "--target-rows", "50", "--locale", "de_DE", "--seed", "7",
+        ],
+        {},
+    )  # fmt: skip
+    assert (args.file, args.name, args.dialect, args.target_warehouse) == (
+        "shop.sql", "shop", "redshift", "sqlite",
+    )  # fmt: skip
+    assert args.rows == {"a": 3, "b": 2}
+    assert (args.target_rows, args.locale, args.seed) == (50, "de_DE", 7)
+    args, _ = parse_args(["experiment", "import-sql", "-", "--name", "s", "--dialect", "x"], {})
+    assert (args.rows, args.target_rows, args.target_warehouse, args.locale, args.seed) == (
+        (None,) * 5
+    )
+
+
+def test_validate_and_update_arguments() -> None:
+    args, _ = parse_args(["experiment", "validate", "f.json"], {})
+    assert (args.file, args.dialect, args.name) == ("f.json", None, None)
+    args, _ = parse_args(["experiment", "validate", "f.sql", "--dialect", "postgres"], {})
+    assert (args.file, args.dialect) == ("f.sql", "postgres")
+    args, _ = parse_args(["experiment", "update", "shop", "-"], {})
+    assert (args.name, args.file) == ("shop", "-")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["experiment", "import-sql", "f.sql", "--dialect", "redshift"],
+     ["experiment", "import-sql", "f.sql", "--name", "shop"],
+     ["experiment", "import-sql", "f.sql", "--name", "s", "--dialect", "d", "--target-rows", "0"],
+     ["experiment", "validate"],
+     ["experiment", "update", "shop"]],
+)  # fmt: skip
+def test_new_experiment_commands_need_their_arguments(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv, {})
+    assert exc.value.code == 2

@@ -155,3 +155,96 @@ def test_format_error_names_the_failing_component_unless_the_message_does() -> N
 def test_format_error_of_a_local_error() -> None:
     error = GatewayUnreachable("http://h:1", "refused")
     assert render.format_error(error) == ["error: cannot reach the gateway at http://h:1: refused"]
+
+
+IMPORTED_TABLES: list[dict[str, Any]] = [
+    {
+        "name": "customers",
+        "target_rows": 1000,
+        "primary_key": ["id"],
+        "columns": [
+            {"name": "id", "data_type": "BIGINT", "is_unique": True},
+            {"name": "email", "data_type": "VARCHAR", "is_unique": True,
+             "faker_rule": "email", "inferred": ["faker_rule"]},
+            {"name": "score", "data_type": "FLOAT", "min_value": 0, "max_value": 100,
+             "distribution": {"type": "normal"},
+             "inferred": ["min_value", "max_value", "distribution"]},
+            {"name": "referrer_id", "data_type": "BIGINT",
+             "foreign_key": {"references_table": "customers", "references_column": "id"}},
+        ],
+    },
+    {
+        "name": "order_items",
+        "target_rows": 5000,
+        "primary_key": ["order_id", "line"],
+        "unique_constraints": [["sku", "order_id"], ["order_id", "line"]],
+        "composite_keys": [["sku", "order_id"]],
+        "foreign_keys": [{"columns": ["order_id"], "references_table": "orders",
+                          "references_columns": ["id"]}],
+        "columns": [{"name": "order_id", "data_type": "BIGINT"}],
+    },
+    {"name": "bare", "columns": [{"name": "x", "data_type": "INT"}]},
+]  # fmt: skip
+
+
+def test_table_keys_lists_pk_unique_and_foreign_keys_once_each() -> None:
+    customers, items, bare = IMPORTED_TABLES
+    assert render.table_keys(customers) == (
+        "PK (id); UNIQUE (email); FK (referrer_id) -> customers (id)"
+    )
+    assert render.table_keys(items) == (
+        "PK (order_id, line); UNIQUE (sku, order_id); FK (order_id) -> orders (id)"
+    )
+    assert render.table_keys(bare) == "-"
+
+
+def test_experiment_tables_table_has_counts_and_keys() -> None:
+    lines = _text(render.experiment_tables_table(IMPORTED_TABLES)).splitlines()
+    assert [cell.strip() for cell in lines[1].split("┃")[1:5]] == [
+        "table", "columns", "target_rows", "keys",
+    ]  # fmt: skip
+    customers = next(line for line in lines if "customers" in line)
+    assert [cell.strip() for cell in customers.split("│")[1:4]] == ["customers", "4", "1000"]
+    bare = next(line for line in lines if "bare" in line)
+    assert [cell.strip() for cell in bare.split("│")[1:5]] == ["bare", "1", "NULL", "-"]
+
+
+def test_inferred_lines_name_each_guessed_rule_with_its_value() -> None:
+    assert render.inferred_lines(IMPORTED_TABLES) == [
+        "customers.email: faker_rule=email (inferred)",
+        'customers.score: min_value=0, max_value=100, distribution={"type": "normal"} (inferred)',
+    ]
+    column = {"name": "c", "inferred": ["pattern"]}
+    assert render.inferred_lines([{"name": "t", "columns": [column]}]) == [
+        "t.c: pattern (inferred)"
+    ]
+
+
+def test_warning_lines_top_level_then_per_table_without_repeats() -> None:
+    answer = {
+        "warnings": ["skipped GRANT SELECT ON customers", "orders: dropped IDENTITY"],
+        "experiment": {
+            "tables": [
+                {"name": "customers", "warnings": []},
+                {"name": "orders", "warnings": ["dropped IDENTITY", "unknown type GEOGRAPHY"]},
+            ]
+        },
+    }
+    assert render.warning_lines(answer) == [
+        "warning: skipped GRANT SELECT ON customers",
+        "warning: orders: dropped IDENTITY",
+        "warning: orders: unknown type GEOGRAPHY",
+    ]
+    assert render.warning_lines({"valid": True}) == []
+
+
+def test_format_error_shows_where_a_syntax_error_is() -> None:
+    details = {"line": 3, "column": 14, "near": "FOO"}
+    error = ApiError(400, "bad_request", "SQL syntax error", details)
+    assert render.format_error(error) == [
+        "error: SQL syntax error",
+        "  at line 3, column 14: near 'FOO'",
+    ]
+    assert render.syntax_location({"line": 2}) == "at line 2"
+    assert render.syntax_location({"near": "it's"}) == 'near "it\'s"'
+    assert render.syntax_location({"near": "", "column": None}) is None

@@ -22,6 +22,45 @@ def create_experiment(document: Any) -> ApiRequest:
     return ApiRequest("POST", "/api/experiments", document)
 
 
+def import_sql(
+    name: str,
+    sql: str,
+    dialect: str,
+    *,
+    target_rows: int | None = None,
+    rows: Mapping[str, int] | None = None,
+    target_warehouse: str | None = None,
+    locale: str | None = None,
+    seed: int | None = None,
+) -> ApiRequest:
+    """POST /api/experiments/import-sql; options left out are omitted from the body."""
+    body: dict[str, Any] = {"name": name, "sql": sql, "dialect": dialect}
+    if target_rows is not None:
+        body["target_rows"] = target_rows
+    if rows:
+        body["rows"] = dict(rows)
+    if target_warehouse is not None:
+        body["target_warehouse"] = target_warehouse
+    if locale is not None:
+        body["locale"] = locale
+    if seed is not None:
+        body["seed"] = seed
+    return ApiRequest("POST", "/api/experiments/import-sql", body)
+
+
+def validate_experiment(document: Any) -> ApiRequest:
+    """POST /api/experiments/validate with an experiment document; nothing is saved."""
+    return ApiRequest("POST", "/api/experiments/validate", document)
+
+
+def validate_sql(sql: str, dialect: str, name: str | None = None) -> ApiRequest:
+    """POST /api/experiments/validate with an import-sql body (`name` optional)."""
+    body: dict[str, Any] = {"sql": sql, "dialect": dialect}
+    if name is not None:
+        body["name"] = name
+    return ApiRequest("POST", "/api/experiments/validate", body)
+
+
 def list_experiments() -> ApiRequest:
     """GET /api/experiments."""
     return ApiRequest("GET", "/api/experiments")
@@ -30,6 +69,11 @@ def list_experiments() -> ApiRequest:
 def get_experiment(name: str) -> ApiRequest:
     """GET /api/experiments/{name}."""
     return ApiRequest("GET", _experiment_path(name))
+
+
+def replace_experiment(name: str, document: Any) -> ApiRequest:
+    """PUT /api/experiments/{name} with the whole new document (same `name`)."""
+    return ApiRequest("PUT", _experiment_path(name), document)
 
 
 def delete_experiment(name: str) -> ApiRequest:

@@ -62,12 +62,22 @@ ShowFn = Callable[[Context, argparse.Namespace, Any], int]
 # --- experiment ---------------------------------------------------------------
 
 
-def read_document(file: str, stdin: TextIO | None = None) -> Any:
-    """Read and parse the JSON experiment document from a path, or stdin for `-`."""
+def read_text(file: str, stdin: TextIO | None = None) -> str:
+    """The UTF-8 content of a path exactly as stored (no newline translation), or stdin for `-`."""
     try:
-        text = (stdin or sys.stdin).read() if file == "-" else Path(file).read_text("utf-8")
+        if file == "-":
+            return (stdin or sys.stdin).read()
+        return Path(file).read_bytes().decode("utf-8")
     except OSError as exc:
         raise LocalInputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        where = "stdin" if file == "-" else file
+        raise LocalInputError(f"{where} is not UTF-8 text: {exc.reason}") from exc
+
+
+def read_document(file: str, stdin: TextIO | None = None) -> Any:
+    """Read and parse the JSON experiment document from a path, or stdin for `-`."""
+    text = read_text(file, stdin)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -75,6 +85,12 @@ def read_document(file: str, stdin: TextIO | None = None) -> Any:
         raise LocalInputError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+
+
+def show_warnings(ctx: Context, answer: dict[str, Any]) -> None:
+    """Print the answer's top-level and per-table warnings, one `warning: ...` line each."""
+    for line in render.warning_lines(answer):
+        ctx.print(line)
 
 
 def build_experiment_create(args: argparse.Namespace) -> ApiRequest:
@@ -90,6 +106,67 @@ def show_experiment_created(ctx: Context, args: argparse.Namespace, answer: Any)
         f"created experiment {answer.get('name')} "
         f"(warehouse {answer.get('target_warehouse')}, {len(tables)} tables)"
     )
+    return EXIT_OK
+
+
+def build_experiment_import_sql(args: argparse.Namespace) -> ApiRequest:
+    return api.import_sql(
+        args.name,
+        read_text(args.file),
+        args.dialect,
+        target_rows=args.target_rows,
+        rows=args.rows,
+        target_warehouse=args.target_warehouse,
+        locale=args.locale,
+        seed=args.seed,
+    )
+
+
+def show_experiment_imported(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    experiment = answer.get("experiment") or {}
+    tables = experiment.get("tables") or []
+    dialect = experiment.get("source_dialect") or args.dialect
+    ctx.print(
+        f"created experiment {experiment.get('name')} from {dialect} DDL: {len(tables)} tables"
+    )
+    if tables:
+        ctx.console.print(render.experiment_tables_table(tables))
+    for line in render.inferred_lines(tables):
+        ctx.print(line)
+    show_warnings(ctx, answer)
+    return EXIT_OK
+
+
+def build_experiment_validate(args: argparse.Namespace) -> ApiRequest:
+    if args.dialect is not None:
+        return api.validate_sql(read_text(args.file), args.dialect, args.name)
+    if args.name is not None:
+        raise LocalInputError("--name needs --dialect: a JSON document carries its own name")
+    return api.validate_experiment(read_document(args.file))
+
+
+def show_experiment_validated(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    tables = (answer.get("experiment") or {}).get("tables") or []
+    ctx.print(f"valid: {len(tables)} tables")
+    show_warnings(ctx, answer)
+    return EXIT_OK
+
+
+def build_experiment_update(args: argparse.Namespace) -> ApiRequest:
+    return api.replace_experiment(args.name, read_document(args.file))
+
+
+def show_experiment_updated(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if ctx.as_json:
+        ctx.print_json(answer)
+        return EXIT_OK
+    ctx.print(f"updated experiment {args.name}")
     return EXIT_OK
 
 

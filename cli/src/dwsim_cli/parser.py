@@ -24,6 +24,8 @@ exit codes:
   4 --wait timed out   130 interrupted
 """
 
+DIALECT_HELP = "SQL dialect: redshift, snowflake or postgres"
+
 _ROWS_ITEM = re.compile(r"^([^=\s]+)=(\d+)$")
 
 
@@ -78,6 +80,19 @@ class _RowsAction(argparse.Action):
         setattr(namespace, self.dest, rows)
 
 
+def _add_rows_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`--rows TABLE=N ...`, repeatable, collected into one dict (None when not given)."""
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        type=rows_item,
+        action=_RowsAction,
+        default=None,
+        metavar="TABLE=N",
+        help=help_text,
+    )
+
+
 def _global_options() -> argparse.ArgumentParser:
     # SUPPRESS so that options given before and after the subcommand both count,
     # and a subcommand's parser never resets what the top-level parser has read.
@@ -126,6 +141,39 @@ def build_parser() -> argparse.ArgumentParser:
         commands.show_experiment_created,
     )
     p.add_argument("file", metavar="FILE", help="JSON document, or - for stdin")
+    p = leaf(
+        exp_sub,
+        "import-sql",
+        "create an experiment from CREATE TABLE statements, inferring generation rules",
+        commands.build_experiment_import_sql,
+        commands.show_experiment_imported,
+    )
+    p.add_argument("file", metavar="FILE", help="DDL file, or - for stdin")
+    p.add_argument("--name", required=True, metavar="NAME", help="name of the new experiment")
+    p.add_argument("--dialect", required=True, metavar="DIALECT", help=DIALECT_HELP)
+    p.add_argument(
+        "--target-warehouse", default=None, metavar="WAREHOUSE", help="e.g. sqlite, redshift"
+    )
+    _add_rows_option(p, "rows to generate per table (repeatable)")
+    p.add_argument(
+        "--target-rows", type=positive_int, default=None, metavar="N", help="rows of every table"
+    )
+    p.add_argument("--locale", default=None, help="Faker locale (server default en_US)")
+    p.add_argument("--seed", type=int, default=None, help="default random seed")
+    p = leaf(
+        exp_sub,
+        "validate",
+        "check an experiment document, or DDL with --dialect, saving nothing",
+        commands.build_experiment_validate,
+        commands.show_experiment_validated,
+    )
+    p.add_argument(
+        "file", metavar="FILE", help="JSON document (DDL with --dialect), or - for stdin"
+    )
+    p.add_argument(
+        "--dialect", default=None, metavar="DIALECT", help=f"FILE is DDL in this {DIALECT_HELP}"
+    )
+    p.add_argument("--name", default=None, metavar="NAME", help="with --dialect: experiment name")
     leaf(
         exp_sub,
         "list",
@@ -143,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p = leaf(
         exp_sub,
+        "update",
+        "replace an experiment's document (same name) with a JSON document",
+        commands.build_experiment_update,
+        commands.show_experiment_updated,
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("file", metavar="FILE", help="JSON document, or - for stdin")
+    p = leaf(
+        exp_sub,
         "delete",
         "delete an experiment with its runs and data",
         commands.build_experiment_delete,
@@ -157,15 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands.show_generate,
     )
     p.add_argument("name", metavar="NAME")
-    p.add_argument(
-        "--rows",
-        nargs="+",
-        type=rows_item,
-        action=_RowsAction,
-        default=None,
-        metavar="TABLE=N",
-        help="row count override per table (repeatable)",
-    )
+    _add_rows_option(p, "row count override per table (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="random seed")
     p.add_argument("--shard-size", type=positive_int, default=None, help="rows per shard")
     p.add_argument("--wait", action="store_true", help="poll the run until it ends")

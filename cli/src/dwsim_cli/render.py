@@ -145,6 +145,91 @@ def experiments_table(experiments: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _names(columns: Any) -> str:
+    return ", ".join(str(c) for c in columns) if isinstance(columns, list) else str(columns)
+
+
+def _unique_keys(table: dict[str, Any]) -> list[list[Any]]:
+    """Unique column sets of a table (unique columns, constraints, composite keys), once each."""
+    columns = table.get("columns") or []
+    candidates = [[c.get("name")] for c in columns if c.get("is_unique")]
+    candidates += table.get("unique_constraints") or []
+    candidates += table.get("composite_keys") or []
+    keys: list[list[Any]] = []
+    for key in candidates:
+        if key != table.get("primary_key") and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def table_keys(table: dict[str, Any]) -> str:
+    """`PK (id); UNIQUE (email); FK (ref_id) -> customers (id)`, or `-` for none."""
+    keys = []
+    if table.get("primary_key"):
+        keys.append(f"PK ({_names(table['primary_key'])})")
+    keys += [f"UNIQUE ({_names(key)})" for key in _unique_keys(table)]
+    for column in table.get("columns") or []:
+        fk = column.get("foreign_key")
+        if fk:
+            keys.append(
+                f"FK ({column.get('name')}) -> "
+                f"{fk.get('references_table')} ({fk.get('references_column')})"
+            )
+    for fk in table.get("foreign_keys") or []:
+        keys.append(
+            f"FK ({_names(fk.get('columns'))}) -> "
+            f"{fk.get('references_table')} ({_names(fk.get('references_columns'))})"
+        )
+    return "; ".join(keys) or "-"
+
+
+def experiment_tables_table(tables: list[dict[str, Any]]) -> Table:
+    """One row per table of an experiment document: columns, target rows, keys."""
+    table = _table("table", "columns", "target_rows", "keys")
+    for index in (1, 2):
+        table.columns[index].justify = "right"
+    for spec in tables:
+        table.add_row(
+            _cell(spec.get("name")),
+            Text(str(len(spec.get("columns") or []))),
+            _cell(spec.get("target_rows")),
+            Text(table_keys(spec)),
+        )
+    return table
+
+
+def _rule(column: dict[str, Any], rule: str) -> str:
+    value = column.get(rule)
+    if value is None:
+        return rule
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return f"{rule}={shown}"
+
+
+def inferred_lines(tables: list[dict[str, Any]]) -> list[str]:
+    """`customers.email: faker_rule=email (inferred)`, one line per column with inferred rules."""
+    lines = []
+    for table in tables:
+        for column in table.get("columns") or []:
+            rules = column.get("inferred") or []
+            if rules:
+                described = ", ".join(_rule(column, str(rule)) for rule in rules)
+                lines.append(f"{table.get('name')}.{column.get('name')}: {described} (inferred)")
+    return lines
+
+
+def warning_lines(answer: dict[str, Any]) -> list[str]:
+    """`warning: ...` per top-level warning, then `warning: <table>: ...` per table warning.
+
+    A warning given both at the top and on its table is shown once.
+    """
+    lines = [f"warning: {warning}" for warning in answer.get("warnings") or []]
+    for table in (answer.get("experiment") or {}).get("tables") or []:
+        name = table.get("name")
+        lines += [f"warning: {name}: {warning}" for warning in table.get("warnings") or []]
+    return list(dict.fromkeys(lines))
+
+
 def query_table(result: dict[str, Any]) -> Table:
     """Query result as a rich table; NULLs shown as NULL."""
     table = _table(*(str(name) for name in result.get("columns") or []))
@@ -181,11 +266,24 @@ def query_footer(result: dict[str, Any]) -> str:
     return text
 
 
+def syntax_location(details: dict[str, Any]) -> str | None:
+    """`at line 3, column 14: near 'FOO'` from a syntax error's details; None without any."""
+    where = [f"{key} {details[key]}" for key in ("line", "column") if details.get(key) is not None]
+    text = f"at {', '.join(where)}" if where else ""
+    near = details.get("near")
+    if near is not None and near != "":
+        text += f"{': ' if text else ''}near {str(near)!r}"
+    return text or None
+
+
 def format_error(error: CliError) -> list[str]:
-    """Lines for stderr: `error: <message>` then one `  <path>: <message>` per problem."""
+    """Lines for stderr: `error: <message>`, where a syntax error is, one line per problem."""
     if not isinstance(error, ApiError):
         return [f"error: {error}"]
     lines = [f"error: {error.message}"]
+    location = syntax_location(error.details)
+    if location:
+        lines.append(f"  {location}")
     component = error.details.get("component")
     if component and str(component) not in error.message:
         lines.append(f"  component: {component}")

@@ -266,6 +266,18 @@ class Table(_Model):
         keys += [[c.name] for c in self.columns if c.is_unique]
         return keys
 
+    def joint_keys(self) -> list[list[str]]:
+        """The multi-column keys the generator must make jointly unique: those not already
+        implied by a unique column in them or by a smaller joint key they contain."""
+        singles = {k[0].lower() for k in self.unique_keys() if len(k) == 1}
+        kept: list[list[str]] = []
+        for key in sorted((k for k in self.unique_keys() if len(k) > 1), key=len):
+            names = {n.lower() for n in key}
+            if names & singles or any({n.lower() for n in other} <= names for other in kept):
+                continue
+            kept.append(key)
+        return kept
+
     def is_unique_column(self, col: Column) -> bool:
         """Unique alone: by its own flag, or as a single-column primary key or unique constraint."""
         name = col.name.lower()

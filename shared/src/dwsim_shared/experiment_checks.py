@@ -230,6 +230,17 @@ def _key_problems(exp: Experiment, table: Table, t_path: str) -> Iterator[Proble
                     )
             if len(key) > 1 and all(table.column(n) for n in key):
                 yield from (Problem(key_path, m) for m in _composite_capacity(exp, table, key))
+    joint = table.joint_keys()
+    for i, first in enumerate(joint):
+        for second in joint[i + 1 :]:
+            shared = {n.lower() for n in first} & {n.lower() for n in second}
+            if shared:
+                yield Problem(
+                    t_path,
+                    f"keys ({', '.join(first)}) and ({', '.join(second)}) of {table.name} share "
+                    f"{', '.join(sorted(shared))}: overlapping multi-column keys cannot both be "
+                    "generated unique; make one column of them unique, or drop one key",
+                )
     for name in table.primary_key or []:
         col = table.column(name)
         if col is not None and not col.required:

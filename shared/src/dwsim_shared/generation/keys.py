@@ -39,8 +39,8 @@ class KeySpace:
 def composite_key_of(table: Table, column: Column) -> list[str] | None:
     """The first multi-column unique key the column belongs to, which decides its values."""
     name = column.name.lower()
-    for key in table.unique_keys():
-        if len(key) > 1 and name in (k.lower() for k in key):
+    for key in table.joint_keys():
+        if name in (k.lower() for k in key):
             return key
     return None
 

@@ -69,9 +69,8 @@ def _joint_columns(
     """Columns decided together: composite keys (jointly unique) and multi-column foreign keys
     (all columns from the same parent row, NULL together)."""
     decided: dict[str, pa.Array] = {}
-    for key in table.unique_keys():
-        if len(key) > 1 and not any(table.column(n).name in decided for n in key):  # type: ignore[union-attr]
-            decided.update(composite_values(space, table, key, indices))
+    for key in table.joint_keys():
+        decided.update(composite_values(space, table, key, indices))
     for fk in table.foreign_keys or []:
         names = [table.column(n).name for n in fk.columns]  # type: ignore[union-attr]
         if any(n in decided for n in names):
