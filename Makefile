@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo up test test-unit lint format clean
+.PHONY: help install demo up test test-unit bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test: install ## the whole suite: unit tests and end-to-end tests against real s
 
 test-unit: install ## only the tests that need no server
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+bench: install ## run the benchmarks and print their BENCH lines (BENCH=generate: one family)
+	$(BIN)/python -m benchmarks $(BENCH)
 
 lint: install ## ruff (lint + format check) and mypy on shared
 	$(BIN)/ruff check .
