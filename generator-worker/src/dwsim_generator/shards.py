@@ -12,7 +12,7 @@ from pathlib import Path
 from dwsim_shared.celery_app import LOAD_SHARD, enqueue
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.generation import generate_shard, write_shard_parquet
+from dwsim_shared.generation.shard import write_rows_parquet
 from dwsim_shared.objectstore import ObjectStore, shard_key
 from dwsim_shared.runs import fail_run, mark_run_running
 from dwsim_shared.runtime import Runtime
@@ -101,14 +101,12 @@ def produce_shard(
 
     Free of state and broker, so benchmarks and tests run exactly what workers run.
     """
-    data = generate_shard(
-        experiment, table, seed=seed, row_start=row_start, row_count=row_count,
-        row_targets=row_targets,
-    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="dwsim-gen-") as tmp:
         path = Path(tmp) / "part.parquet"
-        rows = write_shard_parquet(data, path)
-        del data
+        rows = write_rows_parquet(
+            experiment, table, path, seed=seed, row_start=row_start, row_count=row_count,
+            row_targets=row_targets,
+        )  # fmt: skip
         store.put_file(path, key)
     return rows
 

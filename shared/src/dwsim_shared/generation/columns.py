@@ -26,7 +26,7 @@ from dwsim_shared.experiment import (
     Table,
 )
 from dwsim_shared.generation.arrow_types import arrow_type
-from dwsim_shared.generation.faker_pools import faker_pool
+from dwsim_shared.generation.faker_pools import faker_pool, split_pool
 from dwsim_shared.generation.permutation import permute
 from dwsim_shared.generation.randomness import stable_hash
 
@@ -77,8 +77,8 @@ def _base36(indices: np.ndarray, width: int) -> pa.Array:
     digits = np.empty((len(indices), width), dtype=np.uint8)
     rest = indices.astype(np.int64, copy=True)
     for position in range(width - 1, -1, -1):
-        digits[:, position] = alphabet[rest % 36]
-        rest //= 36
+        rest, digit = np.divmod(rest, 36)
+        digits[:, position] = alphabet[digit]
     return pa.array(digits.view(f"S{width}").ravel()).cast(pa.string())
 
 
@@ -148,16 +148,18 @@ def _unique_strings(ctx: ColumnContext, indices: np.ndarray) -> pa.Array:
             return suffix
         return pc.binary_join_element_wise(prefix, suffix, "")
     pool = faker_pool(ctx.experiment.locale, col.faker_rule, _pool_seed(ctx))
-    picks = pool.take(pa.array(indices % len(pool)))
-    if all("@" in v for v in pool.to_pylist()[:50]):  # e-mail-like: keep the domain last
-        parts = pc.split_pattern(picks, "@", max_splits=1)
-        local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
-        budget = None if limit is None else limit - width - 2 - _max_len(domain)
-        if budget is None or budget >= 1:
-            if budget is not None:
-                local = pc.utf8_slice_codeunits(local, 0, budget)
-            return pc.binary_join_element_wise(local, ".", suffix, "@", domain, "")
-        return suffix
+    slots = pa.array(indices % len(pool))
+    split = split_pool(ctx.experiment.locale, col.faker_rule, _pool_seed(ctx))
+    if split is not None:  # e-mail-like: the index goes before the domain
+        local_parts, domains, longest_local, longest_domain = split
+        budget = None if limit is None else limit - width - 1 - longest_domain
+        if budget is not None and budget < 1:
+            return suffix
+        if budget is not None and budget < longest_local:
+            local_parts = pc.utf8_slice_codeunits(local_parts, 0, budget)  # once, on the pool
+        local = local_parts.take(slots)
+        return pc.binary_join_element_wise(local, ".", suffix, domains.take(slots), "")
+    picks = pool.take(slots)
     budget = None if limit is None else limit - width - 1
     if budget is not None and budget < 1:
         return suffix

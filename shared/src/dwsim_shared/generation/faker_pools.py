@@ -42,3 +42,20 @@ def faker_pool(locale: str, rule: str, seed: int, size: int = POOL_SIZE) -> pa.A
     fake.seed_instance(seed)
     method = getattr(fake, rule)
     return pa.array([str(method()) for _ in range(size)], type=pa.string())
+
+
+@lru_cache(maxsize=256)
+def split_pool(locale: str, rule: str, seed: int) -> tuple[pa.Array, pa.Array, int, int] | None:
+    """For an e-mail-like pool: (local parts, "@domain" parts, longest local, longest domain)."""
+    pool = faker_pool(locale, rule, seed)
+    values = pool.to_pylist()
+    if not all("@" in v for v in values):
+        return None
+    locals_, domains = zip(*(v.split("@", 1) for v in values), strict=True)
+    at_domains = ["@" + d for d in domains]
+    return (
+        pa.array(locals_, pa.string()),
+        pa.array(at_domains, pa.string()),
+        max(map(len, locals_)),
+        max(map(len, at_domains)),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,77 @@ def _joint_columns(
     return decided
 
 
-def write_shard_parquet(data: pa.Table, path: Path) -> int:
-    """Write a shard as one zstd-compressed Parquet file; returns the number of rows."""
-    pq.write_table(data, path, compression="zstd", row_group_size=256 * 1024)
+def dictionary_columns(table: Table) -> list[str]:
+    """Columns with few distinct values, where Parquet dictionary encoding pays off.
+
+    Trying a dictionary on high-cardinality columns (keys, amounts, timestamps) costs
+    write time and falls back anyway.
+    """
+    out = []
+    for col in table.columns:
+        if table.is_unique_column(col) or col.foreign_key is not None:
+            continue
+        if col.choices is not None or col.data_type in ("BOOLEAN", "CHAR"):
+            out.append(col.name)
+        elif col.data_type == "VARCHAR" and col.pattern is None:
+            out.append(col.name)  # Faker and word pools hold a few thousand values
+    return out
+
+
+def write_shard_parquet(data: pa.Table, path: Path, dictionary: list[str] | None = None) -> int:
+    """Write a shard as one zstd-compressed Parquet file; returns the number of rows.
+
+    `dictionary` names the columns to dictionary-encode (all when None).
+    """
+    pq.write_table(
+        data,
+        path,
+        compression="zstd",
+        row_group_size=1024 * 1024,
+        use_dictionary=True if dictionary is None else dictionary,
+    )
     return data.num_rows
+
+
+CHUNK_ROWS = 256 * 1024
+
+
+def write_rows_parquet(
+    experiment: Experiment,
+    table_name: str,
+    path: Path,
+    *,
+    seed: int,
+    row_start: int,
+    row_count: int,
+    row_targets: dict[str, int] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> int:
+    """Generate rows `row_start .. row_start + row_count` into one zstd Parquet file.
+
+    Rows are made in chunks of `chunk_rows` (one row group each) while a writer thread
+    compresses the previous chunk: Arrow releases the GIL, so generating and writing
+    overlap on two cores, and memory holds two chunks whatever the shard size. The file
+    is a pure function of the arguments (the chunk size is part of the contract).
+    """
+    table = experiment.table(table_name)
+    if table is None:
+        raise KeyError(f"experiment {experiment.name!r} has no table {table_name!r}")
+    schema = arrow_schema(experiment, table.name)
+    options = {"compression": "zstd", "use_dictionary": dictionary_columns(table) or False}
+    written = 0
+    with pq.ParquetWriter(path, schema, **options) as writer, ThreadPoolExecutor(1) as pool:  # type: ignore[arg-type]
+        pending: Future[None] | None = None
+        for start in range(row_start, row_start + max(row_count, 1), chunk_rows):
+            count = min(chunk_rows, row_start + row_count - start)
+            if count <= 0 and written:
+                break
+            chunk = generate_shard(experiment, table.name, seed=seed, row_start=start,
+                                   row_count=max(count, 0), row_targets=row_targets)  # fmt: skip
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(writer.write_table, chunk, row_group_size=max(len(chunk), 1))
+            written += chunk.num_rows
+        if pending is not None:
+            pending.result()
+    return written
