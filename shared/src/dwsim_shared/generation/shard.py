@@ -164,7 +164,7 @@ def write_rows_parquet(
     schema = arrow_schema(experiment, table.name)
     options = {"compression": "zstd", "use_dictionary": dictionary_columns(table) or False}
     written = 0
-    with pq.ParquetWriter(path, schema, **options) as writer, ThreadPoolExecutor(1) as pool:  # type: ignore[arg-type]
+    with pq.ParquetWriter(path, schema, **options) as writer, ThreadPoolExecutor(1) as pool:
         pending: Future[None] | None = None
         for start in range(row_start, row_start + max(row_count, 1), chunk_rows):
             count = min(chunk_rows, row_start + row_count - start)
