@@ -6,6 +6,7 @@ import pytest
 from sqlglot import exp
 
 from dwsim_query.pipeline import (
+    fold_identifiers,
     parse_one_read,
     prepare_sql,
     refuse_unsafe,
@@ -98,4 +99,10 @@ def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
     )
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
-    assert '"dwsim_shop"."orders" AS Orders' in sql
+    assert '"dwsim_shop"."orders" AS "orders"' in sql
+
+
+def test_identifiers_fold_to_the_lower_case_physical_names() -> None:
+    tree = parse_one_read('SELECT "EmployeeID", Dept AS "Total" FROM Orders', "snowflake")
+    sql = fold_identifiers(tree).sql("postgres")
+    assert sql == 'SELECT "employeeid", "dept" AS "total" FROM "orders"'

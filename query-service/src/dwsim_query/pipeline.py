@@ -103,6 +103,16 @@ def rewrite_tables(
     return tree
 
 
+def fold_identifiers(tree: exp.Expression) -> exp.Expression:
+    """Every identifier in lower case, quoted: physical names are lower case (as Redshift folds
+    even quoted names), so `"EmployeeID"`, `EmployeeId` and `employeeid` all name one column."""
+    tree = tree.copy()
+    for identifier in tree.find_all(exp.Identifier):
+        identifier.set("this", identifier.this.lower())
+        identifier.set("quoted", True)
+    return tree
+
+
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     """The rewritten query in the engine's dialect; untranslatable SQL is refused, never changed."""
     try:
@@ -120,4 +130,5 @@ def prepare_sql(
     tree = parse_one_read(sql, source_dialect)
     tree = refuse_unsafe(tree)
     tree = rewrite_tables(tree, resolve, known)
+    tree = fold_identifiers(tree)
     return transpile(tree, engine_dialect)
