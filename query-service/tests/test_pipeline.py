@@ -106,3 +106,20 @@ def test_identifiers_fold_to_the_lower_case_physical_names() -> None:
     tree = parse_one_read('SELECT "EmployeeID", Dept AS "Total" FROM Orders', "snowflake")
     sql = fold_identifiers(tree).sql("postgres")
     assert sql == 'SELECT "employeeid", "dept" AS "total" FROM "orders"'
+
+
+def test_date_functions_run_on_sqlite() -> None:
+    import sqlite3
+
+    sql = prepare_sql(
+        "SELECT DATE_TRUNC('month', at) AS m, EXTRACT(year FROM at) AS y, DATE_PART(dow, at) AS d FROM orders",
+        "redshift", "sqlite", lambda name: exp.table_(exp.to_identifier("orders", quoted=True)), TABLES,
+    )  # fmt: skip
+    conn = sqlite3.connect(":memory:")
+    conn.execute('CREATE TABLE "orders" ("at" TIMESTAMP)')
+    conn.execute("INSERT INTO \"orders\" VALUES ('2024-03-17 10:11:12')")
+    assert conn.execute(sql).fetchall() == [("2024-03-01", 2024, 0)]
+    with pytest.raises(BadRequest, match="DATE_TRUNC"):
+        prepare_sql(
+            "SELECT DATE_TRUNC('quarter', at) FROM orders", "redshift", "sqlite", resolve, TABLES
+        )

@@ -113,6 +113,45 @@ def fold_identifiers(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+_STRFTIME_PARTS = {
+    "YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M", "SECOND": "%S",
+    "DOW": "%w", "DAYOFWEEK": "%w", "DOY": "%j", "DAYOFYEAR": "%j", "WEEK": "%W",
+}  # fmt: skip
+_TRUNC_FORMATS = {
+    "YEAR": "%Y-01-01", "MONTH": "%Y-%m-01", "DAY": "%Y-%m-%d",
+    "HOUR": "%Y-%m-%d %H:00:00", "MINUTE": "%Y-%m-%d %H:%M:00", "SECOND": "%Y-%m-%d %H:%M:%S",
+}  # fmt: skip
+
+
+def sqlite_dates(tree: exp.Expression) -> exp.Expression:
+    """EXTRACT / DATE_PART / DATE_TRUNC as SQLite's STRFTIME, which sqlglot does not write."""
+
+    def unit_of(node: exp.Expression, key: str) -> str:
+        unit = node.args.get(key)
+        return (unit.name if unit is not None else "").upper()
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Extract):
+            part = unit_of(node, "this")
+            if part not in _STRFTIME_PARTS:
+                raise BadRequest(f"EXTRACT({part}) cannot run on the sqlite engine")
+            strftime = exp.func(
+                "STRFTIME", exp.Literal.string(_STRFTIME_PARTS[part]), node.expression
+            )
+            return exp.cast(strftime, exp.DataType.build("INTEGER"))
+        if isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
+            unit = unit_of(node, "unit")
+            if unit not in _TRUNC_FORMATS:
+                raise BadRequest(f"DATE_TRUNC('{unit.lower()}') cannot run on the sqlite engine")
+            return exp.func("STRFTIME", exp.Literal.string(_TRUNC_FORMATS[unit]), node.this)
+        return node
+
+    return tree.copy().transform(rewrite)
+
+
+ENGINE_REWRITES = {"sqlite": [sqlite_dates]}
+
+
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     """The rewritten query in the engine's dialect; untranslatable SQL is refused, never changed."""
     try:
@@ -131,4 +170,6 @@ def prepare_sql(
     tree = refuse_unsafe(tree)
     tree = rewrite_tables(tree, resolve, known)
     tree = fold_identifiers(tree)
+    for rewrite in ENGINE_REWRITES.get(engine_dialect, []):
+        tree = rewrite(tree)
     return transpile(tree, engine_dialect)
