@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -233,3 +234,54 @@ def test_the_cli_drives_the_whole_flow(live: LiveStack) -> None:
 
     missing = dw_sim(live, "experiment", "show", "nope_nope")
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+TPCH_DDL = Path(__file__).parents[1] / "shared/tests/ddl/corpus/redshift_tpch.sql"
+
+
+def test_imported_tpch_ddl_keeps_composite_keys_unique_and_references_whole(
+    live: LiveStack, tmp_path: Path
+) -> None:
+    name = unique_name("tpch")
+    rows = {"region": 5, "nation": 25, "part": 2_000, "supplier": 100, "partsupp": 8_000,
+            "customer": 1_500, "orders": 15_000, "lineitem": 60_000}  # fmt: skip
+    imported = dw_sim(
+        live, "experiment", "import-sql", str(TPCH_DDL), "--name", name, "--dialect", "redshift",
+        "--target-warehouse", live.warehouse, "--seed", "11",
+        "--rows", *(f"{table}={n}" for table, n in rows.items()),
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    generated = dw_sim(
+        live, "experiment", "generate", name, "--shard-size", "25000", "--wait", "--timeout", "240"
+    )
+    assert generated.returncode == 0, generated.stderr + generated.stdout
+
+    def scalar(sql: str) -> Any:
+        return query(live, name, sql)["rows"][0][0]
+
+    assert scalar("SELECT COUNT(*) FROM lineitem") == 60_000
+    assert (
+        scalar("SELECT COUNT(*) FROM (SELECT DISTINCT l_orderkey, l_linenumber FROM lineitem) k")
+        == 60_000
+    )
+    assert (
+        scalar("SELECT COUNT(*) FROM (SELECT DISTINCT ps_partkey, ps_suppkey FROM partsupp) k")
+        == 8_000
+    )
+    broken_refs = (
+        "SELECT COUNT(*) FROM lineitem l LEFT JOIN partsupp ps "
+        "ON ps.ps_partkey = l.l_partkey AND ps.ps_suppkey = l.l_suppkey WHERE ps.ps_partkey IS NULL"
+    )
+    assert scalar(broken_refs) == 0
+    assert (
+        scalar(
+            "SELECT COUNT(*) FROM lineitem l LEFT JOIN orders o ON o.o_orderkey = l.l_orderkey WHERE o.o_orderkey IS NULL"
+        )
+        == 0
+    )
+    assert (
+        scalar(
+            "SELECT COUNT(*) FROM nation n LEFT JOIN region r ON r.r_regionkey = n.n_regionkey WHERE r.r_regionkey IS NULL"
+        )
+        == 0
+    )

@@ -183,3 +183,72 @@ def test_validate_checks_without_saving(gateway: GatewayFactory) -> None:
     assert refused.status_code == 422
     assert refused.json()["details"]["problems"][0]["path"] == "tables[0].columns[0].data_type"
     assert client.get("/api/experiments").json()["experiments"] == []
+
+
+REDSHIFT_DDL = """
+CREATE SCHEMA sales;
+CREATE TABLE sales.customers (
+    id BIGINT IDENTITY(1,1) PRIMARY KEY,
+    email VARCHAR(100) NOT NULL UNIQUE,
+    signup_date DATE
+) DISTSTYLE KEY DISTKEY (id);
+CREATE TABLE sales.orders (
+    id BIGINT NOT NULL,
+    customer_id BIGINT NOT NULL REFERENCES sales.customers (id),
+    amount DECIMAL(12,2),
+    PRIMARY KEY (id)
+) SORTKEY (id);
+GRANT SELECT ON sales.orders TO analyst;
+"""
+
+
+def test_import_sql_creates_an_experiment_with_warnings(gateway: GatewayFactory) -> None:
+    client = gateway()
+    answer = client.post("/api/experiments/import-sql", json={
+        "name": "sales", "sql": REDSHIFT_DDL, "dialect": "redshift", "rows": {"orders": 500},
+    })  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert any("GRANT" in w for w in body["warnings"]) and any(
+        "CREATE SCHEMA" in w for w in body["warnings"]
+    )
+    customers, orders = body["experiment"]["tables"]
+    assert customers["warehouse_options"]["distkey"] == "id"
+    assert orders["target_rows"] == 500
+    assert orders["columns"][1]["foreign_key"] == {
+        "references_table": "customers", "references_column": "id", "nullable": False,
+    }  # fmt: skip
+    assert client.get("/api/experiments/sales").json() == body["experiment"]
+    again = client.post(
+        "/api/experiments/import-sql",
+        json={"name": "sales", "sql": REDSHIFT_DDL, "dialect": "redshift"},
+    )
+    assert again.status_code == 409
+
+
+def test_import_sql_syntax_error_is_400_with_position_and_saves_nothing(
+    gateway: GatewayFactory,
+) -> None:
+    client = gateway()
+    broken = "CREATE TABLE t (\n  id INT,\n  name VARCHAR(10) NOT NULL DEFAULT\n);"
+    answer = client.post(
+        "/api/experiments/import-sql", json={"name": "broken", "sql": broken, "dialect": "redshift"}
+    )
+    assert answer.status_code == 400
+    details = answer.json()["details"]
+    assert details["line"] == 4 and "column" in details and details["near"]
+    unknown = client.post(
+        "/api/experiments/import-sql", json={"name": "x", "sql": REDSHIFT_DDL, "dialect": "oracle"}
+    )
+    assert unknown.status_code == 422 and "redshift" in unknown.json()["message"]
+    assert client.get("/api/experiments").json()["experiments"] == []
+
+
+def test_validate_accepts_ddl_without_saving(gateway: GatewayFactory) -> None:
+    client = gateway()
+    answer = client.post(
+        "/api/experiments/validate", json={"sql": REDSHIFT_DDL, "dialect": "redshift"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert [t["name"] for t in answer.json()["experiment"]["tables"]] == ["customers", "orders"]
+    assert client.get("/api/experiments").json()["experiments"] == []

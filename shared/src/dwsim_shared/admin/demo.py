@@ -5,7 +5,6 @@ Everything goes through the public REST API, as a user (or `dw-sim`) would drive
 
 from __future__ import annotations
 
-import json
 import time
 from importlib import resources
 from typing import Any
@@ -24,25 +23,31 @@ QUERIES = [
         "UNION ALL SELECT 'order_items', COUNT(*) FROM order_items",
     ),
     (
-        "Revenue by country (paid and shipped orders)",
-        "SELECT c.country, COUNT(DISTINCT o.id) AS orders, ROUND(SUM(i.quantity * i.unit_price), 2) AS revenue "
-        "FROM customers c JOIN orders o ON o.customer_id = c.id JOIN order_items i ON i.order_id = o.id "
-        "WHERE o.status IN ('paid', 'shipped') GROUP BY c.country ORDER BY revenue DESC",
+        "Revenue by country, shipped and delivered orders (Redshift SQL, run on the engine)",
+        "SELECT c.country_code, COUNT(DISTINCT o.order_id) AS orders, "
+        "ROUND(SUM(i.quantity * i.unit_price), 2) AS revenue "
+        "FROM customers c JOIN orders o ON o.customer_id = c.customer_id "
+        "JOIN order_items i ON i.order_id = o.order_id "
+        "WHERE o.status IN ('shipped', 'delivered') "
+        "GROUP BY c.country_code ORDER BY revenue DESC LIMIT 5",
+    ),
+    (
+        "Orders per month of 2024 (DATE_TRUNC, NVL)",
+        "SELECT DATE_TRUNC('month', ordered_at) AS month, COUNT(*) AS orders, "
+        "SUM(CASE WHEN NVL(is_gift, FALSE) THEN 1 ELSE 0 END) AS gifts "
+        "FROM orders WHERE EXTRACT(year FROM ordered_at) = 2024 GROUP BY 1 ORDER BY 1 LIMIT 4",
     ),
     (
         "Order lines without an order (referential integrity: expect 0)",
-        "SELECT COUNT(*) AS orphans FROM order_items i LEFT JOIN orders o ON o.id = i.order_id "
-        "WHERE o.id IS NULL",
+        "SELECT COUNT(*) AS orphans FROM order_items i LEFT JOIN orders o ON o.order_id = i.order_id "
+        "WHERE o.order_id IS NULL",
     ),
 ]
+SHARES = {"customers": 0.1, "orders": 0.3, "order_items": 0.6}
 
 
-def demo_experiment(total_rows: int) -> dict[str, Any]:
-    document = json.loads(resources.files(__package__).joinpath("demo_shop.json").read_text())
-    shares = {"customers": 0.1, "orders": 0.3, "order_items": 0.6}
-    for table in document["tables"]:
-        table["target_rows"] = max(1, round(total_rows * shares[table["name"]]))
-    return document
+def demo_ddl() -> str:
+    return resources.files(__package__).joinpath("demo_shop.sql").read_text()
 
 
 def _check(answer: httpx.Response) -> dict[str, Any]:
@@ -54,13 +59,24 @@ def _check(answer: httpx.Response) -> dict[str, Any]:
 
 
 def run_scenario(client: httpx.Client, console: Console, total_rows: int) -> bool:
-    document = demo_experiment(total_rows)
-    name = document["name"]
+    name = "demo_shop"
     if client.get(f"/api/experiments/{name}").status_code == 200:
         _check(client.delete(f"/api/experiments/{name}"))
-    _check(client.post("/api/experiments", json=document))
-    tables = ", ".join(f"{t['name']} ({t['target_rows']:,})" for t in document["tables"])
-    console.print(f"[bold]created[/] experiment {name}: {tables}")
+    rows = {table: max(1, round(total_rows * share)) for table, share in SHARES.items()}
+    console.print(f"$ dw-sim experiment import-sql demo_shop.sql --name {name} --dialect redshift")
+    imported = _check(client.post("/api/experiments/import-sql", json={
+        "name": name, "sql": demo_ddl(), "dialect": "redshift", "rows": rows,
+        "target_warehouse": "sqlite", "seed": 20261121,
+    }))  # fmt: skip
+    for warning in imported["warnings"]:
+        console.print(f"  [yellow]warning:[/] {warning}")
+    for table in imported["experiment"]["tables"]:
+        keys = ", ".join(table.get("primary_key", []))
+        console.print(f"  [bold]{table['name']}[/] {table['target_rows']:,} rows, key ({keys})")
+        for col in table["columns"]:
+            if col.get("inferred"):
+                rule = ", ".join(f"{f}={col[f]}" for f in col["inferred"])
+                console.print(f"    {col['name']}: {rule} (inferred)")
     console.print(f"$ dw-sim experiment generate {name} --wait")
     started = time.perf_counter()
     submitted = _check(client.post(f"/api/experiments/{name}/generate", json={}))
