@@ -14,9 +14,9 @@ from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.shard import write_rows_parquet
 from dwsim_shared.objectstore import ObjectStore, shard_key
-from dwsim_shared.runs import fail_run, mark_run_running
+from dwsim_shared.runs import active_shard, fail_run, mark_run_running
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunShardRow, ShardStatus
+from dwsim_shared.state.models import RunShardRow, ShardStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,10 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
     unavailable dependency is raised without failing the run, since the task retries.
     """
     with rt.session() as session:
-        shard = session.get(RunShardRow, shard_id)
-        if shard is None:
-            return "gone"
-        run = shard.run
-        if run.status not in ACTIVE_RUN_STATUSES:
-            return f"run {run.status.lower()}"
+        found = active_shard(session, shard_id)
+        if isinstance(found, str):
+            return found
+        shard, run = found
         experiment = Experiment.model_validate(run.schema_json)
         key = shard_key(experiment.name, shard.table_name, run.id, shard.shard_index)
         if shard.status in _DONE and rt.objects.exists(key):

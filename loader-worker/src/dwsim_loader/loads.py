@@ -12,7 +12,13 @@ from sqlalchemy import select
 from dwsim_shared.celery_app import GENERATE_SHARD, enqueue
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.runs import claim_finalization, complete_run, fail_run, mark_run_running
+from dwsim_shared.runs import (
+    active_shard,
+    claim_finalization,
+    complete_run,
+    fail_run,
+    mark_run_running,
+)
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, ShardStatus
 from dwsim_shared.warehouses.base import ShardRef
@@ -51,12 +57,10 @@ def prepare_run(rt: Runtime, run_id: int, *, will_retry: bool = False) -> str:
 def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
     """Load one generated shard; the last loaded shard reconciles counts and completes the run."""
     with rt.session() as session:
-        shard = session.get(RunShardRow, shard_id)
-        if shard is None:
-            return "gone"
-        run = shard.run
-        if run.status not in ACTIVE_RUN_STATUSES:
-            return f"run {run.status.lower()}"
+        found = active_shard(session, shard_id)
+        if isinstance(found, str):
+            return found
+        shard, run = found
         if shard.object_key is None:
             return "not generated"
         experiment = Experiment.model_validate(run.schema_json)

@@ -150,6 +150,16 @@ def progress(session: Session, run: RunRow) -> dict[str, dict[str, Any]]:
     return result
 
 
+def active_shard(session: Session, shard_id: int) -> tuple[RunShardRow, RunRow] | str:
+    """A shard and its run while the run is active; otherwise why there is nothing to do."""
+    shard = session.get(RunShardRow, shard_id)
+    if shard is None:
+        return "gone"
+    if shard.run.status not in ACTIVE_RUN_STATUSES:
+        return f"run {shard.run.status.lower()}"
+    return shard, shard.run
+
+
 def mark_run_running(session: Session, run_id: int) -> None:
     session.execute(
         update(RunRow)
