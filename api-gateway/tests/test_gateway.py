@@ -252,3 +252,24 @@ def test_validate_accepts_ddl_without_saving(gateway: GatewayFactory) -> None:
     assert answer.status_code == 200, answer.text
     assert [t["name"] for t in answer.json()["experiment"]["tables"]] == ["customers", "orders"]
     assert client.get("/api/experiments").json()["experiments"] == []
+
+
+def test_row_overrides_are_checked_like_the_document(gateway: GatewayFactory) -> None:
+    client = gateway()
+    document = {
+        "name": "over",
+        "tables": [
+            {"name": "p", "target_rows": 10, "columns": [{"name": "id", "data_type": "INT", "is_unique": True,
+                                                          "min_value": 1, "max_value": 50}]},
+            {"name": "c", "target_rows": 10, "columns": [{"name": "p_id", "data_type": "INT", "foreign_key": {
+                "references_table": "p", "references_column": "id"}}]},
+        ],
+    }  # fmt: skip
+    assert client.post("/api/experiments", json=document).status_code == 201
+    too_many = client.post("/api/experiments/over/generate", json={"rows": {"p": 51}})
+    assert too_many.status_code == 422
+    assert "holds 50 values, fewer than target_rows 51" in too_many.json()["message"]
+    no_parents = client.post("/api/experiments/over/generate", json={"rows": {"p": 0}})
+    assert no_parents.status_code == 422
+    assert "p has 0 rows" in no_parents.json()["message"]
+    assert client.get("/api/experiments/over/runs").json()["runs"] == []

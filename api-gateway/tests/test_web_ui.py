@@ -13,15 +13,20 @@ from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app
 from dwsim_shared.settings import Settings
+from dwsim_shared.warehouses import warehouse_names
 
 WEB_UI = Path(__file__).resolve().parents[2] / "web-ui"
-UI_FILES = ("index.html", "app.js", "style.css")
+# Every ES module of the panel (app.js is the entry point, the others are imported).
+JS_FILES = tuple(sorted(path.name for path in WEB_UI.glob("*.js")))
+UI_FILES = ("index.html", "style.css", *JS_FILES)
 
 # `api("POST", `/api/experiments/${enc(name)}/generate`, body)` -> ("POST", "/api/...").
 CALL = re.compile(r"""\b(?:api|request)\(\s*"([A-Z]+)"\s*,\s*(["'`])(.*?)\2""")
 PATH_LITERAL = re.compile(r"""(["'`])(/(?:api|health)\b[^"'`]*)\1""")
 JS_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 OPENAPI_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# `import { api } from "./api.js";` -> "./api.js".
+IMPORT = re.compile(r"""^\s*import\s[^;]*?\sfrom\s*["']([^"']+)["']""", re.M)
 
 
 @pytest.fixture
@@ -34,6 +39,27 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 def read(name: str) -> str:
     return (WEB_UI / name).read_text(encoding="utf-8")
+
+
+def scripts() -> str:
+    """All the panel's JavaScript, every module."""
+    return "\n".join(read(name) for name in JS_FILES)
+
+
+def textarea(element_id: str) -> str:
+    """The initial text of a <textarea> in the page."""
+    found = re.search(
+        rf'<textarea id="{element_id}"[^>]*>(.*?)</textarea>', read("index.html"), re.S
+    )
+    assert found is not None, f"no textarea {element_id!r} in index.html"
+    return html.unescape(found.group(1))
+
+
+def options(select_id: str) -> list[str]:
+    """The option values of a <select> in the page."""
+    found = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', read("index.html"), re.S)
+    assert found is not None, f"no select {select_id!r} in index.html"
+    return re.findall(r'<option value="([^"]*)"', found.group(1))
 
 
 def js_path(path: str) -> str:
@@ -62,27 +88,45 @@ def test_ui_serves_the_page_and_its_assets(client: TestClient) -> None:
     assert '<script type="module" src="app.js">' in page.text
     assert '<link rel="stylesheet" href="style.css">' in page.text
 
-    script = client.get("/ui/app.js")
-    assert script.status_code == 200
-    # Browsers refuse an ES module served with a non-JavaScript MIME type.
-    assert "javascript" in script.headers["content-type"]
-    assert script.text == read("app.js")
+    assert {"app.js", "api.js"} <= set(JS_FILES)
+    for name in JS_FILES:
+        script = client.get(f"/ui/{name}")
+        assert script.status_code == 200, name
+        # Browsers refuse an ES module served with a non-JavaScript MIME type.
+        assert "javascript" in script.headers["content-type"], name
+        assert script.text == read(name)
 
     css = client.get("/ui/style.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
 
 
+def test_modules_import_only_each_other_and_all_are_used() -> None:
+    imported: set[str] = set()
+    for name in JS_FILES:
+        for target in IMPORT.findall(read(name)):
+            # Browsers need a relative URL with its extension: no bare names, no build step.
+            assert target.startswith("./") and target.endswith(".js"), f"{name}: {target}"
+            assert (WEB_UI / target).is_file(), f"{name} imports a missing module {target}"
+            imported.add(target.removeprefix("./"))
+    assert set(JS_FILES) == imported | {"app.js"}, "a module is never imported"
+    assert "app.js" not in imported
+
+
 def test_every_api_call_in_the_script_exists_in_openapi(client: TestClient) -> None:
-    source = read("app.js")
+    source = scripts()
     operations = openapi_operations(client)
 
     calls = {(method, js_path(path)) for method, _, path in CALL.findall(source)}
+    assert len(calls) >= 12
     assert {
         ("GET", "/health"),
         ("GET", "/api/experiments"),
         ("POST", "/api/experiments"),
+        ("POST", "/api/experiments/import-sql"),
+        ("POST", "/api/experiments/validate"),
         ("GET", "/api/experiments/{}"),
+        ("PUT", "/api/experiments/{}"),
         ("DELETE", "/api/experiments/{}"),
         ("POST", "/api/experiments/{}/generate"),
         ("GET", "/api/experiments/{}/runs"),
@@ -97,18 +141,24 @@ def test_every_api_call_in_the_script_exists_in_openapi(client: TestClient) -> N
 
 
 def test_every_element_the_script_looks_up_is_in_the_page() -> None:
-    ids = set(re.findall(r"""\$\(\s*["']([\w-]+)["']\s*\)""", read("app.js")))
-    assert len(ids) > 20
-    page_ids = set(re.findall(r"""\bid="([\w-]+)\"""", read("index.html")))
-    assert not ids - page_ids, f"ids missing from index.html: {sorted(ids - page_ids)}"
+    ids = set(re.findall(r"""\$\(\s*["']([\w-]+)["']\s*\)""", scripts()))
+    assert len(ids) > 50
+    page = read("index.html")
+    page_ids = re.findall(r"""\bid="([\w-]+)\"""", page)
+    assert len(page_ids) == len(set(page_ids)), "an id is used twice in index.html"
+    assert not ids - set(page_ids), f"ids missing from index.html: {sorted(ids - set(page_ids))}"
+    # Labels, tabs and lists point at elements that exist.
+    references = set(re.findall(r'\b(?:for|aria-controls|aria-labelledby)="([\w-]+)"', page))
+    assert not references - set(page_ids), f"dangling references: {references - set(page_ids)}"
 
 
-def test_script_never_inserts_markup() -> None:
-    source = read("app.js")
+@pytest.mark.parametrize("name", JS_FILES)
+def test_script_never_inserts_markup(name: str) -> None:
+    source = read(name)
     assert not re.search(r"innerHTML\s*[+]?=[^;]*\$\{", source, re.DOTALL)
     # Stricter than the rule: the script builds every node with createElement and text.
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in source, f"app.js uses {sink}"
+        assert sink not in source, f"{name} uses {sink}"
 
 
 @pytest.mark.parametrize("name", UI_FILES)
@@ -118,11 +168,7 @@ def test_ui_files_load_nothing_from_the_internet(name: str) -> None:
 
 
 def test_example_document_in_the_page_is_accepted(client: TestClient) -> None:
-    textarea = re.search(
-        r'<textarea id="create-json"[^>]*>(.*?)</textarea>', read("index.html"), re.S
-    )
-    assert textarea is not None
-    document = json.loads(html.unescape(textarea.group(1)))
+    document = json.loads(textarea("create-json"))
     assert len(document["tables"]) == 2
     assert any("foreign_key" in c for t in document["tables"] for c in t["columns"])
 
@@ -130,3 +176,75 @@ def test_example_document_in_the_page_is_accepted(client: TestClient) -> None:
     assert created.status_code == 201, created.text
     listed = client.get("/api/experiments").json()["experiments"]
     assert [(e["name"], e["tables"]) for e in listed] == [(document["name"], 2)]
+
+
+def import_form() -> dict[str, object]:
+    """The import-sql body the page sends as it first shows (empty rows and warehouse left out)."""
+    name = re.search(r'<input id="import-name"[^>]*\bvalue="([^"]*)"', read("index.html"))
+    assert name is not None
+    return {"name": name.group(1), "sql": textarea("import-sql"), "dialect": "redshift"}
+
+
+def test_example_ddl_in_the_page_is_imported(client: TestClient) -> None:
+    body = import_form()
+    assert "FOREIGN KEY" in body["sql"] and "DISTKEY" in body["sql"] and "GRANT" in body["sql"]
+    assert options("import-dialect")[0] == body["dialect"]
+
+    answer = client.post("/api/experiments/import-sql", json=body)
+    assert answer.status_code == 201, answer.text
+    imported = answer.json()
+    tables = imported["experiment"]["tables"]
+    assert len(tables) == 2
+    assert any("GRANT" in warning for warning in imported["warnings"]), imported["warnings"]
+    assert any(c.get("foreign_key") for t in tables for c in t["columns"])
+    assert any(c.get("inferred") for t in tables for c in t["columns"]), "nothing to highlight"
+    assert all(t.get("warehouse_options", {}).get("distkey") for t in tables)
+
+    stored = client.get(f"/api/experiments/{body['name']}").json()
+    assert stored == imported["experiment"]
+    # The Edit round trip: the document shown, sent back unchanged, is accepted as it is.
+    replaced = client.put(f"/api/experiments/{body['name']}", json=stored)
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json() == stored
+
+
+def test_validate_of_the_example_ddl_saves_nothing(client: TestClient) -> None:
+    answer = client.post("/api/experiments/validate", json=import_form())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["valid"] is True
+    assert len(answer.json()["experiment"]["tables"]) == 2
+    assert answer.json()["warnings"]
+    assert client.get("/api/experiments").json()["experiments"] == []
+
+
+def test_import_form_choices_are_accepted(client: TestClient) -> None:
+    dialects = options("import-dialect")
+    assert dialects == ["redshift", "snowflake", "postgres"]
+    for dialect in dialects:
+        body = {"sql": "CREATE TABLE t (id INT PRIMARY KEY)", "dialect": dialect}
+        answer = client.post("/api/experiments/validate", json=body)
+        assert answer.status_code == 200, (dialect, answer.text)
+
+    warehouses = options("import-warehouse")
+    assert warehouses[0] == "", "the first choice leaves the server's default"
+    assert set(warehouses[1:]) <= set(warehouse_names())
+    for warehouse in warehouses[1:]:
+        body = {
+            "sql": "CREATE TABLE t (id INT)",
+            "dialect": "redshift",
+            "target_warehouse": warehouse,
+        }
+        answer = client.post("/api/experiments/validate", json=body)
+        assert answer.status_code == 200, (warehouse, answer.text)
+        assert answer.json()["experiment"]["target_warehouse"] == warehouse
+
+
+def test_ddl_syntax_error_carries_the_position_the_page_shows(client: TestClient) -> None:
+    body = {**import_form(), "sql": "CREATE TABLE t (id INT"}
+    answer = client.post("/api/experiments/import-sql", json=body)
+    assert answer.status_code == 400
+    details = answer.json()["details"]
+    assert {"line", "column", "near"} <= details.keys()
+    # The page destructures these fields of `details` to show where the error is.
+    shown = re.findall(r"const \{([^}]*)\} = error\.details", scripts())
+    assert any({"line", "column", "near"} <= set(re.findall(r"\w+", names)) for names in shown)

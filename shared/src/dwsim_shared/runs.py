@@ -68,6 +68,16 @@ def row_targets_for(experiment: Experiment, overrides: dict[str, int] | None) ->
     return targets
 
 
+def with_row_targets(experiment: Experiment, targets: dict[str, int]) -> Experiment:
+    """The experiment as a run with these row counts will generate it (for re-validation:
+    a unique range or a required parent that fits `target_rows` may not fit the override)."""
+    tables = [
+        t.model_copy(update={"target_rows": targets.get(t.name, t.target_rows)})
+        for t in experiment.tables
+    ]
+    return experiment.model_copy(update={"tables": tables})
+
+
 def create_run(
     session: Session,
     experiment_row: ExperimentRow,

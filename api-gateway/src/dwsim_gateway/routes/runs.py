@@ -11,9 +11,9 @@ from sqlalchemy import select
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import DependencyUnavailable, NotFound
-from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment import Experiment, check_experiment
 from dwsim_shared.objectstore import experiment_prefix
-from dwsim_shared.runs import create_run, progress, row_targets_for
+from dwsim_shared.runs import create_run, progress, row_targets_for, with_row_targets
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow, RunRow
 
@@ -67,6 +67,8 @@ def generate(
     request = request or GenerateRequest()
     experiment = Experiment.model_validate(row.schema_json)
     targets = row_targets_for(experiment, request.rows)
+    if request.rows:
+        check_experiment(with_row_targets(experiment, targets))
     rt.warehouse(row.target_warehouse).check()
     check_broker(rt.celery, rt.settings.dependency_timeout_s)
     run = create_run(
