@@ -273,3 +273,15 @@ def test_row_overrides_are_checked_like_the_document(gateway: GatewayFactory) ->
     assert no_parents.status_code == 422
     assert "p has 0 rows" in no_parents.json()["message"]
     assert client.get("/api/experiments/over/runs").json()["runs"] == []
+
+
+def test_cancel_aborts_an_active_run_and_frees_the_experiment(pg_gateway) -> None:  # type: ignore[no-untyped-def]
+    assert pg_gateway.post("/api/experiments", json=small_experiment("stop")).status_code == 201
+    run_id = pg_gateway.post("/api/experiments/stop/generate", json={}).json()["run_id"]
+    cancelled = pg_gateway.post(f"/api/experiments/stop/runs/{run_id}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "ABORTED" and cancelled.json()["finished_at"]
+    again = pg_gateway.post(f"/api/experiments/stop/runs/{run_id}/cancel")
+    assert again.status_code == 409 and "ABORTED" in again.json()["message"]
+    assert pg_gateway.post(f"/api/experiments/stop/runs/{run_id + 100}/cancel").status_code == 404
+    assert pg_gateway.post("/api/experiments/stop/generate", json={}).status_code == 202

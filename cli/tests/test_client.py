@@ -200,3 +200,10 @@ def test_curl_for_put_carries_the_method_and_body() -> None:
         "curl", "-sS", "-X", "PUT", "http://h:1/api/experiments/shop",
         "-H", "Content-Type: application/json", "--data-binary", '{"name": "shop"}',
     ]  # fmt: skip
+
+
+def test_cancel_run_request() -> None:
+    from dwsim_cli import api
+
+    request = api.cancel_run("shop", 7)
+    assert (request.method, request.path) == ("POST", "/api/experiments/shop/runs/7/cancel")

@@ -108,6 +108,11 @@ def get_run(name: str, run_id: int) -> ApiRequest:
     return ApiRequest("GET", f"{_experiment_path(name)}/runs/{_segment(run_id)}")
 
 
+def cancel_run(name: str, run_id: int) -> ApiRequest:
+    """POST /api/experiments/{name}/runs/{run_id}/cancel."""
+    return ApiRequest("POST", f"{_experiment_path(name)}/runs/{_segment(run_id)}/cancel")
+
+
 def query(name: str, sql: str, limit: int | None = None) -> ApiRequest:
     """POST /api/experiments/{name}/query."""
     body: dict[str, Any] = {"sql": sql}

@@ -299,6 +299,10 @@ def build_runs_show(args: argparse.Namespace) -> ApiRequest:
     return api.get_run(args.name, args.run_id)
 
 
+def build_runs_cancel(args: argparse.Namespace) -> ApiRequest:
+    return api.cancel_run(args.name, args.run_id)
+
+
 def show_run(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
     show_run_state(ctx, answer)
     return EXIT_OK

@@ -246,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = leaf(runs_sub, "show", "show one run", commands.build_runs_show, commands.show_run)
     p.add_argument("name", metavar="NAME")
     p.add_argument("run_id", metavar="RUN_ID", type=positive_int)
+    p = leaf(
+        runs_sub,
+        "cancel",
+        "abort an active run (its remaining shards are skipped)",
+        commands.build_runs_cancel,
+        commands.show_run,
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("run_id", metavar="RUN_ID", type=positive_int)
 
     query = groups.add_parser("query", parents=[common], help="query an experiment's warehouse")
     query_sub = query.add_subparsers(dest="command", required=True, metavar="ACTION")

@@ -187,6 +187,17 @@ def fail_run(session: Session, run_id: int, error: str, traceback: str | None = 
     )
 
 
+def abort_run(session: Session, run_id: int) -> bool:
+    """Mark an active run ABORTED; False if it had already finished."""
+    result = session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
+        .values(status=RunStatus.ABORTED, error="aborted by a user", finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def claim_finalization(session: Session, run_id: int) -> bool:
     """True for exactly one caller once every shard of the run is LOADED.
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
-from dwsim_shared.errors import DependencyUnavailable, NotFound
+from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
 from dwsim_shared.objectstore import experiment_prefix
-from dwsim_shared.runs import create_run, progress, row_targets_for, with_row_targets
+from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow, RunRow
 
@@ -109,12 +109,29 @@ def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[s
     return {"runs": [run_view(session, rt, r, row.name) for r in _experiment_runs(session, row)]}
 
 
+@router.post("/{name}/runs/{run_id}/cancel")
+def cancel_run(
+    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
+    run = _run_of(session, row, run_id)
+    if not abort_run(session, run.id):
+        raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
+    session.commit()
+    session.refresh(run)
+    return run_view(session, rt, run, row.name)
+
+
+def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
+    run = session.get(RunRow, run_id)
+    if run is None or run.experiment_id != row.id:
+        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    return run
+
+
 @router.get("/{name}/runs/{run_id}")
 def show_run(
     row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     """Status and per-table target / generated / loaded counts: poll this until it is final."""
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
-    return run_view(session, rt, run, row.name)
+    return run_view(session, rt, _run_of(session, row, run_id), row.name)
