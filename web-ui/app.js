@@ -1,53 +1,17 @@
-// DW Simulator control panel: plain ES module, same-origin calls to the gateway's REST API.
+// DW Simulator control panel: the UI half (api.js does the HTTP), plain ES module, no build step.
 // Every piece of user or API text reaches the DOM as text (textContent / text nodes), never as HTML.
 
-const TOKEN_KEY = "dwsim.apiToken";
+import { ApiError, api, enc, getToken, request, setToken } from "./api.js";
+
 const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
 const HEALTH_MS = 15000;
 
 const $ = (id) => document.getElementById(id);
-const enc = encodeURIComponent;
 
-// The selected experiment and the run being watched; `watch` changes whenever polling must stop.
-const state = { selected: null, watch: 0 };
-
-// ---- HTTP ----
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.error || null;
-    this.details = body?.details || {};
-  }
-}
-
-async function request(method, path, body) {
-  const headers = { Accept: "application/json" };
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = { message: text.slice(0, 500) };
-  }
-  return { status: response.status, ok: response.ok, data };
-}
-
-async function api(method, path, body) {
-  const { status, ok, data } = await request(method, path, body);
-  if (!ok) throw new ApiError(status, data);
-  return data;
-}
+// The selected experiment (and its document), and the run being watched; `watch` changes whenever
+// polling must stop.
+const state = { selected: null, doc: null, watch: 0 };
 
 // ---- DOM helpers ----
 
@@ -87,12 +51,86 @@ function showError(box, error) {
   }
   const head = error instanceof ApiError ? `${error.status}${error.code ? ` ${error.code}` : ""}: ` : "";
   box.append(el("p", {}, el("strong", {}, head), error.message));
-  const { problems, component } = error.details || {};
+  const { problems, component, path, line, column, near } = error.details || {};
   if (Array.isArray(problems) && problems.length) {
     box.append(el("ul", {}, ...problems.map((p) => el("li", {}, el("code", {}, p.path), `: ${p.message}`))));
+  } else if (path) {
+    box.append(el("p", {}, "Path: ", el("code", {}, path)));
+  }
+  if (line !== undefined && line !== null) {
+    const at = [`Line ${line}`, column ? `column ${column}` : null].filter(Boolean).join(", ");
+    box.append(el("p", {}, at, near ? el("span", {}, ", near ", el("code", {}, near)) : null));
   }
   if (component) box.append(el("p", {}, `Component: ${component}`));
   box.hidden = false;
+}
+
+// A JSON value as `JSON.stringify(value, null, 2)` would print it, as strings and nodes: in an object
+// with an `inferred` list (a column from a DDL import), the entries it names are wrapped in <mark>.
+function jsonParts(value, indent = "") {
+  if (value === null || typeof value !== "object") return [JSON.stringify(value)];
+  const isArray = Array.isArray(value);
+  const entries = isArray ? value.map((item) => [null, item]) : Object.entries(value);
+  if (!entries.length) return [isArray ? "[]" : "{}"];
+  const inner = `${indent}  `;
+  const marked = new Set(!isArray && Array.isArray(value.inferred) ? value.inferred : []);
+  const parts = [isArray ? "[" : "{"];
+  entries.forEach(([key, item], index) => {
+    parts.push(index ? ",\n" : "\n", inner);
+    const entry = [key === null ? "" : `${JSON.stringify(key)}: `, ...jsonParts(item, inner)];
+    if (marked.has(key)) parts.push(el("mark", { className: "inferred", title: "inferred by the DDL import" }, ...entry));
+    else parts.push(...entry);
+  });
+  parts.push(`\n${indent}${isArray ? "]" : "}"}`);
+  return parts;
+}
+
+// Adjacent strings joined, so a document becomes a few text nodes rather than thousands.
+function joinText(parts) {
+  const joined = [];
+  for (const part of parts) {
+    if (typeof part === "string" && typeof joined.at(-1) === "string") joined[joined.length - 1] += part;
+    else joined.push(part);
+  }
+  return joined;
+}
+
+function parseRowOverrides(text, label) {
+  const rows = {};
+  for (const [index, raw] of text.split("\n").entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const match = /^([A-Za-z_][A-Za-z0-9_$]*)\s*=\s*(\d+)$/.exec(line);
+    if (!match) throw new Error(`${label}, line ${index + 1}: expected table=n, got "${line}"`);
+    rows[match[1]] = Number(match[2]);
+  }
+  return Object.keys(rows).length ? rows : undefined;
+}
+
+// ---- tabs (ARIA tabs pattern: click, or arrows / Home / End on the focused tab) ----
+
+function setupTabs(tablist) {
+  const tabs = [...tablist.querySelectorAll('[role="tab"]')];
+  const choose = (chosen) => {
+    for (const tab of tabs) {
+      const on = tab === chosen;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
+    }
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener("click", () => choose(tab));
+    tab.addEventListener("keydown", (event) => {
+      const last = tabs.length - 1;
+      const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1,
+        Home: 0, End: last }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      choose(tabs[next]);
+      tabs[next].focus();
+    });
+  });
 }
 
 // ---- health ----
@@ -118,21 +156,19 @@ async function refreshHealth() {
 // ---- token ----
 
 function showTokenState() {
-  $("token-state").textContent = localStorage.getItem(TOKEN_KEY) ? "token set" : "no token";
+  $("token-state").textContent = getToken() ? "token set" : "no token";
 }
 
 function saveToken(event) {
   event.preventDefault();
-  const value = $("token").value.trim();
-  if (value) localStorage.setItem(TOKEN_KEY, value);
-  else localStorage.removeItem(TOKEN_KEY);
+  setToken($("token").value.trim());
   $("token").value = "";
   showTokenState();
   refreshList();
 }
 
 function clearToken() {
-  localStorage.removeItem(TOKEN_KEY);
+  setToken(null);
   $("token").value = "";
   showTokenState();
   refreshList();
@@ -184,22 +220,135 @@ async function createExperiment(event) {
   }
 }
 
+// ---- import DDL ----
+
+// The import-sql body from the form (also what `validate` takes; `name` is optional there).
+function importBody() {
+  const body = { sql: $("import-sql").value, dialect: $("import-dialect").value };
+  const name = $("import-name").value.trim();
+  if (name) body.name = name;
+  const warehouse = $("import-warehouse").value;
+  if (warehouse) body.target_warehouse = warehouse;
+  const rows = parseRowOverrides($("import-rows").value, "Rows per table");
+  if (rows) body.rows = rows;
+  return body;
+}
+
+// Top-level warnings, then `<table>: <warning>` per table warning; one line per distinct text.
+function warningLines(answer) {
+  const lines = [...(answer.warnings || [])];
+  for (const table of answer.experiment?.tables || []) {
+    for (const warning of table.warnings || []) lines.push(`${table.name}: ${warning}`);
+  }
+  return [...new Set(lines)];
+}
+
+// `customers.email: faker_rule=email (inferred)`, one line per column with inferred rules.
+function inferredLines(tables) {
+  const rule = (column, field) => {
+    const value = column[field];
+    if (value === undefined || value === null) return field;
+    return `${field}=${typeof value === "string" ? value : JSON.stringify(value)}`;
+  };
+  return tables.flatMap((table) => (table.columns || [])
+    .filter((column) => Array.isArray(column.inferred) && column.inferred.length)
+    .map((column) => `${table.name}.${column.name}: ${column.inferred.map((f) => rule(column, f)).join(", ")} (inferred)`));
+}
+
+function showImportResult(answer, imported) {
+  const doc = answer.experiment || {};
+  const tables = doc.tables || [];
+  const n = `${tables.length} table${tables.length === 1 ? "" : "s"}`;
+  $("import-summary").textContent = imported
+    ? `Imported ${doc.name}: ${n}, warehouse ${doc.target_warehouse}. Check the inferred rules; change them with Edit.`
+    : `valid: ${n} (${tables.map((t) => t.name).join(", ")}), warehouse ${doc.target_warehouse}; nothing was saved.`;
+  const warnings = warningLines(answer);
+  $("import-warnings-title").textContent = warnings.length ? `Warnings (${warnings.length})` : "No warnings";
+  $("import-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w)));
+  const inferred = inferredLines(tables);
+  $("import-inferred-title").textContent = inferred.length
+    ? `Inferred rules (${inferred.length} column${inferred.length === 1 ? "" : "s"})`
+    : "No inferred rules";
+  $("import-inferred").replaceChildren(...inferred.map((line) => el("li", {}, el("code", {}, line))));
+  $("import-result").hidden = false;
+}
+
+// Select the text a syntax error points at (`details.line`, `.column` are 1-based, `.near` the token).
+function showInDdl(line, column, near) {
+  const area = $("import-sql");
+  const lines = area.value.split("\n");
+  const row = Math.min(Math.max(line, 1), lines.length) - 1;
+  let start = lines.slice(0, row).reduce((sum, text) => sum + text.length + 1, 0);
+  start += Math.min(Math.max((column || 1) - 1, 0), lines[row].length);
+  const end = near && area.value.startsWith(near, start) ? start + near.length : start;
+  area.focus();
+  area.setSelectionRange(start, end);
+}
+
+function showImportError(error) {
+  const box = $("import-error");
+  showError(box, error);
+  const { line, column, near } = error.details || {};
+  if (typeof line !== "number") return;
+  const go = el("button", { type: "button", className: "secondary" }, "Show in the DDL");
+  go.addEventListener("click", () => showInDdl(line, column, near));
+  box.append(el("p", {}, go));
+}
+
+async function importDdl(event, saveIt) {
+  event.preventDefault();
+  const buttons = [$("import-validate"), $("import-submit")];
+  buttons.forEach((b) => { b.disabled = true; });
+  $("import-result").hidden = true;
+  try {
+    const body = importBody();
+    if (saveIt) {
+      const answer = await api("POST", "/api/experiments/import-sql", body);
+      showError($("import-error"), null);
+      showImportResult(answer, true);
+      await refreshList();
+      await selectExperiment(answer.experiment.name, { showDocument: true });
+    } else {
+      const answer = await api("POST", "/api/experiments/validate", body);
+      showError($("import-error"), null);
+      showImportResult(answer, false);
+    }
+  } catch (error) {
+    showImportError(error);
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
 // ---- selected experiment ----
 
-async function selectExperiment(name) {
+// The read-only document view, with inferred rules highlighted.
+function renderDocument(doc) {
+  state.doc = doc;
+  $("document").replaceChildren(...joinText(jsonParts(doc)));
+  $("document-legend").hidden = !inferredLines(doc.tables || []).length;
+}
+
+async function selectExperiment(name, { showDocument = false } = {}) {
   state.selected = name;
+  state.doc = null;
   state.watch += 1;
   $("detail-none").hidden = true;
   $("detail").hidden = false;
   $("detail-title").textContent = name;
   $("document").textContent = "";
+  $("document-legend").hidden = true;
   $("progress").hidden = true;
   $("query-result").hidden = true;
+  $("edit-ok").hidden = true;
+  setEditing(false);
   for (const id of ["detail-error", "generate-error", "query-error"]) showError($(id), null);
+  if (showDocument) $("document-details").open = true;
   refreshList();
   try {
     const doc = await api("GET", `/api/experiments/${enc(name)}`);
-    $("document").textContent = JSON.stringify(doc, null, 2);
+    if (name !== state.selected) return;
+    renderDocument(doc);
   } catch (error) {
     showError($("detail-error"), error);
     return;
@@ -250,19 +399,56 @@ async function deleteExperiment() {
   }
 }
 
-// ---- generate and progress ----
+// ---- edit ----
 
-function parseRowOverrides(text) {
-  const rows = {};
-  for (const [index, raw] of text.split("\n").entries()) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)$/.exec(line);
-    if (!match) throw new Error(`Row overrides, line ${index + 1}: expected table=n, got "${line}"`);
-    rows[match[1]] = Number(match[2]);
-  }
-  return Object.keys(rows).length ? rows : undefined;
+function setEditing(on) {
+  $("document").hidden = on;
+  $("edit-form").hidden = !on;
+  $("edit").disabled = on;
+  if (!on) showError($("edit-error"), null);
 }
+
+function startEdit() {
+  if (!state.doc) return;
+  $("document-details").open = true;
+  $("edit-ok").hidden = true;
+  $("edit-json").value = JSON.stringify(state.doc, null, 2);
+  setEditing(true);
+  $("edit-json").focus();
+}
+
+function cancelEdit() {
+  setEditing(false);
+  $("edit").focus();
+}
+
+async function saveEdit(event) {
+  event.preventDefault();
+  const name = state.selected;
+  let doc;
+  try {
+    doc = JSON.parse($("edit-json").value);
+  } catch (error) {
+    showError($("edit-error"), new Error(`The text is not valid JSON: ${error.message}`));
+    return;
+  }
+  $("edit-save").disabled = true;
+  try {
+    const saved = await api("PUT", `/api/experiments/${enc(name)}`, doc);
+    if (name !== state.selected) return;
+    renderDocument(saved);
+    setEditing(false);
+    $("edit-ok").textContent = `Saved ${saved.name}.`;
+    $("edit-ok").hidden = false;
+    refreshList();
+  } catch (error) {
+    showError($("edit-error"), error);
+  } finally {
+    $("edit-save").disabled = false;
+  }
+}
+
+// ---- generate and progress ----
 
 function generateBody() {
   const body = {};
@@ -270,7 +456,7 @@ function generateBody() {
   const shard = $("gen-shard").value.trim();
   if (seed) body.seed = Number(seed);
   if (shard) body.shard_size = Number(shard);
-  const rows = parseRowOverrides($("gen-rows").value);
+  const rows = parseRowOverrides($("gen-rows").value, "Row overrides");
   if (rows) body.rows = rows;
   return body;
 }
@@ -366,7 +552,13 @@ function start() {
   $("token-form").addEventListener("submit", saveToken);
   $("token-clear").addEventListener("click", clearToken);
   $("list-refresh").addEventListener("click", refreshList);
+  setupTabs(document.querySelector('[role="tablist"]'));
   $("create-form").addEventListener("submit", createExperiment);
+  $("import-form").addEventListener("submit", (event) => importDdl(event, true));
+  $("import-validate").addEventListener("click", (event) => importDdl(event, false));
+  $("edit").addEventListener("click", startEdit);
+  $("edit-form").addEventListener("submit", saveEdit);
+  $("edit-cancel").addEventListener("click", cancelEdit);
   $("delete").addEventListener("click", deleteExperiment);
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
