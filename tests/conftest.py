@@ -1,9 +1,10 @@
 """Fixtures for the end-to-end suites: the whole stack as real processes, on either back end.
 
 `stack` is parametrized like fakesnow reruns its suite against its server:
-`embedded` (SQLite state, file broker, local objects, SQLite warehouse) and
+`embedded` (SQLite state, file broker, local objects, SQLite warehouse),
 `distributed` (PostgreSQL state, Redis broker, S3 through a moto server,
-the PostgreSQL Redshift mock). `DWSIM_TEST_BACKENDS=embedded` limits the run.
+the PostgreSQL Redshift mock) and `snowflake` (the embedded state, broker and objects, loading
+into a fakesnow server). `DWSIM_TEST_BACKENDS=embedded` limits the run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from dwsim_shared.testing import servers
 from dwsim_shared.testing.fixtures import AWS_ENV
 
 BACKENDS = [
-    b for b in os.environ.get("DWSIM_TEST_BACKENDS", "embedded,distributed").split(",") if b
+    b
+    for b in os.environ.get("DWSIM_TEST_BACKENDS", "embedded,distributed,snowflake").split(",")
+    if b
 ]
 REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "11"))
 
@@ -103,6 +106,11 @@ def live(
     if backend == "embedded":
         contexts: Iterator[dict[str, str]] = iter([{"DWSIM_HOME": str(tmp)}])
         warehouse = "sqlite"
+    elif backend == "snowflake":
+        snowflake = request.getfixturevalue("snowflake_server")
+        env = {"DWSIM_HOME": str(tmp), **snowflake, "DWSIM_DEFAULT_WAREHOUSE": "snowflake"}
+        contexts = iter([env])
+        warehouse = "snowflake"
     else:
         pg = request.getfixturevalue("postgres_server_url")
         rd = request.getfixturevalue("redis_server_url")

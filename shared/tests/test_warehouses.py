@@ -123,7 +123,7 @@ def test_unconfigured_or_unreachable_redshift_is_unavailable(tmp_path: Path) -> 
 
 
 def test_unknown_warehouse_names_the_available_ones(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="available: redshift, sqlite"):
+    with pytest.raises(InvalidInput, match="available: redshift, snowflake, sqlite"):
         make_warehouse("oracle", Settings(home=tmp_path))
 
 

@@ -54,6 +54,20 @@ def s3_endpoint_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def snowflake_server() -> Iterator[dict[str, str]]:
+    """`DWSIM_SNOWFLAKE_*` settings (host, port, protocol, account, user, password) of a fakesnow
+    server; `snowflake_settings(...)` turns them into `Settings` keywords."""
+    context = _need("fakesnow", servers.fakesnow_server)
+    with context as settings:
+        yield settings
+
+
+def snowflake_settings(server: dict[str, str]) -> dict[str, str]:
+    """The `snowflake_server` fixture's variables as `Settings(...)` keywords."""
+    return {k.removeprefix("DWSIM_").lower(): v for k, v in server.items()}
+
+
 @pytest.fixture
 def postgres_db(postgres_server_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database for one test (libpq URL)."""
@@ -80,7 +94,9 @@ def dwsim_home(tmp_path: Path) -> Path:
     return home
 
 
-SERVER_FIXTURES = frozenset({"postgres_server_url", "redis_server_url", "s3_endpoint_url", "live"})
+SERVER_FIXTURES = frozenset(
+    {"postgres_server_url", "redis_server_url", "s3_endpoint_url", "snowflake_server", "live"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -194,3 +194,40 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+SNOWFLAKE_TEST_VARS = ("HOST", "PORT", "PROTOCOL", "ACCOUNT", "USER", "PASSWORD")
+
+
+@contextlib.contextmanager
+def fakesnow_server() -> Iterator[dict[str, str]]:
+    """The `DWSIM_SNOWFLAKE_*` settings of a fakesnow server (Snowflake on DuckDB) in its own
+    process, or of the account `DWSIM_TEST_SNOWFLAKE_*` names when `..._HOST` or `..._ACCOUNT` is set."""
+    if any(os.environ.get(f"DWSIM_TEST_SNOWFLAKE_{name}") for name in ("HOST", "ACCOUNT")):
+        yield {
+            f"DWSIM_SNOWFLAKE_{name}": value
+            for name in SNOWFLAKE_TEST_VARS
+            if (value := os.environ.get(f"DWSIM_TEST_SNOWFLAKE_{name}"))
+        }
+        return
+    port = free_port()
+    # fakesnow keeps staged files in a temporary folder it never removes: give it one we remove.
+    scratch = Path(tempfile.mkdtemp(prefix="dwsim-fakesnow-"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    try:
+        _wait_port(port, 30, "fakesnow server")
+        yield {
+            "DWSIM_SNOWFLAKE_HOST": "127.0.0.1",
+            "DWSIM_SNOWFLAKE_PORT": str(port),
+            "DWSIM_SNOWFLAKE_PROTOCOL": "http",
+            "DWSIM_SNOWFLAKE_ACCOUNT": "fakesnow",
+            "DWSIM_SNOWFLAKE_USER": "fake",
+            "DWSIM_SNOWFLAKE_PASSWORD": "snow",
+        }
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -152,9 +152,10 @@ class Warehouse(abc.ABC):
 
 def _registry() -> dict[str, type[Warehouse]]:
     from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
+    from dwsim_shared.warehouses.snowflake import SnowflakeWarehouse
     from dwsim_shared.warehouses.sqlite import SQLiteWarehouse
 
-    return {cls.name: cls for cls in (SQLiteWarehouse, RedshiftMockWarehouse)}
+    return {cls.name: cls for cls in (SQLiteWarehouse, RedshiftMockWarehouse, SnowflakeWarehouse)}
 
 
 def warehouse_names() -> list[str]:

@@ -1,0 +1,310 @@
+"""Snowflake: a fakesnow server (Snowflake emulated on DuckDB) or a real account, one schema
+per experiment, loads through the table stage.
+
+Names. Each experiment is the schema `"dwsim_<experiment>"` in database
+`DWSIM_SNOWFLAKE_DATABASE` (created when missing); schema, table and column names are
+quoted lower case, because the query pipeline folds every identifier to quoted lower case.
+The database is the session's, never part of a physical name, for the same reason.
+
+Bulk path. A shard is `PUT` into its table's own stage under a prefix of its own
+(`@"dwsim_x"."%table"/run_<id>/shard_<n>/<attempt>/`), then
+`COPY INTO ... FILE_FORMAT=(TYPE=PARQUET) MATCH_BY_COLUMN_NAME=CASE_INSENSITIVE FORCE=TRUE PURGE=TRUE`
+reads that prefix. fakesnow 0.12.1 runs both (the connector uploads to the server over
+HTTP). Not `FILES=(...)`: fakesnow rejects it on internal stages. The prefix is unique per
+attempt, so a duplicate delivery's upload is never read by this COPY. `FORCE=TRUE`: the ledger
+decides what is loaded, not the load history (which in fakesnow outlives a dropped table).
+Tables with semi-structured columns load through a COPY transformation instead, because
+Snowflake keeps a Parquet string as a VARIANT string: `PARSE_JSON` makes it a document.
+
+Exactly once. The ledger row in `_dwsim_loads` (in the experiment's schema) is claimed
+(`INSERT ... WHERE NOT EXISTS`) in the same transaction as the COPY; a redelivered shard finds
+its row and is a no-op. Two deliveries racing both claim in their own snapshots: on fakesnow
+(DuckDB) the ledger's primary key fails the second COMMIT, which is why the ledger is read back
+after COMMIT rather than trusting its answer. A real account does not enforce keys, so there
+a race is only as safe as Snowflake's transactions.
+
+Timeouts. Queries run with the connector's `timeout` (the client cancels the statement) and
+`STATEMENT_TIMEOUT_IN_SECONDS`; a real account honours both. fakesnow honours neither: its
+abort request is a no-op, so a long query on it runs to the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow.parquet as pq
+import snowflake.connector
+import snowflake.connector.errors as sferrors
+import sqlglot
+from snowflake.connector.cursor import SnowflakeCursor
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
+from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+
+COMPONENT = "snowflake warehouse"
+# 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
+TIMEOUT_ERRNOS = frozenset({604, 630})
+READ_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
+# Faults of the statement, not of the engine or the network.
+STATEMENT_ERRORS = (
+    sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
+)  # fmt: skip
+NOT_CONFIGURED = (
+    "not configured: set DWSIM_SNOWFLAKE_HOST (with _PORT and _PROTOCOL) for a fakesnow server, "
+    "or DWSIM_SNOWFLAKE_ACCOUNT for a real account, and DWSIM_SNOWFLAKE_USER and _PASSWORD"
+)
+
+
+def _message(error: sferrors.Error) -> str:
+    return (error.raw_msg or error.msg or str(error)).strip()
+
+
+def _refuse_writes(sql: str) -> None:
+    """One statement that only reads; this engine has no read-only session to fall back on."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
+    except ParseError as error:
+        raise BadRequest(f"snowflake: {error}", engine_sql=sql) from error
+    if len(statements) != 1 or not isinstance(statements[0], READ_ROOTS):
+        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
+    if any(isinstance(n, exp.DML | exp.DDL | exp.Into) for n in statements[0].walk()):
+        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
+
+
+@contextlib.contextmanager
+def _translated(sql: str | None = None, timeout_s: float | None = None) -> Iterator[None]:
+    """Connector errors as the project's: bad SQL, timeout, or the engine being unavailable."""
+    try:
+        yield
+    except DWSimError:
+        raise
+    except sferrors.Error as error:
+        if error.errno in TIMEOUT_ERRNOS and timeout_s is not None:
+            raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+        if isinstance(error, STATEMENT_ERRORS):
+            raise BadRequest(f"snowflake: {_message(error)}", engine_sql=sql) from error
+        if sql is not None and isinstance(error, sferrors.InternalServerError):
+            # fakesnow answers a query it cannot run (an unsupported function) with HTTP 500.
+            raise BadRequest(
+                f"snowflake failed on this statement: {_message(error)}", engine_sql=sql
+            ) from error
+        raise DependencyUnavailable(COMPONENT, _message(error)) from error
+
+
+class SnowflakeWarehouse(Warehouse):
+    name = "snowflake"
+    sqlglot_dialect = "snowflake"
+    ddl_types: ClassVar[dict[str, str]] = {
+        "SMALLINT": "SMALLINT",
+        "INT": "INTEGER",
+        "BIGINT": "BIGINT",
+        "DECIMAL": "NUMBER",
+        "FLOAT": "FLOAT",
+        "VARCHAR": "VARCHAR",
+        "CHAR": "CHAR",
+        "DATE": "DATE",
+        "TIME": "TIME",
+        "TIMESTAMP": "TIMESTAMP_NTZ",
+        "TIMESTAMPTZ": "TIMESTAMP_TZ",
+        "BOOLEAN": "BOOLEAN",
+        "VARIANT": "VARIANT",
+        "ARRAY": "ARRAY",
+        "OBJECT": "OBJECT",
+        "SUPER": "VARIANT",
+        "JSON": "VARIANT",
+    }
+    # A source's plain TIMESTAMP has no time zone; Snowflake's follows an account parameter.
+    _ENGINE_TYPES: ClassVar[dict[exp.DType, exp.DType]] = {
+        exp.DataType.Type.TIMESTAMP: exp.DataType.Type.TIMESTAMPNTZ,
+    }
+
+    @staticmethod
+    def schema_name(experiment_name: str) -> str:
+        return f"dwsim_{experiment_name}"
+
+    def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
+        built = super().column_type(col, source_dialect)
+        if isinstance(built.this, exp.DType) and built.this in self._ENGINE_TYPES:
+            return exp.DataType(this=self._ENGINE_TYPES[built.this])
+        return built
+
+    def _connect_args(self) -> dict[str, Any]:
+        s = self.settings
+        if not (s.snowflake_host or s.snowflake_account) or not s.snowflake_user:
+            raise DependencyUnavailable(COMPONENT, NOT_CONFIGURED)
+        args: dict[str, Any] = {
+            # The connector needs an account name even where the host is given (fakesnow
+            # accepts any): the host's first label is what a real account's host starts with.
+            "account": s.snowflake_account or (s.snowflake_host or "").split(".")[0],
+            "user": s.snowflake_user,
+            "password": s.snowflake_password or "",
+            "database": s.snowflake_database,
+            "protocol": s.snowflake_protocol,
+            "login_timeout": max(1, math.ceil(s.dependency_timeout_s)),
+            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+        }
+        if s.snowflake_host:
+            args["host"] = s.snowflake_host
+        if s.snowflake_port:
+            args["port"] = s.snowflake_port
+        return args
+
+    @contextlib.contextmanager
+    def _cursor(self, **session_parameters: Any) -> Iterator[SnowflakeCursor]:
+        args = self._connect_args()
+        args["session_parameters"] |= session_parameters
+        try:
+            conn = snowflake.connector.connect(**args)
+        except sferrors.Error as error:
+            raise DependencyUnavailable(COMPONENT, _message(error)) from error
+        try:
+            with conn.cursor() as cur:
+                yield cur
+        finally:
+            with contextlib.suppress(sferrors.Error):
+                conn.close()
+
+    def _sql(self, node: exp.Expression) -> str:
+        return node.sql(dialect="snowflake")
+
+    def _schema(self, experiment_name: str) -> str:
+        return self._sql(exp.to_identifier(self.schema_name(experiment_name), quoted=True))
+
+    def _ledger(self, experiment_name: str) -> str:
+        return self._sql(self.physical_table(experiment_name, self.LEDGER_TABLE))
+
+    def check(self) -> None:
+        with self._cursor() as cur, _translated():
+            cur.execute("SELECT 1")
+
+    def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:
+        return exp.table_(
+            exp.to_identifier(table_name.lower(), quoted=True),
+            db=exp.to_identifier(self.schema_name(experiment_name), quoted=True),
+        )
+
+    def prepare(self, experiment: Experiment) -> None:
+        database = self._sql(exp.to_identifier(self.settings.snowflake_database))
+        schema = self._schema(experiment.name)
+        with self._cursor() as cur, _translated():
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+            cur.execute(f"USE DATABASE {database}")
+            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cur.execute(f"CREATE SCHEMA {schema}")
+            for table in experiment.tables:
+                cur.execute(self.create_table_sql(experiment, table))
+            cur.execute(
+                f"CREATE TABLE {self._ledger(experiment.name)} (run_id BIGINT NOT NULL, "
+                "table_name VARCHAR NOT NULL, shard_index INTEGER NOT NULL, "
+                '"ROWS" BIGINT NOT NULL, loaded_at TIMESTAMP_TZ DEFAULT CURRENT_TIMESTAMP(), '
+                "PRIMARY KEY (run_id, table_name, shard_index))"
+            )
+
+    def _ledger_rows(self, cur: SnowflakeCursor, experiment_name: str, ref: ShardRef) -> int | None:
+        cur.execute(
+            f'SELECT "ROWS" FROM {self._ledger(experiment_name)} '
+            "WHERE run_id = %s AND table_name = %s AND shard_index = %s",
+            (ref.run_id, ref.table, ref.shard_index),
+        )
+        row = cur.fetchone()
+        return None if row is None else int(row[0])
+
+    def _copy_sql(self, experiment: Experiment, table: Table, stage: str) -> str:
+        target = self._sql(self.physical_table(experiment.name, table.name))
+        options = "FILE_FORMAT = (TYPE = PARQUET) FORCE = TRUE PURGE = TRUE"
+        if not any(c.data_type in SEMI_STRUCTURED_TYPES for c in table.columns):
+            match = "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE"
+            return f"COPY INTO {target} FROM {stage} {options} {match}"
+        names, fields = [], []
+        for col in table.columns:
+            names.append(self._sql(exp.to_identifier(col.name.lower(), quoted=True)))
+            field = f"$1:{self._sql(exp.to_identifier(col.name, quoted=True))}"
+            fields.append(
+                f"PARSE_JSON({field}::VARCHAR)" if col.data_type in SEMI_STRUCTURED_TYPES else field
+            )
+        return (
+            f"COPY INTO {target} ({', '.join(names)}) "
+            f"FROM (SELECT {', '.join(fields)} FROM {stage}) {options}"
+        )
+
+    def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
+        rows = pq.ParquetFile(parquet).metadata.num_rows
+        schema = self._schema(experiment.name)
+        table_stage = self._sql(exp.to_identifier(f"%{table.name.lower()}", quoted=True))
+        attempt = f"run_{ref.run_id}/shard_{ref.shard_index}/{uuid.uuid4().hex}/"
+        stage = f"@{schema}.{table_stage}/{attempt}"
+        source = str(parquet.resolve()).replace("\\", "\\\\").replace("'", "\\'")
+        claim = (
+            f"INSERT INTO {self._ledger(experiment.name)} "
+            '(run_id, table_name, shard_index, "ROWS") SELECT %s, %s, %s, %s '
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self._ledger(experiment.name)} "
+            "WHERE run_id = %s AND table_name = %s AND shard_index = %s)"
+        )
+        key = (ref.run_id, ref.table, ref.shard_index)
+        with self._cursor() as cur, _translated():
+            loaded = self._ledger_rows(cur, experiment.name, ref)
+            if loaded is not None:  # loaded before: a redelivered task is a no-op
+                return loaded
+            cur.execute(f"PUT 'file://{source}' {stage} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
+            cur.execute(f"USE SCHEMA {schema}")  # fakesnow's COPY transformation needs one
+            cur.execute("BEGIN")
+            try:
+                cur.execute(claim, (*key, rows, *key))
+                if cur.rowcount != 1:
+                    cur.execute("ROLLBACK")
+                    return self._ledger_rows(cur, experiment.name, ref) or 0
+                cur.execute(self._copy_sql(experiment, table, stage))
+                # One row per file (file, status, rows_parsed, rows_loaded, ...); no files: one column.
+                copied = sum(int(r[3]) for r in cur.fetchall() if len(r) > 3)
+                if copied != rows:
+                    raise BadRequest(
+                        f"snowflake: COPY INTO loaded {copied} of the shard's {rows} rows"
+                    )
+                cur.execute("COMMIT")
+            except Exception:
+                with contextlib.suppress(sferrors.Error):
+                    cur.execute("ROLLBACK")
+                # A concurrent duplicate that claimed first (the ledger's key refused ours).
+                with contextlib.suppress(sferrors.Error):
+                    if (done := self._ledger_rows(cur, experiment.name, ref)) is not None:
+                        return done
+                raise
+            # A failed COMMIT (fakesnow: a racing duplicate's key) is answered with a 500 that
+            # the connector retries until it "succeeds": the ledger says what was committed.
+            if (done := self._ledger_rows(cur, experiment.name, ref)) is None:
+                raise DependencyUnavailable(COMPONENT, f"the load of {ref} did not commit")
+            return done
+
+    def count_rows(self, experiment: Experiment, table: Table) -> int:
+        target = self._sql(self.physical_table(experiment.name, table.name))
+        with self._cursor() as cur, _translated():
+            cur.execute(f"SELECT COUNT(*) FROM {target}")
+            row = cur.fetchone()
+            return int(row[0]) if row else 0
+
+    def drop(self, experiment_name: str) -> None:
+        with self._cursor() as cur, _translated():
+            cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
+
+    def run_query(
+        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+    ) -> QueryResult:
+        _refuse_writes(sql)
+        seconds = max(1, math.ceil(timeout_s))
+        with (
+            self._cursor(STATEMENT_TIMEOUT_IN_SECONDS=seconds) as cur,
+            _translated(sql, timeout_s),
+        ):
+            cur.execute(sql, timeout=seconds)
+            rows = cur.fetchmany(row_cap + 1)
+            columns = [d.name for d in cur.description or []]
+        truncated = len(rows) > row_cap
+        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
