@@ -30,6 +30,7 @@ BASELINE_ROWS = 200_000
 FK_CHILD_ROWS = 2_000_000
 PARENT_SMALL_ROWS = 1_000_000
 PARENT_LARGE_ROWS = 1_000_000_000
+FK_REPEATS = 7
 
 
 def load_experiment(name: str) -> Experiment:
@@ -148,11 +149,12 @@ def orders_wide(options: Options) -> list[dict[str, Any]]:
 
 def fk_child_independence(options: Options) -> list[dict[str, Any]]:
     rows = options.rows or FK_CHILD_ROWS
+    repeats = options.repeats or FK_REPEATS
     say(
         f"generate.fk_child_independence: {rows:,} child rows against parents of "
-        f"{PARENT_SMALL_ROWS:,} and {PARENT_LARGE_ROWS:,} rows, median of {options.repeats} ..."
+        f"{PARENT_SMALL_ROWS:,} and {PARENT_LARGE_ROWS:,} rows, median of {repeats} ..."
     )
-    result = run_isolated("benchmarks.generate:fk_workload", rows=rows, repeats=options.repeats)
+    result = run_isolated("benchmarks.generate:fk_workload", rows=rows, repeats=repeats)
     produce = result["times"]["produce"]
     for label, runs in produce.items():
         say(

@@ -1,0 +1,223 @@
+"""The `load` family: rows per second of the loader's warehouse path for one orders_wide shard.
+
+The shard is written once, untimed, by the generator's own `write_rows_parquet`.
+Each load then runs what a loader worker runs for one shard, in a fresh
+process: the adapter's `prepare(experiment)` (fresh empty tables, not timed)
+and its `load_shard(...)` (timed). The Redshift mock's baseline is PostgreSQL's
+own bulk path, `psql -c "\\copy ... FROM file.csv CSV"`, of the same rows into
+an identically created empty table in the same database.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import SEED, load_experiment
+from benchmarks.measure import Options, postgres_server_url, rate, run_isolated, say
+from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.generation.shard import write_rows_parquet
+from dwsim_shared.settings import Settings
+from dwsim_shared.testing.servers import scratch_database
+from dwsim_shared.warehouses import Warehouse, make_warehouse
+from dwsim_shared.warehouses.base import ShardRef
+
+EXPERIMENT = "orders_wide"
+TABLE = "orders_wide"
+LOAD_ROWS = 1_000_000
+LOAD_REPEATS = 3
+BASELINE_EXPERIMENT = "bench_orders_wide_psql"  # same tables, another schema, same database
+_SCRATCH: list[tempfile.TemporaryDirectory[str]] = []  # removed when the interpreter exits
+
+
+def _experiment_and_table() -> tuple[Experiment, Table]:
+    experiment = load_experiment(EXPERIMENT)
+    table = experiment.table(TABLE)
+    assert table is not None
+    return experiment, table
+
+
+# --- workloads: run in a fresh process by `run_isolated` -----------------------------------------
+
+
+def write_shard_workload(rows: int, path: str) -> dict[str, Any]:
+    """Shard 0 of orders_wide, exactly as a generator worker writes it (not part of any figure)."""
+    experiment, table = _experiment_and_table()
+    started = time.perf_counter()
+    written = write_rows_parquet(
+        experiment, table.name, Path(path), seed=SEED, row_start=0, row_count=rows,
+        row_targets={table.name: rows},
+    )  # fmt: skip
+    return {"rows": written, "seconds": time.perf_counter() - started}
+
+
+def _load_once(warehouse: Warehouse, parquet: str, run_id: int) -> dict[str, Any]:
+    experiment, table = _experiment_and_table()
+    started = time.perf_counter()
+    warehouse.prepare(experiment)
+    prepare_s = time.perf_counter() - started
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = warehouse.load_shard(experiment, table, Path(parquet), ShardRef(run_id, table.name, 0))
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+    counted = warehouse.count_rows(experiment, table)
+    if counted != rows:
+        raise RuntimeError(f"load_shard reported {rows:,} rows but the table holds {counted:,}")
+    return {"rows": rows, "seconds": seconds, "cpu_seconds": cpu_seconds, "prepare_s": prepare_s}
+
+
+def sqlite_workload(parquet: str, home: str, run_id: int) -> dict[str, Any]:
+    warehouse = make_warehouse("sqlite", Settings(home=Path(home)))
+    warehouse.drop(load_experiment(EXPERIMENT).name)  # every attempt starts from a new file
+    return _load_once(warehouse, parquet, run_id)
+
+
+def redshift_workload(url: str, parquet: str, run_id: int) -> dict[str, Any]:
+    return _load_once(make_warehouse("redshift", Settings(redshift_url=url)), parquet, run_id)
+
+
+# --- helpers of the parent process ---------------------------------------------------------------
+
+
+@functools.cache
+def shard_parquet(rows: int) -> Path:
+    """The one Parquet shard every load benchmark of this run reads (written once, untimed)."""
+    scratch = tempfile.TemporaryDirectory(prefix="dwsim-bench-load-")
+    _SCRATCH.append(scratch)
+    path = Path(scratch.name) / f"{TABLE}-0.parquet"
+    say(f"load: writing one {rows:,}-row {TABLE} shard with write_rows_parquet (untimed) ...")
+    made = run_isolated("benchmarks.load:write_shard_workload", rows=rows, path=str(path))
+    say(f"  {made['seconds']:.2f} s, {path.stat().st_size / 2**20:.0f} MiB zstd Parquet")
+    return path
+
+
+def csv_copy(parquet: Path) -> Path:
+    """The same rows as headerless CSV (pyarrow.csv, batch by batch; untimed)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path = parquet.with_suffix(".csv")
+    source = pq.ParquetFile(parquet)
+    options = pacsv.WriteOptions(include_header=False)
+    with pacsv.CSVWriter(path, source.schema_arrow, write_options=options) as writer:
+        for batch in source.iter_batches(batch_size=65_536):
+            writer.write_batch(batch)
+    return path
+
+
+def psql_copy(psql: str, url: str, csv: Path) -> dict[str, Any]:
+    """`psql -c "\\copy ... FROM csv CSV"` into a freshly prepared copy of the table; only psql is timed."""
+    experiment, table = _experiment_and_table()
+    twin = experiment.model_copy(update={"name": BASELINE_EXPERIMENT})
+    warehouse = make_warehouse("redshift", Settings(redshift_url=url))
+    warehouse.prepare(twin)  # the adapter's own DDL: the same table, empty, in its own schema
+    target = warehouse.physical_table(twin.name, table.name).sql(dialect="postgres")
+    columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
+    quoted = str(csv).replace("'", "''")
+    command = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url,
+               "-c", f"\\copy {target} ({columns}) FROM '{quoted}' CSV"]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"psql \\copy failed ({done.returncode}): {done.stderr.strip()}")
+    return {"rows": warehouse.count_rows(twin, table), "seconds": seconds}
+
+
+def _runs(label: str, runs: list[dict[str, Any]]) -> None:
+    walls = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+    line = f"  {label}: {walls} s"
+    if all("cpu_seconds" in r for r in runs):
+        line += " (client cpu " + ", ".join(f"{r['cpu_seconds']:.2f}" for r in runs) + " s)"
+    say(line)
+
+
+# --- benchmarks ----------------------------------------------------------------------------------
+
+
+def load_sqlite(options: Options) -> list[dict[str, Any]]:
+    rows = options.rows or LOAD_ROWS
+    repeats = options.repeats or LOAD_REPEATS
+    parquet = shard_parquet(rows)
+    say(f"load.sqlite: SQLiteWarehouse.load_shard of {rows:,} rows, median of {repeats} ...")
+    with tempfile.TemporaryDirectory(prefix="dwsim-bench-home-") as home:
+        runs = [
+            run_isolated(
+                "benchmarks.load:sqlite_workload", parquet=str(parquet), home=home, run_id=attempt
+            )
+            for attempt in range(1, repeats + 1)
+        ]
+    _runs("project", runs)
+    seconds = statistics.median(r["seconds"] for r in runs)
+    return [
+        {
+            "name": "load.sqlite",
+            "rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_s": rate(rows, seconds),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        }
+    ]
+
+
+def load_redshift(options: Options) -> list[dict[str, Any]]:
+    server = postgres_server_url()  # `Skipped` when no PostgreSQL answers
+    rows = options.rows or LOAD_ROWS
+    repeats = options.repeats or LOAD_REPEATS
+    parquet = shard_parquet(rows)
+    psql = shutil.which("psql")
+    csv = csv_copy(parquet) if psql else None
+    say(
+        f"load.redshift: RedshiftMockWarehouse.load_shard of {rows:,} rows into a scratch "
+        f"database, against psql \\copy of the same rows as CSV, interleaved, median of {repeats} ..."
+    )
+    if not psql:
+        say("  no psql on PATH: the baseline is skipped")
+    project: list[dict[str, Any]] = []
+    baseline: list[dict[str, Any]] = []
+    with scratch_database(server, "dwsim_bench") as url:
+        for attempt in range(1, repeats + 1):
+            order = ("project", "baseline") if attempt % 2 else ("baseline", "project")
+            for which in order:
+                if which == "project":
+                    target = "benchmarks.load:redshift_workload"
+                    project.append(
+                        run_isolated(target, url=url, parquet=str(parquet), run_id=attempt)
+                    )
+                elif psql and csv:
+                    baseline.append(psql_copy(psql, url, csv))
+    _runs("project", project)
+    seconds = statistics.median(r["seconds"] for r in project)
+    project_rate = rate(rows, seconds)
+    record: dict[str, Any] = {
+        "name": "load.redshift",
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": project_rate,
+        "baseline": "psql_copy_csv",
+        "baseline_rows_per_s": None,
+        "ratio": None,
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in project),
+    }
+    if baseline:
+        _runs("baseline psql \\copy", baseline)
+        if any(r["rows"] != rows for r in baseline):
+            raise RuntimeError(
+                f"psql \\copy loaded {[r['rows'] for r in baseline]} rows, not {rows}"
+            )
+        baseline_rate = rate(rows, statistics.median(r["seconds"] for r in baseline))
+        record["baseline_rows_per_s"] = baseline_rate
+        record["ratio"] = round(project_rate / baseline_rate, 2) if baseline_rate else None
+    return [record]
+
+
+BENCHMARKS: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
+    "load.sqlite": load_sqlite,
+    "load.redshift": load_redshift,
+}
