@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,24 +151,30 @@ class Warehouse(abc.ABC):
         )
 
 
-def _registry() -> dict[str, type[Warehouse]]:
-    from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
-    from dwsim_shared.warehouses.snowflake import SnowflakeWarehouse
-    from dwsim_shared.warehouses.sqlite import SQLiteWarehouse
-
-    return {cls.name: cls for cls in (SQLiteWarehouse, RedshiftMockWarehouse, SnowflakeWarehouse)}
+# Adapters by name, imported only when asked for: a worker loading into SQLite never pays for
+# the Snowflake connector's imports.
+ADAPTERS = {
+    "sqlite": "dwsim_shared.warehouses.sqlite:SQLiteWarehouse",
+    "redshift": "dwsim_shared.warehouses.redshift:RedshiftMockWarehouse",
+    "snowflake": "dwsim_shared.warehouses.snowflake:SnowflakeWarehouse",
+}
 
 
 def warehouse_names() -> list[str]:
-    return sorted(_registry())
+    return sorted(ADAPTERS)
+
+
+def warehouse_class(name: str) -> type[Warehouse]:
+    module_name, _, class_name = ADAPTERS[name].partition(":")
+    cls: type[Warehouse] = getattr(importlib.import_module(module_name), class_name)
+    return cls
 
 
 def make_warehouse(name: str, settings: Settings) -> Warehouse:
     """The adapter for a warehouse name; `InvalidInput` names the ones that exist."""
-    registry = _registry()
-    if name not in registry:
+    if name not in ADAPTERS:
         raise InvalidInput(
-            f"target_warehouse {name!r} is not available; available: {', '.join(sorted(registry))}",
+            f"target_warehouse {name!r} is not available; available: {', '.join(warehouse_names())}",
             path="target_warehouse",
         )
-    return registry[name](settings)
+    return warehouse_class(name)(settings)

@@ -24,33 +24,40 @@ from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
 class _CsvStream(io.RawIOBase):
     """A file object that renders Parquet record batches as CSV while COPY reads it.
 
-    Memory stays at one batch, whatever the shard size.
+    Each read hands out the next slice of the current batch's CSV without copying what
+    remains, and memory stays at one batch, whatever the shard size.
     """
 
     def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
         self._batches = batches
-        self._buffer = b""
+        self._chunk = memoryview(b"")
+        self._pos = 0
         self.rows = 0
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            batch = next(self._batches, None)
-            if batch is None:
-                break
-            self.rows += batch.num_rows
-            sink = io.BytesIO()
-            pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
-            self._buffer += sink.getvalue()
-        if size < 0:
-            size = len(self._buffer)
-        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
-        return chunk
+    def _next_chunk(self) -> bool:
+        batch = next(self._batches, None)
+        if batch is None:
+            return False
+        self.rows += batch.num_rows
+        sink = io.BytesIO()
+        pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
+        self._chunk, self._pos = sink.getbuffer(), 0
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        while self._pos >= len(self._chunk):
+            if not self._next_chunk():
+                return b""
+        end = len(self._chunk) if size is None or size < 0 else self._pos + size
+        piece = bytes(self._chunk[self._pos : end])
+        self._pos += len(piece)
+        return piece
 
     def readline(self, size: int | None = -1) -> bytes:  # COPY only calls read()
-        return self.read(size if size is not None else -1)
+        return self.read(size)
 
 
 def libpq_url(url: str) -> str:
@@ -156,7 +163,9 @@ class RedshiftMockWarehouse(Warehouse):
                 row = cur.fetchone()
                 return int(row[0]) if row else 0
             stream = _CsvStream(pq.ParquetFile(parquet).iter_batches(batch_size=65_536))
-            cur.copy_expert(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)", stream)
+            cur.copy_expert(
+                f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)", stream, size=1 << 20
+            )
             cur.execute(
                 pgsql.SQL(
                     "UPDATE {} SET rows = %s WHERE run_id = %s AND table_name = %s AND shard_index = %s"
