@@ -6,7 +6,6 @@ import logging
 import socket
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 from dwsim_shared.celery_app import LOAD_SHARD, enqueue
@@ -14,9 +13,10 @@ from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.shard import write_rows_parquet
 from dwsim_shared.objectstore import ObjectStore, shard_key
-from dwsim_shared.runs import active_shard, fail_run, mark_run_running
+from dwsim_shared.runs import active_shard, mark_run_running
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import RunShardRow, ShardStatus
+from dwsim_shared.worker_runtime import record_failure
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +46,12 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
             shard.attempts += 1
             shard.worker = socket.gethostname()
             session.commit()
-        job = (
-            run.id,
-            run.seed,
-            run.row_targets,
-            shard.table_name,
-            shard.row_start,
-            shard.row_count,
-        )
+        job = (run.id, run.seed, run.row_targets, shard.table_name, shard.shard_index)
+        row_start, row_count = shard.row_start, shard.row_count
     if already:
         enqueue(rt.celery, LOAD_SHARD, shard_id)
         return "already generated"
-    run_id, seed, row_targets, table, row_start, row_count = job
+    run_id, seed, row_targets, table, shard_index = job
     try:
         started = time.perf_counter()
         rows = produce_shard(
@@ -69,7 +63,8 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
         )
     except Exception as error:
         if not (will_retry and isinstance(error, DependencyUnavailable)):
-            record_shard_failure(rt, shard_id, run_id, error)
+            where = f"generating shard {table}#{shard_index}"
+            record_failure(rt, run_id, where, error, shard_id)
         raise
     with rt.session() as session:
         shard = session.get(RunShardRow, shard_id)
@@ -107,21 +102,3 @@ def produce_shard(
         )  # fmt: skip
         store.put_file(path, key)
     return rows
-
-
-def record_shard_failure(rt: Runtime, shard_id: int, run_id: int, error: BaseException) -> None:
-    """Write the error on the shard and fail its run, so a poll shows what went wrong."""
-    message = f"{type(error).__name__}: {error}"
-    try:
-        with rt.session() as session:
-            shard = session.get(RunShardRow, shard_id)
-            if shard is not None:
-                shard.status = ShardStatus.FAILED
-                shard.last_error = message
-            where = (
-                f"shard {shard.table_name}#{shard.shard_index}" if shard else f"shard {shard_id}"
-            )
-            fail_run(session, run_id, f"{where}: {message}", traceback.format_exc())
-            session.commit()
-    except Exception:  # the state DB itself may be what failed; the task's own error is raised
-        log.exception("could not record the failure of shard %s", shard_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import time
-import traceback
 
 from sqlalchemy import select
 
@@ -16,12 +15,12 @@ from dwsim_shared.runs import (
     active_shard,
     claim_finalization,
     complete_run,
-    fail_run,
     mark_run_running,
 )
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, ShardStatus
 from dwsim_shared.warehouses.base import ShardRef
+from dwsim_shared.worker_runtime import record_failure
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ def prepare_run(rt: Runtime, run_id: int, *, will_retry: bool = False) -> str:
         rt.warehouse(warehouse_name).prepare(experiment)
     except Exception as error:
         if not (will_retry and isinstance(error, DependencyUnavailable)):
-            _fail(rt, run_id, f"preparing the {warehouse_name} warehouse failed", error)
+            record_failure(rt, run_id, f"preparing the {warehouse_name} warehouse failed", error)
         raise
     for shard_id in shard_ids:
         enqueue(rt.celery, GENERATE_SHARD, shard_id)
@@ -79,7 +78,7 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
         log.info("loaded %s: %d rows in %.2fs", key, rows, time.perf_counter() - started)
     except Exception as error:
         if not (will_retry and isinstance(error, DependencyUnavailable)):
-            _fail(
+            record_failure(
                 rt, run_id, f"loading shard {ref.table}#{ref.shard_index} failed", error, shard_id
             )
         raise
@@ -96,27 +95,10 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
         try:
             counts = {t.name: warehouse.count_rows(experiment, t) for t in experiment.tables}
         except Exception as error:
-            _fail(rt, run_id, "counting rows in the warehouse failed", error)
+            record_failure(rt, run_id, "counting rows in the warehouse failed", error)
             raise
         with rt.session() as session:
             complete_run(session, run_id, counts)
             session.commit()
         return "loaded, run finalized"
     return "loaded"
-
-
-def _fail(
-    rt: Runtime, run_id: int, what: str, error: BaseException, shard_id: int | None = None
-) -> None:
-    message = f"{what}: {type(error).__name__}: {error}"
-    try:
-        with rt.session() as session:
-            if shard_id is not None:
-                shard = session.get(RunShardRow, shard_id)
-                if shard is not None:
-                    shard.status = ShardStatus.FAILED
-                    shard.last_error = message
-            fail_run(session, run_id, message, traceback.format_exc())
-            session.commit()
-    except Exception:
-        log.exception("could not record the failure of run %s", run_id)
