@@ -175,6 +175,10 @@ def test_bad_requests_get_clear_errors(live: LiveStack) -> None:
 
     bad_sql = live.client.post(f"/api/experiments/{name}/query", json={"sql": "DELETE FROM orders"})
     assert bad_sql.status_code == 400
+    not_yet = live.client.post(
+        f"/api/experiments/{name}/query", json={"sql": "SELECT * FROM orders"}
+    )
+    assert not_yet.status_code == 409 and "generate a run first" in not_yet.json()["message"]
     unknown = live.client.post(f"/api/experiments/{name}/query", json={"sql": "SELECT * FROM nope"})
     assert unknown.status_code == 400
     assert "customers" in unknown.json()["message"]

@@ -285,3 +285,12 @@ def test_cancel_aborts_an_active_run_and_frees_the_experiment(pg_gateway) -> Non
     assert again.status_code == 409 and "ABORTED" in again.json()["message"]
     assert pg_gateway.post(f"/api/experiments/stop/runs/{run_id + 100}/cancel").status_code == 404
     assert pg_gateway.post("/api/experiments/stop/generate", json={}).status_code == 202
+
+
+def test_object_store_down_is_503_on_generate(gateway: GatewayFactory) -> None:
+    client = gateway(object_store="s3://nowhere", s3_endpoint_url=f"http://127.0.0.1:{free_port()}")
+    assert client.post("/api/experiments", json=small_experiment("noobj")).status_code == 201
+    answer = client.post("/api/experiments/noobj/generate", json={})
+    assert answer.status_code == 503
+    assert answer.json()["details"]["component"] == "object store"
+    assert client.get("/api/experiments/noobj/runs").json()["runs"] == []

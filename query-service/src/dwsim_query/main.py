@@ -19,11 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from dwsim_query.pipeline import prepare_sql
-from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput, NotFound
+from dwsim_shared.errors import (
+    Conflict,
+    DependencyUnavailable,
+    DWSimError,
+    InvalidInput,
+    NotFound,
+)
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
-from dwsim_shared.state.models import ExperimentRow
+from dwsim_shared.state.models import ExperimentRow, RunRow
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +61,13 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
         ).first()
         if row is None:
             raise NotFound(f"experiment {request.experiment!r} does not exist")
-        experiment = Experiment.model_validate(row.schema_json)
-        warehouse_name = row.target_warehouse
+        # The warehouse holds what the latest run prepared, even if the document changed since.
+        run = session.scalars(
+            select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id.desc()).limit(1)
+        ).first()
+        experiment = Experiment.model_validate(run.schema_json if run else row.schema_json)
+        warehouse_name = run.warehouse if run else row.target_warehouse
+        has_data = run is not None
     warehouse = rt.warehouse(warehouse_name)
     known = [t.name for t in experiment.tables]
 
@@ -67,6 +78,11 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     engine_sql = prepare_sql(
         request.sql, experiment.source_dialect, warehouse.sqlglot_dialect, resolve, known
     )
+    if not has_data:  # the SQL was checked first, so a mistake is reported before this
+        raise Conflict(
+            f"experiment {request.experiment!r} has no data yet: generate a run first",
+            experiment=request.experiment,
+        )
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
     result = warehouse.run_query(
         experiment.name, engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s

@@ -70,6 +70,7 @@ def generate(
     if request.rows:
         check_experiment(with_row_targets(experiment, targets))
     rt.warehouse(row.target_warehouse).check()
+    rt.objects.check()
     check_broker(rt.celery, rt.settings.dependency_timeout_s)
     run = create_run(
         session,
