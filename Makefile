@@ -41,10 +41,10 @@ test-unit: install ## only the tests that need no server
 bench: install ## run the benchmarks and print their BENCH lines (BENCH=generate: one family)
 	$(BIN)/python -m benchmarks $(BENCH)
 
-lint: install ## ruff (lint + format check) and mypy on shared
+lint: install ## ruff (lint + format check) and mypy on every package
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src
+	$(BIN)/mypy shared/src api-gateway/src generator-worker/src loader-worker/src query-service/src cli/src
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

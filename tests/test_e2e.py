@@ -211,7 +211,7 @@ def dw_sim(
     )  # fmt: skip
 
 
-def test_the_cli_drives_the_whole_flow(live: LiveStack) -> None:
+def test_the_cli_drives_the_whole_flow(live: LiveStack, tmp_path: Path) -> None:
     name = unique_name("cli")
     document = json.dumps(fk_chain(name, live.warehouse, customers=400, orders=1_000, items=2_000))
     created = dw_sim(live, "experiment", "create", "-", stdin=document)
@@ -228,6 +228,32 @@ def test_the_cli_drives_the_whole_flow(live: LiveStack) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"n": 3_000}]
+
+    exported = tmp_path / "items.csv"
+    export = dw_sim(
+        live,
+        "query",
+        "export",
+        name,
+        "SELECT order_id, quantity FROM order_items ORDER BY order_id",
+        "-o",
+        str(exported),
+    )
+    assert export.returncode == 0, export.stderr
+    lines = exported.read_text().splitlines()
+    assert lines[0] == "order_id,quantity" and len(lines) == 1 + 3_000  # the whole result, no cap
+
+    streamed = live.client.post(
+        f"/api/experiments/{name}/query",
+        json={"sql": "SELECT id FROM customers", "format": "csv", "limit": 7},
+    )
+    assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/csv")
+    assert streamed.text.splitlines()[0] == "id" and len(streamed.text.splitlines()) == 8
+    bad_csv = live.client.post(
+        f"/api/experiments/{name}/query",
+        json={"sql": "SELECT nope FROM customers", "format": "csv"},
+    )
+    assert bad_csv.status_code == 400  # the statement runs before the stream starts
 
     runs = dw_sim(live, "--json", "runs", "list", name)
     assert json.loads(runs.stdout)["runs"][0]["tables"]["order_items"]["loaded_rows"] == 3_000

@@ -49,7 +49,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(DWSimError, lambda _r, e: _json(e))  # type: ignore[arg-type]
+    app.add_exception_handler(DWSimError, lambda _r, e: _json(e))
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _state_down)
     app.add_exception_handler(DBAPIError, _state_down)

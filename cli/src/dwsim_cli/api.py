@@ -119,3 +119,11 @@ def query(name: str, sql: str, limit: int | None = None) -> ApiRequest:
     if limit is not None:
         body["limit"] = limit
     return ApiRequest("POST", f"{_experiment_path(name)}/query", body)
+
+
+def export_csv(name: str, sql: str, limit: int | None = None) -> ApiRequest:
+    """POST /api/experiments/{name}/query with format csv: the whole result, streamed."""
+    body: dict[str, Any] = {"sql": sql, "format": "csv"}
+    if limit is not None:
+        body["limit"] = limit
+    return ApiRequest("POST", f"{_experiment_path(name)}/query", body, stream=True)

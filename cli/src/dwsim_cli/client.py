@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -24,6 +25,7 @@ class ApiRequest:
     method: str
     path: str
     body: Any = None
+    stream: bool = False  # the answer is a byte stream (CSV), not one JSON document
 
     def encoded_body(self) -> bytes | None:
         """The exact bytes sent (and shown by `--print-curl`), or None without a body."""
@@ -130,6 +132,26 @@ class GatewayClient:
             raise BadAnswer(
                 f"the gateway at {self.base_url} answered {response.status_code} "
                 f"with a body that is not JSON"
+            ) from exc
+
+    def send_stream(self, request: ApiRequest) -> Iterator[bytes]:
+        """Perform the call and yield the answer's bytes as they arrive (errors as for `send`)."""
+        try:
+            with self._http.stream(
+                request.method,
+                build_url(self.base_url, request.path),
+                content=request.encoded_body(),
+                headers=request_headers(request, self.token),
+            ) as response:
+                if response.is_error:
+                    response.read()
+                    raise error_from_response(response)
+                yield from response.iter_bytes()
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise GatewayUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+        except httpx.TransportError as exc:
+            raise GatewayUnreachable(
+                self.base_url, str(exc) or type(exc).__name__, connected=True
             ) from exc
 
     def close(self) -> None:

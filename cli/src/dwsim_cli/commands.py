@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 import time
@@ -330,4 +331,23 @@ def show_query_result(ctx: Context, args: argparse.Namespace, answer: Any) -> in
         return EXIT_OK
     if answer.get("truncated"):
         ctx.note(render.query_footer(answer))
+    return EXIT_OK
+
+
+def build_query_export(args: argparse.Namespace) -> ApiRequest:
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    return api.export_csv(args.name, sql, args.limit)
+
+
+def show_export(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    """Write the streamed CSV to --output (bytes as they come) or to stdout."""
+    if args.output:
+        with open(args.output, "wb") as sink:
+            for chunk in answer:
+                sink.write(chunk)
+        return EXIT_OK
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in answer:
+        ctx.out.write(decoder.decode(chunk))
+    ctx.out.write(decoder.decode(b"", final=True))
     return EXIT_OK

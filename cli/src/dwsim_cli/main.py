@@ -40,7 +40,7 @@ def main(
             return EXIT_OK
         with GatewayClient(options.url, options.token, transport=transport) as client:
             ctx = Context(client=client, out=out, err=err, as_json=options.as_json, **context)
-            answer = client.send(request)
+            answer = client.send_stream(request) if request.stream else client.send(request)
             return int(args.show(ctx, args, answer))
     except CliError as exc:
         out.flush()

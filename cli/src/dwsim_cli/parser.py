@@ -267,6 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument("sql", metavar="SQL", help="the statement, or - for stdin")
+    export = leaf(
+        query_sub,
+        "export",
+        "stream a whole result as CSV (no row cap unless --limit)",
+        commands.build_query_export,
+        commands.show_export,
+    )
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("sql", metavar="SQL", help="the statement, or - for stdin")
+    export.add_argument("--limit", type=positive_int, metavar="N", help="at most N rows")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--limit", type=positive_int, default=None, help="maximum rows returned")
     p.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format"

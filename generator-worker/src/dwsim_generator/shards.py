@@ -67,9 +67,10 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
             record_failure(rt, run_id, where, error, shard_id)
         raise
     with rt.session() as session:
-        shard = session.get(RunShardRow, shard_id)
-        if shard is None:
+        done = session.get(RunShardRow, shard_id)
+        if done is None:
             return "gone"
+        shard = done
         shard.status = ShardStatus.GENERATED
         shard.rows_written = rows
         shard.object_key = key

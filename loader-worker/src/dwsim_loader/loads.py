@@ -83,9 +83,10 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
             )
         raise
     with rt.session() as session:
-        shard = session.get(RunShardRow, shard_id)
-        if shard is None:
+        done = session.get(RunShardRow, shard_id)
+        if done is None:
             return "gone"
+        shard = done
         shard.status = ShardStatus.LOADED
         shard.rows_loaded = rows
         session.commit()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
+import io
+import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +34,7 @@ from dwsim_shared.experiment import Experiment
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.warehouses import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,9 @@ class QueryRequest(BaseModel):
     experiment: str
     sql: str = Field(min_length=1)
     limit: Annotated[int, Field(ge=1)] | None = None
+    format: Literal["json", "csv"] = Field(
+        default="json", description="json: rows capped at the row cap; csv: the result streamed"
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -54,7 +62,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PreparedQuery:
+    experiment: str
+    warehouse: Warehouse
+    engine_sql: str
+
+
+def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
+    """Check the SQL against the experiment and rewrite it for its warehouse (no execution)."""
     with rt.session() as session:
         row = session.scalars(
             select(ExperimentRow).where(ExperimentRow.name == request.experiment)
@@ -83,9 +99,14 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
             f"experiment {request.experiment!r} has no data yet: generate a run first",
             experiment=request.experiment,
         )
+    return PreparedQuery(experiment.name, warehouse, engine_sql)
+
+
+def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
+    query = prepare(rt, request)
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
-    result = warehouse.run_query(
-        experiment.name, engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
+    result = query.warehouse.run_query(
+        query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
     rows = [[_jsonable(v) for v in r] for r in result.rows]
     return {
@@ -93,8 +114,44 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
         "rows": rows,
         "row_count": len(rows),
         "truncated": result.truncated,
-        "engine_sql": engine_sql,
+        "engine_sql": query.engine_sql,
     }
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return _jsonable(value)
+
+
+def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
+    """The result as CSV text, header first; the statement runs before this returns, so a bad
+    query is still an error status rather than a broken stream."""
+    query = prepare(rt, request)
+    batches = query.warehouse.stream_query(
+        query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
+    )
+    columns = next(batches)
+
+    def lines() -> Iterator[str]:
+        remaining = request.limit
+        sink = io.StringIO()
+        writer = csv.writer(sink, lineterminator="\n")
+        writer.writerow(columns)
+        for batch in batches:
+            rows = batch if remaining is None else batch[:remaining]
+            writer.writerows([_csv_value(v) for v in row] for row in rows)
+            yield sink.getvalue()
+            sink.seek(0)
+            sink.truncate()
+            if remaining is not None:
+                remaining -= len(rows)
+                if remaining <= 0:
+                    break
+        yield sink.getvalue()
+        batches.close()
+
+    return lines()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -130,9 +187,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/query")
-    async def query(request: QueryRequest) -> dict[str, Any]:
+    @app.post("/query", response_model=None)
+    async def query(request: QueryRequest) -> dict[str, Any] | StreamingResponse:
         """Run one read-only statement of an experiment against its warehouse."""
+        if request.format == "csv":
+            lines = await run_in_threadpool(csv_stream, app.state.runtime, request)
+            filename = f"{request.experiment}.csv"
+            return StreamingResponse(
+                lines,
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
         return await run_in_threadpool(run_query, app.state.runtime, request)
 
     return app

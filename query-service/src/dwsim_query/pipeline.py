@@ -143,13 +143,15 @@ def sqlite_dates(tree: exp.Expression) -> exp.Expression:
             unit = unit_of(node, "unit")
             if unit not in _TRUNC_FORMATS:
                 raise BadRequest(f"DATE_TRUNC('{unit.lower()}') cannot run on the sqlite engine")
-            return exp.func("STRFTIME", exp.Literal.string(_TRUNC_FORMATS[unit]), node.this)
+            return exp.Anonymous(
+                this="STRFTIME", expressions=[exp.Literal.string(_TRUNC_FORMATS[unit]), node.this]
+            )
         return node
 
     return tree.copy().transform(rewrite)
 
 
-ENGINE_REWRITES = {"sqlite": [sqlite_dates]}
+ENGINE_REWRITES = {"sqlite": [sqlite_dates], "strictsqlite": [sqlite_dates]}
 
 
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     shard_size: int = Field(default=1_000_000, ge=1)
     query_row_cap: int = Field(default=10_000, ge=1)
     query_timeout_s: float = Field(default=30.0, gt=0)
+    export_timeout_s: float = Field(default=600.0, gt=0)
     dependency_timeout_s: float = Field(default=3.0, gt=0)
     web_ui_dir: Path | None = None
 

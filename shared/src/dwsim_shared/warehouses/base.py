@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 import importlib
 import re
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlglot import exp
 from sqlglot.errors import ParseError
@@ -33,6 +35,29 @@ class QueryResult:
     truncated: bool = False
     engine_sql: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class QueryCursor(Protocol):
+    """An executed statement: its column names and a way to fetch the next rows."""
+
+    @property
+    def columns(self) -> list[str]: ...
+
+    def fetch(self, count: int) -> list[Sequence[Any]]: ...
+
+
+@dataclass
+class DBAPICursor:
+    """`QueryCursor` over any DB-API cursor."""
+
+    cursor: Any
+
+    @property
+    def columns(self) -> list[str]:
+        return [d[0] for d in self.cursor.description or []]
+
+    def fetch(self, count: int) -> list[Sequence[Any]]:
+        return list(self.cursor.fetchmany(count))
 
 
 @dataclass(frozen=True)
@@ -78,10 +103,33 @@ class Warehouse(abc.ABC):
         """Remove the experiment's namespace and everything in it."""
 
     @abc.abstractmethod
+    def query_cursor(
+        self, experiment_name: str, sql: str, *, timeout_s: float
+    ) -> contextlib.AbstractContextManager[QueryCursor]:
+        """One read-only statement (in this engine's dialect and names), executed; errors raised
+        inside the block (also while fetching) come out as the project's errors."""
+
     def run_query(
         self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
     ) -> QueryResult:
-        """Run one read-only statement (already in this engine's dialect and names)."""
+        """At most `row_cap` rows of a read-only statement; `truncated` when there were more."""
+        with self.query_cursor(experiment_name, sql, timeout_s=timeout_s) as cursor:
+            rows = cursor.fetch(row_cap + 1)
+            columns = cursor.columns
+        truncated = len(rows) > row_cap
+        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
+
+    def stream_query(
+        self, experiment_name: str, sql: str, *, timeout_s: float, batch_rows: int = 10_000
+    ) -> Generator[list[str] | list[Sequence[Any]], None, None]:
+        """The column names first, then batches of rows until the result is exhausted.
+
+        The statement runs when the first item is taken, so errors in the SQL surface there.
+        """
+        with self.query_cursor(experiment_name, sql, timeout_s=timeout_s) as cursor:
+            yield cursor.columns
+            while batch := cursor.fetch(batch_rows):
+                yield batch
 
     @abc.abstractmethod
     def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:

@@ -6,7 +6,7 @@ import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import psycopg2
 import psycopg2.errors
@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
-from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
 
 
 class _CsvStream(io.RawIOBase):
@@ -188,22 +188,42 @@ class RedshiftMockWarehouse(Warehouse):
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
             conn.commit()
 
-    def run_query(
-        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
-    ) -> QueryResult:
+    @contextlib.contextmanager
+    def query_cursor(
+        self, experiment_name: str, sql: str, *, timeout_s: float
+    ) -> Iterator[QueryCursor]:
         with self._connect() as conn:
             conn.set_session(readonly=True)
-            with conn.cursor() as cur:
-                cur.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
-                try:
+            try:
+                with conn.cursor() as setup:
+                    setup.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                # A server-side cursor: a large result streams instead of filling memory.
+                with conn.cursor(name="dwsim_query") as cur:
+                    cur.itersize = 10_000
                     cur.execute(sql)
-                    rows = cur.fetchmany(row_cap + 1)
-                except psycopg2.errors.QueryCanceled as error:
-                    raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
-                except psycopg2.Error as error:
-                    message = (error.pgerror or str(error)).strip()
-                    raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
-                columns = [d.name for d in cur.description or []]
-            conn.rollback()
-        truncated = len(rows) > row_cap
-        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
+                    yield _NamedCursor(cur)
+            except psycopg2.errors.QueryCanceled as error:
+                raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+            except psycopg2.Error as error:
+                message = (error.pgerror or str(error)).strip()
+                raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
+            finally:
+                conn.rollback()
+
+
+class _NamedCursor(DBAPICursor):
+    """A server-side cursor knows its columns only after the first fetch."""
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._first = cursor.fetchmany(1)
+
+    @property
+    def columns(self) -> list[str]:
+        return [d[0] for d in self.cursor.description or []]
+
+    def fetch(self, count: int) -> list[Any]:
+        rows, self._first = self._first, []
+        if count > len(rows):
+            rows = rows + list(self.cursor.fetchmany(count - len(rows)))
+        return rows

@@ -47,7 +47,7 @@ from sqlglot.errors import ParseError
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
@@ -294,9 +294,10 @@ class SnowflakeWarehouse(Warehouse):
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
-    def run_query(
-        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
-    ) -> QueryResult:
+    @contextlib.contextmanager
+    def query_cursor(
+        self, experiment_name: str, sql: str, *, timeout_s: float
+    ) -> Iterator[QueryCursor]:
         _refuse_writes(sql)
         seconds = max(1, math.ceil(timeout_s))
         with (
@@ -304,7 +305,4 @@ class SnowflakeWarehouse(Warehouse):
             _translated(sql, timeout_s),
         ):
             cur.execute(sql, timeout=seconds)
-            rows = cur.fetchmany(row_cap + 1)
-            columns = [d.name for d in cur.description or []]
-        truncated = len(rows) > row_cap
-        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
+            yield DBAPICursor(cur)

@@ -13,10 +13,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
-from dwsim_shared.warehouses.base import QueryResult, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
 
 
 def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
@@ -40,9 +41,20 @@ def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
     return out
 
 
+class StrictSQLite(SQLite):
+    """SQLite written with identifiers in backticks (registered in sqlglot as `strictsqlite`).
+
+    SQLite reads an unknown double-quoted name as a string literal, so a misspelled
+    `"colum"` would quietly return text instead of failing; a backticked one fails.
+    """
+
+    class Tokenizer(SQLite.Tokenizer):
+        IDENTIFIERS: ClassVar[list[str | tuple[str, str]]] = ["`", '"', ("[", "]")]
+
+
 class SQLiteWarehouse(Warehouse):
     name = "sqlite"
-    sqlglot_dialect = "sqlite"
+    sqlglot_dialect = "strictsqlite"
     ddl_dialect = "postgres"  # SQLite stores declared types verbatim: keep the user's spelling
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
@@ -161,21 +173,18 @@ class SQLiteWarehouse(Warehouse):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path(experiment_name)}{suffix}").unlink(missing_ok=True)
 
-    def run_query(
-        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
-    ) -> QueryResult:
+    @contextlib.contextmanager
+    def query_cursor(
+        self, experiment_name: str, sql: str, *, timeout_s: float
+    ) -> Iterator[QueryCursor]:
         with self._connect(experiment_name, read_only=True) as conn:
             deadline = time.monotonic() + timeout_s
             conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:
-                cursor = conn.execute(sql)
-                rows = cursor.fetchmany(row_cap + 1)
+                yield DBAPICursor(conn.execute(sql))
             except sqlite3.OperationalError as error:
                 if "interrupted" in str(error):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
             except sqlite3.DatabaseError as error:
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
-            columns = [d[0] for d in cursor.description or []]
-        truncated = len(rows) > row_cap
-        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
