@@ -24,25 +24,33 @@ export class ApiError extends Error {
   }
 }
 
-// Any answer, successful or not: `{status, ok, data}` (`data` parsed from JSON when it is JSON).
-export async function request(method, path, body) {
-  const headers = { Accept: "application/json" };
+// The fetch options for a call: the bearer token if one is set, and a JSON body if one is given.
+function init(method, body, accept) {
+  const headers = { Accept: accept };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers };
+  const options = { method, headers };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    options.body = typeof body === "string" ? body : JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  return options;
+}
+
+// A response body parsed from JSON when it is JSON (an error's text otherwise, cut short).
+async function parsed(response) {
   const text = await response.text();
-  let data = null;
   try {
-    data = text ? JSON.parse(text) : null;
+    return text ? JSON.parse(text) : null;
   } catch {
-    data = { message: text.slice(0, 500) };
+    return { message: text.slice(0, 500) };
   }
-  return { status: response.status, ok: response.ok, data };
+}
+
+// Any answer, successful or not: `{status, ok, data}` (`data` parsed from JSON when it is JSON).
+export async function request(method, path, body) {
+  const response = await fetch(path, init(method, body, "application/json"));
+  return { status: response.status, ok: response.ok, data: await parsed(response) };
 }
 
 // The parsed body of a successful answer; an `ApiError` otherwise.
@@ -50,4 +58,12 @@ export async function api(method, path, body) {
   const { status, ok, data } = await request(method, path, body);
   if (!ok) throw new ApiError(status, data);
   return data;
+}
+
+// A file answer (e.g. a query with `"format": "csv"`): the body of a successful answer as a Blob;
+// an `ApiError` built from the JSON error body otherwise.
+export async function download(method, path, body) {
+  const response = await fetch(path, init(method, body, "text/csv, application/json"));
+  if (!response.ok) throw new ApiError(response.status, await parsed(response));
+  return response.blob();
 }

@@ -1,99 +1,17 @@
 // DW Simulator control panel: the UI half (api.js does the HTTP), plain ES module, no build step.
 // Every piece of user or API text reaches the DOM as text (textContent / text nodes), never as HTML.
 
-import { ApiError, api, enc, getToken, request, setToken } from "./api.js";
+import { api, enc, getToken, request, setToken } from "./api.js";
+import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
+import { resetQuery, setupQuery } from "./query.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
 const HEALTH_MS = 15000;
 
-const $ = (id) => document.getElementById(id);
-
-// The selected experiment (and its document), and the run being watched; `watch` changes whenever
-// polling must stop.
-const state = { selected: null, doc: null, watch: 0 };
-
-// ---- DOM helpers ----
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key.startsWith("aria-") || key === "role" || key === "scope") node.setAttribute(key, value);
-    else node[key] = value;
-  }
-  for (const child of children) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
-function cell(value) {
-  return el("td", {}, value === null || value === undefined ? "—" : value);
-}
-
-function statusBadge(status) {
-  return el("span", { className: `badge status-${String(status).toLowerCase()}` }, status);
-}
-
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "—";
-}
-
-function count(n) {
-  return typeof n === "number" ? n.toLocaleString() : "—";
-}
-
-function showError(box, error) {
-  box.replaceChildren();
-  if (!error) {
-    box.hidden = true;
-    return;
-  }
-  const head = error instanceof ApiError ? `${error.status}${error.code ? ` ${error.code}` : ""}: ` : "";
-  box.append(el("p", {}, el("strong", {}, head), error.message));
-  const { problems, component, path, line, column, near } = error.details || {};
-  if (Array.isArray(problems) && problems.length) {
-    box.append(el("ul", {}, ...problems.map((p) => el("li", {}, el("code", {}, p.path), `: ${p.message}`))));
-  } else if (path) {
-    box.append(el("p", {}, "Path: ", el("code", {}, path)));
-  }
-  if (line !== undefined && line !== null) {
-    const at = [`Line ${line}`, column ? `column ${column}` : null].filter(Boolean).join(", ");
-    box.append(el("p", {}, at, near ? el("span", {}, ", near ", el("code", {}, near)) : null));
-  }
-  if (component) box.append(el("p", {}, `Component: ${component}`));
-  box.hidden = false;
-}
-
-// A JSON value as `JSON.stringify(value, null, 2)` would print it, as strings and nodes: in an object
-// with an `inferred` list (a column from a DDL import), the entries it names are wrapped in <mark>.
-function jsonParts(value, indent = "") {
-  if (value === null || typeof value !== "object") return [JSON.stringify(value)];
-  const isArray = Array.isArray(value);
-  const entries = isArray ? value.map((item) => [null, item]) : Object.entries(value);
-  if (!entries.length) return [isArray ? "[]" : "{}"];
-  const inner = `${indent}  `;
-  const marked = new Set(!isArray && Array.isArray(value.inferred) ? value.inferred : []);
-  const parts = [isArray ? "[" : "{"];
-  entries.forEach(([key, item], index) => {
-    parts.push(index ? ",\n" : "\n", inner);
-    const entry = [key === null ? "" : `${JSON.stringify(key)}: `, ...jsonParts(item, inner)];
-    if (marked.has(key)) parts.push(el("mark", { className: "inferred", title: "inferred by the DDL import" }, ...entry));
-    else parts.push(...entry);
-  });
-  parts.push(`\n${indent}${isArray ? "]" : "}"}`);
-  return parts;
-}
-
-// Adjacent strings joined, so a document becomes a few text nodes rather than thousands.
-function joinText(parts) {
-  const joined = [];
-  for (const part of parts) {
-    if (typeof part === "string" && typeof joined.at(-1) === "string") joined[joined.length - 1] += part;
-    else joined.push(part);
-  }
-  return joined;
-}
+// The selected experiment (and its document), and the run being watched (`watched`, the run
+// `{name, runId}` the progress display shows); `watch` changes whenever polling must stop.
+const state = { selected: null, doc: null, watch: 0, watched: null };
 
 function parseRowOverrides(text, label) {
   const rows = {};
@@ -339,10 +257,11 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   $("document").textContent = "";
   $("document-legend").hidden = true;
   $("progress").hidden = true;
-  $("query-result").hidden = true;
+  state.watched = null;
+  resetQuery();
   $("edit-ok").hidden = true;
   setEditing(false);
-  for (const id of ["detail-error", "generate-error", "query-error"]) showError($(id), null);
+  for (const id of ["detail-error", "generate-error", "runs-error"]) showError($(id), null);
   if (showDocument) $("document-details").open = true;
   refreshList();
   try {
@@ -358,11 +277,20 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   if (active) watchRun(name, active.run_id);
 }
 
+// A "Cancel" button for an active run (QUEUED or RUNNING); null for a finished one.
+function cancelButton(name, run) {
+  if (FINAL_STATUSES.has(run.status)) return null;
+  const button = el("button", { type: "button", className: "danger small", "aria-label": `Cancel run ${run.run_id}` }, "Cancel");
+  button.addEventListener("click", () => cancelRun(name, run.run_id, button, $("runs-error")));
+  return button;
+}
+
 function runRow(name, run) {
   const show = el("button", { type: "button", className: "link", "aria-label": `Show progress of run ${run.run_id}` }, `#${run.run_id}`);
   show.addEventListener("click", () => watchRun(name, run.run_id));
   const t = run.totals || {};
-  const row = el("tr", {}, el("td", {}, show), el("td", {}, statusBadge(run.status)),
+  const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run));
+  const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
     cell(when(run.created_at)), cell(when(run.finished_at)));
   if (!run.error) return [row];
@@ -485,6 +413,7 @@ function tableProgress(table, p) {
 
 function renderProgress(run) {
   $("progress").hidden = false;
+  $("progress-cancel").hidden = FINAL_STATUSES.has(run.status);
   const title = $("progress-title");
   title.replaceChildren(`Run #${run.run_id} `, statusBadge(run.status), ` seed ${run.seed ?? "—"}, warehouse ${run.warehouse}`);
   if (run.error) title.append(el("span", { className: "error-text" }, ` — ${run.error}`));
@@ -494,6 +423,8 @@ function renderProgress(run) {
 
 async function watchRun(name, runId) {
   const ticket = ++state.watch;
+  state.watched = { name, runId };
+  showError($("generate-error"), null);
   while (ticket === state.watch) {
     let run;
     try {
@@ -512,37 +443,30 @@ async function watchRun(name, runId) {
   }
 }
 
-// ---- query ----
+// ---- cancel ----
 
-function renderResult(result) {
-  const header = el("tr", {}, ...result.columns.map((c) => el("th", { scope: "col" }, c)));
-  $("query-head").replaceChildren(header);
-  const body = result.rows.map((row) => el("tr", {}, ...row.map(valueCell)));
-  $("query-body").replaceChildren(...body);
-  const rows = `${count(result.row_count)} row${result.row_count === 1 ? "" : "s"}`;
-  $("query-meta").textContent = result.truncated ? `${rows} (truncated)` : rows;
-  $("query-engine-sql").textContent = result.engine_sql || "";
-  $("query-result").hidden = false;
-}
-
-function valueCell(value) {
-  if (value === null) return el("td", { className: "null" }, "NULL");
-  return el("td", {}, typeof value === "object" ? JSON.stringify(value) : value);
-}
-
-async function runQuery(event) {
-  event.preventDefault();
-  const body = { sql: $("query-sql").value };
-  const limit = $("query-limit").value.trim();
-  if (limit) body.limit = Number(limit);
+// POST the cancel endpoint: the answer is the run, now ABORTED; a 409 means it had already finished
+// (the message says so, in `box`). Either way the runs (and the progress display) are refreshed.
+async function cancelRun(name, runId, button, box) {
+  button.disabled = true;
+  let run = null;
   try {
-    const result = await api("POST", `/api/experiments/${enc(state.selected)}/query`, body);
-    showError($("query-error"), null);
-    renderResult(result);
+    run = await api("POST", `/api/experiments/${enc(name)}/runs/${runId}/cancel`);
+    showError(box, null);
   } catch (error) {
-    $("query-result").hidden = true;
-    showError($("query-error"), error);
+    showError(box, error);
+  } finally {
+    button.disabled = false;
   }
+  if (name !== state.selected) return;
+  const watched = state.watched;
+  if (run && watched?.name === name && watched.runId === runId) renderProgress(run);
+  await Promise.all([refreshRuns(), refreshList()]);
+}
+
+function cancelWatched() {
+  const watched = state.watched;
+  if (watched) cancelRun(watched.name, watched.runId, $("progress-cancel"), $("generate-error"));
 }
 
 // ---- start ----
@@ -562,7 +486,8 @@ function start() {
   $("delete").addEventListener("click", deleteExperiment);
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
-  $("query-form").addEventListener("submit", runQuery);
+  $("progress-cancel").addEventListener("click", cancelWatched);
+  setupQuery(() => state.selected);
   showTokenState();
   refreshHealth();
   setInterval(refreshHealth, HEALTH_MS);

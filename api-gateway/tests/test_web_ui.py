@@ -20,8 +20,9 @@ WEB_UI = Path(__file__).resolve().parents[2] / "web-ui"
 JS_FILES = tuple(sorted(path.name for path in WEB_UI.glob("*.js")))
 UI_FILES = ("index.html", "style.css", *JS_FILES)
 
-# `api("POST", `/api/experiments/${enc(name)}/generate`, body)` -> ("POST", "/api/...").
-CALL = re.compile(r"""\b(?:api|request)\(\s*"([A-Z]+)"\s*,\s*(["'`])(.*?)\2""")
+# `api("POST", `/api/experiments/${enc(name)}/generate`, body)` -> ("api", "POST", "/api/...");
+# `download(...)` is the same call answering a file (a Blob) rather than JSON.
+CALL = re.compile(r"""\b(api|request|download)\(\s*"([A-Z]+)"\s*,\s*(["'`])(.*?)\3""")
 PATH_LITERAL = re.compile(r"""(["'`])(/(?:api|health)\b[^"'`]*)\1""")
 JS_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 OPENAPI_PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -117,8 +118,9 @@ def test_every_api_call_in_the_script_exists_in_openapi(client: TestClient) -> N
     source = scripts()
     operations = openapi_operations(client)
 
-    calls = {(method, js_path(path)) for method, _, path in CALL.findall(source)}
-    assert len(calls) >= 12
+    found = {(helper, method, js_path(path)) for helper, method, _, path in CALL.findall(source)}
+    calls = {(method, path) for _, method, path in found}
+    assert len(calls) >= 13
     assert {
         ("GET", "/health"),
         ("GET", "/api/experiments"),
@@ -131,8 +133,14 @@ def test_every_api_call_in_the_script_exists_in_openapi(client: TestClient) -> N
         ("POST", "/api/experiments/{}/generate"),
         ("GET", "/api/experiments/{}/runs"),
         ("GET", "/api/experiments/{}/runs/{}"),
+        ("POST", "/api/experiments/{}/runs/{}/cancel"),
         ("POST", "/api/experiments/{}/query"),
     } <= calls, "the call pattern no longer matches the script: update CALL"
+    # The query is made twice: as JSON (Run query), and as a file (Download CSV).
+    assert {
+        ("api", "POST", "/api/experiments/{}/query"),
+        ("download", "POST", "/api/experiments/{}/query"),
+    } <= found
     missing = sorted(call for call in calls if call[0] not in operations.get(call[1], set()))
     assert not missing, f"the UI calls operations the gateway does not have: {missing}"
 
@@ -248,3 +256,45 @@ def test_ddl_syntax_error_carries_the_position_the_page_shows(client: TestClient
     # The page destructures these fields of `details` to show where the error is.
     shown = re.findall(r"const \{([^}]*)\} = error\.details", scripts())
     assert any({"line", "column", "near"} <= set(re.findall(r"\w+", names)) for names in shown)
+
+
+def test_cancel_endpoint_the_page_calls_is_in_openapi(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/api/experiments/{name}/runs/{run_id}/cancel"]
+    source = scripts()
+    cancel = re.search(r"`/api/experiments/\$\{enc\(name\)\}/runs/\$\{(\w+)\}/cancel`", source)
+    assert cancel is not None, "the page does not call the cancel endpoint"
+    # Offered only for an active run: the button checks the final statuses.
+    assert re.search(r"FINAL_STATUSES = new Set\(\[[^\]]*\"ABORTED\"", source)
+
+
+def test_csv_download_sends_format_csv_and_saves_a_file() -> None:
+    query = read("query.js")
+    download = re.search(r"async function downloadCsv\(\)(.*?)\n  \}\n", query, re.S)
+    assert download is not None, "no downloadCsv in query.js"
+    body = download.group(1)
+    assert re.search(r"""\bformat:\s*["']csv["']""", body), "the download does not ask for CSV"
+    assert "queryBody()" in body, "the download drops the SQL or the row limit"
+    assert re.search(r"""\bdownload\(\s*"POST",\s*`/api/experiments/[^`]*/query`""", body)
+    assert re.search(r"saveBlob\(blob, `\$\{name\}\.csv`\)", body)
+    assert "showError(" in body, "an error answer is not shown"
+    # The file is saved with an object URL and a temporary <a download>, the token kept.
+    dom = read("dom.js")
+    assert "URL.createObjectURL(blob)" in dom and "URL.revokeObjectURL(url)" in dom
+    assert re.search(r'el\("a", \{[^}]*\bdownload: filename', dom)
+    api = read("api.js")
+    assert re.search(r"export async function download\(", api)
+    assert "headers.Authorization = `Bearer ${token}`" in api
+
+
+def test_csv_query_error_is_the_json_error_the_page_shows(client: TestClient) -> None:
+    created = client.post("/api/experiments", json=json.loads(textarea("create-json")))
+    assert created.status_code == 201, created.text
+    # No query service in this test: the gateway answers the CSV call with its JSON error body.
+    answer = client.post(
+        f"/api/experiments/{created.json()['name']}/query",
+        json={"sql": "SELECT 1", "limit": 5, "format": "csv"},
+    )
+    assert answer.status_code >= 400
+    assert answer.headers["content-type"].startswith("application/json")
+    assert {"error", "message", "details"} <= answer.json().keys()
