@@ -13,9 +13,9 @@ from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.shard import write_rows_parquet
 from dwsim_shared.objectstore import ObjectStore, shard_key
-from dwsim_shared.runs import active_shard, mark_run_running
+from dwsim_shared.runs import active_shard, finish_shard, mark_run_running
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import RunShardRow, ShardStatus
+from dwsim_shared.state.models import ShardStatus
 from dwsim_shared.worker_runtime import record_failure
 
 log = logging.getLogger(__name__)
@@ -67,15 +67,10 @@ def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) 
             record_failure(rt, run_id, where, error, shard_id)
         raise
     with rt.session() as session:
-        done = session.get(RunShardRow, shard_id)
-        if done is None:
+        if not finish_shard(
+            session, shard_id, ShardStatus.GENERATED, rows_written=rows, object_key=key
+        ):
             return "gone"
-        shard = done
-        shard.status = ShardStatus.GENERATED
-        shard.rows_written = rows
-        shard.object_key = key
-        shard.last_error = None
-        session.commit()
     enqueue(rt.celery, LOAD_SHARD, shard_id)
     return "generated"
 

@@ -15,6 +15,7 @@ from dwsim_shared.runs import (
     active_shard,
     claim_finalization,
     complete_run,
+    finish_shard,
     mark_run_running,
 )
 from dwsim_shared.runtime import Runtime
@@ -83,13 +84,8 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
             )
         raise
     with rt.session() as session:
-        done = session.get(RunShardRow, shard_id)
-        if done is None:
+        if not finish_shard(session, shard_id, ShardStatus.LOADED, rows_loaded=rows):
             return "gone"
-        shard = done
-        shard.status = ShardStatus.LOADED
-        shard.rows_loaded = rows
-        session.commit()
         finalize = claim_finalization(session, run_id)
         session.commit()
     if finalize:
