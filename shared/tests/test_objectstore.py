@@ -22,7 +22,7 @@ def test_shard_key_layout() -> None:
     assert shard_key("shop", "orders", 7, 3) == "experiments/shop/orders/run_7/part-00003.parquet"
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.integration)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     if request.param == "local":
         return LocalObjectStore(tmp_path / "objects")

@@ -44,7 +44,7 @@ def test_row_overrides_match_names_and_refuse_unknown_tables() -> None:
         row_targets_for(EXPERIMENT, {"zz": 1})
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def session(request: pytest.FixtureRequest, tmp_path: Path) -> Session:
     url = f"sqlite:///{tmp_path / 'state.db'}"
     if request.param == "postgresql":

@@ -31,7 +31,7 @@ EXPERIMENT = parse_experiment({
 TABLE = EXPERIMENT.tables[0]
 
 
-@pytest.fixture(params=["sqlite", "redshift"])
+@pytest.fixture(params=["sqlite", pytest.param("redshift", marks=pytest.mark.integration)])
 def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     redshift_url = request.getfixturevalue("postgres_db") if request.param == "redshift" else None
     return make_warehouse(request.param, Settings(home=tmp_path, redshift_url=redshift_url))
