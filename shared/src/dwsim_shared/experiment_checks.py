@@ -82,9 +82,9 @@ def _column_problems(exp: Experiment, table: Table, col: Column) -> Iterator[Pro
     if col.pattern is not None and kind not in STRING_TYPES:
         yield Problem("pattern", f"a pattern needs a VARCHAR or CHAR column, not {kind}")
     elif col.pattern is not None and col.varchar_length is not None:
-        from dwsim_shared.generation.columns import parse_pattern
+        from dwsim_shared.generation.patterns import pattern_width
 
-        width = sum(len(p) if isinstance(p, bytes) else 1 for p in parse_pattern(col.pattern))
+        width = pattern_width(col.pattern)
         if width > col.varchar_length:
             yield Problem(
                 "pattern",
@@ -162,7 +162,7 @@ def _capacity_problems(table: Table, col: Column) -> Iterator[Problem]:
                 "choices", f"unique column has {distinct} distinct choices for {rows} rows"
             )
     elif col.pattern is not None:
-        from dwsim_shared.generation.columns import pattern_capacity
+        from dwsim_shared.generation.patterns import pattern_capacity
 
         capacity = pattern_capacity(col.pattern)
         if capacity < rows:

@@ -27,6 +27,7 @@ from dwsim_shared.experiment import (
 )
 from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.faker_pools import faker_pool, split_pool
+from dwsim_shared.generation.patterns import pattern_strings
 from dwsim_shared.generation.permutation import permute
 from dwsim_shared.generation.randomness import stable_hash
 
@@ -326,65 +327,6 @@ def json_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generato
 def pattern_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
     assert ctx.column.pattern is not None
     return pattern_strings(ctx.column.pattern, indices, rng)
-
-
-_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
-_LETTERS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
-_ALNUM = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
-PATTERN_SLOTS = {"#": _DIGITS, "?": _LETTERS, "*": _ALNUM}
-
-
-def parse_pattern(pattern: str) -> list[bytes | np.ndarray]:
-    """`"ORD-{####}"` -> literal and slot parts; `#` digit, `?` letter, `*` either, `\\` escapes.
-
-    Braces only group for readability and are dropped.
-    """
-    parts: list[bytes | np.ndarray] = []
-    escaped = False
-    for char in pattern:
-        if escaped:
-            parts.append(char.encode())
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in "{}":
-            continue
-        elif char in PATTERN_SLOTS:
-            parts.append(PATTERN_SLOTS[char])
-        else:
-            parts.append(char.encode())
-    return parts
-
-
-def pattern_capacity(pattern: str) -> int:
-    capacity = 1
-    for part in parse_pattern(pattern):
-        if isinstance(part, np.ndarray):
-            capacity *= len(part)
-    return capacity
-
-
-def pattern_strings(pattern: str, indices: np.ndarray, rng: np.random.Generator | None) -> pa.Array:
-    """Strings of the pattern: random slots, or (rng None) the index in mixed radix: unique."""
-    parts = parse_pattern(pattern)
-    width = sum(len(p) if isinstance(p, bytes) else 1 for p in parts)
-    matrix = np.empty((len(indices), width), dtype=np.uint8)
-    rest = indices.astype(np.int64, copy=True)
-    position = width
-    for part in reversed(parts):
-        if isinstance(part, bytes):
-            position -= len(part)
-            matrix[:, position : position + len(part)] = np.frombuffer(part, dtype=np.uint8)
-            continue
-        position -= 1
-        if rng is None:
-            matrix[:, position] = part[rest % len(part)]
-            rest //= len(part)
-        else:
-            matrix[:, position] = part[rng.integers(0, len(part), len(indices))]
-    if width == 0:
-        return pa.array([""] * len(indices), type=pa.string())
-    return pa.array(matrix.view(f"S{width}").ravel()).cast(pa.string())
 
 
 def boolean_values(ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator) -> pa.Array:
