@@ -50,6 +50,20 @@ def _wait_port(port: int, timeout_s: float, what: str) -> None:
     raise NoServer(f"{what} did not open port {port} in {timeout_s:g} s")
 
 
+@contextlib.contextmanager
+def server_process(
+    argv: list[str], port: int, what: str, timeout_s: float = 30, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run a server in its own process until the block ends, once it listens on `port`."""
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        _wait_port(port, timeout_s, what)
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def _postgres_answers(url: str) -> bool:
     import psycopg2
 
@@ -119,16 +133,19 @@ def redis_server() -> Iterator[str]:
         return
     if binary := shutil.which("redis-server"):
         port = free_port()
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _wait_port(port, 10, "redis-server")
+        argv = [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        with server_process(argv, port, "redis-server", timeout_s=10):
             yield f"redis://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
         return
     with _container("redis") as url:
         yield url
@@ -163,16 +180,9 @@ def _container(kind: str) -> Iterator[str]:
 def moto_s3_server() -> Iterator[str]:
     """An S3 endpoint URL served by `moto` in server mode, in its own process."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        _wait_port(port, 30, "moto server")
+    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with server_process(argv, port, "moto server"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @contextlib.contextmanager
@@ -213,21 +223,18 @@ def fakesnow_server() -> Iterator[dict[str, str]]:
     port = free_port()
     # fakesnow keeps staged files in a temporary folder it never removes: give it one we remove.
     scratch = Path(tempfile.mkdtemp(prefix="dwsim-fakesnow-"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(scratch)},
-    )  # fmt: skip
+    argv = [sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1", "-p", str(port)]
     try:
-        _wait_port(port, 30, "fakesnow server")
-        yield {
-            "DWSIM_SNOWFLAKE_HOST": "127.0.0.1",
-            "DWSIM_SNOWFLAKE_PORT": str(port),
-            "DWSIM_SNOWFLAKE_PROTOCOL": "http",
-            "DWSIM_SNOWFLAKE_ACCOUNT": "fakesnow",
-            "DWSIM_SNOWFLAKE_USER": "fake",
-            "DWSIM_SNOWFLAKE_PASSWORD": "snow",
-        }
+        with server_process(
+            argv, port, "fakesnow server", env={**os.environ, "TMPDIR": str(scratch)}
+        ):
+            yield {
+                "DWSIM_SNOWFLAKE_HOST": "127.0.0.1",
+                "DWSIM_SNOWFLAKE_PORT": str(port),
+                "DWSIM_SNOWFLAKE_PROTOCOL": "http",
+                "DWSIM_SNOWFLAKE_ACCOUNT": "fakesnow",
+                "DWSIM_SNOWFLAKE_USER": "fake",
+                "DWSIM_SNOWFLAKE_PASSWORD": "snow",
+            }
     finally:
-        process.terminate()
-        process.wait(10)
         shutil.rmtree(scratch, ignore_errors=True)
