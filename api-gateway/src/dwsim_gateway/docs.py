@@ -4,6 +4,7 @@ so the API documentation works without internet."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -19,7 +20,68 @@ ASSETS = Path(fastapi_offline.__file__).parent / "static"
 PREFIX = "/docs-assets"
 
 
+# The schema language's model lives in `shared`; its example is added to the OpenAPI here.
+EXPERIMENT_EXAMPLE: dict[str, Any] = {
+    "name": "shop",
+    "source_dialect": "redshift",
+    "target_warehouse": "sqlite",
+    "tables": [
+        {
+            "name": "customers",
+            "target_rows": 1000,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "data_type": "BIGINT"},
+                {"name": "email", "data_type": "VARCHAR(120)", "faker_rule": "email"},
+            ],
+        },
+        {
+            "name": "orders",
+            "target_rows": 5000,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "data_type": "BIGINT"},
+                {
+                    "name": "customer_id",
+                    "data_type": "BIGINT",
+                    "foreign_key": {"references_table": "customers", "references_column": "id"},
+                },
+                {"name": "amount", "data_type": "DECIMAL(12,2)", "min_value": 1, "max_value": 500},
+            ],
+        },
+    ],
+}
+
+
+def _with_examples(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            schemas = spec.get("components", {}).get("schemas", {})
+            if "Experiment" in schemas:
+                schemas["Experiment"]["examples"] = [EXPERIMENT_EXAMPLE]
+            validate = spec["paths"].get("/api/experiments/validate", {}).get("post", {})
+            body = validate.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                body["examples"] = {
+                    "document": {"value": EXPERIMENT_EXAMPLE},
+                    "ddl": {
+                        "value": {
+                            "sql": "CREATE TABLE t (id INT PRIMARY KEY)",
+                            "dialect": "redshift",
+                        }
+                    },
+                }
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _with_examples(app)
     app.mount(PREFIX, StaticFiles(directory=ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     title = app.title

@@ -98,6 +98,11 @@ def _text(node: exp.Expression) -> exp.Expression:
     return exp.cast(node, exp.DataType.build("VARCHAR"))
 
 
+def _bigint(node: exp.Expression) -> exp.Expression:
+    # A bare NULL in a derived table is text to PostgreSQL, which then refuses the UNION.
+    return exp.cast(node, exp.DataType.build("BIGINT"))
+
+
 def _orderable(col: Column) -> bool:
     # MIN/MAX mean nothing for JSON and PostgreSQL has none for BOOLEAN.
     return col.data_type not in SEMI_STRUCTURED_TYPES and col.data_type != "BOOLEAN"
@@ -141,7 +146,9 @@ def profile_sql(live: Live, table: Table) -> str:
                     exp.column(f"c{i}_max", table="s") if orderable else _text(null), "high"
                 ),
                 exp.alias_(exp.Sub(this=exp.column("total", table="s"), expression=present), "n1"),
-                exp.alias_(exp.column(f"c{i}_distinct", table="s") if has else null.copy(), "n2"),
+                exp.alias_(
+                    exp.column(f"c{i}_distinct", table="s") if has else _bigint(null.copy()), "n2"
+                ),
                 exp.alias_(exp.column("total", table="s"), "total"),
             ).from_(exp.to_table("s"))
         )
@@ -157,8 +164,8 @@ def profile_sql(live: Live, table: Table) -> str:
                 exp.alias_(_text(ref.copy()), "low"),
                 exp.alias_(_text(null.copy()), "high"),
                 exp.alias_(frequency, "n1"),
-                exp.alias_(null.copy(), "n2"),
-                exp.alias_(null.copy(), "total"),
+                exp.alias_(_bigint(null.copy()), "n2"),
+                exp.alias_(_bigint(null.copy()), "total"),
             )
             .from_(source.copy())
             .where(exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null())))
