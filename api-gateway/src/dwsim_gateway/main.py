@@ -14,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from dwsim_gateway import docs, errors
 from dwsim_gateway.deps import require_token
 from dwsim_gateway.models import ERROR_RESPONSES
-from dwsim_gateway.routes import experiments, health, history, queries, query, runs, shards, tables
+from dwsim_gateway.routes import (
+    experiments,
+    health,
+    history,
+    queries,
+    query,
+    runs,
+    shards,
+    tables,
+    warehouses,
+)
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -53,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )
+    app.include_router(
+        warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
     docs.install(app)
 
     web_ui = settings.web_ui_dir or REPO_WEB_UI

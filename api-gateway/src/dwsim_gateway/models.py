@@ -289,3 +289,14 @@ class HistoryEntry(Answer):
 class HistoryAnswer(Answer):
     experiment: str
     entries: list[HistoryEntry] = Field(description="newest first, at most 200")
+
+
+class WarehouseInfo(Answer):
+    name: str
+    configured: bool
+    needs: str | None = Field(description="the setting to provide when not configured")
+
+
+class WarehouseList(Answer):
+    default: str
+    warehouses: list[WarehouseInfo]
