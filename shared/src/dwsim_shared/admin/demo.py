@@ -46,6 +46,21 @@ QUERIES = [
 SHARES = {"customers": 0.1, "orders": 0.3, "order_items": 0.6}
 
 
+def demo_ports() -> dict[str, int]:
+    """The ports `DWSIM_GATEWAY_PORT` / `DWSIM_QUERY_SERVICE_PORT` ask for; free ones otherwise,
+    so a demo never collides with a gateway already running on 8000."""
+    from dwsim_shared.settings import get_settings
+
+    settings = get_settings()
+    chosen = settings.model_fields_set
+    ports = {}
+    if "gateway_port" in chosen:
+        ports["gateway_port"] = settings.gateway_port
+    if "query_service_port" in chosen:
+        ports["query_port"] = settings.query_service_port
+    return ports
+
+
 def demo_ddl() -> str:
     return resources.files(__package__).joinpath("demo_shop.sql").read_text()
 
@@ -125,7 +140,8 @@ def run_demo(rows: int = 1_000_000) -> int:
         "[bold]DW Simulator demo[/]: embedded defaults (SQLite state, file broker, local objects, SQLite warehouse)"
     )
     started = time.perf_counter()
-    with Stack(generator_workers=1, generator_concurrency=2) as stack:
+    stack = Stack(generator_workers=1, generator_concurrency=2, **demo_ports())
+    with stack:
         console.print(
             f"services up in {time.perf_counter() - started:.1f} s at {stack.url} (logs: {stack.log_dir})"
         )
