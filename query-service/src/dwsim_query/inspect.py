@@ -114,7 +114,7 @@ def profile_sql(live: Live, table: Table) -> str:
     dialect = live.warehouse.sqlglot_dialect
     source = live.warehouse.physical_table(live.experiment.name, table.name)
     approximate = live.warehouse.name in APPROXIMATE_DISTINCT
-    stats: list[exp.Expression] = [exp.alias_(exp.Count(this=exp.Star()), "total")]
+    stats: list[Any] = [exp.alias_(exp.Count(this=exp.Star()), "total")]
     for i, col in enumerate(table.columns):
         ref = _column(col)
         stats.append(exp.alias_(exp.Count(this=ref.copy()), f"c{i}_present"))
@@ -174,7 +174,7 @@ def profile_sql(live: Live, table: Table) -> str:
             .limit(TOP_VALUES)
         )
         branches.append(exp.select("*").from_(exp.alias_(top.subquery(), f"top{i}", table=True)))
-    union: exp.Expression = branches[0]
+    union: Any = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
     statement = union.with_("s", as_=cte) if isinstance(union, exp.Select) else None

@@ -46,19 +46,17 @@ QUERIES = [
 SHARES = {"customers": 0.1, "orders": 0.3, "order_items": 0.6}
 
 
-def demo_ports() -> dict[str, int]:
-    """The ports `DWSIM_GATEWAY_PORT` / `DWSIM_QUERY_SERVICE_PORT` ask for; free ones otherwise,
-    so a demo never collides with a gateway already running on 8000."""
+def demo_ports() -> tuple[int, int]:
+    """The gateway and query service ports `DWSIM_GATEWAY_PORT` / `DWSIM_QUERY_SERVICE_PORT` ask
+    for; 0 (a free port) for one not set, so a demo never collides with a gateway on 8000."""
     from dwsim_shared.settings import get_settings
 
     settings = get_settings()
     chosen = settings.model_fields_set
-    ports = {}
-    if "gateway_port" in chosen:
-        ports["gateway_port"] = settings.gateway_port
-    if "query_service_port" in chosen:
-        ports["query_port"] = settings.query_service_port
-    return ports
+    return (
+        settings.gateway_port if "gateway_port" in chosen else 0,
+        settings.query_service_port if "query_service_port" in chosen else 0,
+    )
 
 
 def demo_ddl() -> str:
@@ -140,7 +138,13 @@ def run_demo(rows: int = 1_000_000) -> int:
         "[bold]DW Simulator demo[/]: embedded defaults (SQLite state, file broker, local objects, SQLite warehouse)"
     )
     started = time.perf_counter()
-    stack = Stack(generator_workers=1, generator_concurrency=2, **demo_ports())
+    gateway_port, query_port = demo_ports()
+    stack = Stack(
+        generator_workers=1,
+        generator_concurrency=2,
+        gateway_port=gateway_port,
+        query_port=query_port,
+    )
     with stack:
         console.print(
             f"services up in {time.perf_counter() - started:.1f} s at {stack.url} (logs: {stack.log_dir})"
