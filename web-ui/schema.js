@@ -70,7 +70,7 @@ export function diagram(tables) {
   });
   const totalW = 10 + perRow * (width + gap);
   const totalH = rowHeights.reduce((a, b) => a + b + gap, 10);
-  const root = svg("svg", { viewBox: `0 0 ${totalW} ${totalH}`, role: "img", "aria-label": "Tables and their foreign keys", class: "erd" });
+  const root = svg("svg", { viewBox: `0 0 ${totalW} ${totalH}`, width: totalW, height: totalH, role: "img", "aria-label": "Tables and their foreign keys", class: "erd" });
   root.append(svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
     svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "erd-arrow" }))));
   const columnY = (p, name) => {

@@ -184,6 +184,14 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     journey.no_sideways_scroll()
     journey.shot("saved-and-history")
 
+    # Rename, then delete, the saved query (the browser's prompt and confirm answered).
+    page.once("dialog", lambda dialog: dialog.accept("countries"))
+    page.get_by_role("button", name="Rename saved query by_country").click()
+    page.get_by_role("button", name="Open saved query countries").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete saved query countries").click()
+    page.get_by_text("None yet: write a query and save it.").wait_for()
+
 
 def test_runs_started_elsewhere_appear_without_a_click(
     journey: Journey, live_url: str, live_client: Any
@@ -196,6 +204,10 @@ def test_runs_started_elsewhere_appear_without_a_click(
     page.goto(f"{live_url}/ui/")
     page.get_by_role("button", name=name, exact=True).click()
     page.get_by_text("No runs yet.").wait_for()
+    # The picked experiment is in view, also where the layout is one column.
+    page.wait_for_timeout(300)
+    top = page.locator("#detail").bounding_box()
+    assert top is not None and 0 <= top["y"] < 300, top
     assert live_client.post(f"/api/experiments/{name}/generate", json={}).status_code == 202
     page.locator("#runs-body .status-completed").wait_for(timeout=60_000)
     assert page.locator("#runs-body tr").first.locator("td").nth(4).inner_text() == "500"
