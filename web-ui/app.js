@@ -8,6 +8,7 @@ import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
+import { fillWarehouses } from "./warehouses.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
@@ -444,19 +445,6 @@ function autoRefreshRuns() {
   if (!state.selected || document.hidden) return;
   const wait = state.active ? RUNS_ACTIVE_MS : RUNS_IDLE_MS;
   if (Date.now() - state.lastRuns >= wait - 100) refreshRuns();
-}
-
-// Every warehouse the gateway knows in the import menu; one not configured is marked so.
-async function fillWarehouses() {
-  try {
-    const { warehouses, default: fallback } = await api("GET", "/api/warehouses");
-    const menu = $("import-warehouse");
-    const options = warehouses.map((w) => el("option", { value: w.name, disabled: !w.configured },
-      w.configured ? w.name : `${w.name} (not configured: set ${w.needs})`));
-    menu.replaceChildren(el("option", { value: "" }, `default (${fallback})`), ...options);
-  } catch {
-    // The static menu stays: the list is a convenience, the import still checks the name.
-  }
 }
 
 async function generate(event) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Response, status
@@ -72,8 +73,6 @@ def _find(session: Session, row: ExperimentRow, query_name: str) -> SavedQueryRo
         names = session.scalars(
             select(SavedQueryRow.name).where(SavedQueryRow.experiment_id == row.id)
         ).all()
-        import difflib
-
         close = difflib.get_close_matches(query_name, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise NotFound(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Annotated, Any, Literal
 
@@ -75,7 +76,7 @@ def forward(
         except DependencyUnavailable as error:
             remember(503, error.to_dict())
             raise
-        remember(response.status_code, getattr(response, "relayed", None))
+        remember(response.status_code, _error_body(response))
         return response
     try:
         answer = httpx.post(url, json=payload, timeout=settings.query_timeout_s + 10)
@@ -84,8 +85,15 @@ def forward(
         remember(503, unavailable.to_dict())
         raise unavailable from error
     response = _relay_json(answer)
-    remember(answer.status_code, getattr(response, "relayed", None))
+    remember(answer.status_code, answer.json())
     return response
+
+
+def _error_body(response: Response) -> Any:
+    """The JSON error a CSV call answered instead of its stream (None for the stream)."""
+    if isinstance(response, JSONResponse):
+        return json.loads(bytes(response.body))
+    return None
 
 
 def _relay_json(answer: httpx.Response) -> JSONResponse:
@@ -95,9 +103,7 @@ def _relay_json(answer: httpx.Response) -> JSONResponse:
         raise DependencyUnavailable(
             "query service", f"answered {answer.status_code} without JSON"
         ) from error
-    response = JSONResponse(status_code=answer.status_code, content=body)
-    response.relayed = body  # type: ignore[attr-defined]
-    return response
+    return JSONResponse(status_code=answer.status_code, content=body)
 
 
 def _stream(url: str, payload: dict[str, Any], timeout_s: float) -> Response:
