@@ -319,7 +319,7 @@ function runRow(name, run) {
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
     cell(duration(run)), cell(rowsPerSecond(run)), cell(when(run.created_at)));
   if (!run.error) return [row];
-  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 7 }, `Error: ${run.error}`))];
+  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 8 }, `Error: ${run.error}`))];
 }
 
 async function refreshRuns() {
