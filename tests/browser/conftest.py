@@ -34,9 +34,13 @@ ENABLE = "install it with `apt-get install -y chromium` (as .ci/run does) or set
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("DWSIM_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
+    """The browser to drive: `DWSIM_CHROMIUM` when set (a path that is not there means none),
+    else /usr/bin/chromium or `chromium` on the PATH."""
+    chosen = os.environ.get("DWSIM_CHROMIUM")
+    if chosen is not None:
+        return chosen if Path(chosen).is_file() and os.access(chosen, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
     return shutil.which("chromium")
 
 
