@@ -149,6 +149,7 @@ def run_demo(rows: int = 1_000_000) -> int:
         console.print(
             f"services up in {time.perf_counter() - started:.1f} s at {stack.url} (logs: {stack.log_dir})"
         )
+        console.print(f"(dw-sim reaches it with DWSIM_URL={stack.url}; web UI at {stack.url}/ui/)")
         with httpx.Client(base_url=stack.url, timeout=60) as client:
             ok = run_scenario(client, console, rows)
     console.print(f"stopped; demo took {time.perf_counter() - started:.1f} s")
