@@ -89,3 +89,22 @@ def test_answers_are_typed_and_request_bodies_have_examples(client: TestClient) 
         assert ref is not None, path
         assert schemas[ref.rsplit("/", 1)[1]].get("examples"), f"no example for {method} {path}"
     assert schemas["Experiment"].get("examples"), "no example experiment document"
+
+
+def test_every_request_body_has_an_example(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    bodies = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is None:
+                continue
+            bodies += 1
+            if content.get("examples") or content.get("example"):
+                continue
+            schema = content["schema"]
+            refs = [schema.get("$ref")] + [s.get("$ref") for s in schema.get("anyOf", [])]
+            named = [schemas[r.rsplit("/", 1)[1]] for r in refs if r]
+            assert any(s.get("examples") for s in named), f"no example for {method} {path}"
+    assert bodies >= 9
