@@ -108,3 +108,11 @@ def test_every_request_body_has_an_example(client: TestClient) -> None:
             named = [schemas[r.rsplit("/", 1)[1]] for r in refs if r]
             assert any(s.get("examples") for s in named), f"no example for {method} {path}"
     assert bodies >= 9
+
+
+def test_redoc_bundle_is_served_without_its_cdn_logo(client: TestClient) -> None:
+    script = client.get("/docs-assets/redoc.standalone.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert "cdn.redoc.ly" not in script.text and len(script.text) > 500_000
+    assert "/docs-assets/favicon.png" in script.text

@@ -212,3 +212,14 @@ def test_runs_started_elsewhere_appear_without_a_click(
     page.locator("#runs-body .status-completed").wait_for(timeout=60_000)
     assert page.locator("#runs-body tr").first.locator("td").nth(4).inner_text() == "500"
     journey.shot("cli-run-appeared")
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_render_without_internet(journey: Journey, live_url: str, path: str) -> None:
+    # Every request off the gateway is aborted and fails the test (the journey fixture).
+    page = journey.page
+    page.goto(f"{live_url}{path}")
+    page.get_by_role("heading", name=re.compile("DW Simulator")).first.wait_for(timeout=30_000)
+    page.get_by_text("/api/experiments/{name}/tables/{table}/profile").first.wait_for()
+    page.wait_for_timeout(500)  # let late requests (images, fonts) happen
+    journey.shot(path.strip("/"))

@@ -3,6 +3,7 @@ so the API documentation works without internet."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -80,8 +81,24 @@ def _with_examples(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# ReDoc's bundle always draws its vendor's logo from a CDN; it is served with a local image.
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@functools.cache
+def redoc_script() -> bytes:
+    script = (ASSETS / "redoc.standalone.js").read_text(encoding="utf-8")
+    return script.replace(REDOC_LOGO, f"{PREFIX}/favicon.png").encode("utf-8")
+
+
 def install(app: FastAPI) -> None:
     _with_examples(app)
+
+    # Declared before the mount, which would otherwise answer this path with the file as it is.
+    @app.get(f"{PREFIX}/redoc.standalone.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        return Response(redoc_script(), media_type="text/javascript; charset=utf-8")
+
     app.mount(PREFIX, StaticFiles(directory=ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     title = app.title
