@@ -228,7 +228,7 @@ def test_query_run_output_csv_streams_and_json_writes_records(
          "application/json' --data-binary '{}'"),
         (["query", "run", "shop", "SELECT 1", "-o", "x.csv"],
          "curl -sS -X POST http://gw/api/experiments/shop/query -H 'Content-Type: "
-         "application/json' --data-binary '{\"sql\": \"SELECT 1\", \"format\": \"csv\"}'"),
+         "application/json' --data-binary '{\"sql\": \"SELECT 1\", \"format\": \"csv\"}' -o x.csv"),
         (["query", "history", "shop"], "curl -sS http://gw/api/experiments/shop/history"),
     ],
 )  # fmt: skip
