@@ -34,7 +34,10 @@ demo: install ## start every service with embedded defaults, run the scripted sc
 up: install ## run every service locally until Ctrl-C (honours DWSIM_* variables)
 	$(BIN)/dw-sim-admin up
 
-test: install ## the whole suite: unit tests and end-to-end tests against real servers
+test: install ## the whole suite: unit tests, end-to-end and browser tests against real servers
+	@command -v chromium >/dev/null 2>&1 || test -x "$${DWSIM_CHROMIUM:-/usr/bin/chromium}" || \
+		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
+			"enable them with: apt-get install -y chromium (as .ci/run does)"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install ## only the tests that need no server

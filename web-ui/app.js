@@ -3,15 +3,26 @@
 
 import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
-import { resetQuery, setupQuery } from "./query.js";
+import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
+import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
+import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
+import { setupSaved } from "./saved.js";
+import { setupSchema } from "./schema.js";
+import { fillWarehouses } from "./warehouses.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
 const HEALTH_MS = 15000;
+// The runs list refreshes itself: often while a run is active, now and then otherwise (a run
+// started from the CLI appears without a click).
+const RUNS_ACTIVE_MS = 2000;
+const RUNS_IDLE_MS = 5000;
 
 // The selected experiment (and its document), and the run being watched (`watched`, the run
 // `{name, runId}` the progress display shows); `watch` changes whenever polling must stop.
-const state = { selected: null, doc: null, watch: 0, watched: null };
+const state = { selected: null, doc: null, watch: 0, watched: null, active: false, lastRuns: 0 };
+let schema = null;
+let saved = null;
 
 function parseRowOverrides(text, label) {
   const rows = {};
@@ -263,6 +274,10 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   setEditing(false);
   for (const id of ["detail-error", "generate-error", "runs-error"]) showError($(id), null);
   if (showDocument) $("document-details").open = true;
+  $("workspace").hidden = false;
+  $("run-view").hidden = true;
+  $("inspect").hidden = true;
+  if (window.matchMedia("(max-width: 960px)").matches) $("detail").scrollIntoView({ block: "start" });
   refreshList();
   try {
     const doc = await api("GET", `/api/experiments/${enc(name)}`);
@@ -272,6 +287,13 @@ async function selectExperiment(name, { showDocument = false } = {}) {
     showError($("detail-error"), error);
     return;
   }
+  refreshGrid();
+  saved.refreshSaved();
+  saved.refreshHistory();
+  schema.refresh().then((answer) => {
+    const first = answer?.tables?.[0]?.name;
+    if (first && name === state.selected) setSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
+  });
   const runs = await refreshRuns();
   const active = runs?.find((run) => !FINAL_STATUSES.has(run.status));
   if (active) watchRun(name, active.run_id);
@@ -286,15 +308,18 @@ function cancelButton(name, run) {
 }
 
 function runRow(name, run) {
-  const show = el("button", { type: "button", className: "link", "aria-label": `Show progress of run ${run.run_id}` }, `#${run.run_id}`);
-  show.addEventListener("click", () => watchRun(name, run.run_id));
+  const show = el("button", { type: "button", className: "link", "aria-label": `Show progress and shards of run ${run.run_id}` }, `#${run.run_id}`);
+  show.addEventListener("click", () => {
+    watchRun(name, run.run_id);
+    showRunView(name, run.run_id);
+  });
   const t = run.totals || {};
   const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run));
   const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
-    cell(when(run.created_at)), cell(when(run.finished_at)));
+    cell(duration(run)), cell(rowsPerSecond(run)), cell(when(run.created_at)));
   if (!run.error) return [row];
-  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 7 }, `Error: ${run.error}`))];
+  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 8 }, `Error: ${run.error}`))];
 }
 
 async function refreshRuns() {
@@ -305,6 +330,17 @@ async function refreshRuns() {
     if (name !== state.selected) return null;
     $("runs-body").replaceChildren(...runs.flatMap((run) => runRow(name, run)));
     $("runs-empty").hidden = runs.length > 0;
+    state.active = runs.some((run) => !FINAL_STATUSES.has(run.status));
+    state.lastRuns = Date.now();
+    const newest = runs[0];
+    // A run started elsewhere (the CLI, another tab): follow its progress here too.
+    if (newest && !FINAL_STATUSES.has(newest.status) && state.watched?.runId !== newest.run_id) {
+      watchRun(name, newest.run_id);
+    }
+    const viewed = shownRun();
+    if (viewed !== null && runs.some((run) => run.run_id === viewed && !FINAL_STATUSES.has(run.status))) {
+      showRunView(name, viewed);
+    }
     return runs;
   } catch (error) {
     showError($("detail-error"), error);
@@ -320,6 +356,7 @@ async function deleteExperiment() {
     state.selected = null;
     state.watch += 1;
     $("detail").hidden = true;
+    $("workspace").hidden = true;
     $("detail-none").hidden = false;
     await refreshList();
   } catch (error) {
@@ -369,6 +406,7 @@ async function saveEdit(event) {
     $("edit-ok").textContent = `Saved ${saved.name}.`;
     $("edit-ok").hidden = false;
     refreshList();
+    refreshGrid();
   } catch (error) {
     showError($("edit-error"), error);
   } finally {
@@ -384,9 +422,29 @@ function generateBody() {
   const shard = $("gen-shard").value.trim();
   if (seed) body.seed = Number(seed);
   if (shard) body.shard_size = Number(shard);
-  const rows = parseRowOverrides($("gen-rows").value, "Row overrides");
-  if (rows) body.rows = rows;
+  body.rows = gridRows($("gen-tables"));
   return body;
+}
+
+// The generate grid and the experiment's notes, from the document as saved now.
+async function refreshGrid() {
+  const name = state.selected;
+  try {
+    const answer = await api("GET", `/api/experiments/${enc(name)}/tables?source=document`);
+    if (name !== state.selected) return;
+    renderGrid($("gen-tables"), answer);
+    $("gen-total").textContent = gridTotal($("gen-tables"));
+    $("experiment-notes").replaceChildren(...answer.notes.map((note) => el("li", {}, note)));
+  } catch (error) {
+    showError($("generate-error"), error);
+  }
+}
+
+// Runs of the selected experiment, refreshed on a timer (faster while one is active).
+function autoRefreshRuns() {
+  if (!state.selected || document.hidden) return;
+  const wait = state.active ? RUNS_ACTIVE_MS : RUNS_IDLE_MS;
+  if (Date.now() - state.lastRuns >= wait - 100) refreshRuns();
 }
 
 async function generate(event) {
@@ -436,7 +494,8 @@ async function watchRun(name, runId) {
     if (ticket !== state.watch) return;
     renderProgress(run);
     if (FINAL_STATUSES.has(run.status)) {
-      await Promise.all([refreshRuns(), refreshList()]);
+      await Promise.all([refreshRuns(), refreshList(), schema.refresh()]);
+      if (shownRun() === runId) showRunView(name, runId);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -487,7 +546,14 @@ function start() {
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);
-  setupQuery(() => state.selected);
+  const query = setupQuery(() => state.selected);
+  schema = setupSchema(() => state.selected);
+  saved = setupSaved(() => state.selected, query.execute);
+  onQueryRun(() => saved.refreshHistory());
+  setupRunView();
+  $("gen-tables").addEventListener("input", () => { $("gen-total").textContent = gridTotal($("gen-tables")); });
+  setInterval(autoRefreshRuns, 1000);
+  fillWarehouses();
   showTokenState();
   refreshHealth();
   setInterval(refreshHealth, HEALTH_MS);

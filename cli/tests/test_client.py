@@ -144,6 +144,7 @@ def test_connection_refused_is_gateway_unreachable() -> None:
         _client(handler).send(api.list_experiments())
     assert str(exc.value) == (
         "cannot reach the gateway at http://gw:8000/: [Errno 111] Connection refused"
+        " (is it running? DWSIM_URL or --url sets where it is)"
     )
     assert exc.value.exit_code == 2
 

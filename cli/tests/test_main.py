@@ -190,12 +190,14 @@ def test_generate_wait_polls_until_completed(
     assert sleeps == [0.5, 0.5, 0.5]
     # progress on stderr, once per change (the two RUNNING polls print one line)
     assert result.err.splitlines() == [
-        "run 7 of shop: QUEUED  target=1000 generated=0 loaded=0",
-        "run 7 of shop: RUNNING  target=1000 generated=0 loaded=0  (30.0 s)",
-        "run 7 of shop: COMPLETED  target=1000 generated=1000 loaded=1000  (12.3 s)",
+        "run 7 of shop: QUEUED  0 / 1,000 rows loaded (0%)",
+        "run 7 of shop: RUNNING  0 / 1,000 rows loaded (0%)  (30.0 s)",
+        "run 7 of shop: COMPLETED  1,000 / 1,000 rows loaded (100%)  81 rows/s  (12.3 s)",
     ]
     lines = result.out.splitlines()
-    assert lines[0] == "run 7 of shop: COMPLETED  target=1000 generated=1000 loaded=1000  (12.3 s)"
+    assert lines[0] == (
+        "run 7 of shop: COMPLETED  1,000 / 1,000 rows loaded (100%)  81 rows/s  (12.3 s)"
+    )
     assert any("customers" in line and "1000" in line for line in lines[1:])
 
 
@@ -265,7 +267,7 @@ def test_runs_list_and_show(gateway: FakeGateway, run_cli: RunCli, make_run: Mak
     shown = run_cli("runs", "show", "shop", "6", now=lambda: NOW)
     assert shown.code == 0  # showing a failed run is not an error
     assert shown.out.splitlines()[0] == (
-        "run 6 of shop: FAILED  target=1000 generated=0 loaded=0  (30.0 s)"
+        "run 6 of shop: FAILED  0 / 1,000 rows loaded (0%)  (30.0 s)"
     )
     assert "error: boom" in shown.out
 
@@ -320,7 +322,8 @@ def test_connection_refused_message(gateway: FakeGateway, run_cli: RunCli) -> No
     result = run_cli("--url", "http://10.0.0.1:8000", "runs", "list", "shop")
     assert result.code == 2
     assert result.err == (
-        "error: cannot reach the gateway at http://10.0.0.1:8000: [Errno 111] Connection refused\n"
+        "error: cannot reach the gateway at http://10.0.0.1:8000: [Errno 111] Connection refused"
+        " (is it running? DWSIM_URL or --url sets where it is)\n"
     )
 
 

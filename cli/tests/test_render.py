@@ -27,14 +27,26 @@ def test_status_line_of_a_completed_run(make_run: MakeRun) -> None:
         totals={"target_rows": 1000000, "generated_rows": 1000000, "loaded_rows": 1000000},
     )
     assert render.run_status_line(run) == (
-        "run 7 of shop: COMPLETED  target=1000000 generated=1000000 loaded=1000000  (12.3 s)"
+        "run 7 of shop: COMPLETED  1,000,000 / 1,000,000 rows loaded (100%)  81,301 rows/s  (12.3 s)"
     )
 
 
 def test_status_line_of_a_running_run_counts_time_so_far(make_run: MakeRun) -> None:
     now = datetime(2024, 5, 1, 10, 1, 5, tzinfo=UTC)
     assert render.run_status_line(make_run("RUNNING"), now) == (
-        "run 7 of shop: RUNNING  target=1000 generated=0 loaded=0  (65.0 s)"
+        "run 7 of shop: RUNNING  0 / 1,000 rows loaded (0%)  (65.0 s)"
+    )
+
+
+def test_status_line_shows_percentage_rows_per_second_and_eta(make_run: MakeRun) -> None:
+    now = datetime(2024, 5, 1, 10, 0, 10, tzinfo=UTC)
+    run = make_run(
+        "RUNNING",
+        totals={"target_rows": 4_000_000, "generated_rows": 1_500_000, "loaded_rows": 1_000_000},
+    )
+    assert render.run_status_line(run, now) == (
+        "run 7 of shop: RUNNING  1,000,000 / 4,000,000 rows loaded (25%), 1,500,000 generated"
+        "  100,000 rows/s  ETA 30 s  (10.0 s)"
     )
 
 
@@ -42,7 +54,7 @@ def test_status_line_of_a_queued_run_has_no_duration_and_tolerates_missing_total
     make_run: MakeRun,
 ) -> None:
     run = make_run("QUEUED", totals=None)
-    assert render.run_status_line(run) == "run 7 of shop: QUEUED  target=- generated=- loaded=-"
+    assert render.run_status_line(run) == "run 7 of shop: QUEUED  - / - rows loaded"
 
 
 def test_naive_timestamps_are_taken_as_utc(make_run: MakeRun) -> None:
@@ -154,7 +166,10 @@ def test_format_error_names_the_failing_component_unless_the_message_does() -> N
 
 def test_format_error_of_a_local_error() -> None:
     error = GatewayUnreachable("http://h:1", "refused")
-    assert render.format_error(error) == ["error: cannot reach the gateway at http://h:1: refused"]
+    assert render.format_error(error) == [
+        "error: cannot reach the gateway at http://h:1: refused"
+        " (is it running? DWSIM_URL or --url sets where it is)"
+    ]
 
 
 IMPORTED_TABLES: list[dict[str, Any]] = [

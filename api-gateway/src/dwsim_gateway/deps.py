@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -59,7 +60,10 @@ def get_experiment_row(
 ) -> ExperimentRow:
     row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
     if row is None:
-        raise NotFound(f"experiment {name!r} does not exist", experiment=name)
+        names = session.scalars(select(ExperimentRow.name)).all()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise NotFound(f"experiment {name!r} does not exist{hint}", experiment=name)
     return row
 
 

@@ -11,9 +11,20 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from dwsim_gateway import errors
+from dwsim_gateway import docs, errors
 from dwsim_gateway.deps import require_token
-from dwsim_gateway.routes import experiments, health, query, runs
+from dwsim_gateway.models import ERROR_RESPONSES
+from dwsim_gateway.routes import (
+    experiments,
+    health,
+    history,
+    queries,
+    query,
+    runs,
+    shards,
+    tables,
+    warehouses,
+)
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -42,13 +53,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Synthetic data for your warehouse: experiments, runs, queries.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    app.include_router(experiments.router, prefix="/api/experiments", dependencies=api)
-    app.include_router(runs.router, prefix="/api/experiments", dependencies=api)
-    app.include_router(query.router, prefix="/api/experiments", dependencies=api)
+    for module in (experiments, runs, shards, query, tables, queries, history):
+        app.include_router(
+            module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
+        )
+    app.include_router(
+        warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
+    docs.install(app)
 
     web_ui = settings.web_ui_dir or REPO_WEB_UI
     if web_ui.is_dir():

@@ -19,6 +19,7 @@ from rich.console import Console
 from dwsim_cli import api, render
 from dwsim_cli.client import ApiRequest, GatewayClient
 from dwsim_cli.errors import EXIT_OK, LocalInputError, RunNotCompleted, WaitTimeout
+from dwsim_cli.progress import ProgressPrinter
 from dwsim_cli.wait import wait_for_run
 
 PIPE_WIDTH = 200
@@ -227,37 +228,27 @@ def show_generate(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
     return wait_and_show(ctx, args.name, int(answer["run_id"]), args.timeout, args.poll_interval)
 
 
-class ProgressPrinter:
-    """Prints a run's status line to stderr whenever its status or totals change."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        self._last: Any = None
-
-    def __call__(self, run: dict[str, Any]) -> None:
-        key = (run.get("status"), json.dumps(run.get("totals"), sort_keys=True))
-        if key != self._last:
-            self._last = key
-            self._ctx.note(render.run_status_line(run, self._ctx.now()))
-
-
 def wait_and_show(
     ctx: Context, name: str, run_id: int, timeout: float | None, poll_interval: float
 ) -> int:
     """Poll the run until terminal, show its final state; exit 0 only when COMPLETED."""
     request = api.get_run(name, run_id)
+    progress = ProgressPrinter(ctx)
     try:
         run = wait_for_run(
             lambda: ctx.client.send(request),
             timeout=timeout,
             poll_interval=poll_interval,
-            on_update=ProgressPrinter(ctx),
+            on_update=progress,
             clock=ctx.clock,
             sleep=ctx.sleep,
         )
     except WaitTimeout as exc:
+        progress.close()
         show_run_state(ctx, exc.last_run)
         raise
+    finally:
+        progress.close()
     show_run_state(ctx, run)
     if run.get("status") != "COMPLETED":
         reason = f": {run['error']}" if run.get("error") else ""
@@ -318,6 +309,10 @@ def build_query_run(args: argparse.Namespace) -> ApiRequest:
 
 
 def show_query_result(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    from dwsim_cli.workspace import write_output
+
+    if write_output(ctx, args, answer):
+        return EXIT_OK
     if ctx.as_json:
         ctx.print_json(answer)
         return EXIT_OK

@@ -44,7 +44,8 @@ class GatewayUnreachable(CliError):
 
     def __init__(self, url: str, reason: str, *, connected: bool = False) -> None:
         prefix = "request to the gateway at" if connected else "cannot reach the gateway at"
-        super().__init__(f"{prefix} {url}: {reason}")
+        hint = "" if connected else " (is it running? DWSIM_URL or --url sets where it is)"
+        super().__init__(f"{prefix} {url}: {reason}{hint}")
         self.url = url
         self.reason = reason
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -36,7 +37,10 @@ def main(
     try:
         request = args.build(args)
         if options.print_curl:
-            out.write(render_curl(request, options.url, options.token) + "\n")
+            curl = render_curl(request, options.url, options.token)
+            if request.stream and getattr(args, "output", None):
+                curl += f" -o {shlex.quote(args.output)}"  # the streamed CSV into the same file
+            out.write(curl + "\n")
             return EXIT_OK
         with GatewayClient(options.url, options.token, transport=transport) as client:
             ctx = Context(client=client, out=out, err=err, as_json=options.as_json, **context)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dwsim_cli import commands
+from dwsim_cli import commands, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
 
 BuildFn = Callable[[argparse.Namespace], ApiRequest]
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
 
     def leaf(
@@ -261,12 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = leaf(
         query_sub,
         "run",
-        "run one SQL statement",
-        commands.build_query_run,
+        "run one SQL statement (or a saved query with --saved)",
+        workspace.build_query_run,
         commands.show_query_result,
     )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("sql", metavar="SQL", help="the statement, or - for stdin")
+    p.add_argument("sql", metavar="SQL", nargs="?", help="the statement, or - for stdin")
+    workspace.register_output_options(p)
     export = leaf(
         query_sub,
         "export",
@@ -282,7 +284,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format"
     )
+    from dwsim_cli.workspace_parser import add_workspace_commands
+
+    add_workspace_commands(groups, common, exp_sub, query_sub, leaf)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dwsim-cli")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass(frozen=True)

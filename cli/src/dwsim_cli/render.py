@@ -37,15 +37,41 @@ def run_duration(run: dict[str, Any], now: datetime | None = None) -> float | No
     return max((finished - started).total_seconds(), 0.0)
 
 
-def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
-    """`run 7 of shop: COMPLETED  target=10 generated=10 loaded=10  (12.3 s)`."""
+def _thousands(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else _count(value)
+
+
+def run_rate(run: dict[str, Any], now: datetime | None = None) -> tuple[float, float | None]:
+    """(rows loaded per second so far, seconds left at that rate or None when unknown)."""
     totals = run.get("totals") or {}
+    loaded = totals.get("loaded_rows") or 0
+    target = totals.get("target_rows") or 0
+    duration = run_duration(run, now)
+    if not duration or not loaded:
+        return 0.0, None
+    rate = loaded / duration
+    return rate, max(target - loaded, 0) / rate
+
+
+def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
+    """`run 7 of shop: RUNNING  500 / 1,000 rows loaded (50%)  250 rows/s  ETA 2 s  (2.0 s)`."""
+    totals = run.get("totals") or {}
+    target = totals.get("target_rows")
+    loaded = totals.get("loaded_rows")
     line = (
         f"run {run.get('run_id')} of {run.get('experiment')}: {run.get('status')}  "
-        f"target={_count(totals.get('target_rows'))} "
-        f"generated={_count(totals.get('generated_rows'))} "
-        f"loaded={_count(totals.get('loaded_rows'))}"
+        f"{_thousands(loaded)} / {_thousands(target)} rows loaded"
     )
+    if isinstance(target, int) and isinstance(loaded, int):
+        line += f" ({100 * loaded / target if target else 100:.0f}%)"
+    generated = totals.get("generated_rows")
+    if generated is not None and generated != loaded:
+        line += f", {_thousands(generated)} generated"
+    rate, eta = run_rate(run, now)
+    if rate:
+        line += f"  {rate:,.0f} rows/s"
+    if eta is not None and run.get("status") in ("QUEUED", "RUNNING"):
+        line += f"  ETA {eta:,.0f} s"
     duration = run_duration(run, now)
     if duration is not None:
         line += f"  ({duration:.1f} s)"

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from dwsim_query import inspect
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
     Conflict,
@@ -182,6 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def _state_down(_: Request, error: DBAPIError) -> JSONResponse:
         body = DependencyUnavailable("state database", str(error.orig).strip())
         return JSONResponse(status_code=503, content=body.to_dict())
+
+    app.include_router(inspect.router)
 
     @app.get("/health")
     def health() -> dict[str, str]:

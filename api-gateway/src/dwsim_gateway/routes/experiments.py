@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDep
+from dwsim_gateway.models import ExperimentList, ImportAnswer, ValidateAnswer
 from dwsim_shared.errors import Conflict, InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.objectstore import experiment_prefix
@@ -20,10 +21,25 @@ from dwsim_shared.state.models import ExperimentRow, RunRow
 from dwsim_shared.warehouses import warehouse_names
 
 router = APIRouter(tags=["experiments"])
+# The stored document, typed as the schema language; fields left unset are omitted.
+DOCUMENT: dict[str, Any] = {"response_model": Experiment, "response_model_exclude_none": True}
 
 
 class ImportSqlRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "shop",
+                    "dialect": "redshift",
+                    "sql": "CREATE TABLE customers (id BIGINT PRIMARY KEY, email VARCHAR(120));",
+                    "rows": {"customers": 1000},
+                    "target_warehouse": "sqlite",
+                }
+            ]
+        },
+    }
 
     name: str = Field(description="Name of the experiment to create.")
     sql: str = Field(min_length=1, description="CREATE TABLE statements (others are skipped).")
@@ -78,7 +94,7 @@ def _insert(session: Session, experiment: Experiment, warnings: list[str]) -> Ex
     return row
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, **DOCUMENT)
 def create_experiment(
     experiment: Experiment, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -86,7 +102,7 @@ def create_experiment(
     return _insert(session, _ready(experiment, settings), []).schema_json
 
 
-@router.post("/import-sql", status_code=status.HTTP_201_CREATED)
+@router.post("/import-sql", status_code=status.HTTP_201_CREATED, response_model=ImportAnswer)
 def import_sql(
     request: ImportSqlRequest, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -96,7 +112,7 @@ def import_sql(
     return {"experiment": row.schema_json, "warnings": warnings}
 
 
-@router.post("/validate")
+@router.post("/validate", response_model=ValidateAnswer)
 def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep) -> dict[str, Any]:
     """Check an experiment document, or DDL (`{"sql", "dialect", "name"?, ...}`), saving nothing."""
     warnings: list[str] = []
@@ -114,7 +130,7 @@ def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep)
     return {"valid": True, "experiment": experiment.to_json(), "warnings": warnings}
 
 
-@router.get("")
+@router.get("", response_model=ExperimentList)
 def list_experiments(session: SessionDep) -> dict[str, Any]:
     rows = session.scalars(select(ExperimentRow).order_by(ExperimentRow.name)).all()
     latest: dict[int, RunRow] = {}
@@ -140,13 +156,13 @@ def list_experiments(session: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.get("/{name}")
+@router.get("/{name}", **DOCUMENT)
 def show_experiment(row: ExperimentDep) -> dict[str, Any]:
     """The experiment exactly as `POST /api/experiments` accepts it."""
     return row.schema_json
 
 
-@router.put("/{name}")
+@router.put("/{name}", **DOCUMENT)
 def replace_experiment(
     row: ExperimentDep, experiment: Experiment, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

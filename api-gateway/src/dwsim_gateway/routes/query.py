@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -10,15 +12,17 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from dwsim_gateway.deps import ExperimentDep, SettingsDep
+from dwsim_gateway import history
+from dwsim_gateway.deps import ExperimentDep, RuntimeDep
+from dwsim_gateway.models import QueryAnswer
 from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.state.models import ExperimentRow
 
 router = APIRouter(tags=["query"])
 
 
 class QueryRequest(BaseModel):
-    model_config = {"extra": "forbid"}
-
     sql: str = Field(
         min_length=1, description="One read-only statement in the experiment's dialect."
     )
@@ -28,19 +32,68 @@ class QueryRequest(BaseModel):
         description="json: rows up to the row cap; csv: the whole result streamed as text/csv",
     )
 
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [{"sql": "SELECT COUNT(*) FROM customers", "limit": 100, "format": "json"}]
+        },
+    }
 
-@router.post("/{name}/query", response_model=None)
-def run_query(row: ExperimentDep, request: QueryRequest, settings: SettingsDep) -> Response:
+
+QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": QueryAnswer,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "JSON rows, or with format csv the whole result as text/csv",
+    }
+}
+
+
+@router.post("/{name}/query", response_model=None, responses=QUERY_RESPONSES)
+def run_query(row: ExperimentDep, request: QueryRequest, rt: RuntimeDep) -> Response:
     """Run SQL written with the experiment's logical table names against its warehouse."""
+    return forward(rt, row, request)
+
+
+def forward(
+    rt: Runtime, row: ExperimentRow, request: QueryRequest, saved_query: str | None = None
+) -> Response:
+    """Send a query to the query service and relay its answer; the outcome goes to history."""
+    settings = rt.settings
     url = f"{settings.resolved_query_service_url}/query"
     payload: dict[str, Any] = {"experiment": row.name, **request.model_dump(exclude_none=True)}
+    started = time.monotonic()
+
+    def remember(status_code: int, body: Any = None) -> None:
+        history.record(
+            rt, row.id, request.sql, started=started, fmt=request.format,
+            status_code=status_code, body=body, saved_query=saved_query,
+        )  # fmt: skip
+
     if request.format == "csv":
-        return _stream(url, payload, settings.export_timeout_s)
+        try:
+            response = _stream(url, payload, settings.export_timeout_s)
+        except DependencyUnavailable as error:
+            remember(503, error.to_dict())
+            raise
+        remember(response.status_code, _error_body(response))
+        return response
     try:
         answer = httpx.post(url, json=payload, timeout=settings.query_timeout_s + 10)
     except httpx.HTTPError as error:
-        raise DependencyUnavailable("query service", f"{url}: {error}") from error
-    return _relay_json(answer)
+        unavailable = DependencyUnavailable("query service", f"{url}: {error}")
+        remember(503, unavailable.to_dict())
+        raise unavailable from error
+    response = _relay_json(answer)
+    remember(answer.status_code, answer.json())
+    return response
+
+
+def _error_body(response: Response) -> Any:
+    """The JSON error a CSV call answered instead of its stream (None for the stream)."""
+    if isinstance(response, JSONResponse):
+        return json.loads(bytes(response.body))
+    return None
 
 
 def _relay_json(answer: httpx.Response) -> JSONResponse:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.models import GenerateAnswer, RunList, RunView
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
@@ -21,7 +22,12 @@ router = APIRouter(tags=["runs"])
 
 
 class GenerateRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [{"rows": {"customers": 1000, "orders": 5000}, "seed": 42}]
+        },
+    }
 
     rows: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
         default=None, description="Row count per table, replacing target_rows for this run."
@@ -56,7 +62,9 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
     }
 
 
-@router.post("/{name}/generate", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{name}/generate", status_code=status.HTTP_202_ACCEPTED, response_model=GenerateAnswer
+)
 def generate(
     row: ExperimentDep,
     session: SessionDep,
@@ -105,12 +113,12 @@ def _experiment_runs(session: Any, row: ExperimentRow) -> list[RunRow]:
     )
 
 
-@router.get("/{name}/runs")
+@router.get("/{name}/runs", response_model=RunList)
 def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[str, Any]:
     return {"runs": [run_view(session, rt, r, row.name) for r in _experiment_runs(session, row)]}
 
 
-@router.post("/{name}/runs/{run_id}/cancel")
+@router.post("/{name}/runs/{run_id}/cancel", response_model=RunView)
 def cancel_run(
     row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, Any]:
@@ -130,7 +138,7 @@ def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
     return run
 
 
-@router.get("/{name}/runs/{run_id}")
+@router.get("/{name}/runs/{run_id}", response_model=RunView)
 def show_run(
     row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, Any]:

@@ -46,6 +46,19 @@ QUERIES = [
 SHARES = {"customers": 0.1, "orders": 0.3, "order_items": 0.6}
 
 
+def demo_ports() -> tuple[int, int]:
+    """The gateway and query service ports `DWSIM_GATEWAY_PORT` / `DWSIM_QUERY_SERVICE_PORT` ask
+    for; 0 (a free port) for one not set, so a demo never collides with a gateway on 8000."""
+    from dwsim_shared.settings import get_settings
+
+    settings = get_settings()
+    chosen = settings.model_fields_set
+    return (
+        settings.gateway_port if "gateway_port" in chosen else 0,
+        settings.query_service_port if "query_service_port" in chosen else 0,
+    )
+
+
 def demo_ddl() -> str:
     return resources.files(__package__).joinpath("demo_shop.sql").read_text()
 
@@ -125,10 +138,18 @@ def run_demo(rows: int = 1_000_000) -> int:
         "[bold]DW Simulator demo[/]: embedded defaults (SQLite state, file broker, local objects, SQLite warehouse)"
     )
     started = time.perf_counter()
-    with Stack(generator_workers=1, generator_concurrency=2) as stack:
+    gateway_port, query_port = demo_ports()
+    stack = Stack(
+        generator_workers=1,
+        generator_concurrency=2,
+        gateway_port=gateway_port,
+        query_port=query_port,
+    )
+    with stack:
         console.print(
             f"services up in {time.perf_counter() - started:.1f} s at {stack.url} (logs: {stack.log_dir})"
         )
+        console.print(f"(dw-sim reaches it with DWSIM_URL={stack.url}; web UI at {stack.url}/ui/)")
         with httpx.Client(base_url=stack.url, timeout=60) as client:
             ok = run_scenario(client, console, rows)
     console.print(f"stopped; demo took {time.perf_counter() - started:.1f} s")

@@ -144,3 +144,21 @@ class SavedQueryRow(Base):
     sql_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class QueryHistoryRow(Base):
+    """One query run on an experiment (kept: the newest `HISTORY_KEPT` per experiment)."""
+
+    __tablename__ = "query_history"
+    __table_args__ = (Index("ix_query_history_experiment_id_id", "experiment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    sql_text: Mapped[str] = mapped_column(Text)
+    saved_query: Mapped[str | None] = mapped_column(String(127), nullable=True)
+    format: Mapped[str] = mapped_column(String(10), default="json")
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    row_count: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

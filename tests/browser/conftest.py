@@ -1,0 +1,82 @@
+"""A real browser for the UI journey: Debian's `chromium` driven by Playwright for Python.
+
+Browsers are never downloaded: the tests use the system's chromium (`DWSIM_CHROMIUM`, else
+/usr/bin/chromium). `.ci/run` installs it, so CI always runs these; without it they are skipped
+with the command that enables them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dwsim_shared.devstack import Stack
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+]
+ENABLE = "install it with `apt-get install -y chromium` (as .ci/run does) or set DWSIM_CHROMIUM"
+
+
+def chromium_path() -> str | None:
+    """The browser to drive: `DWSIM_CHROMIUM` when set (a path that is not there means none),
+    else /usr/bin/chromium or `chromium` on the PATH."""
+    chosen = os.environ.get("DWSIM_CHROMIUM")
+    if chosen is not None:
+        return chosen if Path(chosen).is_file() and os.access(chosen, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip(f"browser tests skipped: no chromium found; {ENABLE}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The embedded stack (SQLite everywhere, file broker) as real processes."""
+    if chromium_path() is None:
+        pytest.skip(f"browser tests skipped: no chromium found; {ENABLE}")
+    home = tmp_path_factory.mktemp("browser-stack")
+    stack = Stack(env={"DWSIM_HOME": str(home)}, generator_workers=1, loader_workers=1)
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def live_url(live_stack: Stack) -> str:
+    return live_stack.url
+
+
+@pytest.fixture(scope="module")
+def live_client(live_stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_stack.url, timeout=60) as client:
+        yield client

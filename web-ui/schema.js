@@ -1,0 +1,177 @@
+// The schema panel of the selected experiment (GET .../tables: tables, columns, types, keys,
+// links, row counts), its diagram of tables and foreign keys (SVG), and a table's preview and
+// profile (computed in the warehouse).
+
+import { api, enc } from "./api.js";
+import { $, count, el, showError } from "./dom.js";
+import { insertText, renderRows, setSchema } from "./query.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function nameButton(text, label) {
+  const button = el("button", { type: "button", className: "link name", title: `Insert ${text}`, "aria-label": label }, text);
+  button.addEventListener("click", () => insertText(text));
+  return button;
+}
+
+function keyBadge(column) {
+  const parts = [];
+  if (column.key) parts.push(el("span", { className: "key", title: `${column.key} key` }, column.key === "primary" ? "PK" : column.key === "unique" ? "UQ" : "CK"));
+  if (column.foreign_key) parts.push(el("span", { className: "fk", title: `references ${column.foreign_key.table}.${column.foreign_key.column}` }, `→ ${column.foreign_key.table}`));
+  return parts;
+}
+
+function columnItem(table, column) {
+  const type = column.source_type || column.data_type;
+  return el("li", { className: "column-item" },
+    nameButton(column.name, `Insert column ${table.name}.${column.name}`),
+    el("span", { className: "type" }, type.toLowerCase()),
+    column.nullable ? null : el("span", { className: "muted", title: "NOT NULL" }, "!"),
+    ...keyBadge(column));
+}
+
+function tableItem(table, inspect) {
+  const preview = el("button", { type: "button", className: "secondary small", "aria-label": `Preview ${table.name}` }, "Preview");
+  preview.addEventListener("click", () => inspect("preview", table.name));
+  const profile = el("button", { type: "button", className: "secondary small", "aria-label": `Profile ${table.name}` }, "Profile");
+  profile.addEventListener("click", () => inspect("profile", table.name));
+  const rows = table.row_count === null ? "no data" : `${count(table.row_count)} rows`;
+  const summary = el("summary", {}, nameButton(table.name, `Insert table ${table.name}`), el("span", { className: "muted" }, ` ${rows}`));
+  return el("li", { className: "table-item" },
+    el("details", { open: true }, summary,
+      el("div", { className: "buttons" }, preview, profile),
+      el("ul", { className: "columns" }, ...table.columns.map((c) => columnItem(table, c)))));
+}
+
+// Tables in a grid of boxes, one line per foreign key from the child column to the parent column.
+export function diagram(tables) {
+  const width = 210;
+  const line = 18;
+  const gap = 46;
+  const perRow = Math.max(1, Math.min(3, Math.ceil(Math.sqrt(tables.length))));
+  const heights = tables.map((t) => (t.columns.length + 1) * line + 8);
+  const rowHeights = [];
+  tables.forEach((t, i) => {
+    const r = Math.floor(i / perRow);
+    rowHeights[r] = Math.max(rowHeights[r] || 0, heights[i]);
+  });
+  const place = {};
+  tables.forEach((t, i) => {
+    const r = Math.floor(i / perRow);
+    const y = rowHeights.slice(0, r).reduce((a, b) => a + b + gap, 10);
+    place[t.name.toLowerCase()] = { x: 10 + (i % perRow) * (width + gap), y, table: t };
+  });
+  const totalW = 10 + perRow * (width + gap);
+  const totalH = rowHeights.reduce((a, b) => a + b + gap, 10);
+  const root = svg("svg", { viewBox: `0 0 ${totalW} ${totalH}`, width: totalW, height: totalH, role: "img", "aria-label": "Tables and their foreign keys", class: "erd" });
+  root.append(svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+    svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "erd-arrow" }))));
+  const columnY = (p, name) => {
+    const index = p.table.columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase());
+    return p.y + (index + 1.5) * line + 4;
+  };
+  const links = [];
+  for (const p of Object.values(place)) {
+    for (const fk of p.table.foreign_keys) {
+      const parent = place[fk.references_table.toLowerCase()];
+      if (!parent) continue;
+      const y1 = columnY(p, fk.columns[0]);
+      const y2 = columnY(parent, fk.references_columns[0]);
+      const fromRight = parent.x >= p.x + width / 2;
+      const x1 = fromRight ? p.x + width : p.x;
+      const x2 = parent === p ? p.x : (fromRight ? parent.x : parent.x + width);
+      const bend = parent === p ? -40 : (fromRight ? 30 : -30);
+      const d = `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+      links.push(svg("path", { d, class: "erd-link", "marker-end": "url(#arrow)" },
+        svg("title", {}, `${p.table.name}(${fk.columns.join(", ")}) → ${fk.references_table}(${fk.references_columns.join(", ")})`)));
+    }
+  }
+  for (const p of Object.values(place)) {
+    const group = svg("g", { class: "erd-table" });
+    group.append(svg("rect", { x: p.x, y: p.y, width, height: (p.table.columns.length + 1) * line + 8, rx: 4 }));
+    const title = svg("text", { x: p.x + 8, y: p.y + line - 3, class: "erd-title" });
+    title.textContent = p.table.name;
+    group.append(title);
+    p.table.columns.forEach((c, i) => {
+      const text = svg("text", { x: p.x + 8, y: p.y + (i + 2) * line - 1, class: c.key ? "erd-key" : "erd-column" });
+      const mark = c.key === "primary" ? "PK " : c.foreign_key ? "FK " : "";
+      text.textContent = `${mark}${c.name}`;
+      const type = svg("text", { x: p.x + width - 8, y: p.y + (i + 2) * line - 1, class: "erd-type", "text-anchor": "end" });
+      type.textContent = (c.source_type || c.data_type).toLowerCase().slice(0, 16);
+      group.append(text, type);
+    });
+    root.append(group);
+  }
+  root.append(...links);
+  return root;
+}
+
+// `selected()` names the experiment; returns `refresh()` which loads its tables.
+export function setupSchema(selected) {
+  async function inspect(kind, table) {
+    const name = selected();
+    const box = $("inspect");
+    box.hidden = false;
+    $("inspect-title").textContent = `${kind === "preview" ? "Preview" : "Profile"} of ${table}`;
+    $("inspect-meta").textContent = "Computing in the warehouse…";
+    $("inspect-head").replaceChildren();
+    $("inspect-body").replaceChildren();
+    showError($("inspect-error"), null);
+    try {
+      const answer = kind === "preview"
+        ? await api("GET", `/api/experiments/${enc(name)}/tables/${enc(table)}/preview`)
+        : await api("GET", `/api/experiments/${enc(name)}/tables/${enc(table)}/profile`);
+      if (name !== selected()) return;
+      if (kind === "preview") {
+        renderRows($("inspect-head"), $("inspect-body"), answer.columns, answer.rows);
+        $("inspect-meta").textContent = `first ${count(answer.row_count)} rows of ${answer.table}`;
+      } else {
+        const columns = ["column", "type", "nulls", "distinct", "min", "max", "most frequent"];
+        const rows = answer.columns.map((c) => [
+          c.name, c.data_type, c.null_fraction === null ? null : `${(c.null_fraction * 100).toFixed(1)}%`,
+          c.distinct_count === null ? null : `${answer.distinct_is_approximate ? "≈" : ""}${count(c.distinct_count)}`,
+          c.min, c.max, c.top_values.map((v) => `${v.value} (${count(v.count)})`).join(", ") || null,
+        ]);
+        renderRows($("inspect-head"), $("inspect-body"), columns, rows);
+        const approx = answer.distinct_is_approximate ? "; distinct counts are approximate (≈) on this engine" : "";
+        $("inspect-meta").textContent = `${count(answer.row_count)} rows in ${answer.warehouse}, one query${approx}`;
+      }
+      box.scrollIntoView({ block: "nearest" });
+    } catch (error) {
+      if (name !== selected()) return;
+      $("inspect-meta").textContent = "";
+      showError($("inspect-error"), error);
+    }
+  }
+
+  async function refresh() {
+    const name = selected();
+    if (!name) return null;
+    try {
+      const answer = await api("GET", `/api/experiments/${enc(name)}/tables`);
+      if (name !== selected()) return null;
+      showError($("schema-error"), null);
+      $("schema-tree").replaceChildren(...answer.tables.map((t) => tableItem(t, inspect)));
+      $("schema-source").textContent = answer.run
+        ? `data of run #${answer.run.run_id} (${answer.run.status}) in ${answer.warehouse}`
+        : `no data yet in ${answer.warehouse}: generate a run`;
+      $("schema-diagram").replaceChildren(diagram(answer.tables));
+      setSchema(answer.source_dialect, Object.fromEntries(answer.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
+      return answer;
+    } catch (error) {
+      if (name === selected()) showError($("schema-error"), error);
+      return null;
+    }
+  }
+
+  $("schema-refresh").addEventListener("click", refresh);
+  $("inspect-close").addEventListener("click", () => { $("inspect").hidden = true; });
+  return { refresh };
+}
