@@ -1,0 +1,5 @@
+"""The validation report of a run: the plan's checks, run in the warehouse after loading."""
+
+from dwsim_shared.reports.run_report import compute_report, report_run, verdict
+
+__all__ = ["compute_report", "report_run", "verdict"]
