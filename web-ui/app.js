@@ -4,8 +4,9 @@
 import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { resetQuery, setupQuery } from "./query.js";
+import { showReport } from "./report.js";
 
-const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
+const FINAL_STATUSES = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
 const HEALTH_MS = 15000;
 
@@ -419,6 +420,7 @@ function renderProgress(run) {
   if (run.error) title.append(el("span", { className: "error-text" }, ` — ${run.error}`));
   const tables = Object.entries(run.tables || {}).map(([table, p]) => tableProgress(table, p));
   $("progress-tables").replaceChildren(...tables);
+  showReport(state.watched?.name, run);
 }
 
 async function watchRun(name, runId) {

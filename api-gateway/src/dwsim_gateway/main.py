@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import errors
 from dwsim_gateway.deps import require_token
-from dwsim_gateway.routes import experiments, health, query, runs
+from dwsim_gateway.routes import experiments, health, query, reports, runs
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = [Depends(require_token)]
     app.include_router(experiments.router, prefix="/api/experiments", dependencies=api)
     app.include_router(runs.router, prefix="/api/experiments", dependencies=api)
+    app.include_router(reports.router, prefix="/api/experiments", dependencies=api)
     app.include_router(query.router, prefix="/api/experiments", dependencies=api)
 
     web_ui = settings.web_ui_dir or REPO_WEB_UI

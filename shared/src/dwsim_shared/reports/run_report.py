@@ -17,6 +17,7 @@ from dwsim_shared.errors import Conflict, DWSimError
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import GenerationPlan, compile_plan
 from dwsim_shared.reports.checks import TableChecks
+from dwsim_shared.runs import complete_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import RunRow, RunStatus, utcnow
 from dwsim_shared.warehouses.base import Warehouse
@@ -82,6 +83,44 @@ def compute_report(
 def _status_after(report: dict[str, Any]) -> RunStatus:
     ok = not report.get("error") and report.get("failed") == 0
     return RunStatus.COMPLETED if ok else RunStatus.COMPLETED_WITH_WARNINGS
+
+
+def complete_with_report(rt: Runtime, run_id: int, counts: dict[str, int]) -> None:
+    """Reconcile the counts and, when they hold, run the report before the run is shown final:
+    one transaction records the counts, the report and COMPLETED (or with warnings)."""
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            return
+        targets_met = all(counts.get(t) == n for t, n in run.row_targets.items())
+        experiment = Experiment.model_validate(run.schema_json)
+        plan = compile_plan(experiment, run.row_targets)
+        warehouse_name = run.warehouse
+    report = (
+        _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id)
+        if targets_met
+        else None
+    )
+    with rt.session() as session:
+        complete_run(session, run_id, counts)
+        run = session.get(RunRow, run_id)
+        if report is not None and run is not None and run.status == RunStatus.COMPLETED:
+            run.report = report
+            run.plan_digest = run.plan_digest or plan.digest
+            run.status = _status_after(report)
+        session.commit()
+
+
+def _checked(
+    plan: GenerationPlan, warehouse: Warehouse, experiment: str, run_id: int
+) -> dict[str, Any]:
+    """The report, or (in the loader) a report saying why it could not run."""
+    try:
+        return compute_report(plan, warehouse, experiment)
+    except DWSimError as error:
+        log.warning("validation report of run %s failed: %s", run_id, error)
+        return {"plan_digest": plan.digest, "computed_at": utcnow().isoformat(), "error": str(error),
+                "total": 0, "passed": 0, "failed": 0, "checks": []}  # fmt: skip
 
 
 def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str, Any] | None:
