@@ -124,6 +124,7 @@ def test_clean_run_passes_then_broken_tables_fail_the_right_checks(engine, tmp_p
     execute(
         f"UPDATE {table('products')} SET price = 900 WHERE product_id = (SELECT MIN(product_id) FROM {table('products')})"
     )
+    execute(f"UPDATE {table('sales')} SET units = 40 WHERE units < 3")  # in range, wrong law
     broken = compute_report(plan, warehouse, EXPERIMENT.name)
     assert failing(broken) == {
         ("sales", None, "row_count"),
@@ -131,6 +132,7 @@ def test_clean_run_passes_then_broken_tables_fail_the_right_checks(engine, tmp_p
         ("stores", None, "row_count"),
         ("sales", "store_id", "foreign_key"),
         ("products", "price", "range"),
+        ("sales", "units", "distribution"),
     }
     assert "checks failed" in (verdict(broken) or "")
     orphans = next(

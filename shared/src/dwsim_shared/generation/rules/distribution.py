@@ -50,19 +50,21 @@ class DistributionRule(RangeRule):
             values = low - 1 + rng.zipf(p.get("s", p.get("a", 2.0)), n).astype(np.float64)
         return np.clip(values, low, high)
 
-    def expected_moments(self) -> tuple[float, float]:
-        """Mean and standard deviation the column's values should show, as generated."""
+    def expected_moments(self) -> tuple[float, float, float]:
+        """Mean, standard deviation and the spread of a variance estimate (sqrt(mu4 - sigma^4),
+        which a sample variance's error scales with) of the values, as generated."""
         low, high = self.bounds()
         values = self.sample(low, high, EXPECTATION_SAMPLE, np.random.default_rng(0))
         if self.column.data_type in ("SMALLINT", "INT", "BIGINT"):
             values = np.rint(values)
-        return float(values.mean()), float(values.std())
+        centred = values - values.mean()
+        variance = float((centred**2).mean())
+        spread = float(np.sqrt(max(float((centred**4).mean()) - variance**2, 0.0)))
+        return float(values.mean()), float(np.sqrt(variance)), spread
 
     def checks(self, rows: int) -> list[Check]:
-        mean, std = self.expected_moments()
+        mean, std, spread = self.expected_moments()
         dist = self.column.distribution
         assert dist is not None
-        return [
-            *super().checks(rows),
-            Check("distribution", {"law": dist.type, "mean": mean, "stddev": std}),
-        ]
+        law = {"law": dist.type, "mean": mean, "stddev": std, "variance_spread": spread}
+        return [*super().checks(rows), Check("distribution", law)]
