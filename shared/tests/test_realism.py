@@ -44,7 +44,7 @@ def test_retail_key_spreads_dates_and_measures_look_real() -> None:
     flags = set(sales["promo_flag"].drop_null().to_pylist())
     assert flags == {"Y", "N"} and "choices" in inferred(exp, "daily_sales", "promo_flag")
     rates = np.array([float(r) for r in sales["return_rate"].drop_null().to_pylist()])
-    assert 0 <= rates.min() and rates.max() <= 1 and rates.mean() < 0.4
+    assert rates.min() >= 0 and rates.max() <= 1 and rates.mean() < 0.4
     stores = generated(exp, "stores")
     assert set(pc.utf8_length(stores["store_code"]).to_pylist()) == {6}  # unique CHAR(6) key
     assert set(pc.utf8_length(stores["region_code"].drop_null()).to_pylist()) == {3}
