@@ -139,3 +139,57 @@ def test_clean_run_passes_then_broken_tables_fail_the_right_checks(engine, tmp_p
         c for c in broken["checks"] if c["check"] == "foreign_key" and c["column"] == "store_id"
     )
     assert orphans["observed"]["orphans"] > 0
+
+
+def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
+    tmp_path: Path,
+) -> None:
+    from dwsim_shared.errors import BadRequest, Conflict
+    from dwsim_shared.reports import complete_with_report, report_run
+    from dwsim_shared.runs import create_run
+    from dwsim_shared.runtime import Runtime
+    from dwsim_shared.state.db import migrate
+    from dwsim_shared.state.models import ExperimentRow, RunRow
+
+    rt = Runtime(Settings(home=tmp_path))
+    migrate(rt.engine)
+    warehouse = rt.warehouse("sqlite")
+    load(warehouse, EXPERIMENT, tmp_path)
+    targets = {t.name: t.target_rows for t in EXPERIMENT.tables}
+    with rt.session() as session:
+        row = ExperimentRow(name=EXPERIMENT.name, source_dialect="redshift", target_warehouse="sqlite",
+                            schema_json=EXPERIMENT.to_json(), warnings=[])  # fmt: skip
+        session.add(row)
+        session.commit()
+        run = create_run(session, row, EXPERIMENT, warehouse="sqlite", seed=SEED,
+                         row_targets=targets, shard_size=10_000)  # fmt: skip
+        run.status = "RUNNING"
+        session.commit()
+        run_id = run.id
+        assert run.plan_digest == compile_plan(EXPERIMENT, targets).digest
+
+    complete_with_report(rt, run_id, dict(targets))
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        assert run is not None and run.status == "COMPLETED"
+        assert run.report is not None and run.report["failed"] == 0 and run.report["total"] > 20
+
+    with sqlite3.connect(warehouse.path(EXPERIMENT.name)) as conn:  # type: ignore[attr-defined]
+        conn.execute('DROP TABLE "products"')
+    with pytest.raises(BadRequest):  # asked for by a user: the reason is theirs to see
+        report_run(rt, run_id, recompute=True)
+    stored = report_run(rt, run_id)  # in the loader: stored as a report that could not run
+    assert stored is not None and "products" in stored["error"]
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        assert run is not None and run.status == "COMPLETED_WITH_WARNINGS"
+        assert verdict(run.report).startswith("report could not run")  # type: ignore[union-attr]
+
+    with rt.session() as session:
+        later = create_run(session, session.get(ExperimentRow, row.id), EXPERIMENT, warehouse="sqlite",  # type: ignore[arg-type]
+                           seed=1, row_targets=targets, shard_size=10_000)  # fmt: skip
+        later.status = "COMPLETED"
+        session.commit()
+    with pytest.raises(Conflict, match="not the latest completed run"):
+        report_run(rt, run_id, recompute=True)
+    rt.close()

@@ -117,9 +117,12 @@ def _checked(
     """The report, or (in the loader) a report saying why it could not run."""
     try:
         return compute_report(plan, warehouse, experiment)
-    except DWSimError as error:
-        log.warning("validation report of run %s failed: %s", run_id, error)
-        return {"plan_digest": plan.digest, "computed_at": utcnow().isoformat(), "error": str(error),
+    except Exception as error:  # any failure: the run must still finish, with the reason shown
+        log.warning("validation report of run %s failed", run_id, exc_info=True)
+        reason = (
+            str(error) if isinstance(error, DWSimError) else "a check query failed in the warehouse"
+        )
+        return {"plan_digest": plan.digest, "computed_at": utcnow().isoformat(), "error": reason,
                 "total": 0, "passed": 0, "failed": 0, "checks": []}  # fmt: skip
 
 
@@ -142,14 +145,11 @@ def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str
         experiment = Experiment.model_validate(run.schema_json)
         plan = compile_plan(experiment, run.row_targets)
         warehouse_name = run.warehouse
-    try:
-        report = compute_report(plan, rt.warehouse(warehouse_name), experiment.name)
-    except DWSimError as error:
-        if recompute:
-            raise
-        log.warning("validation report of run %s failed: %s", run_id, error)
-        report = {"plan_digest": plan.digest, "computed_at": utcnow().isoformat(), "error": str(error),
-                  "total": 0, "passed": 0, "failed": 0, "checks": []}  # fmt: skip
+    warehouse = rt.warehouse(warehouse_name)
+    if recompute:
+        report = compute_report(plan, warehouse, experiment.name)
+    else:
+        report = _checked(plan, warehouse, experiment.name, run_id)
     with rt.session() as session:
         run = session.get(RunRow, run_id)
         if run is None or run.status not in REPORTABLE:
