@@ -66,7 +66,8 @@ def report_workload(rows: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     return {"rows": sum(targets.values()), "table_rows": targets, "seconds": seconds,
             "load_seconds": load_seconds, "checks": report["total"], "failed": report["failed"],
-            "queries": report["queries"]}  # fmt: skip
+            "queries": report["queries"],
+            "failures": [c for c in report["checks"] if not c["pass"]]}  # fmt: skip
 
 
 def report_tpch(options: Options) -> list[dict[str, Any]]:
@@ -78,6 +79,11 @@ def report_tpch(options: Options) -> list[dict[str, Any]]:
         f"{result['queries']} queries); load {result['load_seconds']:.2f} s; peak RSS "
         f"{result['peak_rss_mb']} MiB"
     )
+    for check in result["failures"]:  # a failed check on a clean load is a bug worth seeing
+        say(
+            f"  FAILED {check['table']}.{check['column']} {check['check']}: expected "
+            f"{check['expected']}, observed {check['observed']}"
+        )
     return [
         {
             "name": "report.tpch",

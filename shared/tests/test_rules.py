@@ -264,3 +264,15 @@ def test_the_plan_holds_rules_domains_and_shards() -> None:
     assert [c.rule.kind for c in table.columns] == ["boolean", "range"]
     assert table.composite_keys[0].domains == (2, 50)
     assert [(s.row_start, s.row_count) for s in table.shards] == [(0, 40), (40, 40), (80, 10)]
+
+
+def test_a_key_columns_report_range_follows_its_index_not_the_default_range() -> None:
+    plain = select_rule(Column.model_validate({"name": "k", "data_type": "INT"}))
+    assert plain.checks(10)[0].expected == {"min": 1, "max": 1_000_000}
+    assert plain.checks(10, key_size=1_731_853)[0].expected == {"min": 1, "max": 1_731_853}
+    law = select_rule(Column.model_validate({"name": "k", "data_type": "INT", "min_value": 5,
+                                             "distribution": {"type": "normal"}}))  # fmt: skip
+    assert [c.kind for c in law.checks(10, key_size=7)] == ["range"]
+    assert law.checks(10, key_size=7)[0].expected == {"min": 5, "max": 11}
+    day = select_rule(Column.model_validate({"name": "d", "data_type": "DATE"}))
+    assert day.checks(10, key_size=1827 * 3)[0].expected["max"] == "2035-01-02"

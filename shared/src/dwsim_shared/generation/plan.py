@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dwsim_shared.experiment import Column, Experiment, Table
+from dwsim_shared.experiment import DEFAULT_NULL_RATE, Column, Experiment, Table, TableForeignKey
 from dwsim_shared.generation.randomness import stable_hash
 from dwsim_shared.generation.rules import Rule, select_rule
 from dwsim_shared.generation.rules.base import ColumnContext
@@ -59,6 +59,35 @@ class TablePlan:
     def column(self, name: str) -> ColumnPlan:
         lowered = name.lower()
         return next(c for c in self.columns if c.column.name.lower() == lowered)
+
+    def joint_foreign_keys(self) -> list[TableForeignKey]:
+        """Multi-column foreign keys decided together (from one parent row, NULL together); one
+        sharing a column with a composite key, or with an earlier such foreign key, is not."""
+        taken = {n.lower() for k in self.composite_keys for n in k.columns}
+        kept = []
+        for fk in self.table.foreign_keys or []:
+            names = {n.lower() for n in fk.columns}
+            if not taken & names:  # the first decider of a column wins
+                kept.append(fk)
+                taken |= names
+        return kept
+
+    def foreign_key_null_rate(self, fk: TableForeignKey) -> float:
+        columns = [self.table.column(n) for n in fk.columns]
+        if not (fk.nullable or all(c is not None and c.nullable for c in columns)):
+            return 0.0
+        rates = [c.null_rate for c in columns if c is not None and c.null_rate is not None]
+        return rates[0] if rates else DEFAULT_NULL_RATE
+
+    def null_rate(self, name: str) -> float:
+        """The share of NULLs generation puts in a column."""
+        col = self.column(name)
+        if col.composite is not None:
+            return 0.0
+        for fk in self.joint_foreign_keys():
+            if col.column.name.lower() in (n.lower() for n in fk.columns):
+                return self.foreign_key_null_rate(fk)
+        return col.null_rate
 
 
 @dataclass

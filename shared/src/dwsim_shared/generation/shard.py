@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dwsim_shared.experiment import DEFAULT_NULL_RATE, Experiment
+from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.generation.plan import GenerationPlan, TablePlan, compile_plan
 from dwsim_shared.generation.randomness import column_rng
@@ -77,21 +77,15 @@ def _joint_columns(
     decided: dict[str, pa.Array] = {}
     for key in table_plan.composite_keys:
         decided.update(plan.composite_columns(seed, table.name, key, indices))
-    for fk in table.foreign_keys or []:
+    for fk in table_plan.joint_foreign_keys():
         names = [table.column(n).name for n in fk.columns]  # type: ignore[union-attr]
-        if any(n in decided for n in names):
-            continue  # a key column already decided by a composite key wins
         parent_rows = plan.rows(fk.references_table)
         label = "(" + ",".join(names) + ")"
         rng = column_rng(seed, table.name, label, row_start)
         picks = pick_parents(rng, len(indices), max(parent_rows, 1), fk.parent_selection,
                              plan.key_permutation(seed, table.name, label, "parents"))  # fmt: skip
         columns = [table.column(n) for n in names]
-        nullable = fk.nullable or all(c.nullable for c in columns)  # type: ignore[union-attr]
-        rate = 0.0
-        if nullable:
-            rates = [c.null_rate for c in columns if c is not None and c.null_rate is not None]
-            rate = rates[0] if rates else DEFAULT_NULL_RATE
+        rate = table_plan.foreign_key_null_rate(fk)
         mask = None
         if parent_rows == 0 or rate > 0:
             null_rng = column_rng(seed, table.name, label + "#nulls", row_start)

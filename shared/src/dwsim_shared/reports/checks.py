@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from dwsim_shared.experiment import DEFAULT_NULL_RATE, Table
+from dwsim_shared.experiment import Table
 from dwsim_shared.generation.plan import ColumnPlan, GenerationPlan, TablePlan
 
 Evaluate = Callable[[list[Any]], tuple[Any, bool]]
@@ -101,9 +101,18 @@ class TableChecks:
             self._resolves(columns, parent, targets)
         for col in self.table_plan.columns:
             self._nulls(col, rows)
-            for rule_check in col.rule.checks(rows):
+            for rule_check in col.rule.checks(rows, self._key_size(col, rows)):
                 self._rule_check(col, rule_check.kind, rule_check.expected, rows)
         return self
+
+    @staticmethod
+    def _key_size(col: ColumnPlan, rows: int) -> int | None:
+        """How many index positions a key column's values come from (None: not a key)."""
+        if col.unique:
+            return rows
+        if col.composite is not None:
+            return col.composite.domains[col.composite.columns.index(col.column.name)]
+        return None
 
     def _unique(self, key: list[str]) -> None:
         names = ", ".join(key)
@@ -150,7 +159,7 @@ class TableChecks:
                  lambda v: ({"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
 
     def _nulls(self, col: ColumnPlan, rows: int) -> None:
-        rate = expected_null_rate(self.table_plan, col)
+        rate = self.table_plan.null_rate(col.column.name)
         tolerance = null_tolerance(rate, rows)
         column = _col(col.column.name)
 
@@ -250,21 +259,6 @@ class TableChecks:
             selects.extend(check.selects)
         aliased = [exp.alias_(s, f"c{i}") for i, s in enumerate(selects)]
         return exp.select(*aliased).from_(self.physical(self.table.name)).sql(dialect=dialect)
-
-
-def expected_null_rate(table_plan: TablePlan, col: ColumnPlan) -> float:
-    """The share of NULLs generation puts in the column (keys decided together have their own)."""
-    if col.composite is not None:
-        return 0.0
-    table = table_plan.table
-    for fk in table.foreign_keys or []:
-        if col.column.name.lower() in (n.lower() for n in fk.columns):
-            columns = [table.column(n) for n in fk.columns]
-            if not (fk.nullable or all(c is not None and c.nullable for c in columns)):
-                return 0.0
-            rates = [c.null_rate for c in columns if c is not None and c.null_rate is not None]
-            return rates[0] if rates else DEFAULT_NULL_RATE
-    return col.null_rate
 
 
 def _distinct_keys(table: Table) -> list[list[str]]:

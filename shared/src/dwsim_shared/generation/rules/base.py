@@ -124,8 +124,11 @@ class Rule:
         """
         raise NotImplementedError(f"a {self.kind} rule cannot make key values")
 
-    def checks(self, rows: int) -> list[Check]:
-        """What the validation report verifies for this rule on `rows` rows (beyond keys, nulls)."""
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
+        """What the validation report verifies for this rule on `rows` rows (beyond keys, nulls).
+
+        `key_size` is set for a key column: how many index positions its values are read from
+        (`value_at`), which is what bounds them then."""
         return []
 
     def spec(self) -> dict[str, Any]:

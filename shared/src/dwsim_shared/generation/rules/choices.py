@@ -85,5 +85,5 @@ class ChoicesRule(Rule):
     ) -> pa.Array:
         return pa.array(self.distinct).cast(ctx.arrow_type).take(pa.array(indices))
 
-    def checks(self, rows: int) -> list[Check]:
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         return [Check("choices", {"values": [c for c in self.distinct if c is not None]})]

@@ -69,5 +69,5 @@ class FakerRule(Rule):
     ) -> pa.Array:
         return unique_strings(ctx, indices)
 
-    def checks(self, rows: int) -> list[Check]:
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         return length_checks(self)

@@ -55,6 +55,6 @@ class PatternRule(Rule):
     ) -> pa.Array:
         return pattern_strings(self.pattern, indices, None)
 
-    def checks(self, rows: int) -> list[Check]:
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         width = pattern_width(self.pattern)
         return [Check("length", {"min": width, "max": width})]

@@ -161,6 +161,10 @@ class RangeRule(Rule):
             values = start + indices
         return integers_as(pa.array(values, type=pa.int64()), ctx.arrow_type)
 
-    def checks(self, rows: int) -> list[Check]:
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
+        col = self.column
+        if key_size is not None and (col.min_value is None or col.max_value is None):
+            start = int(col.min_value) if col.min_value is not None else 1
+            return [Check("range", {"min": start, "max": start + max(key_size, 1) - 1})]
         low, high = self.bounds()
         return [Check("range", {"min": low, "max": high})]

@@ -84,7 +84,7 @@ class SequenceRule(Rule):
     ) -> pa.Array:
         return self._values(ctx, indices)
 
-    def checks(self, rows: int) -> list[Check]:
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         if rows == 0:
             return []
         first, last = self.column.sequence.start, self.last(rows)  # type: ignore[union-attr]

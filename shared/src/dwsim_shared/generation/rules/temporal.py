@@ -111,9 +111,13 @@ class TemporalRule(Rule):
         micros = start * MICROS_PER_DAY + offsets * 1_000_000
         return pa.array(micros, type=pa.timestamp("us")).cast(ctx.arrow_type)
 
-    def checks(self, rows: int) -> list[Check]:
-        if self.column.data_type == "TIME":
+    def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
+        kind = self.column.data_type
+        if kind == "TIME":
             return []
         start, end = self.day_bounds()
+        if key_size is not None and not self.bounded:
+            # an unbounded key walks days (DATE) or seconds (TIMESTAMP) from the start
+            end = start + (key_size - 1 if kind == "DATE" else (key_size - 1) // 86_400)
         first, last = EPOCH + dt.timedelta(days=start), EPOCH + dt.timedelta(days=end)
         return [Check("date_range", {"min": first.isoformat(), "max": last.isoformat()})]
