@@ -65,7 +65,7 @@ class LiveStack:
             run = self.client.get(f"/api/experiments/{experiment}/runs/{run_id}").json()
             if not seen or seen[-1] != run["status"]:
                 seen.append(run["status"])
-            if run["status"] in ("COMPLETED", "FAILED", "ABORTED"):
+            if run["status"] in ("COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"):
                 run["seen_statuses"] = seen
                 return run
             time.sleep(0.25)

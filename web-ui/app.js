@@ -9,8 +9,9 @@ import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
 import { fillWarehouses } from "./warehouses.js";
+import { showReport } from "./report.js";
 
-const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
+const FINAL_STATUSES = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
 const HEALTH_MS = 15000;
 // The runs list refreshes itself: often while a run is active, now and then otherwise (a run
@@ -477,6 +478,7 @@ function renderProgress(run) {
   if (run.error) title.append(el("span", { className: "error-text" }, ` — ${run.error}`));
   const tables = Object.entries(run.tables || {}).map(([table, p]) => tableProgress(table, p));
   $("progress-tables").replaceChildren(...tables);
+  showReport(state.watched?.name, run);
 }
 
 async function watchRun(name, runId) {

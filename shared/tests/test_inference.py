@@ -76,8 +76,9 @@ def test_currency_code() -> None:
     assert faker("t", "currency", 3, kind="CHAR") == "currency_code"
 
 
-def test_free_text_gets_a_sentence_when_it_fits() -> None:
-    assert (faker("t", "comment", 117), faker("t", "comment", 20)) == ("sentence", None)
+def test_free_text_gets_a_sentence_cut_to_its_length() -> None:
+    assert (faker("t", "comment", 117), faker("t", "comment", 20)) == ("sentence", "sentence")
+    assert faker("t", "comment", 12) is None  # too short to read as prose
 
 
 def test_dates_get_a_recent_range() -> None:
@@ -101,14 +102,31 @@ def test_a_date_named_column_of_another_type_gets_nothing() -> None:
     assert infer_rules("t", col("created_date", "VARCHAR", varchar_length=20)) == {}
 
 
-def test_amounts_are_positive_ranges() -> None:
+def test_amounts_are_positive_lognormal_within_the_scale() -> None:
     assert infer_rules("t", col("total_amount", "DECIMAL", precision=12, scale=2)) == {
-        "min_value": 0, "max_value": 10000, "inferred": ["min_value", "max_value"],
+        "min_value": 0.01, "max_value": 100000.0,
+        "distribution": {"type": "lognormal", "parameters": {"mean": 4.6, "sigma": 1.2}},
+        "inferred": ["min_value", "max_value", "distribution"],
     }  # fmt: skip
+    small = infer_rules("t", col("total_amount", "DECIMAL", precision=5, scale=2))
+    assert small["max_value"] == 999.99
 
 
-def test_prices() -> None:
-    assert infer_rules("t", col("unit_price", "FLOAT"))["max_value"] == 1000
+def test_prices_and_quantities_have_long_tails() -> None:
+    price = infer_rules("t", col("unit_price", "FLOAT"))
+    assert (price["max_value"], price["distribution"]["type"]) == (10000, "lognormal")
+    units = infer_rules("t", col("units_sold", "INT"))
+    assert (units["min_value"], units["max_value"], units["distribution"]["type"]) == (
+        1,
+        100,
+        "lognormal",
+    )
+    assert infer_rules("t", col("visit_count", "INT"))["min_value"] == 0
+
+
+def test_rates_and_percentages_by_name() -> None:
+    assert infer_rules("t", col("return_rate", "FLOAT"))["max_value"] == 1.0
+    assert infer_rules("t", col("discount_pct", "FLOAT"))["max_value"] == 100.0
 
 
 def test_amount_ranges_fit_the_decimal_precision() -> None:
@@ -152,7 +170,20 @@ def test_a_rule_already_set_is_kept() -> None:
 
 
 def test_columns_without_a_known_name_get_nothing() -> None:
-    assert infer_rules("t", col("p_container", "CHAR", varchar_length=10)) == {}
+    assert infer_rules("t", col("p_container", "VARCHAR", varchar_length=10)) == {}
+    assert infer_rules("t", col("p_mfgr", "CHAR", varchar_length=25)) == {}
+
+
+def test_char_codes_have_exactly_their_length() -> None:
+    assert infer_rules("t", col("region", "CHAR", varchar_length=3))["pattern"] == "???"
+    assert infer_rules("t", col("p_container", "CHAR", varchar_length=10))["pattern"] == "*" * 10
+    assert infer_rules("t", col("is_member", "CHAR", varchar_length=1))["choices"] == ["Y", "N"]
+    assert infer_rules("t", col("grade", "CHAR", varchar_length=1))["choices"] == [
+        "A",
+        "B",
+        "C",
+        "D",
+    ]
 
 
 def test_every_faker_rule_exists_in_faker() -> None:
@@ -194,7 +225,7 @@ def test_does_not_infer_on_key_or_foreign_key_columns() -> None:
 def test_does_not_infer_on_sequences() -> None:
     sql = "CREATE TABLE t (quantity INT IDENTITY(1,1), total INT);"
     [quantity, total] = import_ddl(sql, "redshift", name="shop").experiment.tables[0].columns
-    assert (quantity.inferred, total.inferred) == (None, ["min_value", "max_value"])
+    assert (quantity.inferred, total.inferred) == (None, ["min_value", "max_value", "distribution"])
 
 
 def test_inferred_rules_make_a_valid_experiment() -> None:

@@ -20,6 +20,7 @@ from dwsim_gateway.routes import (
     history,
     queries,
     query,
+    reports,
     runs,
     shards,
     tables,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, shards, query, tables, queries, history):
+    for module in (experiments, runs, reports, shards, query, tables, queries, history):
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )

@@ -251,7 +251,8 @@ def wait_and_show(
         progress.close()
     show_run_state(ctx, run)
     if run.get("status") != "COMPLETED":
-        reason = f": {run['error']}" if run.get("error") else ""
+        why = run.get("error") or run.get("verdict")
+        reason = f": {why}" if why else ""
         raise RunNotCompleted(f"run {run_id} of {name} ended {run.get('status')}{reason}")
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from dwsim_cli import commands, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
+from dwsim_cli.report import add_report_command
 
 BuildFn = Callable[[argparse.Namespace], ApiRequest]
 
@@ -256,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument("run_id", metavar="RUN_ID", type=positive_int)
+    add_report_command(runs_sub, leaf)
 
     query = groups.add_parser("query", parents=[common], help="query an experiment's warehouse")
     query_sub = query.add_subparsers(dest="command", required=True, metavar="ACTION")

@@ -75,6 +75,8 @@ def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
     duration = run_duration(run, now)
     if duration is not None:
         line += f"  ({duration:.1f} s)"
+    if run.get("verdict"):
+        line += f"  {run['verdict']}"
     return line
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from dwsim_cli.errors import WaitTimeout
 
-TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "ABORTED"})
+TERMINAL_STATUSES = frozenset({"COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"})
 
 
 def wait_for_run(

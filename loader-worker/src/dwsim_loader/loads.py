@@ -11,10 +11,10 @@ from sqlalchemy import select
 from dwsim_shared.celery_app import GENERATE_SHARD, enqueue
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.reports import complete_with_report
 from dwsim_shared.runs import (
     active_shard,
     claim_finalization,
-    complete_run,
     finish_shard,
     mark_run_running,
 )
@@ -94,8 +94,6 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
         except Exception as error:
             record_failure(rt, run_id, "counting rows in the warehouse failed", error)
             raise
-        with rt.session() as session:
-            complete_run(session, run_id, counts)
-            session.commit()
+        complete_with_report(rt, run_id, counts)
         return "loaded, run finalized"
     return "loaded"

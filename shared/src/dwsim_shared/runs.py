@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     ExperimentRow,
@@ -98,6 +99,7 @@ def create_run(
         warehouse=warehouse,
         schema_json=experiment.to_json(),
         row_targets=row_targets,
+        plan_digest=compile_plan(experiment, row_targets).digest,
     )
     run.shards = [
         RunShardRow(

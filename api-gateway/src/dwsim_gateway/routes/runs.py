@@ -14,6 +14,7 @@ from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
 from dwsim_shared.objectstore import experiment_prefix
+from dwsim_shared.reports import verdict
 from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow, RunRow
@@ -56,6 +57,8 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": run.error,
+        "plan_digest": run.plan_digest,
+        "verdict": verdict(run.report),
         "tables": tables,
         "totals": totals,
         "objects": rt.objects.url(experiment_prefix(experiment)),

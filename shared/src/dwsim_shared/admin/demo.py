@@ -106,7 +106,7 @@ def run_scenario(client: httpx.Client, console: Console, total_rows: int) -> boo
         if line != last_line:
             console.print(f"  {line}")
             last_line = line
-        if run["status"] in ("COMPLETED", "FAILED", "ABORTED"):
+        if run["status"] in ("COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"):
             break
         time.sleep(0.5)
     seconds = time.perf_counter() - started

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from typing import Any
+
+from pydantic import ValidationError
 
 from dwsim_shared.ddl.inference import infer_rules
 from dwsim_shared.ddl.tables import TableDraft
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import DEFAULT_DECIMAL, INTEGER_LIMITS, INTEGER_TYPES
+from dwsim_shared.experiment import Column, Experiment
+from dwsim_shared.generation.rules import select_rule
 
 DEFAULT_ROWS = 1000
 
@@ -36,34 +38,12 @@ def row_targets(
 
 
 def key_capacity(col: dict[str, Any]) -> int | None:
-    """How many distinct values a unique column can hold; None when practically unbounded."""
-    kind = col["data_type"]
-    if col.get("choices") is not None:
-        return len({repr(c) for c in col["choices"]})
-    if kind == "BOOLEAN":
-        return 2
-    sequence = col.get("sequence")
-    if kind in INTEGER_TYPES:
-        limit = INTEGER_LIMITS[kind]
-        if sequence is not None:
-            start, step = sequence["start"], sequence["step"]
-            room = limit - start if step > 0 else start + limit + 1
-            return max(room // abs(step) + 1, 0)
-        low = col.get("min_value", 1)
-        return int(col.get("max_value", limit)) - int(low) + 1
-    if kind in ("VARCHAR", "CHAR") and col.get("varchar_length") is not None:
-        return int(36 ** col["varchar_length"])
-    if kind == "DECIMAL" and sequence is None:
-        precision = col.get("precision") or DEFAULT_DECIMAL[0]
-        scale = col.get("scale") or 0
-        return int(10 ** (precision - scale))
-    if kind == "DATE" and col.get("date_start") and col.get("date_end"):
-        start, end = (
-            dt.date.fromisoformat(col["date_start"]),
-            dt.date.fromisoformat(col["date_end"]),
-        )
-        return (end - start).days + 1
-    return None
+    """How many distinct values a unique column can hold (its rule's answer); None: unbounded."""
+    try:
+        column = Column.model_validate(col)
+    except ValidationError:
+        return None  # reported with its path when the whole document is validated
+    return select_rule(column).capacity(Experiment.model_construct(name="capacity", tables=[]), {})
 
 
 def _capped_rows(table: TableDraft, wanted: int) -> int:

@@ -51,11 +51,21 @@ class ChoiceRule:
 
 @dataclass(frozen=True)
 class RangeRule:
-    """A numeric range: `whole` for integer columns (and DECIMAL scale 0), `fractional` else."""
+    """A numeric range: `whole` for integer columns (and DECIMAL scale 0), `fractional` else;
+    `law` shapes values inside it (quantities and prices have long right tails)."""
 
     name: str
     whole: tuple[int, int] | None
     fractional: tuple[float, float] | None
+    law: dict[str, Any] | None = None
+
+
+# Small positive counts with a long tail (median about 5), prices (median about 25) and
+# amounts (median about 100): lognormal, as such figures are in real warehouses.
+QUANTITY_LAW = {"type": "lognormal", "parameters": {"mean": 1.6, "sigma": 0.9}}
+PRICE_LAW = {"type": "lognormal", "parameters": {"mean": 3.2, "sigma": 1.0}}
+AMOUNT_LAW = {"type": "lognormal", "parameters": {"mean": 4.6, "sigma": 1.2}}
+SHARE_LAW = {"type": "beta", "parameters": {"alpha": 2.0, "beta": 8.0}}
 
 
 @dataclass(frozen=True)
@@ -147,13 +157,14 @@ RANGE_RULES: tuple[RangeRule, ...] = (
     RangeRule(r"(rating|stars)$", (1, 5), (1.0, 5.0)),
     RangeRule(r"credit_?score$", (300, 850), (300.0, 850.0)),
     RangeRule(r"score$", (0, 100), (0.0, 100.0)),
-    RangeRule(r"(percent|pct|percentage)$", (0, 100), (0.0, 100.0)),
-    RangeRule(r"(_rate|ratio)$", None, (0.0, 1.0)),
+    RangeRule(r"(percent|pct|percentage)$", (0, 100), (0.0, 100.0), SHARE_LAW),
+    RangeRule(r"(_rate|ratio)$", None, (0.0, 1.0), SHARE_LAW),
     RangeRule(r"(discount|tax)$", (0, 25), (0.0, 0.25)),
     RangeRule(r"(salary|income|wage)$", (30000, 200000), (30000.0, 200000.0)),
-    RangeRule(r"(quantity|qty|units|item_?count|num_?items|availqty)$", (1, 100), (1.0, 100.0)),
-    RangeRule(r"(price|cost|fee)$", (1, 1000), (1.0, 1000.0)),
-    RangeRule(r"(amount|amt|total|revenue|sales|balance|acctbal|payment|charge|subtotal|spend)(_?(due|paid|net|gross|usd|eur))?$", (0, 10000), (0.0, 10000.0)),
+    RangeRule(r"(quantity|qty|units(_?(sold|ordered|shipped))?|item_?count|num_?items|availqty)$", (1, 100), (1.0, 100.0), QUANTITY_LAW),
+    RangeRule(r"(_count|_cnt)$|^(num|number)_of_|^num_", (0, 1000), None, QUANTITY_LAW),
+    RangeRule(r"(price|cost|fee)$", (1, 1000), (0.01, 10000.0), PRICE_LAW),
+    RangeRule(r"(amount|amt|total|revenue|sales|balance|acctbal|payment|charge|subtotal|spend)(_?(due|paid|net|gross|usd|eur))?$", (0, 10000), (0.01, 100000.0), AMOUNT_LAW),
 )  # fmt: skip
 
 DATE_RULES: tuple[DateRule, ...] = (
@@ -196,8 +207,9 @@ def _strings(table: str, name: str, col: dict[str, Any], locale: str) -> dict[st
     for rule in FAKER_RULES:
         if re.search(rule.name, name) and _table_ok(rule.table, table):
             for method in rule.methods:
-                if faker_has_rule(locale, method) and _fits(
-                    length, faker_max_length(locale, method)
+                fits = method in CUT_TO_LENGTH and (length is None or length >= MIN_PROSE_LENGTH)
+                if faker_has_rule(locale, method) and (
+                    fits or _fits(length, faker_max_length(locale, method))
                 ):
                     return {"faker_rule": method}
             return {}
@@ -207,6 +219,27 @@ def _strings(table: str, name: str, col: dict[str, Any], locale: str) -> dict[st
                 if _fits(length, max(len(v) for v in values)):
                     return {"choices": list(values), "weights": list(weights)}
             return {}
+    return _codes(name, col)
+
+
+# Prose that reads fine cut at the column's length (generation cuts every value to fit).
+CUT_TO_LENGTH = frozenset({"sentence"})
+MIN_PROSE_LENGTH = 20
+LONGEST_CODE = 12
+_YES_NO = re.compile(r"(^|_)(is|has|can|was)_|(^|_)(active|enabled|deleted|valid|current)$")
+
+
+def _codes(name: str, col: dict[str, Any]) -> dict[str, Any]:
+    """CHAR(n) columns no name rule knows: yes/no flags, one-letter codes, n-character codes."""
+    length = col.get("varchar_length")
+    if col["data_type"] != "CHAR" or length is None:
+        return {}
+    if length == 1:
+        if _YES_NO.search(name):
+            return {"choices": ["Y", "N"], "weights": [0.7, 0.3]}
+        return {"choices": ["A", "B", "C", "D"], "weights": [0.4, 0.3, 0.2, 0.1]}
+    if length <= LONGEST_CODE:
+        return {"pattern": ("?" if length <= 3 else "*") * length}
     return {}
 
 
@@ -226,7 +259,12 @@ def _numbers(name: str, col: dict[str, Any]) -> dict[str, Any]:
             scale = col.get("scale") or 0
             largest = 10 ** (col["precision"] - scale) - 10.0**-scale
             high, low = min(high, largest), max(low, -largest)
-        return {"min_value": low, "max_value": high} if low < high else {}
+        if low >= high:
+            return {}
+        proposal: dict[str, Any] = {"min_value": low, "max_value": high}
+        if rule.law is not None:
+            proposal["distribution"] = rule.law
+        return proposal
     return {}
 
 

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dwsim_shared.experiment import DEFAULT_NULL_RATE, Experiment, Table
+from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.arrow_types import arrow_type
-from dwsim_shared.generation.columns import ColumnContext, generator_for
-from dwsim_shared.generation.keys import KeySpace, composite_values, pick_parents, value_at
+from dwsim_shared.generation.plan import GenerationPlan, TablePlan, compile_plan
 from dwsim_shared.generation.randomness import column_rng
+from dwsim_shared.generation.rules.foreign_key import pick_parents
 
 
 def arrow_schema(experiment: Experiment, table_name: str) -> pa.Schema:
@@ -31,24 +31,28 @@ def generate_shard(
     row_start: int,
     row_count: int,
     row_targets: dict[str, int] | None = None,
+    plan: GenerationPlan | None = None,
 ) -> pa.Table:
     """Rows `row_start .. row_start + row_count` of a table: a pure function of the arguments."""
     table = experiment.table(table_name)
     if table is None:
         raise KeyError(f"experiment {experiment.name!r} has no table {table_name!r}")
-    targets = row_targets or {t.name: t.target_rows for t in experiment.tables}
-    space = KeySpace(experiment, seed, targets)
+    plan = plan or compile_plan(experiment, row_targets)
+    table_plan = plan.table(table.name)
     indices = np.arange(row_start, row_start + row_count, dtype=np.int64)
-    decided = _joint_columns(space, table, indices, row_start)
+    decided = _joint_columns(plan, seed, table_plan, indices, row_start)
     arrays = []
-    for col in table.columns:
-        values = decided.get(col.name)
+    for col in table_plan.columns:
+        values = decided.get(col.column.name)
         if values is None:
-            ctx = ColumnContext(experiment, table, col, seed, targets)
-            rng = column_rng(seed, table.name, col.name, row_start)
-            values = generator_for(table, col)(ctx, indices, rng)
+            ctx = plan.context(seed, table.name, col.column.name)
+            if col.unique:
+                values = col.rule.value_at(ctx, indices)
+            else:
+                rng = column_rng(seed, table.name, col.column.name, row_start)
+                values = col.rule.generate(ctx, indices, rng)
             values = _with_nulls(
-                values, col.effective_null_rate, seed, table.name, col.name, row_start
+                values, col.null_rate, seed, table.name, col.column.name, row_start
             )
         arrays.append(values)
     return pa.Table.from_arrays(arrays, schema=arrow_schema(experiment, table.name))
@@ -65,60 +69,54 @@ def _with_nulls(
 
 
 def _joint_columns(
-    space: KeySpace, table: Table, indices: np.ndarray, row_start: int
+    plan: GenerationPlan, seed: int, table_plan: TablePlan, indices: np.ndarray, row_start: int
 ) -> dict[str, pa.Array]:
     """Columns decided together: composite keys (jointly unique) and multi-column foreign keys
     (all columns from the same parent row, NULL together)."""
+    table = table_plan.table
     decided: dict[str, pa.Array] = {}
-    for key in table.joint_keys():
-        decided.update(composite_values(space, table, key, indices))
-    for fk in table.foreign_keys or []:
+    for key in table_plan.composite_keys:
+        decided.update(plan.composite_columns(seed, table.name, key, indices))
+    for fk in table_plan.joint_foreign_keys():
         names = [table.column(n).name for n in fk.columns]  # type: ignore[union-attr]
-        if any(n in decided for n in names):
-            continue  # a key column already decided by a composite key wins
-        parent = space.experiment.table(fk.references_table)
-        assert parent is not None
-        parent_rows = space.rows(parent)
+        parent_rows = plan.rows(fk.references_table)
         label = "(" + ",".join(names) + ")"
-        rng = column_rng(space.seed, table.name, label, row_start)
+        rng = column_rng(seed, table.name, label, row_start)
         picks = pick_parents(rng, len(indices), max(parent_rows, 1), fk.parent_selection,
-                             space.permutation_key(table.name, label, "parents"))  # fmt: skip
+                             plan.key_permutation(seed, table.name, label, "parents"))  # fmt: skip
         columns = [table.column(n) for n in names]
-        nullable = fk.nullable or all(c.nullable for c in columns)  # type: ignore[union-attr]
-        rate = 0.0
-        if nullable:
-            rates = [c.null_rate for c in columns if c is not None and c.null_rate is not None]
-            rate = rates[0] if rates else DEFAULT_NULL_RATE
+        rate = table_plan.foreign_key_null_rate(fk)
         mask = None
         if parent_rows == 0 or rate > 0:
-            null_rng = column_rng(space.seed, table.name, label + "#nulls", row_start)
+            null_rng = column_rng(seed, table.name, label + "#nulls", row_start)
             mask = pa.array(null_rng.random(len(indices)) < rate) if parent_rows else None
         for name, target, col in zip(names, fk.references_columns, columns, strict=True):
             assert col is not None
             if parent_rows == 0:
                 decided[name] = pa.nulls(len(indices), type=arrow_type(col))
                 continue
-            values = value_at(space, parent, target, picks).cast(arrow_type(col))
+            values = plan.value_at(seed, fk.references_table, target, picks).cast(arrow_type(col))
             if mask is not None:
                 values = pc.if_else(mask, pa.scalar(None, values.type), values)
             decided[name] = values
     return decided
 
 
-def dictionary_columns(table: Table) -> list[str]:
+def dictionary_columns(table_plan: TablePlan) -> list[str]:
     """Columns with few distinct values, where Parquet dictionary encoding pays off.
 
     Trying a dictionary on high-cardinality columns (keys, amounts, timestamps) costs
     write time and falls back anyway.
     """
     out = []
-    for col in table.columns:
-        if table.is_unique_column(col) or col.foreign_key is not None:
+    for plan in table_plan.columns:
+        kind, data_type = plan.rule.kind, plan.column.data_type
+        if plan.unique or kind == "foreign_key":
             continue
-        if col.choices is not None or col.data_type in ("BOOLEAN", "CHAR"):
-            out.append(col.name)
-        elif col.data_type == "VARCHAR" and col.pattern is None:
-            out.append(col.name)  # Faker and word pools hold a few thousand values
+        if kind == "choices" or data_type in ("BOOLEAN", "CHAR"):
+            out.append(plan.column.name)
+        elif data_type == "VARCHAR" and kind != "pattern":
+            out.append(plan.column.name)  # Faker and word pools hold a few thousand values
     return out
 
 
@@ -162,7 +160,11 @@ def write_rows_parquet(
     if table is None:
         raise KeyError(f"experiment {experiment.name!r} has no table {table_name!r}")
     schema = arrow_schema(experiment, table.name)
-    options = {"compression": "zstd", "use_dictionary": dictionary_columns(table) or False}
+    plan = compile_plan(experiment, row_targets)
+    options = {
+        "compression": "zstd",
+        "use_dictionary": dictionary_columns(plan.table(table.name)) or False,
+    }
     written = 0
     with pq.ParquetWriter(path, schema, **options) as writer, ThreadPoolExecutor(1) as pool:
         pending: Future[None] | None = None
@@ -171,7 +173,7 @@ def write_rows_parquet(
             if count <= 0 and written:
                 break
             chunk = generate_shard(experiment, table.name, seed=seed, row_start=start,
-                                   row_count=max(count, 0), row_targets=row_targets)  # fmt: skip
+                                   row_count=max(count, 0), plan=plan)  # fmt: skip
             if pending is not None:
                 pending.result()
             pending = pool.submit(writer.write_table, chunk, row_group_size=max(len(chunk), 1))

@@ -34,6 +34,8 @@ class RunStatus(enum.StrEnum):
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
+    # Every row is loaded, but a check of the run's validation report failed.
+    COMPLETED_WITH_WARNINGS = "COMPLETED_WITH_WARNINGS"
     FAILED = "FAILED"
     ABORTED = "ABORTED"
 
@@ -88,7 +90,7 @@ class RunRow(Base):
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="generate")
-    status: Mapped[str] = mapped_column(String(20), default=RunStatus.QUEUED)
+    status: Mapped[str] = mapped_column(String(32), default=RunStatus.QUEUED)
     seed: Mapped[int] = mapped_column(BigInteger)
     shard_size: Mapped[int] = mapped_column(Integer)
     warehouse: Mapped[str] = mapped_column(String(20))
@@ -99,6 +101,9 @@ class RunRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
     reconciled_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The generation plan's digest, and the validation report run in the warehouse afterwards.
+    plan_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)

@@ -1,0 +1,58 @@
+"""A run's validation report: the checks run in the warehouse after loading, and recomputing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_shared.errors import NotFound
+from dwsim_shared.reports import report_run, verdict
+from dwsim_shared.state.models import RunRow
+
+router = APIRouter(tags=["reports"])
+
+
+def _report_view(run: RunRow, experiment: str) -> dict[str, Any]:
+    report = run.report or {}
+    return {
+        "run_id": run.id,
+        "experiment": experiment,
+        "status": run.status,
+        "plan_digest": run.plan_digest,
+        "verdict": verdict(run.report),
+        **report,
+    }
+
+
+def _run(session: Any, row: Any, run_id: int) -> RunRow:
+    run = session.get(RunRow, run_id)
+    if run is None or run.experiment_id != row.id:
+        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    return run
+
+
+@router.get("/{name}/runs/{run_id}/report")
+def show_report(row: ExperimentDep, run_id: int, session: SessionDep) -> dict[str, Any]:
+    """Each check of the run: what, expected, observed, pass; 404 until the run has a report."""
+    run = _run(session, row, run_id)
+    if run.report is None:
+        raise NotFound(
+            f"run {run_id} of {row.name!r} has no report yet (status {run.status}); "
+            "a report is made when a run completes",
+            run_id=run_id,
+        )
+    return _report_view(run, row.name)
+
+
+@router.post("/{name}/runs/{run_id}/report")
+async def recompute_report(
+    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Run the checks again in the warehouse (e.g. after the tables were changed by SQL)."""
+    run = _run(session, row, run_id)
+    await run_in_threadpool(report_run, rt, run.id, recompute=True)
+    session.expire_all()
+    return _report_view(_run(session, row, run_id), row.name)

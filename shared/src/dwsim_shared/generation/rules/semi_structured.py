@@ -1,0 +1,47 @@
+"""VARIANT, SUPER, JSON, ARRAY, OBJECT: small JSON documents (an array for ARRAY)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES
+from dwsim_shared.generation.rules.base import ColumnContext, Rule
+
+
+def json_documents(
+    ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator | None
+) -> pa.Array:
+    """Documents keyed by the row index; random scores and tags unless `rng` is None (unique)."""
+    ids = pc.cast(pa.array(indices), pa.string())
+    if rng is None:
+        scores = pc.cast(pa.array(indices % 1000, type=pa.int64()), pa.string())
+    else:
+        scores = pc.cast(pa.array(rng.integers(0, 1000, len(indices))), pa.string())
+    if ctx.column.data_type == "ARRAY":
+        return pc.binary_join_element_wise("[", ids, ", ", scores, "]", "")
+    tags = pa.array(['"new"', '"sale"', '"gift"', '"vip"'])
+    tag = tags.take(pa.array(indices % 4 if rng is None else rng.integers(0, 4, len(indices))))
+    return pc.binary_join_element_wise(
+        '{"id": ', ids, ', "score": ', scores, ', "tags": [', tag, "]}", ""
+    )
+
+
+class SemiStructuredRule(Rule):
+    kind = "semi_structured"
+    types = SEMI_STRUCTURED_TYPES
+
+    @classmethod
+    def selects(cls, column: object) -> bool:
+        return False  # chosen by data type only
+
+    def generate(
+        self, ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator
+    ) -> pa.Array:
+        return json_documents(ctx, indices, rng)
+
+    def value_at(
+        self, ctx: ColumnContext, indices: np.ndarray, *, permuted: bool = True
+    ) -> pa.Array:
+        return json_documents(ctx, indices, None)

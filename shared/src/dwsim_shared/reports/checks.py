@@ -1,0 +1,282 @@
+"""The validation report's checks of one table, as one SQL query run in the warehouse.
+
+Every check is an aggregate (or a scalar subquery) in a single SELECT over the table, so a
+table costs one scan-ish query whatever the number of checks: row count, duplicates of every
+primary/unique key (composite ones by GROUP BY), orphans of every foreign key (LEFT JOIN),
+null fractions, ranges, lengths, choices and the moments of each distribution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from dwsim_shared.experiment import Table
+from dwsim_shared.generation.plan import ColumnPlan, GenerationPlan, TablePlan
+
+Evaluate = Callable[[list[Any]], tuple[Any, bool]]
+# Moments need this many rows before they mean anything.
+DISTRIBUTION_MIN_ROWS = 200
+
+
+@dataclass
+class PlannedCheck:
+    """A check, the aggregates it reads from the table's query, and how to judge them."""
+
+    table: str
+    column: str | None
+    check: str
+    what: str
+    expected: Any
+    selects: list[exp.Expression]
+    evaluate: Evaluate
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name.lower(), table=table, quoted=True)
+
+
+def _count(value: exp.Expression | None = None, distinct: bool = False) -> exp.Expression:
+    if value is None:
+        return exp.Count(this=exp.Star())
+    return exp.Count(this=exp.Distinct(expressions=[value]) if distinct else value)
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _day(value: Any) -> str | None:
+    """A date or timestamp as its ISO day, whatever the driver returned."""
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    return str(value)[:10]
+
+
+def null_tolerance(rate: float, rows: int) -> float:
+    """How far an observed null fraction may stray: 5 binomial standard errors, plus a hair."""
+    if rate <= 0 or rows == 0:
+        return 0.0
+    return 5 * math.sqrt(rate * (1 - rate) / rows) + 0.002
+
+
+class TableChecks:
+    """Collects a table's checks; `query()` renders the one SELECT that feeds them all."""
+
+    def __init__(
+        self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table]
+    ) -> None:
+        self.plan, self.table_plan, self.physical = plan, table_plan, physical
+        self.table: Table = table_plan.table
+        self.checks: list[PlannedCheck] = []
+
+    def add(self, column: str | None, check: str, what: str, expected: Any,
+            selects: list[exp.Expression], evaluate: Evaluate) -> None:  # fmt: skip
+        self.checks.append(
+            PlannedCheck(self.table.name, column, check, what, expected, selects, evaluate)
+        )
+
+    def build(self) -> TableChecks:
+        rows = self.table_plan.rows
+        self.add(None, "row_count", f"{self.table.name} holds its target rows", rows,
+                 [_count()], lambda v: (int(v[0]), int(v[0]) == rows))  # fmt: skip
+        for key in _distinct_keys(self.table):
+            self._unique(key)
+        for columns, parent, targets in _foreign_keys(self.table):
+            self._resolves(columns, parent, targets)
+        for col in self.table_plan.columns:
+            self._nulls(col, rows)
+            for rule_check in col.rule.checks(rows, self._key_size(col, rows)):
+                self._rule_check(col, rule_check.kind, rule_check.expected, rows)
+        return self
+
+    @staticmethod
+    def _key_size(col: ColumnPlan, rows: int) -> int | None:
+        """How many index positions a key column's values come from (None: not a key)."""
+        if col.unique:
+            return rows
+        if col.composite is not None:
+            return col.composite.domains[col.composite.columns.index(col.column.name)]
+        return None
+
+    def _unique(self, key: list[str]) -> None:
+        names = ", ".join(key)
+        if len(key) == 1:
+            column = _col(key[0])
+            select: exp.Expression = exp.Sub(
+                this=_count(column), expression=_count(column, distinct=True)
+            )
+        else:
+            grouped = (
+                exp.select(*[_col(n) for n in key])
+                .from_(self.physical(self.table.name))
+                .group_by(*[_col(n) for n in key])
+                .having(exp.GT(this=_count(), expression=exp.Literal.number(1)))
+            )
+            select = exp.Subquery(this=exp.select(_count()).from_(grouped.subquery("dup")))
+        self.add(names if len(key) == 1 else None, "unique", f"({names}) is unique: no value repeats",
+                 {"duplicates": 0}, [select],
+                 lambda v: ({"duplicates": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
+
+    def _resolves(self, columns: list[str], parent: str, targets: list[str]) -> None:
+        child_alias, parent_alias = "c", "p"
+        on = exp.and_(*[
+            exp.EQ(this=_col(c, child_alias), expression=_col(t, parent_alias))
+            for c, t in zip(columns, targets, strict=True)
+        ])  # fmt: skip
+        present = exp.and_(
+            *[
+                exp.Not(this=exp.Is(this=_col(c, child_alias), expression=exp.Null()))
+                for c in columns
+            ]
+        )
+        missing = exp.Is(this=_col(targets[0], parent_alias), expression=exp.Null())
+        orphans = (
+            exp.select(_count())
+            .from_(self.physical(self.table.name).as_(child_alias))
+            .join(self.physical(parent).as_(parent_alias), on=on, join_type="left")
+            .where(exp.and_(present, missing))
+        )
+        names, target_names = ", ".join(columns), ", ".join(targets)
+        self.add(names if len(columns) == 1 else None, "foreign_key",
+                 f"every ({names}) is a {parent}.({target_names})", {"orphans": 0},
+                 [exp.Subquery(this=orphans)],
+                 lambda v: ({"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
+
+    def _nulls(self, col: ColumnPlan, rows: int) -> None:
+        rate = self.table_plan.null_rate(col.column.name)
+        tolerance = null_tolerance(rate, rows)
+        column = _col(col.column.name)
+
+        def evaluate(v: list[Any]) -> tuple[Any, bool]:
+            total, present = int(v[0] or 0), int(v[1] or 0)
+            observed = (total - present) / total if total else 0.0
+            return round(observed, 5), abs(observed - rate) <= tolerance
+
+        self.add(col.column.name, "null_fraction", f"{col.column.name} is NULL in about {rate:.1%} of rows",
+                 {"rate": rate, "tolerance": round(tolerance, 5)}, [_count(), _count(column)], evaluate)  # fmt: skip
+
+    def _rule_check(self, col: ColumnPlan, kind: str, expected: dict[str, Any], rows: int) -> None:
+        name, column = col.column.name, _col(col.column.name)
+        if kind == "range":
+            low, high = expected["min"], expected["max"]
+            slack = (
+                10.0 ** -(col.column.decimal_precision_scale[1])
+                if col.column.data_type == "DECIMAL"
+                else 1e-9
+            )
+
+            def in_range(v: list[Any]) -> tuple[Any, bool]:
+                lo, hi = _number(v[0]), _number(v[1])
+                ok = lo is None or (lo >= low - slack and hi is not None and hi <= high + slack)
+                return {"min": lo, "max": hi}, ok
+
+            self.add(name, "range", f"{name} lies in {low:g}..{high:g}", expected,
+                     [exp.Min(this=column), exp.Max(this=column)], in_range)  # fmt: skip
+        elif kind == "date_range":
+
+            def in_days(v: list[Any]) -> tuple[Any, bool]:
+                lo, hi = _day(v[0]), _day(v[1])
+                ok = lo is None or (
+                    lo >= expected["min"] and hi is not None and hi <= expected["max"]
+                )
+                return {"min": lo, "max": hi}, ok
+
+            self.add(name, "range", f"{name} lies in {expected['min']}..{expected['max']}", expected,
+                     [exp.Min(this=column), exp.Max(this=column)], in_days)  # fmt: skip
+        elif kind == "length":
+            length = exp.Length(this=column)
+            low_len = expected.get("min")
+
+            def fits(v: list[Any]) -> tuple[Any, bool]:
+                lo, hi = _number(v[0]), _number(v[1])
+                ok = hi is None or (
+                    hi <= expected["max"] and (low_len is None or (lo or 0) >= low_len)
+                )
+                return {"min": lo, "max": hi}, ok
+
+            what = (
+                f"{name} is {low_len}..{expected['max']} characters"
+                if low_len
+                else f"{name} fits {expected['max']} characters"
+            )
+            self.add(
+                name, "length", what, expected, [exp.Min(this=length), exp.Max(this=length)], fits
+            )
+        elif kind == "choices" and expected["values"] and col.column.data_type != "BOOLEAN":
+            outside = exp.Not(
+                this=exp.In(this=column, expressions=[exp.convert(c) for c in expected["values"]])
+            )
+            stray = exp.Sum(this=exp.Case(ifs=[exp.If(this=outside, true=exp.Literal.number(1))],
+                                          default=exp.Literal.number(0)))  # fmt: skip
+            self.add(name, "choices", f"{name} takes only its {len(expected['values'])} choices",
+                     {"outside": 0}, [stray], lambda v: ({"outside": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
+        elif kind == "distribution" and rows >= DISTRIBUTION_MIN_ROWS:
+            self._moments(col, expected)
+
+    def _moments(self, col: ColumnPlan, expected: dict[str, Any]) -> None:
+        name = col.column.name
+        value = exp.Cast(this=_col(name), to=exp.DataType.build("DOUBLE"))
+        mean, std, spread = expected["mean"], expected["stddev"], expected["variance_spread"]
+
+        def close(v: list[Any]) -> tuple[Any, bool]:
+            # Six standard errors of the sample mean and variance (central limit theorem), plus
+            # a little for rounding to the column's scale: a wrong law misses by far more.
+            n, avg, avg_sq = int(v[0] or 0), _number(v[1]), _number(v[2])
+            if not n or avg is None or avg_sq is None:
+                return {"rows": n}, False
+            variance = max(avg_sq - avg * avg, 0.0)
+            mean_ok = abs(avg - mean) <= 6 * std / math.sqrt(n) + 0.01 * std + 1e-9
+            variance_ok = (
+                abs(variance - std * std) <= 6 * spread / math.sqrt(n) + 0.02 * std * std + 1e-9
+            )
+            observed = {"mean": round(avg, 6), "stddev": round(math.sqrt(variance), 6), "rows": n}
+            return observed, mean_ok and variance_ok
+
+        self.add(name, "distribution", f"{name} follows its {expected['law']} law (mean and spread)",
+                 {"mean": round(mean, 6), "stddev": round(std, 6)},
+                 [_count(_col(name)), exp.Avg(this=value), exp.Avg(this=exp.Mul(this=value, expression=value.copy()))],
+                 close)  # fmt: skip
+
+    def query(self, dialect: str) -> str:
+        selects = []
+        for check in self.checks:
+            selects.extend(check.selects)
+        aliased = [exp.alias_(s, f"c{i}") for i, s in enumerate(selects)]
+        return exp.select(*aliased).from_(self.physical(self.table.name)).sql(dialect=dialect)
+
+
+def _distinct_keys(table: Table) -> list[list[str]]:
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for key in table.unique_keys():
+        names = [table.column(n).name for n in key if table.column(n) is not None]  # type: ignore[union-attr]
+        marker = tuple(sorted(n.lower() for n in names))
+        if names and marker not in seen:
+            seen.add(marker)
+            out.append(names)
+    return out
+
+
+def _foreign_keys(table: Table) -> list[tuple[list[str], str, list[str]]]:
+    out = [([c.name], c.foreign_key.references_table, [c.foreign_key.references_column])
+           for c in table.columns if c.foreign_key is not None]  # fmt: skip
+    out += [
+        (fk.columns, fk.references_table, fk.references_columns) for fk in table.foreign_keys or []
+    ]
+    return out

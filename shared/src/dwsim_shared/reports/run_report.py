@@ -1,0 +1,176 @@
+"""Run the plan's checks in the warehouse, one query per table, and keep the result on the run.
+
+The loader calls `report_run` once the run's counts reconcile; `POST .../runs/{id}/report`
+calls it again on demand. A failed check turns COMPLETED into COMPLETED_WITH_WARNINGS (and a
+passing recomputation turns it back): the data stays, the evidence is shown, nothing is hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from dwsim_shared.errors import Conflict, DWSimError
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.generation.plan import GenerationPlan, compile_plan
+from dwsim_shared.reports.checks import TableChecks
+from dwsim_shared.runs import complete_run
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.state.models import RunRow, RunStatus, utcnow
+from dwsim_shared.warehouses.base import Warehouse
+
+log = logging.getLogger(__name__)
+REPORTABLE = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_WARNINGS)
+QUERY_TIMEOUT_S = 600.0
+
+
+def verdict(report: dict[str, Any] | None) -> str | None:
+    """One line for the run status: "42 checks passed" or "2 of 42 checks failed: ..."."""
+    if not report:
+        return None
+    if report.get("error"):
+        return f"report could not run: {report['error']}"
+    total, failed = report["total"], report["failed"]
+    if not failed:
+        return f"{total} checks passed"
+    names = sorted({f"{c['table']}.{c['column']} {c['check']}" if c.get("column") else f"{c['table']} {c['check']}"
+                    for c in report["checks"] if not c["pass"]})  # fmt: skip
+    more = f" (and {len(names) - 3} more)" if len(names) > 3 else ""
+    return f"{failed} of {total} checks failed: {', '.join(names[:3])}{more}"
+
+
+def compute_report(
+    plan: GenerationPlan, warehouse: Warehouse, experiment_name: str
+) -> dict[str, Any]:
+    """Every check of every table, evaluated from one query per table in the warehouse."""
+    started = time.perf_counter()
+    checks: list[dict[str, Any]] = []
+    queries = 0
+    for table_plan in plan.tables.values():
+        built = TableChecks(
+            plan, table_plan, lambda name: warehouse.physical_table(experiment_name, name)
+        ).build()
+        sql = built.query(warehouse.sqlglot_dialect)
+        result = warehouse.run_query(experiment_name, sql, row_cap=1, timeout_s=QUERY_TIMEOUT_S)
+        queries += 1
+        values = list(result.rows[0]) if result.rows else []
+        position = 0
+        for check in built.checks:
+            width = len(check.selects)
+            observed, passed = check.evaluate(values[position : position + width])
+            position += width
+            checks.append({
+                "table": check.table, "column": check.column, "check": check.check,
+                "what": check.what, "expected": check.expected, "observed": observed,
+                "pass": bool(passed),
+            })  # fmt: skip
+    failed = sum(1 for c in checks if not c["pass"])
+    return {
+        "plan_digest": plan.digest,
+        "computed_at": utcnow().isoformat(),
+        "seconds": round(time.perf_counter() - started, 3),
+        "queries": queries,
+        "total": len(checks),
+        "passed": len(checks) - failed,
+        "failed": failed,
+        "checks": checks,
+    }
+
+
+def _status_after(report: dict[str, Any]) -> RunStatus:
+    ok = not report.get("error") and report.get("failed") == 0
+    return RunStatus.COMPLETED if ok else RunStatus.COMPLETED_WITH_WARNINGS
+
+
+def complete_with_report(rt: Runtime, run_id: int, counts: dict[str, int]) -> None:
+    """Reconcile the counts and, when they hold, run the report before the run is shown final:
+    one transaction records the counts, the report and COMPLETED (or with warnings)."""
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            return
+        targets_met = all(counts.get(t) == n for t, n in run.row_targets.items())
+        experiment = Experiment.model_validate(run.schema_json)
+        plan = compile_plan(experiment, run.row_targets)
+        warehouse_name = run.warehouse
+    report = (
+        _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id)
+        if targets_met
+        else None
+    )
+    with rt.session() as session:
+        complete_run(session, run_id, counts)
+        run = session.get(RunRow, run_id)
+        if report is not None and run is not None and run.status == RunStatus.COMPLETED:
+            run.report = report
+            run.plan_digest = run.plan_digest or plan.digest
+            run.status = _status_after(report)
+        session.commit()
+
+
+def _checked(
+    plan: GenerationPlan, warehouse: Warehouse, experiment: str, run_id: int
+) -> dict[str, Any]:
+    """The report, or (in the loader) a report saying why it could not run."""
+    try:
+        return compute_report(plan, warehouse, experiment)
+    except Exception as error:  # any failure: the run must still finish, with the reason shown
+        log.warning("validation report of run %s failed", run_id, exc_info=True)
+        reason = (
+            str(error) if isinstance(error, DWSimError) else "a check query failed in the warehouse"
+        )
+        return {"plan_digest": plan.digest, "computed_at": utcnow().isoformat(), "error": reason,
+                "total": 0, "passed": 0, "failed": 0, "checks": []}  # fmt: skip
+
+
+def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str, Any] | None:
+    """Compute and store a completed run's report; the status follows its verdict.
+
+    In the loader (`recompute=False`) a report that cannot run is stored as such and the run is
+    marked with warnings; asked for by a user, the error is raised to them instead.
+    """
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None or run.status not in REPORTABLE:
+            if recompute and run is not None:
+                raise Conflict(
+                    f"run {run_id} is {run.status}; a report needs a completed run", run_id=run_id
+                )
+            return None
+        if recompute:
+            _check_latest(session, run)
+        experiment = Experiment.model_validate(run.schema_json)
+        plan = compile_plan(experiment, run.row_targets)
+        warehouse_name = run.warehouse
+    warehouse = rt.warehouse(warehouse_name)
+    if recompute:
+        report = compute_report(plan, warehouse, experiment.name)
+    else:
+        report = _checked(plan, warehouse, experiment.name, run_id)
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None or run.status not in REPORTABLE:
+            return None
+        run.report = report
+        run.plan_digest = run.plan_digest or plan.digest
+        run.status = _status_after(report)
+        session.commit()
+    return report
+
+
+def _check_latest(session: Any, run: RunRow) -> None:
+    """Only the latest completed run's tables are in the warehouse: an older run's are gone."""
+    latest = session.scalars(
+        select(RunRow.id)
+        .where(RunRow.experiment_id == run.experiment_id, RunRow.status.in_(REPORTABLE))
+        .order_by(RunRow.id.desc())
+    ).first()
+    if latest != run.id:
+        raise Conflict(
+            f"run {run.id} is not the latest completed run (run {latest} replaced its tables); "
+            "its report cannot be recomputed",
+            run_id=run.id,
+        )

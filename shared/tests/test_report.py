@@ -1,0 +1,195 @@
+"""The validation report on the three warehouses: every check passes on a clean load, and the
+right checks fail after rows are deleted or duplicated through SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.generation import generate_shard, write_shard_parquet
+from dwsim_shared.generation.plan import compile_plan
+from dwsim_shared.reports import compute_report, verdict
+from dwsim_shared.settings import Settings
+from dwsim_shared.testing.fixtures import snowflake_settings
+from dwsim_shared.warehouses import Warehouse, make_warehouse
+from dwsim_shared.warehouses.base import ShardRef
+
+EXPERIMENT = parse_experiment({
+    "name": "rep",
+    "tables": [
+        {"name": "stores", "target_rows": 40, "primary_key": ["store_id"], "columns": [
+            {"name": "store_id", "data_type": "INT", "sequence": {"start": 1, "step": 1}},
+            {"name": "code", "data_type": "CHAR(6)", "is_unique": True},
+            {"name": "region", "data_type": "VARCHAR(10)", "choices": ["north", "south", "east"]},
+        ]},
+        {"name": "products", "target_rows": 50, "primary_key": ["product_id"], "columns": [
+            {"name": "product_id", "data_type": "BIGINT", "min_value": 1000, "max_value": 9999},
+            {"name": "price", "data_type": "DECIMAL(10,2)", "min_value": 1, "max_value": 500,
+             "distribution": {"type": "lognormal", "parameters": {"mean": 3, "sigma": 0.6}}},
+        ]},
+        {"name": "sales", "target_rows": 3000, "primary_key": ["store_id", "product_id", "sale_date"],
+         "columns": [
+            {"name": "store_id", "data_type": "INT",
+             "foreign_key": {"references_table": "stores", "references_column": "store_id"}},
+            {"name": "product_id", "data_type": "BIGINT",
+             "foreign_key": {"references_table": "products", "references_column": "product_id"}},
+            {"name": "sale_date", "data_type": "DATE"},
+            {"name": "units", "data_type": "INT", "min_value": 1, "max_value": 40,
+             "distribution": {"type": "exponential", "parameters": {"scale": 4}}},
+            {"name": "note", "data_type": "VARCHAR(30)", "required": False, "null_rate": 0.3},
+            {"name": "ref", "data_type": "VARCHAR(12)", "pattern": "S-{#####}"},
+        ]},
+    ],
+})  # fmt: skip
+SEED = 11
+
+
+def load(warehouse: Warehouse, experiment: Experiment, tmp_path: Path) -> None:
+    warehouse.prepare(experiment)
+    for table in experiment.tables:
+        data = generate_shard(
+            experiment, table.name, seed=SEED, row_start=0, row_count=table.target_rows
+        )
+        path = tmp_path / f"{table.name}.parquet"
+        write_shard_parquet(data, path)
+        warehouse.load_shard(experiment, table, path, ShardRef(1, table.name, 0))
+
+
+Execute = Callable[[str], None]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redshift", marks=pytest.mark.integration),
+                        pytest.param("snowflake", marks=pytest.mark.integration)])  # fmt: skip
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Warehouse, Execute]:
+    """A warehouse and a way to run writing SQL in it (which the adapter itself never allows)."""
+    if request.param == "sqlite":
+        warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+
+        def execute(sql: str) -> None:
+            with sqlite3.connect(warehouse.path(EXPERIMENT.name)) as conn:  # type: ignore[attr-defined]
+                conn.execute(sql)
+
+        return warehouse, execute
+    if request.param == "redshift":
+        url = request.getfixturevalue("postgres_db")
+        warehouse = make_warehouse("redshift", Settings(home=tmp_path, redshift_url=url))
+
+        def execute_pg(sql: str) -> None:
+            with psycopg2.connect(url) as conn, conn.cursor() as cur:
+                cur.execute(sql)
+
+        return warehouse, execute_pg
+    server = request.getfixturevalue("snowflake_server")
+    settings = Settings.model_validate({"home": tmp_path, **snowflake_settings(server)})
+    warehouse = make_warehouse("snowflake", settings)
+
+    def execute_sf(sql: str) -> None:
+        with warehouse._cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(sql)
+
+    return warehouse, execute_sf
+
+
+def failing(report: dict[str, Any]) -> set[tuple[str, str | None, str]]:
+    return {(c["table"], c["column"], c["check"]) for c in report["checks"] if not c["pass"]}
+
+
+def test_clean_run_passes_then_broken_tables_fail_the_right_checks(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    warehouse, execute = engine
+    load(warehouse, EXPERIMENT, tmp_path)
+    plan = compile_plan(EXPERIMENT)
+    report = compute_report(plan, warehouse, EXPERIMENT.name)
+    assert report["failed"] == 0, [c for c in report["checks"] if not c["pass"]]
+    assert report["queries"] == 3  # one query per table
+    kinds = {c["check"] for c in report["checks"]}
+    assert kinds >= {"row_count", "unique", "foreign_key", "null_fraction", "range", "length",
+                     "choices", "distribution"}  # fmt: skip
+    assert verdict(report) == f"{report['total']} checks passed"
+    assert report["plan_digest"] == plan.digest
+
+    def table(name: str) -> str:
+        return warehouse.physical_table(EXPERIMENT.name, name).sql(
+            dialect=warehouse.sqlglot_dialect
+        )
+
+    # A duplicated sale (composite key), a deleted store (orphans), an out-of-range unit count.
+    execute(f"INSERT INTO {table('sales')} SELECT * FROM {table('sales')} WHERE store_id = 1")
+    execute(f"DELETE FROM {table('stores')} WHERE store_id = 2")
+    execute(
+        f"UPDATE {table('products')} SET price = 900 WHERE product_id = (SELECT MIN(product_id) FROM {table('products')})"
+    )
+    execute(f"UPDATE {table('sales')} SET units = 40 WHERE units < 3")  # in range, wrong law
+    broken = compute_report(plan, warehouse, EXPERIMENT.name)
+    assert failing(broken) == {
+        ("sales", None, "row_count"),
+        ("sales", None, "unique"),
+        ("stores", None, "row_count"),
+        ("sales", "store_id", "foreign_key"),
+        ("products", "price", "range"),
+        ("sales", "units", "distribution"),
+    }
+    assert "checks failed" in (verdict(broken) or "")
+    orphans = next(
+        c for c in broken["checks"] if c["check"] == "foreign_key" and c["column"] == "store_id"
+    )
+    assert orphans["observed"]["orphans"] > 0
+
+
+def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
+    tmp_path: Path,
+) -> None:
+    from dwsim_shared.errors import BadRequest, Conflict
+    from dwsim_shared.reports import complete_with_report, report_run
+    from dwsim_shared.runs import create_run
+    from dwsim_shared.runtime import Runtime
+    from dwsim_shared.state.db import migrate
+    from dwsim_shared.state.models import ExperimentRow, RunRow
+
+    rt = Runtime(Settings(home=tmp_path))
+    migrate(rt.engine)
+    warehouse = rt.warehouse("sqlite")
+    load(warehouse, EXPERIMENT, tmp_path)
+    targets = {t.name: t.target_rows for t in EXPERIMENT.tables}
+    with rt.session() as session:
+        row = ExperimentRow(name=EXPERIMENT.name, source_dialect="redshift", target_warehouse="sqlite",
+                            schema_json=EXPERIMENT.to_json(), warnings=[])  # fmt: skip
+        session.add(row)
+        session.commit()
+        run = create_run(session, row, EXPERIMENT, warehouse="sqlite", seed=SEED,
+                         row_targets=targets, shard_size=10_000)  # fmt: skip
+        run.status = "RUNNING"
+        session.commit()
+        run_id = run.id
+        assert run.plan_digest == compile_plan(EXPERIMENT, targets).digest
+
+    complete_with_report(rt, run_id, dict(targets))
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        assert run is not None and run.status == "COMPLETED"
+        assert run.report is not None and run.report["failed"] == 0 and run.report["total"] > 20
+
+    with sqlite3.connect(warehouse.path(EXPERIMENT.name)) as conn:  # type: ignore[attr-defined]
+        conn.execute('DROP TABLE "products"')
+    with pytest.raises(BadRequest):  # asked for by a user: the reason is theirs to see
+        report_run(rt, run_id, recompute=True)
+    stored = report_run(rt, run_id)  # in the loader: stored as a report that could not run
+    assert stored is not None and "products" in stored["error"]
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        assert run is not None and run.status == "COMPLETED_WITH_WARNINGS"
+        assert verdict(run.report).startswith("report could not run")  # type: ignore[union-attr]
+
+    with rt.session() as session:
+        later = create_run(session, session.get(ExperimentRow, row.id), EXPERIMENT, warehouse="sqlite",  # type: ignore[arg-type]
+                           seed=1, row_targets=targets, shard_size=10_000)  # fmt: skip
+        later.status = "COMPLETED"
+        session.commit()
+    with pytest.raises(Conflict, match="not the latest completed run"):
+        report_run(rt, run_id, recompute=True)
+    rt.close()

@@ -1,0 +1,63 @@
+// The run's validation report panel: the checks the loader ran in the warehouse after loading,
+// each with what it verifies, expected and observed values, and a Recompute button.
+// Self-contained: app.js only calls `showReport(name, run)` when a run is shown.
+
+import { api, enc } from "./api.js";
+import { el, showError } from "./dom.js";
+
+const REPORTED = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS"]);
+
+function panel() {
+  let box = document.getElementById("run-report");
+  if (!box) {
+    box = el("section", { id: "run-report", className: "run-report", "aria-live": "polite" });
+    document.getElementById("progress").append(box);
+  }
+  return box;
+}
+
+const shown = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+
+function checkRow(check) {
+  const mark = el("td", { className: check.pass ? "check-pass" : "check-fail" }, check.pass ? "pass" : "FAIL");
+  return el("tr", {}, mark, el("td", {}, check.table), el("td", {}, check.column || ""),
+    el("td", {}, check.check), el("td", {}, check.what), el("td", {}, shown(check.expected)),
+    el("td", {}, shown(check.observed)));
+}
+
+function render(box, name, report) {
+  const title = el("p", { className: report.failed || report.error ? "error-text" : "" },
+    `Validation report: ${report.verdict || "none yet"}`);
+  const again = el("button", { type: "button", className: "small" }, "Recompute");
+  const error = el("p", { className: "error", hidden: true });
+  again.addEventListener("click", async () => {
+    again.disabled = true;
+    try {
+      const fresh = await api("POST", `/api/experiments/${enc(name)}/runs/${report.run_id}/report`);
+      render(box, name, fresh);
+    } catch (err) {
+      showError(error, err);
+      again.disabled = false;
+    }
+  });
+  const failedFirst = [...(report.checks || [])].sort((a, b) => Number(a.pass) - Number(b.pass));
+  const head = el("tr", {}, ...["", "table", "column", "check", "what", "expected", "observed"].map((h) => el("th", {}, h)));
+  const table = el("table", { className: "report-checks" }, el("thead", {}, head),
+    el("tbody", {}, ...failedFirst.map(checkRow)));
+  box.replaceChildren(el("div", { className: "progress-head" }, title, again), error, table);
+}
+
+export async function showReport(name, run) {
+  const box = panel();
+  if (!name || !REPORTED.has(run.status) || !run.verdict) {
+    box.replaceChildren();
+    return;
+  }
+  try {
+    render(box, name, await api("GET", `/api/experiments/${enc(name)}/runs/${run.run_id}/report`));
+  } catch (err) {
+    const error = el("p", { className: "error" });
+    box.replaceChildren(error);
+    showError(error, err);
+  }
+}
