@@ -19,6 +19,7 @@ from sqlglot import exp
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.namespaces import live_namespace
 
 
 class _CsvStream(io.RawIOBase):
@@ -86,9 +87,7 @@ class RedshiftMockWarehouse(Warehouse):
         **{name: "JSONB" for name in SEMI_STRUCTURED_TYPES},
     }
 
-    @staticmethod
-    def schema_name(experiment_name: str) -> str:
-        return f"dwsim_{experiment_name}"
+    schema_name = staticmethod(live_namespace)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[psycopg2.extensions.connection]:

@@ -48,6 +48,7 @@ from sqlglot.errors import ParseError
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.namespaces import live_namespace
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
@@ -126,9 +127,7 @@ class SnowflakeWarehouse(Warehouse):
         exp.DataType.Type.TIMESTAMP: exp.DataType.Type.TIMESTAMPNTZ,
     }
 
-    @staticmethod
-    def schema_name(experiment_name: str) -> str:
-        return f"dwsim_{experiment_name}"
+    schema_name = staticmethod(live_namespace)
 
     def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
         built = super().column_type(col, source_dialect)

@@ -18,6 +18,7 @@ from sqlglot.dialects.sqlite import SQLite
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.namespaces import checked_experiment_name
 
 
 def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
@@ -73,7 +74,7 @@ class SQLiteWarehouse(Warehouse):
     }
 
     def path(self, experiment_name: str) -> Path:
-        return self.settings.sqlite_warehouse_dir / f"{experiment_name}.sqlite"
+        return self.settings.sqlite_warehouse_dir / f"{checked_experiment_name(experiment_name)}.sqlite"
 
     @contextlib.contextmanager
     def _connect(
