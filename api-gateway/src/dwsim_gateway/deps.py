@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.experiment import EXPERIMENT_NAME
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
@@ -48,15 +50,22 @@ def require_token(
     """With `DWSIM_API_TOKEN` set, every API call must carry `Authorization: Bearer <token>`."""
     if settings.api_token is None:
         return
-    if authorization != f"Bearer {settings.api_token}":
+    expected = f"Bearer {settings.api_token}".encode()
+    if not hmac.compare_digest((authorization or "").encode(), expected):
         raise Unauthorized(
             "missing or wrong bearer token (Authorization: Bearer <DWSIM_API_TOKEN>)"
         )
 
 
-def get_experiment_row(
-    session: SessionDep, name: Annotated[str, Path(description="experiment name")]
-) -> ExperimentRow:
+# Checked before the name reaches a database, a path or an object key (NUL, control characters).
+ExperimentName = Annotated[
+    str, Path(description="experiment name", max_length=63, pattern=EXPERIMENT_NAME.pattern)
+]
+# The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database.
+RunId = Annotated[int, Path(description="run id", ge=1, le=2**31 - 1)]
+
+
+def get_experiment_row(session: SessionDep, name: ExperimentName) -> ExperimentRow:
     row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
     if row is None:
         raise NotFound(f"experiment {name!r} does not exist", experiment=name)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import errors
 from dwsim_gateway.deps import require_token
+from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.routes import experiments, health, query, runs
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
     app.include_router(experiments.router, prefix="/api/experiments", dependencies=api)

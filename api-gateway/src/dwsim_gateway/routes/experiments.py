@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDep
-from dwsim_shared.errors import Conflict, InvalidInput
+from dwsim_shared.errors import BadRequest, Conflict, InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
+from dwsim_shared.input_limits import check_ddl_size, check_run_size
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.runs import active_run
 from dwsim_shared.settings import Settings
@@ -37,6 +38,7 @@ class ImportSqlRequest(BaseModel):
 
 def _ready(experiment: Experiment, settings: Settings) -> Experiment:
     """Whole-document checks, and the configured warehouse filled in when none is named."""
+    check_run_size({t.name: t.target_rows for t in experiment.tables}, 10**18, settings)
     check_experiment(experiment)
     warehouse = experiment.target_warehouse or settings.default_warehouse
     if warehouse not in warehouse_names():
@@ -51,11 +53,17 @@ def _ready(experiment: Experiment, settings: Settings) -> Experiment:
 def _import(request: ImportSqlRequest, settings: Settings) -> tuple[Experiment, list[str]]:
     from dwsim_shared.ddl import import_ddl
 
-    result = import_ddl(
-        request.sql, request.dialect, name=request.name, target_rows=request.target_rows,
-        rows=request.rows, target_warehouse=request.target_warehouse, locale=request.locale,
-        seed=request.seed,
-    )  # fmt: skip
+    check_ddl_size(request.sql, settings)
+    try:
+        result = import_ddl(
+            request.sql, request.dialect, name=request.name, target_rows=request.target_rows,
+            rows=request.rows, target_warehouse=request.target_warehouse, locale=request.locale,
+            seed=request.seed,
+        )  # fmt: skip
+    except RecursionError:  # nesting without parentheses (a+b+...): the tokenizer check misses it
+        raise BadRequest(
+            "DDL nests expressions too deeply to read; simplify the deepest expression"
+        ) from None
     return _ready(result.experiment, settings), result.warnings
 
 

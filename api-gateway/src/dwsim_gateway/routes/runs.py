@@ -8,10 +8,11 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
 from dwsim_shared.runtime import Runtime
@@ -67,6 +68,7 @@ def generate(
     request = request or GenerateRequest()
     experiment = Experiment.model_validate(row.schema_json)
     targets = row_targets_for(experiment, request.rows)
+    check_run_size(targets, request.shard_size or rt.settings.shard_size, rt.settings)
     if request.rows:
         check_experiment(with_row_targets(experiment, targets))
     rt.warehouse(row.target_warehouse).check()
@@ -112,7 +114,7 @@ def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[s
 
 @router.post("/{name}/runs/{run_id}/cancel")
 def cancel_run(
-    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
     run = _run_of(session, row, run_id)
@@ -132,7 +134,7 @@ def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
 
 @router.get("/{name}/runs/{run_id}")
 def show_run(
-    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     """Status and per-table target / generated / loaded counts: poll this until it is final."""
     return run_view(session, rt, _run_of(session, row, run_id), row.name)

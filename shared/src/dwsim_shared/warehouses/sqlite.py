@@ -74,7 +74,10 @@ class SQLiteWarehouse(Warehouse):
     }
 
     def path(self, experiment_name: str) -> Path:
-        return self.settings.sqlite_warehouse_dir / f"{checked_experiment_name(experiment_name)}.sqlite"
+        return (
+            self.settings.sqlite_warehouse_dir
+            / f"{checked_experiment_name(experiment_name)}.sqlite"
+        )
 
     @contextlib.contextmanager
     def _connect(
