@@ -28,7 +28,6 @@ from dwsim_shared.state.models import (
     utcnow,
 )
 
-
 SHARD_INSERT_BATCH = 5_000
 
 
