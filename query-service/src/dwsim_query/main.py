@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from dwsim_query.auth import require_internal_token
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
     Conflict,
@@ -187,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/query", response_model=None)
+    @app.post("/query", response_model=None, dependencies=[Depends(require_internal_token)])
     async def query(request: QueryRequest) -> dict[str, Any] | StreamingResponse:
         """Run one read-only statement of an experiment against its warehouse."""
         if request.format == "csv":

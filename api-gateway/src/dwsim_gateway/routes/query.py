@@ -12,6 +12,7 @@ from starlette.background import BackgroundTask
 
 from dwsim_gateway.deps import ExperimentDep, SettingsDep
 from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.settings import Settings
 
 router = APIRouter(tags=["query"])
 
@@ -35,9 +36,14 @@ def run_query(row: ExperimentDep, request: QueryRequest, settings: SettingsDep) 
     url = f"{settings.resolved_query_service_url}/query"
     payload: dict[str, Any] = {"experiment": row.name, **request.model_dump(exclude_none=True)}
     if request.format == "csv":
-        return _stream(url, payload, settings.export_timeout_s)
+        return _stream(url, payload, settings.export_timeout_s, internal_headers(settings))
     try:
-        answer = httpx.post(url, json=payload, timeout=settings.query_timeout_s + 10)
+        answer = httpx.post(
+            url,
+            json=payload,
+            headers=internal_headers(settings),
+            timeout=settings.query_timeout_s + 10,
+        )
     except httpx.HTTPError as error:
         raise DependencyUnavailable("query service", f"{url}: {error}") from error
     return _relay_json(answer)
@@ -53,11 +59,21 @@ def _relay_json(answer: httpx.Response) -> JSONResponse:
     return JSONResponse(status_code=answer.status_code, content=body)
 
 
-def _stream(url: str, payload: dict[str, Any], timeout_s: float) -> Response:
+def internal_headers(settings: Settings) -> dict[str, str]:
+    """What proves to the query service that the call comes from the gateway."""
+    token = settings.resolved_internal_token
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _stream(
+    url: str, payload: dict[str, Any], timeout_s: float, headers: dict[str, str]
+) -> Response:
     """Relay the query service's CSV as it comes, without holding the result in memory."""
     client = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=5))
     try:
-        answer = client.send(client.build_request("POST", url, json=payload), stream=True)
+        answer = client.send(
+            client.build_request("POST", url, json=payload, headers=headers), stream=True
+        )
     except httpx.HTTPError as error:
         client.close()
         raise DependencyUnavailable("query service", f"{url}: {error}") from error
