@@ -223,7 +223,9 @@ def fakesnow_server() -> Iterator[dict[str, str]]:
     port = free_port()
     # fakesnow keeps staged files in a temporary folder it never removes: give it one we remove.
     scratch = Path(tempfile.mkdtemp(prefix="dwsim-fakesnow-"))
-    argv = [sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1", "-p", str(port)]
+    # fakesnow's server with statement timeouts and a memory limit (dwsim_shared.emulator_server).
+    argv = [sys.executable, "-m", "dwsim_shared.emulator_server", "--host", "127.0.0.1",
+            "-p", str(port)]  # fmt: skip
     try:
         with server_process(
             argv, port, "fakesnow server", env={**os.environ, "TMPDIR": str(scratch)}

@@ -40,20 +40,18 @@ from typing import Any, ClassVar
 import pyarrow.parquet as pq
 import snowflake.connector
 import snowflake.connector.errors as sferrors
-import sqlglot
 from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
 from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.snowflake_guard import check_engine_sql
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
 TIMEOUT_ERRNOS = frozenset({604, 630})
-READ_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 # Faults of the statement, not of the engine or the network.
 STATEMENT_ERRORS = (
     sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
@@ -66,18 +64,6 @@ NOT_CONFIGURED = (
 
 def _message(error: sferrors.Error) -> str:
     return (error.raw_msg or error.msg or str(error)).strip()
-
-
-def _refuse_writes(sql: str) -> None:
-    """One statement that only reads; this engine has no read-only session to fall back on."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
-    except ParseError as error:
-        raise BadRequest(f"snowflake: {error}", engine_sql=sql) from error
-    if len(statements) != 1 or not isinstance(statements[0], READ_ROOTS):
-        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
-    if any(isinstance(n, exp.DML | exp.DDL | exp.Into) for n in statements[0].walk()):
-        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
 
 
 @contextlib.contextmanager
@@ -297,11 +283,13 @@ class SnowflakeWarehouse(Warehouse):
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float
     ) -> Iterator[QueryCursor]:
-        _refuse_writes(sql)
+        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         seconds = max(1, math.ceil(timeout_s))
         with (
             self._cursor(STATEMENT_TIMEOUT_IN_SECONDS=seconds) as cur,
             _translated(sql, timeout_s),
         ):
-            cur.execute(sql, timeout=seconds)
+            # The engine stops the statement at `seconds` (STATEMENT_TIMEOUT_IN_SECONDS, which
+            # the project's emulator honours too); the client's own cancel is the fallback.
+            cur.execute(sql, timeout=seconds + 2)
             yield DBAPICursor(cur)
