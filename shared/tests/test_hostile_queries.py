@@ -29,7 +29,8 @@ COMMON = [
     "SELECT * FROM {ledger}", CROSS, RECURSIVE,
 ]  # fmt: skip
 HOSTILE = {
-    "redshift": COMMON + [
+    "redshift": [
+        *COMMON,
         "SELECT * FROM {v}",
         "WITH d AS (DELETE FROM {v} RETURNING *) SELECT * FROM d",
         "SELECT * INTO made_here FROM {t}",
@@ -55,7 +56,8 @@ HOSTILE = {
         "SELECT * FROM pg_stat_get_activity(NULL)", "SELECT pg_notify('x', 'y')",
         "SELECT COUNT(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
     ],
-    "sqlite": COMMON + [
+    "sqlite": [
+        *COMMON,
         "SELECT * FROM sqlite_master", "SELECT * FROM pragma_database_list",
         "SELECT a.sql FROM (WITH sqlite_master AS (SELECT 1 AS x) SELECT x FROM sqlite_master) s, "
         "sqlite_master a",
@@ -63,7 +65,8 @@ HOSTILE = {
         "ATTACH DATABASE '{victim_file}' AS v", "SELECT * FROM temp.sqlite_master",
         "SELECT COUNT(*) FROM pragma_table_info('t')", "VACUUM INTO '/tmp/dwsim-copy.sqlite'",
     ],
-    "snowflake": COMMON + [
+    "snowflake": [
+        *COMMON,
         "SELECT * FROM {v}",
         "DROP SCHEMA \"dwsim_victim\"", "SELECT * FROM information_schema.tables",
         "SELECT * FROM \"DWSIM\".\"dwsim_victim\".\"t\"",
