@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from dwsim_query.auth import require_internal_token
+from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
     Conflict,
@@ -109,12 +110,14 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     result = query.warehouse.run_query(
         query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
-    rows = [[_jsonable(v) for v in r] for r in result.rows]
+    rows, cut = within_bytes(
+        [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
+    )
     return {
         "columns": result.columns,
         "rows": rows,
         "row_count": len(rows),
-        "truncated": result.truncated,
+        "truncated": result.truncated or cut,
         "engine_sql": query.engine_sql,
     }
 
@@ -199,6 +202,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        return await run_in_threadpool(run_query, app.state.runtime, request)
+        return await within_time(settings.query_timeout_s, run_query, app.state.runtime, request)
 
     return app

@@ -55,7 +55,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     timeout = getattr(conn, "dwsim_statement_timeout", None)
     duck = self._duck_conn
     fired = threading.Event()
-    conn.dwsim_cancelled = False
+    setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
 
     def interrupt() -> None:
         fired.set()
@@ -94,7 +94,7 @@ async def login_request(request: Request) -> Response:
     response = await fs_server.login_request(request)
     if timeout is not None and response.status_code == 200:
         token = json.loads(bytes(response.body))["data"]["token"]
-        fs_server.sessions[token].dwsim_statement_timeout = timeout
+        setattr(fs_server.sessions[token], "dwsim_statement_timeout", timeout)  # noqa: B010
     return response
 
 

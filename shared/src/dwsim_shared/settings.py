@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     snowflake_user: str | None = None
     snowflake_password: str | None = None
     snowflake_database: str = "DWSIM"
+    # The role queries run under on a real account (USAGE/SELECT on the experiments' schemas).
+    snowflake_query_role: str | None = None
     default_warehouse: WarehouseName = "sqlite"
     query_service_url: str | None = None
     api_token: str | None = None

@@ -45,9 +45,15 @@ from sqlglot import exp
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    QueryResult,
+    ShardRef,
+    Warehouse,
+)
 from dwsim_shared.warehouses.namespaces import live_namespace
-from dwsim_shared.warehouses.snowflake_guard import check_engine_sql
+from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
@@ -143,9 +149,13 @@ class SnowflakeWarehouse(Warehouse):
         return args
 
     @contextlib.contextmanager
-    def _cursor(self, **session_parameters: Any) -> Iterator[SnowflakeCursor]:
+    def _cursor(
+        self, role: str | None = None, **session_parameters: Any
+    ) -> Iterator[SnowflakeCursor]:
         args = self._connect_args()
         args["session_parameters"] |= session_parameters
+        if role:
+            args["role"] = role
         try:
             conn = snowflake.connector.connect(**args)
         except sferrors.Error as error:
@@ -279,6 +289,15 @@ class SnowflakeWarehouse(Warehouse):
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
+    def run_query(
+        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+    ) -> QueryResult:
+        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        capped = with_row_limit(sql, row_cap + 1)
+        result = super().run_query(experiment_name, capped, row_cap=row_cap, timeout_s=timeout_s)
+        result.engine_sql = sql
+        return result
+
     @contextlib.contextmanager
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float
@@ -286,7 +305,10 @@ class SnowflakeWarehouse(Warehouse):
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         seconds = max(1, math.ceil(timeout_s))
         with (
-            self._cursor(STATEMENT_TIMEOUT_IN_SECONDS=seconds) as cur,
+            # On a real account, a role that can only read the experiments' schemas.
+            self._cursor(
+                role=self.settings.snowflake_query_role, STATEMENT_TIMEOUT_IN_SECONDS=seconds
+            ) as cur,
             _translated(sql, timeout_s),
         ):
             # The engine stops the statement at `seconds` (STATEMENT_TIMEOUT_IN_SECONDS, which

@@ -22,7 +22,7 @@ ONLY_READS = "snowflake: only one read-only statement may run here"
 
 def _cte_in_scope(table: exp.Table) -> bool:
     name = table.name.lower()
-    node: exp.Expression | None = table.parent
+    node = table.parent
     while node is not None:
         with_ = node.args.get("with") if isinstance(node, exp.Query) else None
         if with_ is not None and any(c.alias_or_name.lower() == name for c in with_.expressions):
@@ -70,3 +70,16 @@ def _check_table(table: exp.Table, schema: str, sql: str) -> None:
         raise BadRequest(
             f"snowflake: table {table.sql()} is outside the experiment", engine_sql=sql
         )
+
+
+def with_row_limit(sql: str, limit: int) -> str:
+    """`sql` with `LIMIT limit` on its outermost query when it has no LIMIT, OFFSET or FETCH of
+    its own, so the engine stops at the row cap instead of building the whole result (the
+    emulator materialises every result before sending it). The rows are the same first ones."""
+    tree = sqlglot.parse_one(sql, read="snowflake")
+    if not isinstance(tree, exp.Select | exp.SetOperation):
+        return sql
+    if any(tree.args.get(key) is not None for key in ("limit", "offset", "fetch")):
+        return sql
+    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    return tree.sql(dialect="snowflake")
