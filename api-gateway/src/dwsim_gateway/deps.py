@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dwsim_gateway.run_status import RunStatusCache
 from dwsim_shared.errors import DWSimError, NotFound
 from dwsim_shared.experiment import EXPERIMENT_NAME
 from dwsim_shared.runtime import Runtime
@@ -22,14 +23,14 @@ class Unauthorized(DWSimError):
     code = "unauthorized"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(rt: RuntimeDep) -> Settings:
+async def get_settings(rt: RuntimeDep) -> Settings:
     return rt.settings
 
 
@@ -44,7 +45,7 @@ def get_session(rt: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def require_token(
+async def require_token(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """With `DWSIM_API_TOKEN` set, every API call must carry `Authorization: Bearer <token>`."""
@@ -63,6 +64,13 @@ ExperimentName = Annotated[
 ]
 # The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database.
 RunId = Annotated[int, Path(description="run id", ge=1, le=2**31 - 1)]
+
+
+async def get_run_status(request: Request) -> RunStatusCache:
+    return request.app.state.run_status
+
+
+RunStatusDep = Annotated[RunStatusCache, Depends(get_run_status)]
 
 
 def get_experiment_row(session: SessionDep, name: ExperimentName) -> ExperimentRow:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
+from dwsim_gateway.deps import (
+    ExperimentDep,
+    ExperimentName,
+    RunId,
+    RunStatusDep,
+    RuntimeDep,
+    SessionDep,
+)
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
@@ -114,13 +121,14 @@ def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[s
 
 @router.post("/{name}/runs/{run_id}/cancel")
 def cancel_run(
-    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep
+    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
     run = _run_of(session, row, run_id)
     if not abort_run(session, run.id):
         raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
     session.commit()
+    cache.forget(row.name, run_id)
     session.refresh(run)
     return run_view(session, rt, run, row.name)
 
@@ -132,9 +140,10 @@ def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
     return run
 
 
-@router.get("/{name}/runs/{run_id}")
-def show_run(
-    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep
-) -> dict[str, Any]:
-    """Status and per-table target / generated / loaded counts: poll this until it is final."""
-    return run_view(session, rt, _run_of(session, row, run_id), row.name)
+@router.get("/{name}/runs/{run_id}", response_model=dict[str, Any])
+async def show_run(
+    name: ExperimentName, run_id: RunId, rt: RuntimeDep, cache: RunStatusDep
+) -> Response:
+    """Status and per-table target / generated / loaded counts: poll this until it is final
+    (figures may be up to half a second old: polls are answered from a cached view)."""
+    return await cache.response(rt, name, run_id, run_view)
