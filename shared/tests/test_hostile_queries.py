@@ -147,3 +147,16 @@ def test_hostile_queries_are_refused_or_stopped_and_change_nothing(loaded: Wareh
     assert outcomes[CROSS.format(**names)] == "stopped"
     assert _count(warehouse, "attacker") == ROWS["attacker"]
     assert _count(warehouse, "victim") == ROWS["victim"]
+
+
+def test_exports_stop_at_their_limit_and_the_engine_is_free_again(loaded: Warehouse) -> None:
+    warehouse = loaded
+    table = warehouse.physical_table("attacker", "t").sql(dialect=warehouse.sqlglot_dialect)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="longer than"):
+        batches = warehouse.stream_query("attacker", CROSS.format(t=table), timeout_s=LIMIT_S)
+        for _ in batches:
+            pass
+    assert time.monotonic() - started < LIMIT_S + 5
+    check = warehouse.run_query("attacker", f"SELECT COUNT(*) FROM {table}", row_cap=1, timeout_s=5)
+    assert check.rows == [[ROWS["attacker"]]]

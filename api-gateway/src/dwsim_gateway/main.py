@@ -15,7 +15,7 @@ from dwsim_gateway import errors
 from dwsim_gateway.deps import require_token
 from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.routes import experiments, health, query, runs
-from dwsim_gateway.run_status import RunStatusCache
+from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.state.run_status = RunStatusCache()
+    app.add_middleware(CachedRunStatus, cache=app.state.run_status, token=settings.api_token)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
