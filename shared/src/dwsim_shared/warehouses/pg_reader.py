@@ -22,6 +22,7 @@ import psycopg2.errors
 from psycopg2 import sql as pgsql
 
 READER_PREFIX = "dwsim_q_"
+_HARDEN_LOCK = 0x6477_7369_6E  # "dwsin": the hardening of one mock database at a time
 # pg_catalog functions that reach outside one experiment's tables, as LIKE patterns.
 REVOKED_FUNCTIONS = (
     "pg_sleep%", "set_config", "current_setting", "pg_settings_%", "pg_show_%",
@@ -75,6 +76,18 @@ def database_of(url: str) -> str:
 def harden_database(conn: psycopg2.extensions.connection) -> None:
     """Take away from PUBLIC what a reader must not reach (idempotent; superusers unaffected)."""
     with conn.cursor() as cur:
+        # Concurrent GRANT/REVOKE on one catalog row fail ("tuple concurrently updated"):
+        # one preparer at a time, and only while something is left to take away.
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_HARDEN_LOCK,))
+        cur.execute(
+            "SELECT has_table_privilege('public', 'pg_catalog.pg_class', 'SELECT') "
+            "OR has_function_privilege('public', 'pg_catalog.pg_sleep(double precision)', "
+            "'EXECUTE') OR has_function_privilege('public', "
+            "'pg_catalog.table_to_xml(regclass, boolean, boolean, text)', 'EXECUTE')"
+        )
+        row = cur.fetchone()
+        if row is not None and not row[0]:
+            return
         cur.execute(_HARDEN, {"patterns": list(REVOKED_FUNCTIONS)})
         database = pgsql.Identifier(conn.info.dbname)
         cur.execute(pgsql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
