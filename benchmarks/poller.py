@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-MAX_CONNECTIONS = 64
+MAX_CONNECTIONS = 512  # a stall shows as latency, not as a client-side error
 REQUEST_TIMEOUT_S = 5.0
 
 

@@ -49,7 +49,9 @@ def _load(rt: Runtime, warehouse: str) -> None:
         engine = rt.warehouse(warehouse)
         engine.prepare(experiment)
         path = rt.settings.home / f"{name}.parquet"
-        write_shard_parquet(generate_shard(experiment, "t", seed=1, row_start=0, row_count=rows), path)
+        write_shard_parquet(
+            generate_shard(experiment, "t", seed=1, row_start=0, row_count=rows), path
+        )
         engine.load_shard(experiment, experiment.tables[0], path, ShardRef(1, "t", 0))
 
 
@@ -80,7 +82,9 @@ def test_hostile_queries_through_the_service(runtime: Runtime) -> None:
         else:
             pytest.fail(f"ran {sql!r}: {answer['rows'][:3]}")
         assert time.monotonic() - started < LIMIT_S + 5, sql
-        check = run_query(runtime, QueryRequest(experiment="attacker", sql="SELECT COUNT(*) FROM t"))
+        check = run_query(
+            runtime, QueryRequest(experiment="attacker", sql="SELECT COUNT(*) FROM t")
+        )
         assert check["rows"] == [[ROWS["attacker"]]], sql
     victim = run_query(runtime, QueryRequest(experiment="victim", sql="SELECT COUNT(*) FROM t"))
     assert victim["rows"] == [[ROWS["victim"]]]

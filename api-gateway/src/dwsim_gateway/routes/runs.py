@@ -145,5 +145,5 @@ async def show_run(
     name: ExperimentName, run_id: RunId, rt: RuntimeDep, cache: RunStatusDep
 ) -> Response:
     """Status and per-table target / generated / loaded counts: poll this until it is final
-    (figures may be up to half a second old: polls are answered from a cached view)."""
+    (figures may be up to a few seconds old: polls are answered from a cached view)."""
     return await cache.response(rt, name, run_id, run_view)
