@@ -16,6 +16,7 @@ from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.warehouses import Warehouse, make_warehouse
 from dwsim_shared.warehouses.base import ShardRef
+from dwsim_shared.warehouses.snowflake_guard import check_engine_sql
 
 LIMIT_S = 2.0
 ROWS = {"attacker": 3_000, "victim": 40}
@@ -160,3 +161,25 @@ def test_exports_stop_at_their_limit_and_the_engine_is_free_again(loaded: Wareho
     assert time.monotonic() - started < LIMIT_S + 5
     check = warehouse.run_query("attacker", f"SELECT COUNT(*) FROM {table}", row_cap=1, timeout_s=5)
     assert check.rows == [[ROWS["attacker"]]]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ['WITH x AS (SELECT 1 AS y) SELECT * FROM x',
+     'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 3) SELECT * FROM r',
+     'SELECT t.id FROM "dwsim_a"."t" AS t JOIN (WITH z AS (SELECT 1 AS k) SELECT k FROM z) q ON TRUE',
+     'SELECT 1 UNION ALL SELECT 2'],
+)  # fmt: skip
+def test_snowflake_guard_lets_reads_of_the_experiment_and_its_ctes_through(sql: str) -> None:
+    check_engine_sql(sql, "dwsim_a")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ['SELECT * FROM "dwsim_b"."t"', "SELECT * FROM t", 'SELECT * FROM "db"."dwsim_a"."t"',
+     "SELECT (WITH t AS (SELECT 1 AS y) SELECT y FROM t) AS v FROM t",
+     'SELECT * FROM "dwsim_a"."_dwsim_loads"', "SELECT * FROM read_parquet('/x')"],
+)  # fmt: skip
+def test_snowflake_guard_refuses_what_is_outside_the_experiment(sql: str) -> None:
+    with pytest.raises(BadRequest, match="snowflake"):
+        check_engine_sql(sql, "dwsim_a", frozenset({"_dwsim_loads"}))

@@ -24,7 +24,9 @@ def _cte_in_scope(table: exp.Table) -> bool:
     name = table.name.lower()
     node = table.parent
     while node is not None:
-        with_ = node.args.get("with") if isinstance(node, exp.Query) else None
+        # sqlglot 30 names the argument `with_` (older releases: `with`).
+        args = node.args if isinstance(node, exp.Query) else {}
+        with_ = args.get("with_") or args.get("with")
         if with_ is not None and any(c.alias_or_name.lower() == name for c in with_.expressions):
             return True
         node = node.parent
