@@ -109,6 +109,9 @@ def grant_reader(
         verb = "ALTER" if cur.fetchone() else "CREATE"
         cur.execute(pgsql.SQL(verb + " ROLE {} WITH {}").format(ident, options))
         cur.execute(pgsql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+        # Memory per sort/hash node and disk spill per session: a runaway join is bounded
+        # in both until statement_timeout stops it.
+        cur.execute(pgsql.SQL("ALTER ROLE {} SET work_mem = '64MB'").format(ident))
         cur.execute(pgsql.SQL("ALTER ROLE {} SET temp_file_limit = '1GB'").format(ident))
         cur.execute(pgsql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident))
         cur.execute(
