@@ -6,12 +6,15 @@ run (an `orders_wide` table, 10M rows by default) is generated twice on the same
 alone, once while its status is polled at 200 requests/s for 30 s. The figures: poll latency
 p50/p99 (from each request's scheduled time), errors, and the run's server-side wall time
 (created -> finished) with and without the load. Targets: 0 errors, p99 < 50 ms, slowdown < 10%.
+`--repeats N` alternates N runs of each and compares medians (other load on the machine makes
+single runs drift); `--rows` sets the run's size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -104,17 +107,27 @@ def api_poll(options: Options) -> list[dict[str, Any]]:
             httpx.Client(base_url=stack.url, timeout=60) as client,
         ):
             _finish(client, _submit(client, "warmup", 200_000), stack)  # workers' imports
-            alone = _finish(client, _submit(client, "alone", rows), stack)
-            say(f"  alone: {alone:.2f} s")
-            link = _submit(client, "polled", rows)
-            result = poll(stack.url, link, RATE, SECONDS)
-            polled = _finish(client, link, stack)
+            alone_runs, polled_runs, results = [], [], []
+            for repeat in range(options.repeats or 1):  # alternated: drift hits both alike
+                alone_runs.append(_finish(client, _submit(client, f"alone_{repeat}", rows), stack))
+                say(f"  alone: {alone_runs[-1]:.2f} s")
+                link = _submit(client, f"polled_{repeat}", rows)
+                results.append(poll(stack.url, link, RATE, SECONDS))
+                polled_runs.append(_finish(client, link, stack))
+                say(f"  polled: {polled_runs[-1]:.2f} s")
+    alone, polled = statistics.median(alone_runs), statistics.median(polled_runs)
+    result = results[0]
+    for more in results[1:]:
+        result.latencies_s += more.latencies_s
+        result.statuses += more.statuses
+        for kind, count in more.errors.items():
+            result.errors[kind] = result.errors.get(kind, 0) + count
     active = sum(1 for _, status in result.statuses if status in ("QUEUED", "RUNNING"))
     errors = sum(result.errors.values())
     p50, p99 = result.percentile(0.5) * 1000, result.percentile(0.99) * 1000
     slowdown = polled / alone - 1 if alone else float("nan")
     say(
-        f"  polled: {polled:.2f} s; {len(result.latencies_s):,} answers ({active:,} while "
+        f"  median polled {polled:.2f} s, alone {alone:.2f} s; {len(result.latencies_s):,} answers ({active:,} while "
         f"active), p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {result.errors or 0}"
     )
     return [
@@ -123,7 +136,8 @@ def api_poll(options: Options) -> list[dict[str, Any]]:
             "rows": rows,
             "rate_per_s": RATE,
             "seconds": SECONDS,
-            "requests": int(RATE * SECONDS),
+            "requests": int(RATE * SECONDS) * len(results),
+            "repeats": len(results),
             "answers": len(result.latencies_s),
             "answers_while_active": active,
             "errors": errors,

@@ -80,6 +80,7 @@ async def _poll(host: str, port: int, path: str, rate: float, seconds: float) ->
                     result.error(type(error).__name__)
                     return
         done = time.monotonic()
+        assert connection is not None  # the loop either answered or returned
         idle.append(connection)
         if status != 200:
             result.error(f"HTTP {status}")
