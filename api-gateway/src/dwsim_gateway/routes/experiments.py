@@ -125,9 +125,13 @@ def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep)
 @router.get("")
 def list_experiments(session: SessionDep) -> dict[str, Any]:
     rows = session.scalars(select(ExperimentRow).order_by(ExperimentRow.name)).all()
-    latest: dict[int, RunRow] = {}
-    for run in session.scalars(select(RunRow).order_by(RunRow.id)):
-        latest[run.experiment_id] = run
+    # Only the columns shown: a run row carries its whole schema document.
+    latest = {
+        experiment_id: {"run_id": run_id, "status": status}
+        for experiment_id, run_id, status in session.execute(
+            select(RunRow.experiment_id, RunRow.id, RunRow.status).order_by(RunRow.id)
+        )
+    }
     return {
         "experiments": [
             {
@@ -137,11 +141,7 @@ def list_experiments(session: SessionDep) -> dict[str, Any]:
                 "tables": len(row.schema_json.get("tables", [])),
                 "created_at": row.created_at.isoformat(),
                 "updated_at": row.updated_at.isoformat(),
-                "last_run": (
-                    {"run_id": latest[row.id].id, "status": latest[row.id].status}
-                    if row.id in latest
-                    else None
-                ),
+                "last_run": latest.get(row.id),
             }
             for row in rows
         ]
