@@ -22,6 +22,7 @@ import psycopg2.errors
 from psycopg2 import sql as pgsql
 
 READER_PREFIX = "dwsim_q_"
+READER_COMMENT = "dwsim reader of "  # + "<database>/<schema>": roles outlive their databases
 _HARDEN_LOCK = 0x6477_7369_6E  # "dwsin": the hardening of one mock database at a time
 # pg_catalog functions that reach outside one experiment's tables, as LIKE patterns.
 REVOKED_FUNCTIONS = (
@@ -108,6 +109,8 @@ def grant_reader(
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
         verb = "ALTER" if cur.fetchone() else "CREATE"
         cur.execute(pgsql.SQL(verb + " ROLE {} WITH {}").format(ident, options))
+        comment = f"{READER_COMMENT}{conn.info.dbname}/{schema}"
+        cur.execute(pgsql.SQL("COMMENT ON ROLE {} IS {}").format(ident, pgsql.Literal(comment)))
         cur.execute(pgsql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
         # Memory per sort/hash node and disk spill per session: a runaway join is bounded
         # in both until statement_timeout stops it.
