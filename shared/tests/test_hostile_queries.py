@@ -183,3 +183,40 @@ def test_snowflake_guard_lets_reads_of_the_experiment_and_its_ctes_through(sql: 
 def test_snowflake_guard_refuses_what_is_outside_the_experiment(sql: str) -> None:
     with pytest.raises(BadRequest, match="snowflake"):
         check_engine_sql(sql, "dwsim_a", frozenset({"_dwsim_loads"}))
+
+
+@pytest.mark.integration
+def test_the_redshift_reader_role_itself_refuses_without_read_only_session(
+    postgres_db: str, tmp_path: Path
+) -> None:
+    """The role is the boundary: logged in as it directly, in autocommit (no READ ONLY
+    transaction, no statement timeout from the adapter), writes and reads outside fail."""
+    import psycopg2
+
+    from dwsim_shared.warehouses.pg_reader import database_of, reader_password, reader_role
+
+    warehouse = make_warehouse("redshift", Settings(home=tmp_path, redshift_url=postgres_db))
+    for name in ROWS:
+        warehouse.prepare(_experiment(name))
+    role = reader_role(database_of(postgres_db), "dwsim_attacker")
+    conn = psycopg2.connect(postgres_db, user=role, password=reader_password(postgres_db, role))
+    conn.autocommit = True
+    refused = [
+        'INSERT INTO "dwsim_attacker"."t" VALUES (1)', 'DELETE FROM "dwsim_attacker"."t"',
+        'SELECT * FROM "dwsim_victim"."t"', 'DROP SCHEMA "dwsim_victim" CASCADE',
+        "CREATE TABLE public.made_here (a INT)", "CREATE TEMP TABLE made_here (a INT)",
+        'CREATE TABLE "dwsim_attacker".made_here (a INT)', "SET ROLE postgres",
+        "SELECT set_config('role', 'postgres', false)", "SELECT * FROM pg_settings",
+        "SELECT query FROM pg_stat_activity", "SELECT relname FROM pg_class",
+        "SELECT table_to_xml('\"dwsim_victim\".\"t\"', true, false, '')", "SELECT pg_sleep(0)",
+        "SELECT pg_reload_conf()", "SELECT pg_read_file('/etc/hostname')",
+        "SELECT pg_advisory_lock(1)", "SET default_transaction_read_only = off; "
+        "CREATE TABLE \"dwsim_attacker\".x (a INT)",
+    ]  # fmt: skip
+    with conn.cursor() as cur:
+        for sql in refused:
+            with pytest.raises(psycopg2.Error):
+                cur.execute(sql)
+        cur.execute('SELECT COUNT(*) FROM "dwsim_attacker"."t"')
+        assert cur.fetchone() == (0,)
+    conn.close()
