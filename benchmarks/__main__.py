@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import e2e, generate, load, report
+from benchmarks import api_poll, e2e, generate, load, report
 from benchmarks.measure import Options, Skipped, bench_line
 
 # Every benchmark by name; a family is a name prefix (`generate` -> `generate.*`).
@@ -17,6 +17,7 @@ REGISTRY: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
     **load.BENCHMARKS,
     **e2e.BENCHMARKS,
     **report.BENCHMARKS,
+    **api_poll.BENCHMARKS,
 }
 
 

@@ -12,9 +12,12 @@ RUN pip install --no-cache-dir "fakesnow[server]==${FAKESNOW_VERSION}" \
     && groupadd --system --gid 10001 fakesnow \
     && useradd --system --uid 10001 --gid fakesnow --create-home fakesnow
 ENV PYTHONUNBUFFERED=1
+# fakesnow's server with statement timeouts, cancel and a DuckDB memory limit
+# (DWSIM_EMULATOR_MEMORY_LIMIT); the file imports nothing else from the project.
+COPY shared/src/dwsim_shared/emulator_server.py /opt/dwsim/emulator_server.py
 USER fakesnow
 EXPOSE 64616
-# `fakesnow -s` stops cleanly on SIGINT only; as PID 1 it would ignore SIGTERM.
+# uvicorn stops cleanly on SIGINT (and SIGTERM).
 STOPSIGNAL SIGINT
 # Without --host the server listens on 127.0.0.1 only, unreachable from other containers.
-CMD ["fakesnow", "-s", "--host", "0.0.0.0", "-p", "64616"]
+CMD ["python", "/opt/dwsim/emulator_server.py", "--host", "0.0.0.0", "-p", "64616"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,7 +11,9 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dwsim_gateway.run_status import RunStatusCache
 from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.experiment import EXPERIMENT_NAME
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
@@ -21,14 +24,14 @@ class Unauthorized(DWSimError):
     code = "unauthorized"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(rt: RuntimeDep) -> Settings:
+async def get_settings(rt: RuntimeDep) -> Settings:
     return rt.settings
 
 
@@ -43,21 +46,35 @@ def get_session(rt: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def require_token(
+async def require_token(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """With `DWSIM_API_TOKEN` set, every API call must carry `Authorization: Bearer <token>`."""
     if settings.api_token is None:
         return
-    if authorization != f"Bearer {settings.api_token}":
+    expected = f"Bearer {settings.api_token}".encode()
+    if not hmac.compare_digest((authorization or "").encode(), expected):
         raise Unauthorized(
             "missing or wrong bearer token (Authorization: Bearer <DWSIM_API_TOKEN>)"
         )
 
 
-def get_experiment_row(
-    session: SessionDep, name: Annotated[str, Path(description="experiment name")]
-) -> ExperimentRow:
+# Checked before the name reaches a database, a path or an object key (NUL, control characters).
+ExperimentName = Annotated[
+    str, Path(description="experiment name", max_length=63, pattern=EXPERIMENT_NAME.pattern)
+]
+# The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database.
+RunId = Annotated[int, Path(description="run id", ge=1, le=2**31 - 1)]
+
+
+async def get_run_status(request: Request) -> RunStatusCache:
+    return request.app.state.run_status
+
+
+RunStatusDep = Annotated[RunStatusCache, Depends(get_run_status)]
+
+
+def get_experiment_row(session: SessionDep, name: ExperimentName) -> ExperimentRow:
     row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
     if row is None:
         names = session.scalars(select(ExperimentRow.name)).all()

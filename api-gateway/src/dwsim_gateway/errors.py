@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput
 from dwsim_shared.experiment import format_loc
@@ -40,6 +41,19 @@ def _state_down(_: Request, exc: Exception) -> JSONResponse:
     return _json(DependencyUnavailable("state database", str(orig).strip()))
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def _http(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own answers (no such route, wrong method) in the project's shape."""
+    status = getattr(exc, "status_code", 500)
+    body = {
+        "error": _HTTP_CODES.get(status, "http_error"),
+        "message": str(getattr(exc, "detail", exc)),
+    }
+    return JSONResponse(status_code=status, content=body, headers=getattr(exc, "headers", None))
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(
@@ -51,6 +65,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DWSimError, lambda _r, e: _json(e))
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _state_down)
     app.add_exception_handler(DBAPIError, _state_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import docs, errors
 from dwsim_gateway.deps import require_token
+from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
 from dwsim_gateway.routes import (
     experiments,
@@ -26,6 +27,7 @@ from dwsim_gateway.routes import (
     tables,
     warehouses,
 )
+from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -58,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    app.state.run_status = RunStatusCache()
+    app.add_middleware(CachedRunStatus, cache=app.state.run_status, token=settings.api_token)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
     for module in (experiments, runs, reports, shards, query, tables, queries, history):

@@ -20,11 +20,22 @@ class Relayed(DWSimError):
         self.details = body.get("details") or {}
 
 
+def internal_headers(settings: Settings) -> dict[str, str]:
+    """What proves to the query service that the call comes from the gateway."""
+    token = settings.resolved_internal_token
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def post(settings: Settings, path: str, payload: dict[str, Any]) -> dict[str, Any]:
     """POST to the query service; its errors are raised with their status, a failure as 503."""
     url = f"{settings.resolved_query_service_url}{path}"
     try:
-        answer = httpx.post(url, json=payload, timeout=settings.query_timeout_s + 10)
+        answer = httpx.post(
+            url,
+            json=payload,
+            headers=internal_headers(settings),
+            timeout=settings.query_timeout_s + 10,
+        )
         body = answer.json()
     except httpx.HTTPError as error:
         raise DependencyUnavailable("query service", f"{url}: {error}") from error

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from dwsim_query import inspect
+from dwsim_query.auth import require_internal_token
+from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
     Conflict,
@@ -109,12 +111,14 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     result = query.warehouse.run_query(
         query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
-    rows = [[_jsonable(v) for v in r] for r in result.rows]
+    rows, cut = within_bytes(
+        [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
+    )
     return {
         "columns": result.columns,
         "rows": rows,
         "row_count": len(rows),
-        "truncated": result.truncated,
+        "truncated": result.truncated or cut,
         "engine_sql": query.engine_sql,
     }
 
@@ -184,13 +188,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = DependencyUnavailable("state database", str(error.orig).strip())
         return JSONResponse(status_code=503, content=body.to_dict())
 
-    app.include_router(inspect.router)
+    app.include_router(inspect.router, dependencies=[Depends(require_internal_token)])
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/query", response_model=None)
+    @app.post("/query", response_model=None, dependencies=[Depends(require_internal_token)])
     async def query(request: QueryRequest) -> dict[str, Any] | StreamingResponse:
         """Run one read-only statement of an experiment against its warehouse."""
         if request.format == "csv":
@@ -201,6 +205,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        return await run_in_threadpool(run_query, app.state.runtime, request)
+        return await within_time(settings.query_timeout_s, run_query, app.state.runtime, request)
 
     return app

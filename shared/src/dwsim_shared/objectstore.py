@@ -18,14 +18,15 @@ from urllib.parse import urlparse
 
 from dwsim_shared.errors import DependencyUnavailable, NotFound
 from dwsim_shared.settings import Settings
+from dwsim_shared.warehouses.namespaces import checked_experiment_name
 
 
 def shard_key(experiment: str, table: str, run_id: int, shard_index: int) -> str:
-    return f"experiments/{experiment}/{table}/run_{run_id}/part-{shard_index:05d}.parquet"
+    return f"{experiment_prefix(experiment)}{table}/run_{run_id}/part-{shard_index:05d}.parquet"
 
 
 def experiment_prefix(experiment: str) -> str:
-    return f"experiments/{experiment}/"
+    return f"experiments/{checked_experiment_name(experiment)}/"
 
 
 class ObjectStore(Protocol):

@@ -6,11 +6,13 @@ written one way. Polling reads progress from `run_shards` in one grouped query.
 
 from __future__ import annotations
 
+import itertools
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,8 @@ from dwsim_shared.state.models import (
     utcnow,
 )
 
+SHARD_INSERT_BATCH = 5_000
+
 
 @dataclass(frozen=True)
 class ShardPlan:
@@ -36,21 +40,23 @@ class ShardPlan:
     row_count: int
 
 
-def plan_shards(row_targets: dict[str, int], shard_size: int) -> list[ShardPlan]:
+def iter_shard_plan(row_targets: dict[str, int], shard_size: int) -> Iterator[ShardPlan]:
     """Split every table's exact row count into shards of `shard_size` rows (the last may be smaller).
 
     A table of 0 rows still gets one empty shard, so it is created and counted like any other.
 
-    >>> [(s.table, s.row_start, s.row_count) for s in plan_shards({"t": 5}, 2)]
+    >>> [(s.table, s.row_start, s.row_count) for s in iter_shard_plan({"t": 5}, 2)]
     [('t', 0, 2), ('t', 2, 2), ('t', 4, 1)]
     """
-    plan: list[ShardPlan] = []
     for table, rows in row_targets.items():
         count = max(1, -(-rows // shard_size))
         for index in range(count):
             start = index * shard_size
-            plan.append(ShardPlan(table, index, start, max(0, min(shard_size, rows - start))))
-    return plan
+            yield ShardPlan(table, index, start, max(0, min(shard_size, rows - start)))
+
+
+def plan_shards(row_targets: dict[str, int], shard_size: int) -> list[ShardPlan]:
+    return list(iter_shard_plan(row_targets, shard_size))
 
 
 def row_targets_for(experiment: Experiment, overrides: dict[str, int] | None) -> dict[str, int]:
@@ -101,15 +107,6 @@ def create_run(
         row_targets=row_targets,
         plan_digest=compile_plan(experiment, row_targets).digest,
     )
-    run.shards = [
-        RunShardRow(
-            table_name=p.table,
-            shard_index=p.shard_index,
-            row_start=p.row_start,
-            row_count=p.row_count,
-        )
-        for p in plan_shards(row_targets, shard_size)
-    ]
     session.add(run)
     try:
         session.flush()
@@ -119,6 +116,14 @@ def create_run(
             f"experiment {experiment_row.name!r} already has an active run; wait for it to finish",
             experiment=experiment_row.name,
         ) from error
+    # In batches, so the gateway's memory does not grow with the number of shards.
+    plan = iter_shard_plan(row_targets, shard_size)
+    while batch := list(itertools.islice(plan, SHARD_INSERT_BATCH)):
+        session.execute(
+            insert(RunShardRow),
+            [{"run_id": run.id, "table_name": p.table, "shard_index": p.shard_index,
+              "row_start": p.row_start, "row_count": p.row_count} for p in batch],
+        )  # fmt: skip
     return run
 
 

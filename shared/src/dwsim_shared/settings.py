@@ -39,14 +39,27 @@ class Settings(BaseSettings):
     snowflake_user: str | None = None
     snowflake_password: str | None = None
     snowflake_database: str = "DWSIM"
+    # The role queries run under on a real account (USAGE/SELECT on the experiments' schemas).
+    snowflake_query_role: str | None = None
     default_warehouse: WarehouseName = "sqlite"
     query_service_url: str | None = None
     api_token: str | None = None
+    # The token the gateway sends to the query service; DWSIM_API_TOKEN when unset.
+    internal_token: str | None = None
     shard_size: int = Field(default=1_000_000, ge=1)
     query_row_cap: int = Field(default=10_000, ge=1)
     query_timeout_s: float = Field(default=30.0, gt=0)
     export_timeout_s: float = Field(default=600.0, gt=0)
     dependency_timeout_s: float = Field(default=3.0, gt=0)
+    query_byte_cap: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # DuckDB's memory_limit in the Snowflake emulator (dwsim_shared.emulator_server).
+    emulator_memory_limit: str = "2GB"
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_rows_per_run: int = Field(default=10**10, ge=1)
+    max_shards_per_run: int = Field(default=10**5, ge=1)
+    ddl_max_chars: int = Field(default=1_000_000, ge=1)
+    ddl_max_statements: int = Field(default=2_000, ge=1)
+    ddl_max_depth: int = Field(default=64, ge=1)
     web_ui_dir: Path | None = None
 
     @field_validator("home", mode="after")
@@ -97,6 +110,10 @@ class Settings(BaseSettings):
     @cached_property
     def sqlite_warehouse_dir(self) -> Path:
         return self.home / "warehouses"
+
+    @property
+    def resolved_internal_token(self) -> str | None:
+        return self.internal_token or self.api_token
 
     @cached_property
     def resolved_query_service_url(self) -> str:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDep
 from dwsim_gateway.models import ExperimentList, ImportAnswer, ValidateAnswer
-from dwsim_shared.errors import Conflict, InvalidInput
+from dwsim_shared.errors import BadRequest, Conflict, InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
+from dwsim_shared.input_limits import check_ddl_size, check_run_size
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.runs import active_run
 from dwsim_shared.settings import Settings
@@ -53,6 +54,7 @@ class ImportSqlRequest(BaseModel):
 
 def _ready(experiment: Experiment, settings: Settings) -> Experiment:
     """Whole-document checks, and the configured warehouse filled in when none is named."""
+    check_run_size({t.name: t.target_rows for t in experiment.tables}, 10**18, settings)
     check_experiment(experiment)
     warehouse = experiment.target_warehouse or settings.default_warehouse
     if warehouse not in warehouse_names():
@@ -67,11 +69,17 @@ def _ready(experiment: Experiment, settings: Settings) -> Experiment:
 def _import(request: ImportSqlRequest, settings: Settings) -> tuple[Experiment, list[str]]:
     from dwsim_shared.ddl import import_ddl
 
-    result = import_ddl(
-        request.sql, request.dialect, name=request.name, target_rows=request.target_rows,
-        rows=request.rows, target_warehouse=request.target_warehouse, locale=request.locale,
-        seed=request.seed,
-    )  # fmt: skip
+    check_ddl_size(request.sql, settings)
+    try:
+        result = import_ddl(
+            request.sql, request.dialect, name=request.name, target_rows=request.target_rows,
+            rows=request.rows, target_warehouse=request.target_warehouse, locale=request.locale,
+            seed=request.seed,
+        )  # fmt: skip
+    except RecursionError:  # nesting without parentheses (a+b+...): the tokenizer check misses it
+        raise BadRequest(
+            "DDL nests expressions too deeply to read; simplify the deepest expression"
+        ) from None
     return _ready(result.experiment, settings), result.warnings
 
 
@@ -133,9 +141,13 @@ def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep)
 @router.get("", response_model=ExperimentList)
 def list_experiments(session: SessionDep) -> dict[str, Any]:
     rows = session.scalars(select(ExperimentRow).order_by(ExperimentRow.name)).all()
-    latest: dict[int, RunRow] = {}
-    for run in session.scalars(select(RunRow).order_by(RunRow.id)):
-        latest[run.experiment_id] = run
+    # Only the columns shown: a run row carries its whole schema document.
+    latest = {
+        experiment_id: {"run_id": run_id, "status": status}
+        for experiment_id, run_id, status in session.execute(
+            select(RunRow.experiment_id, RunRow.id, RunRow.status).order_by(RunRow.id)
+        )
+    }
     return {
         "experiments": [
             {
@@ -145,11 +157,7 @@ def list_experiments(session: SessionDep) -> dict[str, Any]:
                 "tables": len(row.schema_json.get("tables", [])),
                 "created_at": row.created_at.isoformat(),
                 "updated_at": row.updated_at.isoformat(),
-                "last_run": (
-                    {"run_id": latest[row.id].id, "status": latest[row.id].status}
-                    if row.id in latest
-                    else None
-                ),
+                "last_run": latest.get(row.id),
             }
             for row in rows
         ]

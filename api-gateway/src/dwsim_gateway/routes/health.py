@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,13 +18,21 @@ from dwsim_shared.state.db import check_state
 router = APIRouter(tags=["health"])
 
 
+# `scheme://user:password@` in a message: /health is open, so passwords never appear in it.
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+
+
+def redacted(message: str) -> str:
+    return _CREDENTIALS.sub(r"\g<scheme>***@", message)
+
+
 def _probe(check: Callable[[], None]) -> dict[str, Any]:
     try:
         check()
     except DependencyUnavailable as error:
-        return {"status": "unavailable", "error": error.message}
+        return {"status": "unavailable", "error": redacted(error.message)}
     except Exception as error:
-        return {"status": "unavailable", "error": f"{type(error).__name__}: {error}"}
+        return {"status": "unavailable", "error": redacted(f"{type(error).__name__}: {error}")}
     return {"status": "ok"}
 
 

@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from dwsim_gateway import history
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep
 from dwsim_gateway.models import QueryAnswer
+from dwsim_gateway.queryservice import internal_headers
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
@@ -72,14 +73,19 @@ def forward(
 
     if request.format == "csv":
         try:
-            response = _stream(url, payload, settings.export_timeout_s)
+            response = _stream(url, payload, settings.export_timeout_s, internal_headers(settings))
         except DependencyUnavailable as error:
             remember(503, error.to_dict())
             raise
         remember(response.status_code, _error_body(response))
         return response
     try:
-        answer = httpx.post(url, json=payload, timeout=settings.query_timeout_s + 10)
+        answer = httpx.post(
+            url,
+            json=payload,
+            headers=internal_headers(settings),
+            timeout=settings.query_timeout_s + 10,
+        )
     except httpx.HTTPError as error:
         unavailable = DependencyUnavailable("query service", f"{url}: {error}")
         remember(503, unavailable.to_dict())
@@ -106,11 +112,15 @@ def _relay_json(answer: httpx.Response) -> JSONResponse:
     return JSONResponse(status_code=answer.status_code, content=body)
 
 
-def _stream(url: str, payload: dict[str, Any], timeout_s: float) -> Response:
+def _stream(
+    url: str, payload: dict[str, Any], timeout_s: float, headers: dict[str, str]
+) -> Response:
     """Relay the query service's CSV as it comes, without holding the result in memory."""
     client = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=5))
     try:
-        answer = client.send(client.build_request("POST", url, json=payload), stream=True)
+        answer = client.send(
+            client.build_request("POST", url, json=payload, headers=headers), stream=True
+        )
     except httpx.HTTPError as error:
         client.close()
         raise DependencyUnavailable("query service", f"{url}: {error}") from error

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import (
+    ExperimentDep,
+    ExperimentName,
+    RunId,
+    RunStatusDep,
+    RuntimeDep,
+    SessionDep,
+)
 from dwsim_gateway.models import GenerateAnswer, RunList, RunView
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.reports import verdict
 from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
@@ -78,6 +86,7 @@ def generate(
     request = request or GenerateRequest()
     experiment = Experiment.model_validate(row.schema_json)
     targets = row_targets_for(experiment, request.rows)
+    check_run_size(targets, request.shard_size or rt.settings.shard_size, rt.settings)
     if request.rows:
         check_experiment(with_row_targets(experiment, targets))
     rt.warehouse(row.target_warehouse).check()
@@ -123,13 +132,14 @@ def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[s
 
 @router.post("/{name}/runs/{run_id}/cancel", response_model=RunView)
 def cancel_run(
-    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
     run = _run_of(session, row, run_id)
     if not abort_run(session, run.id):
         raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
     session.commit()
+    cache.forget(row.name, run_id)
     session.refresh(run)
     return run_view(session, rt, run, row.name)
 
@@ -142,8 +152,9 @@ def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
 
 
 @router.get("/{name}/runs/{run_id}", response_model=RunView)
-def show_run(
-    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
-) -> dict[str, Any]:
-    """Status and per-table target / generated / loaded counts: poll this until it is final."""
-    return run_view(session, rt, _run_of(session, row, run_id), row.name)
+async def show_run(
+    name: ExperimentName, run_id: RunId, rt: RuntimeDep, cache: RunStatusDep
+) -> Response:
+    """Status and per-table target / generated / loaded counts: poll this until it is final
+    (figures may be up to a few seconds old: polls are answered from a cached view)."""
+    return await cache.response(rt, name, run_id, run_view)

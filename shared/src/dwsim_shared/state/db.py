@@ -40,6 +40,11 @@ def make_engine(url: str, connect_timeout_s: float = 5.0) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        # As many connections as the gateway's worker threads may use at once; a request that
+        # still finds none waits `connect_timeout_s` and answers 503, rather than 30 s.
+        pool_size=10,
+        max_overflow=30,
+        pool_timeout=max(1.0, connect_timeout_s),
         connect_args={"connect_timeout": max(1, int(connect_timeout_s))},
     )
 

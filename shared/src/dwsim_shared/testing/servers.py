@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HOW_TO = (
     "Provide one: set {var} to a running server's URL, run one on 127.0.0.1:{port}, "
@@ -203,7 +204,22 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
     finally:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_reader_roles(cur, name)
         admin.close()
+
+
+def drop_reader_roles(cur: Any, database: str) -> None:
+    """The Redshift mock's query roles of a dropped database (roles outlive databases)."""
+    from psycopg2 import sql as pgsql
+
+    from dwsim_shared.warehouses.pg_reader import READER_COMMENT
+
+    cur.execute(
+        "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE %s",
+        (f"{READER_COMMENT}{database}/%",),
+    )
+    for (role,) in cur.fetchall():
+        cur.execute(pgsql.SQL("DROP ROLE IF EXISTS {}").format(pgsql.Identifier(role)))
 
 
 SNOWFLAKE_TEST_VARS = ("HOST", "PORT", "PROTOCOL", "ACCOUNT", "USER", "PASSWORD")
@@ -223,7 +239,9 @@ def fakesnow_server() -> Iterator[dict[str, str]]:
     port = free_port()
     # fakesnow keeps staged files in a temporary folder it never removes: give it one we remove.
     scratch = Path(tempfile.mkdtemp(prefix="dwsim-fakesnow-"))
-    argv = [sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1", "-p", str(port)]
+    # fakesnow's server with statement timeouts and a memory limit (dwsim_shared.emulator_server).
+    argv = [sys.executable, "-m", "dwsim_shared.emulator_server", "--host", "127.0.0.1",
+            "-p", str(port)]  # fmt: skip
     try:
         with server_process(
             argv, port, "fakesnow server", env={**os.environ, "TMPDIR": str(scratch)}

@@ -16,9 +16,18 @@ import pyarrow.parquet as pq
 from psycopg2 import sql as pgsql
 from sqlglot import exp
 
-from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
+from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.pg_reader import (
+    database_of,
+    drop_reader,
+    grant_reader,
+    harden_database,
+    reader_password,
+    reader_role,
+)
 
 
 class _CsvStream(io.RawIOBase):
@@ -86,20 +95,21 @@ class RedshiftMockWarehouse(Warehouse):
         **{name: "JSONB" for name in SEMI_STRUCTURED_TYPES},
     }
 
-    @staticmethod
-    def schema_name(experiment_name: str) -> str:
-        return f"dwsim_{experiment_name}"
+    schema_name = staticmethod(live_namespace)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[psycopg2.extensions.connection]:
-        url = self.settings.redshift_url
-        if not url:
+    def _url(self) -> str:
+        if not self.settings.redshift_url:
             raise DependencyUnavailable(
                 "redshift warehouse", "not configured: set DWSIM_REDSHIFT_URL to a PostgreSQL URL"
             )
+        return libpq_url(self.settings.redshift_url)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[psycopg2.extensions.connection]:
+        """The privileged connection: loads, DDL, counts (never a user's query)."""
         try:
             conn = psycopg2.connect(
-                libpq_url(url), connect_timeout=max(1, int(self.settings.dependency_timeout_s))
+                self._url(), connect_timeout=max(1, int(self.settings.dependency_timeout_s))
             )
         except psycopg2.OperationalError as error:
             raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
@@ -137,6 +147,8 @@ class RedshiftMockWarehouse(Warehouse):
                     "PRIMARY KEY (run_id, table_name, shard_index))"
                 ).format(self._ledger(experiment.name))
             )
+            harden_database(conn)
+            grant_reader(conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE])
             conn.commit()
 
     def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
@@ -186,13 +198,40 @@ class RedshiftMockWarehouse(Warehouse):
         with self._connect() as conn, conn.cursor() as cur:
             schema = pgsql.Identifier(self.schema_name(experiment_name))
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            drop_reader(conn, self.schema_name(experiment_name))
             conn.commit()
+
+    def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
+        """A connection as the experiment's reader role; the role is created on first use for
+        data loaded before readers existed."""
+        schema, url = self.schema_name(experiment_name), self._url()
+        role = reader_role(database_of(url), schema)
+        login = {"user": role, "password": reader_password(url, role)}
+        timeout = max(1, int(self.settings.dependency_timeout_s))
+        try:
+            return psycopg2.connect(url, connect_timeout=timeout, **login)
+        except psycopg2.OperationalError:
+            pass  # no such role yet, or the server is down: the privileged connection tells
+        with self._connect() as admin, admin.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+            if cur.fetchone() is None:
+                raise NotFound(
+                    f"experiment {experiment_name!r} has no data in the redshift warehouse yet; "
+                    "generate a run first"
+                )
+            harden_database(admin)
+            grant_reader(admin, url, schema, [self.LEDGER_TABLE])
+            admin.commit()
+        try:
+            return psycopg2.connect(url, connect_timeout=timeout, **login)
+        except psycopg2.OperationalError as error:
+            raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
 
     @contextlib.contextmanager
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float
     ) -> Iterator[QueryCursor]:
-        with self._connect() as conn:
+        with contextlib.closing(self._reader_connection(experiment_name)) as conn:
             conn.set_session(readonly=True)
             try:
                 with conn.cursor() as setup:

@@ -40,19 +40,24 @@ from typing import Any, ClassVar
 import pyarrow.parquet as pq
 import snowflake.connector
 import snowflake.connector.errors as sferrors
-import sqlglot
 from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    QueryResult,
+    ShardRef,
+    Warehouse,
+)
+from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
 TIMEOUT_ERRNOS = frozenset({604, 630})
-READ_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 # Faults of the statement, not of the engine or the network.
 STATEMENT_ERRORS = (
     sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
@@ -65,18 +70,6 @@ NOT_CONFIGURED = (
 
 def _message(error: sferrors.Error) -> str:
     return (error.raw_msg or error.msg or str(error)).strip()
-
-
-def _refuse_writes(sql: str) -> None:
-    """One statement that only reads; this engine has no read-only session to fall back on."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
-    except ParseError as error:
-        raise BadRequest(f"snowflake: {error}", engine_sql=sql) from error
-    if len(statements) != 1 or not isinstance(statements[0], READ_ROOTS):
-        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
-    if any(isinstance(n, exp.DML | exp.DDL | exp.Into) for n in statements[0].walk()):
-        raise BadRequest("snowflake: only one read-only statement may run here", engine_sql=sql)
 
 
 @contextlib.contextmanager
@@ -126,9 +119,7 @@ class SnowflakeWarehouse(Warehouse):
         exp.DataType.Type.TIMESTAMP: exp.DataType.Type.TIMESTAMPNTZ,
     }
 
-    @staticmethod
-    def schema_name(experiment_name: str) -> str:
-        return f"dwsim_{experiment_name}"
+    schema_name = staticmethod(live_namespace)
 
     def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
         built = super().column_type(col, source_dialect)
@@ -158,9 +149,13 @@ class SnowflakeWarehouse(Warehouse):
         return args
 
     @contextlib.contextmanager
-    def _cursor(self, **session_parameters: Any) -> Iterator[SnowflakeCursor]:
+    def _cursor(
+        self, role: str | None = None, **session_parameters: Any
+    ) -> Iterator[SnowflakeCursor]:
         args = self._connect_args()
         args["session_parameters"] |= session_parameters
+        if role:
+            args["role"] = role
         try:
             conn = snowflake.connector.connect(**args)
         except sferrors.Error as error:
@@ -294,15 +289,29 @@ class SnowflakeWarehouse(Warehouse):
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
+    def run_query(
+        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+    ) -> QueryResult:
+        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        capped = with_row_limit(sql, row_cap + 1)
+        result = super().run_query(experiment_name, capped, row_cap=row_cap, timeout_s=timeout_s)
+        result.engine_sql = sql
+        return result
+
     @contextlib.contextmanager
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float
     ) -> Iterator[QueryCursor]:
-        _refuse_writes(sql)
+        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         seconds = max(1, math.ceil(timeout_s))
         with (
-            self._cursor(STATEMENT_TIMEOUT_IN_SECONDS=seconds) as cur,
+            # On a real account, a role that can only read the experiments' schemas.
+            self._cursor(
+                role=self.settings.snowflake_query_role, STATEMENT_TIMEOUT_IN_SECONDS=seconds
+            ) as cur,
             _translated(sql, timeout_s),
         ):
-            cur.execute(sql, timeout=seconds)
+            # The engine stops the statement at `seconds` (STATEMENT_TIMEOUT_IN_SECONDS, which
+            # the project's emulator honours too); the client's own cancel is the fallback.
+            cur.execute(sql, timeout=seconds + 2)
             yield DBAPICursor(cur)

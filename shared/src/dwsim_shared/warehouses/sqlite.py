@@ -18,6 +18,8 @@ from sqlglot.dialects.sqlite import SQLite
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.namespaces import checked_experiment_name
+from dwsim_shared.warehouses.sqlite_guard import read_only_authorizer, readable_tables
 
 
 def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
@@ -73,7 +75,10 @@ class SQLiteWarehouse(Warehouse):
     }
 
     def path(self, experiment_name: str) -> Path:
-        return self.settings.sqlite_warehouse_dir / f"{experiment_name}.sqlite"
+        return (
+            self.settings.sqlite_warehouse_dir
+            / f"{checked_experiment_name(experiment_name)}.sqlite"
+        )
 
     @contextlib.contextmanager
     def _connect(
@@ -178,6 +183,8 @@ class SQLiteWarehouse(Warehouse):
         self, experiment_name: str, sql: str, *, timeout_s: float
     ) -> Iterator[QueryCursor]:
         with self._connect(experiment_name, read_only=True) as conn:
+            hidden = {self.LEDGER_TABLE}
+            conn.set_authorizer(read_only_authorizer(readable_tables(conn, hidden), hidden))
             deadline = time.monotonic() + timeout_s
             conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:
@@ -187,4 +194,10 @@ class SQLiteWarehouse(Warehouse):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
             except sqlite3.DatabaseError as error:
+                if "not authorized" in str(error):
+                    raise BadRequest(
+                        "sqlite: this query reads or does something outside the experiment's "
+                        "tables (system tables, PRAGMA, ATTACH, writes), which is not allowed",
+                        engine_sql=sql,
+                    ) from error
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error

@@ -1,0 +1,157 @@
+"""The Snowflake emulator: fakesnow's server, with its statements stoppable and its memory capped.
+
+fakesnow answers an abort request without doing anything and ignores
+STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until it ended. Here:
+
+- a session's STATEMENT_TIMEOUT_IN_SECONDS (sent at login, as Snowflake's clients do) arms a
+  timer per statement that interrupts the session's DuckDB connection; the statement then fails
+  with Snowflake's own code for it (630), and the connection is free for the next one;
+- an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
+  it names;
+- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB).
+
+This module imports only fakesnow and its own dependencies, so the emulator's image needs
+nothing else from the project: `python emulator_server.py --host 0.0.0.0 -p 64616`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import fakesnow.server as fs_server
+import snowflake.connector.errors
+import uvicorn
+from fakesnow.cursor import FakeSnowflakeCursor
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+TIMEOUT_ERRNO = 630
+CANCELLED_ERRNO = 604
+_running: dict[str, Any] = {}  # request id -> the session running it
+_lock = threading.Lock()
+_original_execute = FakeSnowflakeCursor.execute
+
+
+def _session_timeout(body: bytes) -> float | None:
+    try:
+        parameters = json.loads(body)["data"]["SESSION_PARAMETERS"]
+        value = float(parameters.get("STATEMENT_TIMEOUT_IN_SECONDS") or 0)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return value if value > 0 else None
+
+
+def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any) -> Any:
+    """fakesnow's execute, interrupted when the session's statement timeout passes."""
+    conn = self._conn
+    timeout = getattr(conn, "dwsim_statement_timeout", None)
+    duck = self._duck_conn
+    fired = threading.Event()
+    setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
+
+    def interrupt() -> None:
+        fired.set()
+        duck.interrupt()
+
+    timer = threading.Timer(timeout, interrupt) if timeout else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        return _original_execute(self, command, *args, **kwargs)
+    except Exception:
+        if fired.is_set():
+            raise snowflake.connector.errors.ProgrammingError(
+                msg=f"Statement reached its statement or warehouse timeout of {timeout:g} "
+                "second(s) and was canceled.",
+                errno=TIMEOUT_ERRNO, sqlstate="57014",
+            ) from None  # fmt: skip
+        if getattr(conn, "dwsim_cancelled", False):
+            raise snowflake.connector.errors.ProgrammingError(
+                msg="SQL execution canceled", errno=CANCELLED_ERRNO, sqlstate="57014"
+            ) from None
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+async def _body(request: Request) -> bytes:
+    body = await request.body()
+    return gzip.decompress(body) if request.headers.get("Content-Encoding") == "gzip" else body
+
+
+async def login_request(request: Request) -> Response:
+    timeout = _session_timeout(await _body(request))
+    response = await fs_server.login_request(request)
+    if timeout is not None and response.status_code == 200:
+        token = json.loads(bytes(response.body))["data"]["token"]
+        setattr(fs_server.sessions[token], "dwsim_statement_timeout", timeout)  # noqa: B010
+    return response
+
+
+async def query_request(request: Request) -> Response:
+    request_id = request.query_params.get("requestId")
+    token = (request.headers.get("Authorization") or "")[17:-1]
+    conn = fs_server.sessions.get(token)
+    if request_id and conn is not None:
+        with _lock:
+            _running[request_id] = conn
+    try:
+        return await fs_server.query_request(request)
+    finally:
+        if request_id:
+            with _lock:
+                _running.pop(request_id, None)
+
+
+async def abort_request(request: Request) -> Response:
+    try:
+        request_id = json.loads(await _body(request) or b"{}").get("requestId")
+    except ValueError:
+        request_id = None
+    with _lock:
+        conn = _running.get(request_id) if request_id else None
+    if conn is not None:
+        conn.dwsim_cancelled = True
+        conn._duck_conn.interrupt()
+    return JSONResponse({"success": True})
+
+
+def make_app(memory_limit: str | None = None) -> Starlette:
+    FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
+    if memory_limit:
+        fs_server.shared_fs.duck_conn.execute(f"SET memory_limit = '{memory_limit}'")
+    ours: dict[str, Callable[[Request], Awaitable[Response]]] = {
+        "/session/v1/login-request": login_request,
+        "/queries/v1/query-request": query_request,
+        "/queries/v1/abort-request": abort_request,
+    }
+    routes = [
+        Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r
+        for r in fs_server.routes
+    ]
+    return Starlette(routes=routes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=64616)
+    parser.add_argument(
+        "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "2GB")
+    )
+    args = parser.parse_args()
+    uvicorn.run(make_app(args.memory_limit), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

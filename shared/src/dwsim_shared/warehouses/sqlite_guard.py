@@ -1,0 +1,53 @@
+"""Least privilege on SQLite: an authorizer that lets a query read its experiment's tables and
+call functions, and nothing else (no PRAGMA, no ATTACH, no schema table, no writes)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+ALLOWED_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+# Functions that reach outside the experiment's tables, should an extension provide them.
+DENIED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"})
+# Table-valued functions over the query's own values.
+VALUE_TABLES = frozenset({"json_each", "json_tree"})
+SYSTEM_PREFIXES = ("sqlite_", "pragma_")
+
+Authorizer = Callable[[int, str | None, str | None, str | None, str | None], int]
+
+
+def readable_tables(conn: sqlite3.Connection, hidden: set[str]) -> frozenset[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return frozenset(
+        name.lower() for (name,) in rows if name not in hidden and not name.startswith("sqlite_")
+    )
+
+
+def read_only_authorizer(tables: frozenset[str], hidden: set[str]) -> Authorizer:
+    """Allow SELECT, functions (except `DENIED_FUNCTIONS`), recursive CTEs and reads of `tables`
+    in the main database; deny every other action, so the statement fails to prepare.
+
+    SQLite names no database for a CTE (nor for a real table none of whose columns is used), so
+    a read without a database is allowed unless its name is a system or hidden table: a CTE
+    named like one is refused too, rather than letting the name through.
+    """
+    denied_names = {name.lower() for name in hidden}
+
+    def authorize(
+        action: int, arg1: str | None, arg2: str | None, database: str | None, _source: str | None
+    ) -> int:
+        if action == sqlite3.SQLITE_READ:
+            name = (arg1 or "").lower()
+            own = name in tables and database in ("main", None)
+            derived = database is None and name not in denied_names
+            derived = derived and not name.startswith(SYSTEM_PREFIXES)
+            allowed = own or derived or name in VALUE_TABLES
+            return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION:
+            denied = (arg2 or "").lower() in DENIED_FUNCTIONS
+            return sqlite3.SQLITE_DENY if denied else sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_OK if action in ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
+
+    return authorize
