@@ -44,7 +44,9 @@ function render(box, name, report) {
   const head = el("tr", {}, ...["", "table", "column", "check", "what", "expected", "observed"].map((h) => el("th", {}, h)));
   const table = el("table", { className: "report-checks" }, el("thead", {}, head),
     el("tbody", {}, ...failedFirst.map(checkRow)));
-  box.replaceChildren(el("div", { className: "progress-head" }, title, again), error, table);
+  // The checks scroll inside the panel: long expected/observed values never widen the page.
+  box.replaceChildren(el("div", { className: "progress-head" }, title, again), error,
+    el("div", { className: "scroll" }, table));
 }
 
 export async function showReport(name, run) {

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, RunId, RunStatusDep, RuntimeDep, SessionDep
 from dwsim_shared.errors import NotFound
 from dwsim_shared.reports import report_run, verdict
 from dwsim_shared.state.models import RunRow
@@ -35,7 +35,7 @@ def _run(session: Any, row: Any, run_id: int) -> RunRow:
 
 
 @router.get("/{name}/runs/{run_id}/report")
-def show_report(row: ExperimentDep, run_id: int, session: SessionDep) -> dict[str, Any]:
+def show_report(row: ExperimentDep, run_id: RunId, session: SessionDep) -> dict[str, Any]:
     """Each check of the run: what, expected, observed, pass; 404 until the run has a report."""
     run = _run(session, row, run_id)
     if run.report is None:
@@ -49,10 +49,15 @@ def show_report(row: ExperimentDep, run_id: int, session: SessionDep) -> dict[st
 
 @router.post("/{name}/runs/{run_id}/report")
 async def recompute_report(
-    row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep
+    row: ExperimentDep,
+    run_id: RunId,
+    session: SessionDep,
+    rt: RuntimeDep,
+    cache: RunStatusDep,
 ) -> dict[str, Any]:
     """Run the checks again in the warehouse (e.g. after the tables were changed by SQL)."""
     run = _run(session, row, run_id)
     await run_in_threadpool(report_run, rt, run.id, recompute=True)
+    cache.forget(row.name, run_id)  # the status follows the report: polls must not see the old one
     session.expire_all()
     return _report_view(_run(session, row, run_id), row.name)
