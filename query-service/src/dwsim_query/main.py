@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
     Conflict,
@@ -92,7 +93,12 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
         return None if table is None else warehouse.physical_table(experiment.name, table.name)
 
     engine_sql = prepare_sql(
-        request.sql, experiment.source_dialect, warehouse.sqlglot_dialect, resolve, known
+        request.sql,
+        experiment.source_dialect,
+        warehouse.sqlglot_dialect,
+        resolve,
+        known,
+        schema_of(experiment),
     )
     if not has_data:  # the SQL was checked first, so a mistake is reported before this
         raise Conflict(

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from psycopg2 import sql as pgsql
 from sqlglot import exp
 
+from dwsim_shared.compat_packs import postgres as compat_pack
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
@@ -137,6 +138,7 @@ class RedshiftMockWarehouse(Warehouse):
                     "PRIMARY KEY (run_id, table_name, shard_index))"
                 ).format(self._ledger(experiment.name))
             )
+            compat_pack.install_compat(cur)
             conn.commit()
 
     def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
@@ -197,6 +199,7 @@ class RedshiftMockWarehouse(Warehouse):
             try:
                 with conn.cursor() as setup:
                     setup.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                    setup.execute(compat_pack.SEARCH_PATH)
                 # A server-side cursor: a large result streams instead of filling memory.
                 with conn.cursor(name="dwsim_query") as cur:
                     cur.itersize = 10_000
