@@ -28,7 +28,11 @@ def _ordered_list(node: exp.Expression) -> tuple[exp.Expression, exp.Expression,
     value = agg.this
     if isinstance(value, exp.Order):
         order, value = list(value.expressions), value.this
-    return value, agg.args.get("separator") or text(""), order
+    separator = agg.args.get("separator")
+    if isinstance(value, exp.Distinct) and len(value.expressions) == 2 and separator is None:
+        # LISTAGG(DISTINCT x, ',') parses with the separator inside the DISTINCT
+        value, separator = exp.Distinct(expressions=[value.expressions[0]]), value.expressions[1]
+    return value, separator or text(""), order
 
 
 def _distinct(value: exp.Expression) -> tuple[exp.Expression, bool]:
@@ -61,6 +65,9 @@ def listagg_postgres(node: exp.Expression) -> exp.Expression:
     value, distinct = _distinct(value)
     argument: exp.Expression = cast(value, "TEXT")
     if distinct:
+        if any(item.this != value for item in order):
+            raise Refusal("LISTAGG(DISTINCT ...) ordered by another column", node)
+        order = [exp.Ordered(this=argument.copy(), desc=item.args.get("desc")) for item in order]
         argument = exp.Distinct(expressions=[argument])
     agg = call("STRING_AGG", argument, separator)
     if order:
@@ -116,9 +123,9 @@ def approximate_distinct(node: exp.Expression) -> exp.Expression:
     return node
 
 
-@rewrite("aggregates", engines=["sqlite", "postgres"])
+@rewrite("aggregates")
 def count_if(node: exp.Expression) -> exp.Expression:
-    """COUNT_IF counts rows, so no rows give 0, not NULL."""
+    """COUNT_IF counts rows, so no rows give 0, not NULL (fakesnow answers NULL)."""
     if isinstance(node, exp.CountIf):
         return exp.Count(this=exp.Case(ifs=[exp.If(this=node.this, true=exp.Literal.number(1))]))
     return node

@@ -13,11 +13,11 @@ from dwsim_shared.compat_packs import sqlite as sqlite_pack
 
 _COMMON = """
 abs ceil ceiling floor round sign sqrt power exp ln log mod coalesce nullif greatest least
-lower upper trim ltrim rtrim substr substring replace length reverse concat
+lower upper trim ltrim rtrim substr substring replace length
 count sum avg min max row_number rank dense_rank percent_rank cume_dist ntile lag lead
-first_value last_value nth_value cast extract stddev stddev_samp stddev_pop variance var_samp
-var_pop
+first_value last_value nth_value cast extract
 """
+_NOT_IN_SQLITE = """reverse concat stddev stddev_samp stddev_pop variance var_samp var_pop"""
 SQLITE = frozenset(
     (_COMMON + """
     ifnull iif instr printf format char unicode hex typeof date time datetime julianday
@@ -27,7 +27,7 @@ SQLITE = frozenset(
     """).split()
 ) | sqlite_pack.PACK_FUNCTIONS
 POSTGRES = frozenset(
-    (_COMMON + """
+    (_COMMON + _NOT_IN_SQLITE + """
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
     right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
     date_part now current_date current_timestamp localtimestamp age make_date make_timestamp
@@ -39,7 +39,7 @@ POSTGRES = frozenset(
     """).split()
 ) | postgres_pack.PACK_FUNCTIONS
 SNOWFLAKE = frozenset(
-    (_COMMON + """
+    (_COMMON + _NOT_IN_SQLITE + """
     truncate trunc div0 div0null nvl nvl2 ifnull iff nullifzero zeroifnull decode len lpad rpad
     position charindex split_part strtok concat_ws left right repeat initcap contains
     startswith endswith to_char to_varchar to_date to_timestamp to_timestamp_ntz to_number
@@ -51,7 +51,7 @@ SNOWFLAKE = frozenset(
     array_agg array_to_string array_size array_construct object_construct count_if median
     mode percentile_cont percentile_disc approx_count_distinct get_path get parse_json
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
-    to_boolean to_double iffnull date_from_parts time_slice
+    to_boolean to_double date_from_parts time_slice json_extract_path_text
     """).split()
 )
 ALLOWED = {"sqlite": SQLITE, "postgres": POSTGRES, "snowflake": SNOWFLAKE}

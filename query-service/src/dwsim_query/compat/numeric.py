@@ -82,3 +82,20 @@ def numbers_postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.TryCast) and node.to.this in NUMBER_TARGETS:
         return exp.cast(call("dwsim_try_number", cast(node.this, "TEXT")), node.to)
     return node
+
+
+@rewrite("numeric", engines=["snowflake"])
+def numbers_emulator(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ToNumber) and node.args.get("format") is not None:
+        from dwsim_query.compat.nodes import Refusal
+
+        raise Refusal("TO_NUMBER with a format", node)
+    if isinstance(node, exp.Sign):  # fakesnow fails on SIGN
+        value = node.this
+        zero = exp.Literal.number(0)
+        return exp.Case(ifs=[
+            exp.If(this=exp.GT(this=value.copy(), expression=zero), true=exp.Literal.number(1)),
+            exp.If(this=exp.LT(this=value.copy(), expression=zero), true=exp.Literal.number(-1)),
+            exp.If(this=exp.EQ(this=value.copy(), expression=zero), true=zero.copy()),
+        ])  # fmt: skip
+    return node

@@ -29,7 +29,8 @@ def annotate(tree: exp.Expression, schema: Schema | None, dialect: str) -> exp.E
         )  # fmt: skip
     except OptimizeError as error:
         message = str(error).split(". Line")[0]
-        if "could not be resolved" in message or "Unknown column" in message:
+        lateral = tree.find(exp.Lateral, exp.Unnest, exp.Explode)
+        if lateral is None and ("could not be resolved" in message or "Unknown column" in message):
             tables = sorted({t.name for t in tree.find_all(exp.Table) if t.name in schema})
             columns = sorted({c for t in tables for c in schema[t]})
             column = message.split("'")[1] if "'" in message else message

@@ -36,11 +36,19 @@ def strings_sqlite(node: exp.Expression) -> exp.Expression:
         return call("regexp_count", node.this, node.expression)
     if isinstance(node, exp.SimilarTo):
         return call("dwsim_similar_to", node.this, node.expression)
+    if isinstance(node, exp.Left):  # LEFT is a keyword in SQLite
+        return call("dwsim_left", node.this, node.expression)
+    if isinstance(node, exp.Right):
+        return call("dwsim_right", node.this, node.expression)
+    if isinstance(node, exp.Initcap):
+        return call("initcap", node.this)
     return node
 
 
 @rewrite("strings", engines=["postgres"])
 def strings_postgres(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Initcap):
+        return call("INITCAP", node.this)
     if isinstance(node, exp.Strtok):
         return call("strtok", node.this, node.args.get("delimiter") or text(" "), node.args.get("part_index") or exp.Literal.number(1))
     if isinstance(node, exp.Levenshtein):

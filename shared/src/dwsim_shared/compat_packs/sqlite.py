@@ -220,7 +220,59 @@ class ListAgg(_Collect):
         return str(self.separator or "").join(values)
 
 
+def _text_fn(fn):  # type: ignore[no-untyped-def]
+    def wrapped(*args: Any) -> Any:
+        return None if any(a is None for a in args) else fn(*args)
+
+    return wrapped
+
+
+def _pad(value: str, width: int, fill: str = " ", left: bool = True) -> str:
+    width = int(width)
+    if len(value) >= width:
+        return value[:width]
+    padding = (fill * width)[: width - len(value)] if fill else ""
+    return padding + value if left else value + padding
+
+
+class StdDev(_Collect):
+    """Sample standard deviation (STDDEV, STDDEV_SAMP); VARIANCE with `power` 1."""
+
+    power, population = 0.5, False
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.rows.append((float(value),))
+
+    def finalize(self) -> float | None:
+        values = [r[0] for r in self.rows]
+        count = len(values) - (0 if self.population else 1)
+        if count <= 0:
+            return None
+        mean = sum(values) / len(values)
+        return float((sum((v - mean) ** 2 for v in values) / count) ** self.power)
+
+
+class Variance(StdDev):
+    power = 1.0
+
+
+class StdDevPop(StdDev):
+    population = True
+
+
+class VarPop(Variance):
+    population = True
+
+
 SCALARS = {
+    "reverse": (_text_fn(lambda v: str(v)[::-1]), 1),
+    "lpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), True)), -1),
+    "rpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), False)), -1),
+    "dwsim_left": (_text_fn(lambda v, n: str(v)[: max(0, int(n))]), 2),
+    "dwsim_right": (_text_fn(lambda v, n: str(v)[len(str(v)) - int(n):] if int(n) > 0 else ""), 2),
+    "initcap": (_text_fn(lambda v: re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0).capitalize(), str(v))), 1),
+    "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
     "regexp": (regexp, 2), "regexp_like": (regexp_like, -1), "regexp_substr": (regexp_substr, -1),
     "regexp_replace": (regexp_replace, -1), "regexp_count": (regexp_count, 2),
     "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
@@ -232,6 +284,8 @@ SCALARS = {
 AGGREGATES = {
     "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
+    "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
+    "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
 }  # fmt: skip
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
 
@@ -242,3 +296,5 @@ def register_compat(conn: sqlite3.Connection) -> None:
         conn.create_function(name, nargs, fn, deterministic=True)
     for name, (cls, nargs) in AGGREGATES.items():
         conn.create_aggregate(name, nargs, cls)  # type: ignore[arg-type]
+    # Both sources' LIKE is case-sensitive (ILIKE is the other one); SQLite's is not by default.
+    conn.execute("PRAGMA case_sensitive_like = ON")
