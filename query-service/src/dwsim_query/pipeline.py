@@ -25,7 +25,7 @@ from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 MAX_SQL_CHARS = 100_000
-MAX_NESTING = 64  # parentheses; far beyond real reports, far below Python's recursion limit
+MAX_NESTING = 40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
 CTE_REF = "dwsim_cte_ref"
 
 TableResolver = Callable[[str], exp.Table | None]
