@@ -181,3 +181,12 @@ def test_date_functions_run_on_sqlite() -> None:
         prepare_sql(
             "SELECT DATE_TRUNC('fortnight', at) FROM orders", "redshift", "sqlite", resolve, TABLES
         )
+
+
+def test_the_compatibility_matrix_is_generated_from_the_golden_cases() -> None:
+    from dwsim_query.compat.cases import load_cases
+    from dwsim_query.compat.matrix import CASES, DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(load_cases(CASES)), (
+        "docs/sql-compatibility.md is stale: run python -m dwsim_query.compat.matrix"
+    )

@@ -155,10 +155,10 @@ def rewrite_tables(
     return tree
 
 
-def fold_identifiers(tree: exp.Expression) -> exp.Expression:
+def fold_identifiers(tree: exp.Expression, *, copy: bool = True) -> exp.Expression:
     """Every identifier in lower case, quoted: physical names are lower case (as Redshift folds
     even quoted names), so `"EmployeeID"`, `EmployeeId` and `employeeid` all name one column."""
-    tree = tree.copy()
+    tree = tree.copy() if copy else tree
     for identifier in tree.find_all(exp.Identifier):
         identifier.set("this", identifier.this.lower())
         identifier.set("quoted", True)
@@ -261,7 +261,8 @@ def prepare_sql(
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known)
         tree = fold_identifiers(tree)
-        tree = annotate(tree, schema, source_dialect)
+        # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
+        tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
         tree = translate(tree, source_dialect, engine)
         tree = rewrite_tables(tree, resolve, known)
         check_allowed(tree, engine, engine_dialect)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 # Importing the families registers their rewrites, in this order.
 from dwsim_query.compat import (  # noqa: F401
+    grouping,
+    conditionals,
     semistructured,
     dates,
     numeric,
     strings,
     aggregates,
     windows,
-    grouping,
 )
 from dwsim_query.compat.registry import ENGINE_LABELS, apply, chain, engine_of
 

@@ -15,7 +15,7 @@ _COMMON = """
 abs ceil ceiling floor round sign sqrt power exp ln log mod coalesce nullif greatest least
 lower upper trim ltrim rtrim substr substring replace length
 count sum avg min max row_number rank dense_rank percent_rank cume_dist ntile lag lead
-first_value last_value nth_value cast extract
+first_value last_value nth_value cast extract exists
 """
 _NOT_IN_SQLITE = """reverse concat stddev stddev_samp stddev_pop variance var_samp var_pop"""
 SQLITE = frozenset(

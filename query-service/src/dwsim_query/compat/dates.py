@@ -70,6 +70,15 @@ def _sqlite_dates(source: str):  # type: ignore[no-untyped-def]
             unit = _unit(node, DIFF_UNITS, "DATE_TRUNC")
             kind = "auto" if source == "snowflake" and not is_timestamp(node.this) else "timestamp"
             return call("dwsim_date_trunc", text(unit), node.this, text(kind))
+        if isinstance(node, COMPARISONS):
+            kinds = (_sqlite_kind(node.this), _sqlite_kind(node.expression))
+            # ISO text compares '2024-01-01' < '2024-01-01 00:00:00'; the sources compare a
+            # date with a timestamp as that date at midnight.
+            if kinds == ("date", "timestamp"):
+                node.set("this", call("dwsim_cast_timestamp", node.this))
+            elif kinds == ("timestamp", "date"):
+                node.set("expression", call("dwsim_cast_timestamp", node.expression))
+            return node
         if isinstance(node, exp.Sub) and is_date(node.this) and is_date(node.expression):
             return call("dwsim_datediff", text("DAY"), node.expression, node.this)
         if isinstance(node, exp.Add | exp.Sub) and is_date(node.this) and is_integer(node.expression):
@@ -107,6 +116,27 @@ def _sqlite_dates(source: str):  # type: ignore[no-untyped-def]
 
 for _source in ("redshift", "snowflake"):
     rewrite("dates", sources=[_source], engines=["sqlite"])(_sqlite_dates(_source))
+
+
+COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+_KIND_ARG = {"dwsim_dateadd": 3, "dwsim_date_trunc": 2, "dwsim_last_day": 1}
+
+
+def _sqlite_kind(node: exp.Expression) -> str | None:
+    """Whether a SQLite operand holds a date or a timestamp (ISO text either way)."""
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        if name == "dwsim_cast_date":
+            return "date"
+        if name in ("dwsim_cast_timestamp", "dwsim_convert_tz", "dwsim_to_timestamp"):
+            return "timestamp"
+        if name in _KIND_ARG and len(node.expressions) > _KIND_ARG[name]:
+            kind = node.expressions[_KIND_ARG[name]].name
+            return kind if kind in ("date", "timestamp") else None
+        return None
+    if is_date(node):
+        return "date"
+    return "timestamp" if is_timestamp(node) else None
 
 
 def _zones(node: exp.Expression, source: str) -> list[exp.Expression]:

@@ -57,6 +57,9 @@ def type_of(node: exp.Expression) -> exp.DataType.Type | None:
 
 
 def is_integer(node: exp.Expression) -> bool:
+    # Counts and DATEDIFF are integers in both sources, whatever the annotator concluded.
+    if isinstance(node, exp.Count | exp.DateDiff | exp.TsOrDsDiff):
+        return True
     return type_of(node) in INTEGER_TYPES
 
 
