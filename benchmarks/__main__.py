@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import e2e, generate, load
+from benchmarks import e2e, generate, load, translate
 from benchmarks.measure import Options, Skipped, bench_line
 
 # Every benchmark by name; a family is a name prefix (`generate` -> `generate.*`).
@@ -16,6 +16,7 @@ REGISTRY: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
     **generate.BENCHMARKS,
     **load.BENCHMARKS,
     **e2e.BENCHMARKS,
+    **translate.BENCHMARKS,
 }
 
 

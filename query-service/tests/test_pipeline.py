@@ -14,6 +14,7 @@ from dwsim_query.pipeline import (
     transpile,
 )
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.warehouses import sqlite as _registers_strictsqlite  # noqa: F401
 
 TABLES = ["customers", "orders"]
 

@@ -128,13 +128,13 @@ def check_tables(tree: exp.Expression, known: list[str]) -> exp.Expression:
 
 
 def rewrite_tables(
-    tree: exp.Expression, resolve: TableResolver, known: list[str]
+    tree: exp.Expression, resolve: TableResolver, known: list[str], *, copy: bool = True
 ) -> exp.Expression:
     """Replace each logical table name with its physical table; unknown names are refused.
 
     An unaliased table keeps its logical name as alias, so `customers.id` still resolves.
     """
-    tree = check_tables(tree.copy(), known)
+    tree = check_tables(tree.copy() if copy else tree, known)
     for table in list(tree.find_all(exp.Table)):
         name = table.name
         if not name or (table._meta and table.meta.get(CTE_REF)):
@@ -192,9 +192,9 @@ def translate(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
         raise _refuse(construct, engine, refusal.node, refusal.reason) from refusal
 
 
-def check_allowed(tree: exp.Expression, engine: str, dialect: str) -> None:
+def check_allowed(tree: exp.Expression, engine: str, dialect: str, sql: str | None = None) -> None:
     """Every function and type the engine would run is on its allowlist."""
-    for node in unknown_constructs(tree, engine, dialect):
+    for node in unknown_constructs(tree, engine, dialect, sql):
         words, _, _ = _where(node)
         if isinstance(node, exp.DataType):
             construct = f"type {node.sql(dialect=dialect)}"
@@ -206,7 +206,7 @@ def check_allowed(tree: exp.Expression, engine: str, dialect: str) -> None:
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     """The rewritten query in the engine's dialect; untranslatable SQL is refused, never changed."""
     try:
-        return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE)
+        return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as error:
         label = ENGINE_LABELS.get(engine_of(engine_dialect), engine_dialect)
         reason = _plain(str(error).splitlines()[0])
@@ -260,13 +260,14 @@ def prepare_sql(
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known)
-        tree = fold_identifiers(tree)
+        tree = fold_identifiers(tree, copy=False)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
         tree = translate(tree, source_dialect, engine)
-        tree = rewrite_tables(tree, resolve, known)
-        check_allowed(tree, engine, engine_dialect)
-        return transpile(tree, engine_dialect)
+        tree = rewrite_tables(tree, resolve, known, copy=False)
+        engine_sql = transpile(tree, engine_dialect)
+        check_allowed(tree, engine, engine_dialect, engine_sql)
+        return engine_sql
     except RecursionError as error:
         raise BadRequest(
             f"the query is nested too deeply to translate (limit: {MAX_NESTING} levels)",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
 
 from dwsim_shared.compat_packs import postgres as postgres_pack
 from dwsim_shared.compat_packs import sqlite as sqlite_pack
@@ -72,17 +74,49 @@ TYPES = {
 _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
 
 
+# Words followed by "(" in generated SQL that are syntax, not calls.
+SYNTAX = frozenset("""
+in exists over as values using on and or not when then else from join select where by filter
+group within lateral all any some row rows range between like ilike is distinct with union
+intersect except case end partition order limit qualify having table into if
+""".split())
+
+
 def function_name(node: exp.Func, dialect: str) -> str | None:
     """The name the engine will be asked to call for this node (None: not a call)."""
     if isinstance(node, exp.Anonymous):
         return node.name.lower()
-    match = _LEADING.match(node.sql(dialect=dialect))
+    match = _LEADING.match(node.sql(dialect=dialect, copy=False))
     return match.group(1).lower() if match else None
 
 
-def unknown_constructs(tree: exp.Expression, engine: str, dialect: str) -> list[exp.Expression]:
-    """Nodes the engine would be asked to run that are not on its list, outermost first."""
+def called_names(sql: str, dialect: str) -> set[str]:
+    """Every unquoted name followed by "(" in the engine's SQL."""
+    # StrictSQLite differs from SQLite only in how it quotes names.
+    tokens = Dialect.get_or_raise("sqlite" if dialect == "strictsqlite" else dialect).tokenize(sql)
+    return {
+        token.text.lower()
+        for token, following in zip(tokens, tokens[1:], strict=False)
+        if following.token_type == TokenType.L_PAREN
+        and token.token_type not in (TokenType.IDENTIFIER, TokenType.STRING)
+        and token.text.lower() not in SYNTAX
+    }
+
+
+def unknown_constructs(
+    tree: exp.Expression, engine: str, dialect: str, sql: str | None = None
+) -> list[exp.Expression]:
+    """Nodes the engine would be asked to run that are not on its list, outermost first.
+
+    With the engine's `sql`, the names it calls are read from its tokens first, and the tree
+    is searched node by node (the slow way) only when one of them is off the list."""
     allowed, types = ALLOWED[engine], TYPES[engine]
+    if sql is not None and called_names(sql, dialect) <= allowed:
+        return [
+            n for n in tree.walk()
+            if (isinstance(n, exp.Anonymous) and n.name.lower() not in allowed)
+            or (isinstance(n, exp.DataType) and n.this not in types)
+        ]  # fmt: skip
     found = []
     for node in tree.walk():
         if isinstance(node, exp.Func):

@@ -72,6 +72,6 @@ def is_timestamp(node: exp.Expression) -> bool:
 
 
 def cast(node: exp.Expression, to: str, dialect: str | None = None) -> exp.Cast:
-    built = exp.cast(node, exp.DataType.build(to, dialect=dialect))
+    built = exp.cast(node, exp.DataType.build(to, dialect=dialect), copy=False)
     built.type = built.to
     return built
