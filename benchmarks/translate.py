@@ -11,7 +11,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlglot
@@ -61,9 +60,18 @@ def translate(options: Options) -> list[dict[str, Any]]:
     ours, bare = [], []
     for dialect, sql in queries:
         for engine in ENGINES:
-            ours.append(_median_ms(lambda: prepare_sql(sql, dialect, engine, resolve, known, schema), repeats))  # noqa: B023
             target = "sqlite" if engine == "strictsqlite" else engine
-            bare.append(_median_ms(lambda: sqlglot.transpile(sql, read=dialect, write=target), repeats))  # noqa: B023
+
+            def ours_once(sql: str = sql, dialect: str = dialect, engine: str = engine) -> str:
+                return prepare_sql(sql, dialect, engine, resolve, known, schema)
+
+            def bare_once(
+                sql: str = sql, dialect: str = dialect, target: str = target
+            ) -> list[str]:
+                return sqlglot.transpile(sql, read=dialect, write=target)
+
+            ours.append(_median_ms(ours_once, repeats))
+            bare.append(_median_ms(bare_once, repeats))
     median_ours, median_bare = statistics.median(ours), statistics.median(bare)
     return [
         {

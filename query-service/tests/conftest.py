@@ -83,7 +83,11 @@ class GoldenEngine:
 
         def resolve(name: str) -> Any:
             table = experiment.table(name)
-            return None if table is None else self.warehouse.physical_table(experiment.name, table.name)
+            return (
+                None
+                if table is None
+                else self.warehouse.physical_table(experiment.name, table.name)
+            )
 
         known = [t.name for t in experiment.tables]
         return prepare_sql(
@@ -92,7 +96,9 @@ class GoldenEngine:
 
     def run(self, sql: str, dialect: str) -> list[list[Any]]:
         engine_sql = self.engine_sql(sql, dialect)
-        result = self.warehouse.run_query(self.experiment.name, engine_sql, row_cap=10_000, timeout_s=60)
+        result = self.warehouse.run_query(
+            self.experiment.name, engine_sql, row_cap=10_000, timeout_s=60
+        )
         return result.rows
 
 

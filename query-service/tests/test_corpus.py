@@ -55,10 +55,14 @@ def tpch(
 ) -> Iterator[dict[str, GoldenEngine]]:
     tmp = tmp_path_factory.mktemp("tpch")
     name = f"tpch_{uuid.uuid4().hex[:8]}"
-    experiment = import_ddl(DDL.read_text(encoding="utf-8"), "redshift", name=name, rows=ROWS).experiment
+    experiment = import_ddl(
+        DDL.read_text(encoding="utf-8"), "redshift", name=name, rows=ROWS
+    ).experiment
     shards = {}
     for table in experiment.tables:
-        data = generate_shard(experiment, table.name, seed=20240, row_start=0, row_count=table.target_rows)
+        data = generate_shard(
+            experiment, table.name, seed=20240, row_start=0, row_count=table.target_rows
+        )
         shards[table.name] = tmp / f"{table.name}.parquet"
         write_shard_parquet(data, shards[table.name])
     with servers.scratch_database(postgres_server_url, "dwsim_tpch") as redshift_url:
@@ -72,7 +76,9 @@ def tpch(
             warehouse = make_warehouse(engine, Settings(**options[engine]))
             warehouse.prepare(experiment)
             for table in experiment.tables:
-                warehouse.load_shard(experiment, table, shards[table.name], ShardRef(1, table.name, 0))
+                warehouse.load_shard(
+                    experiment, table, shards[table.name], ShardRef(1, table.name, 0)
+                )
             engines[engine] = GoldenEngine(engine, warehouse, experiment)
         try:
             yield engines
@@ -96,13 +102,16 @@ def agree(a: list[list[Any]], b: list[list[Any]]) -> bool:
         return False
     a, b = sorted(a, key=_key), sorted(b, key=_key)
     return all(
-        len(x) == len(y) and all(same(_plain(p), _plain(q), tolerance=0.01) for p, q in zip(x, y, strict=True))
+        len(x) == len(y)
+        and all(same(_plain(p), _plain(q), tolerance=0.01) for p, q in zip(x, y, strict=True))
         for x, y in zip(a, b, strict=True)
     )
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q["name"] for q in QUERIES])
-def test_corpus_query_agrees_everywhere(tpch: dict[str, GoldenEngine], query: dict[str, Any]) -> None:
+def test_corpus_query_agrees_everywhere(
+    tpch: dict[str, GoldenEngine], query: dict[str, Any]
+) -> None:
     refused = query.get("refuse") or {}
     results: dict[str, list[list[Any]]] = {}
     for engine in ENGINES:

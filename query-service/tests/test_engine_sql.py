@@ -41,7 +41,9 @@ QUERIES = [
 
 
 def resolve(name: str) -> exp.Table | None:
-    return exp.table_(exp.to_identifier("g", quoted=True), db=exp.to_identifier("dwsim_x", quoted=True))
+    return exp.table_(
+        exp.to_identifier("g", quoted=True), db=exp.to_identifier("dwsim_x", quoted=True)
+    )
 
 
 def current() -> list[dict[str, str]]:

@@ -94,7 +94,9 @@ def test_deep_nesting_and_long_queries_name_the_limit() -> None:
     assert caught.value.details["limit"] == "max_nesting"
     with pytest.raises(BadRequest, match="limit is 100000"):
         prepare_sql("SELECT 1 " + " " * 100_000, "redshift", "postgres", resolve, TABLES)
-    assert prepare_sql("SELECT " + "(" * 35 + "1" + ")" * 35, "redshift", "postgres", resolve, TABLES)
+    assert prepare_sql(
+        "SELECT " + "(" * 35 + "1" + ")" * 35, "redshift", "postgres", resolve, TABLES
+    )
 
 
 def test_a_typo_names_no_library_class() -> None:
@@ -154,7 +156,7 @@ def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
     )
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
-    assert "\"dwsim_shop\".\"orders\" AS orders" in sql
+    assert '"dwsim_shop"."orders" AS orders' in sql
 
 
 def test_identifiers_fold_to_the_lower_case_physical_names() -> None:

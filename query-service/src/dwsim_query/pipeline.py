@@ -25,7 +25,9 @@ from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 MAX_SQL_CHARS = 100_000
-MAX_NESTING = 40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
+MAX_NESTING = (
+    40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
+)
 CTE_REF = "dwsim_cte_ref"
 
 TableResolver = Callable[[str], exp.Table | None]
@@ -60,7 +62,9 @@ def check_limits(sql: str) -> None:
 
 def _plain(message: str) -> str:
     """A parser message without library class names."""
-    message = message.replace("Required keyword: 'expression' missing for", "an operand is missing for")
+    message = message.replace(
+        "Required keyword: 'expression' missing for", "an operand is missing for"
+    )
     return _CLASS_NAMES.sub("an expression", message)
 
 
@@ -107,7 +111,9 @@ def check_tables(tree: exp.Expression, known: list[str]) -> exp.Expression:
     try:
         scopes = traverse_scope(tree)
     except (SqlglotError, RecursionError) as error:
-        raise BadRequest(f"cannot resolve the tables of this query: {_plain(str(error))}") from error
+        raise BadRequest(
+            f"cannot resolve the tables of this query: {_plain(str(error))}"
+        ) from error
     for scope in scopes:
         for table in scope.tables:
             if not table.name:
@@ -170,8 +176,10 @@ def _where(node: exp.Expression | None) -> tuple[str | None, int | None, int | N
     return found if found else (None, None, None)
 
 
-def _refuse(construct: str, engine: str, node: exp.Expression | None, reason: str = "") -> BadRequest:
-    words, line, column = _where(node)
+def _refuse(
+    construct: str, engine: str, node: exp.Expression | None, reason: str = ""
+) -> BadRequest:
+    _words, line, column = _where(node)
     place = f" (line {line}, column {column})" if line else ""
     detail = f": {reason}" if reason else ""
     return BadRequest(
@@ -199,7 +207,7 @@ def check_allowed(tree: exp.Expression, engine: str, dialect: str, sql: str | No
         if isinstance(node, exp.DataType):
             construct = f"type {node.sql(dialect=dialect)}"
         else:
-            construct = (words or node.sql_name()).upper()
+            construct = (words or node.key).upper()
         raise _refuse(construct, engine, node)
 
 

@@ -7,15 +7,15 @@ Adding a construct is one function in the module of its family, registered with
 
 from __future__ import annotations
 
-# Importing the families registers their rewrites, in this order.
+# Importing the families registers their rewrites (their order is registry.FAMILIES).
 from dwsim_query.compat import (  # noqa: F401
-    grouping,
-    conditionals,
-    semistructured,
-    dates,
-    numeric,
-    strings,
     aggregates,
+    conditionals,
+    dates,
+    grouping,
+    numeric,
+    semistructured,
+    strings,
     windows,
 )
 from dwsim_query.compat.registry import ENGINE_LABELS, apply, chain, engine_of

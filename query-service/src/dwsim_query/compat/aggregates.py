@@ -9,7 +9,9 @@ from dwsim_query.compat.nodes import Refusal, call, cast, text
 from dwsim_query.compat.registry import rewrite
 
 
-def _ordered_list(node: exp.Expression) -> tuple[exp.Expression, exp.Expression, list[exp.Ordered]] | None:
+def _ordered_list(
+    node: exp.Expression,
+) -> tuple[exp.Expression, exp.Expression, list[exp.Ordered]] | None:
     """(value, separator, order) of a LISTAGG in either source's shape, else None.
 
     Redshift: WITHIN GROUP wraps the aggregate; Snowflake: the aggregate holds the ORDER BY.

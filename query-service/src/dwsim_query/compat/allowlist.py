@@ -4,7 +4,9 @@ refused by name. Files, network, sleep, settings, sessions and catalogs are simp
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -20,16 +22,26 @@ count sum avg min max row_number rank dense_rank percent_rank cume_dist ntile la
 first_value last_value nth_value cast extract exists
 """
 _NOT_IN_SQLITE = """reverse concat stddev stddev_samp stddev_pop variance var_samp var_pop"""
-SQLITE = frozenset(
-    (_COMMON + """
+SQLITE = (
+    frozenset(
+        (
+            _COMMON
+            + """
     ifnull iif instr printf format char unicode hex typeof date time datetime julianday
     strftime unixepoch group_concat total json json_extract json_array json_object
     json_array_length json_type json_valid json_quote json_group_array json_group_object
     pi cos sin tan acos asin atan atan2 degrees radians log10 log2 trunc random like glob
-    """).split()
-) | sqlite_pack.PACK_FUNCTIONS
-POSTGRES = frozenset(
-    (_COMMON + _NOT_IN_SQLITE + """
+    """
+        ).split()
+    )
+    | sqlite_pack.PACK_FUNCTIONS
+)
+POSTGRES = (
+    frozenset(
+        (
+            _COMMON
+            + _NOT_IN_SQLITE
+            + """
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
     right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
     date_part now current_date current_timestamp localtimestamp age make_date make_timestamp
@@ -38,10 +50,16 @@ POSTGRES = frozenset(
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
     jsonb_array_length jsonb_typeof random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt
-    """).split()
-) | postgres_pack.PACK_FUNCTIONS
+    """
+        ).split()
+    )
+    | postgres_pack.PACK_FUNCTIONS
+)
 SNOWFLAKE = frozenset(
-    (_COMMON + _NOT_IN_SQLITE + """
+    (
+        _COMMON
+        + _NOT_IN_SQLITE
+        + """
     truncate trunc div0 div0null nvl nvl2 ifnull iff nullifzero zeroifnull decode len lpad rpad
     position charindex split_part strtok concat_ws left right repeat initcap contains
     startswith endswith to_char to_varchar to_date to_timestamp to_timestamp_ntz to_number
@@ -54,7 +72,8 @@ SNOWFLAKE = frozenset(
     mode percentile_cont percentile_disc approx_count_distinct get_path get parse_json
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
     to_boolean to_double date_from_parts time_slice json_extract_path_text
-    """).split()
+    """
+    ).split()
 )
 ALLOWED = {"sqlite": SQLITE, "postgres": POSTGRES, "snowflake": SNOWFLAKE}
 
@@ -75,11 +94,57 @@ _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
 
 
 # Words followed by "(" in generated SQL that are syntax, not calls.
-SYNTAX = frozenset("""
-in exists over as values using on and or not when then else from join select where by filter
-group within lateral all any some row rows range between like ilike is distinct with union
-intersect except case end partition order limit qualify having table into if
-""".split())
+SYNTAX = frozenset(
+    [
+        "in",
+        "exists",
+        "over",
+        "as",
+        "values",
+        "using",
+        "on",
+        "and",
+        "or",
+        "not",
+        "when",
+        "then",
+        "else",
+        "from",
+        "join",
+        "select",
+        "where",
+        "by",
+        "filter",
+        "group",
+        "within",
+        "lateral",
+        "all",
+        "any",
+        "some",
+        "row",
+        "rows",
+        "range",
+        "between",
+        "like",
+        "ilike",
+        "is",
+        "distinct",
+        "with",
+        "union",
+        "intersect",
+        "except",
+        "case",
+        "end",
+        "partition",
+        "order",
+        "limit",
+        "qualify",
+        "having",
+        "table",
+        "into",
+        "if",
+    ]
+)
 
 
 def function_name(node: exp.Func, dialect: str) -> str | None:
@@ -96,7 +161,7 @@ def called_names(sql: str, dialect: str) -> set[str]:
     tokens = Dialect.get_or_raise("sqlite" if dialect == "strictsqlite" else dialect).tokenize(sql)
     return {
         token.text.lower()
-        for token, following in zip(tokens, tokens[1:], strict=False)
+        for token, following in itertools.pairwise(tokens)
         if following.token_type == TokenType.L_PAREN
         and token.token_type not in (TokenType.IDENTIFIER, TokenType.STRING)
         and token.text.lower() not in SYNTAX
@@ -117,7 +182,7 @@ def unknown_constructs(
             if (isinstance(n, exp.Anonymous) and n.name.lower() not in allowed)
             or (isinstance(n, exp.DataType) and n.this not in types)
         ]  # fmt: skip
-    found = []
+    found: list[Any] = []
     for node in tree.walk():
         if isinstance(node, exp.Func):
             name = function_name(node, dialect)

@@ -15,7 +15,7 @@ from dwsim_query.compat.nodes import (
     type_of,
     unit_name,
 )
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.registry import Rewrite, rewrite
 from dwsim_shared.compat_packs.formats import FormatError, to_strftime, tokens
 
 ADDS = (exp.DateAdd, exp.TsOrDsAdd, exp.TimestampAdd, exp.TimeAdd, exp.DatetimeAdd)
@@ -24,7 +24,7 @@ TRUNCS = (exp.TimestampTrunc, exp.DateTrunc)
 DATE_UNITS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY"})
 ADD_UNITS = DATE_UNITS | {"HOUR", "MINUTE", "SECOND", "MILLISECOND"}
 DIFF_UNITS = DATE_UNITS | {"HOUR", "MINUTE", "SECOND"}
-PART_FUNCS = {exp.Year: "YEAR", exp.Quarter: "QUARTER", exp.Month: "MONTH", exp.Day: "DAY",
+PART_FUNCS: dict[type[exp.Expression], str] = {exp.Year: "YEAR", exp.Quarter: "QUARTER", exp.Month: "MONTH", exp.Day: "DAY",
               exp.DayOfMonth: "DAY", exp.DayOfWeek: "DOW", exp.DayOfYear: "DOY",
               exp.WeekOfYear: "WEEK", exp.Hour: "HOUR", exp.Minute: "MINUTE",
               exp.Second: "SECOND"}  # fmt: skip
@@ -57,7 +57,7 @@ def _amount(node: exp.Expression) -> exp.Expression:
 # --- SQLite: the pack's functions, over ISO text --------------------------------------------
 
 
-def _sqlite_dates(source: str):  # type: ignore[no-untyped-def]
+def _sqlite_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if isinstance(node, ADDS):
             unit = _unit(node, ADD_UNITS, "DATEADD")
@@ -81,7 +81,11 @@ def _sqlite_dates(source: str):  # type: ignore[no-untyped-def]
             return node
         if isinstance(node, exp.Sub) and is_date(node.this) and is_date(node.expression):
             return call("dwsim_datediff", text("DAY"), node.expression, node.this)
-        if isinstance(node, exp.Add | exp.Sub) and is_date(node.this) and is_integer(node.expression):
+        if (
+            isinstance(node, exp.Add | exp.Sub)
+            and is_date(node.this)
+            and is_integer(node.expression)
+        ):
             amount = node.expression if isinstance(node, exp.Add) else exp.Neg(this=node.expression)
             return call("dwsim_dateadd", text("DAY"), amount, node.this, text("date"))
         if isinstance(node, exp.Extract):
@@ -100,12 +104,20 @@ def _sqlite_dates(source: str):  # type: ignore[no-untyped-def]
             return call("dwsim_to_char", node.this, text(_model(node, source)), text(source))
         if isinstance(node, PARSED):
             fmt = node.args.get("format")
-            target = "dwsim_to_date" if isinstance(node, exp.StrToDate | exp.TsOrDsToDate) else "dwsim_to_timestamp"
+            target = (
+                "dwsim_to_date"
+                if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
+                else "dwsim_to_timestamp"
+            )
             model = text(_model(node, source)) if fmt is not None else exp.Null()
             return call(target, node.this, model, text(source))
         if isinstance(node, exp.Cast | exp.TryCast) and node.to.this in (exp.DataType.Type.DATE,):
             return call("dwsim_cast_date", node.this)
-        if isinstance(node, exp.Cast | exp.TryCast) and node.to.is_type(*exp.DataType.TEMPORAL_TYPES) and type_of(node.this) != node.to.this:
+        if (
+            isinstance(node, exp.Cast | exp.TryCast)
+            and node.to.is_type(*exp.DataType.TEMPORAL_TYPES)
+            and type_of(node.this) != node.to.this
+        ):
             if node.to.this in (exp.DataType.Type.TIME,):
                 return node
             return call("dwsim_cast_timestamp", node.this)
@@ -164,9 +176,15 @@ def _model(node: exp.Expression, source: str) -> str:
 
 def _interval(unit: str, amount: exp.Expression) -> exp.Expression:
     if unit == "QUARTER":
-        unit, amount = "MONTH", exp.Mul(this=exp.Paren(this=amount), expression=exp.Literal.number(3))
+        unit, amount = (
+            "MONTH",
+            exp.Mul(this=exp.Paren(this=amount), expression=exp.Literal.number(3)),
+        )
     if unit == "MILLISECOND":
-        unit, amount = "SECOND", exp.Div(this=exp.Paren(this=amount), expression=exp.Literal.number(1000))
+        unit, amount = (
+            "SECOND",
+            exp.Div(this=exp.Paren(this=amount), expression=exp.Literal.number(1000)),
+        )
     step = exp.Interval(this=text("1"), unit=exp.Var(this=unit))
     return exp.Mul(this=exp.Paren(this=amount), expression=step)
 
@@ -175,18 +193,27 @@ def _as_timestamp(node: exp.Expression) -> exp.Expression:
     return node if is_timestamp(node) else cast(node, "TIMESTAMP")
 
 
-def _postgres_dates(source: str):  # type: ignore[no-untyped-def]
+def _postgres_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if isinstance(node, ADDS):
             unit = _unit(node, ADD_UNITS, "DATEADD")
             kind = _result_kind(node, source, unit)
-            total = exp.Paren(this=exp.Add(this=_as_timestamp(node.this), expression=_interval(unit, _amount(node))))
+            total = exp.Paren(
+                this=exp.Add(
+                    this=_as_timestamp(node.this), expression=_interval(unit, _amount(node))
+                )
+            )
             if kind == "date":
                 return cast(total, "DATE")
             return total
         if isinstance(node, DIFFS):
             unit = _unit(node, DIFF_UNITS, "DATEDIFF")
-            return call("dwsim_datediff", text(unit), _as_timestamp(node.expression), _as_timestamp(node.this))
+            return call(
+                "dwsim_datediff",
+                text(unit),
+                _as_timestamp(node.expression),
+                _as_timestamp(node.this),
+            )
         if isinstance(node, TRUNCS):
             unit = _unit(node, DIFF_UNITS, "DATE_TRUNC")
             truncated = call("DATE_TRUNC", text(unit.lower()), _as_timestamp(node.this))
@@ -200,19 +227,27 @@ def _postgres_dates(source: str):  # type: ignore[no-untyped-def]
                 raise Refusal(f"EXTRACT({part.lower()})", node)
             pg_part = {"WEEK": "WEEK", "DOW": "DOW", "DOY": "DOY"}.get(part, part)
             extracted = exp.Extract(this=exp.Var(this=pg_part), expression=_as_timestamp(value))
-            return cast(extracted, "DOUBLE PRECISION") if part in ("SECOND", "EPOCH") else cast(extracted, "BIGINT")
+            return (
+                cast(extracted, "DOUBLE PRECISION")
+                if part in ("SECOND", "EPOCH")
+                else cast(extracted, "BIGINT")
+            )
         if isinstance(node, exp.ConvertTimezone):
             src, target, value = _zones(node, source)
             at_source = exp.AtTimeZone(this=_as_timestamp(value), zone=src)
             return exp.Paren(this=exp.AtTimeZone(this=at_source, zone=target))
         if isinstance(node, FORMATTED) and node.args.get("format") is not None:
             model = _model(node, source)
-            return call("TO_CHAR", _as_timestamp(node.this) if not _numeric_arg(node) else node.this, text(_pg_model(model, source, node)))
+            return call(
+                "TO_CHAR",
+                _as_timestamp(node.this) if not _numeric_arg(node) else node.this,
+                text(_pg_model(model, source, node)),
+            )
         if isinstance(node, PARSED) and node.args.get("format") is not None:
-            model = text(_pg_model(_model(node, source), source, node))
+            pg_model = text(_pg_model(_model(node, source), source, node))
             if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
-                return call("TO_DATE", node.this, model)
-            return cast(call("TO_TIMESTAMP", node.this, model), "TIMESTAMP")
+                return call("TO_DATE", node.this, pg_model)
+            return cast(call("TO_TIMESTAMP", node.this, pg_model), "TIMESTAMP")
         return node
 
     return fn
@@ -248,7 +283,7 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 # --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
 
 
-def _emulator_dates(source: str):  # type: ignore[no-untyped-def]
+def _emulator_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if isinstance(node, ADDS):
             unit = _unit(node, ADD_UNITS, "DATEADD")
@@ -270,10 +305,10 @@ def _emulator_dates(source: str):  # type: ignore[no-untyped-def]
                 return cast(truncated, "DATE")  # fakesnow answers a timestamp
             return cast(truncated, "TIMESTAMP_NTZ", "snowflake")
         if isinstance(node, PARSED) and node.args.get("format") is not None:
-            model = text(_snowflake_model(_model(node, source), source, node))
+            sf_model = text(_snowflake_model(_model(node, source), source, node))
             if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
-                return call("TO_DATE", node.this, model)
-            return call("TO_TIMESTAMP", node.this, model)
+                return call("TO_DATE", node.this, sf_model)
+            return call("TO_TIMESTAMP", node.this, sf_model)
         if isinstance(node, exp.ConvertTimezone):
             src, target, value = _zones(node, source)
             return exp.ConvertTimezone(source_tz=src, target_tz=target, timestamp=value)
@@ -307,7 +342,16 @@ def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
         if kind == "fm":
             continue
         if kind == "element":
-            if piece not in REDSHIFT_TO_SNOWFLAKE and piece not in ("YYYY", "YY", "MM", "DD", "HH24", "HH12", "MI", "SS"):
+            if piece not in REDSHIFT_TO_SNOWFLAKE and piece not in (
+                "YYYY",
+                "YY",
+                "MM",
+                "DD",
+                "HH24",
+                "HH12",
+                "MI",
+                "SS",
+            ):
                 raise Refusal(f"format element {piece}", node)
             out.append(REDSHIFT_TO_SNOWFLAKE.get(piece, piece))
         else:

@@ -43,7 +43,9 @@ def render(cases: list[Case]) -> str:
         if case.family != family:
             family = case.family
             lines.append(f"\n## {family.replace('_', ' ').capitalize()}\n\n")
-            lines.append("| construct | dialect | SQL | " + " | ".join(LABELS[e] for e in ENGINES) + " |\n")
+            lines.append(
+                "| construct | dialect | SQL | " + " | ".join(LABELS[e] for e in ENGINES) + " |\n"
+            )
             lines.append("|---|---|---|" + "---|" * len(ENGINES) + "\n")
         sql = case.sql.replace("|", "\\|")
         construct = case.construct.replace("|", "\\|")

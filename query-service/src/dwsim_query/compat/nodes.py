@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 T = exp.DataType.Type
 INTEGER_TYPES = frozenset({T.TINYINT, T.SMALLINT, T.INT, T.BIGINT, T.UBIGINT, T.UINT})
 FLOAT_TYPES = frozenset({T.FLOAT, T.DOUBLE})
-TIMESTAMP_TYPES = frozenset({T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME, T.TIMESTAMPTZ, T.TIMESTAMPLTZ})
+TIMESTAMP_TYPES = frozenset(
+    {T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME, T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
+)
 
 
 class Refusal(Exception):
@@ -51,7 +55,7 @@ def unit_name(node: exp.Expression | None, default: str = "DAY") -> str:
     return UNIT_ALIASES.get(name, name)
 
 
-def type_of(node: exp.Expression) -> exp.DataType.Type | None:
+def type_of(node: exp.Expression) -> Any:
     kind = node.type
     return kind.this if isinstance(kind, exp.DataType) else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
@@ -22,6 +23,11 @@ ENGINE_LABELS = {"sqlite": "sqlite", "postgres": "redshift mock", "snowflake": "
 DIALECT_ENGINES = {"sqlite": "sqlite", "strictsqlite": "sqlite", "postgres": "postgres",
                    "snowflake": "snowflake"}  # fmt: skip
 ORIGIN = "dwsim_origin"
+# The chain's order, family by family (within a family: the order of registration).
+# GROUP BY ALL is spelled out before aggregates become pack calls; JSON paths and dates
+# before the numeric casts that wrap them.
+FAMILIES = ("grouping", "conditionals", "semistructured", "dates", "numeric", "strings",
+            "aggregates", "windows")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ def rewrite(
 ) -> Callable[[Rewrite], Rewrite]:
     """Register a rewrite; the order of registration (module by module) is the chain's order."""
 
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
+
     def register(fn: Rewrite) -> Rewrite:
         _REGISTRY.append(Registered(family, fn, frozenset(sources), frozenset(engines)))
         return fn
@@ -48,7 +57,8 @@ def rewrite(
 
 
 def chain(source: str, engine: str) -> list[Registered]:
-    return [r for r in _REGISTRY if source in r.sources and engine in r.engines]
+    chosen = [r for r in _REGISTRY if source in r.sources and engine in r.engines]
+    return sorted(chosen, key=lambda r: FAMILIES.index(r.family))
 
 
 def engine_of(dialect: str) -> str:
@@ -64,7 +74,7 @@ def mark_origins(tree: exp.Expression, sql: str) -> None:
             node.meta[ORIGIN] = (words, meta["line"], meta["col"] - len(words) + 1)
 
 
-def origin_of(node: exp.Expression | None) -> tuple[str, int, int] | None:
+def origin_of(node: Any) -> tuple[str, int, int] | None:
     while node is not None:
         if node._meta and ORIGIN in node.meta:
             found: tuple[str, int, int] = node.meta[ORIGIN]
@@ -81,9 +91,10 @@ def apply(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
 
 
 def _transform_post_order(tree: exp.Expression, fn: Rewrite) -> exp.Expression:
+    node: Any
     for node in reversed(list(tree.walk(bfs=False))):
         # Where the node sits is read first: a rewrite may wrap the node in its replacement.
-        parent, key, index = node.parent, node.arg_key, node.index
+        parent, key, index = node.parent, str(node.arg_key), node.index
         new = fn(node)
         if new is node:
             continue

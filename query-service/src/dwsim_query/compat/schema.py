@@ -21,7 +21,7 @@ def annotate(tree: exp.Expression, schema: Schema | None, dialect: str) -> exp.E
     if not schema:
         return annotate_types(tree, dialect=dialect)
     # Names are already folded to quoted lower case: the schema must not be normalized again.
-    mapping = MappingSchema(schema, dialect=dialect, normalize=False)
+    mapping = MappingSchema(dict(schema), dialect=dialect, normalize=False)
     try:
         qualified = qualify(
             tree.copy(), schema=mapping, dialect=dialect, quote_identifiers=False,

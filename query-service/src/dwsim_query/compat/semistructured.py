@@ -50,10 +50,15 @@ def json_sqlite(node: exp.Expression) -> exp.Expression:
             return exp.cast(scalar, exp.DataType.build("TEXT"))
         return exp.cast(scalar, node.to)
     if isinstance(node, exp.JSONExtractScalar):
-        return exp.cast(call("json_extract", node.this, text(_sqlite_path(_steps(node)))), exp.DataType.build("TEXT"))
+        return exp.cast(
+            call("json_extract", node.this, text(_sqlite_path(_steps(node)))),
+            exp.DataType.build("TEXT"),
+        )
     if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
         return exp.JSONExtract(this=node.this, expression=text(_sqlite_path(_steps(node))))
-    if isinstance(node, exp.Explode | exp.Unnest) or (isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"):
+    if isinstance(node, exp.Explode | exp.Unnest) or (
+        isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"
+    ):
         raise Refusal("FLATTEN", node)
     return node
 
@@ -68,9 +73,13 @@ def json_postgres(node: exp.Expression) -> exp.Expression:
         scalar = exp.JSONBExtractScalar(this=node.this.this, expression=_pg_path(_steps(node.this)))
         return exp.cast(exp.Paren(this=scalar), node.to)
     if isinstance(node, exp.JSONExtractScalar):
-        return exp.Paren(this=exp.JSONBExtractScalar(this=node.this, expression=_pg_path(_steps(node))))
+        return exp.Paren(
+            this=exp.JSONBExtractScalar(this=node.this, expression=_pg_path(_steps(node)))
+        )
     if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
         return exp.Paren(this=exp.JSONBExtract(this=node.this, expression=_pg_path(_steps(node))))
-    if isinstance(node, exp.Explode | exp.Unnest) or (isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"):
+    if isinstance(node, exp.Explode | exp.Unnest) or (
+        isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"
+    ):
         raise Refusal("FLATTEN", node)
     return node

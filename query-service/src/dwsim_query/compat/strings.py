@@ -21,7 +21,12 @@ def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SplitPart):
         return call("split_part", node.this, node.args["delimiter"], node.args["part_index"])
     if isinstance(node, exp.Strtok):
-        return call("strtok", node.this, node.args.get("delimiter") or text(" "), node.args.get("part_index") or exp.Literal.number(1))
+        return call(
+            "strtok",
+            node.this,
+            node.args.get("delimiter") or text(" "),
+            node.args.get("part_index") or exp.Literal.number(1),
+        )
     if isinstance(node, exp.Levenshtein):
         return call("editdistance", node.this, node.expression)
     if isinstance(node, exp.RegexpExtract):
@@ -31,7 +36,9 @@ def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.RegexpReplace):
         if node.args.get("position") or node.args.get("occurrence") or node.args.get("modifiers"):
             raise Refusal("REGEXP_REPLACE with position, occurrence or flags", node)
-        return call("regexp_replace", node.this, node.expression, node.args.get("replacement") or text(""))
+        return call(
+            "regexp_replace", node.this, node.expression, node.args.get("replacement") or text("")
+        )
     if isinstance(node, exp.RegexpCount):
         return call("regexp_count", node.this, node.expression)
     if isinstance(node, exp.SimilarTo):
@@ -50,7 +57,12 @@ def strings_postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Initcap):
         return call("INITCAP", node.this)
     if isinstance(node, exp.Strtok):
-        return call("strtok", node.this, node.args.get("delimiter") or text(" "), node.args.get("part_index") or exp.Literal.number(1))
+        return call(
+            "strtok",
+            node.this,
+            node.args.get("delimiter") or text(" "),
+            node.args.get("part_index") or exp.Literal.number(1),
+        )
     if isinstance(node, exp.Levenshtein):
         return call("editdistance", node.this, node.expression)
     if isinstance(node, exp.RegexpExtract):
@@ -61,7 +73,13 @@ def strings_postgres(node: exp.Expression) -> exp.Expression:
         if node.args.get("position") or node.args.get("occurrence") or node.args.get("modifiers"):
             raise Refusal("REGEXP_REPLACE with position, occurrence or flags", node)
         # Both sources replace every match; PostgreSQL only the first without 'g'.
-        return call("REGEXP_REPLACE", node.this, node.expression, node.args.get("replacement") or text(""), text("g"))
+        return call(
+            "REGEXP_REPLACE",
+            node.this,
+            node.expression,
+            node.args.get("replacement") or text(""),
+            text("g"),
+        )
     if isinstance(node, exp.RegexpCount):
         return call("REGEXP_COUNT", node.this, node.expression)
     return node

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Any
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]  # fmt: skip
@@ -28,21 +29,27 @@ def _case(word: str, element: str) -> str:
 
 
 # element -> (formatter, strftime pattern or None, parse regex)
-def _redshift_elements() -> dict[str, tuple]:  # type: ignore[type-arg]
-    def month_name(e: str, pad: bool) -> tuple:  # type: ignore[type-arg]
+def _redshift_elements() -> dict[str, tuple[Any, ...]]:
+    def month_name(e: str, pad: bool) -> tuple[Any, ...]:
         def fmt(v: dt.datetime, fm: bool) -> str:
             word = _case(MONTHS[v.month - 1], e)
             return word if fm or not pad else word.ljust(9)
+
         return (fmt, None, r"[A-Za-z]+")
 
-    def day_name(e: str, pad: bool) -> tuple:  # type: ignore[type-arg]
+    def day_name(e: str, pad: bool) -> tuple[Any, ...]:
         def fmt(v: dt.datetime, fm: bool) -> str:
             word = _case(DAYS[v.weekday()], e)
             return word if fm or not pad else word.ljust(9)
+
         return (fmt, None, r"[A-Za-z]+")
 
-    def num(get, width: int, strf: str | None) -> tuple:  # type: ignore[no-untyped-def,type-arg]
-        return (lambda v, fm: str(get(v)) if fm else str(get(v)).zfill(width), strf, rf"\d{{1,{width}}}")
+    def num(get: Any, width: int, strf: str | None) -> tuple[Any, ...]:
+        return (
+            lambda v, fm: str(get(v)) if fm else str(get(v)).zfill(width),
+            strf,
+            rf"\d{{1,{width}}}",
+        )
 
     table = {
         "YYYY": num(lambda v: v.year, 4, "%Y"),
@@ -64,17 +71,29 @@ def _redshift_elements() -> dict[str, tuple]:  # type: ignore[type-arg]
     for e in ("MONTH", "Month", "month"):
         table[e] = month_name(e, True)
     for e in ("MON", "Mon", "mon"):
-        table[e] = (lambda v, fm, e=e: _case(MONTHS[v.month - 1][:3], e), "%b" if e == "Mon" else None, r"[A-Za-z]{3}")
+        table[e] = (
+            lambda v, fm, e=e: _case(MONTHS[v.month - 1][:3], e),
+            "%b" if e == "Mon" else None,
+            r"[A-Za-z]{3}",
+        )
     for e in ("DAY", "Day", "day"):
         table[e] = day_name(e, True)
     for e in ("DY", "Dy", "dy"):
-        table[e] = (lambda v, fm, e=e: _case(DAYS[v.weekday()][:3], e), "%a" if e == "Dy" else None, r"[A-Za-z]{3}")
+        table[e] = (
+            lambda v, fm, e=e: _case(DAYS[v.weekday()][:3], e),
+            "%a" if e == "Dy" else None,
+            r"[A-Za-z]{3}",
+        )
     for e in ("AM", "PM", "am", "pm"):
-        table[e] = (lambda v, fm, e=e: _case("PM" if v.hour >= 12 else "AM", e), "%p" if e.isupper() else None, r"[AaPp][Mm]")
+        table[e] = (
+            lambda v, fm, e=e: _case("PM" if v.hour >= 12 else "AM", e),
+            "%p" if e.isupper() else None,
+            r"[AaPp][Mm]",
+        )
     return table
 
 
-def _snowflake_elements() -> dict[str, tuple]:  # type: ignore[type-arg]
+def _snowflake_elements() -> dict[str, tuple[Any, ...]]:
     base = _redshift_elements()
     # Snowflake's elements are case-insensitive; names come out capitalised ("Mar", "Sun").
     table = {k: base[k] for k in ("YYYY", "YY", "MM", "DD", "HH24", "HH12", "MI", "SS")}
@@ -84,7 +103,9 @@ def _snowflake_elements() -> dict[str, tuple]:  # type: ignore[type-arg]
     table["AM"] = table["PM"] = base["AM"]
     for digits in range(9, -1, -1):
         table[f"FF{digits}" if digits else "FF"] = (
-            lambda v, fm, n=digits or 9: f"{v.microsecond:06d}{'0' * 3}"[:n], None, r"\d+",
+            lambda v, fm, n=digits or 9: f"{v.microsecond:06d}{'0' * 3}"[:n],
+            None,
+            r"\d+",
         )
     return table
 

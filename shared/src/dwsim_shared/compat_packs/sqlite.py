@@ -57,9 +57,7 @@ def similar_to(value: Any, pattern: Any) -> int | None:
     """SQL's SIMILAR TO: `%` and `_` as in LIKE, the rest a regular expression, whole string."""
     if pattern is None or value is None:
         return None
-    regex = "".join(
-        ".*" if ch == "%" else "." if ch == "_" else ch for ch in str(pattern)
-    )
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else ch for ch in str(pattern))
     return int(_regex(f"(?:{regex})\\Z").match(str(value)) is not None)
 
 
@@ -181,7 +179,7 @@ class PercentileCont(_Collect):
 
 
 class PercentileDisc(PercentileCont):
-    def finalize(self) -> Any:  # type: ignore[override]
+    def finalize(self) -> Any:
         values = sorted((r[0] for r in self.rows), reverse=getattr(self, "desc", False))
         if not values:
             return None
@@ -196,7 +194,9 @@ def _ordered(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return rows
     for i in reversed(range(len(rows[0][1]))):
         desc = bool(rows[0][2][i])
-        present = sorted((r for r in rows if r[1][i] is not None), key=lambda r: r[1][i], reverse=desc)
+        present = sorted(
+            (r for r in rows if r[1][i] is not None), key=lambda r: r[1][i], reverse=desc
+        )
         missing = [r for r in rows if r[1][i] is None]
         rows = missing + present if desc else present + missing
     return rows
@@ -220,7 +220,7 @@ class ListAgg(_Collect):
         return str(self.separator or "").join(values)
 
 
-def _text_fn(fn):  # type: ignore[no-untyped-def]
+def _text_fn(fn: Any) -> Any:
     def wrapped(*args: Any) -> Any:
         return None if any(a is None for a in args) else fn(*args)
 

@@ -87,7 +87,9 @@ def date_trunc(unit: str, value: Any, kind: str) -> str | None:
     if unit == "YEAR":
         v = v.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     elif unit == "QUARTER":
-        v = v.replace(month=(v.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        v = v.replace(
+            month=(v.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
     elif unit == "MONTH":
         v = v.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     elif unit == "WEEK":
@@ -154,7 +156,9 @@ def last_day(value: Any, kind: str) -> str | None:
     v = parse(value)
     if v is None:
         return None
-    end = v.replace(day=calendar.monthrange(v.year, v.month)[1], hour=0, minute=0, second=0, microsecond=0)
+    end = v.replace(
+        day=calendar.monthrange(v.year, v.month)[1], hour=0, minute=0, second=0, microsecond=0
+    )
     return render(end, kind, value)
 
 
