@@ -21,6 +21,7 @@ from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import ENGINE_LABELS, engine_of, mark_origins, origin_of
 from dwsim_query.compat.schema import Schema, annotate
+from dwsim_query.compat.semistructured import super_paths
 from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
@@ -269,6 +270,8 @@ def prepare_sql(
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known)
         tree = fold_identifiers(tree, copy=False)
+        if source_dialect == "redshift":
+            tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
         tree = translate(tree, source_dialect, engine)

@@ -93,6 +93,17 @@ def listagg_emulator(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("aggregates")
+def approximate_percentile(node: exp.Expression) -> exp.Expression:
+    """APPROXIMATE PERCENTILE_DISC as the exact one: within any approximation's bound."""
+    if isinstance(node, exp.ApproxQuantile) and node.args.get("quantile") is not None:
+        return exp.WithinGroup(
+            this=exp.PercentileDisc(this=node.args["quantile"]),
+            expression=exp.Order(expressions=[exp.Ordered(this=node.this)]),
+        )
+    return node
+
+
 def _percentile(node: exp.Expression) -> tuple[str, exp.Expression, exp.Expression, bool] | None:
     if not isinstance(node, exp.WithinGroup) or not isinstance(
         node.this, exp.PercentileCont | exp.PercentileDisc

@@ -101,6 +101,8 @@ def _sqlite_dates(source: str) -> Rewrite:
         if isinstance(node, exp.ConvertTimezone):
             return call("dwsim_convert_tz", *_zones(node, source))
         if isinstance(node, FORMATTED) and node.args.get("format") is not None:
+            if _numeric_arg(node):
+                raise Refusal("TO_CHAR of a number with a format", node)
             return call("dwsim_to_char", node.this, text(_model(node, source)), text(source))
         if isinstance(node, PARSED):
             fmt = node.args.get("format")
@@ -158,6 +160,11 @@ def _zones(node: exp.Expression, source: str) -> list[exp.Expression]:
             raise Refusal("CONVERT_TIMEZONE with two arguments", node)
         src = text("UTC")  # Redshift's session time zone
     return [src, node.args["target_tz"], node.args["timestamp"]]
+
+
+def _raw(node: exp.Expression) -> str:
+    raw = node.meta.get("dwsim_format") if node._meta else None
+    return str(raw if raw is not None else node.args["format"].name)
 
 
 def _model(node: exp.Expression, source: str) -> str:
@@ -237,12 +244,12 @@ def _postgres_dates(source: str) -> Rewrite:
             at_source = exp.AtTimeZone(this=_as_timestamp(value), zone=src)
             return exp.Paren(this=exp.AtTimeZone(this=at_source, zone=target))
         if isinstance(node, FORMATTED) and node.args.get("format") is not None:
+            if _numeric_arg(node):  # PostgreSQL's number models are Redshift's
+                if source != "redshift":
+                    raise Refusal("TO_CHAR of a number with a format", node)
+                return call("TO_CHAR", node.this, text(_raw(node)))
             model = _model(node, source)
-            return call(
-                "TO_CHAR",
-                _as_timestamp(node.this) if not _numeric_arg(node) else node.this,
-                text(_pg_model(model, source, node)),
-            )
+            return call("TO_CHAR", _as_timestamp(node.this), text(_pg_model(model, source, node)))
         if isinstance(node, PARSED) and node.args.get("format") is not None:
             pg_model = text(_pg_model(_model(node, source), source, node))
             if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
@@ -313,9 +320,9 @@ def _emulator_dates(source: str) -> Rewrite:
             src, target, value = _zones(node, source)
             return exp.ConvertTimezone(source_tz=src, target_tz=target, timestamp=value)
         if isinstance(node, FORMATTED) and node.args.get("format") is not None:
-            model = _model(node, source)
             if _numeric_arg(node):
-                raise Refusal(f"TO_CHAR with the number format {model!r}", node)
+                raise Refusal("TO_CHAR of a number with a format", node)
+            model = _model(node, source)
             pattern = to_strftime(model, source)
             if pattern is None:
                 raise Refusal(f"TO_CHAR format {model!r}", node)

@@ -21,6 +21,11 @@ def annotate(tree: exp.Expression, schema: Schema | None, dialect: str) -> exp.E
     if not schema:
         return annotate_types(tree, dialect=dialect)
     # Names are already folded to quoted lower case: the schema must not be normalized again.
+    if dialect == "snowflake":  # a document is a VARIANT there, not JSON text to parse
+        schema = {
+            t: {c: "VARIANT" if k == "JSON" else k for c, k in cols.items()}
+            for t, cols in schema.items()
+        }
     mapping = MappingSchema(dict(schema), dialect=dialect, normalize=False)
     try:
         qualified = qualify(

@@ -83,3 +83,34 @@ def json_postgres(node: exp.Expression) -> exp.Expression:
     ):
         raise Refusal("FLATTEN", node)
     return node
+
+
+def super_paths(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) -> exp.Expression:
+    """Redshift SUPER navigation (`js.a.b`, `t.js.a`) as JSON paths, before columns are
+    qualified (which would read `js` as a table). Needs the schema: only a semi-structured
+    column starts a path."""
+    if not schema:
+        return tree
+    sources: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        if table.name in schema:
+            sources[table.alias_or_name] = table.name
+    json_columns = {
+        column: alias
+        for alias, name in sources.items()
+        for column, kind in schema[name].items()
+        if kind.upper() in ("JSON", "VARIANT", "SUPER")
+    }
+    for column in list(tree.find_all(exp.Column)):
+        parts = [p.name for p in column.parts]
+        if len(parts) < 2:
+            continue
+        if parts[0] in sources and len(parts) >= 3 and parts[1] in json_columns:
+            base, path = exp.column(parts[1], table=parts[0], quoted=True), parts[2:]
+        elif parts[0] in json_columns and parts[0] not in sources:
+            base, path = exp.column(parts[0], quoted=True), parts[1:]
+        else:
+            continue
+        keys = [exp.JSONPathRoot()] + [exp.JSONPathKey(this=p) for p in path]
+        column.replace(exp.JSONExtract(this=base, expression=exp.JSONPath(expressions=keys)))
+    return tree
