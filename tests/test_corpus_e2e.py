@@ -6,6 +6,7 @@ every back end must answer what the first one answered (numbers within 0.01)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,13 @@ SEED = 20240
 FIRST_ANSWERS: dict[tuple[str, str], tuple[str, list[list[Any]]]] = {}
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _plain(value: Any) -> Any:
     value = normalize(value)
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        return float(value)  # the gateway answers exact decimals as strings
     return value.rstrip() if isinstance(value, str) else value
 
 
@@ -81,8 +87,41 @@ def test_corpus_agrees_through_the_gateway(live: LiveStack) -> None:
                 (query["name"], dialect), (live.backend, answers[dialect])
             )
             if not agree(answers[dialect], first[1]):
-                problems.append(f"{query['name']} ({dialect}) differs from the {first[0]} back end")
+                problems.append(
+                    f"{query['name']} ({dialect}) answered {answers[dialect][:3]}..., the "
+                    f"{first[0]} back end {first[1][:3]}..."
+                )
         if len(answers) == 2 and not agree(answers["redshift"], answers["snowflake"]):
             problems.append(f"{query['name']}: the Redshift and Snowflake versions differ")
     assert problems == [], "\n".join(problems)
     assert len(queries) >= 37
+
+
+REFUSALS = [
+    ("SELECT pg_sleep(1)", "PG_SLEEP is not supported on the"),
+    ("SELECT APPROXIMATE PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY o_totalprice), "
+     "my_udf(o_orderkey) FROM orders", "MY_UDF is not supported on the"),
+    ("SELECT o_totl FROM orders", "unknown column 'o_totl'; columns of orders: o_clerk"),
+    ("SELECT * FROM nope", "unknown table 'nope'; this experiment's tables: "),
+    ("SELECT *\nFROM orders WHERE (", "SQL syntax error at line 2"),
+    ("DELETE FROM orders", "only SELECT"),
+    ("SELECT 1; SELECT 2", "exactly one statement"),
+    ("SELECT " + "(" * 3000 + "1" + ")" * 3000, "the limit is 40"),
+]  # fmt: skip
+
+
+def test_refusals_through_the_gateway_are_plain_400s(live: LiveStack) -> None:
+    name = unique_name("refusals")
+    imported = live.client.post(
+        "/api/experiments/import-sql",
+        json={"name": name, "sql": DDL.read_text(encoding="utf-8"), "dialect": "redshift",
+              "rows": ROWS, "target_warehouse": live.warehouse},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    _generate(live, name)
+    for sql, expected in REFUSALS:
+        answer = live.client.post(f"/api/experiments/{name}/query", json={"sql": sql})
+        assert answer.status_code == 400, (sql, answer.text)
+        message = answer.json()["message"]
+        assert expected in message, (sql, message)
+        assert not re.search(r"sqlglot|<class|psycopg2|Traceback", message), message
