@@ -26,7 +26,7 @@ SEED = 20240
 FIRST_ANSWERS: dict[tuple[str, str], tuple[str, list[list[Any]]]] = {}
 
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
+NUMBER = re.compile(r"-?\d+(\.\d+)?([Ee][-+]?\d+)?")
 
 
 def _plain(value: Any) -> Any:

@@ -20,6 +20,24 @@ EXACT = frozenset({T.DECIMAL, T.BIGDECIMAL, T.INT, T.BIGINT, T.SMALLINT, T.TINYI
 NUMBER_TARGETS = frozenset(exp.DataType.NUMERIC_TYPES)
 
 
+@rewrite("numeric", sources=["redshift"])
+def integer_average_is_an_integer(node: exp.Expression) -> exp.Expression:
+    """Redshift's AVG of an integer type is a BIGINT (AVG(1, 2) = 1), as documented."""
+    if (
+        isinstance(node, exp.Avg)
+        and is_integer(node.this)
+        and not isinstance(node.parent, exp.Window)
+    ):
+        return cast(exp.Trunc(this=node), "BIGINT")
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.Avg)
+        and is_integer(node.this.this)
+    ):
+        return cast(exp.Trunc(this=node), "BIGINT")  # the whole window call, OVER included
+    return node
+
+
 @rewrite("numeric", sources=["redshift"], engines=["snowflake"])
 def integer_division_truncates(node: exp.Expression) -> exp.Expression:
     """Redshift divides integers to an integer (toward zero); Snowflake to a decimal."""
