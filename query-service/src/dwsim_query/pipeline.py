@@ -208,7 +208,9 @@ def check_allowed(tree: exp.Expression, engine: str, dialect: str, sql: str | No
         if isinstance(node, exp.DataType):
             construct = f"type {node.sql(dialect=dialect)}"
         else:
-            construct = (words or node.key).upper()
+            construct = (
+                words or (node.name if isinstance(node, exp.Anonymous) else node.key)
+            ).upper()
         raise _refuse(construct, engine, node)
 
 

@@ -29,7 +29,7 @@ SQLITE = (
             + """
     ifnull iif instr printf format char unicode hex typeof date time datetime julianday
     strftime unixepoch group_concat total json json_extract json_array json_object
-    json_array_length json_type json_valid json_quote json_group_array json_group_object
+    json_array_length json_type json_valid json_quote json_each json_group_array json_group_object
     pi cos sin tan acos asin atan atan2 degrees radians log10 log2 trunc random like glob
     """
         ).split()
@@ -48,7 +48,7 @@ POSTGRES = (
     regexp_replace regexp_substr regexp_count regexp_match regexp_like string_agg array_agg
     array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
-    jsonb_array_length jsonb_typeof random corr covar_pop covar_samp width_bucket
+    jsonb_array_length jsonb_typeof jsonb_array_elements random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt
     """
         ).split()

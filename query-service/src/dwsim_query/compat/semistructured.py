@@ -56,10 +56,6 @@ def json_sqlite(node: exp.Expression) -> exp.Expression:
         )
     if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
         return exp.JSONExtract(this=node.this, expression=text(_sqlite_path(_steps(node))))
-    if isinstance(node, exp.Explode | exp.Unnest) or (
-        isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"
-    ):
-        raise Refusal("FLATTEN", node)
     return node
 
 
@@ -78,10 +74,6 @@ def json_postgres(node: exp.Expression) -> exp.Expression:
         )
     if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
         return exp.Paren(this=exp.JSONBExtract(this=node.this, expression=_pg_path(_steps(node))))
-    if isinstance(node, exp.Explode | exp.Unnest) or (
-        isinstance(node, exp.Anonymous) and node.name.upper() == "FLATTEN"
-    ):
-        raise Refusal("FLATTEN", node)
     return node
 
 
