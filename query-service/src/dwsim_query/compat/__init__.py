@@ -12,6 +12,7 @@ from dwsim_query.compat import (  # noqa: F401
     aggregates,
     conditionals,
     dates,
+    emulator,
     flatten,
     grouping,
     numeric,

@@ -27,7 +27,7 @@ ORIGIN = "dwsim_origin"
 # GROUP BY ALL is spelled out before aggregates become pack calls; JSON paths and dates
 # before the numeric casts that wrap them.
 FAMILIES = ("grouping", "conditionals", "semistructured", "dates", "numeric", "strings",
-            "aggregates", "windows")  # fmt: skip
+            "aggregates", "windows", "emulator")  # fmt: skip
 
 
 @dataclass(frozen=True)
