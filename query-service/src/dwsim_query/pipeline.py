@@ -19,7 +19,13 @@ from sqlglot.tokens import TokenType
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.nodes import Refusal
-from dwsim_query.compat.registry import ENGINE_LABELS, engine_of, mark_origins, origin_of
+from dwsim_query.compat.registry import (
+    ENGINE_LABELS,
+    SOURCES,
+    engine_of,
+    mark_origins,
+    origin_of,
+)
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_shared.errors import BadRequest
@@ -272,11 +278,13 @@ def prepare_sql(
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known)
         tree = fold_identifiers(tree, copy=False)
-        if source_dialect == "redshift":
+        if source_dialect in ("redshift", "postgres"):
             tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
-        tree = translate(tree, source_dialect, engine)
+        # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
+        semantics = source_dialect if source_dialect in SOURCES else "redshift"
+        tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
         engine_sql = transpile(tree, engine_dialect)
         check_allowed(tree, engine, engine_dialect, engine_sql)
