@@ -45,7 +45,19 @@ def annotate(tree: exp.Expression, schema: Schema | None, dialect: str) -> exp.E
                 column=column,
                 columns=columns,
             ) from error
-        return annotate_types(tree, dialect=dialect)
+        return _best_effort(tree, schema, dialect)
     except SqlglotError:
-        return annotate_types(tree, dialect=dialect)
+        return _best_effort(tree, schema, dialect)
     return annotate_types(qualified, schema=mapping, dialect=dialect)
+
+
+def _best_effort(tree: exp.Expression, schema: Schema, dialect: str) -> exp.Expression:
+    """When the qualifier cannot follow a query (table functions), a column still gets its
+    declared type where its name belongs to one table of the query only."""
+    tree = annotate_types(tree, dialect=dialect)
+    tables = {t.name for t in tree.find_all(exp.Table) if t.name in schema}
+    for column in tree.find_all(exp.Column):
+        owners = [t for t in tables if column.name in schema[t]]
+        if len(owners) == 1:
+            column.type = exp.DataType.build(schema[owners[0]][column.name], dialect=dialect)
+    return tree
