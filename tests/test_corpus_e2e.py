@@ -13,8 +13,7 @@ from typing import Any
 import yaml
 
 from dwsim_query.compat.cases import normalize, same
-
-from .conftest import LiveStack, unique_name
+from tests.conftest import LiveStack, unique_name
 
 ROOT = Path(__file__).parents[1]
 DDL = ROOT / "shared/tests/ddl/corpus/redshift_tpch.sql"
