@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import (
@@ -16,7 +18,7 @@ from dwsim_query.compat.nodes import (
     unit_name,
 )
 from dwsim_query.compat.registry import Rewrite, rewrite
-from dwsim_shared.compat_packs.formats import FormatError, to_strftime, tokens
+from dwsim_shared.compat_packs.formats import ELEMENTS, FormatError, tokens
 
 ADDS = (exp.DateAdd, exp.TsOrDsAdd, exp.TimestampAdd, exp.TimeAdd, exp.DatetimeAdd)
 DIFFS = (exp.DateDiff, exp.TsOrDsDiff, exp.TimestampDiff, exp.DatetimeDiff)
@@ -323,11 +325,8 @@ def _emulator_dates(source: str) -> Rewrite:
             if _numeric_arg(node):
                 raise Refusal("TO_CHAR of a number with a format", node)
             model = _model(node, source)
-            pattern = to_strftime(model, source)
-            if pattern is None:
-                raise Refusal(f"TO_CHAR format {model!r}", node)
             # fakesnow drops the format of TO_CHAR; DuckDB's STRFTIME passes through it intact.
-            return call("STRFTIME", node.this, text(pattern))
+            return _emulator_to_char(node, node.this, model, source)
         return node
 
     return fn
@@ -364,3 +363,77 @@ def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
         else:
             out.append(f'"{piece}"' if piece.isalpha() else piece)
     return "".join(out)
+
+
+UNPADDED = {"%d": "%-d", "%m": "%-m", "%H": "%-H", "%I": "%-I", "%M": "%-M", "%S": "%-S",
+            "%j": "%-j", "%y": "%-y"}  # fmt: skip
+
+
+def _emulator_to_char(
+    node: exp.Expression, value: exp.Expression, model: str, source: str
+) -> exp.Expression:
+    """A format model as DuckDB STRFTIME pieces joined with ||: names padded to 9 as
+    PostgreSQL pads them, upper- and lower-case names, quarters and day numbers."""
+    table = ELEMENTS[source]
+    pieces: list[exp.Expression] = []
+    pattern = ""
+    fm = False
+
+    def strftime(fmt: str) -> exp.Expression:
+        return call("STRFTIME", value.copy(), text(fmt))
+
+    def flush() -> None:
+        nonlocal pattern
+        if pattern:
+            pieces.append(strftime(pattern))
+            pattern = ""
+
+    for kind, piece in tokens(model, source):
+        if kind == "fm":
+            fm = True
+            continue
+        if kind == "text":
+            pattern += piece.replace("%", "%%")
+            continue
+        special = _special_element(piece, source, fm, strftime, value)
+        if special is not None:
+            flush()
+            pieces.append(special)
+        elif (found := table[piece][1]) is not None:
+            pattern += UNPADDED.get(found, found) if fm else found
+        else:
+            raise Refusal(f"TO_CHAR format element {piece}", node)
+        fm = False
+    flush()
+    result = pieces[0] if pieces else text("")
+    for piece_node in pieces[1:]:
+        result = exp.DPipe(this=result, expression=piece_node, safe=True)
+    return result
+
+
+def _special_element(
+    piece: str,
+    source: str,
+    fm: bool,
+    strftime: Callable[[str], exp.Expression],
+    value: exp.Expression,
+) -> exp.Expression | None:
+    names = {"MONTH": "%B", "DAY": "%A", "MON": "%b", "DY": "%a"}
+    upper = piece.upper()
+    if source == "redshift" and upper in names and piece not in ("Mon", "Dy"):
+        word: exp.Expression = strftime(names[upper])
+        if upper in ("MONTH", "DAY") and not fm:
+            word = call("RPAD", word, exp.Literal.number(9), text(" "))
+        if piece.isupper():
+            return call("UPPER", word)
+        if piece.islower():
+            return call("LOWER", word)
+        return word
+    if piece == "Q":
+        return cast(call("QUARTER", value.copy()), "VARCHAR")
+    if piece == "D" and source == "redshift":
+        return cast(
+            exp.Add(this=call("DAYOFWEEK", value.copy()), expression=exp.Literal.number(1)),
+            "VARCHAR",
+        )
+    return None

@@ -113,6 +113,10 @@ def _snowflake_elements() -> dict[str, tuple[Any, ...]]:
 ELEMENTS = {"redshift": _redshift_elements(), "snowflake": _snowflake_elements()}
 
 
+CASELESS = ("HH24", "HH12", "YYYY", "DDD", "HH", "YY", "MM", "DD", "MI", "SS", "MS", "US",
+            "IW", "Q", "D")  # fmt: skip
+
+
 @lru_cache(maxsize=512)
 def tokens(model: str, dialect: str) -> tuple[tuple[str, str], ...]:
     """The model as (kind, text) pairs: kind is `element`, `fm` or `text`."""
@@ -133,6 +137,11 @@ def tokens(model: str, dialect: str) -> tuple[tuple[str, str], ...]:
             continue
         probe = model[i:] if dialect == "redshift" else model[i:].upper()
         found = next((n for n in names if probe.startswith(n)), None)
+        if dialect == "redshift":
+            # Numbers read the same in any case (`yyyy`); only names print in the case given.
+            upper = next((n for n in CASELESS if model[i:].upper().startswith(n)), None)
+            if upper is not None and (found is None or len(upper) > len(found)):
+                found = upper
         if found is None:
             if model[i].isalpha():
                 raise FormatError(f"format element at {model[i:]!r}")
@@ -152,6 +161,7 @@ def format_datetime(value: dt.datetime, model: str, dialect: str) -> str:
             fm = True
         elif kind == "element":
             parts.append(table[piece][0](value, fm))
+            fm = False  # PostgreSQL's FM applies to the next element only (Oracle's to all)
         else:
             parts.append(piece)
     return "".join(parts)
