@@ -14,6 +14,7 @@ from dwsim_query.pipeline import (
     transpile,
 )
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.warehouses import sqlite as _registers_strictsqlite  # noqa: F401
 
 TABLES = ["customers", "orders"]
 
@@ -52,9 +53,65 @@ def test_syntax_error_has_line_and_column() -> None:
     assert "line 2" in caught.value.message
 
 
-def test_dangerous_functions_and_select_into_are_refused() -> None:
-    with pytest.raises(BadRequest, match="pg_read_file"):
-        refuse_unsafe(parse_one_read("SELECT pg_read_file('/etc/passwd')", "postgres"))
+@pytest.mark.parametrize(
+    ("sql", "engine"),
+    [("SELECT pg_read_file('/etc/passwd')", "postgres"), ("SELECT pg_sleep(10)", "postgres"),
+     ("SELECT table_to_xml('orders', true, true, '')", "postgres"),
+     ("SELECT schema_to_xml('public', true, true, '')", "postgres"),
+     ("SELECT query_to_xml_and_xmlschema('select 1', true, true, '')", "postgres"),
+     ("SELECT pg_reload_conf()", "postgres"), ("SELECT pg_switch_wal()", "postgres"),
+     ("SELECT set_config('a', 'b', false)", "postgres"), ("SELECT current_setting('a')", "postgres"),
+     ("SELECT load_extension('x')", "strictsqlite"), ("SELECT readfile('/etc/passwd')", "strictsqlite"),
+     ("SELECT SYSTEM$WAIT(10)", "snowflake"), ("SELECT 'pg_authid'::regclass", "postgres")],
+)  # fmt: skip
+def test_functions_off_the_allowlist_are_refused(sql: str, engine: str) -> None:
+    with pytest.raises(BadRequest, match="is not supported on the") as caught:
+        prepare_sql(sql, "redshift", engine, resolve, TABLES)
+    assert "sqlglot" not in caught.value.message and "<class" not in caught.value.message
+
+
+def test_refusal_names_the_construct_engine_line_and_column() -> None:
+    with pytest.raises(BadRequest) as caught:
+        prepare_sql("SELECT 1,\n  my_udf(id) FROM orders", "redshift", "postgres", resolve, TABLES)
+    assert caught.value.message == (
+        "MY_UDF is not supported on the redshift mock engine (line 2, column 3)"
+    )
+
+
+def test_a_cte_never_hides_a_real_table_of_its_name() -> None:
+    sql = (
+        "SELECT a.query FROM (WITH pg_stat_activity AS (SELECT 1 AS x) SELECT x FROM "
+        "pg_stat_activity) s, pg_stat_activity a"
+    )
+    with pytest.raises(BadRequest, match="unknown table 'pg_stat_activity'"):
+        prepare_sql(sql, "redshift", "postgres", resolve, TABLES)
+
+
+def test_deep_nesting_and_long_queries_name_the_limit() -> None:
+    deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+    with pytest.raises(BadRequest, match="limit is 40") as caught:
+        prepare_sql(deep, "redshift", "postgres", resolve, TABLES)
+    assert caught.value.details["limit"] == "max_nesting"
+    with pytest.raises(BadRequest, match="limit is 100000"):
+        prepare_sql("SELECT 1 " + " " * 100_000, "redshift", "postgres", resolve, TABLES)
+    assert prepare_sql(
+        "SELECT " + "(" * 35 + "1" + ")" * 35, "redshift", "postgres", resolve, TABLES
+    )
+
+
+def test_a_typo_names_no_library_class() -> None:
+    with pytest.raises(BadRequest) as caught:
+        prepare_sql("SELECT id * FROM orders", "redshift", "postgres", resolve, TABLES)
+    assert "class" not in caught.value.message and "sqlglot" not in caught.value.message
+
+
+def test_unknown_column_lists_the_known_columns() -> None:
+    schema = {"orders": {"id": "INT", "total": "DECIMAL(10, 2)"}}
+    with pytest.raises(BadRequest, match=r"unknown column 'totl'; columns of orders: id, total"):
+        prepare_sql("SELECT totl FROM orders", "redshift", "postgres", resolve, TABLES, schema)
+
+
+def test_select_into_is_refused() -> None:
     with pytest.raises(BadRequest, match="INTO"):
         refuse_unsafe(parse_one_read("SELECT * INTO copy_of FROM orders", "postgres"))
 
@@ -99,7 +156,7 @@ def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
     )
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
-    assert '"dwsim_shop"."orders" AS "orders"' in sql
+    assert '"dwsim_shop"."orders" AS orders' in sql
 
 
 def test_identifiers_fold_to_the_lower_case_physical_names() -> None:
@@ -118,8 +175,21 @@ def test_date_functions_run_on_sqlite() -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute('CREATE TABLE "orders" ("at" TIMESTAMP)')
     conn.execute("INSERT INTO \"orders\" VALUES ('2024-03-17 10:11:12')")
-    assert conn.execute(sql).fetchall() == [("2024-03-01", 2024, 0)]
+    from dwsim_shared.compat_packs.sqlite import register_compat
+
+    register_compat(conn)
+    # Redshift's DATE_TRUNC answers a timestamp.
+    assert conn.execute(sql).fetchall() == [("2024-03-01 00:00:00", 2024, 0)]
     with pytest.raises(BadRequest, match="DATE_TRUNC"):
         prepare_sql(
-            "SELECT DATE_TRUNC('quarter', at) FROM orders", "redshift", "sqlite", resolve, TABLES
+            "SELECT DATE_TRUNC('fortnight', at) FROM orders", "redshift", "sqlite", resolve, TABLES
         )
+
+
+def test_the_compatibility_matrix_is_generated_from_the_golden_cases() -> None:
+    from dwsim_query.compat.cases import load_cases
+    from dwsim_query.compat.matrix import CASES, DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(load_cases(CASES)), (
+        "docs/sql-compatibility.md is stale: run python -m dwsim_query.compat.matrix"
+    )

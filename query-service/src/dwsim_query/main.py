@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
+from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
@@ -95,7 +96,12 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
         return None if table is None else warehouse.physical_table(experiment.name, table.name)
 
     engine_sql = prepare_sql(
-        request.sql, experiment.source_dialect, warehouse.sqlglot_dialect, resolve, known
+        request.sql,
+        experiment.source_dialect,
+        warehouse.sqlglot_dialect,
+        resolve,
+        known,
+        schema_of(experiment),
     )
     if not has_data:  # the SQL was checked first, so a mistake is reported before this
         raise Conflict(

@@ -1,30 +1,78 @@
-"""SQL pipeline: parse (source dialect) -> safety checks -> rewrite names -> transpile (engine).
+"""SQL pipeline: parse (source dialect) -> safety checks -> tables by scope -> types from the
+experiment's schema -> compat rewrites (one chain per engine) -> physical names -> allowlist
+-> transpile (engine).
 
 Each step is a pure function over sqlglot expressions, so each is tested alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, UnsupportedError
+from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.tokens import TokenType
 
+from dwsim_query import compat
+from dwsim_query.compat.allowlist import unknown_constructs
+from dwsim_query.compat.nodes import Refusal
+from dwsim_query.compat.registry import (
+    ENGINE_LABELS,
+    SOURCES,
+    engine_of,
+    mark_origins,
+    origin_of,
+)
+from dwsim_query.compat.schema import Schema, annotate
+from dwsim_query.compat.semistructured import super_paths
 from dwsim_shared.errors import BadRequest
 
-# Functions that reach outside the experiment: files, the server, other sessions, extensions.
-FORBIDDEN_FUNCTIONS = frozenset(
-    {
-        "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "lo_import",
-        "lo_export", "dblink", "dblink_exec", "pg_sleep", "pg_terminate_backend",
-        "pg_cancel_backend", "set_config", "current_setting", "load_extension", "readfile",
-        "writefile", "fts3_tokenizer", "system", "query_to_xml", "copy",
-    }
-)  # fmt: skip
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
+MAX_SQL_CHARS = 100_000
+MAX_NESTING = (
+    40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
+)
+CTE_REF = "dwsim_cte_ref"
 
 TableResolver = Callable[[str], exp.Table | None]
+_CLASS_NAMES = re.compile(r"<class '[^']*'>|sqlglot\.[\w.]+")
+
+
+def check_limits(sql: str) -> None:
+    """Length and nesting limits, checked on the text before any parsing."""
+    if len(sql) > MAX_SQL_CHARS:
+        raise BadRequest(
+            f"the query is {len(sql)} characters long; the limit is {MAX_SQL_CHARS}",
+            limit="max_sql_chars",
+        )
+    depth = deepest = 0
+    quote: str | None = None
+    for ch in sql:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise BadRequest(
+            f"the query nests parentheses {deepest} deep; the limit is {MAX_NESTING}",
+            limit="max_nesting",
+        )
+
+
+def _plain(message: str) -> str:
+    """A parser message without library class names."""
+    message = message.replace(
+        "Required keyword: 'expression' missing for", "an operand is missing for"
+    )
+    return _CLASS_NAMES.sub("an expression", message)
 
 
 def parse_one_read(sql: str, dialect: str) -> exp.Expression:
@@ -33,59 +81,76 @@ def parse_one_read(sql: str, dialect: str) -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
+        description = _plain(str(first.get("description", error)))
         raise BadRequest(
             f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
-            f"{first.get('description', str(error))}",
+            f"{description}",
             line=first.get("line"),
             column=first.get("col"),
             near=first.get("highlight"),
         ) from error
+    except SqlglotError as error:  # tokenizer errors: an unterminated string and the like
+        raise BadRequest(f"SQL syntax error: {_plain(str(error))}") from error
     if len(statements) != 1:
         raise BadRequest(f"send exactly one statement, not {len(statements)}")
     statement = statements[0]
     if not isinstance(statement, READ_ROOTS):
-        kind = type(statement).__name__.upper()
+        kind = statement.key.upper()
         raise BadRequest(f"only SELECT / WITH / set operations are allowed here, not {kind}")
     return statement
 
 
 def refuse_unsafe(tree: exp.Expression) -> exp.Expression:
-    """Refuse writes nested in reads (`SELECT ... INTO`, data-modifying CTEs) and unsafe functions."""
+    """Refuse writes nested in reads (`SELECT ... INTO`, data-modifying CTEs) and commands.
+    Functions are checked later, against the engine's allowlist."""
     for node in tree.walk():
         if isinstance(node, exp.Into):
             raise BadRequest("SELECT ... INTO writes a table; only reads are allowed")
         if isinstance(node, exp.DML | exp.DDL | exp.Command):
-            raise BadRequest(f"{type(node).__name__.upper()} is not allowed inside a query")
-        if isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if name in FORBIDDEN_FUNCTIONS:
-                raise BadRequest(f"function {name}() is not allowed")
+            raise BadRequest(f"{node.key.upper()} is not allowed inside a query")
     return tree
 
 
-def _cte_names(tree: exp.Expression) -> set[str]:
-    return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+def check_tables(tree: exp.Expression, known: list[str]) -> exp.Expression:
+    """Resolve every table by scope: a name is a CTE only where that CTE is visible, so a CTE
+    named like a real table never hides a table of that name elsewhere in the query."""
+    known_lower = {k.lower() for k in known}
+    try:
+        scopes = traverse_scope(tree)
+    except (SqlglotError, RecursionError) as error:
+        raise BadRequest(
+            f"cannot resolve the tables of this query: {_plain(str(error))}"
+        ) from error
+    for scope in scopes:
+        for table in scope.tables:
+            if not table.name:
+                continue
+            if table.args.get("db") or table.args.get("catalog"):
+                raise BadRequest(
+                    f"table {table.sql()} is qualified: refer to the experiment's tables by name "
+                    f"only (tables: {', '.join(known)})"
+                )
+            if table.name in scope.cte_sources:
+                table.meta[CTE_REF] = True
+            elif table.name.lower() not in known_lower:
+                raise BadRequest(
+                    f"unknown table {table.name!r}; this experiment's tables: {', '.join(known)}",
+                    tables=known,
+                )
+    return tree
 
 
 def rewrite_tables(
-    tree: exp.Expression, resolve: TableResolver, known: list[str]
+    tree: exp.Expression, resolve: TableResolver, known: list[str], *, copy: bool = True
 ) -> exp.Expression:
     """Replace each logical table name with its physical table; unknown names are refused.
 
     An unaliased table keeps its logical name as alias, so `customers.id` still resolves.
     """
-    ctes = _cte_names(tree)
-    tree = tree.copy()
+    tree = check_tables(tree.copy() if copy else tree, known)
     for table in list(tree.find_all(exp.Table)):
         name = table.name
-        if not name:
-            continue  # table functions and the like are caught by the function check
-        if table.args.get("db") or table.args.get("catalog"):
-            raise BadRequest(
-                f"table {table.sql()} is qualified: refer to the experiment's tables by name only "
-                f"(tables: {', '.join(known)})"
-            )
-        if name.lower() in ctes:
+        if not name or (table._meta and table.meta.get(CTE_REF)):
             continue
         physical = resolve(name)
         if physical is None:
@@ -103,75 +168,129 @@ def rewrite_tables(
     return tree
 
 
-def fold_identifiers(tree: exp.Expression) -> exp.Expression:
+def fold_identifiers(tree: exp.Expression, *, copy: bool = True) -> exp.Expression:
     """Every identifier in lower case, quoted: physical names are lower case (as Redshift folds
     even quoted names), so `"EmployeeID"`, `EmployeeId` and `employeeid` all name one column."""
-    tree = tree.copy()
+    tree = tree.copy() if copy else tree
     for identifier in tree.find_all(exp.Identifier):
         identifier.set("this", identifier.this.lower())
         identifier.set("quoted", True)
     return tree
 
 
-_STRFTIME_PARTS = {
-    "YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M", "SECOND": "%S",
-    "DOW": "%w", "DAYOFWEEK": "%w", "DOY": "%j", "DAYOFYEAR": "%j", "WEEK": "%W",
-}  # fmt: skip
-_TRUNC_FORMATS = {
-    "YEAR": "%Y-01-01", "MONTH": "%Y-%m-01", "DAY": "%Y-%m-%d",
-    "HOUR": "%Y-%m-%d %H:00:00", "MINUTE": "%Y-%m-%d %H:%M:00", "SECOND": "%Y-%m-%d %H:%M:%S",
-}  # fmt: skip
+def _where(node: exp.Expression | None) -> tuple[str | None, int | None, int | None]:
+    found = origin_of(node)
+    return found if found else (None, None, None)
 
 
-def sqlite_dates(tree: exp.Expression) -> exp.Expression:
-    """EXTRACT / DATE_PART / DATE_TRUNC as SQLite's STRFTIME, which sqlglot does not write."""
-
-    def unit_of(node: exp.Expression, key: str) -> str:
-        unit = node.args.get(key)
-        return (unit.name if unit is not None else "").upper()
-
-    def rewrite(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Extract):
-            part = unit_of(node, "this")
-            if part not in _STRFTIME_PARTS:
-                raise BadRequest(f"EXTRACT({part}) cannot run on the sqlite engine")
-            strftime = exp.func(
-                "STRFTIME", exp.Literal.string(_STRFTIME_PARTS[part]), node.expression
-            )
-            return exp.cast(strftime, exp.DataType.build("INTEGER"))
-        if isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
-            unit = unit_of(node, "unit")
-            if unit not in _TRUNC_FORMATS:
-                raise BadRequest(f"DATE_TRUNC('{unit.lower()}') cannot run on the sqlite engine")
-            return exp.Anonymous(
-                this="STRFTIME", expressions=[exp.Literal.string(_TRUNC_FORMATS[unit]), node.this]
-            )
-        return node
-
-    return tree.copy().transform(rewrite)
+def _refuse(
+    construct: str, engine: str, node: exp.Expression | None, reason: str = ""
+) -> BadRequest:
+    _words, line, column = _where(node)
+    place = f" (line {line}, column {column})" if line else ""
+    detail = f": {reason}" if reason else ""
+    return BadRequest(
+        f"{construct} is not supported on the {ENGINE_LABELS[engine]} engine{place}{detail}",
+        construct=construct, engine=ENGINE_LABELS[engine], line=line, column=column,
+    )  # fmt: skip
 
 
-ENGINE_REWRITES = {"sqlite": [sqlite_dates], "strictsqlite": [sqlite_dates]}
+def translate(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
+    """The compat chain of (source, engine); a construct it cannot carry is refused by name."""
+    try:
+        return compat.apply(tree, source, engine)
+    except Refusal as refusal:
+        words, _, _ = _where(refusal.node)
+        construct = refusal.construct
+        if words and words.upper() not in construct.upper():
+            construct = f"{words.upper()}: {construct}"
+        raise _refuse(construct, engine, refusal.node, refusal.reason) from refusal
+
+
+def check_allowed(tree: exp.Expression, engine: str, dialect: str, sql: str | None = None) -> None:
+    """Every function and type the engine would run is on its allowlist."""
+    for node in unknown_constructs(tree, engine, dialect, sql):
+        words, _, _ = _where(node)
+        if isinstance(node, exp.DataType):
+            construct = f"type {node.sql(dialect=dialect)}"
+        else:
+            construct = (
+                words or (node.name if isinstance(node, exp.Anonymous) else node.key)
+            ).upper()
+        raise _refuse(construct, engine, node)
 
 
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     """The rewritten query in the engine's dialect; untranslatable SQL is refused, never changed."""
     try:
-        return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE)
+        return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as error:
-        raise BadRequest(
-            f"cannot translate this query for the {engine_dialect} engine: {error}"
-        ) from error
+        label = ENGINE_LABELS.get(engine_of(engine_dialect), engine_dialect)
+        reason = _plain(str(error).splitlines()[0])
+        raise BadRequest(f"cannot translate this query for the {label} engine: {reason}") from error
+
+
+def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
+    """Keep each format model as written: the parser converts it to its own notation, and
+    that conversion loses elements (`Dy`)."""
+    wanted = [
+        n for n in tree.walk()
+        if isinstance(n, exp.TimeToStr | exp.ToChar | exp.StrToDate | exp.StrToTime
+                      | exp.TsOrDsToDate | exp.TsOrDsToTimestamp)
+        and n.args.get("format") is not None and n._meta and "end" in n.meta
+    ]  # fmt: skip
+    if not wanted:
+        return
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    for node in wanted:
+        depth, commas = 0, 0
+        for token in tokens:
+            if token.start <= node.meta["end"]:
+                continue
+            if token.token_type == TokenType.L_PAREN:
+                depth += 1
+            elif token.token_type == TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif token.token_type == TokenType.COMMA and depth == 1:
+                commas += 1
+            elif token.token_type == TokenType.STRING and depth == 1 and commas == 1:
+                node.meta["dwsim_format"] = token.text
+                break
 
 
 def prepare_sql(
-    sql: str, source_dialect: str, engine_dialect: str, resolve: TableResolver, known: list[str]
+    sql: str,
+    source_dialect: str,
+    engine_dialect: str,
+    resolve: TableResolver,
+    known: list[str],
+    schema: Schema | None = None,
 ) -> str:
     """The whole pipeline: what the engine will run for the user's `sql`."""
-    tree = parse_one_read(sql, source_dialect)
-    tree = refuse_unsafe(tree)
-    tree = rewrite_tables(tree, resolve, known)
-    tree = fold_identifiers(tree)
-    for rewrite in ENGINE_REWRITES.get(engine_dialect, []):
-        tree = rewrite(tree)
-    return transpile(tree, engine_dialect)
+    check_limits(sql)
+    engine = engine_of(engine_dialect)
+    try:
+        tree = parse_one_read(sql, source_dialect)
+        mark_origins(tree, sql)
+        mark_formats(tree, sql, source_dialect)
+        tree = refuse_unsafe(tree)
+        tree = check_tables(tree, known)
+        tree = fold_identifiers(tree, copy=False)
+        if source_dialect in ("redshift", "postgres"):
+            tree = super_paths(tree, schema)
+        # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
+        tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
+        # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
+        semantics = source_dialect if source_dialect in SOURCES else "redshift"
+        tree = translate(tree, semantics, engine)
+        tree = rewrite_tables(tree, resolve, known, copy=False)
+        engine_sql = transpile(tree, engine_dialect)
+        check_allowed(tree, engine, engine_dialect, engine_sql)
+        return engine_sql
+    except RecursionError as error:
+        raise BadRequest(
+            f"the query is nested too deeply to translate (limit: {MAX_NESTING} levels)",
+            limit="max_nesting",
+        ) from error

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from psycopg2 import sql as pgsql
 from sqlglot import exp
 
+from dwsim_shared.compat_packs import postgres as compat_pack
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
@@ -149,6 +150,7 @@ class RedshiftMockWarehouse(Warehouse):
             )
             harden_database(conn)
             grant_reader(conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE])
+            compat_pack.install_compat(cur)
             conn.commit()
 
     def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
@@ -221,6 +223,7 @@ class RedshiftMockWarehouse(Warehouse):
                 )
             harden_database(admin)
             grant_reader(admin, url, schema, [self.LEDGER_TABLE])
+            compat_pack.install_compat(cur)  # data loaded before the pack existed
             admin.commit()
         try:
             return psycopg2.connect(url, connect_timeout=timeout, **login)
@@ -236,6 +239,7 @@ class RedshiftMockWarehouse(Warehouse):
             try:
                 with conn.cursor() as setup:
                     setup.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                    setup.execute(compat_pack.SEARCH_PATH)
                 # A server-side cursor: a large result streams instead of filling memory.
                 with conn.cursor(name="dwsim_query") as cur:
                     cur.itersize = 10_000

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
+from dwsim_shared.compat_packs.sqlite import register_compat
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
@@ -99,6 +100,7 @@ class SQLiteWarehouse(Warehouse):
                 conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
             raise DependencyUnavailable("sqlite warehouse", f"{path}: {error}") from error
+        register_compat(conn)
         try:
             yield conn
         finally:

@@ -1,0 +1,25 @@
+"""The SQL compatibility layer: rewrites by family, applied as one ordered chain per engine,
+then checked against the engine's allowlist.
+
+Adding a construct is one function in the module of its family, registered with
+`@rewrite(family, sources=..., engines=...)`, plus its golden cases.
+"""
+
+from __future__ import annotations
+
+# Importing the families registers their rewrites (their order is registry.FAMILIES).
+from dwsim_query.compat import (  # noqa: F401
+    aggregates,
+    conditionals,
+    dates,
+    emulator,
+    flatten,
+    grouping,
+    numeric,
+    semistructured,
+    strings,
+    windows,
+)
+from dwsim_query.compat.registry import ENGINE_LABELS, apply, chain, engine_of
+
+__all__ = ["ENGINE_LABELS", "apply", "chain", "engine_of"]

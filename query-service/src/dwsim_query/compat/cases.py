@@ -1,0 +1,101 @@
+"""Golden cases as data: each file of `query-service/tests/golden/cases/` holds cases of one
+family, each a construct written in one or both source dialects with the value the source
+warehouse answers, and, per engine, whether it runs or is refused.
+
+```yaml
+- construct: DATEADD
+  dialects: [redshift, snowflake]
+  expr: DATEADD(hour, 1, ts)      # or `sql:` for a whole query over table g
+  expect: 2024-03-17 11:11:12     # a value (expr) or a list of rows (sql)
+  refuse: {sqlite: "pattern"}     # engines that refuse it, with a piece of the message
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENGINES = ("sqlite", "redshift", "snowflake")
+
+
+@dataclass(frozen=True)
+class Case:
+    family: str
+    construct: str
+    dialect: str
+    sql: str
+    expect: list[list[Any]] | None
+    refuse: dict[str, str] = field(default_factory=dict)
+    ordered: bool = True
+
+    @property
+    def id(self) -> str:
+        words = "".join(c if c.isalnum() else "_" for c in self.construct)[:40]
+        return f"{self.family}-{words}-{self.dialect}-{zlib.crc32(self.sql.encode()) % 10_000:04d}"
+
+
+def load_cases(folder: Path) -> list[Case]:
+    import yaml
+
+    cases: list[Case] = []
+    for path in sorted(folder.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            dialects = entry.get("dialects") or [entry.get("dialect", "redshift")]
+            if "expr" in entry:
+                sql = f"SELECT {entry['expr']} AS v FROM g WHERE id = {entry.get('row', 1)}"
+                expect = None if "expect" not in entry else [[entry["expect"]]]
+            else:
+                sql, expect = entry["sql"], entry.get("expect")
+            for dialect in dialects:
+                cases.append(
+                    Case(
+                        family=path.stem,
+                        construct=entry["construct"],
+                        dialect=dialect,
+                        sql=sql,
+                        expect=expect,
+                        refuse=dict(entry.get("refuse") or {}),
+                        ordered=bool(entry.get("ordered", True)),
+                    )
+                )
+    return cases
+
+
+def normalize(value: Any) -> Any:
+    """One spelling for what engines answer differently: timestamps, numbers, booleans."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in "T ":
+        return value.replace("T", " ")
+    return value
+
+
+def same(actual: Any, expected: Any, tolerance: float = 1e-6) -> bool:
+    actual, expected = normalize(actual), normalize(expected)
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return math.isclose(float(actual), float(expected), rel_tol=tolerance, abs_tol=tolerance)
+    return bool(actual == expected)
+
+
+def same_rows(actual: list[list[Any]], expected: list[list[Any]], ordered: bool = True) -> bool:
+    if len(actual) != len(expected):
+        return False
+    if not ordered:
+        key = lambda row: [str(normalize(v)) for v in row]  # noqa: E731
+        actual, expected = sorted(actual, key=key), sorted(expected, key=key)
+    return all(
+        len(a) == len(e) and all(same(x, y) for x, y in zip(a, e, strict=True))
+        for a, e in zip(actual, expected, strict=True)
+    )

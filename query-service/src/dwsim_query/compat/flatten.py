@@ -1,0 +1,98 @@
+"""FLATTEN of a VARIANT array (Snowflake's `LATERAL FLATTEN(input => ...) f`) as the engine's
+JSON table function: SQLite's `json_each`, PostgreSQL's `jsonb_array_elements ... WITH
+ORDINALITY`. `f.value` and `f.index` are carried; the other columns, and FLATTEN's other
+arguments, are refused by name."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, call, text
+from dwsim_query.compat.registry import rewrite
+
+CARRIED = frozenset({"value", "index"})
+JSON_NODES = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)
+
+
+def _flattens(select: exp.Select) -> dict[str, exp.Lateral]:
+    found = {}
+    for join in select.args.get("joins") or []:
+        lateral = join.this
+        if isinstance(lateral, exp.Lateral) and isinstance(lateral.this, exp.Explode):
+            found[lateral.alias_or_name.lower()] = lateral
+    return found
+
+
+def _input(lateral: exp.Lateral) -> exp.Expression:
+    args = lateral.this.this
+    kwargs = [args] if isinstance(args, exp.Kwarg) else []
+    extra = [k for k in kwargs if k.this.name.lower() != "input"]
+    if extra or lateral.args.get("outer") or not kwargs:
+        raise Refusal("FLATTEN with arguments other than INPUT", lateral)
+    return kwargs[0].expression
+
+
+def _columns(select: exp.Select, aliases: set[str]) -> list[exp.Column]:
+    columns = [c for c in select.find_all(exp.Column) if c.table.lower() in aliases]
+    for column in columns:
+        if column.name.lower() not in CARRIED:
+            raise Refusal(f"FLATTEN column {column.name.upper()}", column)
+    return columns
+
+
+def _sqlite_value(column: exp.Column) -> exp.Expression:
+    """json_each gives a scalar as its SQL value; a VARIANT prints as JSON."""
+    kind = exp.column("type", table=column.table, quoted=True)
+    is_document = exp.In(this=kind, expressions=[text("object"), text("array")])
+    return exp.Case(
+        ifs=[exp.If(this=is_document, true=column.copy())],
+        default=call("json_quote", column.copy()),
+    )
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["sqlite"])
+def flatten_sqlite(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.Select) or not (flattens := _flattens(node)):
+        return node
+    for column in _columns(node, set(flattens)):
+        if column.name.lower() == "index":
+            column.set("this", exp.to_identifier("key", quoted=True))
+        elif not isinstance(column.parent, (exp.Cast, *JSON_NODES)):
+            column.replace(_sqlite_value(column))
+    for alias, lateral in flattens.items():
+        table = exp.Table(
+            this=call("json_each", _input(lateral)),
+            alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+        )
+        lateral.replace(table)
+    return node
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def flatten_postgres(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.Select) or not (flattens := _flattens(node)):
+        return node
+    for column in _columns(node, set(flattens)):
+        if column.name.lower() == "index":
+            column.replace(
+                exp.Paren(this=exp.Sub(this=column.copy(), expression=exp.Literal.number(1)))
+            )
+        elif isinstance(column.parent, exp.Cast):
+            column.replace(
+                exp.Paren(this=exp.JSONBExtractScalar(this=column.copy(), expression=text("{}")))
+            )
+        elif not isinstance(column.parent, JSON_NODES):
+            column.replace(exp.cast(column.copy(), exp.DataType.build("TEXT")))  # prints as JSON
+    for alias, lateral in flattens.items():
+        elements = call("JSONB_ARRAY_ELEMENTS", _input(lateral))
+        alias_node = exp.TableAlias(
+            this=exp.to_identifier(alias, quoted=True),
+            columns=[
+                exp.to_identifier("value", quoted=True),
+                exp.to_identifier("index", quoted=True),
+            ],
+        )
+        lateral.set("this", elements)
+        lateral.set("alias", alias_node)
+        lateral.set("ordinality", True)
+    return node

@@ -1,0 +1,119 @@
+"""Casts and numeric semantics: integer division, ROUND / TRUNC on any numeric, numbers from
+text (TO_NUMBER, TRY_TO_NUMBER, TRY_CAST), and casts that an engine reads differently."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import (
+    call,
+    cast,
+    is_date,
+    is_integer,
+    is_timestamp,
+    type_of,
+)
+from dwsim_query.compat.registry import rewrite
+
+T = exp.DataType.Type
+EXACT = frozenset({T.DECIMAL, T.BIGDECIMAL, T.INT, T.BIGINT, T.SMALLINT, T.TINYINT})
+NUMBER_TARGETS = frozenset(exp.DataType.NUMERIC_TYPES)
+
+
+@rewrite("numeric", sources=["redshift"])
+def integer_average_is_an_integer(node: exp.Expression) -> exp.Expression:
+    """Redshift's AVG of an integer type is a BIGINT (AVG(1, 2) = 1), as documented."""
+    if (
+        isinstance(node, exp.Avg)
+        and is_integer(node.this)
+        and not isinstance(node.parent, exp.Window)
+    ):
+        return cast(exp.Trunc(this=node), "BIGINT")
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.Avg)
+        and is_integer(node.this.this)
+    ):
+        return cast(exp.Trunc(this=node), "BIGINT")  # the whole window call, OVER included
+    return node
+
+
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"])
+def integer_division_truncates(node: exp.Expression) -> exp.Expression:
+    """Redshift divides integers to an integer (toward zero); Snowflake to a decimal."""
+    if isinstance(node, exp.Div) and is_integer(node.this) and is_integer(node.expression):
+        return cast(exp.Trunc(this=exp.Div(this=node.this, expression=node.expression)), "BIGINT")
+    return node
+
+
+@rewrite("numeric")
+def trunc_of_a_date(node: exp.Expression) -> exp.Expression:
+    """TRUNC(timestamp) is the date of it in both sources."""
+    if isinstance(node, exp.Trunc) and (is_timestamp(node.this) or is_date(node.this)):
+        return cast(node.this, "DATE")
+    return node
+
+
+@rewrite("numeric", engines=["sqlite"])
+def numbers_sqlite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Round) and type_of(node.this) not in (T.DOUBLE, T.FLOAT):
+        return call("dwsim_round", node.this, node.args.get("decimals") or exp.Literal.number(0))
+    if isinstance(node, exp.Trunc):
+        return call("dwsim_trunc", node.this, node.args.get("decimals") or exp.Literal.number(0))
+    if isinstance(node, exp.ToNumber):
+        if node.args.get("safe"):
+            return call("dwsim_try_number", node.this)
+        return call("dwsim_to_number", node.this, node.args.get("format") or exp.Null())
+    if isinstance(node, exp.TryCast) and node.to.this in NUMBER_TARGETS:
+        return _cast_number_sqlite(call("dwsim_try_number", node.this), node.to)
+    if isinstance(node, exp.Cast) and node.to.this in NUMBER_TARGETS and not is_integer(node.this):
+        return _cast_number_sqlite(node.this, node.to)
+    return node
+
+
+def _cast_number_sqlite(value: exp.Expression, to: exp.DataType) -> exp.Expression:
+    # SQLite truncates 3.7 to 3 when casting to an integer; both sources round to 4.
+    if to.this in (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT):
+        return exp.cast(call("dwsim_round", value, exp.Literal.number(0)), to)
+    if to.this == T.DECIMAL and to.expressions:
+        scale = to.expressions[1].this if len(to.expressions) > 1 else exp.Literal.number(0)
+        return call("dwsim_round", value, scale)
+    return exp.cast(value, to)
+
+
+@rewrite("numeric", engines=["postgres"])
+def numbers_postgres(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Round | exp.Trunc) and type_of(node.this) not in EXACT:
+        # PostgreSQL rounds to a number of places only on NUMERIC.
+        decimals = node.args.get("decimals")
+        name = "ROUND" if isinstance(node, exp.Round) else "TRUNC"
+        args = [cast(node.this, "NUMERIC")] + ([decimals] if decimals is not None else [])
+        return call(name, *args)
+    if isinstance(node, exp.Trunc):
+        decimals = node.args.get("decimals")
+        return call("TRUNC", node.this, *([decimals] if decimals is not None else []))
+    if isinstance(node, exp.ToNumber):
+        if node.args.get("safe"):
+            return call("dwsim_try_number", cast(node.this, "TEXT"))
+        fmt = node.args.get("format")
+        return call("TO_NUMBER", node.this, fmt) if fmt is not None else cast(node.this, "NUMERIC")
+    if isinstance(node, exp.TryCast) and node.to.this in NUMBER_TARGETS:
+        return exp.cast(call("dwsim_try_number", cast(node.this, "TEXT")), node.to)
+    return node
+
+
+@rewrite("numeric", engines=["snowflake"])
+def numbers_emulator(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ToNumber) and node.args.get("format") is not None:
+        from dwsim_query.compat.nodes import Refusal
+
+        raise Refusal("TO_NUMBER with a format", node)
+    if isinstance(node, exp.Sign):  # fakesnow fails on SIGN
+        value = node.this
+        zero = exp.Literal.number(0)
+        return exp.Case(ifs=[
+            exp.If(this=exp.GT(this=value.copy(), expression=zero), true=exp.Literal.number(1)),
+            exp.If(this=exp.LT(this=value.copy(), expression=zero), true=exp.Literal.number(-1)),
+            exp.If(this=exp.EQ(this=value.copy(), expression=zero), true=zero.copy()),
+        ])  # fmt: skip
+    return node

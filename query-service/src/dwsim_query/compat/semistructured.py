@@ -1,0 +1,108 @@
+"""Semi-structured values: Snowflake `:` paths and casts of them, Redshift
+JSON_EXTRACT_PATH_TEXT. SQLite keeps documents as JSON text, the Redshift mock as JSONB."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, call, text
+from dwsim_query.compat.registry import rewrite
+
+T = exp.DataType.Type
+TEXT_TYPES = frozenset({T.VARCHAR, T.TEXT, T.CHAR, T.NVARCHAR, T.NCHAR})
+
+
+def _steps(node: exp.Expression) -> list[str | int]:
+    path = node.expression
+    if not isinstance(path, exp.JSONPath):
+        raise Refusal("a JSON path that is not a constant", node)
+    steps: list[str | int] = []
+    for part in path.expressions:
+        if isinstance(part, exp.JSONPathRoot):
+            continue
+        if isinstance(part, exp.JSONPathKey):
+            steps.append(str(part.this))
+        elif isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int):
+            steps.append(part.this)
+        else:
+            raise Refusal("this JSON path", node)
+    return steps
+
+
+def _sqlite_path(steps: list[str | int]) -> str:
+    out = "$"
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else f'."{step}"'
+    return out
+
+
+def _extract(node: exp.Expression) -> bool:
+    return isinstance(node, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract)
+
+
+@rewrite("semistructured", engines=["sqlite"])
+def json_sqlite(node: exp.Expression) -> exp.Expression:
+    """A cast of a path, or JSON_EXTRACT_PATH_TEXT, is the value itself (json_extract: no quotes);
+    a bare path stays JSON (the `->` operator), as a VARIANT prints in Snowflake."""
+    if isinstance(node, exp.Cast) and _extract(node.this):
+        scalar = call("json_extract", node.this.this, text(_sqlite_path(_steps(node.this))))
+        if node.to.this in TEXT_TYPES:
+            return exp.cast(scalar, exp.DataType.build("TEXT"))
+        return exp.cast(scalar, node.to)
+    if isinstance(node, exp.JSONExtractScalar):
+        return exp.cast(
+            call("json_extract", node.this, text(_sqlite_path(_steps(node)))),
+            exp.DataType.build("TEXT"),
+        )
+    if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
+        return exp.JSONExtract(this=node.this, expression=text(_sqlite_path(_steps(node))))
+    return node
+
+
+def _pg_path(steps: list[str | int]) -> exp.Literal:
+    return text("{" + ",".join(str(s) for s in steps) + "}")
+
+
+@rewrite("semistructured", engines=["postgres"])
+def json_postgres(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Cast) and _extract(node.this):
+        scalar = exp.JSONBExtractScalar(this=node.this.this, expression=_pg_path(_steps(node.this)))
+        return exp.cast(exp.Paren(this=scalar), node.to)
+    if isinstance(node, exp.JSONExtractScalar):
+        return exp.Paren(
+            this=exp.JSONBExtractScalar(this=node.this, expression=_pg_path(_steps(node)))
+        )
+    if isinstance(node, exp.JSONExtract) and not isinstance(node.parent, exp.Cast):
+        return exp.Paren(this=exp.JSONBExtract(this=node.this, expression=_pg_path(_steps(node))))
+    return node
+
+
+def super_paths(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) -> exp.Expression:
+    """Redshift SUPER navigation (`js.a.b`, `t.js.a`) as JSON paths, before columns are
+    qualified (which would read `js` as a table). Needs the schema: only a semi-structured
+    column starts a path."""
+    if not schema:
+        return tree
+    sources: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        if table.name in schema:
+            sources[table.alias_or_name] = table.name
+    json_columns = {
+        column: alias
+        for alias, name in sources.items()
+        for column, kind in schema[name].items()
+        if kind.upper() in ("JSON", "VARIANT", "SUPER")
+    }
+    for column in list(tree.find_all(exp.Column)):
+        parts = [p.name for p in column.parts]
+        if len(parts) < 2:
+            continue
+        if parts[0] in sources and len(parts) >= 3 and parts[1] in json_columns:
+            base, path = exp.column(parts[1], table=parts[0], quoted=True), parts[2:]
+        elif parts[0] in json_columns and parts[0] not in sources:
+            base, path = exp.column(parts[0], quoted=True), parts[1:]
+        else:
+            continue
+        keys = [exp.JSONPathRoot()] + [exp.JSONPathKey(this=p) for p in path]
+        column.replace(exp.JSONExtract(this=base, expression=exp.JSONPath(expressions=keys)))
+    return tree

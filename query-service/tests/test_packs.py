@@ -1,0 +1,81 @@
+"""The engine function packs alone: the SQLite functions as Python, the Redshift mock's
+`dwsim_compat` schema installed, versioned and replaced."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg2
+import pytest
+
+from dwsim_shared.compat_packs import formats, postgres, sqlite_dates
+from dwsim_shared.compat_packs import sqlite as sqlite_pack
+
+
+def test_format_models_of_both_sources() -> None:
+    at = dt.datetime(2024, 3, 17, 15, 4, 5)
+    assert formats.format_datetime(at, "YYYY-MM-DD HH24:MI:SS", "redshift") == "2024-03-17 15:04:05"
+    assert (
+        formats.format_datetime(at, "Dy, DD Mon YYYY HH12 AM", "redshift")
+        == "Sun, 17 Mar 2024 03 PM"
+    )
+    assert formats.format_datetime(at, "Month", "redshift") == "March    "
+    assert formats.format_datetime(at, "FMMonth", "redshift") == "March"
+    assert formats.format_datetime(at, "DY MON", "snowflake") == "Sun Mar"
+    assert formats.to_strftime("YYYY-MM", "snowflake") == "%Y-%m"
+    assert formats.to_strftime("FMMonth", "redshift") is None
+    assert formats.parse_datetime("17-Mar-2024", "DD-MON-YYYY", "snowflake") == dt.datetime(
+        2024, 3, 17
+    )
+    with pytest.raises(formats.FormatError):
+        formats.tokens("YYYY-XX", "redshift")
+
+
+def test_sqlite_date_functions_count_boundaries() -> None:
+    assert sqlite_dates.datediff("MONTH", "2024-03-31", "2024-04-01") == 1
+    assert sqlite_dates.datediff("YEAR", "2023-12-31 23:59:59", "2024-01-01") == 1
+    assert sqlite_dates.datediff("HOUR", "2024-03-17 10:59:59", "2024-03-17 11:00:00") == 1
+    assert sqlite_dates.datediff("WEEK", "2024-03-17", "2024-03-18") == 1  # Sunday -> Monday
+    assert sqlite_dates.dateadd("MONTH", 1, "2024-01-31", "auto") == "2024-02-29"
+    assert sqlite_dates.dateadd("HOUR", 1, "2024-01-31", "timestamp") == "2024-01-31 01:00:00"
+    assert (
+        sqlite_dates.date_trunc("QUARTER", "2024-05-17 10:00:00", "timestamp")
+        == "2024-04-01 00:00:00"
+    )
+    assert (
+        sqlite_dates.convert_timezone("UTC", "America/New_York", "2024-07-01 12:00:00")
+        == "2024-07-01 08:00:00"
+    )
+
+
+def test_sqlite_numbers_and_aggregates() -> None:
+    assert sqlite_pack.round_half_away(2.25, 1) == 2.3
+    assert sqlite_pack.round_half_away(-2.5, 0) == -3.0
+    assert sqlite_pack.trunc(-2.79, 1) == -2.7
+    assert sqlite_pack.try_number("x1") is None
+    listagg = sqlite_pack.ListAgg()
+    for value, key in (("b", 2), ("a", None), ("c", 1)):
+        listagg.step(value, ",", 0, key, 0)
+    assert listagg.finalize() == "c,b,a"  # NULL keys last when ascending
+
+
+@pytest.mark.integration
+def test_redshift_pack_is_versioned_and_replaced(postgres_db: str) -> None:
+    conn = psycopg2.connect(postgres_db)
+    try:
+        with conn.cursor() as cur:
+            assert postgres.installed_version(cur) is None
+            assert postgres.install_compat(cur) is True
+            assert postgres.install_compat(cur) is False  # the same version: left alone
+            cur.execute(
+                "CREATE OR REPLACE FUNCTION dwsim_compat.pack_version() RETURNS integer LANGUAGE sql AS 'SELECT 0'"
+            )
+            assert postgres.install_compat(cur) is True  # an older pack is replaced
+            assert postgres.installed_version(cur) == postgres.PACK_VERSION
+            cur.execute(postgres.SEARCH_PATH)
+            cur.execute(
+                "SELECT dwsim_datediff('MONTH', '2024-03-31', '2024-04-01'), strtok('a,,b', ',', 2), editdistance('kitten', 'sitting')"
+            )
+            assert cur.fetchone() == (1, "b", 3)
+    finally:
+        conn.close()

@@ -1,0 +1,52 @@
+"""The Redshift mock's function pack: a `dwsim_compat` schema of SQL and PL/pgSQL functions.
+
+Versioned: `dwsim_compat.pack_version()` answers the installed version, and an older (or
+missing) pack is replaced in one transaction, under an advisory lock so that two runs
+preparing at once install it once.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+SCHEMA = "dwsim_compat"
+PACK_VERSION = 1
+PACK_FUNCTIONS = frozenset({"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance"})
+_LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
+
+
+def pack_sql() -> str:
+    return resources.files(__package__).joinpath("postgres.sql").read_text(encoding="utf-8")
+
+
+def installed_version(cursor: Any) -> int | None:
+    cursor.execute(
+        "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = %s AND p.proname = 'pack_version'",
+        (SCHEMA,),
+    )
+    if cursor.fetchone() is None:
+        return None
+    cursor.execute(f"SELECT {SCHEMA}.pack_version()")
+    row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def install_compat(cursor: Any) -> bool:
+    """Install or upgrade the pack inside the caller's transaction; True when it (re)installed."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+    if installed_version(cursor) == PACK_VERSION:
+        return False
+    cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    cursor.execute(f"CREATE SCHEMA {SCHEMA}")
+    cursor.execute(pack_sql())
+    cursor.execute(
+        f"CREATE FUNCTION {SCHEMA}.pack_version() RETURNS integer LANGUAGE sql IMMUTABLE "
+        f"AS 'SELECT {PACK_VERSION}'"
+    )
+    cursor.execute(f"GRANT USAGE ON SCHEMA {SCHEMA} TO PUBLIC")
+    return True
+
+
+SEARCH_PATH = f"SET search_path TO {SCHEMA}"

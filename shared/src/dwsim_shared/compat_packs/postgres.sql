@@ -1,0 +1,58 @@
+-- The Redshift mock's function pack: what PostgreSQL has no built-in for, with Redshift's
+-- (and Snowflake's) meaning. Installed by dwsim_shared.compat_packs.postgres.install_compat.
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_datediff(unit text, a timestamp, b timestamp)
+RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE upper(unit)
+    WHEN 'YEAR' THEN extract(year FROM b)::bigint - extract(year FROM a)::bigint
+    WHEN 'QUARTER' THEN (extract(year FROM b)::bigint * 4 + extract(quarter FROM b)::bigint)
+                      - (extract(year FROM a)::bigint * 4 + extract(quarter FROM a)::bigint)
+    WHEN 'MONTH' THEN (extract(year FROM b)::bigint * 12 + extract(month FROM b)::bigint)
+                    - (extract(year FROM a)::bigint * 12 + extract(month FROM a)::bigint)
+    WHEN 'WEEK' THEN (date_trunc('week', b)::date - date_trunc('week', a)::date) / 7
+    WHEN 'DAY' THEN b::date - a::date
+    WHEN 'HOUR' THEN floor(extract(epoch FROM b) / 3600)::bigint - floor(extract(epoch FROM a) / 3600)::bigint
+    WHEN 'MINUTE' THEN floor(extract(epoch FROM b) / 60)::bigint - floor(extract(epoch FROM a) / 60)::bigint
+    WHEN 'SECOND' THEN floor(extract(epoch FROM b))::bigint - floor(extract(epoch FROM a))::bigint
+  END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_number(value text)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::numeric;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.strtok(value text, delimiters text DEFAULT ' ', n integer DEFAULT 1)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT t FROM (
+    SELECT t, row_number() OVER () AS i
+    FROM regexp_split_to_table(value, '[' || regexp_replace(delimiters, '([\]\[\\^-])', '\\\1', 'g') || ']') AS t
+    WHERE t <> ''
+  ) parts WHERE i = n
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.editdistance(a text, b text)
+RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  previous integer[];
+  current integer[];
+  i integer;
+  j integer;
+BEGIN
+  IF a IS NULL OR b IS NULL THEN RETURN NULL; END IF;
+  previous := ARRAY(SELECT generate_series(0, length(b)));
+  FOR i IN 1..length(a) LOOP
+    current := ARRAY[i];
+    FOR j IN 1..length(b) LOOP
+      current := current || least(previous[j + 1] + 1, current[j] + 1,
+        previous[j] + CASE WHEN substr(a, i, 1) = substr(b, j, 1) THEN 0 ELSE 1 END);
+    END LOOP;
+    previous := current;
+  END LOOP;
+  RETURN previous[length(b) + 1];
+END
+$$;

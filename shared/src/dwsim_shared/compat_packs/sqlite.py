@@ -1,0 +1,300 @@
+"""The SQLite function pack: `register_compat(conn)` on every connection that runs queries."""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+import sqlite3
+from functools import lru_cache
+from typing import Any
+
+from dwsim_shared.compat_packs import sqlite_dates
+
+PACK_VERSION = 1
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, flags: str = "") -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+
+
+def regexp(pattern: Any, value: Any) -> int | None:
+    """SQLite's `x REGEXP y` operator calls regexp(y, x)."""
+    if pattern is None or value is None:
+        return None
+    return int(_regex(str(pattern)).search(str(value)) is not None)
+
+
+def regexp_like(value: Any, pattern: Any, flags: Any = "") -> int | None:
+    if pattern is None or value is None:
+        return None
+    return int(_regex(str(pattern), flags or "").search(str(value)) is not None)
+
+
+def regexp_substr(value: Any, pattern: Any, position: Any = 1, occurrence: Any = 1) -> str | None:
+    if pattern is None or value is None:
+        return None
+    found = list(_regex(str(pattern)).finditer(str(value), int(position) - 1))
+    n = int(occurrence)
+    return found[n - 1].group(0) if len(found) >= n else None
+
+
+def regexp_replace(value: Any, pattern: Any, replacement: Any = "") -> str | None:
+    if pattern is None or value is None:
+        return None
+    # Both sources write back-references as \1; Python's re reads the same.
+    return _regex(str(pattern)).sub(str(replacement or ""), str(value))
+
+
+def regexp_count(value: Any, pattern: Any) -> int | None:
+    if pattern is None or value is None:
+        return None
+    return len(_regex(str(pattern)).findall(str(value)))
+
+
+def similar_to(value: Any, pattern: Any) -> int | None:
+    """SQL's SIMILAR TO: `%` and `_` as in LIKE, the rest a regular expression, whole string."""
+    if pattern is None or value is None:
+        return None
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else ch for ch in str(pattern))
+    return int(_regex(f"(?:{regex})\\Z").match(str(value)) is not None)
+
+
+def split_part(value: Any, delimiter: Any, index: Any) -> str | None:
+    if value is None or delimiter is None or index is None:
+        return None
+    parts = str(value).split(str(delimiter)) if delimiter != "" else [str(value)]
+    n = int(index)
+    if n < 0:  # Snowflake counts from the end
+        n = len(parts) + n + 1
+    return parts[n - 1] if 1 <= n <= len(parts) else ""
+
+
+def strtok(value: Any, delimiters: Any = " ", index: Any = 1) -> str | None:
+    if value is None:
+        return None
+    chars = re.escape(str(delimiters)) if delimiters else r"\s"
+    tokens = [t for t in re.split(f"[{chars}]", str(value)) if t]
+    n = int(index)
+    return tokens[n - 1] if 1 <= n <= len(tokens) else None
+
+
+def editdistance(a: Any, b: Any) -> int | None:
+    if a is None or b is None:
+        return None
+    s, t = str(a), str(b)
+    previous = list(range(len(t) + 1))
+    for i, cs in enumerate(s, 1):
+        current = [i]
+        for j, ct in enumerate(t, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (cs != ct)))
+        previous = current
+    return previous[-1]
+
+
+def _decimal(value: Any) -> decimal.Decimal:
+    return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+
+
+def round_half_away(value: Any, places: Any = 0) -> float | int | None:
+    """ROUND as both warehouses do it on exact numbers: halves away from zero."""
+    if value is None or places is None:
+        return None
+    quantum = decimal.Decimal(1).scaleb(-int(places))
+    rounded = _decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return int(rounded) if int(places) <= 0 and isinstance(value, int) else float(rounded)
+
+
+def trunc(value: Any, places: Any = 0) -> float | int | None:
+    if value is None or places is None:
+        return None
+    quantum = decimal.Decimal(1).scaleb(-int(places))
+    cut = _decimal(value).quantize(quantum, rounding=decimal.ROUND_DOWN)
+    return int(cut) if int(places) <= 0 else float(cut)
+
+
+def try_number(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def to_number(value: Any, model: Any = None) -> float | int | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if model is not None:
+        text = text.replace(",", "").replace("$", "").replace(" ", "")
+    number = try_number(text)
+    if number is None:
+        raise ValueError(f"{value!r} is not a number")
+    return number
+
+
+class _Collect:
+    """Base of the aggregates: keep the (value, sort keys) rows, answer at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+
+
+class Median(_Collect):
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.rows.append((value,))
+
+    def finalize(self) -> float | None:
+        return _percentile_cont(sorted(r[0] for r in self.rows), 0.5)
+
+
+def _percentile_cont(values: list[Any], p: float) -> float | None:
+    if not values:
+        return None
+    position = p * (len(values) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return float(values[low] + (values[high] - values[low]) * (position - low))
+
+
+class PercentileCont(_Collect):
+    def step(self, p: Any, value: Any, descending: Any = 0) -> None:
+        self.p, self.desc = float(p), bool(descending)
+        if value is not None:
+            self.rows.append((value,))
+
+    def finalize(self) -> float | None:
+        values = sorted((r[0] for r in self.rows), reverse=getattr(self, "desc", False))
+        return _percentile_cont(values, getattr(self, "p", 0.5))
+
+
+class PercentileDisc(PercentileCont):
+    def finalize(self) -> Any:
+        values = sorted((r[0] for r in self.rows), reverse=getattr(self, "desc", False))
+        if not values:
+            return None
+        index = max(0, math.ceil(self.p * len(values)) - 1)
+        return values[index]
+
+
+def _ordered(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows (value, keys, directions) in ORDER BY order; NULLs last ascending, first descending,
+    as both warehouses sort by default. Stable sorts, last key first."""
+    if not rows:
+        return rows
+    for i in reversed(range(len(rows[0][1]))):
+        desc = bool(rows[0][2][i])
+        present = sorted(
+            (r for r in rows if r[1][i] is not None), key=lambda r: r[1][i], reverse=desc
+        )
+        missing = [r for r in rows if r[1][i] is None]
+        rows = missing + present if desc else present + missing
+    return rows
+
+
+class ListAgg(_Collect):
+    """dwsim_listagg(value, separator, distinct, key1, desc1, key2, desc2, ...)."""
+
+    def step(self, value: Any, separator: Any, distinct: Any, *order: Any) -> None:
+        self.separator, self.distinct = separator, bool(distinct)
+        if value is not None:
+            self.rows.append((str(value), order[0::2], order[1::2]))
+
+    def finalize(self) -> str | None:
+        if not self.rows:
+            return None
+        rows = _ordered(self.rows)
+        values = [r[0] for r in rows]
+        if self.distinct:
+            values = list(dict.fromkeys(values))
+        return str(self.separator or "").join(values)
+
+
+def _text_fn(fn: Any) -> Any:
+    def wrapped(*args: Any) -> Any:
+        return None if any(a is None for a in args) else fn(*args)
+
+    return wrapped
+
+
+def _pad(value: str, width: int, fill: str = " ", left: bool = True) -> str:
+    width = int(width)
+    if len(value) >= width:
+        return value[:width]
+    padding = (fill * width)[: width - len(value)] if fill else ""
+    return padding + value if left else value + padding
+
+
+class StdDev(_Collect):
+    """Sample standard deviation (STDDEV, STDDEV_SAMP); VARIANCE with `power` 1."""
+
+    power, population = 0.5, False
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.rows.append((float(value),))
+
+    def finalize(self) -> float | None:
+        values = [r[0] for r in self.rows]
+        count = len(values) - (0 if self.population else 1)
+        if count <= 0:
+            return None
+        mean = sum(values) / len(values)
+        return float((sum((v - mean) ** 2 for v in values) / count) ** self.power)
+
+
+class Variance(StdDev):
+    power = 1.0
+
+
+class StdDevPop(StdDev):
+    population = True
+
+
+class VarPop(Variance):
+    population = True
+
+
+SCALARS = {
+    "reverse": (_text_fn(lambda v: str(v)[::-1]), 1),
+    "lpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), True)), -1),
+    "rpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), False)), -1),
+    "dwsim_left": (_text_fn(lambda v, n: str(v)[: max(0, int(n))]), 2),
+    "dwsim_right": (_text_fn(lambda v, n: str(v)[len(str(v)) - int(n):] if int(n) > 0 else ""), 2),
+    "initcap": (_text_fn(lambda v: re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0).capitalize(), str(v))), 1),
+    "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
+    "regexp": (regexp, 2), "regexp_like": (regexp_like, -1), "regexp_substr": (regexp_substr, -1),
+    "regexp_replace": (regexp_replace, -1), "regexp_count": (regexp_count, 2),
+    "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
+    "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
+    "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
+    "dwsim_to_number": (to_number, -1),
+    **sqlite_dates.FUNCTIONS,
+}  # fmt: skip
+AGGREGATES = {
+    "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
+    "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
+    "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
+    "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
+}  # fmt: skip
+PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
+
+
+def register_compat(conn: sqlite3.Connection) -> None:
+    """Add the pack to a connection (functions are per connection in SQLite)."""
+    for name, (fn, nargs) in SCALARS.items():
+        conn.create_function(name, nargs, fn, deterministic=True)
+    for name, (cls, nargs) in AGGREGATES.items():
+        conn.create_aggregate(name, nargs, cls)  # type: ignore[arg-type]
+    # Both sources' LIKE is case-sensitive (ILIKE is the other one); SQLite's is not by default.
+    conn.execute("PRAGMA case_sensitive_like = ON")

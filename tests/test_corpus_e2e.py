@@ -1,0 +1,126 @@
+"""The realism corpus end to end through the gateway, on every back end: the TPC-H DDL is
+imported, generated with one seed and loaded by the real workers, and each corpus query runs
+through `POST /query` in Redshift SQL (an experiment whose source dialect is redshift) and in
+Snowflake SQL (the same document, source dialect snowflake). Both dialects must agree, and
+every back end must answer what the first one answered (numbers within 0.01)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dwsim_query.compat.cases import normalize, same
+from tests.conftest import LiveStack, unique_name
+
+ROOT = Path(__file__).parents[1]
+DDL = ROOT / "shared/tests/ddl/corpus/redshift_tpch.sql"
+CORPUS = ROOT / "query-service/tests/corpus"
+ROWS = {"region": 5, "nation": 25, "supplier": 20, "part": 100, "partsupp": 400,
+        "customer": 100, "orders": 500, "lineitem": 2000}  # fmt: skip
+SEED = 20240
+# (query, dialect) -> rows from the first back end that ran, for the next ones to match.
+FIRST_ANSWERS: dict[tuple[str, str], tuple[str, list[list[Any]]]] = {}
+
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?([Ee][-+]?\d+)?")
+
+
+def _plain(value: Any) -> Any:
+    value = normalize(value)
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        return float(value)  # the gateway answers exact decimals as strings
+    return value.rstrip() if isinstance(value, str) else value
+
+
+def agree(a: list[list[Any]], b: list[list[Any]]) -> bool:
+    key = lambda row: [str(_plain(v)) for v in row]  # noqa: E731
+    if len(a) != len(b):
+        return False
+    return all(
+        len(x) == len(y)
+        and all(same(_plain(p), _plain(q), 0.01) for p, q in zip(x, y, strict=True))
+        for x, y in zip(sorted(a, key=key), sorted(b, key=key), strict=True)
+    )
+
+
+def _generate(live: LiveStack, name: str) -> None:
+    submitted = live.client.post(f"/api/experiments/{name}/generate", json={"seed": SEED})
+    assert submitted.status_code == 202, submitted.text
+    run = live.wait_run(name, submitted.json()["run_id"])
+    assert run["status"] == "COMPLETED", run["error"]
+
+
+def test_corpus_agrees_through_the_gateway(live: LiveStack) -> None:
+    names = {"redshift": unique_name("tpch_rs"), "snowflake": unique_name("tpch_sf")}
+    imported = live.client.post(
+        "/api/experiments/import-sql",
+        json={"name": names["redshift"], "sql": DDL.read_text(encoding="utf-8"),
+              "dialect": "redshift", "rows": ROWS, "target_warehouse": live.warehouse},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    document = imported.json()["experiment"] | {
+        "name": names["snowflake"],
+        "source_dialect": "snowflake",
+    }
+    assert live.client.post("/api/experiments", json=document).status_code == 201
+    for name in names.values():
+        _generate(live, name)
+
+    problems = []
+    queries = [q for p in sorted(CORPUS.glob("*.yaml")) for q in yaml.safe_load(p.read_text())]
+    for query in queries:
+        answers = {}
+        for dialect, name in names.items():
+            sql = query.get(dialect) or query["sql"]
+            answer = live.client.post(f"/api/experiments/{name}/query", json={"sql": sql})
+            if answer.status_code != 200:
+                problems.append(
+                    f"{query['name']} ({dialect}): {answer.status_code} {answer.text[:300]}"
+                )
+                continue
+            answers[dialect] = answer.json()["rows"]
+            first = FIRST_ANSWERS.setdefault(
+                (query["name"], dialect), (live.backend, answers[dialect])
+            )
+            if not agree(answers[dialect], first[1]):
+                problems.append(
+                    f"{query['name']} ({dialect}) answered {answers[dialect][:3]}..., the "
+                    f"{first[0]} back end {first[1][:3]}..."
+                )
+        if len(answers) == 2 and not agree(answers["redshift"], answers["snowflake"]):
+            problems.append(f"{query['name']}: the Redshift and Snowflake versions differ")
+    assert problems == [], "\n".join(problems)
+    assert len(queries) >= 37
+
+
+REFUSALS = [
+    ("SELECT pg_sleep(1)", "PG_SLEEP is not supported on the"),
+    ("SELECT APPROXIMATE PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY o_totalprice), "
+     "my_udf(o_orderkey) FROM orders", "MY_UDF is not supported on the"),
+    ("SELECT o_totl FROM orders", "unknown column 'o_totl'; columns of orders: o_clerk"),
+    ("SELECT * FROM nope", "unknown table 'nope'; this experiment's tables: "),
+    ("SELECT *\nFROM orders WHERE (", "SQL syntax error at line 2"),
+    ("DELETE FROM orders", "only SELECT"),
+    ("SELECT 1; SELECT 2", "exactly one statement"),
+    ("SELECT " + "(" * 3000 + "1" + ")" * 3000, "the limit is 40"),
+]  # fmt: skip
+
+
+def test_refusals_through_the_gateway_are_plain_400s(live: LiveStack) -> None:
+    name = unique_name("refusals")
+    imported = live.client.post(
+        "/api/experiments/import-sql",
+        json={"name": name, "sql": DDL.read_text(encoding="utf-8"), "dialect": "redshift",
+              "rows": ROWS, "target_warehouse": live.warehouse},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    _generate(live, name)
+    for sql, expected in REFUSALS:
+        answer = live.client.post(f"/api/experiments/{name}/query", json={"sql": sql})
+        assert answer.status_code == 400, (sql, answer.text)
+        message = answer.json()["message"]
+        assert expected in message, (sql, message)
+        assert not re.search(r"sqlglot|<class|psycopg2|Traceback", message), message
