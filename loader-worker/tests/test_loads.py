@@ -11,6 +11,7 @@ from dwsim_loader.loads import load_one_shard, prepare_run
 from dwsim_shared.objectstore import shard_key
 from dwsim_shared.state.models import RunShardRow
 from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run
+from dwsim_shared.warehouses.base import staging_name
 
 DOCUMENT = {
     "name": "flow",
@@ -83,7 +84,7 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     prepare_run(rt, run_id)
     first = shard_ids(rt, run_id)[0]
     generate_one_shard(rt, first)
-    rt.warehouse("sqlite").drop("flow")  # the tables vanish under the loader
+    rt.warehouse("sqlite").drop(staging_name("flow", run_id))  # the tables vanish under the loader
     try:
         load_one_shard(rt, first)
     except Exception as error:

@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import errors
 from dwsim_gateway.deps import require_token
-from dwsim_gateway.routes import experiments, health, query, runs
+from dwsim_gateway.routes import experiments, health, lifecycle, query, runs
+from dwsim_gateway.run_status import start_gateway_sweeper
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrate(runtime.engine)
         except Exception as error:  # keep serving: requests answer 503 until the DB is back
             log.error("state database migration failed at start-up: %s", error)
+        sweeper = start_gateway_sweeper(runtime)
         yield
+        sweeper.stop()
         runtime.close()
 
     app = FastAPI(
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = [Depends(require_token)]
     app.include_router(experiments.router, prefix="/api/experiments", dependencies=api)
     app.include_router(runs.router, prefix="/api/experiments", dependencies=api)
+    app.include_router(lifecycle.router, prefix="/api/experiments", dependencies=api)
     app.include_router(query.router, prefix="/api/experiments", dependencies=api)
 
     web_ui = settings.web_ui_dir or REPO_WEB_UI

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.run_status import drop_staging_quietly, lifecycle_view
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
@@ -50,6 +51,7 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": run.error,
+        **lifecycle_view(session, rt, run),
         "tables": tables,
         "totals": totals,
         "objects": rt.objects.url(experiment_prefix(experiment)),
@@ -120,6 +122,7 @@ def cancel_run(
         raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
     session.commit()
     session.refresh(run)
+    drop_staging_quietly(rt, run, row.name)
     return run_view(session, rt, run, row.name)
 
 

@@ -69,6 +69,20 @@ class ShardRef:
     shard_index: int
 
 
+def staging_name(experiment_name: str, run_id: int) -> str:
+    """The name a run's staging namespace is built from, in place of the experiment's.
+
+    It starts with `_`, which no experiment name does, so it never meets a live namespace,
+    and is cut to fit a 63-character identifier with its engine prefix (run ids are unique).
+    """
+    return f"_r{run_id}_{experiment_name}"[:57]
+
+
+def staged(experiment: Experiment, run_id: int) -> Experiment:
+    """The experiment as its run's staging namespace sees it: same tables, the staging name."""
+    return experiment.model_copy(update={"name": staging_name(experiment.name, run_id)})
+
+
 class Warehouse(abc.ABC):
     """One engine. Tables are created exactly as the experiment declares them (no extra columns)."""
 
@@ -101,6 +115,22 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def drop(self, experiment_name: str) -> None:
         """Remove the experiment's namespace and everything in it."""
+
+    # Staged runs (issue 8): a run loads into `staged(experiment, run_id)` (prepare, load_shard
+    # and count_rows are the same methods, given the staging name), then publishes it.
+    @abc.abstractmethod
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """Make the run's staging namespace the live one in one atomic step, dropping the old
+        live data. False when there is no staging namespace (already published)."""
+
+    @abc.abstractmethod
+    def reset(self, experiment: Experiment) -> list[str]:
+        """Empty every table of the live data (tables and ledger kept); the tables emptied."""
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        """Remove the staging namespaces of these runs (absent ones are skipped)."""
+        for run_id in run_ids:
+            self.drop(staging_name(experiment_name, run_id))
 
     @abc.abstractmethod
     def query_cursor(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +18,13 @@ from sqlglot import exp
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    ShardRef,
+    Warehouse,
+    staging_name,
+)
 
 
 class _CsvStream(io.RawIOBase):
@@ -187,6 +193,47 @@ class RedshiftMockWarehouse(Warehouse):
             schema = pgsql.Identifier(self.schema_name(experiment_name))
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
             conn.commit()
+
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """Drop the live schema and rename the run's schema into its place, in one transaction:
+        a reader sees the old tables or the new ones, never none."""
+        staging = self.schema_name(staging_name(experiment.name, run_id))
+        live = pgsql.Identifier(self.schema_name(experiment.name))
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (staging,))
+            if cur.fetchone() is None:
+                return False
+            cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(live))
+            cur.execute(
+                pgsql.SQL("ALTER SCHEMA {} RENAME TO {}").format(pgsql.Identifier(staging), live)
+            )
+            conn.commit()
+        return True
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        with self._connect() as conn, conn.cursor() as cur:
+            for run_id in run_ids:
+                schema = pgsql.Identifier(self.schema_name(staging_name(experiment_name, run_id)))
+                cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            conn.commit()
+
+    def reset(self, experiment: Experiment) -> list[str]:
+        schema = self.schema_name(experiment.name)
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+            present = {r[0] for r in cur.fetchall()}
+            emptied = [t.name.lower() for t in experiment.tables if t.name.lower() in present]
+            if emptied:
+                cur.execute(
+                    pgsql.SQL("TRUNCATE {}").format(
+                        pgsql.SQL(", ").join(pgsql.Identifier(schema, t) for t in emptied)
+                    )
+                )
+            conn.commit()
+        return emptied
 
     @contextlib.contextmanager
     def query_cursor(

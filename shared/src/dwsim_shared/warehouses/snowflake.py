@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,7 +47,13 @@ from sqlglot.errors import ParseError
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    ShardRef,
+    Warehouse,
+    staging_name,
+)
 
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
@@ -293,6 +299,69 @@ class SnowflakeWarehouse(Warehouse):
     def drop(self, experiment_name: str) -> None:
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
+
+    def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (name,)
+        )
+        row = cur.fetchone()
+        return bool(row and row[0])
+
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """`ALTER SCHEMA … SWAP WITH …` on a real account (atomic). fakesnow (DuckDB) can neither
+        swap nor rename a schema, so there the tables are replaced inside one transaction."""
+        staging_exp = staging_name(experiment.name, run_id)
+        staging, live = self._schema(staging_exp), self._schema(experiment.name)
+        with self._cursor() as cur, _translated():
+            cur.execute(
+                f"USE DATABASE {self._sql(exp.to_identifier(self.settings.snowflake_database))}"
+            )
+            if not self._schema_exists(cur, self.schema_name(staging_exp)):
+                return False
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {live}")
+            try:
+                cur.execute(f"ALTER SCHEMA {live} SWAP WITH {staging}")
+            except sferrors.ProgrammingError:
+                self._replace_tables(cur, experiment, staging_exp)
+            cur.execute(f"DROP SCHEMA IF EXISTS {staging} CASCADE")
+        return True
+
+    def _replace_tables(self, cur: SnowflakeCursor, experiment: Experiment, source: str) -> None:
+        ledger_from = self._ledger(source)
+        cur.execute("BEGIN")
+        try:
+            for table in experiment.tables:
+                target = self._sql(self.physical_table(experiment.name, table.name))
+                origin = self._sql(self.physical_table(source, table.name))
+                cur.execute(f"DROP TABLE IF EXISTS {target}")
+                cur.execute(self.create_table_sql(experiment, table))
+                cur.execute(f"INSERT INTO {target} SELECT * FROM {origin}")
+            ledger = self._ledger(experiment.name)
+            cur.execute(f"DROP TABLE IF EXISTS {ledger}")
+            cur.execute(f"CREATE TABLE {ledger} AS SELECT * FROM {ledger_from}")
+            cur.execute("COMMIT")
+        except Exception:
+            with contextlib.suppress(sferrors.Error):
+                cur.execute("ROLLBACK")
+            raise
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        with self._cursor() as cur, _translated():
+            for run_id in run_ids:
+                schema = self._schema(staging_name(experiment_name, run_id))
+                cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def reset(self, experiment: Experiment) -> list[str]:
+        with self._cursor() as cur, _translated():
+            if not self._schema_exists(cur, self.schema_name(experiment.name)):
+                return []
+            emptied = []
+            for table in experiment.tables:
+                cur.execute(
+                    f"TRUNCATE TABLE IF EXISTS {self._sql(self.physical_table(experiment.name, table.name))}"
+                )
+                emptied.append(table.name.lower())
+        return emptied
 
     @contextlib.contextmanager
     def query_cursor(
