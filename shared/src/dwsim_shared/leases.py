@@ -31,11 +31,41 @@ STAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "generate": ((ShardStatus.PENDING, ShardStatus.GENERATING), ShardStatus.GENERATING),
     "load": ((ShardStatus.GENERATED, ShardStatus.LOADING), ShardStatus.LOADING),
 }
-VERBS = {ShardStatus.GENERATING: "generating", ShardStatus.LOADING: "loading"}
+VERBS = {
+    ShardStatus.PENDING: "generating",
+    ShardStatus.GENERATING: "generating",
+    ShardStatus.GENERATED: "loading",
+    ShardStatus.LOADING: "loading",
+}
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def holder_gone(worker: str | None) -> bool:
+    """True when the lease holder was a process on this host that no longer exists: its lease
+    need not be waited out (a local stack recovers in one sweep instead of one lease)."""
+    if not worker:
+        return False
+    host, _, pid = worker.rpartition(" pid ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def lease_end(now: dt.datetime, lease_s: float) -> dt.datetime:
@@ -87,7 +117,11 @@ def take_shard(
     sources, holding = STAGES[stage]
     if shard.status not in sources:
         return f"shard is {shard.status.lower()}"
-    if shard.status == holding and not expired(shard.lease_until, now):
+    if (
+        shard.status == holding
+        and not expired(shard.lease_until, now)
+        and not holder_gone(shard.worker)
+    ):
         return "held by another worker"
     if shard.attempts >= max_attempts:
         message = lost_message(shard, shard.attempts)

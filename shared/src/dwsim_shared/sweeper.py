@@ -29,7 +29,7 @@ from dwsim_shared.celery_app import (
     PREPARE_RUN,
     TASK_QUEUES,
 )
-from dwsim_shared.leases import expired, lease_end, lost_message
+from dwsim_shared.leases import expired, holder_gone, lease_end, lost_message
 from dwsim_shared.runs import fail_run
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
@@ -52,6 +52,10 @@ RESUME_TASK = {
     ShardStatus.LOADING: LOAD_SHARD,
 }
 WORKING = (ShardStatus.GENERATING, ShardStatus.LOADING)
+REQUEUED_STATE = {
+    ShardStatus.GENERATING: ShardStatus.PENDING,
+    ShardStatus.LOADING: ShardStatus.GENERATED,
+}
 QUEUE_WORKER = {GENERATE_QUEUE: "generator", LOAD_QUEUE: "loader"}
 
 
@@ -165,10 +169,12 @@ def _send(
     target: int,
     report: SweepReport,
 ) -> bool:
+    # State first: a worker that takes the task at once must find the state it starts from.
+    # If the broker refuses, the lease just set runs out and the next pass tries again.
+    session.commit()
     try:
         enqueue(task, target)
     except Exception as error:
-        session.rollback()
         log.warning("sweeper could not enqueue %s(%s): %s", task, target, error)
         return False
     report.enqueued.append((task, target))
@@ -200,9 +206,9 @@ def _sweep_run(
             session.commit()
             report.failed_runs.append(run.id)
             return
-        run.lease_until = lease_end(now, policy.lease_s)
-        if _send(session, enqueue, PREPARE_RUN, run.id, report):
-            session.commit()
+        # The lease is left as it is (expired): the task takes the step over, and until it
+        # does each pass sends it again (a duplicate finds the step held or done).
+        _send(session, enqueue, PREPARE_RUN, run.id, report)
         return
 
     stalled = session.scalars(
@@ -215,7 +221,8 @@ def _sweep_run(
     if waiting := waiting_for(needed, live):
         report.waiting[run.id] = waiting
     for shard in stalled:
-        if not expired(shard.lease_until, now):
+        working = shard.status in WORKING
+        if not expired(shard.lease_until, now) and not (working and holder_gone(shard.worker)):
             continue
         if shard.status in WORKING and shard.attempts >= policy.max_attempts:
             message = lost_message(shard, shard.attempts)
@@ -229,8 +236,10 @@ def _sweep_run(
         if TASK_QUEUES[task] not in live:
             continue
         shard.lease_until = lease_end(now, policy.lease_s)
-        if _send(session, enqueue, task, shard.id, report):
-            session.commit()
+        if working:  # its holder is lost: back to the state the re-enqueued task starts from
+            shard.status = REQUEUED_STATE[ShardStatus(shard.status)]
+            shard.worker = None
+        _send(session, enqueue, task, shard.id, report)
     if stalled:
         return
     loaded_all = not session.scalar(
@@ -254,8 +263,7 @@ def _sweep_run(
         report.failed_runs.append(run.id)
         return
     run.lease_until = lease_end(now, policy.lease_s) if not run.finalizing else run.lease_until
-    if _send(session, enqueue, FINALIZE_RUN, run.id, report):
-        session.commit()
+    _send(session, enqueue, FINALIZE_RUN, run.id, report)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
