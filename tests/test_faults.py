@@ -30,9 +30,7 @@ RECOVERY_LIMIT_S = 90
 ROWS = {"customers": 100_000, "orders": 400_000, "order_items": 800_000}
 
 
-@pytest.fixture(
-    scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS]
-)
+@pytest.fixture(scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS])
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
@@ -43,7 +41,9 @@ def live(
 @pytest.fixture(scope="module")
 def state(live: LiveStack) -> Iterator[Runtime]:
     """The stack's state DB, read directly to see which shard is where (tests only)."""
-    options = {k.removeprefix("DWSIM_").lower(): v for k, v in live.env.items() if k.startswith("DWSIM_")}
+    options = {
+        k.removeprefix("DWSIM_").lower(): v for k, v in live.env.items() if k.startswith("DWSIM_")
+    }
     rt = Runtime(Settings.model_validate(options))
     yield rt
     rt.close()

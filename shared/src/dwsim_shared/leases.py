@@ -217,7 +217,7 @@ def take_run_step(
     Prepare is taken while the run is not prepared; finalize once every shard is LOADED
     (`finalizing` is set, so it is the old single-finalizer election, plus a lease).
     """
-    run = session.get(RunRow, run_id)
+    run = session.get(RunRow, run_id, populate_existing=True)
     if run is None:
         return "gone"
     if run.status not in ACTIVE_RUN_STATUSES:
