@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dwsim_cli import commands
+from dwsim_cli import commands, lifecycle
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
 
 BuildFn = Callable[[argparse.Namespace], ApiRequest]
@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument("run_id", metavar="RUN_ID", type=positive_int)
+
+    lifecycle.add_commands(exp_sub, runs_sub, leaf)  # experiment reset|load, runs retry
 
     query = groups.add_parser("query", parents=[common], help="query an experiment's warehouse")
     query_sub = query.add_subparsers(dest="command", required=True, metavar="ACTION")

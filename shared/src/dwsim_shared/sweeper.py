@@ -206,8 +206,10 @@ def _sweep_run(
             session.commit()
             report.failed_runs.append(run.id)
             return
-        # The lease is left as it is (expired): the task takes the step over, and until it
-        # does each pass sends it again (a duplicate finds the step held or done).
+        if run.attempts == 0:  # never taken: its message waits in the queue, or was lost
+            run.lease_until = lease_end(now, policy.lease_s)
+        # Else a holder died; its lease stays expired so the task may take the step over
+        # (each pass sends it again until one does; a duplicate finds it held or done).
         _send(session, enqueue, PREPARE_RUN, run.id, report)
         return
 
