@@ -23,6 +23,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from dwsim_shared.admin.supervisor import Supervisor
     from dwsim_shared.devstack import Stack
 
     settings = get_settings()
@@ -43,12 +44,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    # A service that exits is started again (with backoff); only Ctrl-C / SIGTERM stop all.
+    supervisor = Supervisor(stack, log=lambda line: print(line, file=sys.stderr, flush=True))
     try:
         while not stopping:
-            for process in stack.processes:
-                if process.popen and process.popen.poll() is not None:
-                    print(f"{process.name} exited:\n{process.tail()}", file=sys.stderr)
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
