@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -168,10 +169,10 @@ def replace_experiment(
     return row.schema_json
 
 
-@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_model=None)
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_experiment(
     row: ExperimentDep, session: SessionDep, rt: RuntimeDep
-) -> Response | dict[str, Any]:
+) -> Response:
     """Delete the experiment, its runs, its Parquet objects and its warehouse data. A warehouse
     that cannot be reached (or is no longer configured) does not block it: 200 with warnings."""
     if active_run(session, row.id) is not None:
@@ -185,5 +186,5 @@ def delete_experiment(
     session.delete(row)
     session.commit()
     if warnings:
-        return {"deleted": row.name, "warnings": warnings}
+        return JSONResponse({"deleted": row.name, "warnings": warnings})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
