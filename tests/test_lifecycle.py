@@ -106,7 +106,9 @@ def test_reset_empties_the_live_tables_and_keeps_the_experiment(live: LiveStack)
     assert sorted(answer.json()["tables_emptied"]) == ["customers", "order_items", "orders"]
     assert counts(live, name) == [0, 0, 0]
     assert live.client.get(f"/api/experiments/{name}").status_code == 200
-    assert [r["run_id"] for r in live.client.get(f"/api/experiments/{name}/runs").json()["runs"]] == [run_id]
+    assert [
+        r["run_id"] for r in live.client.get(f"/api/experiments/{name}/runs").json()["runs"]
+    ] == [run_id]
 
 
 def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack) -> None:
@@ -131,7 +133,10 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
     assert answer.status_code == 202 and answer.json()["source_run_id"] == second
 
     live.wait_run(name, answer.json()["run_id"])
-    assert live.client.post(f"/api/experiments/{name}/load", json={"run_id": 999_999}).status_code == 404
+    assert (
+        live.client.post(f"/api/experiments/{name}/load", json={"run_id": 999_999}).status_code
+        == 404
+    )
     make_object_store(settings_of(live)).delete_prefix(f"experiments/{name}/orders/run_{first}/")
     gone = live.client.post(f"/api/experiments/{name}/load", json={"run_id": first})
     assert gone.status_code == 409 and "is gone" in gone.json()["message"]
