@@ -3,6 +3,7 @@
 
 import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
+import { runActions, setupReset } from "./lifecycle.js";
 import { resetQuery, setupQuery } from "./query.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "FAILED", "ABORTED"]);
@@ -289,7 +290,8 @@ function runRow(name, run) {
   const show = el("button", { type: "button", className: "link", "aria-label": `Show progress of run ${run.run_id}` }, `#${run.run_id}`);
   show.addEventListener("click", () => watchRun(name, run.run_id));
   const t = run.totals || {};
-  const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run));
+  const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run),
+    ...runActions(name, run, async (runId) => { await refreshRuns(); watchRun(name, runId); }));
   const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
     cell(when(run.created_at)), cell(when(run.finished_at)));
@@ -484,6 +486,7 @@ function start() {
   $("edit-form").addEventListener("submit", saveEdit);
   $("edit-cancel").addEventListener("click", cancelEdit);
   $("delete").addEventListener("click", deleteExperiment);
+  setupReset(() => state.selected, refreshRuns);
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);
