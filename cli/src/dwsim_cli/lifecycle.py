@@ -44,8 +44,10 @@ def confirm(question: str, ask: Callable[[str], str] | None = None) -> bool:
 
 
 def build_reset(args: argparse.Namespace) -> ApiRequest:
-    if not args.yes and not getattr(args, "print_curl", False) and not confirm(
-        f"Empty every table of {args.name!r} (the schema and runs are kept)?"
+    if (
+        not args.yes
+        and not getattr(args, "print_curl", False)
+        and not confirm(f"Empty every table of {args.name!r} (the schema and runs are kept)?")
     ):
         raise LocalInputError("reset not confirmed: nothing was changed (use --yes to skip asking)")
     return reset_request(args.name)
@@ -71,9 +73,7 @@ def build_retry(args: argparse.Namespace) -> ApiRequest:
     return retry_request(args.name, args.run_id)
 
 
-def add_commands(
-    exp_sub: Any, runs_sub: Any, leaf: Callable[..., argparse.ArgumentParser]
-) -> None:
+def add_commands(exp_sub: Any, runs_sub: Any, leaf: Callable[..., argparse.ArgumentParser]) -> None:
     """Register the commands on the `experiment` and `runs` groups of the parser."""
     p = leaf(
         exp_sub,

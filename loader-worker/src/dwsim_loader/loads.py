@@ -8,7 +8,7 @@ import time
 
 from dwsim_shared.celery_app import GENERATE_SHARD, LOAD_SHARD
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.leases import release_shard, take_run_step, take_shard
+from dwsim_shared.leases import Taken, release_shard, take_run_step, take_shard
 from dwsim_shared.lifecycle import (
     count_mismatch,
     mark_prepared,
@@ -80,23 +80,22 @@ def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> s
             return found
         shard, run = found
         run_id = run.id
-        if shard.status == ShardStatus.LOADED:
-            already = True
-        else:
-            already = False
+        taken: Taken | str = "already loaded"
+        if shard.status != ShardStatus.LOADED:
             taken = take_shard(
                 session, shard, "load", now=utcnow(), lease_s=s.lease_s,
                 max_attempts=s.max_attempts,
             )  # fmt: skip
-            if isinstance(taken, str):
-                return taken
-            experiment = Experiment.model_validate(run.schema_json)
-            table = experiment.table(shard.table_name)
-            assert table is not None and shard.object_key is not None
-            ref = ShardRef(run.id, table.name, shard.shard_index)
-            key, warehouse_name = shard.object_key, run.warehouse
-    if already:
-        return "already loaded" + _finalized(finalize_run(rt, run_id))
+        if isinstance(taken, str):
+            if taken == "already loaded":  # its loader died before finalizing: finalize now
+                return taken + _finalized(finalize_run(rt, run_id))
+            return taken
+        experiment = Experiment.model_validate(run.schema_json)
+        found_table = experiment.table(shard.table_name)
+        assert found_table is not None and shard.object_key is not None
+        table = found_table
+        ref = ShardRef(run.id, table.name, shard.shard_index)
+        key, warehouse_name = shard.object_key, run.warehouse
     warehouse = rt.warehouse(warehouse_name)
     target = staged(experiment, run_id)
     where = f"loading shard {ref.table}#{ref.shard_index}"

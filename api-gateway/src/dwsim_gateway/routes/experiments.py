@@ -170,9 +170,7 @@ def replace_experiment(
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_experiment(
-    row: ExperimentDep, session: SessionDep, rt: RuntimeDep
-) -> Response:
+def delete_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> Response:
     """Delete the experiment, its runs, its Parquet objects and its warehouse data. A warehouse
     that cannot be reached (or is no longer configured) does not block it: 200 with warnings."""
     if active_run(session, row.id) is not None:
