@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from dwsim_generator.shards import generate_one_shard
 from dwsim_loader.loads import load_one_shard, prepare_run
+from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.objectstore import shard_key
-from dwsim_shared.state.models import RunShardRow
+from dwsim_shared.runs import create_run
+from dwsim_shared.state.models import ExperimentRow, RunShardRow
 from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run
 from dwsim_shared.warehouses.base import staging_name
 
@@ -95,3 +97,41 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     assert run.status == "FAILED"
     assert run.error is not None and "loading shard" in run.error and "no such table" in run.error
     assert generate_one_shard(rt, shard_ids(rt, run_id)[1]) == "run failed"
+
+
+def run_whole(rt, document, seed: int) -> int:  # type: ignore[no-untyped-def]
+    """Submit and run one generate run through the worker functions, in this process."""
+    run_id = submit_run(rt, document, seed=seed, shard_size=1000)
+    prepare_run(rt, run_id)
+    for shard_id in shard_ids(rt, run_id):
+        generate_one_shard(rt, shard_id)
+    for shard_id in shard_ids(rt, run_id):
+        load_one_shard(rt, shard_id)
+    return run_id
+
+
+def test_retention_keeps_the_objects_of_the_last_completed_runs(tmp_path: Path) -> None:
+    rt = embedded_runtime(tmp_path, keep_runs=2)
+    first = run_whole(rt, DOCUMENT, seed=1)
+    with rt.session() as session:  # the next runs are of the same experiment
+        experiment_row = session.scalars(select(ExperimentRow)).one()
+        runs = []
+        for seed in (2, 3, 4):
+            run = create_run(
+                session, experiment_row, parse_experiment(DOCUMENT), warehouse="sqlite",
+                seed=seed, row_targets={"parents": 1500, "kids": 2500}, shard_size=1000,
+            )  # fmt: skip
+            session.commit()
+            runs.append(run.id)
+            prepare_run(rt, run.id)
+            for shard_id in shard_ids(rt, run.id):
+                generate_one_shard(rt, shard_id)
+            for shard_id in shard_ids(rt, run.id):
+                load_one_shard(rt, shard_id)
+    kept = {
+        r: bool(rt.objects.list_keys(f"experiments/flow/kids/run_{r}/")) for r in [first, *runs]
+    }
+    assert kept == {first: False, runs[0]: False, runs[1]: True, runs[2]: True}
+    assert run_row(rt, first).objects_deleted_at is not None
+    assert run_row(rt, runs[2]).objects_deleted_at is None
+    assert run_row(rt, runs[2]).status == "COMPLETED" and run_row(rt, runs[2]).published_at
