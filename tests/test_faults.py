@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +153,47 @@ def test_kill_the_only_loader_then_start_one_later(live: LiveStack, state: Runti
     run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
     print(f"\nRECOVERY {live.backend} new loader started: {time.monotonic() - started_at:.1f}s")
     assert_exact_and_whole(live, name, run)
+
+
+def test_a_broker_that_loses_its_messages_costs_a_lease(live: LiveStack, state: Runtime) -> None:
+    """Redis restarted without persistence (its DB flushed) or the file broker's queue folder
+    emptied in the middle of a run: the sweeper sends every lost task again."""
+    import redis
+
+    name, run_id = _start(live)
+    _shard_in(state, run_id, ShardStatus.LOADING)
+    if live.backend == "distributed":
+        redis.Redis.from_url(live.env["DWSIM_BROKER_URL"]).flushdb()
+    else:
+        for message in (Path(live.env["DWSIM_HOME"]) / "broker" / "queue").glob("*.msg"):
+            message.unlink(missing_ok=True)
+    lost_at = time.monotonic()
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    print(f"\nRECOVERY {live.backend} broker lost its messages: {time.monotonic() - lost_at:.1f}s")
+    assert_exact_and_whole(live, name, run)
+    assert time.monotonic() - lost_at < RECOVERY_LIMIT_S
+
+
+def test_an_idle_pool_child_killed_leaves_a_working_worker(live: LiveStack, state: Runtime) -> None:
+    """Billiard replaces a pool child that dies between tasks; the replacement must take work."""
+    main = live.stack.process("generator-worker-1").popen
+    assert main is not None
+    children = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _parent(int(p.name)) == main.pid
+    ]
+    assert children, "the generator worker has no pool child"
+    for child in children:
+        os.kill(child, signal.SIGKILL)
+    time.sleep(1)
+    name, run_id = _start(live)
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    assert_exact_and_whole(live, name, run)
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1

@@ -149,8 +149,12 @@ _timer_runtime: Runtime | None = None
 
 
 def start_sweeper(app: Celery, queue: str) -> None:
-    """Run the sweeper timer in the worker's main process once it is ready (not in pool
+    """Also makes the pool survive a killed idle child (`release_locks_of_dead_pool_processes`).
+
+    Run the sweeper timer in the worker's main process once it is ready (not in pool
     children: a child killed mid-task must not take the worker's heartbeat with it)."""
+
+    release_locks_of_dead_pool_processes()
 
     @worker_ready.connect(weak=False)
     def _start(**_: object) -> None:
@@ -168,3 +172,41 @@ def start_sweeper(app: Celery, queue: str) -> None:
     def _stop(**_: object) -> None:
         if _timer is not None:
             _timer.stop()
+
+
+def _free(*locks: Any) -> None:
+    for lock in locks:
+        if lock is not None:
+            lock.acquire(False)  # taken now if it was free, else the dead child held it
+            lock.release()
+
+
+def release_locks_of_dead_pool_processes() -> None:
+    """Work around a billiard hang: an idle pool child can die holding the read lock of the
+    queue it takes jobs from, and the child that replaces it then blocks on that lock forever
+    (the worker receives tasks and never runs them; the issue saw it on the file broker).
+    When a child has exited, the main process releases what it may have held, where no live
+    process can hold it: the child's own queues (Celery's AsynPool, Redis) or the pool's one
+    queue when the pool has a single process (billiard's Pool, the file broker)."""
+    import billiard.pool
+    from celery.concurrency import asynpool
+
+    if getattr(billiard.pool.Pool.process_flush_queues, "_dwsim_patched", False):
+        return
+    plain_flush = billiard.pool.Pool.process_flush_queues
+    async_flush = asynpool.AsynPool.process_flush_queues
+
+    def flush_plain(self: Any, worker: Any) -> None:
+        plain_flush(self, worker)
+        if worker.exitcode is not None and self._processes == 1:
+            _free(getattr(self._inqueue, "_rlock", None), getattr(self._outqueue, "_wlock", None))
+
+    def flush_async(self: Any, proc: Any) -> None:
+        async_flush(self, proc)
+        if proc.exitcode is not None:  # also called for live children (consumer restart)
+            _free(getattr(proc.inq, "_rlock", None), getattr(proc.outq, "_wlock", None))
+
+    for patched in (flush_plain, flush_async):
+        patched._dwsim_patched = True  # type: ignore[attr-defined]
+    billiard.pool.Pool.process_flush_queues = flush_plain  # type: ignore[method-assign]
+    asynpool.AsynPool.process_flush_queues = flush_async  # type: ignore[method-assign]
