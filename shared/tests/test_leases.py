@@ -26,6 +26,7 @@ from dwsim_shared.leases import (
     take_run_step,
     take_shard,
 )
+from dwsim_shared.lifecycle import mark_prepared
 from dwsim_shared.runs import create_run
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, ShardStatus
@@ -259,3 +260,16 @@ def test_transient_errors_are_classified_once_and_retried_a_bounded_number_of_ti
     with pytest.raises(ValueError):
         with_retries(wrong, retries=3, backoff_s=0, what="t", sleep=lambda _: None)
     assert len(calls) == 1  # fails fast
+
+
+def test_a_redelivered_prepare_never_prepares_twice(session: Session) -> None:
+    run = _run(session, prepared=False)
+    assert take_run_step(session, run.id, "prepare", now=at(0), lease_s=30, max_attempts=3) == 1
+    # Delivered again while the first holder works: held; after it finished: done already.
+    assert take_run_step(session, run.id, "prepare", now=at(5), lease_s=30, max_attempts=3) == (
+        "held by another worker"
+    )
+    mark_prepared(session, run.id, now=at(6), lease_s=30)
+    assert take_run_step(session, run.id, "prepare", now=at(60), lease_s=30, max_attempts=3) == (
+        "already prepared"
+    )
