@@ -207,6 +207,6 @@ def release_locks_of_dead_pool_processes() -> None:
             _free(getattr(proc.inq, "_rlock", None), getattr(proc.outq, "_wlock", None))
 
     for patched in (flush_plain, flush_async):
-        patched._dwsim_patched = True  # type: ignore[attr-defined]
-    billiard.pool.Pool.process_flush_queues = flush_plain  # type: ignore[method-assign]
-    asynpool.AsynPool.process_flush_queues = flush_async  # type: ignore[method-assign]
+        setattr(patched, "_dwsim_patched", True)  # noqa: B010
+    billiard.pool.Pool.process_flush_queues = flush_plain
+    asynpool.AsynPool.process_flush_queues = flush_async
