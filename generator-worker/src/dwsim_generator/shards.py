@@ -20,7 +20,7 @@ from dwsim_shared.worker_runtime import holding_shard, record_failure, retrying,
 log = logging.getLogger(__name__)
 
 
-def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
+def generate_one_shard(rt: Runtime, shard_id: int) -> str:
     """Generate shard `shard_id` of its run; returns what happened (for logs and tests).
 
     Idempotent: a shard past generation, or held by a live worker, is left alone, and a

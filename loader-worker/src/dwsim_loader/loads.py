@@ -32,7 +32,7 @@ from dwsim_shared.worker_runtime import (
 log = logging.getLogger(__name__)
 
 
-def prepare_run(rt: Runtime, run_id: int, *, will_retry: bool = False) -> str:
+def prepare_run(rt: Runtime, run_id: int) -> str:
     """Create the run's staging namespace (the live data is not touched), then fan out its
     shards: generation, or straight to loading for shards whose objects exist (a load run)."""
     s = rt.settings
@@ -71,7 +71,7 @@ def prepare_run(rt: Runtime, run_id: int, *, will_retry: bool = False) -> str:
     return f"prepared, {sent} shards enqueued"
 
 
-def load_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
+def load_one_shard(rt: Runtime, shard_id: int) -> str:
     """Load one generated shard into the run's staging; the last one finalizes the run."""
     s = rt.settings
     with rt.session() as session:

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from celery import Celery, Task
+from celery import Celery
 from celery.signals import (
     worker_process_init,
     worker_process_shutdown,
@@ -46,11 +46,6 @@ def runtime() -> Runtime:
     if _runtime is None:
         _runtime = Runtime(get_settings())
     return _runtime
-
-
-def will_retry(task: Task) -> bool:
-    """Kept for callers of the old signature: retries now happen inside the task."""
-    return False
 
 
 def policy(rt: Runtime) -> Policy:
