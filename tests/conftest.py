@@ -101,7 +101,13 @@ def _distributed_env(
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
-    backend: str = request.param
+    yield from live_stack(request, request.param, tmp_path_factory)
+
+
+def live_stack(
+    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    """The whole stack as real processes on one back end, until the generator is closed."""
     tmp = tmp_path_factory.mktemp(f"stack-{backend}")
     if backend == "embedded":
         contexts: Iterator[dict[str, str]] = iter([{"DWSIM_HOME": str(tmp)}])

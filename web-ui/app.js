@@ -4,6 +4,7 @@
 import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
+import { runActions, setupReset } from "./lifecycle.js";
 import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
@@ -315,7 +316,8 @@ function runRow(name, run) {
     showRunView(name, run.run_id);
   });
   const t = run.totals || {};
-  const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run));
+  const status = el("td", { className: "status" }, statusBadge(run.status), cancelButton(name, run),
+    ...runActions(name, run, async (runId) => { await refreshRuns(); watchRun(name, runId); }));
   const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
     cell(duration(run)), cell(rowsPerSecond(run)), cell(when(run.created_at)));
@@ -545,6 +547,7 @@ function start() {
   $("edit-form").addEventListener("submit", saveEdit);
   $("edit-cancel").addEventListener("click", cancelEdit);
   $("delete").addEventListener("click", deleteExperiment);
+  setupReset(() => state.selected, refreshRuns);
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from dwsim_generator.shards import generate_one_shard
-from dwsim_loader.loads import load_one_shard, prepare_run
+from dwsim_loader.loads import finalize_run, load_one_shard, prepare_run
+from dwsim_shared.celery_app import FINALIZE_RUN
+from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.objectstore import shard_key
-from dwsim_shared.state.models import RunShardRow
+from dwsim_shared.runs import create_run
+from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, utcnow
+from dwsim_shared.sweeper import Policy, record_worker, sweep
 from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run
+from dwsim_shared.warehouses.base import staging_name
+from dwsim_shared.warehouses.sqlite import SQLiteWarehouse
 
 DOCUMENT = {
     "name": "flow",
@@ -83,7 +91,7 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     prepare_run(rt, run_id)
     first = shard_ids(rt, run_id)[0]
     generate_one_shard(rt, first)
-    rt.warehouse("sqlite").drop("flow")  # the tables vanish under the loader
+    rt.warehouse("sqlite").drop(staging_name("flow", run_id))  # the tables vanish under the loader
     try:
         load_one_shard(rt, first)
     except Exception as error:
@@ -94,3 +102,83 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     assert run.status == "FAILED"
     assert run.error is not None and "loading shard" in run.error and "no such table" in run.error
     assert generate_one_shard(rt, shard_ids(rt, run_id)[1]) == "run failed"
+
+
+def run_whole(rt, document, seed: int) -> int:  # type: ignore[no-untyped-def]
+    """Submit and run one generate run through the worker functions, in this process."""
+    run_id = submit_run(rt, document, seed=seed, shard_size=1000)
+    prepare_run(rt, run_id)
+    for shard_id in shard_ids(rt, run_id):
+        generate_one_shard(rt, shard_id)
+    for shard_id in shard_ids(rt, run_id):
+        load_one_shard(rt, shard_id)
+    return run_id
+
+
+def test_retention_keeps_the_objects_of_the_last_completed_runs(tmp_path: Path) -> None:
+    rt = embedded_runtime(tmp_path, keep_runs=2)
+    first = run_whole(rt, DOCUMENT, seed=1)
+    with rt.session() as session:  # the next runs are of the same experiment
+        experiment_row = session.scalars(select(ExperimentRow)).one()
+        runs = []
+        for seed in (2, 3, 4):
+            run = create_run(
+                session, experiment_row, parse_experiment(DOCUMENT), warehouse="sqlite",
+                seed=seed, row_targets={"parents": 1500, "kids": 2500}, shard_size=1000,
+            )  # fmt: skip
+            session.commit()
+            runs.append(run.id)
+            prepare_run(rt, run.id)
+            for shard_id in shard_ids(rt, run.id):
+                generate_one_shard(rt, shard_id)
+            for shard_id in shard_ids(rt, run.id):
+                load_one_shard(rt, shard_id)
+    kept = {
+        r: bool(rt.objects.list_keys(f"experiments/flow/kids/run_{r}/")) for r in [first, *runs]
+    }
+    assert kept == {first: False, runs[0]: False, runs[1]: True, runs[2]: True}
+    assert run_row(rt, first).objects_deleted_at is not None
+    assert run_row(rt, runs[2]).objects_deleted_at is None
+    assert run_row(rt, runs[2]).status == "COMPLETED" and run_row(rt, runs[2]).published_at
+
+
+def test_a_finalization_claimed_by_a_loader_that_died_is_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = embedded_runtime(tmp_path)
+    run_id = submit_run(rt, DOCUMENT, shard_size=1000)
+    prepare_run(rt, run_id)
+    ids = shard_ids(rt, run_id)
+    for shard_id in ids:
+        generate_one_shard(rt, shard_id)
+
+    def die(*_: object) -> bool:
+        raise KeyboardInterrupt  # stands for SIGKILL: nothing in the task records anything
+
+    monkeypatch.setattr(SQLiteWarehouse, "publish", die)
+    for shard_id in ids[:-1]:
+        assert load_one_shard(rt, shard_id) == "loaded"
+    with pytest.raises(KeyboardInterrupt):
+        load_one_shard(rt, ids[-1])  # the last loader claimed the finalization, then died
+    monkeypatch.undo()
+    run = run_row(rt, run_id)
+    assert (run.status, run.finalizing, run.reconciled_counts) == (
+        "RUNNING", True, {"parents": 1500, "kids": 2500},
+    )  # fmt: skip
+    assert load_one_shard(rt, ids[-1]) == "already loaded"  # a redelivery waits for the lease
+
+    later = utcnow() + dt.timedelta(seconds=rt.settings.lease_s + 1)
+    sent: list[tuple[str, int]] = []
+    with rt.session() as session:
+        record_worker(session, "loader", "load", later)
+        sweep(session, later, Policy(), lambda task, target: sent.append((task, target)))
+        session.execute(update(RunRow).where(RunRow.id == run_id).values(lease_until=utcnow()))
+        session.commit()  # (the lease ran out: what `later` stands for)
+    assert sent == [(FINALIZE_RUN, run_id)]
+    assert finalize_run(rt, run_id) == "finalized"
+    run = run_row(rt, run_id)
+    assert run.status == "COMPLETED" and run.published_at is not None
+    result = rt.warehouse("sqlite").run_query(
+        "flow", "SELECT COUNT(*) FROM kids", row_cap=1, timeout_s=5
+    )
+    assert result.rows == [[2500]]

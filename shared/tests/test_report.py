@@ -145,11 +145,12 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
     tmp_path: Path,
 ) -> None:
     from dwsim_shared.errors import BadRequest, Conflict
-    from dwsim_shared.reports import complete_with_report, report_run
+    from dwsim_shared.lifecycle import mark_published
+    from dwsim_shared.reports import published_report, report_run
     from dwsim_shared.runs import create_run
     from dwsim_shared.runtime import Runtime
     from dwsim_shared.state.db import migrate
-    from dwsim_shared.state.models import ExperimentRow, RunRow
+    from dwsim_shared.state.models import ExperimentRow, RunRow, utcnow
 
     rt = Runtime(Settings(home=tmp_path))
     migrate(rt.engine)
@@ -168,7 +169,11 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
         run_id = run.id
         assert run.plan_digest == compile_plan(EXPERIMENT, targets).digest
 
-    complete_with_report(rt, run_id, dict(targets))
+    report, status, digest = published_report(rt, run_id)  # what the loader's finalize does
+    with rt.session() as session:
+        mark_published(
+            session, run_id, now=utcnow(), status=status, report=report, plan_digest=digest
+        )
     with rt.session() as session:
         run = session.get(RunRow, run_id)
         assert run is not None and run.status == "COMPLETED"
@@ -189,7 +194,8 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
         later = create_run(session, session.get(ExperimentRow, row.id), EXPERIMENT, warehouse="sqlite",  # type: ignore[arg-type]
                            seed=1, row_targets=targets, shard_size=10_000)  # fmt: skip
         later.status = "COMPLETED"
+        later.published_at = utcnow()  # its data replaced the first run's
         session.commit()
-    with pytest.raises(Conflict, match="not the latest completed run"):
+    with pytest.raises(Conflict, match="not the live run"):
         report_run(rt, run_id, recompute=True)
     rt.close()

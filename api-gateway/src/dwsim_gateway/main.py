@@ -19,6 +19,7 @@ from dwsim_gateway.routes import (
     experiments,
     health,
     history,
+    lifecycle,
     queries,
     query,
     reports,
@@ -27,6 +28,7 @@ from dwsim_gateway.routes import (
     tables,
     warehouses,
 )
+from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
@@ -48,7 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrate(runtime.engine)
         except Exception as error:  # keep serving: requests answer 503 until the DB is back
             log.error("state database migration failed at start-up: %s", error)
+        sweeper = start_gateway_sweeper(runtime)
         yield
+        sweeper.stop()
         runtime.close()
 
     app = FastAPI(
@@ -65,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, reports, shards, query, tables, queries, history):
+    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history):
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )

@@ -104,7 +104,10 @@ class RunView(Answer):
     run_id: int
     experiment: str
     kind: str
-    status: Literal["QUEUED", "RUNNING", "COMPLETED", "FAILED", "ABORTED"] | str
+    status: (
+        Literal["QUEUED", "RUNNING", "COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]
+        | str
+    )
     seed: int
     shard_size: int
     warehouse: str

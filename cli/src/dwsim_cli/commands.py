@@ -208,6 +208,8 @@ def show_experiment_deleted(ctx: Context, args: argparse.Namespace, answer: Any)
             ctx.print_json(answer)
         return EXIT_OK
     ctx.print(f"deleted experiment {args.name}")
+    for warning in (answer or {}).get("warnings", []):
+        ctx.note(f"warning: {warning}")
     return EXIT_OK
 
 

@@ -3,75 +3,74 @@
 from __future__ import annotations
 
 import logging
-import socket
 import tempfile
 import time
 from pathlib import Path
 
-from dwsim_shared.celery_app import LOAD_SHARD, enqueue
-from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.celery_app import LOAD_SHARD
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.shard import write_rows_parquet
+from dwsim_shared.leases import release_shard, take_shard
 from dwsim_shared.objectstore import ObjectStore, shard_key
-from dwsim_shared.runs import active_shard, finish_shard, mark_run_running
+from dwsim_shared.runs import active_shard
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ShardStatus
-from dwsim_shared.worker_runtime import record_failure
+from dwsim_shared.state.models import ShardStatus, utcnow
+from dwsim_shared.worker_runtime import holding_shard, record_failure, retrying, try_enqueue
 
 log = logging.getLogger(__name__)
 
-_DONE = (ShardStatus.GENERATED, ShardStatus.LOADING, ShardStatus.LOADED)
 
-
-def generate_one_shard(rt: Runtime, shard_id: int, *, will_retry: bool = False) -> str:
+def generate_one_shard(rt: Runtime, shard_id: int) -> str:
     """Generate shard `shard_id` of its run; returns what happened (for logs and tests).
 
-    Idempotent: a shard already generated only has its load enqueued again, and
-    a retried shard writes the same bytes to the same key. With `will_retry`, an
-    unavailable dependency is raised without failing the run, since the task retries.
+    Idempotent: a shard past generation, or held by a live worker, is left alone, and a
+    shard generated again writes the same bytes to the same key. The shard is held under a
+    lease renewed while it works; an outage of the object store is retried with backoff.
     """
+    s = rt.settings
     with rt.session() as session:
         found = active_shard(session, shard_id)
         if isinstance(found, str):
             return found
         shard, run = found
+        if shard.status in (ShardStatus.GENERATED, ShardStatus.LOADING, ShardStatus.LOADED):
+            return "already generated"
+        taken = take_shard(
+            session, shard, "generate", now=utcnow(), lease_s=s.lease_s,
+            max_attempts=s.max_attempts,
+        )  # fmt: skip
+        if isinstance(taken, str):
+            return taken
         experiment = Experiment.model_validate(run.schema_json)
         key = shard_key(experiment.name, shard.table_name, run.id, shard.shard_index)
-        if shard.status in _DONE and rt.objects.exists(key):
-            already = True
-        else:
-            already = False
-            mark_run_running(session, run.id)
-            shard.status = ShardStatus.GENERATING
-            shard.attempts += 1
-            shard.worker = socket.gethostname()
-            session.commit()
         job = (run.id, run.seed, run.row_targets, shard.table_name, shard.shard_index)
         row_start, row_count = shard.row_start, shard.row_count
-    if already:
-        enqueue(rt.celery, LOAD_SHARD, shard_id)
-        return "already generated"
     run_id, seed, row_targets, table, shard_index = job
-    try:
-        started = time.perf_counter()
-        rows = produce_shard(
-            experiment, table, seed=seed, row_start=row_start, row_count=row_count,
-            row_targets=row_targets, store=rt.objects, key=key,
-        )  # fmt: skip
-        log.info(
-            "shard %s (%s) %d rows in %.2fs", shard_id, key, rows, time.perf_counter() - started
-        )
-    except Exception as error:
-        if not (will_retry and isinstance(error, DependencyUnavailable)):
-            where = f"generating shard {table}#{shard_index}"
+    where = f"generating shard {table}#{shard_index}"
+    with holding_shard(rt, taken):
+        try:
+            started = time.perf_counter()
+            rows = retrying(
+                rt, where, "object store",
+                lambda: produce_shard(
+                    experiment, table, seed=seed, row_start=row_start, row_count=row_count,
+                    row_targets=row_targets, store=rt.objects, key=key,
+                ),
+            )  # fmt: skip
+            log.info(
+                "shard %s (%s) %d rows in %.2fs", shard_id, key, rows, time.perf_counter() - started
+            )
+        except Exception as error:
             record_failure(rt, run_id, where, error, shard_id)
-        raise
+            raise
     with rt.session() as session:
-        if not finish_shard(
-            session, shard_id, ShardStatus.GENERATED, rows_written=rows, object_key=key
-        ):
-            return "gone"
-    enqueue(rt.celery, LOAD_SHARD, shard_id)
+        if not release_shard(
+            session, taken, ShardStatus.GENERATED, now=utcnow(), lease_s=s.lease_s,
+            rows_written=rows, object_key=key,
+        ):  # fmt: skip
+            return "superseded by a later attempt"
+    if not try_enqueue(rt, LOAD_SHARD, shard_id):
+        return "generated; its load is left to the sweeper"
     return "generated"
 
 

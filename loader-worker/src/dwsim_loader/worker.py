@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from celery import Task
 
-from dwsim_loader.loads import load_one_shard, prepare_run
-from dwsim_shared.celery_app import LOAD_SHARD, PREPARE_RUN, make_celery
+from dwsim_loader.loads import finalize_run, load_one_shard, prepare_run
+from dwsim_shared.celery_app import FINALIZE_RUN, LOAD_QUEUE, LOAD_SHARD, PREPARE_RUN, make_celery
 from dwsim_shared.settings import get_settings
-from dwsim_shared.worker_runtime import RETRY_OPTIONS, runtime, will_retry
+from dwsim_shared.worker_runtime import RETRY_OPTIONS, runtime, start_sweeper
 
 app = make_celery(get_settings(), name="dwsim-loader")
+start_sweeper(app, LOAD_QUEUE)
 
 
 @app.task(name=PREPARE_RUN, **RETRY_OPTIONS)
 def prepare_run_task(self: Task, run_id: int) -> str:
-    return prepare_run(runtime(), run_id, will_retry=will_retry(self))
+    return prepare_run(runtime(), run_id)
 
 
 @app.task(name=LOAD_SHARD, **RETRY_OPTIONS)
 def load_shard_task(self: Task, shard_id: int) -> str:
-    return load_one_shard(runtime(), shard_id, will_retry=will_retry(self))
+    return load_one_shard(runtime(), shard_id)
+
+
+@app.task(name=FINALIZE_RUN, **RETRY_OPTIONS)
+def finalize_run_task(self: Task, run_id: int) -> str:
+    return finalize_run(runtime(), run_id)

@@ -20,8 +20,9 @@ from sqlglot import exp
 
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.lifecycle import live_run
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse
 
 router = APIRouter(prefix="/inspect", tags=["inspect"])
@@ -53,14 +54,13 @@ class Live:
 
 
 def live_data(rt: Runtime, name: str) -> Live:
-    """The schema and warehouse of the experiment's latest run: what its warehouse holds."""
+    """The schema and warehouse of the experiment's live run (the last one published): what its
+    warehouse holds."""
     with rt.session() as session:
         row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
         if row is None:
             raise NotFound(f"experiment {name!r} does not exist", experiment=name)
-        run = session.scalars(
-            select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id.desc()).limit(1)
-        ).first()
+        run = live_run(session, row.id)  # a newer run may still be loading into its staging
         if run is None:
             raise Conflict(
                 f"experiment {name!r} has no data yet: generate a run first", experiment=name

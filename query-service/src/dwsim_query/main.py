@@ -35,9 +35,10 @@ from dwsim_shared.errors import (
     NotFound,
 )
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.lifecycle import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,9 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
         ).first()
         if row is None:
             raise NotFound(f"experiment {request.experiment!r} does not exist")
-        # The warehouse holds what the latest run prepared, even if the document changed since.
-        run = session.scalars(
-            select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id.desc()).limit(1)
-        ).first()
+        # The warehouse's live data is what the last published run loaded, in that run's schema,
+        # even if the document changed since (or a newer run is still staging).
+        run = live_run(session, row.id)
         experiment = Experiment.model_validate(run.schema_json if run else row.schema_json)
         warehouse_name = run.warehouse if run else row.target_warehouse
         has_data = run is not None

@@ -20,8 +20,14 @@ LOAD_QUEUE = "load"
 PREPARE_RUN = "dwsim.prepare_run"
 GENERATE_SHARD = "dwsim.generate_shard"
 LOAD_SHARD = "dwsim.load_shard"
+FINALIZE_RUN = "dwsim.finalize_run"
 
-TASK_QUEUES = {PREPARE_RUN: LOAD_QUEUE, GENERATE_SHARD: GENERATE_QUEUE, LOAD_SHARD: LOAD_QUEUE}
+TASK_QUEUES = {
+    PREPARE_RUN: LOAD_QUEUE,
+    GENERATE_SHARD: GENERATE_QUEUE,
+    LOAD_SHARD: LOAD_QUEUE,
+    FINALIZE_RUN: LOAD_QUEUE,
+}
 
 
 def make_celery(settings: Settings, name: str = "dwsim") -> Celery:

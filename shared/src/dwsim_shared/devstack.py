@@ -6,6 +6,7 @@ The same `Stack` starts the embedded defaults (nothing but Python) or, with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -108,20 +109,48 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.migrate()
         for name, argv in self._specs():
-            log_path = self.log_dir / f"{name}.log"
-            process = Process(name, argv, log_path)
-            with open(log_path, "ab") as log:
-                process.popen = subprocess.Popen(
-                    argv, env=self.child_env(), stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )  # fmt: skip
-            self.processes.append(process)
+            self.processes.append(self._spawn(Process(name, argv, self.log_dir / f"{name}.log")))
         try:
             self.wait_healthy(timeout_s)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _spawn(self, process: Process) -> Process:
+        with open(process.log_path, "ab") as log:
+            process.popen = subprocess.Popen(
+                process.argv, env=self.child_env(), stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        return process
+
+    def restart(self, process: Process) -> None:
+        """Start an exited process again with the same command line and log."""
+        self._spawn(process)
+
+    def add_worker(self, kind: str) -> Process:
+        """One more `generator` or `loader` worker process (it joins the running stack)."""
+        assert self.log_dir is not None
+        queue = {"generator": "generate", "loader": "load"}[kind]
+        count = sum(p.name.startswith(f"{kind}-worker-") for p in self.processes) + 1
+        name = f"{kind}-worker-{count}"
+        argv = [sys.executable, "-m", "celery", "-A", f"dwsim_{kind}.worker", "worker", "-Q",
+                queue, "--concurrency", "1", "-n", f"{kind}{count}-{os.getpid()}@%h",
+                "--loglevel", "INFO", "--without-mingle", "--without-gossip"]  # fmt: skip
+        process = self._spawn(Process(name, argv, self.log_dir / f"{name}.log"))
+        self.processes.append(process)
+        return process
+
+    def process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Signal a service and every process it started (a worker and its pool children)."""
+        popen = self.process(name).popen
+        assert popen is not None
+        os.killpg(popen.pid, sig)
+        popen.wait(30)
 
     def wait_healthy(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -146,7 +175,8 @@ class Stack:
     def stop(self, timeout_s: float = 15) -> None:
         for process in self.processes:
             if process.popen and process.popen.poll() is None:
-                os.killpg(process.popen.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.popen.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         for process in self.processes:
             if process.popen is None:
@@ -154,7 +184,8 @@ class Stack:
             try:
                 process.popen.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.popen.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.popen.pid, signal.SIGKILL)
                 process.popen.wait()
         self.processes.clear()
 

@@ -154,6 +154,10 @@ class S3ObjectStore:
                 raise DependencyUnavailable(
                     "object store", f"bucket {self.bucket!r} does not exist"
                 ) from error
+            from dwsim_shared.transient import as_unavailable
+
+            if (unavailable := as_unavailable("object store", error)) is not None:
+                raise unavailable from error  # 5xx / SlowDown: worth a retry
             raise
         except BotoCoreError as error:
             raise DependencyUnavailable("object store", str(error)) from error

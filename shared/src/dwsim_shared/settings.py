@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     ddl_max_chars: int = Field(default=1_000_000, ge=1)
     ddl_max_statements: int = Field(default=2_000, ge=1)
     ddl_max_depth: int = Field(default=64, ge=1)
+    # Run life cycle: a worker's hold on a shard, how often stalls are looked for, how many
+    # times a shard may be taken before its run fails, and the bounded retries of an outage.
+    lease_s: float = Field(default=30.0, gt=0)
+    sweep_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    dependency_retries: int = Field(default=5, ge=0)
+    dependency_backoff_s: float = Field(default=1.0, ge=0)
+    keep_runs: int = Field(default=5, ge=1)
     web_ui_dir: Path | None = None
 
     @field_validator("home", mode="after")

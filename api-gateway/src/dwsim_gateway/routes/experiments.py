@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDep
 from dwsim_gateway.models import ExperimentList, ImportAnswer, ValidateAnswer
+from dwsim_gateway.run_lifecycle import drop_warehouse_data
 from dwsim_shared.errors import BadRequest, Conflict, InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.input_limits import check_ddl_size, check_run_size
@@ -193,16 +195,18 @@ def replace_experiment(
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> Response:
-    """Delete the experiment, its runs, its Parquet objects and its warehouse data."""
+    """Delete the experiment, its runs, its Parquet objects and its warehouse data. A warehouse
+    that cannot be reached (or is no longer configured) does not block it: 200 with warnings."""
     if active_run(session, row.id) is not None:
         raise Conflict(f"experiment {row.name!r} has an active run; wait for it to finish")
-    warehouses = {row.target_warehouse} | {
-        w
-        for (w,) in session.execute(select(RunRow.warehouse).where(RunRow.experiment_id == row.id))
-    }
-    for name in sorted(warehouses):
-        rt.warehouse(name).drop(row.name)
+    runs = session.execute(
+        select(RunRow.id, RunRow.warehouse).where(RunRow.experiment_id == row.id)
+    ).all()
+    warehouses = {row.target_warehouse} | {w for _, w in runs}
+    warnings = drop_warehouse_data(rt, row.name, sorted(warehouses), [r for r, _ in runs])
     rt.objects.delete_prefix(experiment_prefix(row.name))
     session.delete(row)
     session.commit()
+    if warnings:
+        return JSONResponse({"deleted": row.name, "warnings": warnings})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,7 @@ from dwsim_gateway.deps import (
     SessionDep,
 )
 from dwsim_gateway.models import GenerateAnswer, RunList, RunView
+from dwsim_gateway.run_lifecycle import drop_staging_quietly, lifecycle_view
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
@@ -67,6 +68,7 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
         "error": run.error,
         "plan_digest": run.plan_digest,
         "verdict": verdict(run.report),
+        **lifecycle_view(session, rt, run),
         "tables": tables,
         "totals": totals,
         "objects": rt.objects.url(experiment_prefix(experiment)),
@@ -141,6 +143,7 @@ def cancel_run(
     session.commit()
     cache.forget(row.name, run_id)
     session.refresh(run)
+    drop_staging_quietly(rt, run, row.name)
     return run_view(session, rt, run, row.name)
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from dwsim_gateway import queryservice
 from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_gateway.describe import describe_table, experiment_notes
 from dwsim_gateway.models import PreviewAnswer, ProfileAnswer, TablesAnswer
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.state.models import RunRow
+from dwsim_shared.lifecycle import live_run
 
 router = APIRouter(tags=["tables"])
 
@@ -27,14 +26,14 @@ def list_tables(
     settings: SettingsDep,
     source: Annotated[
         Literal["live", "document"],
-        Query(description="live: what the warehouse holds (latest run); document: as saved now"),
+        Query(
+            description="live: what the warehouse holds (last published run); document: as saved now"
+        ),
     ] = "live",
 ) -> dict[str, Any]:
     """Each table with its columns (types, keys, links, rules), rows in the warehouse and the
     run that produced them."""
-    run = session.scalars(
-        select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id.desc()).limit(1)
-    ).first()
+    run = live_run(session, row.id)  # the last published run: what the warehouse holds
     live = source == "live" and run is not None
     experiment = Experiment.model_validate(run.schema_json if live and run else row.schema_json)
     counts: dict[str, int] = {}

@@ -23,6 +23,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from dwsim_shared.admin.supervisor import Supervisor
     from dwsim_shared.devstack import Stack
 
     settings = get_settings()
@@ -43,12 +44,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    # A service that exits is started again (with backoff); only Ctrl-C / SIGTERM stop all.
+    supervisor = Supervisor(stack, log=lambda line: print(line, file=sys.stderr, flush=True))
     try:
         while not stopping:
-            for process in stack.processes:
-                if process.popen and process.popen.poll() is not None:
-                    print(f"{process.name} exited:\n{process.tail()}", file=sys.stderr)
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply state database migrations (safe to run concurrently)")
     up = sub.add_parser("up", help="run every service locally until Ctrl-C")
-    up.add_argument("--generators", type=int, default=1, help="generator worker processes")
-    up.add_argument("--concurrency", type=int, default=2, help="tasks per generator worker")
+    # Two single-process workers rather than one with two pool children: a pool child killed
+    # while idle is only recovered from in a one-process pool (worker_runtime).
+    up.add_argument("--generators", type=int, default=2, help="generator worker processes")
+    up.add_argument("--concurrency", type=int, default=1, help="tasks per generator worker")
     up.add_argument("--loaders", type=int, default=1, help="loader worker processes")
     demo = sub.add_parser("demo", help="start everything, run the scripted scenario, stop")
     demo.add_argument("--rows", type=int, default=1_000_000, help="total rows to generate")

@@ -11,19 +11,17 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import select
-
-from dwsim_shared.errors import Conflict, DWSimError
+from dwsim_shared.errors import Conflict, DWSimError, NotFound
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import GenerationPlan, compile_plan
+from dwsim_shared.lifecycle import live_run
 from dwsim_shared.reports.checks import TableChecks
-from dwsim_shared.runs import complete_run
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import RunRow, RunStatus, utcnow
+from dwsim_shared.state.models import COMPLETED_RUN_STATUSES, RunRow, RunStatus, utcnow
 from dwsim_shared.warehouses.base import Warehouse
 
 log = logging.getLogger(__name__)
-REPORTABLE = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_WARNINGS)
+REPORTABLE = COMPLETED_RUN_STATUSES
 QUERY_TIMEOUT_S = 600.0
 
 
@@ -85,30 +83,19 @@ def _status_after(report: dict[str, Any]) -> RunStatus:
     return RunStatus.COMPLETED if ok else RunStatus.COMPLETED_WITH_WARNINGS
 
 
-def complete_with_report(rt: Runtime, run_id: int, counts: dict[str, int]) -> None:
-    """Reconcile the counts and, when they hold, run the report before the run is shown final:
-    one transaction records the counts, the report and COMPLETED (or with warnings)."""
+def published_report(rt: Runtime, run_id: int) -> tuple[dict[str, Any], RunStatus, str]:
+    """The checks of a run whose data was just published (they read the live tables), the
+    status they earn, and the plan's digest. Never raises: a report that cannot run is a report
+    saying why, and earns warnings, so the run still finishes."""
     with rt.session() as session:
         run = session.get(RunRow, run_id)
         if run is None:
-            return
-        targets_met = all(counts.get(t) == n for t, n in run.row_targets.items())
+            raise NotFound(f"run {run_id} does not exist")
         experiment = Experiment.model_validate(run.schema_json)
         plan = compile_plan(experiment, run.row_targets)
         warehouse_name = run.warehouse
-    report = (
-        _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id)
-        if targets_met
-        else None
-    )
-    with rt.session() as session:
-        complete_run(session, run_id, counts)
-        run = session.get(RunRow, run_id)
-        if report is not None and run is not None and run.status == RunStatus.COMPLETED:
-            run.report = report
-            run.plan_digest = run.plan_digest or plan.digest
-            run.status = _status_after(report)
-        session.commit()
+    report = _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id)
+    return report, _status_after(report), plan.digest
 
 
 def _checked(
@@ -162,15 +149,11 @@ def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str
 
 
 def _check_latest(session: Any, run: RunRow) -> None:
-    """Only the latest completed run's tables are in the warehouse: an older run's are gone."""
-    latest = session.scalars(
-        select(RunRow.id)
-        .where(RunRow.experiment_id == run.experiment_id, RunRow.status.in_(REPORTABLE))
-        .order_by(RunRow.id.desc())
-    ).first()
-    if latest != run.id:
+    """Only the live run's tables are in the warehouse: an older run's were replaced."""
+    live = live_run(session, run.experiment_id)
+    if live is None or live.id != run.id:
         raise Conflict(
-            f"run {run.id} is not the latest completed run (run {latest} replaced its tables); "
-            "its report cannot be recomputed",
+            f"run {run.id} is not the live run (run {live.id if live else None} replaced its "
+            "tables); its report cannot be recomputed",
             run_id=run.id,
         )

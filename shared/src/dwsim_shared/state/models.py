@@ -41,6 +41,8 @@ class RunStatus(enum.StrEnum):
 
 
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+# Every row loaded and published; the report's verdict does not make a run less complete.
+COMPLETED_RUN_STATUSES = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_WARNINGS)
 
 
 class ShardStatus(enum.StrEnum):
@@ -104,6 +106,14 @@ class RunRow(Base):
     # The generation plan's digest, and the validation report run in the warehouse afterwards.
     plan_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Life cycle (leases.py, sweeper.py): who holds the run-level step (prepare or finalize) and
+    # until when; how often it was taken; when staging was ready, published, and objects removed.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prepared_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    source_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    objects_deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
@@ -130,11 +140,34 @@ class RunShardRow(Base):
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
     worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # A worker holds the shard until then and renews it while it works; the sweeper re-enqueues
+    # a shard whose lease ran out, whatever state it stalled in.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     run: Mapped[RunRow] = relationship(back_populates="shards")
+
+
+class WorkerRow(Base):
+    """A worker process seen alive: written by its sweeper timer, read to say what a run waits for."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(50), index=True)
+    last_seen: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class SweepClaimRow(Base):
+    """One row per periodic job: the process that moves `next_at` forward is the one that acts."""
+
+    __tablename__ = "sweep_claims"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    next_at: Mapped[dt.datetime] = mapped_column(Timestamp)
 
 
 class SavedQueryRow(Base):

@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError
 from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.settings import Settings
+from dwsim_shared.warehouses.namespaces import staging_name
 
 _TYPE_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(?:\(.*\))?\s*$")
 T = exp.DataType.Type
@@ -69,6 +70,11 @@ class ShardRef:
     shard_index: int
 
 
+def staged(experiment: Experiment, run_id: int) -> Experiment:
+    """The experiment as its run's staging namespace sees it: same tables, the staging name."""
+    return experiment.model_copy(update={"name": staging_name(experiment.name, run_id)})
+
+
 class Warehouse(abc.ABC):
     """One engine. Tables are created exactly as the experiment declares them (no extra columns)."""
 
@@ -101,6 +107,22 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def drop(self, experiment_name: str) -> None:
         """Remove the experiment's namespace and everything in it."""
+
+    # Staged runs (issue 8): a run loads into `staged(experiment, run_id)` (prepare, load_shard
+    # and count_rows are the same methods, given the staging name), then publishes it.
+    @abc.abstractmethod
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """Make the run's staging namespace the live one in one atomic step, dropping the old
+        live data. False when there is no staging namespace (already published)."""
+
+    @abc.abstractmethod
+    def reset(self, experiment: Experiment) -> list[str]:
+        """Empty every table of the live data (tables and ledger kept); the tables emptied."""
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        """Remove the staging namespaces of these runs (absent ones are skipped)."""
+        for run_id in run_ids:
+            self.drop(staging_name(experiment_name, run_id))
 
     @abc.abstractmethod
     def query_cursor(

@@ -9,6 +9,7 @@ cut gets a hash of the whole name instead of its tail.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import EXPERIMENT_NAME
@@ -40,10 +41,29 @@ def namespace_identifier(raw: str, limit: int = IDENTIFIER_LIMIT) -> str:
     return f"{head}_{digest}"
 
 
+# A run's staging namespace is named `_r<run id>_<experiment>` (cut): it starts with `_`, which
+# no experiment name does, so it never meets a live namespace, and run ids are unique.
+STAGING_NAME = re.compile(r"_r[0-9]+_[a-z0-9_]*")
+STAGING_NAME_LIMIT = 57  # with the engines' `dwsim_` prefix, within a 63-byte identifier
+
+
+def staging_name(experiment_name: str, run_id: int) -> str:
+    """The name a run's staging namespace is built from, in place of the experiment's.
+
+    >>> staging_name("shop", 12)
+    '_r12_shop'
+    """
+    return f"_r{run_id}_{checked_experiment_name(experiment_name)}"[:STAGING_NAME_LIMIT]
+
+
+def is_staging_name(name: str) -> bool:
+    return STAGING_NAME.fullmatch(name) is not None
+
+
 def checked_experiment_name(experiment_name: str) -> str:
-    """The name, if it is one an experiment can have; never lets another string reach a
-    schema, a file name or an object key."""
-    if not EXPERIMENT_NAME.fullmatch(experiment_name):
+    """The name, if it is one an experiment (or a run's staging copy of one) can have; never
+    lets another string reach a schema, a file name or an object key."""
+    if not (EXPERIMENT_NAME.fullmatch(experiment_name) or is_staging_name(experiment_name)):
         raise InvalidInput(
             f"experiment name {experiment_name!r} is not valid: lower-case letters, digits and "
             "underscores, starting with a letter, at most 63 characters",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +19,14 @@ from sqlglot import exp
 from dwsim_shared.compat_packs import postgres as compat_pack
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
-from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    ShardRef,
+    Warehouse,
+    staging_name,
+)
+from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
 from dwsim_shared.warehouses.pg_reader import (
     database_of,
     drop_reader,
@@ -149,7 +155,10 @@ class RedshiftMockWarehouse(Warehouse):
                 ).format(self._ledger(experiment.name))
             )
             harden_database(conn)
-            grant_reader(conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE])
+            if not is_staging_name(experiment.name):  # a run's staging gets its reader at publish
+                grant_reader(
+                    conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE]
+                )
             compat_pack.install_compat(cur)
             conn.commit()
 
@@ -229,6 +238,49 @@ class RedshiftMockWarehouse(Warehouse):
             return psycopg2.connect(url, connect_timeout=timeout, **login)
         except psycopg2.OperationalError as error:
             raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
+
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """Drop the live schema and rename the run's schema into its place, in one transaction:
+        a reader sees the old tables or the new ones, never none."""
+        staging = self.schema_name(staging_name(experiment.name, run_id))
+        live = pgsql.Identifier(self.schema_name(experiment.name))
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (staging,))
+            if cur.fetchone() is None:
+                return False
+            cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(live))
+            cur.execute(
+                pgsql.SQL("ALTER SCHEMA {} RENAME TO {}").format(pgsql.Identifier(staging), live)
+            )
+            # Privileges belong to the schema object: the renamed one has no reader grants yet.
+            grant_reader(conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE])
+            conn.commit()
+        return True
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        with self._connect() as conn, conn.cursor() as cur:
+            for run_id in run_ids:
+                schema = pgsql.Identifier(self.schema_name(staging_name(experiment_name, run_id)))
+                cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            conn.commit()
+
+    def reset(self, experiment: Experiment) -> list[str]:
+        schema = self.schema_name(experiment.name)
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+            present = {r[0] for r in cur.fetchall()}
+            emptied = [t.name.lower() for t in experiment.tables if t.name.lower() in present]
+            if emptied:
+                cur.execute(
+                    pgsql.SQL("TRUNCATE {}").format(
+                        pgsql.SQL(", ").join(pgsql.Identifier(schema, t) for t in emptied)
+                    )
+                )
+            conn.commit()
+        return emptied
 
     @contextlib.contextmanager
     def query_cursor(

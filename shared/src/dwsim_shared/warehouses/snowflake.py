@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,6 +51,7 @@ from dwsim_shared.warehouses.base import (
     QueryResult,
     ShardRef,
     Warehouse,
+    staging_name,
 )
 from dwsim_shared.warehouses.namespaces import live_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
@@ -196,12 +197,15 @@ class SnowflakeWarehouse(Warehouse):
             cur.execute(f"CREATE SCHEMA {schema}")
             for table in experiment.tables:
                 cur.execute(self.create_table_sql(experiment, table))
-            cur.execute(
-                f"CREATE TABLE {self._ledger(experiment.name)} (run_id BIGINT NOT NULL, "
-                "table_name VARCHAR NOT NULL, shard_index INTEGER NOT NULL, "
-                '"ROWS" BIGINT NOT NULL, loaded_at TIMESTAMP_TZ DEFAULT CURRENT_TIMESTAMP(), '
-                "PRIMARY KEY (run_id, table_name, shard_index))"
-            )
+            cur.execute(self._ledger_ddl(experiment.name))
+
+    def _ledger_ddl(self, experiment_name: str) -> str:
+        return (
+            f"CREATE TABLE {self._ledger(experiment_name)} (run_id BIGINT NOT NULL, "
+            "table_name VARCHAR NOT NULL, shard_index INTEGER NOT NULL, "
+            '"ROWS" BIGINT NOT NULL, loaded_at TIMESTAMP_TZ DEFAULT CURRENT_TIMESTAMP(), '
+            "PRIMARY KEY (run_id, table_name, shard_index))"
+        )
 
     def _ledger_rows(self, cur: SnowflakeCursor, experiment_name: str, ref: ShardRef) -> int | None:
         cur.execute(
@@ -297,6 +301,105 @@ class SnowflakeWarehouse(Warehouse):
         result = super().run_query(experiment_name, capped, row_cap=row_cap, timeout_s=timeout_s)
         result.engine_sql = sql
         return result
+
+    def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (name,)
+        )
+        row = cur.fetchone()
+        return bool(row and row[0])
+
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """`ALTER SCHEMA … SWAP WITH …` on a real account (atomic). fakesnow (DuckDB) can neither
+        swap nor rename a schema, so there the tables are replaced inside one transaction."""
+        staging_exp = staging_name(experiment.name, run_id)
+        staging, live = self._schema(staging_exp), self._schema(experiment.name)
+        with self._cursor() as cur, _translated():
+            cur.execute(
+                f"USE DATABASE {self._sql(exp.to_identifier(self.settings.snowflake_database))}"
+            )
+            if not self._schema_exists(cur, self.schema_name(staging_exp)):
+                return False
+            if self.is_emulator:
+                self._replace_tables(cur, experiment, staging_exp)
+            else:
+                cur.execute(f"CREATE SCHEMA IF NOT EXISTS {live}")
+                cur.execute(f"ALTER SCHEMA {live} SWAP WITH {staging}")
+            cur.execute(f"DROP SCHEMA IF EXISTS {staging} CASCADE")
+        return True
+
+    @property
+    def is_emulator(self) -> bool:
+        """fakesnow answers statements it cannot run with HTTP 500, which the connector retries
+        for minutes: what it lacks (schema swap) is not even tried there."""
+        host = self.settings.snowflake_host or ""
+        return bool(host) and not host.endswith("snowflakecomputing.com")
+
+    def _columns(self, cur: SnowflakeCursor, schema: str) -> dict[str, list[tuple[str, str]]]:
+        cur.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s ORDER BY table_name, ordinal_position",
+            (schema,),
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for table, column, data_type in cur.fetchall():
+            found.setdefault(table, []).append((column, data_type))
+        return found
+
+    def _replace_tables(self, cur: SnowflakeCursor, experiment: Experiment, source: str) -> None:
+        """The emulator's publish: rows replaced in one transaction. Tables are created before
+        it (fakesnow records column metadata in another database, which a DuckDB transaction
+        cannot also write), so only a table whose columns changed is replaced outside it."""
+        live_schema = self.schema_name(experiment.name)
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema(experiment.name)}")
+        live_columns = self._columns(cur, live_schema)
+        staged_columns = self._columns(cur, self.schema_name(source))
+        names = [t.name.lower() for t in experiment.tables] + [self.LEDGER_TABLE]
+        for table in experiment.tables:
+            name = table.name.lower()
+            if live_columns.get(name) != staged_columns.get(name):
+                cur.execute(
+                    f"DROP TABLE IF EXISTS {self._sql(self.physical_table(experiment.name, name))}"
+                )
+                cur.execute(self.create_table_sql(experiment, table))
+        if self.LEDGER_TABLE not in live_columns:
+            cur.execute(self._ledger_ddl(experiment.name))
+        cur.execute("BEGIN")
+        try:
+            for name in names:
+                target = self._sql(self.physical_table(experiment.name, name))
+                origin = self._sql(self.physical_table(source, name))
+                columns = ", ".join(
+                    self._sql(exp.to_identifier(c, quoted=True)) for c, _ in staged_columns[name]
+                )
+                cur.execute(f"DELETE FROM {target}")
+                cur.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {origin}")
+            cur.execute("COMMIT")
+        except Exception:
+            with contextlib.suppress(sferrors.Error):
+                cur.execute("ROLLBACK")
+            raise
+        for name in set(live_columns) - set(names):  # tables the new run no longer has
+            cur.execute(
+                f"DROP TABLE IF EXISTS {self._sql(self.physical_table(experiment.name, name))}"
+            )
+
+    def drop_staging(self, experiment_name: str, run_ids: Sequence[int]) -> None:
+        with self._cursor() as cur, _translated():
+            for run_id in run_ids:
+                schema = self._schema(staging_name(experiment_name, run_id))
+                cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def reset(self, experiment: Experiment) -> list[str]:
+        with self._cursor() as cur, _translated():
+            if not self._schema_exists(cur, self.schema_name(experiment.name)):
+                return []
+            emptied = []
+            for table in experiment.tables:
+                target = self._sql(self.physical_table(experiment.name, table.name))
+                cur.execute(f"TRUNCATE TABLE {target}")
+                emptied.append(table.name.lower())
+        return emptied
 
     @contextlib.contextmanager
     def query_cursor(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -18,7 +19,13 @@ from sqlglot.dialects.sqlite import SQLite
 from dwsim_shared.compat_packs.sqlite import register_compat
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
-from dwsim_shared.warehouses.base import DBAPICursor, QueryCursor, ShardRef, Warehouse
+from dwsim_shared.warehouses.base import (
+    DBAPICursor,
+    QueryCursor,
+    ShardRef,
+    Warehouse,
+    staging_name,
+)
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
 from dwsim_shared.warehouses.sqlite_guard import read_only_authorizer, readable_tables
 
@@ -96,8 +103,9 @@ class SQLiteWarehouse(Warehouse):
                 conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # Rollback journal, not WAL: a published file is swapped in by a rename, and a
+                # WAL file left beside it would be replayed into the new file.
                 conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
             raise DependencyUnavailable("sqlite warehouse", f"{path}: {error}") from error
         register_compat(conn)
@@ -177,8 +185,37 @@ class SQLiteWarehouse(Warehouse):
             return int(conn.execute(f"SELECT COUNT(*) FROM {physical}").fetchone()[0])
 
     def drop(self, experiment_name: str) -> None:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{self.path(experiment_name)}{suffix}").unlink(missing_ok=True)
+
+    def publish(self, experiment: Experiment, run_id: int) -> bool:
+        """Rename the run's file over the live one: atomic, and readers that have the old file
+        open keep reading it until they close it (POSIX rename keeps their inode)."""
+        staging = self.path(staging_name(experiment.name, run_id))
+        if not staging.exists():
+            return False
+        live = self.path(experiment.name)
+        for path in (staging, live):
+            if Path(f"{path}-wal").exists():  # a file from before staged runs: fold its WAL in
+                with self._connect(path.stem) as conn:
+                    conn.execute("PRAGMA journal_mode=DELETE")
+        os.replace(staging, live)
+        return True
+
+    def reset(self, experiment: Experiment) -> list[str]:
+        tables = [self.physical_table(experiment.name, t.name).name for t in experiment.tables]
+        if not self.path(experiment.name).exists():
+            return []
+        with self._connect(experiment.name) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            present = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            emptied = [t for t in tables if t in present]
+            for table in emptied:
+                conn.execute(f'DELETE FROM "{table}"')
+            conn.execute("COMMIT")
+        return emptied
 
     @contextlib.contextmanager
     def query_cursor(

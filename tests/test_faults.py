@@ -1,0 +1,199 @@
+"""Fault tests with real processes: SIGKILL a worker (the whole process, or only the pool
+child running the task) in the middle of a shard, on the embedded and the distributed path.
+The run must COMPLETE with exact counts, no duplicate keys and no orphans, within 90 s of the
+kill. Recovery times are printed (`RECOVERY …` lines, `pytest -s` shows them).
+
+The killed worker is started again right away, as `dw-sim-admin up` would; the lost task comes
+back through the sweeper (its holder is gone, or its lease runs out), never by luck of the broker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.settings import Settings
+from dwsim_shared.state.models import RunShardRow, ShardStatus
+from tests.conftest import BACKENDS, LiveStack, live_stack, unique_name
+from tests.test_e2e import fk_chain, query
+
+pytestmark = pytest.mark.integration
+
+RECOVERY_LIMIT_S = 90
+ROWS = {"customers": 100_000, "orders": 400_000, "order_items": 800_000}
+
+
+@pytest.fixture(scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    """The fault tests run on the embedded and the distributed path."""
+    yield from live_stack(request, request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def state(live: LiveStack) -> Iterator[Runtime]:
+    """The stack's state DB, read directly to see which shard is where (tests only)."""
+    options = {
+        k.removeprefix("DWSIM_").lower(): v for k, v in live.env.items() if k.startswith("DWSIM_")
+    }
+    rt = Runtime(Settings.model_validate(options))
+    yield rt
+    rt.close()
+
+
+def _shard_in(rt: Runtime, run_id: int, status: str, timeout_s: float = 120) -> RunShardRow:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with rt.session() as session:
+            shard = session.scalars(
+                select(RunShardRow).where(
+                    RunShardRow.run_id == run_id,
+                    RunShardRow.status == status,
+                    RunShardRow.worker.is_not(None),
+                    RunShardRow.row_count > 0,
+                )
+            ).first()
+            if shard is not None:
+                session.expunge(shard)
+                return shard
+        time.sleep(0.02)
+    raise AssertionError(f"no shard of run {run_id} was ever {status}")
+
+
+def _start(live: LiveStack) -> tuple[str, int]:
+    name = unique_name("fault")
+    document = fk_chain(name, live.warehouse, **{
+        "customers": ROWS["customers"], "orders": ROWS["orders"], "items": ROWS["order_items"]
+    })  # fmt: skip
+    assert live.client.post("/api/experiments", json=document).status_code == 201
+    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": 200_000})
+    assert answer.status_code == 202, answer.text
+    return name, answer.json()["run_id"]
+
+
+def assert_exact_and_whole(live: LiveStack, name: str, run: dict[str, Any]) -> None:
+    assert run["status"] == "COMPLETED", run["error"]
+    counts = query(
+        live, name,
+        "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(DISTINCT id) FROM customers), "
+        "(SELECT COUNT(*) FROM orders), (SELECT COUNT(DISTINCT id) FROM orders), "
+        "(SELECT COUNT(*) FROM order_items), (SELECT COUNT(DISTINCT id) FROM order_items)",
+    )["rows"][0]  # fmt: skip
+    c, o, i = ROWS["customers"], ROWS["orders"], ROWS["order_items"]
+    assert counts == [c, c, o, o, i, i]  # exact counts, and no key loaded twice
+    orphans = query(
+        live, name,
+        "SELECT (SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
+        "WHERE c.id IS NULL) + (SELECT COUNT(*) FROM order_items i LEFT JOIN orders o "
+        "ON o.id = i.order_id WHERE o.id IS NULL)",
+    )["rows"]  # fmt: skip
+    assert orphans == [[0]]
+
+
+def _kill(live: LiveStack, shard: RunShardRow, kind: str, whole: bool) -> None:
+    if whole:
+        live.stack.kill(f"{kind}-worker-1", signal.SIGKILL)
+        live.stack.restart(live.stack.process(f"{kind}-worker-1"))  # as the supervisor does
+    else:
+        assert shard.worker is not None
+        pid = int(shard.worker.rpartition(" pid ")[2])
+        assert pid != live.stack.process(f"{kind}-worker-1").popen.pid  # type: ignore[union-attr]
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "whole"),
+    [
+        ("generator", ShardStatus.GENERATING, True),
+        ("generator", ShardStatus.GENERATING, False),
+        ("loader", ShardStatus.LOADING, True),
+        ("loader", ShardStatus.LOADING, False),
+    ],
+    ids=["generator-process", "generator-pool-child", "loader-process", "loader-pool-child"],
+)
+def test_a_worker_killed_mid_shard_costs_seconds_not_the_run(
+    live: LiveStack, state: Runtime, kind: str, status: str, whole: bool
+) -> None:
+    name, run_id = _start(live)
+    shard = _shard_in(state, run_id, status)
+    _kill(live, shard, kind, whole)
+    killed_at = time.monotonic()
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    recovery = time.monotonic() - killed_at
+    what = "process" if whole else "pool child"
+    print(f"\nRECOVERY {live.backend} {kind} {what} killed while {status}: {recovery:.1f}s")
+    assert_exact_and_whole(live, name, run)
+    assert recovery < RECOVERY_LIMIT_S
+
+
+def test_kill_the_only_loader_then_start_one_later(live: LiveStack, state: Runtime) -> None:
+    name, run_id = _start(live)
+    _shard_in(state, run_id, ShardStatus.LOADING)
+    live.stack.kill("loader-worker-1", signal.SIGKILL)
+    # No loader now: the run says what it waits for instead of looking busy.
+    deadline = time.monotonic() + 60
+    waiting = None
+    while time.monotonic() < deadline and waiting is None:
+        run = live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()
+        waiting = run["waiting_for"]
+        time.sleep(0.5)
+    assert waiting == "waiting for a loader worker"
+    assert run["status"] == "RUNNING"
+    live.stack.restart(live.stack.process("loader-worker-1"))
+    started_at = time.monotonic()
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    print(f"\nRECOVERY {live.backend} new loader started: {time.monotonic() - started_at:.1f}s")
+    assert_exact_and_whole(live, name, run)
+
+
+def test_a_broker_that_loses_its_messages_costs_a_lease(live: LiveStack, state: Runtime) -> None:
+    """Redis restarted without persistence (its DB flushed) or the file broker's queue folder
+    emptied in the middle of a run: the sweeper sends every lost task again."""
+    import redis
+
+    name, run_id = _start(live)
+    _shard_in(state, run_id, ShardStatus.LOADING)
+    if live.backend == "distributed":
+        redis.Redis.from_url(live.env["DWSIM_BROKER_URL"]).flushdb()
+    else:
+        for message in (Path(live.env["DWSIM_HOME"]) / "broker" / "queue").glob("*.msg"):
+            message.unlink(missing_ok=True)
+    lost_at = time.monotonic()
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    print(f"\nRECOVERY {live.backend} broker lost its messages: {time.monotonic() - lost_at:.1f}s")
+    assert_exact_and_whole(live, name, run)
+    assert time.monotonic() - lost_at < RECOVERY_LIMIT_S
+
+
+def test_an_idle_pool_child_killed_leaves_a_working_worker(live: LiveStack, state: Runtime) -> None:
+    """Billiard replaces a pool child that dies between tasks; the replacement must take work."""
+    main = live.stack.process("generator-worker-1").popen
+    assert main is not None
+    children = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _parent(int(p.name)) == main.pid
+    ]
+    assert children, "the generator worker has no pool child"
+    for child in children:
+        os.kill(child, signal.SIGKILL)
+    time.sleep(1)
+    name, run_id = _start(live)
+    run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
+    assert_exact_and_whole(live, name, run)
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
