@@ -44,7 +44,7 @@ def _load(rt: Runtime, warehouse: str) -> None:
         document = {"name": name, "target_warehouse": warehouse, "tables": [
             {"name": "t", "target_rows": rows, "columns": [
                 {"name": "id", "data_type": "BIGINT", "is_unique": True}]}]}  # fmt: skip
-        submit_run(rt, document)
+        submit_run(rt, document, published=True)
         experiment = parse_experiment(document)
         engine = rt.warehouse(warehouse)
         engine.prepare(experiment)

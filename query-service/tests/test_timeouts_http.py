@@ -43,7 +43,7 @@ def test_runaway_query_is_504_and_the_engine_is_free_again(
     document = {"name": "runaway", "target_warehouse": engine, "tables": [
         {"name": "t", "target_rows": ROWS, "columns": [
             {"name": "id", "data_type": "BIGINT", "is_unique": True}]}]}  # fmt: skip
-    submit_run(rt, document)
+    submit_run(rt, document, published=True)
     experiment = parse_experiment(document)
     warehouse = rt.warehouse(engine)
     warehouse.prepare(experiment)

@@ -41,7 +41,7 @@ router = APIRouter(tags=["runs"])
 
 
 class LoadRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"run_id": 2}, {}]}}
 
     run_id: Annotated[int, Field(ge=1)] | None = Field(
         default=None,

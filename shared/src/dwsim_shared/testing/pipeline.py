@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.lifecycle import mark_published
 from dwsim_shared.runs import create_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.db import migrate
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.state.models import ExperimentRow, RunRow, utcnow
 
 
 def embedded_runtime(home: Path, **overrides: Any) -> Runtime:
@@ -20,9 +21,16 @@ def embedded_runtime(home: Path, **overrides: Any) -> Runtime:
 
 
 def submit_run(
-    rt: Runtime, document: dict[str, Any], *, seed: int = 1, shard_size: int = 1000
+    rt: Runtime,
+    document: dict[str, Any],
+    *,
+    seed: int = 1,
+    shard_size: int = 1000,
+    published: bool = False,
 ) -> int:
-    """Store an experiment and a QUEUED run of it, as the gateway would; returns the run id."""
+    """Store an experiment and a QUEUED run of it, as the gateway would; returns the run id.
+    `published`: the run is recorded as completed and live instead (for tests that load the
+    warehouse themselves and then query it)."""
     experiment = parse_experiment(document)
     warehouse = experiment.target_warehouse or rt.settings.default_warehouse
     with rt.session() as session:
@@ -37,6 +45,8 @@ def submit_run(
             row_targets={t.name: t.target_rows for t in experiment.tables}, shard_size=shard_size,
         )  # fmt: skip
         session.commit()
+        if published:
+            mark_published(session, run.id, now=utcnow())
         return run.id
 
 
