@@ -132,8 +132,10 @@ def _sqlite_dates(source: str) -> Rewrite:
             and is_date(node.this)
             and is_integer(node.expression)
         ):
-            amount = node.expression if isinstance(node, exp.Add) else exp.Neg(this=node.expression)
-            return call("dwsim_dateadd", text("DAY"), amount, node.this, text("date"))
+            days: exp.Expression = node.expression
+            if isinstance(node, exp.Sub):
+                days = exp.Neg(this=days)
+            return call("dwsim_dateadd", text("DAY"), days, node.this, text("date"))
         if isinstance(node, exp.Extract):
             part = unit_name(node.this)
             if part not in PARTS:
