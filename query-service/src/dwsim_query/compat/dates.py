@@ -52,6 +52,42 @@ def _result_kind(node: exp.Expression, source: str, unit: str) -> str:
     return "timestamp" if is_timestamp(node.this) else "auto"
 
 
+def _date_plus_interval(node: exp.Expression, source: str) -> bool:
+    if source != "snowflake" or not isinstance(node, exp.Add | exp.Sub):
+        return False
+    if not (isinstance(node.expression, exp.Interval) and is_date(node.this)):
+        return False
+    return _interval_parts(node.expression)[0] in DATE_UNITS
+
+
+def _kind_for(value: exp.Expression, source: str, unit: str) -> str:
+    if source == "redshift" or unit not in DATE_UNITS:
+        return "timestamp"
+    if is_date(value):
+        return "date"
+    return "timestamp" if is_timestamp(value) else "auto"
+
+
+def _interval_parts(interval: exp.Interval) -> tuple[str, float]:
+    """`INTERVAL '2 hours'` / `INTERVAL '2' HOUR` as (unit, amount); compound intervals are
+    refused."""
+    words = interval.this.name.split() if interval.this is not None else []
+    unit_node = interval.args.get("unit")
+    if len(words) == 2 and unit_node is None:
+        number, unit = words[0], unit_name(exp.Var(this=words[1]))
+    elif len(words) == 1 and unit_node is not None:
+        number, unit = words[0], unit_name(unit_node)
+    else:
+        raise Refusal(f"INTERVAL {interval.this.sql() if interval.this else ''}", interval)
+    try:
+        amount = float(number)
+    except ValueError:
+        raise Refusal(f"INTERVAL {number!r}", interval) from None
+    if unit not in ADD_UNITS:
+        raise Refusal(f"INTERVAL in {unit.lower()}", interval)
+    return unit, int(amount) if amount.is_integer() else amount
+
+
 def _amount(node: exp.Expression) -> exp.Expression:
     return node.expression
 
@@ -81,6 +117,14 @@ def _sqlite_dates(source: str) -> Rewrite:
             elif kinds == ("timestamp", "date"):
                 node.set("expression", call("dwsim_cast_timestamp", node.expression))
             return node
+        if isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval):
+            unit, amount = _interval_parts(node.expression)
+            if isinstance(node, exp.Sub):
+                amount = -amount
+            kind = _kind_for(node.this, source, unit)
+            return call(
+                "dwsim_dateadd", text(unit), exp.Literal.number(amount), node.this, text(kind)
+            )
         if isinstance(node, exp.Sub) and is_date(node.this) and is_date(node.expression):
             return call("dwsim_datediff", text("DAY"), node.expression, node.this)
         if (
@@ -88,8 +132,10 @@ def _sqlite_dates(source: str) -> Rewrite:
             and is_date(node.this)
             and is_integer(node.expression)
         ):
-            amount = node.expression if isinstance(node, exp.Add) else exp.Neg(this=node.expression)
-            return call("dwsim_dateadd", text("DAY"), amount, node.this, text("date"))
+            days: exp.Expression = node.expression
+            if isinstance(node, exp.Sub):
+                days = exp.Neg(this=days)
+            return call("dwsim_dateadd", text("DAY"), days, node.this, text("date"))
         if isinstance(node, exp.Extract):
             part = unit_name(node.this)
             if part not in PARTS:
@@ -215,6 +261,8 @@ def _postgres_dates(source: str) -> Rewrite:
             if kind == "date":
                 return cast(total, "DATE")
             return total
+        if _date_plus_interval(node, source):
+            return cast(node, "DATE")  # Snowflake: a date plus days or more stays a date
         if isinstance(node, DIFFS):
             unit = _unit(node, DIFF_UNITS, "DATEDIFF")
             return call(
@@ -294,6 +342,8 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 
 def _emulator_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
+        if _date_plus_interval(node, source):
+            return cast(node, "DATE")  # fakesnow answers a timestamp
         if isinstance(node, ADDS):
             unit = _unit(node, ADD_UNITS, "DATEADD")
             kind = _result_kind(node, source, unit)
