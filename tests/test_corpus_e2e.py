@@ -19,7 +19,7 @@ ROOT = Path(__file__).parents[1]
 DDL = ROOT / "shared/tests/ddl/corpus/redshift_tpch.sql"
 CORPUS = ROOT / "query-service/tests/corpus"
 ROWS = {"region": 5, "nation": 25, "supplier": 20, "part": 100, "partsupp": 400,
-        "customer": 100, "orders": 500, "lineitem": 2000}  # fmt: skip
+        "customer": 200, "orders": 500, "lineitem": 2000}  # fmt: skip
 SEED = 20240
 # (query, dialect) -> rows from the first back end that ran, for the next ones to match.
 FIRST_ANSWERS: dict[tuple[str, str], tuple[str, list[list[Any]]]] = {}

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent
 DDL = HERE.parents[1] / "shared" / "tests" / "ddl" / "corpus" / "redshift_tpch.sql"
 ROWS = {"region": 5, "nation": 25, "supplier": 20, "part": 100, "partsupp": 400,
-        "customer": 100, "orders": 500, "lineitem": 2000}  # fmt: skip
+        "customer": 200, "orders": 500, "lineitem": 2000}  # fmt: skip
 ENGINES = ("sqlite", "redshift", "snowflake")
 
 
