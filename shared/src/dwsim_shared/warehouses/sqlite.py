@@ -27,7 +27,11 @@ from dwsim_shared.warehouses.base import (
     staging_name,
 )
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
-from dwsim_shared.warehouses.sqlite_guard import read_only_authorizer, readable_tables
+from dwsim_shared.warehouses.sqlite_guard import (
+    construct_value_tables,
+    read_only_authorizer,
+    readable_tables,
+)
 
 
 def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
@@ -223,6 +227,7 @@ class SQLiteWarehouse(Warehouse):
     ) -> Iterator[QueryCursor]:
         with self._connect(experiment_name, read_only=True) as conn:
             hidden = {self.LEDGER_TABLE}
+            construct_value_tables(conn)
             conn.set_authorizer(read_only_authorizer(readable_tables(conn, hidden), hidden))
             deadline = time.monotonic() + timeout_s
             conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)

@@ -25,6 +25,13 @@ def readable_tables(conn: sqlite3.Connection, hidden: set[str]) -> frozenset[str
     )
 
 
+def construct_value_tables(conn: sqlite3.Connection) -> None:
+    """Build `VALUE_TABLES` on the connection before the authorizer is installed: SQLite builds
+    an eponymous virtual table on its first use by writing its declaration to the in-memory
+    schema, which the authorizer (rightly) refuses; once built, it stays for the connection."""
+    conn.execute("SELECT 1 FROM " + ", ".join(f"{name}('[]')" for name in sorted(VALUE_TABLES)))
+
+
 def read_only_authorizer(tables: frozenset[str], hidden: set[str]) -> Authorizer:
     """Allow SELECT, functions (except `DENIED_FUNCTIONS`), recursive CTEs and reads of `tables`
     in the main database; deny every other action, so the statement fails to prepare.
