@@ -16,10 +16,9 @@ def _regex_args(node: exp.Expression) -> list[exp.Expression]:
     return args
 
 
-@rewrite("strings", engines=["sqlite"])
-def strings_sqlite(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.SplitPart):
-        return call("split_part", node.this, node.args["delimiter"], node.args["part_index"])
+def _pack_functions(node: exp.Expression, regexp: str) -> exp.Expression:
+    """STRTOK, EDITDISTANCE, REGEXP_SUBSTR / _REPLACE / _COUNT as the engine pack's functions
+    (SQLite and the Redshift mock both have them; `regexp` is how the engine spells REGEXP_)."""
     if isinstance(node, exp.Strtok):
         return call(
             "strtok",
@@ -32,15 +31,23 @@ def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.RegexpExtract):
         if node.args.get("group") is not None and node.args["group"].name not in ("0", ""):
             raise Refusal("REGEXP_SUBSTR with a group", node)
-        return call("regexp_substr", *_regex_args(node))
+        return call(f"{regexp}substr", *_regex_args(node))
     if isinstance(node, exp.RegexpReplace):
         if node.args.get("position") or node.args.get("occurrence") or node.args.get("modifiers"):
             raise Refusal("REGEXP_REPLACE with position, occurrence or flags", node)
-        return call(
-            "regexp_replace", node.this, node.expression, node.args.get("replacement") or text("")
-        )
+        replace = [node.this, node.expression, node.args.get("replacement") or text("")]
+        if regexp.isupper():  # PostgreSQL replaces the first match only, unless told 'g'
+            replace.append(text("g"))
+        return call(f"{regexp}replace", *replace)
     if isinstance(node, exp.RegexpCount):
-        return call("regexp_count", node.this, node.expression)
+        return call(f"{regexp}count", node.this, node.expression)
+    return node
+
+
+@rewrite("strings", engines=["sqlite"])
+def strings_sqlite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.SplitPart):
+        return call("split_part", node.this, node.args["delimiter"], node.args["part_index"])
     if isinstance(node, exp.SimilarTo):
         return call("dwsim_similar_to", node.this, node.expression)
     if isinstance(node, exp.Left):  # LEFT is a keyword in SQLite
@@ -49,40 +56,14 @@ def strings_sqlite(node: exp.Expression) -> exp.Expression:
         return call("dwsim_right", node.this, node.expression)
     if isinstance(node, exp.Initcap):
         return call("initcap", node.this)
-    return node
+    return _pack_functions(node, "regexp_")
 
 
 @rewrite("strings", engines=["postgres"])
 def strings_postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Initcap):
         return call("INITCAP", node.this)
-    if isinstance(node, exp.Strtok):
-        return call(
-            "strtok",
-            node.this,
-            node.args.get("delimiter") or text(" "),
-            node.args.get("part_index") or exp.Literal.number(1),
-        )
-    if isinstance(node, exp.Levenshtein):
-        return call("editdistance", node.this, node.expression)
-    if isinstance(node, exp.RegexpExtract):
-        if node.args.get("group") is not None and node.args["group"].name not in ("0", ""):
-            raise Refusal("REGEXP_SUBSTR with a group", node)
-        return call("REGEXP_SUBSTR", *_regex_args(node))
-    if isinstance(node, exp.RegexpReplace):
-        if node.args.get("position") or node.args.get("occurrence") or node.args.get("modifiers"):
-            raise Refusal("REGEXP_REPLACE with position, occurrence or flags", node)
-        # Both sources replace every match; PostgreSQL only the first without 'g'.
-        return call(
-            "REGEXP_REPLACE",
-            node.this,
-            node.expression,
-            node.args.get("replacement") or text(""),
-            text("g"),
-        )
-    if isinstance(node, exp.RegexpCount):
-        return call("REGEXP_COUNT", node.this, node.expression)
-    return node
+    return _pack_functions(node, "REGEXP_")
 
 
 @rewrite("strings", engines=["snowflake"])
