@@ -230,6 +230,10 @@ def test_transient_errors_are_classified_once_and_retried_a_bounded_number_of_ti
     assert as_unavailable("x", ConnectionRefusedError(111, "refused")) is not None
     assert as_unavailable("x", sqlite3.OperationalError("no such table: t")) is None
     assert as_unavailable("x", ValueError("bad")) is None
+    # A server stopped in the middle of a COPY: psycopg2 says so with a bare DatabaseError.
+    mid_copy = psycopg2.DatabaseError("server closed the connection unexpectedly\n")
+    assert as_unavailable("redshift warehouse", mid_copy) is not None
+    assert as_unavailable("x", psycopg2.DatabaseError("division by zero")) is None
 
     calls, sleeps = [], []
 

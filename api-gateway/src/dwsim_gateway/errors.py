@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput
+from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import format_loc
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,10 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(
         status_code=500,
-        content={"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"},
+        content={
+            "error": "internal_error",
+            "message": "internal error: " + error_text(exc, "see the gateway log"),
+        },
     )
 
 

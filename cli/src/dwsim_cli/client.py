@@ -113,11 +113,9 @@ class GatewayClient:
                 headers=request_headers(request, self.token),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise GatewayUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+            raise GatewayUnreachable(self.base_url, str(exc) or "connection failed") from exc
         except httpx.TimeoutException as exc:
-            raise GatewayUnreachable(
-                self.base_url, f"no answer in time ({type(exc).__name__})", connected=True
-            ) from exc
+            raise GatewayUnreachable(self.base_url, "no answer in time", connected=True) from exc
         except httpx.TransportError as exc:
             raise GatewayUnreachable(
                 self.base_url, str(exc) or type(exc).__name__, connected=True
@@ -148,7 +146,7 @@ class GatewayClient:
                     raise error_from_response(response)
                 yield from response.iter_bytes()
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise GatewayUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+            raise GatewayUnreachable(self.base_url, str(exc) or "connection failed") from exc
         except httpx.TransportError as exc:
             raise GatewayUnreachable(
                 self.base_url, str(exc) or type(exc).__name__, connected=True

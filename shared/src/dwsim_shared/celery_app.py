@@ -11,7 +11,7 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
-from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.errors import DependencyUnavailable, error_text
 from dwsim_shared.settings import Settings
 
 GENERATE_QUEUE = "generate"
@@ -85,7 +85,7 @@ def enqueue(app: Celery, task_name: str, *args: Any) -> None:
             retry=False,
         )
     except Exception as error:  # kombu/redis raise many types; all mean "broker unusable"
-        raise DependencyUnavailable("broker", f"{type(error).__name__}: {error}") from error
+        raise DependencyUnavailable("broker", error_text(error, "unusable")) from error
 
 
 def check_broker(app: Celery, timeout_s: float) -> None:
@@ -94,4 +94,4 @@ def check_broker(app: Celery, timeout_s: float) -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout_s)
     except Exception as error:
-        raise DependencyUnavailable("broker", f"{type(error).__name__}: {error}") from error
+        raise DependencyUnavailable("broker", error_text(error, "unusable")) from error

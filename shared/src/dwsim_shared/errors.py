@@ -61,3 +61,11 @@ class DependencyUnavailable(DWSimError):
     def __init__(self, component: str, message: str) -> None:
         super().__init__(f"{component} is unavailable: {message}", component=component)
         self.component = component
+
+
+def error_text(error: BaseException, fallback: str = "no details given") -> str:
+    """A foreign error as a user reads it: its own words, never its library's class name
+    (the log and the traceback keep the type for whoever debugs it)."""
+    if isinstance(error, DWSimError):
+        return error.message
+    return str(error).strip() or fallback

@@ -62,6 +62,14 @@ TRANSIENT_BUILTINS: tuple[type[BaseException], ...] = (
 )
 # SQLite has one error type for everything; these messages are the transient ones.
 SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk i/o error")
+# psycopg2 raises a bare DatabaseError when the server goes away in the middle of a COPY; these
+# messages (of any of its types) mean the connection, not the statement, failed.
+POSTGRES_TRANSIENT = (
+    "server closed the connection unexpectedly", "terminating connection",
+    "connection already closed", "could not receive data from server",
+    "could not send data to server", "ssl syscall error", "the database system is shutting down",
+    "the database system is starting up",
+)  # fmt: skip
 # S3 answers that mean "try again".
 S3_TRANSIENT_CODES = frozenset({"500", "502", "503", "504", "SlowDown", "ServiceUnavailable",
                                 "InternalError", "RequestTimeout"})  # fmt: skip
@@ -100,6 +108,10 @@ def is_transient(error: BaseException) -> bool:
             m in str(current).lower() for m in SQLITE_TRANSIENT
         ):
             return True
+        if _is_postgres_error(current) and any(
+            m in str(current).lower() for m in POSTGRES_TRANSIENT
+        ):
+            return True
         code = getattr(current, "response", {}) or {}
         if isinstance(code, dict) and str(code.get("Error", {}).get("Code", "")) in (
             S3_TRANSIENT_CODES
@@ -107,6 +119,10 @@ def is_transient(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def _is_postgres_error(error: BaseException) -> bool:
+    return type(error).__module__.split(".")[0] == "psycopg2"
 
 
 def _describe(error: BaseException) -> str:

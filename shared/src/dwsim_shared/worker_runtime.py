@@ -22,7 +22,7 @@ from celery.signals import (
 )
 
 from dwsim_shared.celery_app import enqueue
-from dwsim_shared.errors import DependencyUnavailable, DWSimError
+from dwsim_shared.errors import DependencyUnavailable, error_text
 from dwsim_shared.leases import Taken, heartbeat, renew_run, renew_shard, worker_name
 from dwsim_shared.runs import fail_run
 from dwsim_shared.runtime import Runtime
@@ -108,8 +108,9 @@ def record_failure(
 
     Never raises: the state DB may be what failed, and the task's own error is raised anyway.
     """
-    # Our own errors read as sentences; a foreign one keeps its type, which says what it was.
-    detail = error.message if isinstance(error, DWSimError) else f"{type(error).__name__}: {error}"
+    # Our own errors read as sentences; a foreign one by its own text (no library class names in
+    # what a user reads; the traceback keeps the type for whoever debugs it).
+    detail = error_text(error, "an unexpected error (see the run's traceback)")
     message = f"{what}: {detail}"
     try:
         with rt.session() as session:

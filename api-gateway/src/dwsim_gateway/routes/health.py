@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from dwsim_gateway.deps import RuntimeDep
 from dwsim_shared.celery_app import check_broker
-from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.errors import DependencyUnavailable, error_text
 from dwsim_shared.state.db import check_state
 
 router = APIRouter(tags=["health"])
@@ -32,7 +32,7 @@ def _probe(check: Callable[[], None]) -> dict[str, Any]:
     except DependencyUnavailable as error:
         return {"status": "unavailable", "error": redacted(error.message)}
     except Exception as error:
-        return {"status": "unavailable", "error": redacted(f"{type(error).__name__}: {error}")}
+        return {"status": "unavailable", "error": redacted(error_text(error, "unreachable"))}
     return {"status": "ok"}
 
 
