@@ -64,3 +64,25 @@ def test_duckdb_runs_under_the_memory_limit(emulator: int) -> None:
         cur.execute("SELECT current_setting('memory_limit')")
         (limit,) = cur.fetchone()  # type: ignore[misc]
         assert limit.endswith("MiB") and 250 < float(limit.split()[0]) <= 300
+
+
+def test_a_transaction_conflict_fails_the_statement_instead_of_stalling_it(emulator: int) -> None:
+    """A load into a schema another session dropped (a cancelled run's staging) used to be
+    answered with HTTP 500, which the connector retried forever: the loader stalled."""
+    with _connect(emulator) as loader, _connect(emulator) as canceller:
+        load, cancel = loader.cursor(), canceller.cursor()
+        load.execute('CREATE SCHEMA "conflict"')
+        load.execute('CREATE TABLE "conflict"."t" (x INT)')
+        load.execute("BEGIN")
+        load.execute('INSERT INTO "conflict"."t" VALUES (1)')
+        cancel.execute('DROP SCHEMA "conflict" CASCADE')
+        started = time.monotonic()
+        with pytest.raises(sferrors.ProgrammingError) as caught:
+            load.execute('INSERT INTO "conflict"."t" VALUES (2)')
+        assert time.monotonic() - started < 5
+        assert caught.value.sqlstate == "40001"  # the adapter retries this one
+        assert "dropped by a different transaction" in caught.value.raw_msg
+        assert "Error:" not in caught.value.raw_msg  # no engine prefix in what a user reads
+        load.execute("ROLLBACK")
+        load.execute("SELECT 1")
+        assert load.fetchone() == (1,)

@@ -126,6 +126,14 @@ def test_cancelled_statements_are_timeouts(errno: int) -> None:
         raise sferrors.ProgrammingError(msg="SQL execution canceled", errno=errno)
 
 
+def test_a_transaction_conflict_is_transient_and_other_statement_errors_are_not() -> None:
+    conflict = sferrors.ProgrammingError(msg="Transaction conflict", errno=603, sqlstate="40001")
+    with pytest.raises(DependencyUnavailable, match="concurrent change conflicted"), _translated():
+        raise conflict
+    with pytest.raises(BadRequest, match="no such table"), _translated():
+        raise sferrors.ProgrammingError(msg="no such table", errno=2003, sqlstate="42S02")
+
+
 def test_a_server_error_fails_the_query_but_marks_the_engine_down_elsewhere() -> None:
     # fakesnow answers SQL it cannot run (an unsupported function) with HTTP 500.
     with pytest.raises(BadRequest, match="failed on this statement"), _translated("SELECT 1", 2):

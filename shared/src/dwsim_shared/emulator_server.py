@@ -8,7 +8,11 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   with Snowflake's own code for it (630), and the connection is free for the next one;
 - an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
   it names;
-- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB).
+- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB);
+- a statement fakesnow lets fail with an error it does not translate (a DuckDB transaction
+  conflict, such as a write into a schema another session dropped, or anything unexpected) is
+  answered as a failed statement, never as HTTP 500: the connector retries a 500 for as long as
+  its network timeout allows, which by default is forever, so one conflict stalled a worker.
 
 This module imports only fakesnow and its own dependencies, so the emulator's image needs
 nothing else from the project: `python emulator_server.py --host 0.0.0.0 -p 64616`.
@@ -20,10 +24,12 @@ import argparse
 import gzip
 import json
 import os
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import duckdb
 import fakesnow.server as fs_server
 import snowflake.connector.errors
 import uvicorn
@@ -35,6 +41,11 @@ from starlette.routing import Route
 
 TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
+# Snowflake's "SQL execution internal error": the engine failed the statement.
+INTERNAL_ERRNO = 603
+CONFLICT_SQLSTATE = "40001"  # serialization failure: the same statement may succeed again
+INTERNAL_SQLSTATE = "XX000"
+_ENGINE_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
 _running: dict[str, Any] = {}  # request id -> the session running it
 _lock = threading.Lock()
 _original_execute = FakeSnowflakeCursor.execute
@@ -67,7 +78,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
         timer.start()
     try:
         return _original_execute(self, command, *args, **kwargs)
-    except Exception:
+    except Exception as error:
         if fired.is_set():
             raise snowflake.connector.errors.ProgrammingError(
                 msg=f"Statement reached its statement or warehouse timeout of {timeout:g} "
@@ -78,10 +89,28 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
             raise snowflake.connector.errors.ProgrammingError(
                 msg="SQL execution canceled", errno=CANCELLED_ERRNO, sqlstate="57014"
             ) from None
-        raise
+        raise _as_statement_error(error) from error
     finally:
         if timer is not None:
             timer.cancel()
+
+
+def _as_statement_error(error: Exception) -> Exception:
+    """The error as fakesnow's server answers a failed statement (not with HTTP 500)."""
+    answered = (
+        snowflake.connector.errors.ProgrammingError,
+        snowflake.connector.errors.OperationalError,
+    )
+    if isinstance(error, answered):
+        return error
+    text = (str(error).strip() or "the statement failed").splitlines()[0]
+    text = _ENGINE_PREFIX.sub("", text)  # DuckDB's "TransactionContext Error: " and the like
+    conflict = isinstance(error, duckdb.TransactionException)
+    return snowflake.connector.errors.ProgrammingError(
+        msg=f"SQL execution internal error: {text}",
+        errno=INTERNAL_ERRNO,
+        sqlstate=CONFLICT_SQLSTATE if conflict else INTERNAL_SQLSTATE,
+    )
 
 
 async def _body(request: Request) -> bytes:

@@ -59,6 +59,9 @@ from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_l
 COMPONENT = "snowflake warehouse"
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
 TIMEOUT_ERRNOS = frozenset({604, 630})
+# A statement that lost a race with another session's transaction (the emulator answers a
+# DuckDB transaction conflict so): the same statement may succeed when tried again.
+CONFLICT_SQLSTATE = "40001"
 # Faults of the statement, not of the engine or the network.
 STATEMENT_ERRORS = (
     sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
@@ -83,6 +86,10 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
     except sferrors.Error as error:
         if error.errno in TIMEOUT_ERRNOS and timeout_s is not None:
             raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+        if error.sqlstate == CONFLICT_SQLSTATE:
+            raise DependencyUnavailable(
+                COMPONENT, f"a concurrent change conflicted: {_message(error)}"
+            ) from error
         if isinstance(error, STATEMENT_ERRORS):
             raise BadRequest(f"snowflake: {_message(error)}", engine_sql=sql) from error
         if sql is not None and isinstance(error, sferrors.InternalServerError):
@@ -141,6 +148,7 @@ class SnowflakeWarehouse(Warehouse):
             "database": s.snowflake_database,
             "protocol": s.snowflake_protocol,
             "login_timeout": max(1, math.ceil(s.dependency_timeout_s)),
+            "network_timeout": max(1, math.ceil(s.snowflake_network_timeout_s)),
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
         }
         if s.snowflake_host:
