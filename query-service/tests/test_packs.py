@@ -31,6 +31,44 @@ def test_format_models_of_both_sources() -> None:
         formats.tokens("YYYY-XX", "redshift")
 
 
+def test_a_failing_sqlite_pack_function_names_itself_in_the_query_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite reports any failing Python function as "user-defined function raised exception";
+    the query's error says which function and why."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dwsim_shared.errors import BadRequest
+    from dwsim_shared.experiment import parse_experiment
+    from dwsim_shared.settings import Settings
+    from dwsim_shared.warehouses import make_warehouse
+    from dwsim_shared.warehouses.base import ShardRef
+
+    experiment = parse_experiment({"name": "pack_errors", "tables": [{
+        "name": "t", "target_rows": 2,
+        "columns": [{"name": "s", "data_type": "VARCHAR"}, {"name": "x", "data_type": "INT"}],
+    }]})  # fmt: skip
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(experiment)
+    shard = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"s": ["12", "abc"], "x": pa.array([1, 0], pa.int32())}), shard)
+    table = experiment.tables[0]
+    warehouse.load_shard(experiment, table, shard, ShardRef(1, "t", 0))
+    run = lambda sql: warehouse.run_query("pack_errors", sql, row_cap=10, timeout_s=5)  # noqa: E731
+    assert run("SELECT dwsim_to_number(s) FROM t WHERE x = 1").rows == [[12]]
+    cases = {
+        "SELECT dwsim_to_number(s) FROM t": "TO_NUMBER: 'abc' is not a number",
+        "SELECT dwsim_percentile_cont(2, x, 0) FROM t": "PERCENTILE_CONT: the percentile 2",
+        "SELECT 1 / dwsim_divisor(x, 1) FROM t": "sqlite: division by zero",
+    }
+    for sql, said in cases.items():
+        with pytest.raises(BadRequest) as caught:
+            run(sql)
+        assert said in caught.value.message, caught.value.message
+        assert "user-defined" not in caught.value.message
+    assert sqlite_pack.take_failure() is None  # each failure is told once
+    assert run("SELECT NULL / dwsim_divisor(x, NULL) FROM t WHERE x = 0").rows == [[None]]
+
+
 def test_sqlite_date_functions_count_boundaries() -> None:
     assert sqlite_dates.datediff("MONTH", "2024-03-31", "2024-04-01") == 1
     assert sqlite_dates.datediff("YEAR", "2023-12-31 23:59:59", "2024-01-01") == 1

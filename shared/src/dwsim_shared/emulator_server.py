@@ -9,6 +9,8 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
   it names;
 - DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB);
+- division by zero fails, as it does in Snowflake (Snowflake's code 100051), where DuckDB
+  answers inf (ieee_floating_point_ops) or NULL;
 - a statement fakesnow lets fail with an error it does not translate (a DuckDB transaction
   conflict, such as a write into a schema another session dropped, or anything unexpected) is
   answered as a failed statement, never as HTTP 500: the connector retries a 500 for as long as
@@ -43,6 +45,7 @@ TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
 # Snowflake's "SQL execution internal error": the engine failed the statement.
 INTERNAL_ERRNO = 603
+DIVISION_BY_ZERO_ERRNO = 100051
 CONFLICT_SQLSTATE = "40001"  # serialization failure: the same statement may succeed again
 INTERNAL_SQLSTATE = "XX000"
 _ENGINE_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
@@ -104,6 +107,10 @@ def _as_statement_error(error: Exception) -> Exception:
     if isinstance(error, answered):
         return error
     text = (str(error).strip() or "the statement failed").splitlines()[0]
+    if isinstance(error, duckdb.InvalidInputException) and "Division by zero" in text:
+        return snowflake.connector.errors.ProgrammingError(
+            msg="Division by zero", errno=DIVISION_BY_ZERO_ERRNO, sqlstate="22012"
+        )
     text = _ENGINE_PREFIX.sub("", text)  # DuckDB's "TransactionContext Error: " and the like
     conflict = isinstance(error, duckdb.TransactionException)
     return snowflake.connector.errors.ProgrammingError(
@@ -157,8 +164,12 @@ async def abort_request(request: Request) -> Response:
 
 def make_app(memory_limit: str | None = None) -> Starlette:
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
+    duck = fs_server.shared_fs.duck_conn
     if memory_limit:
-        fs_server.shared_fs.duck_conn.execute(f"SET memory_limit = '{memory_limit}'")
+        duck.execute(f"SET memory_limit = '{memory_limit}'")
+    # Snowflake fails `x / 0` for every numeric type; DuckDB's IEEE semantics answer inf.
+    duck.execute("SET GLOBAL ieee_floating_point_ops = false")
+    duck.execute("SET GLOBAL error_on_division_by_zero = true")
     ours: dict[str, Callable[[Request], Awaitable[Response]]] = {
         "/session/v1/login-request": login_request,
         "/queries/v1/query-request": query_request,

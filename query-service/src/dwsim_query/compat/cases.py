@@ -8,6 +8,11 @@ warehouse answers, and, per engine, whether it runs or is refused.
   expr: DATEADD(hour, 1, ts)      # or `sql:` for a whole query over table g
   expect: 2024-03-17 11:11:12     # a value (expr) or a list of rows (sql)
   refuse: {sqlite: "pattern"}     # engines that refuse it, with a piece of the message
+- construct: division by zero
+  dialects: [redshift, snowflake]
+  expr: i / 0
+  fails: division by zero         # the source fails it: every engine must fail it too, with
+                                  # this piece in its message (never answer NULL or inf)
 ```
 """
 
@@ -33,6 +38,7 @@ class Case:
     expect: list[list[Any]] | None
     refuse: dict[str, str] = field(default_factory=dict)
     ordered: bool = True
+    fails: str | None = None  # the source warehouse fails it, with this in its message
 
     @property
     def id(self) -> str:
@@ -62,6 +68,7 @@ def load_cases(folder: Path) -> list[Case]:
                         expect=expect,
                         refuse=dict(entry.get("refuse") or {}),
                         ordered=bool(entry.get("ordered", True)),
+                        fails=entry.get("fails"),
                     )
                 )
     return cases

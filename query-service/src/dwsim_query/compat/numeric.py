@@ -117,3 +117,28 @@ def numbers_emulator(node: exp.Expression) -> exp.Expression:
             exp.If(this=exp.EQ(this=value.copy(), expression=zero), true=zero.copy()),
         ])  # fmt: skip
     return node
+
+
+@rewrite("numeric", engines=["sqlite"])
+def division_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
+    """Both sources fail `x / 0` (but answer NULL for NULL / 0); SQLite answers NULL. The
+    divisor goes through the pack's dwsim_divisor(divisor, dividend), which fails on zero
+    unless the dividend is NULL. A non-zero literal, or NULLIF(y, 0), needs no check."""
+    if not isinstance(node, exp.Div) or _never_zero(node.expression):
+        return node
+    node.set("expression", call("dwsim_divisor", node.expression, node.this.copy()))
+    return node
+
+
+def _never_zero(divisor: exp.Expression) -> bool:
+    inner = divisor.unnest()
+    if isinstance(inner, exp.Neg):
+        inner = inner.this.unnest()
+    if isinstance(inner, exp.Literal) and inner.is_number:
+        return float(inner.this) != 0
+    return (
+        isinstance(inner, exp.Nullif)
+        and isinstance(inner.expression, exp.Literal)
+        and inner.expression.is_number
+        and float(inner.expression.this) == 0
+    )

@@ -6,7 +6,9 @@ import decimal
 import math
 import re
 import sqlite3
-from functools import lru_cache
+import threading
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 
 from dwsim_shared.compat_packs import sqlite_dates
@@ -131,6 +133,19 @@ def try_number(value: Any) -> float | int | None:
     return number if math.isfinite(number) else None
 
 
+def divisor(value: Any, dividend: Any) -> Any:
+    """The divisor of `dividend / value`, failing where both sources fail: on zero, unless the
+    dividend is NULL (NULL / 0 is NULL there). SQLite answers NULL for any `x / 0`."""
+    if (
+        dividend is not None
+        and value is not None
+        and not isinstance(value, bytes)
+        and try_number(value) == 0
+    ):
+        raise ZeroDivisionError("division by zero")
+    return value
+
+
 def to_number(value: Any, model: Any = None) -> float | int | None:
     if value is None:
         return None
@@ -169,7 +184,10 @@ def _percentile_cont(values: list[Any], p: float) -> float | None:
 
 class PercentileCont(_Collect):
     def step(self, p: Any, value: Any, descending: Any = 0) -> None:
-        self.p, self.desc = float(p), bool(descending)
+        fraction = float(p)
+        if not 0 <= fraction <= 1:  # both warehouses refuse it too
+            raise ValueError(f"the percentile {p} is not between 0 and 1")
+        self.p, self.desc = fraction, bool(descending)
         if value is not None:
             self.rows.append((value,))
 
@@ -278,7 +296,7 @@ SCALARS = {
     "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
     "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
-    "dwsim_to_number": (to_number, -1),
+    "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     **sqlite_dates.FUNCTIONS,
 }  # fmt: skip
 AGGREGATES = {
@@ -290,11 +308,67 @@ AGGREGATES = {
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
 
 
+# SQLite reports any exception in a Python function as "user-defined function raised exception"
+# and drops the exception: the pack keeps the last one per thread, for the query's error.
+_failure = threading.local()
+
+
+def sql_name(name: str) -> str:
+    """The name a user wrote for a pack function: `dwsim_to_number` was TO_NUMBER."""
+    return name.removeprefix("dwsim_").upper()
+
+
+def take_failure() -> str | None:
+    """What the pack function that just failed on this thread said, naming the function
+    (once: the next call answers None until another fails)."""
+    said: str | None = getattr(_failure, "said", None)
+    _failure.said = None
+    return said
+
+
+# Functions the query service adds on its own (not written by the user): their message is
+# the whole story.
+UNNAMED = frozenset({"dwsim_divisor"})
+
+
+def _remember(name: str, error: Exception) -> None:
+    said = str(error) or "failed"
+    _failure.said = said if name in UNNAMED else f"{sql_name(name)}: {said}"
+
+
+def _reporting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as error:
+            _remember(name, error)
+            raise
+
+    return call
+
+
+def _reporting_aggregate(name: str, cls: type) -> type:
+    def method(attr: str) -> Callable[..., Any]:
+        inner = getattr(cls, attr)
+
+        def call(self: Any, *args: Any) -> Any:
+            try:
+                return inner(self, *args)
+            except Exception as error:
+                _remember(name, error)
+                raise
+
+        return call
+
+    return type(cls.__name__, (cls,), {"step": method("step"), "finalize": method("finalize")})
+
+
 def register_compat(conn: sqlite3.Connection) -> None:
     """Add the pack to a connection (functions are per connection in SQLite)."""
     for name, (fn, nargs) in SCALARS.items():
-        conn.create_function(name, nargs, fn, deterministic=True)
+        conn.create_function(name, nargs, _reporting(name, fn), deterministic=True)
     for name, (cls, nargs) in AGGREGATES.items():
-        conn.create_aggregate(name, nargs, cls)  # type: ignore[arg-type]
+        conn.create_aggregate(name, nargs, _reporting_aggregate(name, cls))
     # Both sources' LIKE is case-sensitive (ILIKE is the other one); SQLite's is not by default.
     conn.execute("PRAGMA case_sensitive_like = ON")

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from dwsim_shared.compat_packs.sqlite import register_compat
+from dwsim_shared.compat_packs.sqlite import register_compat, take_failure
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import (
@@ -231,12 +231,15 @@ class SQLiteWarehouse(Warehouse):
             conn.set_authorizer(read_only_authorizer(readable_tables(conn, hidden), hidden))
             deadline = time.monotonic() + timeout_s
             conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            take_failure()  # nothing a pack function said before this query
             try:
                 yield DBAPICursor(conn.execute(sql))
             except sqlite3.OperationalError as error:
                 if "interrupted" in str(error):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
-                raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
+                # A pack function (TO_NUMBER, REGEXP_LIKE, ...) refused a value: say which.
+                said = take_failure() if "user-defined" in str(error) else None
+                raise BadRequest(f"sqlite: {said or error}", engine_sql=sql) from error
             except sqlite3.DatabaseError as error:
                 if "not authorized" in str(error):
                     raise BadRequest(
