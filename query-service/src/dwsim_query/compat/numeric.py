@@ -130,6 +130,15 @@ def division_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("numeric", sources=["redshift"], engines=["sqlite"])
+def modulo_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
+    """Redshift fails `x % 0` and MOD(x, 0) as PostgreSQL does; SQLite answers NULL."""
+    if not isinstance(node, exp.Mod) or _never_zero(node.expression):
+        return node
+    node.set("expression", call("dwsim_divisor", node.expression, node.this.copy()))
+    return node
+
+
 def _never_zero(divisor: exp.Expression) -> bool:
     inner = divisor.unnest()
     if isinstance(inner, exp.Neg):
