@@ -9,16 +9,16 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict, InvalidInput
 from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.leases import take_run_step
+from dwsim_shared.lifecycle import count_mismatch, mark_published
 from dwsim_shared.runs import (
-    claim_finalization,
-    complete_run,
     create_run,
     plan_shards,
     progress,
     row_targets_for,
 )
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
-from dwsim_shared.state.models import ExperimentRow, RunShardRow, ShardStatus
+from dwsim_shared.state.models import ExperimentRow, RunShardRow, ShardStatus, utcnow
 
 EXPERIMENT = parse_experiment({
     "name": "lifecycle",
@@ -76,9 +76,12 @@ def test_run_life_cycle(session: Session) -> None:
         create_run(session, row, EXPERIMENT, warehouse="sqlite", seed=1,
                    row_targets={"a": 1, "b": 0}, shard_size=10)  # fmt: skip
 
-    run.status = "RUNNING"
+    run.status, run.prepared_at = "RUNNING", utcnow()
     session.commit()
-    assert not claim_finalization(session, run.id)
+    finalize = lambda: take_run_step(  # noqa: E731
+        session, run.id, "finalize", now=utcnow(), lease_s=30, max_attempts=3
+    )
+    assert isinstance(finalize(), str)  # shards still to load: nobody finalizes
     for shard in session.query(RunShardRow).filter_by(run_id=run.id):
         shard.status = ShardStatus.LOADED
         shard.rows_written = shard.rows_loaded = shard.row_count
@@ -87,11 +90,12 @@ def test_run_life_cycle(session: Session) -> None:
         "target_rows": 25, "generated_rows": 25, "loaded_rows": 25,
         "shards": 3, "shards_loaded": 3, "shards_failed": 0,
     }  # fmt: skip
-    assert claim_finalization(session, run.id)
-    assert not claim_finalization(session, run.id)  # exactly one finalizer
-    complete_run(session, run.id, {"a": 25, "b": 0})
-    session.commit()
-    assert run.status == "COMPLETED"
+    assert isinstance(finalize(), int)
+    assert isinstance(finalize(), str)  # exactly one finalizer while its lease holds
+    assert count_mismatch(run.row_targets, {"a": 25, "b": 0}) is None
+    mark_published(session, run.id, now=utcnow())
+    session.refresh(run)
+    assert run.status == "COMPLETED" and run.published_at is not None
     # A finished run no longer blocks a new one.
     create_run(
         session,
@@ -109,7 +113,5 @@ def test_reconciliation_failure_names_the_table(session: Session) -> None:
     run = create_run(session, row, EXPERIMENT, warehouse="sqlite", seed=3,
                      row_targets={"a": 25, "b": 0}, shard_size=100)  # fmt: skip
     session.commit()
-    complete_run(session, run.id, {"a": 24, "b": 0})
-    session.commit()
-    assert run.status == "FAILED"
-    assert run.error is not None and "a has 24 rows, expected 25" in run.error
+    problem = count_mismatch(run.row_targets, {"a": 24, "b": 0})
+    assert problem is not None and "a has 24 rows, expected 25" in problem

@@ -190,14 +190,6 @@ def finish_shard(session: Session, shard_id: int, status: ShardStatus, **fields:
     return True
 
 
-def mark_run_running(session: Session, run_id: int) -> None:
-    session.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id, RunRow.status == RunStatus.QUEUED)
-        .values(status=RunStatus.RUNNING, started_at=utcnow())
-    )
-
-
 def fail_run(session: Session, run_id: int, error: str, traceback: str | None = None) -> None:
     """Mark an active run FAILED with its error; a finished run is left as it is."""
     session.execute(
@@ -216,49 +208,3 @@ def abort_run(session: Session, run_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def claim_finalization(session: Session, run_id: int) -> bool:
-    """True for exactly one caller once every shard of the run is LOADED.
-
-    The conditional UPDATE is atomic in both PostgreSQL and SQLite, so two
-    loaders finishing the last shards at the same moment cannot both finalize.
-    """
-    not_loaded = (
-        select(RunShardRow.id)
-        .where(RunShardRow.run_id == run_id, RunShardRow.status != ShardStatus.LOADED)
-        .exists()
-    )
-    result = session.execute(
-        update(RunRow)
-        .where(
-            RunRow.id == run_id,
-            RunRow.status == RunStatus.RUNNING,
-            RunRow.finalizing.is_(False),
-            ~not_loaded,
-        )
-        .values(finalizing=True)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def complete_run(session: Session, run_id: int, counts: dict[str, int]) -> None:
-    """Reconcile: COMPLETED when the warehouse holds exactly the target rows, else FAILED."""
-    run = session.get(RunRow, run_id)
-    if run is None:
-        return
-    wrong = {
-        table: (counts.get(table), target)
-        for table, target in run.row_targets.items()
-        if counts.get(table) != target
-    }
-    run.reconciled_counts = counts
-    run.finished_at = utcnow()
-    if wrong:
-        run.status = RunStatus.FAILED
-        run.error = "row counts in the warehouse do not match the targets: " + ", ".join(
-            f"{t} has {c} rows, expected {e}" for t, (c, e) in wrong.items()
-        )
-    else:
-        run.status = RunStatus.COMPLETED
