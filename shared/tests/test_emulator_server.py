@@ -86,3 +86,27 @@ def test_a_transaction_conflict_fails_the_statement_instead_of_stalling_it(emula
         load.execute("ROLLBACK")
         load.execute("SELECT 1")
         assert load.fetchone() == (1,)
+
+
+def test_a_closed_session_closes_its_duckdb_connection() -> None:
+    """fakesnow only forgot a closed session: its DuckDB connection lingered until a garbage
+    collection closed it on the server's event loop, which stalled every request."""
+    import fakesnow.server as fs_server
+    from starlette.testclient import TestClient
+
+    from dwsim_shared.emulator_server import make_app
+
+    with TestClient(make_app()) as client:
+        login = client.post(
+            "/session/v1/login-request?databaseName=DWSIM",
+            json={"data": {"SESSION_PARAMETERS": {}}},
+        )
+        token = login.json()["data"]["token"]
+        conn = fs_server.sessions[token]
+        assert not conn._is_closed
+        answer = client.post(
+            "/session?delete=true", headers={"Authorization": f'Snowflake Token="{token}"'}
+        )
+        assert answer.json()["success"] is True
+        assert token not in fs_server.sessions
+        assert conn._is_closed  # closed by the answer's background task

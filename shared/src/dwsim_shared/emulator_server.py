@@ -9,6 +9,10 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
   it names;
 - DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB);
+- a session the client closes is closed here too, after the answer and off the event loop:
+  fakesnow only forgets it, so its DuckDB connection lingered until a garbage collection
+  closed it on the event loop (with thousands of them, a collection stalled every request for
+  seconds, and a client's 5 s close waited it out);
 - division by zero fails, as it does in Snowflake (Snowflake's code 100051), where DuckDB
   answers inf (ieee_floating_point_ops) or NULL;
 - a statement fakesnow lets fail with an error it does not translate (a DuckDB transaction
@@ -37,6 +41,7 @@ import snowflake.connector.errors
 import uvicorn
 from fakesnow.cursor import FakeSnowflakeCursor
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -149,6 +154,24 @@ async def query_request(request: Request) -> Response:
                 _running.pop(request_id, None)
 
 
+async def session_request(request: Request) -> Response:
+    """fakesnow's session endpoint; a deleted session's DuckDB connection is closed after the
+    answer is sent, in a worker thread."""
+    token = (request.headers.get("Authorization") or "")[17:-1]
+    conn = fs_server.sessions.get(token)
+    response = await fs_server.session(request)
+    if conn is not None and request.query_params.get("delete") and token not in fs_server.sessions:
+        response.background = BackgroundTask(_close_quietly, conn)
+    return response
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # a connection that will not close is left to the garbage collector
+        return
+
+
 async def abort_request(request: Request) -> Response:
     try:
         request_id = json.loads(await _body(request) or b"{}").get("requestId")
@@ -174,6 +197,7 @@ def make_app(memory_limit: str | None = None) -> Starlette:
         "/session/v1/login-request": login_request,
         "/queries/v1/query-request": query_request,
         "/queries/v1/abort-request": abort_request,
+        "/session": session_request,
     }
     routes = [
         Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r

@@ -41,9 +41,11 @@ class Settings(BaseSettings):
     snowflake_database: str = "DWSIM"
     # The role queries run under on a real account (USAGE/SELECT on the experiments' schemas).
     snowflake_query_role: str | None = None
-    # How long the connector retries one request the server answers with HTTP 5xx or not at all
-    # (its default retries forever, which stalled a worker on the emulator).
-    snowflake_network_timeout_s: float = Field(default=300.0, gt=0)
+    # The connector's network_timeout: how long it retries one request the server answers with
+    # HTTP 5xx or not at all (its default retries forever, which stalled a worker on the
+    # emulator), and the cancel of a statement that has no timeout of its own (loads, DDL,
+    # publish; queries have query_timeout_s).
+    snowflake_network_timeout_s: float = Field(default=600.0, gt=0)
     default_warehouse: WarehouseName = "sqlite"
     query_service_url: str | None = None
     api_token: str | None = None
