@@ -59,12 +59,16 @@ def test_a_failing_sqlite_pack_function_names_itself_in_the_query_error(tmp_path
         "SELECT dwsim_to_number(s) FROM t": "TO_NUMBER: 'abc' is not a number",
         "SELECT dwsim_percentile_cont(2, x, 0) FROM t": "PERCENTILE_CONT: the percentile 2",
         "SELECT 1 / dwsim_divisor(x, 1) FROM t": "sqlite: division by zero",
+        # dwsim_round also serves CAST to an integer: the message alone, no misleading name.
+        "SELECT dwsim_round(s, 0) FROM t": "sqlite: 'abc' is not a number",
+        "SELECT dwsim_cast_date('2024-02-30')": "CAST to DATE: day is out of range",
     }
     for sql, said in cases.items():
         with pytest.raises(BadRequest) as caught:
             run(sql)
         assert said in caught.value.message, caught.value.message
         assert "user-defined" not in caught.value.message
+        assert "<class" not in caught.value.message
     assert sqlite_pack.take_failure() is None  # each failure is told once
     assert run("SELECT NULL / dwsim_divisor(x, NULL) FROM t WHERE x = 0").rows == [[None]]
 

@@ -11,6 +11,7 @@ from dwsim_query.compat.nodes import (
     is_date,
     is_integer,
     is_timestamp,
+    text,
     type_of,
 )
 from dwsim_query.compat.registry import rewrite
@@ -18,6 +19,8 @@ from dwsim_query.compat.registry import rewrite
 T = exp.DataType.Type
 EXACT = frozenset({T.DECIMAL, T.BIGDECIMAL, T.INT, T.BIGINT, T.SMALLINT, T.TINYINT})
 NUMBER_TARGETS = frozenset(exp.DataType.NUMERIC_TYPES)
+INTEGER_TARGETS = frozenset({T.INT, T.BIGINT, T.SMALLINT, T.TINYINT})
+TEXT_TYPES = frozenset({T.VARCHAR, T.CHAR, T.TEXT, T.NVARCHAR, T.NCHAR})
 
 
 @rewrite("numeric", sources=["redshift"])
@@ -51,6 +54,49 @@ def trunc_of_a_date(node: exp.Expression) -> exp.Expression:
     """TRUNC(timestamp) is the date of it in both sources."""
     if isinstance(node, exp.Trunc) and (is_timestamp(node.this) or is_date(node.this)):
         return cast(node.this, "DATE")
+    return node
+
+
+def _text_to_integer(node: exp.Expression) -> bool:
+    return (
+        type(node) is exp.Cast  # not TRY_CAST, which answers NULL
+        and node.to.this in INTEGER_TARGETS
+        and type_of(node.this) in TEXT_TYPES
+    )
+
+
+@rewrite("numeric", sources=["redshift"], engines=["sqlite"])
+def text_to_integer_needs_an_integer_sqlite(node: exp.Expression) -> exp.Expression:
+    """Redshift fails CAST('12.5' AS INT) (text must spell an integer); SQLite and Snowflake
+    round it. Registered before numbers_sqlite, which rewrites the cast itself."""
+    if _text_to_integer(node):
+        node.set("this", call("dwsim_integer_text", node.this))
+    return node
+
+
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"])
+def text_to_integer_needs_an_integer_snowflake(node: exp.Expression) -> exp.Expression:
+    """The same on Snowflake: text that does not spell an integer is cast with Redshift's
+    words in front, which fails naming the value."""
+    if not _text_to_integer(node):
+        return node
+    value = node.this
+    spelled = exp.RegexpLike(this=exp.Trim(this=value.copy()), expression=text("^[+-]?[0-9]+$"))
+    failing = exp.Cast(
+        this=exp.DPipe(
+            this=text("invalid input syntax for type integer: "), expression=value.copy()
+        ),
+        to=node.to.copy(),
+    )
+    return exp.Case(ifs=[exp.If(this=spelled, true=node)], default=failing)
+
+
+@rewrite("numeric", sources=["snowflake"], engines=["postgres"])
+def text_to_integer_rounds_postgres(node: exp.Expression) -> exp.Expression:
+    """Snowflake rounds CAST('12.5' AS INT) to 13; PostgreSQL refuses the text. Through a
+    decimal it rounds as Snowflake does (half away from zero)."""
+    if _text_to_integer(node):
+        node.set("this", exp.cast(node.this, "DECIMAL"))
     return node
 
 

@@ -48,6 +48,11 @@ def rewrite(
 
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
+    sources, engines = tuple(sources), tuple(engines)
+    if unknown := sorted(set(sources) - set(SOURCES)) + sorted(set(engines) - set(ENGINES)):
+        raise ValueError(
+            f"unknown source or engine {unknown}; sources: {SOURCES}, engines: {ENGINES}"
+        )
 
     def register(fn: Rewrite) -> Rewrite:
         _REGISTRY.append(Registered(family, fn, frozenset(sources), frozenset(engines)))

@@ -96,7 +96,10 @@ def editdistance(a: Any, b: Any) -> int | None:
 
 
 def _decimal(value: Any) -> decimal.Decimal:
-    return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+    try:
+        return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+    except decimal.InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
 
 
 def round_half_away(value: Any, places: Any = 0) -> float | int | None:
@@ -143,6 +146,16 @@ def divisor(value: Any, dividend: Any) -> Any:
         and try_number(value) == 0
     ):
         raise ZeroDivisionError("division by zero")
+    return value
+
+
+_INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def integer_text(value: Any) -> Any:
+    """Text cast to an integer in Redshift must spell one (CAST('12.5' AS INT) fails there)."""
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise ValueError(f'invalid input syntax for type integer: "{value}"')
     return value
 
 
@@ -297,6 +310,7 @@ SCALARS = {
     "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
+    "dwsim_integer_text": (integer_text, 1),
     **sqlite_dates.FUNCTIONS,
 }  # fmt: skip
 AGGREGATES = {
@@ -313,9 +327,20 @@ PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
 _failure = threading.local()
 
 
+# What the user wrote where a pack function's own name would mislead ("" = the message alone:
+# dwsim_round also serves CAST to an integer, dwsim_divisor every division).
+SQL_NAMES = {
+    "dwsim_round": "", "dwsim_divisor": "", "dwsim_integer_text": "CAST to an integer",
+    "dwsim_cast_date": "CAST to DATE",
+    "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
+    "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO",
+}  # fmt: skip
+_CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
+
+
 def sql_name(name: str) -> str:
     """The name a user wrote for a pack function: `dwsim_to_number` was TO_NUMBER."""
-    return name.removeprefix("dwsim_").upper()
+    return SQL_NAMES.get(name, name.removeprefix("dwsim_").upper())
 
 
 def take_failure() -> str | None:
@@ -326,14 +351,10 @@ def take_failure() -> str | None:
     return said
 
 
-# Functions the query service adds on its own (not written by the user): their message is
-# the whole story.
-UNNAMED = frozenset({"dwsim_divisor"})
-
-
 def _remember(name: str, error: Exception) -> None:
-    said = str(error) or "failed"
-    _failure.said = said if name in UNNAMED else f"{sql_name(name)}: {said}"
+    said = _CLASS_NAME.sub("", str(error)).strip() or "the value is not valid here"
+    shown = sql_name(name)
+    _failure.said = f"{shown}: {said}" if shown else said
 
 
 def _reporting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
