@@ -3,6 +3,8 @@ text (TO_NUMBER, TRY_TO_NUMBER, TRY_CAST), and casts that an engine reads differ
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import (
@@ -57,7 +59,7 @@ def trunc_of_a_date(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _text_to_integer(node: exp.Expression) -> bool:
+def _text_to_integer(node: exp.Expression) -> TypeGuard[exp.Cast]:
     return (
         type(node) is exp.Cast  # not TRY_CAST, which answers NULL
         and node.to.this in INTEGER_TARGETS
