@@ -296,6 +296,9 @@ class Experiment(_Model):
     target_warehouse: Literal["sqlite", "redshift", "snowflake"] | None = None
     locale: str = "en_US"
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    # The instant generation rules that read "now" see (Faker's date_time, past_date, ...);
+    # unset: DEFAULT_REFERENCE_TIME, so a seed means the same data on any day.
+    reference_time: dt.datetime | None = None
     tables: list[Table] = Field(min_length=1)
 
     @field_validator("name")

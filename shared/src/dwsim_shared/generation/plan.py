@@ -8,6 +8,7 @@ run stores its `digest`, which changes exactly when something that decides the d
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pyarrow as pa
 from dwsim_shared.experiment import DEFAULT_NULL_RATE, Column, Experiment, Table, TableForeignKey
 from dwsim_shared.generation.randomness import stable_hash
 from dwsim_shared.generation.rules import Rule, select_rule
-from dwsim_shared.generation.rules.base import ColumnContext
+from dwsim_shared.generation.rules.base import ColumnContext, reference_time
 from dwsim_shared.generation.rules.composite import (
     CompositeKey,
     component_domains,
@@ -130,9 +131,24 @@ class GenerationPlan:
             return self.composite_columns(seed, table, col.composite, indices)[col.column.name]
         return col.rule.value_at(self.context(seed, table, column), indices)
 
+    @property
+    def reference_time(self) -> dt.datetime:
+        """The instant every rule that reads the clock sees as "now" (fixed in the experiment)."""
+        return reference_time(self.experiment)
+
+    @cached_property
+    def reads_clock(self) -> bool:
+        return any(
+            c.rule.reads_clock(self.experiment) for t in self.tables.values() for c in t.columns
+        )
+
     def describe(self) -> dict[str, Any]:
-        """What decides the data: each column's rule and domains, the keys and the row counts."""
+        """What decides the data: each column's rule and domains, the keys and the row counts,
+        and the reference time when a rule reads the clock (only then, so a digest changes
+        exactly when the data does)."""
+        clock = {"reference_time": self.reference_time.isoformat()} if self.reads_clock else {}
         return {
+            **clock,
             "locale": self.experiment.locale,
             "tables": [
                 {

@@ -17,12 +17,19 @@ import pyarrow as pa
 
 from dwsim_shared.experiment import Column, Experiment, Table
 from dwsim_shared.generation.arrow_types import arrow_type
+from dwsim_shared.generation.clock import DEFAULT_REFERENCE_TIME, as_utc
 from dwsim_shared.generation.randomness import stable_hash
 
 if TYPE_CHECKING:
     from dwsim_shared.generation.plan import GenerationPlan
 
 EPOCH = dt.date(1970, 1, 1)
+
+
+def reference_time(exp: Experiment) -> dt.datetime:
+    return as_utc(exp.reference_time or DEFAULT_REFERENCE_TIME)
+
+
 MICROS_PER_DAY = 86_400_000_000
 
 
@@ -59,6 +66,11 @@ class ColumnContext:
     def permutation_key(self) -> int:
         name = f"{self.table.name}.{self.column.name}#perm".lower()
         return (self.seed ^ stable_hash(name)) & (2**62 - 1)
+
+    @property
+    def now(self) -> dt.datetime:
+        """The experiment's reference time: what a rule reading the clock sees as "now"."""
+        return reference_time(self.experiment)
 
     def pool_seed(self) -> int:
         name = f"{self.table.name}.{self.column.name}".lower()
@@ -123,6 +135,10 @@ class Rule:
         `permuted=False` reads the index as the position in the domain (a composite-key digit).
         """
         raise NotImplementedError(f"a {self.kind} rule cannot make key values")
+
+    def reads_clock(self, exp: Experiment) -> bool:
+        """Whether the values depend on "now" (then the experiment's reference time decides them)."""
+        return False
 
     def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         """What the validation report verifies for this rule on `rows` rows (beyond keys, nulls).

@@ -10,7 +10,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dwsim_shared.experiment import Experiment, Table
-from dwsim_shared.generation.faker_pools import faker_has_rule, faker_pool, faker_rule_names
+from dwsim_shared.generation.faker_pools import (
+    faker_has_rule,
+    faker_pool,
+    faker_rule_names,
+    reads_clock,
+)
 from dwsim_shared.generation.rules.base import Check, ColumnContext, Problem, Rule
 from dwsim_shared.generation.rules.unique import string_capacity, unique_strings
 
@@ -60,7 +65,7 @@ class FakerRule(Rule):
     def generate(
         self, ctx: ColumnContext, indices: np.ndarray, rng: np.random.Generator
     ) -> pa.Array:
-        pool = faker_pool(ctx.experiment.locale, self.method, ctx.pool_seed())
+        pool = faker_pool(ctx.experiment.locale, self.method, ctx.pool_seed(), ctx.now)
         picks = pool.take(pa.array(rng.integers(0, len(pool), size=len(indices))))
         return fit_length(ctx, picks)
 
@@ -68,6 +73,9 @@ class FakerRule(Rule):
         self, ctx: ColumnContext, indices: np.ndarray, *, permuted: bool = True
     ) -> pa.Array:
         return unique_strings(ctx, indices)
+
+    def reads_clock(self, exp: Experiment) -> bool:
+        return faker_has_rule(exp.locale, self.method) and reads_clock(exp.locale, self.method)
 
     def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
         return length_checks(self)

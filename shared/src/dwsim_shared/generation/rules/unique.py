@@ -58,9 +58,9 @@ def unique_strings(ctx: ColumnContext, indices: np.ndarray) -> pa.Array:
         if limit is not None and len(prefix) + width > limit:
             return suffix
         return pc.binary_join_element_wise(prefix, suffix, "")
-    pool = faker_pool(ctx.experiment.locale, col.faker_rule, ctx.pool_seed())
+    pool = faker_pool(ctx.experiment.locale, col.faker_rule, ctx.pool_seed(), ctx.now)
     slots = pa.array(indices % len(pool))
-    split = split_pool(ctx.experiment.locale, col.faker_rule, ctx.pool_seed())
+    split = split_pool(ctx.experiment.locale, col.faker_rule, ctx.pool_seed(), ctx.now)
     if split is not None:  # e-mail-like: the index goes before the domain
         local_parts, domains, longest_local, longest_domain = split
         budget = None if limit is None else limit - width - 1 - longest_domain
