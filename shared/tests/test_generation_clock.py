@@ -143,3 +143,10 @@ def test_locale_providers_with_their_own_clock_calls_are_pinned(locale: str) -> 
     b = faker_pool(locale, rule, 3, dt.datetime(2010, 1, 1, tzinfo=dt.UTC), 50)
     assert a.equals(b)
     assert reads_clock(locale, rule)
+
+
+def test_an_implausible_reference_time_is_refused_by_name() -> None:
+    from dwsim_shared.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="reference_time"):
+        parse_experiment({**DATE_DIMENSION, "reference_time": "1960-01-01T00:00:00Z"})

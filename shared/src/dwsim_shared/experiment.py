@@ -311,6 +311,14 @@ class Experiment(_Model):
             )
         return value
 
+    @field_validator("reference_time")
+    @classmethod
+    def _plausible_instant(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # Faker draws between the Unix epoch and "now", and up to decades past it.
+        if value is not None and not 1971 <= value.year <= 2999:
+            raise ValueError("reference_time must lie between the years 1971 and 2999")
+        return value
+
     @field_validator("locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
