@@ -8,16 +8,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dwsim_shared.errors import DependencyUnavailable, DWSimError, InvalidInput, error_text
+from dwsim_shared.errors import Busy, DependencyUnavailable, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import format_loc
 
 log = logging.getLogger(__name__)
 
 
 def _json(error: DWSimError) -> JSONResponse:
-    return JSONResponse(status_code=error.status, content=error.to_dict())
+    return JSONResponse(status_code=error.status, content=error.to_dict(), headers=error.headers)
 
 
 def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -39,6 +40,11 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 def _state_down(_: Request, exc: Exception) -> JSONResponse:
     orig = getattr(exc, "orig", exc)
     return _json(DependencyUnavailable("state database", str(orig).strip()))
+
+
+def _state_pool_full(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("state database pool exhausted: %s", exc)
+    return _json(Busy("state database", "every connection of the gateway's pool is in use"))
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -71,4 +77,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _state_down)
     app.add_exception_handler(DBAPIError, _state_down)
+    app.add_exception_handler(PoolTimeout, _state_pool_full)
     app.add_exception_handler(Exception, _unexpected)

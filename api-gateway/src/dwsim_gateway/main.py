@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import docs, errors
+from dwsim_gateway import history as query_history
 from dwsim_gateway.deps import require_token
 from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = start_gateway_sweeper(runtime)
         yield
         sweeper.stop()
+        query_history.close(runtime)
         runtime.close()
 
     app = FastAPI(

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
@@ -28,11 +29,13 @@ from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.pipeline import prepare_sql
 from dwsim_shared.errors import (
+    Busy,
     Conflict,
     DependencyUnavailable,
     DWSimError,
     InvalidInput,
     NotFound,
+    error_text,
 )
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.lifecycle import live_run
@@ -111,15 +114,42 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
     return PreparedQuery(experiment.name, warehouse, engine_sql)
 
 
+def engine_failure(warehouse: Warehouse, error: Exception) -> DWSimError:
+    """An error from running a statement or reading its answer, as the caller should see it:
+    the project's own errors as they are; a value the driver cannot turn into Python (a year
+    past 9999, an invalid text encoding, an overflow) as 422; anything else as 502, the
+    engine's failure, naming it (never a library class name)."""
+    if isinstance(error, DWSimError):
+        return error
+    label = f"{warehouse.name} warehouse"
+    if isinstance(error, ValueError | ArithmeticError | UnicodeError):
+        return UnreadableResult(
+            f"the {label} answered a value this service cannot represent: " + error_text(error)
+        )
+    return EngineFailure(f"the {label} failed on this query: " + error_text(error))
+
+
+class UnreadableResult(InvalidInput):
+    code = "unreadable_result"
+
+
+class EngineFailure(DWSimError):
+    status = 502
+    code = "engine_failure"
+
+
 def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     query = prepare(rt, request)
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
-    result = query.warehouse.run_query(
-        query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
-    )
-    rows, cut = within_bytes(
-        [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
-    )
+    try:
+        result = query.warehouse.run_query(
+            query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
+        )
+        rows, cut = within_bytes(
+            [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
+        )
+    except Exception as error:
+        raise engine_failure(query.warehouse, error) from error
     return {
         "columns": result.columns,
         "rows": rows,
@@ -142,7 +172,10 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     batches = query.warehouse.stream_query(
         query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
     )
-    columns = next(batches)
+    try:
+        columns = next(batches)
+    except Exception as error:
+        raise engine_failure(query.warehouse, error) from error
 
     def lines() -> Iterator[str]:
         remaining = request.limit
@@ -178,7 +211,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DWSimError)
     def _dwsim_error(_: Request, error: DWSimError) -> JSONResponse:
-        return JSONResponse(status_code=error.status, content=error.to_dict())
+        return JSONResponse(
+            status_code=error.status, content=error.to_dict(), headers=error.headers
+        )
+
+    @app.exception_handler(PoolTimeout)
+    def _state_pool_full(_: Request, error: PoolTimeout) -> JSONResponse:
+        log.warning("state database pool exhausted: %s", error)
+        busy = Busy("state database", "every connection of the query service's pool is in use")
+        return JSONResponse(status_code=busy.status, content=busy.to_dict(), headers=busy.headers)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Last resort: a clear JSON body (never a bare 500 page, never a class name).
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        body = {
+            "error": "internal_error",
+            "message": "the query service failed: " + error_text(error, "see its log"),
+        }
+        return JSONResponse(status_code=500, content=body)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:

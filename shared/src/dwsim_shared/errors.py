@@ -20,6 +20,11 @@ class DWSimError(Exception):
         self.message = message
         self.details = details
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the answer (Retry-After on a full pool or limit)."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.code, "message": self.message}
         if self.details:
@@ -61,6 +66,40 @@ class DependencyUnavailable(DWSimError):
     def __init__(self, component: str, message: str) -> None:
         super().__init__(f"{component} is unavailable: {message}", component=component)
         self.component = component
+
+
+class Busy(DependencyUnavailable):
+    """A bounded resource of a component (a connection pool, a connection limit) is full for
+    now: 503 with Retry-After, naming the component."""
+
+    code = "busy"
+
+    def __init__(self, component: str, message: str, retry_after_s: int = 1) -> None:
+        DWSimError.__init__(
+            self, f"{component} is busy: {message}; retry in {retry_after_s} s",
+            component=component, retry_after_s=retry_after_s,
+        )  # fmt: skip
+        self.component = component
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class TooManyRequests(DWSimError):
+    """The caller's own limit is reached (e.g. concurrent queries on one experiment)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after_s: int = 1, **details: Any) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 def error_text(error: BaseException, fallback: str = "no details given") -> str:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, SessionDep
-from dwsim_gateway.history import HISTORY_KEPT
+from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.history import HISTORY_KEPT, writer
 from dwsim_gateway.models import HistoryAnswer
 from dwsim_shared.state.models import QueryHistoryRow
 
@@ -16,8 +16,9 @@ router = APIRouter(tags=["saved queries"])
 
 
 @router.get("/{name}/history", response_model=HistoryAnswer)
-def query_history(row: ExperimentDep, session: SessionDep) -> Any:
+def query_history(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> Any:
     """The last 200 queries run on the experiment: time, duration, rows, status and error."""
+    writer(rt).flush()  # the lines of queries this process answered are in
     entries = session.scalars(
         select(QueryHistoryRow)
         .where(QueryHistoryRow.experiment_id == row.id)

@@ -10,6 +10,7 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import object_session
 from starlette.background import BackgroundTask
 
 from dwsim_gateway import history
@@ -61,13 +62,17 @@ def forward(
 ) -> Response:
     """Send a query to the query service and relay its answer; the outcome goes to history."""
     settings = rt.settings
+    experiment_id, name = row.id, row.name
+    # A query may run for minutes: give the state connection back first, so concurrent
+    # queries do not hold the gateway's state pool.
+    release_state(row)
     url = f"{settings.resolved_query_service_url}/query"
-    payload: dict[str, Any] = {"experiment": row.name, **request.model_dump(exclude_none=True)}
+    payload: dict[str, Any] = {"experiment": name, **request.model_dump(exclude_none=True)}
     started = time.monotonic()
 
     def remember(status_code: int, body: Any = None) -> None:
-        history.record(
-            rt, row.id, request.sql, started=started, fmt=request.format,
+        history.writer(rt).submit(
+            experiment_id, request.sql, started=started, fmt=request.format,
             status_code=status_code, body=body, saved_query=saved_query,
         )  # fmt: skip
 
@@ -91,8 +96,15 @@ def forward(
         remember(503, unavailable.to_dict())
         raise unavailable from error
     response = _relay_json(answer)
-    remember(answer.status_code, answer.json())
+    remember(answer.status_code, json.loads(bytes(response.body)))
     return response
+
+
+def release_state(row: ExperimentRow) -> None:
+    """End the request's state transaction (its loaded attributes stay readable)."""
+    session = object_session(row)
+    if session is not None:
+        session.close()
 
 
 def _error_body(response: Response) -> Any:
@@ -109,7 +121,8 @@ def _relay_json(answer: httpx.Response) -> JSONResponse:
         raise DependencyUnavailable(
             "query service", f"answered {answer.status_code} without JSON"
         ) from error
-    return JSONResponse(status_code=answer.status_code, content=body)
+    headers = {k: v for k, v in answer.headers.items() if k.lower() == "retry-after"}
+    return JSONResponse(status_code=answer.status_code, content=body, headers=headers)
 
 
 def _stream(

@@ -248,8 +248,32 @@ def _as_timestamp(node: exp.Expression) -> exp.Expression:
     return node if is_timestamp(node) else cast(node, "TIMESTAMP")
 
 
+NAIVE_TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
+
+
+def _pg_epoch_to_timestamp(node: exp.UnixToTime, source: str) -> exp.Expression:
+    """TO_TIMESTAMP[_NTZ](number[, scale]) on PostgreSQL."""
+    if isinstance(node.this, exp.Binary):
+        # sqlglot writes TO_TIMESTAMP(x / POWER(10, scale)) without brackets around x, so
+        # `a + b` would lose the scale on `a` only: bracket it.
+        node = node.copy()
+        node.set("this", exp.Paren(this=node.this))
+    target = node.args.get("target_type")
+    if (
+        source == "snowflake"
+        and isinstance(target, exp.DataType)
+        and target.is_type(*NAIVE_TIMESTAMPS)
+    ):
+        # PostgreSQL's TO_TIMESTAMP(number) is a TIMESTAMPTZ; Snowflake's NTZ is the UTC
+        # wall clock without a zone.
+        return exp.Paren(this=exp.AtTimeZone(this=node, zone=text("UTC")))
+    return node
+
+
 def _postgres_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.UnixToTime):
+            return _pg_epoch_to_timestamp(node, source)
         if isinstance(node, ADDS):
             unit = _unit(node, ADD_UNITS, "DATEADD")
             kind = _result_kind(node, source, unit)

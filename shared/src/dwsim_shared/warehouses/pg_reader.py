@@ -94,6 +94,10 @@ def harden_database(conn: psycopg2.extensions.connection) -> None:
         cur.execute(pgsql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
 
 
+# Concurrent queries one experiment may run on the mock (its reader role's connection limit).
+READER_CONNECTION_LIMIT = 20
+
+
 def grant_reader(
     conn: psycopg2.extensions.connection, admin_url: str, schema: str, hidden: list[str]
 ) -> str:
@@ -103,7 +107,7 @@ def grant_reader(
     ident, schema_ident = pgsql.Identifier(role), pgsql.Identifier(schema)
     options = pgsql.SQL(
         "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION "
-        "CONNECTION LIMIT 20 PASSWORD {}"
+        f"CONNECTION LIMIT {READER_CONNECTION_LIMIT} PASSWORD {{}}"
     ).format(pgsql.Literal(password))
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))

@@ -17,7 +17,14 @@ from psycopg2 import sql as pgsql
 from sqlglot import exp
 
 from dwsim_shared.compat_packs import postgres as compat_pack
-from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
+from dwsim_shared.errors import (
+    BadRequest,
+    Busy,
+    DependencyUnavailable,
+    NotFound,
+    QueryTimeout,
+    TooManyRequests,
+)
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
@@ -28,6 +35,7 @@ from dwsim_shared.warehouses.base import (
 )
 from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
 from dwsim_shared.warehouses.pg_reader import (
+    READER_CONNECTION_LIMIT,
     database_of,
     drop_reader,
     grant_reader,
@@ -119,7 +127,7 @@ class RedshiftMockWarehouse(Warehouse):
                 self._url(), connect_timeout=max(1, int(self.settings.dependency_timeout_s))
             )
         except psycopg2.OperationalError as error:
-            raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
+            raise _connect_error(error) from error
         try:
             yield conn
         finally:
@@ -221,8 +229,10 @@ class RedshiftMockWarehouse(Warehouse):
         timeout = max(1, int(self.settings.dependency_timeout_s))
         try:
             return psycopg2.connect(url, connect_timeout=timeout, **login)
-        except psycopg2.OperationalError:
-            pass  # no such role yet, or the server is down: the privileged connection tells
+        except psycopg2.OperationalError as error:
+            if _at_a_limit(error):
+                raise _connect_error(error, experiment_name) from error
+            # else no such role yet, or the server is down: the privileged connection tells
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
             if cur.fetchone() is None:
@@ -237,7 +247,7 @@ class RedshiftMockWarehouse(Warehouse):
         try:
             return psycopg2.connect(url, connect_timeout=timeout, **login)
         except psycopg2.OperationalError as error:
-            raise DependencyUnavailable("redshift warehouse", str(error).strip()) from error
+            raise _connect_error(error, experiment_name) from error
 
     def publish(self, experiment: Experiment, run_id: int) -> bool:
         """Drop the live schema and rename the run's schema into its place, in one transaction:
@@ -304,6 +314,32 @@ class RedshiftMockWarehouse(Warehouse):
                 raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
             finally:
                 conn.rollback()
+
+
+ROLE_LIMIT = "too many connections for role"
+SERVER_LIMITS = ("too many clients already", "remaining connection slots are reserved")
+
+
+def _at_a_limit(error: psycopg2.OperationalError) -> bool:
+    text = str(error)
+    return ROLE_LIMIT in text or any(limit in text for limit in SERVER_LIMITS)
+
+
+def _connect_error(
+    error: psycopg2.OperationalError, experiment_name: str | None = None
+) -> DependencyUnavailable | TooManyRequests:
+    """A refused connection: the experiment's own limit (429), the server's (503 busy), or
+    the server unreachable (503 unavailable)."""
+    text = str(error).strip()
+    if ROLE_LIMIT in text and experiment_name is not None:
+        return TooManyRequests(
+            f"too many concurrent queries on experiment {experiment_name!r} (the redshift "
+            f"warehouse runs at most {READER_CONNECTION_LIMIT} at once); retry in 1 s",
+            experiment=experiment_name,
+        )
+    if any(limit in text for limit in SERVER_LIMITS):
+        return Busy("redshift warehouse", "every connection of the server is in use")
+    return DependencyUnavailable("redshift warehouse", text)
 
 
 class _NamedCursor(DBAPICursor):
