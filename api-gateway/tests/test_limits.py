@@ -122,3 +122,37 @@ def test_ddl_over_its_limits_is_400_naming_the_limit(gateway: GatewayFactory) ->
     answer = client.post("/api/experiments/validate", json={"sql": chained, "dialect": "redshift"})
     assert answer.status_code in (200, 400), answer.text
     assert client.get("/api/experiments").json()["experiments"] == []
+
+
+@pytest.mark.parametrize("state", ["sqlite", "postgresql"])
+def test_integers_in_bodies_are_bounded_before_the_state_database(
+    gateway: GatewayFactory, state: str, request: pytest.FixtureRequest
+) -> None:
+    """The fuzzer's case: a run id past 64 bits in a load body is a 422 naming the field."""
+    options = {"state_url": request.getfixturevalue("postgres_db")} if state == "postgresql" else {}
+    client = gateway(**options)
+    assert client.post("/api/experiments", json=small_experiment("ids")).status_code == 201
+    for run_id in (9223372036854775808, 2**31, 0, -1):
+        answer = client.post("/api/experiments/ids/load", json={"run_id": run_id})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["message"].startswith("run_id:")
+    answer = client.post("/api/experiments/ids/load", json={"run_id": 2**31 - 1})
+    assert answer.status_code == 404, answer.text  # in range: looked up, and not there
+
+
+def test_a_full_state_pool_is_503_busy_with_retry_after(
+    gateway: GatewayFactory, postgres_db: str
+) -> None:
+    import contextlib
+
+    client = gateway(state_url=postgres_db, dependency_timeout_s=1)
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+    with contextlib.ExitStack() as held:  # every connection of the pool taken
+        for _ in range(engine.pool.size() + engine.pool._max_overflow):
+            held.enter_context(engine.connect())
+        answer = client.get("/api/experiments")
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.json()["error"] == "busy"
+    assert answer.json()["message"].startswith("state database is busy")
+    assert client.get("/api/experiments").status_code == 200

@@ -63,8 +63,10 @@ async def require_token(
 ExperimentName = Annotated[
     str, Path(description="experiment name", max_length=63, pattern=EXPERIMENT_NAME.pattern)
 ]
-# The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database.
-RunId = Annotated[int, Path(description="run id", ge=1, le=2**31 - 1)]
+# The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database
+# (in a path or in a body).
+RUN_ID_MAX = 2**31 - 1
+RunId = Annotated[int, Path(description="run id", ge=1, le=RUN_ID_MAX)]
 
 
 async def get_run_status(request: Request) -> RunStatusCache:

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, RunId, RunStatusDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import (
+    RUN_ID_MAX,
+    ExperimentDep,
+    RunId,
+    RunStatusDep,
+    RuntimeDep,
+    SessionDep,
+)
 from dwsim_shared.celery_app import (
     FINALIZE_RUN,
     GENERATE_SHARD,
@@ -43,7 +50,7 @@ router = APIRouter(tags=["runs"])
 class LoadRequest(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"run_id": 2}, {}]}}
 
-    run_id: Annotated[int, Field(ge=1)] | None = Field(
+    run_id: Annotated[int, Field(ge=1, le=RUN_ID_MAX)] | None = Field(
         default=None,
         description="The generate run whose Parquet to load; default: the latest completed.",
     )
