@@ -79,6 +79,38 @@ def test_a_cancelled_run_leaves_the_previous_data_live(live: LiveStack) -> None:
     assert counts(live, name) == before
     runs = {r["run_id"]: r for r in live.client.get(f"/api/experiments/{name}/runs").json()["runs"]}
     assert runs[first]["live"] and not runs[second]["live"]
+    # The run's staging is gone, once the tasks that were at work when it was cancelled end.
+    wait_settled(live, name, second)
+    assert not staging_exists(live, name, second)
+
+
+def wait_settled(live: LiveStack, name: str, run_id: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        shards = live.client.get(f"/api/experiments/{name}/runs/{run_id}/shards").json()["shards"]
+        if not any(s["status"] in ("GENERATING", "LOADING") for s in shards):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"shards of run {run_id} still at work after 60 s")
+
+
+def staging_exists(live: LiveStack, name: str, run_id: int) -> bool:
+    settings = settings_of(live)
+    staging = staging_name(name, run_id)
+    if live.warehouse == "sqlite":
+        return any(settings.sqlite_warehouse_dir.glob(f"{staging}.sqlite*"))
+    if live.warehouse == "redshift":
+        import psycopg2
+
+        from dwsim_shared.warehouses.namespaces import live_namespace
+        from dwsim_shared.warehouses.redshift import libpq_url
+
+        assert settings.redshift_url is not None
+        with psycopg2.connect(libpq_url(settings.redshift_url)) as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                        (live_namespace(staging),))  # fmt: skip
+            return cur.fetchone() is not None
+    return False  # the emulator's schemas are checked in shared/tests/test_staging.py
 
 
 def test_a_failed_run_leaves_the_previous_data_live(live: LiveStack) -> None:

@@ -110,3 +110,18 @@ def test_sqlite_readers_survive_the_swap(tmp_path: Path) -> None:
     assert live_count(warehouse) == 70
     assert not Path(f"{live}-wal").exists()  # nothing a later swap could replay
     assert not warehouse.path(staging_name(EXPERIMENT.name, 2)).exists()  # type: ignore[attr-defined]
+
+
+def test_a_load_after_the_staging_was_dropped_fails_and_leaves_nothing(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A cancelled run's staging is dropped while a loader is still at work: that loader's
+    next shard fails; on SQLite it must not create an empty `_r<id>_<name>.sqlite` again."""
+    path = shard_file(tmp_path, 10, 1)
+    run_into_staging(warehouse, 7, path)
+    warehouse.drop_staging(EXPERIMENT.name, [7])
+    with pytest.raises(Exception):  # noqa: B017 - each engine names the missing staging its way
+        warehouse.load_shard(staged(EXPERIMENT, 7), TABLE, path, ShardRef(7, "Items", 1))
+    if warehouse.name == "sqlite":
+        folder = warehouse.settings.sqlite_warehouse_dir  # type: ignore[attr-defined]
+        assert not list(folder.glob(f"{staging_name(EXPERIMENT.name, 7)}.sqlite*"))

@@ -94,8 +94,10 @@ class SQLiteWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def _connect(
-        self, experiment_name: str, *, read_only: bool = False
+        self, experiment_name: str, *, read_only: bool = False, create: bool = False
     ) -> Iterator[sqlite3.Connection]:
+        """`create` only where a file is made (prepare): a load into a staging file that was
+        dropped (its run cancelled) must fail, not leave a new empty file behind."""
         path = self.path(experiment_name)
         try:
             if read_only:
@@ -105,6 +107,15 @@ class SQLiteWarehouse(Warehouse):
                         "generate a run first"
                     )
                 conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            elif not create:
+                if not path.exists():
+                    raise NotFound(
+                        f"the sqlite warehouse has no {path.name} (its run was cancelled or "
+                        "its staging dropped)"
+                    )
+                conn = sqlite3.connect(
+                    f"{path.as_uri()}?mode=rw", uri=True, timeout=60, isolation_level=None
+                )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Rollback journal, not WAL: a published file is swapped in by a rename, and a
@@ -129,7 +140,7 @@ class SQLiteWarehouse(Warehouse):
         return exp.table_(exp.to_identifier(table_name.lower(), quoted=True))
 
     def prepare(self, experiment: Experiment) -> None:
-        with self._connect(experiment.name) as conn:
+        with self._connect(experiment.name, create=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             existing = [
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
