@@ -190,6 +190,32 @@ def test_sweeper_sends_an_unprepared_run_and_a_stalled_finalization(session: Ses
     assert take_run_step(session, run.id, "finalize", now=at(93), lease_s=30, max_attempts=3) == 2
 
 
+def test_a_dead_finalizer_on_this_host_is_replaced_at_the_next_sweep(session: Session) -> None:
+    """Like a shard's, a run step held by a process of this host that is gone is not waited out."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    dead_worker = f"{socket.gethostname()} pid {dead.pid}"
+    run = _run(session)
+    for shard in run.shards:
+        shard.status = ShardStatus.LOADED
+    session.commit()
+    taken = take_run_step(session, run.id, "finalize", now=at(61), lease_s=30, max_attempts=3,
+                          worker=dead_worker)  # fmt: skip
+    assert taken == 1
+    record_worker(session, "l", "load", at(65))
+    sent: list[tuple[str, int]] = []
+    sweep(session, at(65), POLICY, lambda t, i: sent.append((t, i)))  # lease runs to 91
+    assert sent == [(FINALIZE_RUN, run.id)]
+    assert take_run_step(session, run.id, "finalize", now=at(66), lease_s=30, max_attempts=3) == 2
+    # the new holder is alive: its lease holds
+    assert take_run_step(session, run.id, "finalize", now=at(67), lease_s=30, max_attempts=3) == (
+        "held by another worker"
+    )
+    sent.clear()
+    sweep(session, at(75), POLICY, lambda t, i: sent.append((t, i)))
+    assert sent == []
+
+
 def test_a_failed_enqueue_leaves_the_shard_for_the_next_pass(session: Session) -> None:
     run = _run(session)
     record_worker(session, "g", "generate", at(40))

@@ -22,7 +22,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from dwsim_shared.runs import fail_run
-from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, ShardStatus
+from dwsim_shared.state.models import (
+    ACTIVE_RUN_STATUSES,
+    RunRow,
+    RunShardRow,
+    ShardStatus,
+    SweepClaimRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,36 @@ def _is_zombie(pid: int) -> bool:
             return stat.read().rpartition(")")[2].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def step_claim_name(run_id: int) -> str:
+    """The `sweep_claims` row naming the process that holds a run's prepare / finalize step
+    (shards carry their holder in `run_shards.worker`; runs have no such column, and this
+    keyed row needs no migration)."""
+    return f"run-step {run_id}"
+
+
+def step_holder(session: Session, run_id: int) -> str | None:
+    claim = session.get(SweepClaimRow, step_claim_name(run_id), populate_existing=True)
+    return claim.holder if claim is not None else None
+
+
+def _record_step_holder(session: Session, run_id: int, now: dt.datetime, worker: str) -> None:
+    """Upsert the holder in the caller's transaction (portable: UPDATE, then INSERT)."""
+    name = step_claim_name(run_id)
+    result = session.execute(
+        update(SweepClaimRow)
+        .where(SweepClaimRow.name == name)
+        .values(holder=worker, next_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.add(SweepClaimRow(name=name, holder=worker, next_at=now))
+
+
+def step_holder_gone(session: Session, run: RunRow) -> bool:
+    """Whether the run's step was taken by a process of this host that no longer exists."""
+    return run.attempts > 0 and holder_gone(step_holder(session, run.id))
 
 
 def lease_end(now: dt.datetime, lease_s: float) -> dt.datetime:
@@ -211,6 +247,7 @@ def take_run_step(
     now: dt.datetime,
     lease_s: float,
     max_attempts: int,
+    worker: str | None = None,
 ) -> int | str:
     """Hold a run's `prepare` or `finalize` step; the attempt number, or why not.
 
@@ -227,7 +264,9 @@ def take_run_step(
         RunRow.status.in_(ACTIVE_RUN_STATUSES),
         RunRow.attempts == run.attempts,
     ]
-    held = run.attempts > 0 and not expired(run.lease_until, now)
+    # A holder known dead (a process of this host that is gone) holds nothing: no lease to wait.
+    dead = step_holder_gone(session, run)
+    held = run.attempts > 0 and not expired(run.lease_until, now) and not dead
     values: dict[str, object] = {
         "attempts": run.attempts + 1,
         "lease_until": lease_end(now, lease_s),
@@ -249,7 +288,7 @@ def take_run_step(
         conditions += [RunRow.prepared_at.is_not(None), ~not_loaded]
         if run.finalizing and held:
             return "held by another worker"
-        if run.finalizing:
+        if run.finalizing and not dead:
             conditions.append(or_(RunRow.lease_until.is_(None), RunRow.lease_until <= now))
         values["finalizing"] = True
     if run.attempts >= max_attempts and (step == "prepare" or run.finalizing):
@@ -263,9 +302,11 @@ def take_run_step(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     if not result.rowcount:  # type: ignore[attr-defined]
+        session.commit()
         return "not ready" if step == "finalize" else "held by another worker"
+    _record_step_holder(session, run_id, now, worker or worker_name())
+    session.commit()
     return run.attempts + 1
 
 

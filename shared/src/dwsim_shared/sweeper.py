@@ -29,7 +29,14 @@ from dwsim_shared.celery_app import (
     PREPARE_RUN,
     TASK_QUEUES,
 )
-from dwsim_shared.leases import expired, holder_gone, lease_end, lost_message
+from dwsim_shared.leases import (
+    expired,
+    holder_gone,
+    lease_end,
+    lost_message,
+    step_claim_name,
+    step_holder_gone,
+)
 from dwsim_shared.runs import fail_run
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
@@ -158,6 +165,14 @@ def sweep(
             log.exception("sweeping run %s failed", run.id)
     cutoff = now - dt.timedelta(hours=1)
     session.execute(delete(WorkerRow).where(WorkerRow.last_seen < cutoff))
+    # The holders of run steps taken a day ago (long finished; at worst a step still running
+    # then waits out its lease instead of being reclaimed at once).
+    session.execute(
+        delete(SweepClaimRow).where(
+            SweepClaimRow.name.like(step_claim_name(0).replace("0", "%")),
+            SweepClaimRow.next_at < now - dt.timedelta(days=1),
+        )
+    )
     session.commit()
     return report
 
@@ -197,7 +212,7 @@ def _sweep_run(
         if LOAD_QUEUE not in live:
             report.waiting[run.id] = waiting_for({LOAD_QUEUE}, live) or ""
             return
-        if not expired(lease, now):
+        if not expired(lease, now) and not step_holder_gone(session, run):
             return
         if run.attempts >= policy.max_attempts:
             fail_run(
@@ -252,7 +267,7 @@ def _sweep_run(
     if not loaded_all:
         return
     # Every shard is loaded: finalization never started, or its holder died.
-    if run.finalizing and not expired(run.lease_until, now):
+    if run.finalizing and not expired(run.lease_until, now) and not step_holder_gone(session, run):
         return
     if not run.finalizing and run.lease_until is not None and not expired(run.lease_until, now):
         return
