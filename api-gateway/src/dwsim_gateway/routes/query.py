@@ -96,7 +96,7 @@ def forward(
         remember(503, unavailable.to_dict())
         raise unavailable from error
     response = _relay_json(answer)
-    remember(answer.status_code, json.loads(bytes(response.body)))
+    remember(answer.status_code, answer.json())
     return response
 
 
