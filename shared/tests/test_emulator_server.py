@@ -4,6 +4,7 @@ session answers the next statement, and DuckDB runs under the memory limit given
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ def emulator() -> Iterator[int]:
     port = free_port()
     argv = [sys.executable, "-m", "dwsim_shared.emulator_server", "--host", "127.0.0.1",
             "-p", str(port), "--memory-limit", "300MB"]  # fmt: skip
-    with server_process(argv, port, "snowflake emulator"):
+    env = {**os.environ, "DWSIM_SNOWFLAKE_USER": "fake", "DWSIM_SNOWFLAKE_PASSWORD": "snow"}
+    with server_process(argv, port, "snowflake emulator", env=env):
         yield port
 
 
@@ -96,10 +98,10 @@ def test_a_closed_session_closes_its_duckdb_connection() -> None:
 
     from dwsim_shared.emulator_server import make_app
 
-    with TestClient(make_app()) as client:
+    with TestClient(make_app(user="fake", password="snow")) as client:
         login = client.post(
             "/session/v1/login-request?databaseName=DWSIM",
-            json={"data": {"SESSION_PARAMETERS": {}}},
+            json={"data": {"LOGIN_NAME": "fake", "PASSWORD": "snow", "SESSION_PARAMETERS": {}}},
         )
         token = login.json()["data"]["token"]
         conn = fs_server.sessions[token]

@@ -18,16 +18,30 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - a statement fakesnow lets fail with an error it does not translate (a DuckDB transaction
   conflict, such as a write into a schema another session dropped, or anything unexpected) is
   answered as a failed statement, never as HTTP 500: the connector retries a 500 for as long as
-  its network timeout allows, which by default is forever, so one conflict stalled a worker.
+  its network timeout allows, which by default is forever, so one conflict stalled a worker;
+- it is a guarded service: only the project's credentials (DWSIM_SNOWFLAKE_USER and
+  DWSIM_SNOWFLAKE_PASSWORD) and readers of one experiment's schema (emulator_guard) log in,
+  anything else gets Snowflake's login error (390100); a reader's every statement must be one
+  read of its own schema; DuckDB's file and network access is off for every session except
+  for the stage files the server itself received (the loader's PUT + COPY INTO);
+- a result larger than DWSIM_EMULATOR_RESULT_MAX_BYTES fails its statement (naming the limit)
+  instead of being encoded three times over into one JSON answer;
+- a statement whose client goes away (closed connection, killed service) is interrupted.
 
-This module imports only fakesnow and its own dependencies, so the emulator's image needs
-nothing else from the project: `python emulator_server.py --host 0.0.0.0 -p 64616`.
+This module imports only fakesnow, its own dependencies and `emulator_guard` (stdlib and
+sqlglot), so the emulator's image needs nothing else from the project:
+`python emulator_server.py --host 0.0.0.0 -p 64616`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import gzip
+import hmac
 import json
 import os
 import re
@@ -40,11 +54,17 @@ import fakesnow.server as fs_server
 import snowflake.connector.errors
 import uvicorn
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.transforms import stage
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+try:  # the project's package, or the emulator image where the guard sits beside this file
+    from dwsim_shared.emulator_guard import confinement_error, reader_schema
+except ImportError:  # pragma: no cover (the image)
+    from emulator_guard import confinement_error, reader_schema  # type: ignore[no-redef]
 
 TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
@@ -57,6 +77,29 @@ _ENGINE_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
 _running: dict[str, Any] = {}  # request id -> the session running it
 _lock = threading.Lock()
 _original_execute = FakeSnowflakeCursor.execute
+# Snowflake's "Incorrect username or password was specified." and "Insufficient privileges".
+LOGIN_ERRNO = "390100"
+PRIVILEGE_ERRNO = 3001
+RESULT_TOO_LARGE_ERRNO = 100078  # a result or value too large to return
+LEDGER_TABLE = "_dwsim_loads"
+DISCONNECT_POLL_S = 0.25
+
+
+class Guard:
+    """The credentials the server accepts and the result size it answers (set by make_app)."""
+
+    user: str = ""
+    password: str = ""
+    result_max_bytes: int = 64 * 1024 * 1024
+
+
+def _release_memory() -> None:
+    """Give freed heap back to the system (glibc keeps it otherwise, and the emulator stayed
+    at 1.5 GB after one large result)."""
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
 
 
 def _session_timeout(body: bytes) -> float | None:
@@ -85,7 +128,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
         timer.daemon = True
         timer.start()
     try:
-        return _original_execute(self, command, *args, **kwargs)
+        result = _original_execute(self, command, *args, **kwargs)
     except Exception as error:
         if fired.is_set():
             raise snowflake.connector.errors.ProgrammingError(
@@ -101,6 +144,18 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     finally:
         if timer is not None:
             timer.cancel()
+    table = self._arrow_table
+    if table is not None and table.nbytes > Guard.result_max_bytes:
+        size = table.nbytes
+        self._arrow_table = None
+        del table
+        _release_memory()
+        raise snowflake.connector.errors.ProgrammingError(
+            msg=f"Result of {size:,} bytes is larger than the emulator's limit of "
+            f"{Guard.result_max_bytes:,} bytes per answer (DWSIM_EMULATOR_RESULT_MAX_BYTES)",
+            errno=RESULT_TOO_LARGE_ERRNO, sqlstate="54000",
+        )  # fmt: skip
+    return result
 
 
 def _as_statement_error(error: Exception) -> Exception:
@@ -130,24 +185,85 @@ async def _body(request: Request) -> bytes:
     return gzip.decompress(body) if request.headers.get("Content-Encoding") == "gzip" else body
 
 
+def _snowflake_error(code: str, message: str, sqlstate: str | None = None) -> JSONResponse:
+    """An error as Snowflake answers it (HTTP 200, success false): the connector raises it."""
+    data = {"errorCode": code, "sqlState": sqlstate} if sqlstate else None
+    return JSONResponse({"data": data, "code": code, "message": message, "success": False})
+
+
+def _credentials(body: bytes) -> tuple[str, str, dict[str, Any]]:
+    try:
+        data = json.loads(body)["data"]
+        return str(data.get("LOGIN_NAME") or ""), str(data.get("PASSWORD") or ""), data
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "", "", {}
+
+
 async def login_request(request: Request) -> Response:
-    timeout = _session_timeout(await _body(request))
+    body = await _body(request)
+    login, password, data = _credentials(body)
+    project = _is_project(login, password)
+    schema = None if project else reader_schema(login, password, Guard.password)
+    parameters = data.get("SESSION_PARAMETERS") or {}
+    # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
+    if (not project and schema is None) or "FAKESNOW_DB_PATH" in parameters:
+        return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
+    timeout = _session_timeout(body)
     response = await fs_server.login_request(request)
-    if timeout is not None and response.status_code == 200:
+    if response.status_code == 200:
         token = json.loads(bytes(response.body))["data"]["token"]
-        setattr(fs_server.sessions[token], "dwsim_statement_timeout", timeout)  # noqa: B010
+        conn = fs_server.sessions[token]
+        if timeout is not None:
+            setattr(conn, "dwsim_statement_timeout", timeout)  # noqa: B010
+        setattr(conn, "dwsim_reader_schema", schema)  # noqa: B010
     return response
+
+
+def _is_project(login: str, password: str) -> bool:
+    # Snowflake's login names are case-insensitive; passwords are not.
+    same_user = hmac.compare_digest(login.upper().encode(), Guard.user.upper().encode())
+    same_password = hmac.compare_digest(password.encode(), Guard.password.encode())
+    return bool(Guard.user) and same_user and same_password
+
+
+def _confinement(conn: Any, body: bytes) -> Response | None:
+    """Snowflake's privilege error unless a reader's statement is one read of its schema."""
+    schema = getattr(conn, "dwsim_reader_schema", None)
+    if schema is None:
+        return None
+    try:
+        sql = str(json.loads(body)["sqlText"])
+    except (ValueError, KeyError, TypeError):
+        sql = ""
+    why = confinement_error(sql, schema, frozenset({LEDGER_TABLE}), conn.database)
+    if why is None:
+        return None
+    return _snowflake_error(
+        f"{PRIVILEGE_ERRNO:06d}",
+        f"SQL access control error: Insufficient privileges: {why}",
+        "42501",
+    )
 
 
 async def query_request(request: Request) -> Response:
     request_id = request.query_params.get("requestId")
     token = (request.headers.get("Authorization") or "")[17:-1]
     conn = fs_server.sessions.get(token)
+    if conn is not None and (refused := _confinement(conn, await _body(request))) is not None:
+        return refused
     if request_id and conn is not None:
         with _lock:
             _running[request_id] = conn
     try:
-        return await fs_server.query_request(request)
+        answer = asyncio.ensure_future(fs_server.query_request(request))
+        # A client that goes away (a closed socket, a killed query service) leaves no one to
+        # send an abort: its statement is interrupted here, as PostgreSQL cancels a backend's.
+        while not (await asyncio.wait({answer}, timeout=DISCONNECT_POLL_S))[0]:
+            if conn is not None and await request.is_disconnected():
+                setattr(conn, "dwsim_cancelled", True)  # noqa: B010
+                conn._duck_conn.interrupt()
+                break
+        return await answer
     finally:
         if request_id:
             with _lock:
@@ -185,11 +301,28 @@ async def abort_request(request: Request) -> Response:
     return JSONResponse({"success": True})
 
 
-def make_app(memory_limit: str | None = None) -> Starlette:
+def make_app(
+    memory_limit: str | None = None,
+    *,
+    user: str,
+    password: str,
+    result_max_bytes: int = Guard.result_max_bytes,
+) -> Starlette:
+    """The emulator's app. Only `user`/`password` (and readers derived from `password`) log in."""
+    if not user or not password:
+        raise ValueError("the emulator needs DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD")
+    Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
     duck = fs_server.shared_fs.duck_conn
     if memory_limit:
         duck.execute(f"SET memory_limit = '{memory_limit}'")
+    # No file or network access for any session, except the stage files this server received
+    # (PUT uploads them over HTTP into stage.LOCAL_BUCKET_PATH; COPY INTO reads them there).
+    # Once off, DuckDB refuses to turn it back on or widen the allowed directories.
+    duck.execute("SET autoinstall_known_extensions = false")
+    duck.execute("SET autoload_known_extensions = false")
+    duck.execute("SET allowed_directories = $dirs", {"dirs": [stage.LOCAL_BUCKET_PATH + os.sep]})
+    duck.execute("SET enable_external_access = false")
     # Snowflake fails `x / 0` for every numeric type; DuckDB's IEEE semantics answer inf.
     duck.execute("SET GLOBAL ieee_floating_point_ops = false")
     duck.execute("SET GLOBAL error_on_division_by_zero = true")
@@ -213,8 +346,22 @@ def main() -> None:
     parser.add_argument(
         "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "2GB")
     )
+    parser.add_argument(
+        "--result-max-bytes",
+        type=int,
+        default=int(os.environ.get("DWSIM_EMULATOR_RESULT_MAX_BYTES", Guard.result_max_bytes)),
+    )
     args = parser.parse_args()
-    uvicorn.run(make_app(args.memory_limit), host=args.host, port=args.port, log_level="warning")
+    user = os.environ.get("DWSIM_SNOWFLAKE_USER", "")
+    password = os.environ.get("DWSIM_SNOWFLAKE_PASSWORD", "")
+    if not user or not password:
+        parser.error(
+            "set DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD: the only login it accepts"
+        )
+    app = make_app(
+        args.memory_limit, user=user, password=password, result_max_bytes=args.result_max_bytes
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ after COMMIT rather than trusting its answer. A real account does not enforce ke
 a race is only as safe as Snowflake's transactions.
 
 Timeouts. Queries run with the connector's `timeout` (the client cancels the statement) and
-`STATEMENT_TIMEOUT_IN_SECONDS`; a real account honours both. fakesnow honours neither: its
-abort request is a no-op, so a long query on it runs to the end.
+`STATEMENT_TIMEOUT_IN_SECONDS`; a real account and the project's emulator honour both.
+
+Queries on the emulator log in as the reader of the experiment's schema (credentials derived
+from the project's password, `emulator_guard`), which the emulator confines to reading it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import snowflake.connector.errors as sferrors
 from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
 
+from dwsim_shared.emulator_guard import reader_login, reader_password
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
 from dwsim_shared.warehouses.base import (
@@ -159,12 +162,17 @@ class SnowflakeWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def _cursor(
-        self, role: str | None = None, **session_parameters: Any
+        self, role: str | None = None, reader_of: str | None = None, **session_parameters: Any
     ) -> Iterator[SnowflakeCursor]:
+        """A session with the project's credentials, or (`reader_of`, on the emulator) one
+        confined to reading that schema, with the credentials derived for it."""
         args = self._connect_args()
         args["session_parameters"] |= session_parameters
         if role:
             args["role"] = role
+        if reader_of is not None:
+            args["user"] = reader_login(reader_of)
+            args["password"] = reader_password(args["password"], reader_of)
         try:
             conn = snowflake.connector.connect(**args)
         except sferrors.Error as error:
@@ -416,9 +424,12 @@ class SnowflakeWarehouse(Warehouse):
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         seconds = max(1, math.ceil(timeout_s))
         with (
-            # On a real account, a role that can only read the experiments' schemas.
+            # On a real account, a role that can only read the experiments' schemas; on the
+            # emulator, a session that can only read this experiment's schema.
             self._cursor(
-                role=self.settings.snowflake_query_role, STATEMENT_TIMEOUT_IN_SECONDS=seconds
+                role=self.settings.snowflake_query_role,
+                reader_of=self.schema_name(experiment_name) if self.is_emulator else None,
+                STATEMENT_TIMEOUT_IN_SECONDS=seconds,
             ) as cur,
             _translated(sql, timeout_s),
         ):
