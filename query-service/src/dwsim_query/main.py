@@ -33,9 +33,11 @@ from dwsim_shared.errors import (
     DWSimError,
     InvalidInput,
     NotFound,
+    QueryTooLarge,
 )
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.lifecycle import live_run
+from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.models import ExperimentRow
@@ -115,7 +117,12 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     query = prepare(rt, request)
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
     result = query.warehouse.run_query(
-        query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
+        query.experiment,
+        query.engine_sql,
+        row_cap=cap,
+        timeout_s=rt.settings.query_timeout_s,
+        byte_cap=rt.settings.query_byte_cap,
+        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
     )
     rows, cut = within_bytes(
         [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
@@ -140,7 +147,10 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     query is still an error status rather than a broken stream."""
     query = prepare(rt, request)
     batches = query.warehouse.stream_query(
-        query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
+        query.experiment,
+        query.engine_sql,
+        timeout_s=rt.settings.export_timeout_s,
+        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
     )
     columns = next(batches)
 
@@ -178,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DWSimError)
     def _dwsim_error(_: Request, error: DWSimError) -> JSONResponse:
+        if isinstance(error, QueryTooLarge):
+            release_memory()  # back to the service's normal size after a query stopped large
         return JSONResponse(status_code=error.status, content=error.to_dict())
 
     @app.exception_handler(RequestValidationError)

@@ -8,7 +8,7 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   with Snowflake's own code for it (630), and the connection is free for the next one;
 - an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
   it names;
-- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB);
+- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 1GB);
 - a session the client closes is closed here too, after the answer and off the event loop:
   fakesnow only forgets it, so its DuckDB connection lingered until a garbage collection
   closed it on the event loop (with thousands of them, a collection stalled every request for
@@ -24,8 +24,11 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   anything else gets Snowflake's login error (390100); a reader's every statement must be one
   read of its own schema; DuckDB's file and network access is off for every session except
   for the stage files the server itself received (the loader's PUT + COPY INTO);
-- a result larger than DWSIM_EMULATOR_RESULT_MAX_BYTES fails its statement (naming the limit)
-  instead of being encoded three times over into one JSON answer;
+- a result larger than DWSIM_EMULATOR_RESULT_MAX_BYTES (or the smaller DWSIM_RESULT_MAX_BYTES
+  a session asks for at login) fails its statement, naming the limit, instead of being encoded
+  three times over into one JSON answer;
+- the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
+  statements are interrupted and fail with an error naming the limit, and the server goes on;
 - a statement whose client goes away (closed connection, killed service) is interrupted.
 
 This module imports only fakesnow, its own dependencies and `emulator_guard` (stdlib and
@@ -46,11 +49,13 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import duckdb
 import fakesnow.server as fs_server
+import pyarrow
 import snowflake.connector.errors
 import uvicorn
 from fakesnow.cursor import FakeSnowflakeCursor
@@ -90,23 +95,62 @@ class Guard:
 
     user: str = ""
     password: str = ""
-    result_max_bytes: int = 64 * 1024 * 1024
+    result_max_bytes: int = 256 * 1024 * 1024
+    memory_ceiling_mb: int = 0
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def watch_memory(ceiling_mb: int, period_s: float = 0.02) -> threading.Thread:
+    """Interrupt every running statement while the process is larger than `ceiling_mb`:
+    DuckDB's memory_limit bounds its buffer pool, not the values a vector holds nor their Arrow
+    copies, and one SELECT of large strings took the emulator to 3.8 GB. DuckDB sees the
+    interrupt between vectors, so one vector of huge values is still built before it stops."""
+    Guard.memory_ceiling_mb = ceiling_mb
+    ceiling = ceiling_mb * 1024 * 1024
+
+    def watch() -> None:
+        while True:
+            time.sleep(period_s)
+            size = _resident_bytes()
+            if size is None:
+                return
+            if size <= ceiling:
+                continue
+            with _lock:
+                running = list(_running.values())
+            for conn in running:
+                setattr(conn, "dwsim_memory_stopped", True)  # noqa: B010
+                conn._duck_conn.interrupt()
+
+    thread = threading.Thread(target=watch, name="dwsim-memory-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _release_memory() -> None:
     """Give freed heap back to the system (glibc keeps it otherwise, and the emulator stayed
     at 1.5 GB after one large result)."""
+    with contextlib.suppress(Exception):  # Arrow's own pool (mimalloc or jemalloc)
+        pyarrow.default_memory_pool().release_unused()
     name = ctypes.util.find_library("c")
     if name:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(name).malloc_trim(0)
 
 
-def _session_timeout(body: bytes) -> float | None:
+def _session_number(body: bytes, name: str) -> float | None:
+    """A positive number among the session parameters sent at login."""
     try:
         parameters = json.loads(body)["data"]["SESSION_PARAMETERS"]
-        value = float(parameters.get("STATEMENT_TIMEOUT_IN_SECONDS") or 0)
-    except (ValueError, KeyError, TypeError):
+        value = float(parameters.get(name) or 0)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return value if value > 0 else None
 
@@ -118,6 +162,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     duck = self._duck_conn
     fired = threading.Event()
     setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
+    setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
 
     def interrupt() -> None:
         fired.set()
@@ -136,6 +181,9 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
                 "second(s) and was canceled.",
                 errno=TIMEOUT_ERRNO, sqlstate="57014",
             ) from None  # fmt: skip
+        if getattr(conn, "dwsim_memory_stopped", False):
+            _release_memory()
+            raise _as_statement_error(MemoryError()) from None
         if getattr(conn, "dwsim_cancelled", False):
             raise snowflake.connector.errors.ProgrammingError(
                 msg="SQL execution canceled", errno=CANCELLED_ERRNO, sqlstate="57014"
@@ -145,17 +193,27 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
         if timer is not None:
             timer.cancel()
     table = self._arrow_table
-    if table is not None and table.nbytes > Guard.result_max_bytes:
+    limit, named = _answer_limit(conn)
+    if table is not None and table.nbytes > limit:
         size = table.nbytes
         self._arrow_table = None
         del table
         _release_memory()
         raise snowflake.connector.errors.ProgrammingError(
-            msg=f"Result of {size:,} bytes is larger than the emulator's limit of "
-            f"{Guard.result_max_bytes:,} bytes per answer (DWSIM_EMULATOR_RESULT_MAX_BYTES)",
+            msg=f"the result ({size:,} bytes) is larger than the limit of {limit:,} bytes per "
+            f"answer ({named})",
             errno=RESULT_TOO_LARGE_ERRNO, sqlstate="54000",
         )  # fmt: skip
     return result
+
+
+def _answer_limit(conn: Any) -> tuple[int, str]:
+    """The answer limit of a session: the server's, or the smaller one its client asked for
+    (the query service asks for twice its own answer limit)."""
+    asked = getattr(conn, "dwsim_result_max_bytes", None)
+    if asked is not None and asked < Guard.result_max_bytes:
+        return asked, "twice the query service's DWSIM_QUERY_BYTE_CAP"
+    return Guard.result_max_bytes, "DWSIM_EMULATOR_RESULT_MAX_BYTES"
 
 
 def _as_statement_error(error: Exception) -> Exception:
@@ -171,6 +229,14 @@ def _as_statement_error(error: Exception) -> Exception:
         return snowflake.connector.errors.ProgrammingError(
             msg="Division by zero", errno=DIVISION_BY_ZERO_ERRNO, sqlstate="22012"
         )
+    if isinstance(error, duckdb.OutOfMemoryException | MemoryError):
+        _release_memory()
+        return snowflake.connector.errors.ProgrammingError(
+            msg="the statement needs more memory than the emulator's limit of "
+            f"{Guard.memory_ceiling_mb or '?'} MB (DWSIM_EMULATOR_MEMORY_CEILING_MB; DuckDB's "
+            "own is DWSIM_EMULATOR_MEMORY_LIMIT)",
+            errno=RESULT_TOO_LARGE_ERRNO, sqlstate="53200",
+        )  # fmt: skip
     text = _ENGINE_PREFIX.sub("", text)  # DuckDB's "TransactionContext Error: " and the like
     conflict = isinstance(error, duckdb.TransactionException)
     return snowflake.connector.errors.ProgrammingError(
@@ -208,13 +274,16 @@ async def login_request(request: Request) -> Response:
     # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
     if (not project and schema is None) or "FAKESNOW_DB_PATH" in parameters:
         return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
-    timeout = _session_timeout(body)
+    timeout = _session_number(body, "STATEMENT_TIMEOUT_IN_SECONDS")
+    answer_max = _session_number(body, "DWSIM_RESULT_MAX_BYTES")
     response = await fs_server.login_request(request)
     if response.status_code == 200:
         token = json.loads(bytes(response.body))["data"]["token"]
         conn = fs_server.sessions[token]
         if timeout is not None:
             setattr(conn, "dwsim_statement_timeout", timeout)  # noqa: B010
+        if answer_max is not None:
+            setattr(conn, "dwsim_result_max_bytes", int(answer_max))  # noqa: B010
         setattr(conn, "dwsim_reader_schema", schema)  # noqa: B010
     return response
 
@@ -264,6 +333,11 @@ async def query_request(request: Request) -> Response:
                 conn._duck_conn.interrupt()
                 break
         return await answer
+    except MemoryError:  # encoding the answer passed the ceiling: a failed statement, not a 500
+        _release_memory()
+        failed = _as_statement_error(MemoryError())
+        assert isinstance(failed, snowflake.connector.errors.ProgrammingError)
+        return _snowflake_error(f"{failed.errno:06d}", failed.msg or "", failed.sqlstate)
     finally:
         if request_id:
             with _lock:
@@ -301,6 +375,13 @@ async def abort_request(request: Request) -> Response:
     return JSONResponse({"success": True})
 
 
+async def health(_: Request) -> Response:
+    """Liveness, and how many statements run now (no session needed; nothing else is told)."""
+    with _lock:
+        running = len(_running)
+    return JSONResponse({"status": "ok", "running_statements": running})
+
+
 def make_app(
     memory_limit: str | None = None,
     *,
@@ -316,6 +397,9 @@ def make_app(
     duck = fs_server.shared_fs.duck_conn
     if memory_limit:
         duck.execute(f"SET memory_limit = '{memory_limit}'")
+    # DuckDB's allocator keeps freed memory for reuse unless its background threads purge it:
+    # the emulator stayed at 1.5 GB after one large result.
+    duck.execute("SET allocator_background_threads = true")
     # No file or network access for any session, except the stage files this server received
     # (PUT uploads them over HTTP into stage.LOCAL_BUCKET_PATH; COPY INTO reads them there).
     # Once off, DuckDB refuses to turn it back on or widen the allowed directories.
@@ -336,6 +420,7 @@ def make_app(
         Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r
         for r in fs_server.routes
     ]
+    routes.append(Route("/dwsim/health", health, methods=["GET"]))
     return Starlette(routes=routes)
 
 
@@ -344,14 +429,22 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=64616)
     parser.add_argument(
-        "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "2GB")
+        "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "1GB")
     )
     parser.add_argument(
         "--result-max-bytes",
         type=int,
         default=int(os.environ.get("DWSIM_EMULATOR_RESULT_MAX_BYTES", Guard.result_max_bytes)),
     )
+    parser.add_argument(
+        "--memory-ceiling-mb",
+        type=int,
+        default=int(os.environ.get("DWSIM_EMULATOR_MEMORY_CEILING_MB", "2048")),
+        help="resident size past which running statements are interrupted (0: not watched)",
+    )
     args = parser.parse_args()
+    if args.memory_ceiling_mb > 0:
+        watch_memory(args.memory_ceiling_mb)
     user = os.environ.get("DWSIM_SNOWFLAKE_USER", "")
     password = os.environ.get("DWSIM_SNOWFLAKE_PASSWORD", "")
     if not user or not password:
