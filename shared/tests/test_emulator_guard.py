@@ -101,6 +101,23 @@ def test_a_session_may_not_open_a_duckdb_of_its_own(two_experiments: dict[str, s
         pass
 
 
+def test_a_reader_cannot_log_in_to_another_schema(two_experiments: dict[str, str]) -> None:
+    """fakesnow creates the schema a login names: a reader's login may name only its own."""
+    secret = two_experiments["DWSIM_SNOWFLAKE_PASSWORD"]
+    login, password = reader_login("dwsim_guard_a"), reader_password(secret, "dwsim_guard_a")
+    with (
+        pytest.raises(sferrors.Error, match="Insufficient privileges"),
+        _session(two_experiments, login, password, schema="dwsim_guard_new"),
+    ):
+        pass
+    with _project(two_experiments) as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s",
+            ("DWSIM_GUARD_NEW",),
+        )
+        assert cur.fetchone() == (0,)
+
+
 def test_a_reader_reads_its_own_schema(two_experiments: dict[str, str]) -> None:
     with _reader(two_experiments, "dwsim_guard_a") as cur:
         cur.execute('SELECT COUNT(*) FROM "dwsim_guard_a"."t"')

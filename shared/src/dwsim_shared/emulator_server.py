@@ -274,6 +274,13 @@ async def login_request(request: Request) -> Response:
     # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
     if (not project and schema is None) or "FAKESNOW_DB_PATH" in parameters:
         return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
+    asked = request.query_params.get("schemaName")
+    if schema is not None and asked and asked.strip('"').lower() != schema.lower():
+        # fakesnow creates the schema a login names: a reader may name only its own.
+        return _snowflake_error(
+            f"{PRIVILEGE_ERRNO:06d}",
+            f"SQL access control error: Insufficient privileges on {asked}",
+        )
     timeout = _session_number(body, "STATEMENT_TIMEOUT_IN_SECONDS")
     answer_max = _session_number(body, "DWSIM_RESULT_MAX_BYTES")
     response = await fs_server.login_request(request)
