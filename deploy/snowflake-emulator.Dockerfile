@@ -13,8 +13,11 @@ RUN pip install --no-cache-dir "fakesnow[server]==${FAKESNOW_VERSION}" \
     && useradd --system --uid 10001 --gid fakesnow --create-home fakesnow
 ENV PYTHONUNBUFFERED=1
 # fakesnow's server with statement timeouts, cancel and a DuckDB memory limit
-# (DWSIM_EMULATOR_MEMORY_LIMIT); the file imports nothing else from the project.
+# (DWSIM_EMULATOR_MEMORY_LIMIT), logins checked against DWSIM_SNOWFLAKE_USER/_PASSWORD
+# and readers confined to their schema (emulator_guard.py, which needs only sqlglot); the
+# two files import nothing else from the project.
 COPY shared/src/dwsim_shared/emulator_server.py /opt/dwsim/emulator_server.py
+COPY shared/src/dwsim_shared/emulator_guard.py /opt/dwsim/emulator_guard.py
 USER fakesnow
 EXPOSE 64616
 # uvicorn stops cleanly on SIGINT (and SIGTERM).

@@ -4,10 +4,13 @@ session answers the next statement, and DuckDB runs under the memory limit given
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import snowflake.connector
 import snowflake.connector.errors as sferrors
@@ -25,8 +28,9 @@ RUNAWAY = (
 def emulator() -> Iterator[int]:
     port = free_port()
     argv = [sys.executable, "-m", "dwsim_shared.emulator_server", "--host", "127.0.0.1",
-            "-p", str(port), "--memory-limit", "300MB"]  # fmt: skip
-    with server_process(argv, port, "snowflake emulator"):
+            "-p", str(port), "--memory-limit", "300MB", "--memory-ceiling-mb", "600"]  # fmt: skip
+    env = {**os.environ, "DWSIM_SNOWFLAKE_USER": "fake", "DWSIM_SNOWFLAKE_PASSWORD": "snow"}
+    with server_process(argv, port, "snowflake emulator", env=env):
         yield port
 
 
@@ -96,10 +100,10 @@ def test_a_closed_session_closes_its_duckdb_connection() -> None:
 
     from dwsim_shared.emulator_server import make_app
 
-    with TestClient(make_app()) as client:
+    with TestClient(make_app(user="fake", password="snow")) as client:
         login = client.post(
             "/session/v1/login-request?databaseName=DWSIM",
-            json={"data": {"SESSION_PARAMETERS": {}}},
+            json={"data": {"LOGIN_NAME": "fake", "PASSWORD": "snow", "SESSION_PARAMETERS": {}}},
         )
         token = login.json()["data"]["token"]
         conn = fs_server.sessions[token]
@@ -110,3 +114,52 @@ def test_a_closed_session_closes_its_duckdb_connection() -> None:
         assert answer.json()["success"] is True
         assert token not in fs_server.sessions
         assert conn._is_closed  # closed by the answer's background task
+
+
+def test_a_statement_past_the_memory_ceiling_is_stopped_and_the_server_goes_on(
+    emulator: int,
+) -> None:
+    """A string aggregate of 2 GB grows vector by vector outside DuckDB's memory_limit: the
+    watch interrupts it at the process's ceiling (600 MB here), with an error naming it."""
+    with _connect(emulator) as conn, conn.cursor() as cur:
+        started = time.monotonic()
+        with pytest.raises(sferrors.ProgrammingError) as caught:
+            cur.execute("SELECT length(listagg(repeat('x', 100000), '')) FROM range(20000)")
+        assert "DWSIM_EMULATOR_MEMORY_CEILING_MB" in caught.value.raw_msg, caught.value
+        assert time.monotonic() - started < 10
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+
+
+def _running(port: int) -> int:
+    answer = httpx.get(f"http://127.0.0.1:{port}/dwsim/health", timeout=5).json()
+    return int(answer["running_statements"])
+
+
+def test_a_statement_whose_client_dies_is_interrupted(emulator: int) -> None:
+    """The query service killed mid-statement sends no abort: the emulator sees the connection
+    close and interrupts the statement (PostgreSQL cancels a backend the same way)."""
+    client = (
+        "import snowflake.connector as sf\n"
+        f"c = sf.connect(account='fakesnow', user='fake', password='snow', host='127.0.0.1', "
+        f"port={emulator}, protocol='http', database='DWSIM', schema='LIMITS')\n"
+        f"c.cursor().execute({RUNAWAY!r})\n"
+    )
+    assert _running(emulator) == 0
+    process = subprocess.Popen([sys.executable, "-c", client])
+    try:
+        deadline = time.monotonic() + 30
+        while _running(emulator) == 0:  # the statement is running
+            assert process.poll() is None, "the client failed before its statement ran"
+            assert time.monotonic() < deadline, "the statement never started"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10  # DISCONNECT_POLL_S, on a loaded machine
+    while _running(emulator) > 0:
+        assert time.monotonic() < deadline, "the statement kept running after its client died"
+        time.sleep(0.05)
+    with _connect(emulator) as conn, conn.cursor() as cur:  # and the server answers
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)

@@ -35,10 +35,12 @@ from dwsim_shared.errors import (
     DWSimError,
     InvalidInput,
     NotFound,
+    QueryTooLarge,
     error_text,
 )
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.lifecycle import live_run
+from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.models import ExperimentRow
@@ -143,11 +145,18 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
     try:
         result = query.warehouse.run_query(
-            query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
+            query.experiment,
+            query.engine_sql,
+            row_cap=cap,
+            timeout_s=rt.settings.query_timeout_s,
+            byte_cap=rt.settings.query_byte_cap,
+            memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
         )
         rows, cut = within_bytes(
             [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
         )
+    except DWSimError:
+        raise
     except Exception as error:
         raise engine_failure(query.warehouse, error) from error
     return {
@@ -170,7 +179,10 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     query is still an error status rather than a broken stream."""
     query = prepare(rt, request)
     batches = query.warehouse.stream_query(
-        query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
+        query.experiment,
+        query.engine_sql,
+        timeout_s=rt.settings.export_timeout_s,
+        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
     )
     try:
         columns = next(batches)
@@ -211,6 +223,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DWSimError)
     def _dwsim_error(_: Request, error: DWSimError) -> JSONResponse:
+        if isinstance(error, QueryTooLarge):
+            release_memory()  # back to the service's normal size after a query stopped large
         return JSONResponse(
             status_code=error.status, content=error.to_dict(), headers=error.headers
         )

@@ -8,7 +8,7 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   with Snowflake's own code for it (630), and the connection is free for the next one;
 - an abort request (the connector's client-side timeout, or a cancel) interrupts the statement
   it names;
-- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 2GB);
+- DuckDB's memory_limit caps the whole engine (DWSIM_EMULATOR_MEMORY_LIMIT, default 1GB);
 - a session the client closes is closed here too, after the answer and off the event loop:
   fakesnow only forgets it, so its DuckDB connection lingered until a garbage collection
   closed it on the event loop (with thousands of them, a collection stalled every request for
@@ -18,33 +18,58 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - a statement fakesnow lets fail with an error it does not translate (a DuckDB transaction
   conflict, such as a write into a schema another session dropped, or anything unexpected) is
   answered as a failed statement, never as HTTP 500: the connector retries a 500 for as long as
-  its network timeout allows, which by default is forever, so one conflict stalled a worker.
+  its network timeout allows, which by default is forever, so one conflict stalled a worker;
+- it is a guarded service: only the project's credentials (DWSIM_SNOWFLAKE_USER and
+  DWSIM_SNOWFLAKE_PASSWORD) and readers of one experiment's schema (emulator_guard) log in,
+  anything else gets Snowflake's login error (390100); a reader's every statement must be one
+  read of its own schema; DuckDB's file and network access is off for every session except
+  for the stage files the server itself received (the loader's PUT + COPY INTO);
+- a result larger than DWSIM_EMULATOR_RESULT_MAX_BYTES (or the smaller DWSIM_RESULT_MAX_BYTES
+  a session asks for at login) fails its statement, naming the limit, instead of being encoded
+  three times over into one JSON answer;
+- the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
+  statements are interrupted and fail with an error naming the limit, and the server goes on;
+- a statement whose client goes away (closed connection, killed service) is interrupted.
 
-This module imports only fakesnow and its own dependencies, so the emulator's image needs
-nothing else from the project: `python emulator_server.py --host 0.0.0.0 -p 64616`.
+This module imports only fakesnow, its own dependencies and `emulator_guard` (stdlib and
+sqlglot), so the emulator's image needs nothing else from the project:
+`python emulator_server.py --host 0.0.0.0 -p 64616`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import gzip
+import hmac
 import json
 import os
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import duckdb
 import fakesnow.server as fs_server
+import pyarrow
 import snowflake.connector.errors
 import uvicorn
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.transforms import stage
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+try:  # the project's package, or the emulator image where the guard sits beside this file
+    from dwsim_shared.emulator_guard import confinement_error, reader_schema
+except ImportError:  # pragma: no cover (the image)
+    from emulator_guard import confinement_error, reader_schema  # type: ignore[no-redef]
 
 TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
@@ -57,13 +82,75 @@ _ENGINE_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
 _running: dict[str, Any] = {}  # request id -> the session running it
 _lock = threading.Lock()
 _original_execute = FakeSnowflakeCursor.execute
+# Snowflake's "Incorrect username or password was specified." and "Insufficient privileges".
+LOGIN_ERRNO = "390100"
+PRIVILEGE_ERRNO = 3001
+RESULT_TOO_LARGE_ERRNO = 100078  # a result or value too large to return
+LEDGER_TABLE = "_dwsim_loads"
+DISCONNECT_POLL_S = 0.25
 
 
-def _session_timeout(body: bytes) -> float | None:
+class Guard:
+    """The credentials the server accepts and the result size it answers (set by make_app)."""
+
+    user: str = ""
+    password: str = ""
+    result_max_bytes: int = 256 * 1024 * 1024
+    memory_ceiling_mb: int = 0
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def watch_memory(ceiling_mb: int, period_s: float = 0.02) -> threading.Thread:
+    """Interrupt every running statement while the process is larger than `ceiling_mb`:
+    DuckDB's memory_limit bounds its buffer pool, not the values a vector holds nor their Arrow
+    copies, and one SELECT of large strings took the emulator to 3.8 GB. DuckDB sees the
+    interrupt between vectors, so one vector of huge values is still built before it stops."""
+    Guard.memory_ceiling_mb = ceiling_mb
+    ceiling = ceiling_mb * 1024 * 1024
+
+    def watch() -> None:
+        while True:
+            time.sleep(period_s)
+            size = _resident_bytes()
+            if size is None:
+                return
+            if size <= ceiling:
+                continue
+            with _lock:
+                running = list(_running.values())
+            for conn in running:
+                setattr(conn, "dwsim_memory_stopped", True)  # noqa: B010
+                conn._duck_conn.interrupt()
+
+    thread = threading.Thread(target=watch, name="dwsim-memory-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _release_memory() -> None:
+    """Give freed heap back to the system (glibc keeps it otherwise, and the emulator stayed
+    at 1.5 GB after one large result)."""
+    with contextlib.suppress(Exception):  # Arrow's own pool (mimalloc or jemalloc)
+        pyarrow.default_memory_pool().release_unused()
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
+
+
+def _session_number(body: bytes, name: str) -> float | None:
+    """A positive number among the session parameters sent at login."""
     try:
         parameters = json.loads(body)["data"]["SESSION_PARAMETERS"]
-        value = float(parameters.get("STATEMENT_TIMEOUT_IN_SECONDS") or 0)
-    except (ValueError, KeyError, TypeError):
+        value = float(parameters.get(name) or 0)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return value if value > 0 else None
 
@@ -75,6 +162,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     duck = self._duck_conn
     fired = threading.Event()
     setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
+    setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
 
     def interrupt() -> None:
         fired.set()
@@ -85,7 +173,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
         timer.daemon = True
         timer.start()
     try:
-        return _original_execute(self, command, *args, **kwargs)
+        result = _original_execute(self, command, *args, **kwargs)
     except Exception as error:
         if fired.is_set():
             raise snowflake.connector.errors.ProgrammingError(
@@ -93,6 +181,9 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
                 "second(s) and was canceled.",
                 errno=TIMEOUT_ERRNO, sqlstate="57014",
             ) from None  # fmt: skip
+        if getattr(conn, "dwsim_memory_stopped", False):
+            _release_memory()
+            raise _as_statement_error(MemoryError()) from None
         if getattr(conn, "dwsim_cancelled", False):
             raise snowflake.connector.errors.ProgrammingError(
                 msg="SQL execution canceled", errno=CANCELLED_ERRNO, sqlstate="57014"
@@ -101,6 +192,28 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     finally:
         if timer is not None:
             timer.cancel()
+    table = self._arrow_table
+    limit, named = _answer_limit(conn)
+    if table is not None and table.nbytes > limit:
+        size = table.nbytes
+        self._arrow_table = None
+        del table
+        _release_memory()
+        raise snowflake.connector.errors.ProgrammingError(
+            msg=f"the result ({size:,} bytes) is larger than the limit of {limit:,} bytes per "
+            f"answer ({named})",
+            errno=RESULT_TOO_LARGE_ERRNO, sqlstate="54000",
+        )  # fmt: skip
+    return result
+
+
+def _answer_limit(conn: Any) -> tuple[int, str]:
+    """The answer limit of a session: the server's, or the smaller one its client asked for
+    (the query service asks for twice its own answer limit)."""
+    asked = getattr(conn, "dwsim_result_max_bytes", None)
+    if asked is not None and asked < Guard.result_max_bytes:
+        return asked, "twice the query service's DWSIM_QUERY_BYTE_CAP"
+    return Guard.result_max_bytes, "DWSIM_EMULATOR_RESULT_MAX_BYTES"
 
 
 def _as_statement_error(error: Exception) -> Exception:
@@ -116,6 +229,14 @@ def _as_statement_error(error: Exception) -> Exception:
         return snowflake.connector.errors.ProgrammingError(
             msg="Division by zero", errno=DIVISION_BY_ZERO_ERRNO, sqlstate="22012"
         )
+    if isinstance(error, duckdb.OutOfMemoryException | MemoryError):
+        _release_memory()
+        return snowflake.connector.errors.ProgrammingError(
+            msg="the statement needs more memory than the emulator's limit of "
+            f"{Guard.memory_ceiling_mb or '?'} MB (DWSIM_EMULATOR_MEMORY_CEILING_MB; DuckDB's "
+            "own is DWSIM_EMULATOR_MEMORY_LIMIT)",
+            errno=RESULT_TOO_LARGE_ERRNO, sqlstate="53200",
+        )  # fmt: skip
     text = _ENGINE_PREFIX.sub("", text)  # DuckDB's "TransactionContext Error: " and the like
     conflict = isinstance(error, duckdb.TransactionException)
     return snowflake.connector.errors.ProgrammingError(
@@ -130,24 +251,100 @@ async def _body(request: Request) -> bytes:
     return gzip.decompress(body) if request.headers.get("Content-Encoding") == "gzip" else body
 
 
+def _snowflake_error(code: str, message: str, sqlstate: str | None = None) -> JSONResponse:
+    """An error as Snowflake answers it (HTTP 200, success false): the connector raises it."""
+    data = {"errorCode": code, "sqlState": sqlstate} if sqlstate else None
+    return JSONResponse({"data": data, "code": code, "message": message, "success": False})
+
+
+def _credentials(body: bytes) -> tuple[str, str, dict[str, Any]]:
+    try:
+        data = json.loads(body)["data"]
+        return str(data.get("LOGIN_NAME") or ""), str(data.get("PASSWORD") or ""), data
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "", "", {}
+
+
 async def login_request(request: Request) -> Response:
-    timeout = _session_timeout(await _body(request))
+    body = await _body(request)
+    login, password, data = _credentials(body)
+    project = _is_project(login, password)
+    schema = None if project else reader_schema(login, password, Guard.password)
+    parameters = data.get("SESSION_PARAMETERS") or {}
+    # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
+    if (not project and schema is None) or "FAKESNOW_DB_PATH" in parameters:
+        return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
+    asked = request.query_params.get("schemaName")
+    if schema is not None and asked and asked.strip('"').lower() != schema.lower():
+        # fakesnow creates the schema a login names: a reader may name only its own.
+        return _snowflake_error(
+            f"{PRIVILEGE_ERRNO:06d}",
+            f"SQL access control error: Insufficient privileges on {asked}",
+        )
+    timeout = _session_number(body, "STATEMENT_TIMEOUT_IN_SECONDS")
+    answer_max = _session_number(body, "DWSIM_RESULT_MAX_BYTES")
     response = await fs_server.login_request(request)
-    if timeout is not None and response.status_code == 200:
+    if response.status_code == 200:
         token = json.loads(bytes(response.body))["data"]["token"]
-        setattr(fs_server.sessions[token], "dwsim_statement_timeout", timeout)  # noqa: B010
+        conn = fs_server.sessions[token]
+        if timeout is not None:
+            setattr(conn, "dwsim_statement_timeout", timeout)  # noqa: B010
+        if answer_max is not None:
+            setattr(conn, "dwsim_result_max_bytes", int(answer_max))  # noqa: B010
+        setattr(conn, "dwsim_reader_schema", schema)  # noqa: B010
     return response
+
+
+def _is_project(login: str, password: str) -> bool:
+    # Snowflake's login names are case-insensitive; passwords are not.
+    same_user = hmac.compare_digest(login.upper().encode(), Guard.user.upper().encode())
+    same_password = hmac.compare_digest(password.encode(), Guard.password.encode())
+    return bool(Guard.user) and same_user and same_password
+
+
+def _confinement(conn: Any, body: bytes) -> Response | None:
+    """Snowflake's privilege error unless a reader's statement is one read of its schema."""
+    schema = getattr(conn, "dwsim_reader_schema", None)
+    if schema is None:
+        return None
+    try:
+        sql = str(json.loads(body)["sqlText"])
+    except (ValueError, KeyError, TypeError):
+        sql = ""
+    why = confinement_error(sql, schema, frozenset({LEDGER_TABLE}), conn.database)
+    if why is None:
+        return None
+    return _snowflake_error(
+        f"{PRIVILEGE_ERRNO:06d}",
+        f"SQL access control error: Insufficient privileges: {why}",
+        "42501",
+    )
 
 
 async def query_request(request: Request) -> Response:
     request_id = request.query_params.get("requestId")
     token = (request.headers.get("Authorization") or "")[17:-1]
     conn = fs_server.sessions.get(token)
+    if conn is not None and (refused := _confinement(conn, await _body(request))) is not None:
+        return refused
     if request_id and conn is not None:
         with _lock:
             _running[request_id] = conn
     try:
-        return await fs_server.query_request(request)
+        answer = asyncio.ensure_future(fs_server.query_request(request))
+        # A client that goes away (a closed socket, a killed query service) leaves no one to
+        # send an abort: its statement is interrupted here, as PostgreSQL cancels a backend's.
+        while not (await asyncio.wait({answer}, timeout=DISCONNECT_POLL_S))[0]:
+            if conn is not None and await request.is_disconnected():
+                setattr(conn, "dwsim_cancelled", True)  # noqa: B010
+                conn._duck_conn.interrupt()
+                break
+        return await answer
+    except MemoryError:  # encoding the answer passed the ceiling: a failed statement, not a 500
+        _release_memory()
+        failed = _as_statement_error(MemoryError())
+        assert isinstance(failed, snowflake.connector.errors.ProgrammingError)
+        return _snowflake_error(f"{failed.errno:06d}", failed.msg or "", failed.sqlstate)
     finally:
         if request_id:
             with _lock:
@@ -185,11 +382,38 @@ async def abort_request(request: Request) -> Response:
     return JSONResponse({"success": True})
 
 
-def make_app(memory_limit: str | None = None) -> Starlette:
+async def health(_: Request) -> Response:
+    """Liveness, and how many statements run now (no session needed; nothing else is told)."""
+    with _lock:
+        running = len(_running)
+    return JSONResponse({"status": "ok", "running_statements": running})
+
+
+def make_app(
+    memory_limit: str | None = None,
+    *,
+    user: str,
+    password: str,
+    result_max_bytes: int = Guard.result_max_bytes,
+) -> Starlette:
+    """The emulator's app. Only `user`/`password` (and readers derived from `password`) log in."""
+    if not user or not password:
+        raise ValueError("the emulator needs DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD")
+    Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
     duck = fs_server.shared_fs.duck_conn
     if memory_limit:
         duck.execute(f"SET memory_limit = '{memory_limit}'")
+    # DuckDB's allocator keeps freed memory for reuse unless its background threads purge it:
+    # the emulator stayed at 1.5 GB after one large result.
+    duck.execute("SET allocator_background_threads = true")
+    # No file or network access for any session, except the stage files this server received
+    # (PUT uploads them over HTTP into stage.LOCAL_BUCKET_PATH; COPY INTO reads them there).
+    # Once off, DuckDB refuses to turn it back on or widen the allowed directories.
+    duck.execute("SET autoinstall_known_extensions = false")
+    duck.execute("SET autoload_known_extensions = false")
+    duck.execute("SET allowed_directories = $dirs", {"dirs": [stage.LOCAL_BUCKET_PATH + os.sep]})
+    duck.execute("SET enable_external_access = false")
     # Snowflake fails `x / 0` for every numeric type; DuckDB's IEEE semantics answer inf.
     duck.execute("SET GLOBAL ieee_floating_point_ops = false")
     duck.execute("SET GLOBAL error_on_division_by_zero = true")
@@ -203,6 +427,7 @@ def make_app(memory_limit: str | None = None) -> Starlette:
         Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r
         for r in fs_server.routes
     ]
+    routes.append(Route("/dwsim/health", health, methods=["GET"]))
     return Starlette(routes=routes)
 
 
@@ -211,10 +436,32 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=64616)
     parser.add_argument(
-        "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "2GB")
+        "--memory-limit", default=os.environ.get("DWSIM_EMULATOR_MEMORY_LIMIT", "1GB")
+    )
+    parser.add_argument(
+        "--result-max-bytes",
+        type=int,
+        default=int(os.environ.get("DWSIM_EMULATOR_RESULT_MAX_BYTES", Guard.result_max_bytes)),
+    )
+    parser.add_argument(
+        "--memory-ceiling-mb",
+        type=int,
+        default=int(os.environ.get("DWSIM_EMULATOR_MEMORY_CEILING_MB", "2048")),
+        help="resident size past which running statements are interrupted (0: not watched)",
     )
     args = parser.parse_args()
-    uvicorn.run(make_app(args.memory_limit), host=args.host, port=args.port, log_level="warning")
+    if args.memory_ceiling_mb > 0:
+        watch_memory(args.memory_ceiling_mb)
+    user = os.environ.get("DWSIM_SNOWFLAKE_USER", "")
+    password = os.environ.get("DWSIM_SNOWFLAKE_PASSWORD", "")
+    if not user or not password:
+        parser.error(
+            "set DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD: the only login it accepts"
+        )
+    app = make_app(
+        args.memory_limit, user=user, password=password, result_max_bytes=args.result_max_bytes
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,12 @@ class BadRequest(DWSimError):
     code = "bad_request"
 
 
+class QueryTooLarge(BadRequest):
+    """A query stopped at a memory bound; the message names the limit and its setting."""
+
+    code = "query_too_large"
+
+
 class QueryTimeout(DWSimError):
     status = 504
     code = "query_timeout"

@@ -57,8 +57,16 @@ class Settings(BaseSettings):
     export_timeout_s: float = Field(default=600.0, gt=0)
     dependency_timeout_s: float = Field(default=3.0, gt=0)
     query_byte_cap: int = Field(default=32 * 1024 * 1024, ge=1024)
-    # DuckDB's memory_limit in the Snowflake emulator (dwsim_shared.emulator_server).
-    emulator_memory_limit: str = "2GB"
+    # Memory bounds of one query (issue 14): the largest value (SQLite) or row (Redshift mock)
+    # an engine may build or return (Snowflake's own VARCHAR maximum is 16 MiB), SQLite's heap
+    # in the process, and the query service's resident memory past which a query is stopped.
+    query_value_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    sqlite_heap_limit_bytes: int = Field(default=512 * 1024 * 1024, ge=16 * 1024 * 1024)
+    query_memory_ceiling_mb: int = Field(default=1024, ge=64)
+    # DuckDB's memory_limit in the Snowflake emulator (dwsim_shared.emulator_server), and the
+    # largest answer it encodes (a query asks for less: a few times its byte cap).
+    emulator_memory_limit: str = "1GB"
+    emulator_result_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_rows_per_run: int = Field(default=10**10, ge=1)
     max_shards_per_run: int = Field(default=10**5, ge=1)

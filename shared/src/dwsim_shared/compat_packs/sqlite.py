@@ -357,7 +357,9 @@ def _remember(name: str, error: Exception) -> None:
     _failure.said = f"{shown}: {said}" if shown else said
 
 
-def _reporting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+def reporting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` as an SQLite function whose exception is kept for the query's error message."""
+
     @wraps(fn)
     def call(*args: Any) -> Any:
         try:
@@ -388,7 +390,7 @@ def _reporting_aggregate(name: str, cls: type) -> type:
 def register_compat(conn: sqlite3.Connection) -> None:
     """Add the pack to a connection (functions are per connection in SQLite)."""
     for name, (fn, nargs) in SCALARS.items():
-        conn.create_function(name, nargs, _reporting(name, fn), deterministic=True)
+        conn.create_function(name, nargs, reporting(name, fn), deterministic=True)
     for name, (cls, nargs) in AGGREGATES.items():
         conn.create_aggregate(name, nargs, _reporting_aggregate(name, cls))
     # Both sources' LIKE is case-sensitive (ILIKE is the other one); SQLite's is not by default.

@@ -242,17 +242,19 @@ def fakesnow_server() -> Iterator[dict[str, str]]:
     # fakesnow's server with statement timeouts and a memory limit (dwsim_shared.emulator_server).
     argv = [sys.executable, "-m", "dwsim_shared.emulator_server", "--host", "127.0.0.1",
             "-p", str(port)]  # fmt: skip
+    # The emulator lets in only these credentials (and readers derived from the password).
+    user, password = "fake", "snow"
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    env |= {"DWSIM_SNOWFLAKE_USER": user, "DWSIM_SNOWFLAKE_PASSWORD": password}
     try:
-        with server_process(
-            argv, port, "fakesnow server", env={**os.environ, "TMPDIR": str(scratch)}
-        ):
+        with server_process(argv, port, "fakesnow server", env=env):
             yield {
                 "DWSIM_SNOWFLAKE_HOST": "127.0.0.1",
                 "DWSIM_SNOWFLAKE_PORT": str(port),
                 "DWSIM_SNOWFLAKE_PROTOCOL": "http",
                 "DWSIM_SNOWFLAKE_ACCOUNT": "fakesnow",
-                "DWSIM_SNOWFLAKE_USER": "fake",
-                "DWSIM_SNOWFLAKE_PASSWORD": "snow",
+                "DWSIM_SNOWFLAKE_USER": user,
+                "DWSIM_SNOWFLAKE_PASSWORD": password,
             }
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -14,8 +14,9 @@ from typing import Any, ClassVar, Protocol
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from dwsim_shared.errors import InvalidInput
+from dwsim_shared.errors import InvalidInput, QueryTooLarge
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
+from dwsim_shared.memory import rss_bytes
 from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.namespaces import staging_name
 
@@ -59,6 +60,63 @@ class DBAPICursor:
 
     def fetch(self, count: int) -> list[Sequence[Any]]:
         return list(self.cursor.fetchmany(count))
+
+
+# Rows are fetched in batches of about BATCH_BYTES, so a result of large values is read a few
+# rows at a time and the memory ceiling is checked between batches.
+FIRST_BATCH = 1  # the first row tells how large rows are
+BATCH_BYTES = 4 * 1024 * 1024
+
+
+def json_floor(row: Sequence[Any]) -> int:
+    """A lower bound of the bytes `row` takes as a JSON array: when it passes the byte cap,
+    the JSON answer would too."""
+    size = 2
+    for value in row:
+        if isinstance(value, str | bytes | bytearray | memoryview):
+            size += len(value) + 3  # quotes (or hex digits) and a separator at least
+        else:
+            size += 2
+    return size
+
+
+def next_batch(rows: Sequence[Sequence[Any]], most: int) -> int:
+    """How many rows the next fetch may ask for, from the size of the last batch's rows."""
+    average = max(1, sum(json_floor(r) for r in rows) // max(1, len(rows)))
+    return max(1, min(most, BATCH_BYTES // average))
+
+
+def check_memory(ceiling_mb: int | None) -> None:
+    """`QueryTooLarge` naming the ceiling when the process holds more than `ceiling_mb`."""
+    if ceiling_mb is None:
+        return
+    rss = rss_bytes()
+    if rss is not None and rss > ceiling_mb * 1024 * 1024:
+        raise QueryTooLarge(
+            f"query stopped: the query service's memory passed its ceiling of {ceiling_mb} MB "
+            "(DWSIM_QUERY_MEMORY_CEILING_MB); ask for fewer or smaller rows",
+            limit="DWSIM_QUERY_MEMORY_CEILING_MB",
+        )
+
+
+def read_bounded(
+    cursor: QueryCursor, most: int, byte_cap: int | None, memory_ceiling_mb: int | None = None
+) -> tuple[list[list[Any]], bool]:
+    """Up to `most` rows, fetched in batches; True when reading stopped at `byte_cap`."""
+    rows: list[list[Any]] = []
+    size, batch = 0, FIRST_BATCH
+    while len(rows) < most:
+        fetched = cursor.fetch(min(batch, most - len(rows)))
+        if not fetched:
+            break
+        check_memory(memory_ceiling_mb)
+        for row in fetched:
+            rows.append(list(row))
+            size += json_floor(row)
+            if byte_cap is not None and size > byte_cap:
+                return rows, True
+        batch = next_batch(fetched, most)
+    return rows, False
 
 
 @dataclass(frozen=True)
@@ -126,32 +184,57 @@ class Warehouse(abc.ABC):
 
     @abc.abstractmethod
     def query_cursor(
-        self, experiment_name: str, sql: str, *, timeout_s: float
+        self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> contextlib.AbstractContextManager[QueryCursor]:
         """One read-only statement (in this engine's dialect and names), executed; errors raised
-        inside the block (also while fetching) come out as the project's errors."""
+        inside the block (also while fetching) come out as the project's errors. Every value
+        (or row) is at most `settings.query_value_max_bytes`; `answer_bytes`: the caller reads
+        no more than about this much (an engine that sends its whole result at once refuses a
+        much larger one)."""
 
     def run_query(
-        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+        self,
+        experiment_name: str,
+        sql: str,
+        *,
+        row_cap: int,
+        timeout_s: float,
+        byte_cap: int | None = None,
+        memory_ceiling_mb: int | None = None,
     ) -> QueryResult:
-        """At most `row_cap` rows of a read-only statement; `truncated` when there were more."""
-        with self.query_cursor(experiment_name, sql, timeout_s=timeout_s) as cursor:
-            rows = cursor.fetch(row_cap + 1)
+        """At most `row_cap` rows of a read-only statement; `truncated` when there were more,
+        or when the rows read passed `byte_cap` bytes of JSON (reading stops there: the rows
+        past it are never fetched). `memory_ceiling_mb`: the process's resident size past which
+        reading stops with `QueryTooLarge` (the query service passes its own)."""
+        with self.query_cursor(
+            experiment_name, sql, timeout_s=timeout_s, answer_bytes=byte_cap
+        ) as cursor:
+            rows, cut = read_bounded(cursor, row_cap + 1, byte_cap, memory_ceiling_mb)
             columns = cursor.columns
-        truncated = len(rows) > row_cap
-        return QueryResult(columns, [list(r) for r in rows[:row_cap]], truncated, sql)
+        truncated = cut or len(rows) > row_cap
+        return QueryResult(columns, rows[:row_cap], truncated, sql)
 
     def stream_query(
-        self, experiment_name: str, sql: str, *, timeout_s: float, batch_rows: int = 10_000
+        self,
+        experiment_name: str,
+        sql: str,
+        *,
+        timeout_s: float,
+        batch_rows: int = 10_000,
+        memory_ceiling_mb: int | None = None,
     ) -> Generator[list[str] | list[Sequence[Any]], None, None]:
         """The column names first, then batches of rows until the result is exhausted.
 
         The statement runs when the first item is taken, so errors in the SQL surface there.
+        Batches hold about `BATCH_BYTES` each, and `memory_ceiling_mb` is checked between them.
         """
         with self.query_cursor(experiment_name, sql, timeout_s=timeout_s) as cursor:
             yield cursor.columns
-            while batch := cursor.fetch(batch_rows):
-                yield batch
+            batch = FIRST_BATCH
+            while rows := cursor.fetch(batch):
+                check_memory(memory_ceiling_mb)
+                yield rows
+                batch = next_batch(rows, batch_rows)
 
     @abc.abstractmethod
     def physical_table(self, experiment_name: str, table_name: str) -> exp.Table:

@@ -23,6 +23,7 @@ from dwsim_shared.errors import (
     DependencyUnavailable,
     NotFound,
     QueryTimeout,
+    QueryTooLarge,
     TooManyRequests,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
@@ -294,7 +295,7 @@ class RedshiftMockWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def query_cursor(
-        self, experiment_name: str, sql: str, *, timeout_s: float
+        self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
         with contextlib.closing(self._reader_connection(experiment_name)) as conn:
             conn.set_session(readonly=True)
@@ -305,13 +306,23 @@ class RedshiftMockWarehouse(Warehouse):
                 # A server-side cursor: a large result streams instead of filling memory.
                 with conn.cursor(name="dwsim_query") as cur:
                     cur.itersize = 10_000
-                    cur.execute(sql)
+                    cur.execute(_rows_within(sql, self.settings.query_value_max_bytes))
                     yield _NamedCursor(cur)
+            except psycopg2.errors.InvalidTextRepresentation as error:
+                if ROW_TOO_LARGE not in str(error):
+                    raise BadRequest(
+                        f"redshift mock: {_pg_message(error)}", engine_sql=sql
+                    ) from error
+                limit = self.settings.query_value_max_bytes
+                raise QueryTooLarge(
+                    f"redshift mock: a row of this query's answer is larger than the limit of "
+                    f"{limit:,} bytes per value (DWSIM_QUERY_VALUE_MAX_BYTES)",
+                    limit="DWSIM_QUERY_VALUE_MAX_BYTES",
+                ) from error
             except psycopg2.errors.QueryCanceled as error:
                 raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
             except psycopg2.Error as error:
-                message = (error.pgerror or str(error)).strip()
-                raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
+                raise BadRequest(f"redshift mock: {_pg_message(error)}", engine_sql=sql) from error
             finally:
                 conn.rollback()
 
@@ -340,6 +351,26 @@ def _connect_error(
     if any(limit in text for limit in SERVER_LIMITS):
         return Busy("redshift warehouse", "every connection of the server is in use")
     return DependencyUnavailable("redshift warehouse", text)
+
+
+def _pg_message(error: psycopg2.Error) -> str:
+    return (error.pgerror or str(error)).strip()
+
+
+# A row larger than the value limit fails the statement on the server, before it is sent: its
+# size (the length of the row as text: pg_column_size is revoked from readers) is cast to an
+# integer inside a text that names this marker, and the cast's error is recognised by it. Not a
+# constant, so the planner cannot fold (and fail) it; the subquery keeps its ORDER BY
+# (PostgreSQL never pulls up a sorted subquery).
+ROW_TOO_LARGE = "dwsim row too large"
+
+
+def _rows_within(sql: str, limit: int) -> str:
+    return (
+        f"SELECT dwsim_q.* FROM ({sql}\n) AS dwsim_q WHERE CASE WHEN "
+        f"octet_length(dwsim_q::text) > {int(limit)} THEN "
+        f"('{ROW_TOO_LARGE}: ' || octet_length(dwsim_q::text))::integer > 0 ELSE true END"
+    )
 
 
 class _NamedCursor(DBAPICursor):

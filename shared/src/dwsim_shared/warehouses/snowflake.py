@@ -24,14 +24,17 @@ after COMMIT rather than trusting its answer. A real account does not enforce ke
 a race is only as safe as Snowflake's transactions.
 
 Timeouts. Queries run with the connector's `timeout` (the client cancels the statement) and
-`STATEMENT_TIMEOUT_IN_SECONDS`; a real account honours both. fakesnow honours neither: its
-abort request is a no-op, so a long query on it runs to the end.
+`STATEMENT_TIMEOUT_IN_SECONDS`; a real account and the project's emulator honour both.
+
+Queries on the emulator log in as the reader of the experiment's schema (credentials derived
+from the project's password, `emulator_guard`), which the emulator confines to reading it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -43,7 +46,14 @@ import snowflake.connector.errors as sferrors
 from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
 
-from dwsim_shared.errors import BadRequest, DependencyUnavailable, DWSimError, QueryTimeout
+from dwsim_shared.emulator_guard import reader_login, reader_password
+from dwsim_shared.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    DWSimError,
+    QueryTimeout,
+    QueryTooLarge,
+)
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
@@ -57,6 +67,12 @@ from dwsim_shared.warehouses.namespaces import live_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
 
 COMPONENT = "snowflake warehouse"
+# The emulator's answer limit a session asks for (emulator_server), and its error's code.
+RESULT_MAX_BYTES = "DWSIM_RESULT_MAX_BYTES"
+RESULT_TOO_LARGE_ERRNO = 100078
+_ERRNO_PREFIX = re.compile(r"^\d+ \(\w+\): ")
+# A JSON answer of N bytes comes from an Arrow result of at most about twice that.
+ANSWER_FACTOR = 2
 # 604: cancelled by the client's timeout; 630: STATEMENT_TIMEOUT_IN_SECONDS reached.
 TIMEOUT_ERRNOS = frozenset({604, 630})
 # A statement that lost a race with another session's transaction (the emulator answers a
@@ -86,6 +102,9 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
     except sferrors.Error as error:
         if error.errno in TIMEOUT_ERRNOS and timeout_s is not None:
             raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+        if error.errno == RESULT_TOO_LARGE_ERRNO:
+            message = _ERRNO_PREFIX.sub("", _message(error))
+            raise QueryTooLarge(f"snowflake: {message}", engine_sql=sql) from error
         if error.sqlstate == CONFLICT_SQLSTATE:
             raise DependencyUnavailable(
                 COMPONENT, f"a concurrent change conflicted: {_message(error)}"
@@ -159,12 +178,17 @@ class SnowflakeWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def _cursor(
-        self, role: str | None = None, **session_parameters: Any
+        self, role: str | None = None, reader_of: str | None = None, **session_parameters: Any
     ) -> Iterator[SnowflakeCursor]:
+        """A session with the project's credentials, or (`reader_of`, on the emulator) one
+        confined to reading that schema, with the credentials derived for it."""
         args = self._connect_args()
         args["session_parameters"] |= session_parameters
         if role:
             args["role"] = role
+        if reader_of is not None:
+            args["user"] = reader_login(reader_of)
+            args["password"] = reader_password(args["password"], reader_of)
         try:
             conn = snowflake.connector.connect(**args)
         except sferrors.Error as error:
@@ -302,11 +326,25 @@ class SnowflakeWarehouse(Warehouse):
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
     def run_query(
-        self, experiment_name: str, sql: str, *, row_cap: int, timeout_s: float
+        self,
+        experiment_name: str,
+        sql: str,
+        *,
+        row_cap: int,
+        timeout_s: float,
+        byte_cap: int | None = None,
+        memory_ceiling_mb: int | None = None,
     ) -> QueryResult:
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         capped = with_row_limit(sql, row_cap + 1)
-        result = super().run_query(experiment_name, capped, row_cap=row_cap, timeout_s=timeout_s)
+        result = super().run_query(
+            experiment_name,
+            capped,
+            row_cap=row_cap,
+            timeout_s=timeout_s,
+            byte_cap=byte_cap,
+            memory_ceiling_mb=memory_ceiling_mb,
+        )
         result.engine_sql = sql
         return result
 
@@ -411,14 +449,23 @@ class SnowflakeWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def query_cursor(
-        self, experiment_name: str, sql: str, *, timeout_s: float
+        self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
         seconds = max(1, math.ceil(timeout_s))
+        # The emulator sends a whole result in one answer, which the connector holds in memory
+        # several times over: it refuses one larger than this (a real account ignores it).
+        answer_max = self.settings.emulator_result_max_bytes
+        if answer_bytes is not None:
+            answer_max = min(answer_max, ANSWER_FACTOR * answer_bytes)
         with (
-            # On a real account, a role that can only read the experiments' schemas.
+            # On a real account, a role that can only read the experiments' schemas; on the
+            # emulator, a session that can only read this experiment's schema.
             self._cursor(
-                role=self.settings.snowflake_query_role, STATEMENT_TIMEOUT_IN_SECONDS=seconds
+                role=self.settings.snowflake_query_role,
+                reader_of=self.schema_name(experiment_name) if self.is_emulator else None,
+                STATEMENT_TIMEOUT_IN_SECONDS=seconds,
+                **({RESULT_MAX_BYTES: answer_max} if self.is_emulator else {}),
             ) as cur,
             _translated(sql, timeout_s),
         ):

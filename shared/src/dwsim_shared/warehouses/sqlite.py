@@ -16,8 +16,14 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-from dwsim_shared.compat_packs.sqlite import register_compat, take_failure
-from dwsim_shared.errors import BadRequest, DependencyUnavailable, NotFound, QueryTimeout
+from dwsim_shared.compat_packs.sqlite import register_compat, reporting, take_failure
+from dwsim_shared.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    NotFound,
+    QueryTimeout,
+    QueryTooLarge,
+)
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
@@ -28,10 +34,14 @@ from dwsim_shared.warehouses.base import (
 )
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
 from dwsim_shared.warehouses.sqlite_guard import (
+    bounded_printf,
     construct_value_tables,
     read_only_authorizer,
     readable_tables,
+    too_long_message,
 )
+
+CACHE_KIB = 16 * 1024  # a query connection's page cache (SQLite's default is 2 MiB)
 
 
 def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
@@ -234,9 +244,10 @@ class SQLiteWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def query_cursor(
-        self, experiment_name: str, sql: str, *, timeout_s: float
+        self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
         with self._connect(experiment_name, read_only=True) as conn:
+            self._bound_memory(conn)
             hidden = {self.LEDGER_TABLE}
             construct_value_tables(conn)
             conn.set_authorizer(read_only_authorizer(readable_tables(conn, hidden), hidden))
@@ -246,12 +257,18 @@ class SQLiteWarehouse(Warehouse):
             try:
                 yield DBAPICursor(conn.execute(sql))
             except sqlite3.OperationalError as error:
+                self._refuse_if_too_large(error)
                 if "interrupted" in str(error):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
                 # A pack function (TO_NUMBER, REGEXP_LIKE, ...) refused a value: say which.
                 said = take_failure() if "user-defined" in str(error) else None
+                if said and "DWSIM_QUERY_VALUE_MAX_BYTES" in said:
+                    raise QueryTooLarge(
+                        f"sqlite: {said}", limit="DWSIM_QUERY_VALUE_MAX_BYTES"
+                    ) from error
                 raise BadRequest(f"sqlite: {said or error}", engine_sql=sql) from error
             except sqlite3.DatabaseError as error:
+                self._refuse_if_too_large(error)
                 if "not authorized" in str(error):
                     raise BadRequest(
                         "sqlite: this query reads or does something outside the experiment's "
@@ -259,3 +276,30 @@ class SQLiteWarehouse(Warehouse):
                         engine_sql=sql,
                     ) from error
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
+
+    def _bound_memory(self, conn: sqlite3.Connection) -> None:
+        """A query's memory on SQLite: no string or blob longer than the value limit (SQLite
+        fails the statement the moment one would be built), a small page cache, and a hard
+        limit on SQLite's heap in this process (every connection's, so it is set high)."""
+        limit = self.settings.query_value_max_bytes
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
+        for name in ("printf", "format"):
+            conn.create_function(name, -1, reporting(name, bounded_printf(limit)))
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute(f"PRAGMA hard_heap_limit = {self.settings.sqlite_heap_limit_bytes}")
+
+    def _refuse_if_too_large(self, error: sqlite3.Error) -> None:
+        text = str(error)
+        if "too big" in text:
+            limit = self.settings.query_value_max_bytes
+            raise QueryTooLarge(
+                f"sqlite: this query builds {too_long_message(limit)}",
+                limit="DWSIM_QUERY_VALUE_MAX_BYTES",
+            ) from error
+        if "out of memory" in text:
+            limit = self.settings.sqlite_heap_limit_bytes
+            raise QueryTooLarge(
+                f"sqlite: this query needs more than SQLite's memory limit of {limit:,} bytes "
+                "(DWSIM_SQLITE_HEAP_LIMIT_BYTES)",
+                limit="DWSIM_SQLITE_HEAP_LIMIT_BYTES",
+            ) from error

@@ -3,8 +3,11 @@ call functions, and nothing else (no PRAGMA, no ATTACH, no schema table, no writ
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import threading
 from collections.abc import Callable
+from typing import Any
 
 ALLOWED_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
@@ -58,3 +61,55 @@ def read_only_authorizer(tables: frozenset[str], hidden: set[str]) -> Authorizer
         return sqlite3.SQLITE_OK if action in ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
 
     return authorize
+
+
+# printf's conversions: flags, width, precision (each a number or `*`, which takes an argument).
+_CONVERSION = re.compile(r"%([-+ 0#,!]*)(\*|\d+)?(?:\.(\*|\d*))?(l{0,2})([a-zA-Z%])")
+_helper = threading.local()
+
+
+def _sqlite_printf(limit: int, fmt: Any, args: tuple[Any, ...]) -> Any:
+    conn = getattr(_helper, "conn", None)
+    if conn is None:
+        conn = _helper.conn = sqlite3.connect(":memory:")
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
+    marks = ", ".join("?" for _ in range(len(args) + 1))
+    return conn.execute(f"SELECT printf({marks})", (fmt, *args)).fetchone()[0]
+
+
+def bounded_printf(limit: int) -> Callable[..., Any]:
+    """SQLite's printf, refusing a result longer than `limit`. SQLite's own answers NULL when
+    its result would pass SQLITE_LIMIT_LENGTH (a silent wrong answer), after padding toward a
+    width of up to 2^31 characters one by one (seconds of CPU that no progress handler stops)."""
+
+    def printf(fmt: Any = None, *args: Any) -> Any:
+        if isinstance(fmt, str):
+            taken = 0
+            for match in _CONVERSION.finditer(fmt):
+                for part in (match.group(2), match.group(3)):
+                    if part == "*":
+                        size = args[taken] if taken < len(args) else 0
+                        taken += 1
+                    else:
+                        size = part
+                    if _too_long(size, limit):
+                        raise ValueError(too_long_message(limit))
+                if match.group(5) != "%":
+                    taken += 1
+        result = _sqlite_printf(limit, fmt, args)
+        if result is None and fmt is not None:
+            raise ValueError(too_long_message(limit))
+        return result
+
+    return printf
+
+
+def _too_long(size: Any, limit: int) -> bool:
+    try:
+        return abs(int(size or 0)) > limit
+    except (TypeError, ValueError):
+        return False
+
+
+def too_long_message(limit: int) -> str:
+    return f"a value longer than the limit of {limit:,} bytes (DWSIM_QUERY_VALUE_MAX_BYTES)"
