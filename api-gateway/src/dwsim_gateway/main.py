@@ -20,6 +20,7 @@ from dwsim_gateway.routes import (
     health,
     history,
     lifecycle,
+    lineage,
     queries,
     query,
     reports,
@@ -69,12 +70,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history):
+    modules = (
+        experiments,
+        runs,
+        lifecycle,
+        lineage,
+        reports,
+        shards,
+        query,
+        tables,
+        queries,
+        history,
+    )
+    for module in modules:
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )
     app.include_router(
         warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
+    app.include_router(
+        lineage.environment_router, prefix="/api", dependencies=api, responses=ERROR_RESPONSES
     )
     docs.install(app)
 
