@@ -176,8 +176,9 @@ export function renderLineage(element, graph, { onRun = null } = {}) {
 
 // Fetch the lineage of experiment `name` (of one run with `runId`) and draw it into `element`.
 export async function showLineage(element, name, { runId = null, onRun = null } = {}) {
-  const query = runId == null ? "" : `?run=${enc(runId)}`;
-  const graph = await api("GET", `/api/experiments/${enc(name)}/lineage${query}`);
+  const graph = runId == null
+    ? await api("GET", `/api/experiments/${enc(name)}/lineage`)
+    : await api("GET", `/api/experiments/${enc(name)}/lineage?run=${enc(runId)}`);
   renderLineage(element, graph, { onRun });
   return graph;
 }
