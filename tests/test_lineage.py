@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,20 @@ def test_run_reset_load_update_and_retry_make_the_expected_graph(live: LiveStack
     assert diff["seed"]["same"] and not diff["plan_digest"]["same"]
     assert not diff["same_data_expected"]
     assert all(p["same"] for p in diff["versions"].values())
+
+    # OpenLineage's default transport: a JSON-lines file in the data folder, every step sent.
+    from dwsim_shared.lineage.openlineage import run_uuid
+
+    sent = Path(live.env["DWSIM_HOME"]) / "openlineage" / "events.jsonl"
+    third = run_uuid(name, runs["third"])
+    deadline = time.monotonic() + 20
+    while True:
+        lines = [json.loads(line) for line in sent.read_text().splitlines()]
+        states = [e["eventType"] for e in lines if e["run"]["runId"] == third]
+        if len(states) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sorted(states) == ["COMPLETE", "FAIL", "START", "START"]
 
     # The CLI shows the same graph; DOT and text name what matters.
     as_json = json.loads(_cli(live, "experiment", "lineage", name, "--format", "json"))

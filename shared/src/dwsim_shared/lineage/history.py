@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dwsim_shared.lineage import openlineage
 from dwsim_shared.lineage.provenance import document_digest
 from dwsim_shared.state.models import (
     ExperimentRow,
@@ -32,6 +33,8 @@ def record_event(
             experiment_id=experiment_id, run_id=run_id, kind=kind, details=details or None
         )
     )
+    if run_id is not None:
+        openlineage.queue_run_event(session, run_id, kind)
 
 
 def record_run_event(session: Session, run_id: int, kind: str, **details: Any) -> None:
