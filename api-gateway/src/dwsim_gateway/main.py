@@ -16,6 +16,7 @@ from dwsim_gateway.deps import require_token
 from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
 from dwsim_gateway.routes import (
+    bundles,
     experiments,
     health,
     history,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs,
         lifecycle,
         lineage,
+        bundles,
         reports,
         shards,
         query,
