@@ -5,8 +5,8 @@
 // name, options)` fetches and draws it, `setupLineageView(getName, onRun)` wires the panel's
 // section. Every API text reaches the DOM as text nodes.
 
-import { api, enc } from "./api.js";
-import { $, showError } from "./dom.js";
+import { api, download, enc } from "./api.js";
+import { $, saveBlob, showError } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLUMNS = ["experiment_version", "run", "objects", "load", "table"];
@@ -196,6 +196,23 @@ export function setupLineageView(getName, onRun = null) {
       link(`/api/experiments/${enc(name)}/runs/${runId}`, "run"), " · ",
       link(`/api/experiments/${enc(name)}/runs/${runId}/report`, "report"),
     );
+    if (String(node.status).startsWith("COMPLETED")) {
+      const button = Object.assign(document.createElement("button"), {
+        type: "button", className: "secondary small", textContent: "Export bundle",
+      });
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const blob = await download("POST", `/api/experiments/${enc(name)}/runs/${runId}/export`);
+          saveBlob(blob, `${name}-run${runId}.tar.gz`);
+        } catch (error) {
+          showError($("lineage-error"), error);
+        } finally {
+          button.disabled = false;
+        }
+      });
+      details.append(" ", button);
+    }
     details.hidden = false;
     if (onRun) onRun(name, runId);
   };

@@ -53,3 +53,7 @@ def test_lineage_view_draws_the_graph_and_opens_a_run(
         f"/api/experiments/{name}/runs/{first['run_id']}/report"
     )
     page.locator("#run-view").wait_for()  # the click also opens the run's shard view
+    with page.expect_download() as saved:
+        details.get_by_role("button", name="Export bundle").click()
+    assert saved.value.suggested_filename == f"{name}-run{first['run_id']}.tar.gz"
+    assert saved.value.path().stat().st_size > 1000

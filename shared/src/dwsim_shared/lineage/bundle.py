@@ -8,9 +8,9 @@ what produced them (the lock file, pinned requirements, the project's generation
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import json
+import subprocess
 import sys
 import tarfile
 import time
@@ -88,22 +88,20 @@ def manifest(session: Session, row: ExperimentRow, run: RunRow) -> dict[str, Any
 
 
 def _requirements() -> str:
-    """Pinned distributions that the generation code imports (and what they import)."""
-    for module in GENERATION_MODULES:
-        __import__(module)
-    by_module = importlib.metadata.packages_distributions()
-    names = set()
-    for module in list(sys.modules):
-        for dist in by_module.get(module.split(".")[0], []):
-            if not dist.lower().startswith("dwsim"):
-                names.add(dist)
-    pins = []
-    for name in sorted(names, key=str.lower):
-        try:
-            pins.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "\n".join(pins) + "\n"
+    """Pinned distributions that the generation code imports, found in a fresh interpreter
+    (this process has loaded far more than generation needs)."""
+    probe = (
+        "import importlib.metadata as m, json, sys\n"
+        + "".join(f"import {module}\n" for module in GENERATION_MODULES)
+        + "found = m.packages_distributions()\n"
+        "names = {d for mod in list(sys.modules) for d in found.get(mod.split('.')[0], [])}\n"
+        "print(json.dumps(sorted(f'{n}=={m.version(n)}' for n in names"
+        " if not n.lower().startswith('dwsim'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    return "\n".join(json.loads(done.stdout)) + "\n"
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes | str, mode: int = 0o644) -> None:

@@ -122,6 +122,8 @@ def lineage_graph(
                     "checksum": shard.checksum,
                     "rows": shard.rows_written,
                     "bytes": shard.object_bytes,
+                    "worker": shard.worker,
+                    "attempts": shard.attempts,
                     "deleted": run.objects_deleted_at is not None,
                 })  # fmt: skip
                 edges.append(_edge(node["id"], object_id, "wrote"))
