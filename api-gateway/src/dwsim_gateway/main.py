@@ -32,6 +32,7 @@ from dwsim_gateway.routes import (
 )
 from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
+from dwsim_shared.lineage import openlineage
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = start_gateway_sweeper(runtime)
         yield
         sweeper.stop()
+        if (emitter := openlineage.current()) is not None:
+            emitter.drain(2.0)  # lineage events of the last requests, bounded
         runtime.close()
 
     app = FastAPI(
