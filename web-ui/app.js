@@ -265,6 +265,7 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   state.selected = name;
   state.doc = null;
   state.watch += 1;
+  $("lineage-view").hidden = true; // it showed the previous experiment
   $("detail-none").hidden = true;
   $("detail").hidden = false;
   $("detail-title").textContent = name;

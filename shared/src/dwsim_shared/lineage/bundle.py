@@ -134,18 +134,22 @@ def write_bundle(
             f"the objects of run {run.id} were deleted by retention (DWSIM_KEEP_RUNS); "
             "export it without its data"
         )
-    version = session.scalars(
-        select(ExperimentVersionRow).where(
+    # The DDL the experiment was imported from, even when the run used a later edit of it.
+    source_sql = session.scalars(
+        select(ExperimentVersionRow.source_sql)
+        .where(
             ExperimentVersionRow.experiment_id == row.id,
-            ExperimentVersionRow.version == run.experiment_version,
+            ExperimentVersionRow.source_sql.is_not(None),
         )
+        .order_by(ExperimentVersionRow.version)
+        .limit(1)
     ).first()
     checksums = "".join(f"{o['checksum']}  {o['file']}\n" for o in found["objects"])
     with tarfile.open(fileobj=out, mode="w:gz") as tar:
         _add(tar, "bundle.json", json.dumps(found, indent=2))
         _add(tar, "experiment.json", json.dumps(run.schema_json, indent=2))
-        if version is not None and version.source_sql:
-            _add(tar, "source.sql", version.source_sql)
+        if source_sql:
+            _add(tar, "source.sql", source_sql)
         _add(tar, "lineage.json", json.dumps(lineage_graph(session, row, run.id), indent=2))
         _add(tar, "checksums.sha256", checksums)
         if (lock := lock_file()) is not None:
