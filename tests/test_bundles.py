@@ -1,7 +1,8 @@
 """Reproducible bundles through real processes: a run imported from DDL is exported (with its
 data), imported under another name and generated again with every object byte-identical;
-the bundle's own verify.py regenerates identical bytes without any service; a bundle made
-with another Faker is reported before anything is generated."""
+the bundle's own verify.py, in a fresh virtual environment built from the bundle alone,
+regenerates identical bytes without any service; a bundle made with another Faker is
+reported before anything is generated."""
 
 from __future__ import annotations
 
@@ -91,15 +92,21 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
     assert "5 of 5 objects identical" in out and "DIFFERENT" not in out
     assert "version mismatch" not in err
 
-    # Without any service: the bundle's verify.py, run on its own code (PYTHONPATH=source).
-    env = {**os.environ, "PYTHONPATH": str(root / "source")}
+    # Without any service, in a fresh virtual environment built only from the bundle: its
+    # requirements.txt, and its own code (PYTHONPATH=source) run by its verify.py.
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", fresh], check=True)
+    uv = Path(sys.executable).parents[2] / ".tools" / "bin" / "uv"
+    python = fresh / "bin" / "python"
+    installed = subprocess.run(
+        [uv, "pip", "install", "-q", "-p", python, "-r", root / "requirements.txt"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    env["PYTHONPATH"] = str(root / "source")
     done = subprocess.run(
-        [sys.executable, "verify.py"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [python, "verify.py"], cwd=root, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 of 5 objects identical" in done.stdout
