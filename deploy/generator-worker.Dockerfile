@@ -36,6 +36,8 @@ RUN groupadd --system --gid 10001 dwsim \
     && mkdir -p /var/lib/dwsim \
     && chown dwsim:dwsim /var/lib/dwsim
 COPY --from=build /app/.venv /app/.venv
+# Runs record its digest (lineage) and bundles carry it.
+COPY --from=build /app/uv.lock /app/uv.lock
 ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     DWSIM_HOME=/var/lib/dwsim

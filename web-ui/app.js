@@ -6,6 +6,7 @@ import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when }
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
 import { runActions, setupReset } from "./lifecycle.js";
 import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
+import { setupLineageView } from "./lineage.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
@@ -264,6 +265,7 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   state.selected = name;
   state.doc = null;
   state.watch += 1;
+  $("lineage-view").hidden = true; // it showed the previous experiment
   $("detail-none").hidden = true;
   $("detail").hidden = false;
   $("detail-title").textContent = name;
@@ -556,6 +558,7 @@ function start() {
   saved = setupSaved(() => state.selected, query.execute);
   onQueryRun(() => saved.refreshHistory());
   setupRunView();
+  setupLineageView(() => state.selected, (name, runId) => showRunView(name, runId));
   $("gen-tables").addEventListener("input", () => { $("gen-total").textContent = gridTotal($("gen-tables")); });
   setInterval(autoRefreshRuns, 1000);
   fillWarehouses();

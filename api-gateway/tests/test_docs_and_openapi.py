@@ -56,6 +56,8 @@ def test_every_api_operation_documents_the_error_shape(client: TestClient) -> No
                 ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
                 assert ref.endswith("/ErrorBody"), (method, path, status)
             ok = next(s for s in responses if s.startswith("2"))
+            if "application/gzip" in responses[ok].get("content", {}):  # a file: bundles
+                continue
             if ok != "204":
                 schema = responses[ok]["content"]["application/json"]["schema"]
                 assert schema.get("$ref") or schema.get("type") == "object", (method, path)

@@ -17,10 +17,12 @@ from dwsim_gateway.deps import require_token
 from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
 from dwsim_gateway.routes import (
+    bundles,
     experiments,
     health,
     history,
     lifecycle,
+    lineage,
     queries,
     query,
     reports,
@@ -31,6 +33,7 @@ from dwsim_gateway.routes import (
 )
 from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
+from dwsim_shared.lineage import openlineage
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.state.db import migrate
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         sweeper.stop()
         query_history.close(runtime)
+        if (emitter := openlineage.current()) is not None:
+            emitter.drain(2.0)  # lineage events of the last requests, bounded
         runtime.close()
 
     app = FastAPI(
@@ -71,12 +76,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history):
+    modules = (
+        experiments,
+        runs,
+        lifecycle,
+        lineage,
+        bundles,
+        reports,
+        shards,
+        query,
+        tables,
+        queries,
+        history,
+    )
+    for module in modules:
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )
     app.include_router(
         warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
+    app.include_router(
+        lineage.environment_router, prefix="/api", dependencies=api, responses=ERROR_RESPONSES
     )
     docs.install(app)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dwsim_cli import commands, lifecycle, workspace
+from dwsim_cli import bundles, commands, lifecycle, lineage, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
 from dwsim_cli.report import add_report_command
 
@@ -260,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_command(runs_sub, leaf)
 
     lifecycle.add_commands(exp_sub, runs_sub, leaf)  # experiment reset|load, runs retry
+    lineage.add_commands(exp_sub, leaf)  # experiment lineage|lineage-diff
+    bundles.add_commands(exp_sub, leaf)  # experiment export|import-bundle
 
     query = groups.add_parser("query", parents=[common], help="query an experiment's warehouse")
     query_sub = query.add_subparsers(dest="command", required=True, metavar="ACTION")

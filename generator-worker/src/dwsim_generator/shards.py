@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from dwsim_shared.celery_app import LOAD_SHARD
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.shard import write_rows_parquet
 from dwsim_shared.leases import release_shard, take_shard
+from dwsim_shared.lineage.provenance import file_checksum
 from dwsim_shared.objectstore import ObjectStore, shard_key
 from dwsim_shared.runs import active_shard
 from dwsim_shared.runtime import Runtime
@@ -50,7 +52,7 @@ def generate_one_shard(rt: Runtime, shard_id: int) -> str:
     with holding_shard(rt, taken):
         try:
             started = time.perf_counter()
-            rows = retrying(
+            written = retrying(
                 rt, where, "object store",
                 lambda: produce_shard(
                     experiment, table, seed=seed, row_start=row_start, row_count=row_count,
@@ -58,20 +60,29 @@ def generate_one_shard(rt: Runtime, shard_id: int) -> str:
                 ),
             )  # fmt: skip
             log.info(
-                "shard %s (%s) %d rows in %.2fs", shard_id, key, rows, time.perf_counter() - started
-            )
+                "shard %s (%s) %d rows in %.2fs",
+                shard_id, key, written.rows, time.perf_counter() - started,
+            )  # fmt: skip
         except Exception as error:
             record_failure(rt, run_id, where, error, shard_id)
             raise
     with rt.session() as session:
         if not release_shard(
             session, taken, ShardStatus.GENERATED, now=utcnow(), lease_s=s.lease_s,
-            rows_written=rows, object_key=key,
+            rows_written=written.rows, object_key=key, checksum=written.checksum,
+            object_bytes=written.size,
         ):  # fmt: skip
             return "superseded by a later attempt"
     if not try_enqueue(rt, LOAD_SHARD, shard_id):
         return "generated; its load is left to the sweeper"
     return "generated"
+
+
+@dataclass(frozen=True)
+class WrittenObject:
+    rows: int
+    checksum: str  # SHA-256 of the Parquet bytes, recorded for lineage and bundles
+    size: int
 
 
 def produce_shard(
@@ -84,7 +95,7 @@ def produce_shard(
     row_targets: dict[str, int],
     store: ObjectStore,
     key: str,
-) -> int:
+) -> WrittenObject:
     """The data path of a shard task: generate, write zstd Parquet, put it in the store.
 
     Free of state and broker, so benchmarks and tests run exactly what workers run.
@@ -95,5 +106,6 @@ def produce_shard(
             experiment, table, path, seed=seed, row_start=row_start, row_count=row_count,
             row_targets=row_targets,
         )  # fmt: skip
+        checksum, size = file_checksum(path)
         store.put_file(path, key)
-    return rows
+    return WrittenObject(rows, checksum, size)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict
 from dwsim_shared.leases import lease_end
+from dwsim_shared.lineage.history import record_event, record_run_event
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     COMPLETED_RUN_STATUSES,
@@ -68,7 +69,7 @@ def mark_published(
 ) -> None:
     """The run is live and final, with its validation report (one transaction: nobody sees it
     COMPLETED without its report)."""
-    session.execute(
+    result = session.execute(
         update(RunRow)
         .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
         .values(
@@ -81,6 +82,8 @@ def mark_published(
         )
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        record_run_event(session, run_id, "publish", status=str(status))
     session.commit()
 
 
@@ -165,6 +168,9 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
         schema_json=source.schema_json,
         row_targets=source.row_targets,
         source_run_id=source.id,
+        plan_digest=source.plan_digest,
+        experiment_version=source.experiment_version,
+        provenance=source.provenance,
     )
     source_shards = session.scalars(
         select(RunShardRow).where(RunShardRow.run_id == source.id).order_by(RunShardRow.id)
@@ -178,6 +184,8 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
             status=ShardStatus.GENERATED,
             object_key=s.object_key,
             rows_written=s.rows_written,
+            checksum=s.checksum,
+            object_bytes=s.object_bytes,
         )
         for s in source_shards
     ]
@@ -190,6 +198,7 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
             f"experiment {experiment.name!r} already has an active run; wait for it to finish",
             experiment=experiment.name,
         ) from error
+    record_event(session, experiment.id, "load", run.id, source_run_id=source.id)
     return run
 
 
@@ -221,6 +230,7 @@ def reopen_failed_run(
             f"experiment {experiment!r} already has an active run; wait for it to finish",
             experiment=experiment,
         ) from error
+    record_event(session, run.experiment_id, "retry", run.id)
     for shard in session.scalars(
         select(RunShardRow).where(
             RunShardRow.run_id == run.id, RunShardRow.status != ShardStatus.LOADED

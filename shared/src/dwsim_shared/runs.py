@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from dwsim_shared.errors import Conflict
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import compile_plan
+from dwsim_shared.lineage.history import current_version, record_event, record_run_event
+from dwsim_shared.lineage.provenance import run_provenance
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     ExperimentRow,
@@ -96,6 +98,7 @@ def create_run(
     shard_size: int,
 ) -> RunRow:
     """Insert a QUEUED run with its shard plan; `Conflict` if the experiment already has an active run."""
+    document = experiment.to_json()
     run = RunRow(
         experiment_id=experiment_row.id,
         kind="generate",
@@ -103,9 +106,10 @@ def create_run(
         seed=seed if seed is not None else secrets.randbits(62),
         shard_size=shard_size,
         warehouse=warehouse,
-        schema_json=experiment.to_json(),
+        schema_json=document,
         row_targets=row_targets,
         plan_digest=compile_plan(experiment, row_targets).digest,
+        provenance=run_provenance(document),
     )
     session.add(run)
     try:
@@ -116,6 +120,15 @@ def create_run(
             f"experiment {experiment_row.name!r} already has an active run; wait for it to finish",
             experiment=experiment_row.name,
         ) from error
+    run.experiment_version = current_version(session, experiment_row).version
+    record_event(
+        session,
+        experiment_row.id,
+        "generate",
+        run.id,
+        seed=run.seed,
+        version=run.experiment_version,
+    )
     # In batches, so the gateway's memory does not grow with the number of shards.
     plan = iter_shard_plan(row_targets, shard_size)
     while batch := list(itertools.islice(plan, SHARD_INSERT_BATCH)):
@@ -192,11 +205,13 @@ def finish_shard(session: Session, shard_id: int, status: ShardStatus, **fields:
 
 def fail_run(session: Session, run_id: int, error: str, traceback: str | None = None) -> None:
     """Mark an active run FAILED with its error; a finished run is left as it is."""
-    session.execute(
+    result = session.execute(
         update(RunRow)
         .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
         .values(status=RunStatus.FAILED, error=error, traceback=traceback, finished_at=utcnow())
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        record_run_event(session, run_id, "fail", error=error)
 
 
 def abort_run(session: Session, run_id: int) -> bool:
@@ -207,4 +222,6 @@ def abort_run(session: Session, run_id: int) -> bool:
         .values(status=RunStatus.ABORTED, error="aborted by a user", finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        record_run_event(session, run_id, "abort")
     return bool(result.rowcount)  # type: ignore[attr-defined]

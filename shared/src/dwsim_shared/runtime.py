@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dwsim_shared.celery_app import make_celery
+from dwsim_shared.lineage import openlineage
 from dwsim_shared.objectstore import ObjectStore, make_object_store
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.db import make_engine, make_sessionmaker, state_errors
@@ -23,6 +24,7 @@ from dwsim_shared.warehouses import Warehouse, make_warehouse
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        openlineage.configure(settings)
 
     @cached_property
     def engine(self) -> Engine:

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     dependency_backoff_s: float = Field(default=1.0, ge=0)
     keep_runs: int = Field(default=5, ge=1)
     web_ui_dir: Path | None = None
+    # OpenLineage (lineage/openlineage.py): HTTP endpoint (e.g. Marquez) or a file under home.
+    openlineage: bool = True
+    openlineage_url: str | None = None
+    openlineage_namespace: str = "dwsim"
+    openlineage_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("home", mode="after")
     @classmethod

@@ -17,6 +17,7 @@ from dwsim_gateway.run_lifecycle import drop_warehouse_data
 from dwsim_shared.errors import BadRequest, Conflict, InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.input_limits import check_ddl_size, check_run_size
+from dwsim_shared.lineage.history import record_version
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.runs import active_run
 from dwsim_shared.settings import Settings
@@ -85,7 +86,9 @@ def _import(request: ImportSqlRequest, settings: Settings) -> tuple[Experiment, 
     return _ready(result.experiment, settings), result.warnings
 
 
-def _insert(session: Session, experiment: Experiment, warnings: list[str]) -> ExperimentRow:
+def _insert(
+    session: Session, experiment: Experiment, warnings: list[str], source_sql: str | None = None
+) -> ExperimentRow:
     row = ExperimentRow(
         name=experiment.name,
         source_dialect=experiment.source_dialect,
@@ -95,6 +98,8 @@ def _insert(session: Session, experiment: Experiment, warnings: list[str]) -> Ex
     )
     session.add(row)
     try:
+        session.flush()
+        record_version(session, row, source_sql=source_sql)
         session.commit()
     except IntegrityError as error:
         session.rollback()
@@ -118,7 +123,7 @@ def import_sql(
 ) -> dict[str, Any]:
     """Create an experiment from Redshift / Snowflake / PostgreSQL DDL, with inferred rules."""
     experiment, warnings = _import(request, settings)
-    row = _insert(session, experiment, warnings)
+    row = _insert(session, experiment, warnings, source_sql=request.sql)
     return {"experiment": row.schema_json, "warnings": warnings}
 
 
@@ -189,6 +194,7 @@ def replace_experiment(
     row.schema_json = experiment.to_json()
     row.source_dialect = experiment.source_dialect
     row.target_warehouse = experiment.target_warehouse or settings.default_warehouse
+    record_version(session, row)
     session.commit()
     return row.schema_json
 

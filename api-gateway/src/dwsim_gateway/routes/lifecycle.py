@@ -33,6 +33,7 @@ from dwsim_shared.lifecycle import (
     live_run,
     reopen_failed_run,
 )
+from dwsim_shared.lineage.history import forget_run_events, record_event
 from dwsim_shared.runs import active_run
 from dwsim_shared.state.models import (
     COMPLETED_RUN_STATUSES,
@@ -74,6 +75,8 @@ def reset_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) ->
     experiment = Experiment.model_validate(live.schema_json)
     with unavailable_as(f"{live.warehouse} warehouse"):
         emptied = rt.warehouse(live.warehouse).reset(experiment)
+    record_event(session, row.id, "reset", live.id, tables=emptied)
+    session.commit()
     return {"experiment": row.name, "live_run_id": live.id, "tables_emptied": emptied}
 
 
@@ -126,6 +129,7 @@ def load_run(
     try:
         enqueue(rt.celery, PREPARE_RUN, run.id)
     except DependencyUnavailable:
+        forget_run_events(session, run.id)
         session.delete(run)
         session.commit()
         raise

@@ -22,6 +22,7 @@ from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
 from dwsim_shared.experiment import Experiment, check_experiment
 from dwsim_shared.input_limits import check_run_size
+from dwsim_shared.lineage.history import forget_run_events
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.reports import verdict
 from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
@@ -107,6 +108,7 @@ def generate(
     try:
         enqueue(rt.celery, PREPARE_RUN, run.id)
     except DependencyUnavailable:
+        forget_run_events(session, run.id)
         session.delete(run)  # nothing was queued: leave no trace of the refused run
         session.commit()
         raise

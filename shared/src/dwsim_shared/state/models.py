@@ -113,6 +113,10 @@ class RunRow(Base):
     prepared_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     source_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Lineage: the experiment version the run was submitted from, and what produced its bytes
+    # (document digest, project version, lock file digest, versions of value-shaping libraries).
+    experiment_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     objects_deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
@@ -137,6 +141,9 @@ class RunShardRow(Base):
     status: Mapped[str] = mapped_column(String(20), default=ShardStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     object_key: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # SHA-256 and size of the Parquet object as written (lineage, reproducible bundles).
+    checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    object_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
     worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -148,6 +155,36 @@ class RunShardRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     run: Mapped[RunRow] = relationship(back_populates="shards")
+
+
+class ExperimentVersionRow(Base):
+    """Every document an experiment ever had: version 1 at creation, one more per update."""
+
+    __tablename__ = "experiment_versions"
+    __table_args__ = (UniqueConstraint("experiment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The DDL an imported experiment came from, as the user sent it.
+    source_sql: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LineageEventRow(Base):
+    """One step of an experiment's history: submit, publish, reset, load, retry, fail, abort."""
+
+    __tablename__ = "lineage_events"
+    __table_args__ = (Index("ix_lineage_events_experiment_id_id", "experiment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class WorkerRow(Base):

@@ -1,0 +1,59 @@
+"""The Lineage view in a real browser at a desktop and a phone width: the graph of a run and
+a load of it is drawn as SVG with the live path highlighted, and a run opens its details."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.browser.test_journey import Journey, journey  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.integration
+
+
+def test_lineage_view_draws_the_graph_and_opens_a_run(
+    journey: Journey,  # noqa: F811
+    live_url: str,
+    live_client: Any,
+) -> None:
+    page = journey.page
+    name = f"l{uuid.uuid4().hex[:8]}"
+    doc = {"name": name, "tables": [{"name": "t", "target_rows": 60,
+                                      "columns": [{"name": "id", "data_type": "INT"}]}]}  # fmt: skip
+    assert live_client.post("/api/experiments", json=doc).status_code == 201
+    first = live_client.post(f"/api/experiments/{name}/generate", json={"shard_size": 25}).json()
+    page.goto(f"{live_url}/ui/")
+    page.get_by_role("button", name=name, exact=True).click()
+    page.locator("#runs-body .status-completed").wait_for(timeout=60_000)
+    answer = live_client.post(f"/api/experiments/{name}/load", json={"run_id": first["run_id"]})
+    second = answer.json()["run_id"]
+    page.locator("#runs-body .status-completed").nth(1).wait_for(timeout=60_000)
+
+    page.get_by_role("button", name="Lineage", exact=True).click()
+    graph = page.locator("#lineage-graph svg.lineage-graph")
+    graph.wait_for()
+    nodes = page.locator("#lineage-graph .lineage-node")
+    # version, 2 runs, objects of t (folded: 3 shards), 2 loads, 1 table
+    assert nodes.count() == 7
+    assert page.locator(".node-objects .lineage-label").text_content() == "t: 3 objects"
+    live = page.locator(".lineage-node.live")
+    assert set(live.evaluate_all("ns => ns.map(n => n.dataset.id)")) == {
+        f"run:{second}", f"objects:{first['run_id']}:t", f"load:{second}:t", "table:t"
+    }  # fmt: skip
+    assert page.locator(".lineage-edge.live").count() == 2  # objects -> load -> table
+    journey.shot("lineage")
+    journey.no_sideways_scroll()
+    page.get_by_role("button", name=f"Show run {first['run_id']}").click()
+    details = page.locator("#lineage-run")
+    details.wait_for()
+    assert f"Run #{first['run_id']}: generate, COMPLETED" in details.inner_text()
+    assert details.get_by_role("link", name="report").get_attribute("href") == (
+        f"/api/experiments/{name}/runs/{first['run_id']}/report"
+    )
+    page.locator("#run-view").wait_for()  # the click also opens the run's shard view
+    with page.expect_download() as saved:
+        details.get_by_role("button", name="Export bundle").click()
+    assert saved.value.suggested_filename == f"{name}-run{first['run_id']}.tar.gz"
+    assert saved.value.path().stat().st_size > 1000
