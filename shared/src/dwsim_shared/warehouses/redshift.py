@@ -212,17 +212,16 @@ class RedshiftMockWarehouse(Warehouse):
             drop_reader(conn, self.schema_name(experiment_name))
             conn.commit()
 
-    def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
-        """A connection as the experiment's reader role; the role is created on first use for
-        data loaded before readers existed."""
+    def reader_login(self, experiment_name: str) -> dict[str, str]:
+        """How to log in as the experiment's reader role: the privileged URL's server and
+        database with the role's name and password (libpq keywords)."""
+        url = self._url()
+        role = reader_role(database_of(url), self.schema_name(experiment_name))
+        return {"url": url, "user": role, "password": reader_password(url, role)}
+
+    def ensure_reader(self, experiment_name: str) -> None:
+        """Create (or refresh) the experiment's reader role; `NotFound` when it has no data."""
         schema, url = self.schema_name(experiment_name), self._url()
-        role = reader_role(database_of(url), schema)
-        login = {"user": role, "password": reader_password(url, role)}
-        timeout = max(1, int(self.settings.dependency_timeout_s))
-        try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
-        except psycopg2.OperationalError:
-            pass  # no such role yet, or the server is down: the privileged connection tells
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
             if cur.fetchone() is None:
@@ -234,6 +233,18 @@ class RedshiftMockWarehouse(Warehouse):
             grant_reader(admin, url, schema, [self.LEDGER_TABLE])
             compat_pack.install_compat(cur)  # data loaded before the pack existed
             admin.commit()
+
+    def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
+        """A connection as the experiment's reader role; the role is created on first use for
+        data loaded before readers existed."""
+        login = self.reader_login(experiment_name)
+        url = login.pop("url")
+        timeout = max(1, int(self.settings.dependency_timeout_s))
+        try:
+            return psycopg2.connect(url, connect_timeout=timeout, **login)
+        except psycopg2.OperationalError:
+            pass  # no such role yet, or the server is down: the privileged connection tells
+        self.ensure_reader(experiment_name)
         try:
             return psycopg2.connect(url, connect_timeout=timeout, **login)
         except psycopg2.OperationalError as error:
