@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import itertools
 import logging
 import re
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from dwsim_query.endpoint import upstream, wire
 from dwsim_query.endpoint.scram import ScramFailed, ScramServer
-from dwsim_query.endpoint.statements import Refused, Translator
+from dwsim_query.endpoint.statements import REDSHIFT_SERVER_VERSION, Refused, Translator
 from dwsim_query.endpoint.tls import server_context
 from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_shared.endpoint_credentials import endpoint_password
@@ -61,6 +63,7 @@ class RedshiftEndpoint:
         self.ssl_context = server_context(cert_folder)
         self.server: asyncio.Server | None = None
         self.markers = itertools.count(1)
+        self.sessions: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, self.host, self.port)
@@ -69,10 +72,15 @@ class RedshiftEndpoint:
     async def close(self) -> None:
         if self.server is not None:
             self.server.close()
+            for task in list(self.sessions):
+                task.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.sessions.add(task)
         try:
             await Session(self, reader, writer).run()
         except (ConnectionError, asyncio.IncompleteReadError, wire.ProtocolViolation, ssl.SSLError):
@@ -80,6 +88,7 @@ class RedshiftEndpoint:
         except Exception:
             log.exception("redshift endpoint: session failed")
         finally:
+            self.sessions.discard(task)
             writer.close()
 
     @property
@@ -112,6 +121,8 @@ class Session:
         for name, value in upstream_session.statuses:
             if name == "session_authorization":
                 value = user
+            elif name == "server_version":
+                value = REDSHIFT_SERVER_VERSION  # what Redshift reports; its drivers parse it
             out.append(wire.parameter_status(name, value))
         out.append(wire.message(b"K", upstream_session.key_data))
         out.append(wire.message(b"Z", b"I"))
@@ -150,7 +161,10 @@ class Session:
         # A wrong user, an unknown experiment and a wrong password fail alike, after the same
         # exchange: the answer does not tell which experiments exist.
         expected = password if context is not None and user == database else None
-        if not await self._authenticate(expected or secrets.token_urlsafe(24)) or expected is None:
+        # Redshift's own drivers (they send client_protocol_version) fail on PostgreSQL's SASL
+        # message (redshift_connector 2.x reads an empty mechanism name from it): MD5 for them.
+        authenticate = self._md5 if "client_protocol_version" in params else self._scram
+        if not await authenticate(expected or secrets.token_urlsafe(24), user) or expected is None:
             raise LoginRefused("28P01", f'password authentication failed for user "{user}"')
         assert context is not None
         if context.warehouse.name != "redshift":
@@ -173,7 +187,16 @@ class Session:
         with self.rt.session() as session:
             return context, endpoint_password(session, context.experiment_id)
 
-    async def _authenticate(self, password: str) -> bool:
+    async def _md5(self, password: str, user: str) -> bool:
+        salt = secrets.token_bytes(4)
+        self.writer.write(wire.authentication(5, salt))
+        await self.writer.drain()
+        kind, payload = await wire.read_message(self.reader)
+        inner = hashlib.md5((password + user).encode()).hexdigest()
+        expected = "md5" + hashlib.md5(inner.encode() + salt).hexdigest()
+        return kind == b"p" and hmac.compare_digest(payload.rstrip(b"\0"), expected.encode())
+
+    async def _scram(self, password: str, _user: str) -> bool:
         """SCRAM-SHA-256 with the client (libpq, psycopg, JDBC and redshift_connector speak it);
         the password itself never crosses the wire."""
         server = ScramServer(password)

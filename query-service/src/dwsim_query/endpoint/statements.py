@@ -24,6 +24,7 @@ REDSHIFT_VERSION = (
     "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 "
     "(Red Hat 3.4.2-6.fc3), Redshift 1.0.77467"
 )
+REDSHIFT_SERVER_VERSION = "8.0.2"
 LOGICAL_SCHEMA = "public"  # the generated tables, as clients name them
 DIALECT = "redshift"
 TRANSACTION = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
