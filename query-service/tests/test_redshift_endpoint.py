@@ -170,7 +170,8 @@ def test_refusals_carry_a_sqlstate_and_change_nothing(live_endpoint: Live) -> No
     with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
         _refused(cur, "SELECT * FROM nosuch", "42P01", "unknown table 'nosuch'")
         _refused(cur, f"SELECT * FROM dwsim_{other}.orders", "0A000", "qualified")
-        _refused(cur, "SELECT * FROM pg_catalog.pg_roles", "0A000", "qualified")
+        _refused(cur, "SELECT * FROM pg_catalog.pg_roles", "0A000", "not available here")
+        _refused(cur, "SELECT * FROM pg_class JOIN orders ON true", "42P01", "not available")
         _refused(cur, "SELECT pg_read_file('/etc/passwd')", "0A000", "PG_READ_FILE")
         for sql in ("SET ROLE postgres", "SET SESSION AUTHORIZATION postgres", "RESET ROLE",
                     "ALTER ROLE CURRENT_USER SUPERUSER"):  # fmt: skip
@@ -206,3 +207,21 @@ def test_upstream_session_is_the_experiments_reader(live_endpoint: Live) -> None
         assert cur.fetchone()[0] == "read committed"
         cur.execute("SHOW search_path")
         assert cur.fetchone()[0] == '"$user", public'
+
+
+def test_the_catalog_shows_the_experiment_only(live_endpoint: Live) -> None:
+    tables = sorted(t.name for t in live_endpoint.experiment.tables)
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        cur.execute("SELECT table_schema, table_name FROM svv_tables ORDER BY table_name")
+        assert cur.fetchall() == [("public", t) for t in tables]
+        cur.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'region' ORDER BY ordinal_position"
+        )
+        assert [c for c, _ in cur.fetchall()] == ["r_regionkey", "r_name", "r_comment"]
+        cur.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1")
+        assert cur.fetchall() == [("pg_catalog",), ("public",)]
+        cur.execute("SELECT COUNT(*) FROM pg_class WHERE relname = 'orders'")
+        assert cur.fetchone() == (1,)  # the other experiment's orders stay out of sight
+        cur.execute('SELECT DISTINCT "column" FROM pg_table_def WHERE tablename = %s', ("nation",))
+        assert len(cur.fetchall()) == 4

@@ -64,6 +64,7 @@ class RedshiftEndpoint:
         self.server: asyncio.Server | None = None
         self.markers = itertools.count(1)
         self.sessions: set[asyncio.Task[None]] = set()
+        self.readied: set[str] = set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, self.host, self.port)
@@ -87,6 +88,11 @@ class RedshiftEndpoint:
             pass  # the client went away or spoke something else: nothing to answer
         except Exception:
             log.exception("redshift endpoint: session failed")
+            with contextlib.suppress(Exception):
+                writer.write(
+                    wire.error_response("XX000", "internal error of the endpoint", "FATAL")
+                )
+                await writer.drain()
         finally:
             self.sessions.discard(task)
             writer.close()
@@ -236,6 +242,14 @@ class Session:
             "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}',
             "statement_timeout": str(int(settings.query_timeout_s * 1000)),
         }
+        if context.name not in self.endpoint.readied:
+            # Once per experiment and process: the reader's grants and the catalog views are
+            # those of this version, whenever its data was loaded.
+            try:
+                await asyncio.to_thread(warehouse.ensure_reader, context.name)
+            except DWSimError as failure:
+                raise LoginRefused("08006", failure.message) from failure
+            self.endpoint.readied.add(context.name)
         for attempt in range(2):
             try:
                 return await upstream.connect(

@@ -18,6 +18,9 @@ from sqlglot.tokens import TokenType
 
 from dwsim_query.service import ExperimentContext
 from dwsim_shared.errors import BadRequest, DWSimError
+from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
+from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
+from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
 
 # What `SELECT version()` answers on Redshift (drivers and SQLAlchemy parse "PostgreSQL 8.0.2").
 REDSHIFT_VERSION = (
@@ -57,6 +60,18 @@ _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _WORD = re.compile(r"\(|[A-Za-z_][A-Za-z0-9_$]*")
 _DURATION = re.compile(r"""^\s*(?:=|to)\s*'?\s*(\d+)\s*(ms|s|min|h)?\s*'?\s*$""", re.I)
 _UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+
+
+def catalog_name(table: exp.Table) -> bool:
+    schema, name = table.db.lower(), table.name.lower()
+    if schema in ("pg_catalog", "information_schema"):
+        return True
+    return not schema and name.startswith(("pg_", "svv_", "stv_", "stl_", "svl_"))
+
+
+def catalog_tables(tree: exp.Expr) -> bool:
+    """Whether the query reads a catalog (then it must read only catalogs)."""
+    return any(catalog_name(t) for t in tree.find_all(exp.Table))
 
 
 class Refused(Exception):
@@ -217,6 +232,8 @@ class Translator:
             trees = []  # the pipeline reports the syntax error with its position
         if len(trees) == 1 and trees[0] is not None:
             tree = trees[0]
+            if catalog_tables(tree):
+                return self._catalog_read(tree)
             if self._answer_session_functions(tree):
                 sql = tree.sql(dialect=DIALECT)
         try:
@@ -225,6 +242,31 @@ class Translator:
             )
         except DWSimError as error:
             raise Refused(sqlstate_of(error), error.message) from error
+
+    def _catalog_read(self, tree: exp.Expr) -> str:
+        """A read of the catalogs only, on the views limited to the experiment: tools'
+        introspection is PostgreSQL's SQL, sent as such (the session's role keeps it in)."""
+        for node in tree.walk():
+            if isinstance(node, exp.DML | exp.DDL | exp.Command | exp.Into):
+                raise Refused("0A000", "only reads of the catalog are allowed")
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            name, schema = table.name.lower(), table.db.lower()
+            if not name or (not schema and name in ctes):
+                continue
+            allowed = INFORMATION_SCHEMA if schema == "information_schema" else CATALOG_VIEWS
+            if schema not in ("", "pg_catalog", "information_schema") or name not in allowed:
+                shown = f"{schema}.{name}" if schema else name
+                raise Refused(
+                    "0A000" if catalog_name(table) else "42P01",
+                    f"{shown} is not available here: a query reads either the experiment's "
+                    f"tables or its catalog ({', '.join(sorted(CATALOG_VIEWS))}, "
+                    "information_schema.tables/columns/schemata)",
+                )
+            table.set("db", exp.to_identifier(CATALOG_SCHEMA))
+            table.set("catalog", None)
+        self._answer_session_functions(tree)
+        return tree.sql(dialect="postgres")
 
     def _answer_session_functions(self, tree: exp.Expr) -> bool:
         values = {

@@ -27,6 +27,7 @@ from dwsim_shared.warehouses.base import (
     staging_name,
 )
 from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
+from dwsim_shared.warehouses.pg_catalog_views import install_catalog
 from dwsim_shared.warehouses.pg_reader import (
     database_of,
     drop_reader,
@@ -232,6 +233,7 @@ class RedshiftMockWarehouse(Warehouse):
             harden_database(admin)
             grant_reader(admin, url, schema, [self.LEDGER_TABLE])
             compat_pack.install_compat(cur)  # data loaded before the pack existed
+            install_catalog(cur)
             admin.commit()
 
     def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
