@@ -16,6 +16,7 @@ from dwsim_gateway.deps import require_token
 from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
 from dwsim_gateway.routes import (
+    connection,
     experiments,
     health,
     history,
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history):
+    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history,
+                   connection):  # fmt: skip
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )
