@@ -199,9 +199,11 @@ def test_no_service_pins_a_container_name() -> None:
     assert named == [], "container_name prevents --scale"
 
 
-def test_only_the_gateway_publishes_ports() -> None:
+def test_only_the_gateway_and_the_redshift_endpoint_publish_ports() -> None:
     published = {name for name, spec in services().items() if spec.get("ports")}
-    assert published == {"api-gateway"}
+    assert published == {"api-gateway", "query-service"}
+    (mapping,) = services()["query-service"]["ports"]
+    assert interpolate(mapping).split(":")[-2:] == ["5439", "5439"]
 
 
 def test_gateway_host_port_comes_from_the_variable() -> None:
