@@ -8,7 +8,10 @@ import contextlib
 import datetime as dt
 import decimal
 import os
+import socket
 import subprocess
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -225,3 +228,56 @@ def test_the_catalog_shows_the_experiment_only(live_endpoint: Live) -> None:
         assert cur.fetchone() == (1,)  # the other experiment's orders stay out of sight
         cur.execute('SELECT DISTINCT "column" FROM pg_table_def WHERE tablename = %s', ("nation",))
         assert len(cur.fetchall()) == 4
+
+
+def test_extended_protocol_refusal_then_the_session_goes_on(live_endpoint: Live) -> None:
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="read-only"):
+            conn.execute("DELETE FROM orders WHERE o_orderkey = %s", (1,))
+        with pytest.raises(psycopg.errors.UndefinedTable, match="unknown table 'experiments'"):
+            conn.execute("SELECT * FROM experiments WHERE id = %s", (1,))  # the state database's
+        assert conn.execute("SELECT COUNT(*) FROM orders WHERE o_custkey > %s", (0,)).fetchone()
+
+
+def test_cancel_and_disconnect_stop_the_statement(live_endpoint: Live) -> None:
+    slow = "SELECT COUNT(*) FROM lineitem a, lineitem b, lineitem c"
+    # psycopg, not psycopg2: psycopg2's cancel holds the GIL, and this endpoint runs in-process.
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as cancelled:
+        timer = threading.Timer(0.5, cancelled.cancel_safe)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
+            cancelled.execute(slow)
+        assert time.monotonic() - started < 3
+
+    conn = psycopg2.connect(live_endpoint.dsn())
+    worker = threading.Thread(target=_run_ignoring_errors, args=(conn, slow), daemon=True)
+    worker.start()
+    role = _reader_activity(live_endpoint, wait_for=True)
+    assert role, "the slow statement never reached the server"
+    socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)  # the client vanishes
+    assert _reader_activity(live_endpoint, wait_for=False) == []
+    worker.join(5)
+    conn.close()
+
+
+def _run_ignoring_errors(conn: Any, sql: str) -> None:
+    with contextlib.suppress(psycopg2.Error), conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def _reader_activity(live: Live, *, wait_for: bool) -> list[str]:
+    """The active statements of reader roles, once they appear (or are gone), within 3 s."""
+    deadline = time.monotonic() + 3
+    with contextlib.closing(psycopg2.connect(live.redshift_url)) as admin:
+        admin.autocommit = True
+        while True:
+            with admin.cursor() as cur:
+                cur.execute(
+                    "SELECT query FROM pg_stat_activity WHERE usename LIKE 'dwsim_q_%' "
+                    "AND state = 'active' AND datname = current_database()"
+                )
+                found = [r[0] for r in cur.fetchall()]
+            if bool(found) == wait_for or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
