@@ -299,18 +299,39 @@ class Session:
             return False
 
     async def _server_to_client(self, server: upstream.Upstream) -> None:
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            while True:
-                kind, payload = await wire.read_message(server.reader)
-                if kind == b"E" and self.refusals:
-                    payload = self._refusal_error(payload)
-                self.writer.write(wire.message(kind, payload))
-                # Rows are written in batches; the client is waited for at each answer's end
-                # and whenever it falls behind.
-                if kind in (b"Z", b"G", b"H", b"W") or (
-                    self.writer.transport.get_write_buffer_size() > 1 << 16
-                ):
-                    await self.writer.drain()
+        """Forward the server's bytes as they come, in chunks: a message is looked at only to
+        find where it ends and, for an ErrorResponse, whether it answers a refusal."""
+        pending = bytearray()
+        while True:
+            try:
+                chunk = await server.reader.read(1 << 18)
+            except ConnectionError:
+                return
+            if not chunk:
+                return
+            pending += chunk
+            out, pos = self._complete_messages(pending)
+            del pending[:pos]
+            if out:
+                self.writer.write(out)
+                await self.writer.drain()
+
+    def _complete_messages(self, data: bytearray) -> tuple[bytes, int]:
+        """The whole messages at the start of `data` (refusals' errors rewritten), and where
+        the first incomplete one starts."""
+        pos, size, start = 0, len(data), 0
+        parts: list[bytes] = []
+        while size - pos >= 5:
+            end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
+            if end > size:
+                break
+            if data[pos] == 0x45 and self.refusals:  # "E"
+                parts.append(bytes(data[start:pos]))
+                parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
+                start = end
+            pos = end
+        parts.append(bytes(data[start:pos]))
+        return b"".join(parts), pos
 
     def _refusal_error(self, payload: bytes) -> bytes:
         fields = wire.error_fields(payload)
@@ -330,18 +351,23 @@ class Session:
     async def _rewrite_query(self, payload: bytes) -> bytes:
         sql = payload.rstrip(b"\0").decode()
         assert self.translator is not None
-        try:
-            rewritten = await asyncio.to_thread(self.translator.script, sql)
-        except Refused as refusal:
-            rewritten = self._marker(refusal)
+        rewritten = await self._translate(sql)
         return rewritten.encode() + b"\0"
+
+    async def _translate(self, sql: str) -> str:
+        """The SQL to send for `sql` (off the event loop unless this session translated it
+        before), or a refusal's marker."""
+        assert self.translator is not None
+        cached = self.translator.cached(sql)
+        if cached is not None:
+            return cached
+        try:
+            return await asyncio.to_thread(self.translator.script, sql)
+        except Refused as refusal:
+            return self._marker(refusal)
 
     async def _rewrite_parse(self, payload: bytes) -> bytes:
         name, offset = wire.cstring(payload, 0)
         sql, offset = wire.cstring(payload, offset)
-        assert self.translator is not None
-        try:
-            rewritten = await asyncio.to_thread(self.translator.script, sql)
-        except Refused as refusal:
-            rewritten = self._marker(refusal)
+        rewritten = await self._translate(sql)
         return name.encode() + b"\0" + rewritten.encode() + b"\0" + payload[offset:]
