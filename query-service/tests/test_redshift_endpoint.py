@@ -83,6 +83,8 @@ def test_psycopg2_answers_like_rest_and_like_redshift_at_connect(live_endpoint: 
         assert (database, schema, user) == (live_endpoint.experiment.name, "public", database)
         cur.execute("SELECT COUNT(*) FROM public.orders; SELECT COUNT(*) FROM lineitem")
         assert cur.fetchone() == (400,)  # the last statement's rows, as PostgreSQL answers
+        cur.execute("EXPLAIN SELECT COUNT(*) FROM orders")
+        assert any("orders" in line for (line,) in cur.fetchall())
 
 
 def test_psycopg_extended_protocol_with_parameters_and_transactions(live_endpoint: Live) -> None:

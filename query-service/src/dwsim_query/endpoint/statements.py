@@ -63,6 +63,9 @@ _SPECIAL = re.compile(
     r"version|current_|session_user|\buser\b|pg_|svv_|stv_|stl_|svl_|information_schema", re.I
 )
 CACHED_STATEMENTS = 256
+_EXPLAIN = re.compile(
+    r"(\s*(?:--[^\n]*\n|/\*.*?\*/|\s)*EXPLAIN\s+(?:(?:ANALYZE|VERBOSE)\s+)*)", re.I | re.S
+)
 _UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
 
 
@@ -174,6 +177,11 @@ class Translator:
             return sql
         if first in READS:
             return self._read(sql)
+        if first == "EXPLAIN":
+            # The plan of the rewritten read (ANALYZE runs it, as a read).
+            found = _EXPLAIN.match(sql)
+            assert found is not None
+            return found[1] + self._read(sql[found.end() :])
         if (first in {"ALTER", "GRANT", "REVOKE"} and "ROLE" in words[:3]) or (
             first == "ALTER" and words[1:2] in (["USER"], ["GROUP"])
         ):
