@@ -283,3 +283,26 @@ def _reader_activity(live: Live, *, wait_for: bool) -> list[str]:
             if bool(found) == wait_for or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
+
+
+def test_concurrent_sessions_each_get_their_answer(live_endpoint: Live) -> None:
+    """Sessions at once (within the reader role's connection limit), each with its own
+    parameter, each answered with its own rows."""
+    results: dict[int, Any] = {}
+
+    def one(key: int) -> None:
+        with (
+            contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("SELECT COUNT(*) FROM orders WHERE o_custkey <= %s", (key,))
+            results[key] = cur.fetchone()[0]
+
+    threads = [threading.Thread(target=one, args=(key,)) for key in range(1, 16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for key in range(1, 16):
+        expected = rest_rows(live_endpoint, f"SELECT COUNT(*) FROM orders WHERE o_custkey <= {key}")
+        assert [[str(results.get(key))]] == expected

@@ -163,7 +163,10 @@ class Session:
     async def _login(self, params: dict[str, str]) -> tuple[ExperimentContext, upstream.Upstream]:
         user = params.get("user", "")
         database = params.get("database") or user
-        context, password = await asyncio.to_thread(self._credentials, database)
+        try:
+            context, password = await asyncio.to_thread(self._credentials, database)
+        except DWSimError as error:  # the state database is down, most likely: say so
+            raise LoginRefused("08006", error.message) from error
         # A wrong user, an unknown experiment and a wrong password fail alike, after the same
         # exchange: the answer does not tell which experiments exist.
         expected = password if context is not None and user == database else None
