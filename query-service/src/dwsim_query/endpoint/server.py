@@ -44,6 +44,7 @@ FORWARDED_PARAMS = {
     "intervalstyle",
 }  # fmt: skip
 COMPAT_SCHEMA = "dwsim_compat"
+STARTUP_TIMEOUT_S = 60
 _MARKER = re.compile(r'"(dwsim_refused_\d+)"')
 
 
@@ -84,7 +85,10 @@ class RedshiftEndpoint:
         self.sessions.add(task)
         try:
             await Session(self, reader, writer).run()
-        except (ConnectionError, asyncio.IncompleteReadError, wire.ProtocolViolation, ssl.SSLError):
+        except (
+            ConnectionError, asyncio.IncompleteReadError, wire.ProtocolViolation, ssl.SSLError,
+            TimeoutError,
+        ):  # fmt: skip
             pass  # the client went away or spoke something else: nothing to answer
         except Exception:
             log.exception("redshift endpoint: session failed")
@@ -112,11 +116,13 @@ class Session:
         self.translator: Translator | None = None
 
     async def run(self) -> None:
-        params = await self._startup()
-        if params is None:
-            return
         try:
-            context, upstream_session = await self._login(params)
+            # A client that connects and says nothing (or too slowly) holds nothing for long.
+            async with asyncio.timeout(STARTUP_TIMEOUT_S):
+                params = await self._startup()
+                if params is None:
+                    return
+                context, upstream_session = await self._login(params)
         except LoginRefused as refusal:
             self.writer.write(wire.error_response(refusal.sqlstate, refusal.message, "FATAL"))
             await self.writer.drain()
