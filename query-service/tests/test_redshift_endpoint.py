@@ -148,6 +148,13 @@ def test_sqlalchemy_connects(live_endpoint: Live, driver: str) -> None:
         with engine.connect() as conn:
             rows = conn.execute(sa.text(QUERIES[0])).fetchall()
         assert plain(rows) == rest_rows(live_endpoint, QUERIES[0])
+        inspector = sa.inspect(engine)
+        assert inspector.get_schema_names() == ["public"]
+        if driver.startswith("postgresql"):  # sqlalchemy-redshift reflects Redshift-only columns
+            tables = sorted(t.name for t in live_endpoint.experiment.tables)
+            assert sorted(inspector.get_table_names()) == tables
+            columns = [c["name"] for c in inspector.get_columns("region")]
+            assert columns == ["r_regionkey", "r_name", "r_comment"]
     finally:
         engine.dispose()
 

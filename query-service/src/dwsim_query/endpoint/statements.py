@@ -288,6 +288,9 @@ class Translator:
                 )
             table.set("db", exp.to_identifier(CATALOG_SCHEMA))
             table.set("catalog", None)
+        for column in tree.find_all(exp.Column):  # `pg_catalog.pg_class.relname` follows it
+            if column.args.get("db") and column.db.lower() in ("pg_catalog", "information_schema"):
+                column.set("db", exp.to_identifier(CATALOG_SCHEMA))
         self._answer_session_functions(tree)
         return tree.sql(dialect="postgres")
 

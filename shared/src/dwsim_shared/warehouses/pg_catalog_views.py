@@ -107,6 +107,22 @@ CREATE VIEW {SCHEMA}.pg_table_def AS
   FROM {SCHEMA}.columns col
   JOIN {SCHEMA}.pg_class c ON c.relname = col.table_name
   JOIN {SCHEMA}.pg_attribute a ON a.attrelid = c.oid AND a.attname = col.column_name;
+CREATE VIEW {SCHEMA}.pg_collation AS SELECT * FROM pg_catalog.pg_collation;
+CREATE VIEW {SCHEMA}.pg_user AS
+  SELECT u.* FROM pg_catalog.pg_user u WHERE u.usename = current_user;
+-- Redshift Spectrum's catalogs: the mock has no external tables, and says so.
+CREATE VIEW {SCHEMA}.svv_external_schemas AS
+  SELECT NULL::oid AS esoid, NULL::int AS eskind, NULL::name AS schemaname,
+         NULL::int AS esowner, NULL::text AS databasename, NULL::text AS esoptions WHERE false;
+CREATE VIEW {SCHEMA}.svv_external_tables AS
+  SELECT NULL::name AS schemaname, NULL::name AS tablename, NULL::text AS location,
+         NULL::text AS input_format, NULL::text AS output_format,
+         NULL::text AS serialization_lib, NULL::text AS serde_parameters,
+         NULL::int AS compressed, NULL::text AS parameters WHERE false;
+CREATE VIEW {SCHEMA}.svv_external_columns AS
+  SELECT NULL::name AS schemaname, NULL::name AS tablename, NULL::name AS columnname,
+         NULL::text AS external_type, NULL::int AS columnnum, NULL::int AS part_key,
+         NULL::text AS is_nullable WHERE false;
 GRANT USAGE ON SCHEMA {SCHEMA} TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO PUBLIC;
 CREATE VIEW {SCHEMA}.catalog_version AS SELECT {VERSION} AS version;
@@ -116,7 +132,8 @@ CREATE VIEW {SCHEMA}.catalog_version AS SELECT {VERSION} AS version;
 VIEWS = frozenset({
     "pg_namespace", "pg_class", "pg_attribute", "pg_type", "pg_index", "pg_constraint",
     "pg_attrdef", "pg_description", "pg_proc", "pg_tables", "pg_views", "svv_tables",
-    "svv_columns", "pg_table_def",
+    "svv_columns", "pg_table_def", "pg_collation", "pg_user", "svv_external_schemas",
+    "svv_external_tables", "svv_external_columns",
 })  # fmt: skip
 INFORMATION_SCHEMA = frozenset({"schemata", "tables", "columns"})
 
