@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import api_poll, e2e, generate, load, report, translate
+from benchmarks import api_poll, e2e, endpoint, generate, load, report, translate
 from benchmarks.measure import Options, Skipped, bench_line
 
 # Every benchmark by name; a family is a name prefix (`generate` -> `generate.*`).
@@ -19,6 +19,7 @@ REGISTRY: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
     **report.BENCHMARKS,
     **api_poll.BENCHMARKS,
     **translate.BENCHMARKS,
+    **endpoint.BENCHMARKS,
 }
 
 

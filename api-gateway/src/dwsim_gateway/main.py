@@ -18,6 +18,7 @@ from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
 from dwsim_gateway.routes import (
     bundles,
+    connection,
     experiments,
     health,
     history,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables,
         queries,
         history,
+        connection,
     )
     for module in modules:
         app.include_router(

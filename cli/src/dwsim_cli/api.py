@@ -127,3 +127,10 @@ def export_csv(name: str, sql: str, limit: int | None = None) -> ApiRequest:
     if limit is not None:
         body["limit"] = limit
     return ApiRequest("POST", f"{_experiment_path(name)}/query", body, stream=True)
+
+
+def connection(name: str, *, rotate: bool = False) -> ApiRequest:
+    """GET /api/experiments/{name}/connection (POST .../connection/rotate for a new password)."""
+    if rotate:
+        return ApiRequest("POST", f"{_experiment_path(name)}/connection/rotate")
+    return ApiRequest("GET", f"{_experiment_path(name)}/connection")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +19,13 @@ from rich.console import Console
 
 from dwsim_cli import api, render
 from dwsim_cli.client import ApiRequest, GatewayClient
-from dwsim_cli.errors import EXIT_OK, LocalInputError, RunNotCompleted, WaitTimeout
+from dwsim_cli.errors import (
+    EXIT_CLIENT_ERROR,
+    EXIT_OK,
+    LocalInputError,
+    RunNotCompleted,
+    WaitTimeout,
+)
 from dwsim_cli.progress import ProgressPrinter
 from dwsim_cli.wait import wait_for_run
 
@@ -195,6 +202,45 @@ def build_experiment_show(args: argparse.Namespace) -> ApiRequest:
 def show_experiment_document(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
     # The document is JSON in both modes, so `show NAME > f.json` feeds `create f.json`.
     ctx.print_json(answer)
+    return EXIT_OK
+
+
+def build_experiment_connect(args: argparse.Namespace) -> ApiRequest:
+    return api.connection(args.name, rotate=args.rotate)
+
+
+def _yaml(value: Any, indent: int = 0) -> list[str]:
+    """A small mapping as YAML (JSON scalars are YAML scalars)."""
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            lines += [" " * indent + f"{key}:", *_yaml(item, indent + 2)]
+        else:
+            lines.append(" " * indent + f"{key}: {json.dumps(item)}")
+    return lines
+
+
+def show_connection(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
+    if not answer.get("available"):
+        if args.format == "json" or ctx.as_json:
+            ctx.print_json(answer)
+        ctx.note(answer.get("message", "this experiment has no wire endpoint"))
+        return EXIT_CLIENT_ERROR
+    if args.format == "json" or ctx.as_json:
+        ctx.print_json(answer)
+    elif args.format == "url":
+        ctx.print(answer["url"])
+    elif args.format == "psql":
+        ctx.print(answer["psql"])
+    elif args.format == "env":
+        values = {"PGHOST": answer["host"], "PGPORT": answer["port"],
+                  "PGDATABASE": answer["database"], "PGUSER": answer["user"],
+                  "PGPASSWORD": answer["password"], "PGSSLMODE": answer["sslmode"]}  # fmt: skip
+        for key, value in values.items():
+            ctx.print(f"export {key}={shlex.quote(str(value))}")
+    else:  # dbt: a profiles.yml with one target, named after the experiment
+        profile = {"dwsim": {"target": args.name, "outputs": {args.name: answer["dbt_profile"]}}}
+        ctx.print("\n".join(_yaml(profile)))
     return EXIT_OK
 
 

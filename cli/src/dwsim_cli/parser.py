@@ -193,6 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p = leaf(
         exp_sub,
+        "connect",
+        "connection details of the experiment's wire endpoint (psql, drivers, SQLAlchemy, dbt)",
+        commands.build_experiment_connect,
+        commands.show_connection,
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--format", choices=["json", "env", "url", "psql", "dbt"], default="json",
+        help="json (all details), env (PG* variables), url (SQLAlchemy), psql (a command line), "
+        "dbt (a profiles.yml)",
+    )  # fmt: skip
+    p.add_argument("--rotate", action="store_true", help="give the experiment a new password first")
+    p = leaf(
+        exp_sub,
         "update",
         "replace an experiment's document (same name) with a JSON document",
         commands.build_experiment_update,

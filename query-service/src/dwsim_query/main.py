@@ -19,31 +19,25 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
-from dwsim_query.compat.experiment_schema import schema_of
+from dwsim_query.endpoint.server import RedshiftEndpoint
 from dwsim_query.limits import within_bytes, within_time
-from dwsim_query.pipeline import prepare_sql
+from dwsim_query.service import experiment_context, require_data
 from dwsim_shared.errors import (
     Busy,
-    Conflict,
     DependencyUnavailable,
     DWSimError,
     InvalidInput,
-    NotFound,
     QueryTooLarge,
     error_text,
 )
-from dwsim_shared.experiment import Experiment
-from dwsim_shared.lifecycle import live_run
 from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
-from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse
 
 log = logging.getLogger(__name__)
@@ -81,39 +75,10 @@ class PreparedQuery:
 
 def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
     """Check the SQL against the experiment and rewrite it for its warehouse (no execution)."""
-    with rt.session() as session:
-        row = session.scalars(
-            select(ExperimentRow).where(ExperimentRow.name == request.experiment)
-        ).first()
-        if row is None:
-            raise NotFound(f"experiment {request.experiment!r} does not exist")
-        # The warehouse's live data is what the last published run loaded, in that run's schema,
-        # even if the document changed since (or a newer run is still staging).
-        run = live_run(session, row.id)
-        experiment = Experiment.model_validate(run.schema_json if run else row.schema_json)
-        warehouse_name = run.warehouse if run else row.target_warehouse
-        has_data = run is not None
-    warehouse = rt.warehouse(warehouse_name)
-    known = [t.name for t in experiment.tables]
-
-    def resolve(name: str) -> Any:
-        table = experiment.table(name)
-        return None if table is None else warehouse.physical_table(experiment.name, table.name)
-
-    engine_sql = prepare_sql(
-        request.sql,
-        experiment.source_dialect,
-        warehouse.sqlglot_dialect,
-        resolve,
-        known,
-        schema_of(experiment),
-    )
-    if not has_data:  # the SQL was checked first, so a mistake is reported before this
-        raise Conflict(
-            f"experiment {request.experiment!r} has no data yet: generate a run first",
-            experiment=request.experiment,
-        )
-    return PreparedQuery(experiment.name, warehouse, engine_sql)
+    context = experiment_context(rt, request.experiment)
+    engine_sql = context.engine_sql(request.sql)
+    require_data(context)  # the SQL was checked first, so a mistake is reported before this
+    return PreparedQuery(context.name, context.warehouse, engine_sql)
 
 
 def engine_failure(warehouse: Warehouse, error: Exception) -> DWSimError:
@@ -210,13 +175,40 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     return lines()
 
 
+async def start_redshift_endpoint(rt: Runtime) -> RedshiftEndpoint | None:
+    """The Redshift endpoint, listening, when the Redshift mock is configured (port 0: off).
+
+    A port already taken leaves the REST service up and says so: the endpoint is a door of
+    its own, not a reason to refuse queries."""
+    settings = rt.settings
+    if not settings.redshift_url or not settings.redshift_endpoint_port:
+        return None
+    endpoint = RedshiftEndpoint(
+        rt, settings.redshift_endpoint_host, settings.redshift_endpoint_port,
+        settings.home / "endpoint",
+    )  # fmt: skip
+    try:
+        await endpoint.start()
+    except OSError as error:
+        log.error(
+            "redshift endpoint: cannot listen on %s:%s (%s); set DWSIM_REDSHIFT_ENDPOINT_PORT",
+            settings.redshift_endpoint_host, settings.redshift_endpoint_port, error.strerror,
+        )  # fmt: skip
+        return None
+    log.info("redshift endpoint listening on %s:%s", endpoint.host, endpoint.port)
+    return endpoint
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = Runtime(settings)
+        endpoint = await start_redshift_endpoint(app.state.runtime)
         yield
+        if endpoint is not None:
+            await endpoint.close()
         app.state.runtime.close()
 
     app = FastAPI(title="DW Simulator query service", version="0.1.0", lifespan=lifespan)

@@ -111,9 +111,14 @@ def refuse_unsafe(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def check_tables(tree: exp.Expression, known: list[str]) -> exp.Expression:
+def check_tables(
+    tree: exp.Expression, known: list[str], qualifiers: frozenset[str] = frozenset()
+) -> exp.Expression:
     """Resolve every table by scope: a name is a CTE only where that CTE is visible, so a CTE
-    named like a real table never hides a table of that name elsewhere in the query."""
+    named like a real table never hides a table of that name elsewhere in the query.
+
+    A table qualified by one of `qualifiers` (schema names that stand for the experiment's own
+    tables) loses its qualifier and resolves like a bare name."""
     known_lower = {k.lower() for k in known}
     try:
         scopes = traverse_scope(tree)
@@ -125,6 +130,8 @@ def check_tables(tree: exp.Expression, known: list[str]) -> exp.Expression:
         for table in scope.tables:
             if not table.name:
                 continue
+            if not table.args.get("catalog") and table.db.lower() in qualifiers:
+                table.set("db", None)
             if table.args.get("db") or table.args.get("catalog"):
                 raise BadRequest(
                     f"table {table.sql()} is qualified: refer to the experiment's tables by name "
@@ -267,6 +274,8 @@ def prepare_sql(
     resolve: TableResolver,
     known: list[str],
     schema: Schema | None = None,
+    *,
+    qualifiers: frozenset[str] = frozenset(),
 ) -> str:
     """The whole pipeline: what the engine will run for the user's `sql`."""
     check_limits(sql)
@@ -276,7 +285,7 @@ def prepare_sql(
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
-        tree = check_tables(tree, known)
+        tree = check_tables(tree, known, qualifiers)
         tree = fold_identifiers(tree, copy=False)
         if source_dialect in ("redshift", "postgres"):
             tree = super_paths(tree, schema)

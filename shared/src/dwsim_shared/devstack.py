@@ -46,6 +46,9 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     gateway_port: int = 0
     query_port: int = 0
+    # The query service's Redshift endpoint (when DWSIM_REDSHIFT_URL is set); 0: a free port,
+    # so stacks side by side (tests) never contend for 5439.
+    redshift_endpoint_port: int = 0
     generator_workers: int = 1
     generator_concurrency: int = 1
     loader_workers: int = 1
@@ -61,6 +64,13 @@ class Stack:
         ).resolve()
         self.env["DWSIM_HOME"] = str(home)
         self.env.setdefault("DWSIM_QUERY_SERVICE_URL", f"http://127.0.0.1:{self.query_port}")
+        self.redshift_endpoint_port = int(
+            self.env.setdefault(
+                "DWSIM_REDSHIFT_ENDPOINT_PORT",
+                os.environ.get("DWSIM_REDSHIFT_ENDPOINT_PORT")
+                or str(self.redshift_endpoint_port or free_port()),
+            )
+        )
         self.log_dir = self.log_dir or home / "logs"
 
     @property

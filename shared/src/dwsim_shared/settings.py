@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     redshift_url: str | None = None
+    # The Redshift endpoint (PostgreSQL wire protocol) the query service opens when
+    # redshift_url is set: where it listens, and the host clients are told to use.
+    redshift_endpoint_port: int = Field(default=5439, ge=0, le=65535)
+    redshift_endpoint_host: str = "127.0.0.1"
+    redshift_endpoint_public_host: str | None = None
     snowflake_account: str | None = None
     snowflake_host: str | None = None
     snowflake_port: int | None = None

@@ -30,12 +30,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = Stack(
         gateway_port=settings.gateway_port,
         query_port=settings.query_service_port,
+        redshift_endpoint_port=settings.redshift_endpoint_port,
         generator_workers=args.generators,
         generator_concurrency=args.concurrency,
         loader_workers=args.loaders,
     )
     stack.start()
     print(f"DW Simulator is up: {stack.url}  (API docs {stack.url}/docs, web UI {stack.url}/ui/)")
+    if settings.redshift_url:
+        print(
+            f"Redshift endpoint (psql, drivers, dbt): 127.0.0.1:{stack.redshift_endpoint_port}; "
+            "dw-sim experiment connect NAME shows how"
+        )
     print(f"logs in {stack.log_dir}; Ctrl-C stops everything")
     stopping = False
 

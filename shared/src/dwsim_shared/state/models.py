@@ -237,3 +237,17 @@ class QueryHistoryRow(Base):
     row_count: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class EndpointCredentialRow(Base):
+    """The password a client gives a wire endpoint to reach one experiment (rotated on request).
+
+    Kept readable, not hashed: the connection details show it, as a warehouse console does."""
+
+    __tablename__ = "endpoint_credentials"
+
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True
+    )
+    password: Mapped[str] = mapped_column(String(64))
+    rotated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

@@ -35,6 +35,7 @@ from dwsim_shared.warehouses.base import (
     staging_name,
 )
 from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
+from dwsim_shared.warehouses.pg_catalog_views import install_catalog
 from dwsim_shared.warehouses.pg_reader import (
     READER_CONNECTION_LIMIT,
     database_of,
@@ -221,19 +222,16 @@ class RedshiftMockWarehouse(Warehouse):
             drop_reader(conn, self.schema_name(experiment_name))
             conn.commit()
 
-    def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
-        """A connection as the experiment's reader role; the role is created on first use for
-        data loaded before readers existed."""
+    def reader_login(self, experiment_name: str) -> dict[str, str]:
+        """How to log in as the experiment's reader role: the privileged URL's server and
+        database with the role's name and password (libpq keywords)."""
+        url = self._url()
+        role = reader_role(database_of(url), self.schema_name(experiment_name))
+        return {"url": url, "user": role, "password": reader_password(url, role)}
+
+    def ensure_reader(self, experiment_name: str) -> None:
+        """Create (or refresh) the experiment's reader role; `NotFound` when it has no data."""
         schema, url = self.schema_name(experiment_name), self._url()
-        role = reader_role(database_of(url), schema)
-        login = {"user": role, "password": reader_password(url, role)}
-        timeout = max(1, int(self.settings.dependency_timeout_s))
-        try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
-        except psycopg2.OperationalError as error:
-            if _at_a_limit(error):
-                raise _connect_error(error, experiment_name) from error
-            # else no such role yet, or the server is down: the privileged connection tells
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
             if cur.fetchone() is None:
@@ -244,7 +242,22 @@ class RedshiftMockWarehouse(Warehouse):
             harden_database(admin)
             grant_reader(admin, url, schema, [self.LEDGER_TABLE])
             compat_pack.install_compat(cur)  # data loaded before the pack existed
+            install_catalog(cur)
             admin.commit()
+
+    def _reader_connection(self, experiment_name: str) -> psycopg2.extensions.connection:
+        """A connection as the experiment's reader role; the role is created on first use for
+        data loaded before readers existed."""
+        login = self.reader_login(experiment_name)
+        url = login.pop("url")
+        timeout = max(1, int(self.settings.dependency_timeout_s))
+        try:
+            return psycopg2.connect(url, connect_timeout=timeout, **login)
+        except psycopg2.OperationalError as error:
+            if _at_a_limit(error):
+                raise _connect_error(error, experiment_name) from error
+            # else no such role yet, or the server is down: the privileged connection tells
+        self.ensure_reader(experiment_name)
         try:
             return psycopg2.connect(url, connect_timeout=timeout, **login)
         except psycopg2.OperationalError as error:

@@ -1,0 +1,382 @@
+"""The Redshift endpoint: a PostgreSQL wire-protocol front door to experiments on the mock.
+
+A transparent proxy: it handles the startup itself (TLS, the experiment's password, the
+startup parameters PostgreSQL would refuse), logs in upstream as the experiment's reader role,
+then forwards the protocol both ways, rewriting only the messages that carry SQL (Query and
+Parse). Types, errors, COPY, transactions and cancellation stay PostgreSQL's own.
+
+A statement the endpoint does not send is replaced by a token PostgreSQL rejects as a syntax
+error, and that error is answered with the refusal's SQLSTATE and text: so the transaction
+state (a failed transaction block stays failed) and the extended protocol's skip-to-Sync are
+the server's, never imitated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import itertools
+import logging
+import re
+import secrets
+import ssl
+import struct
+from collections import OrderedDict
+from pathlib import Path
+
+from dwsim_query.endpoint import upstream, wire
+from dwsim_query.endpoint.scram import ScramFailed, ScramServer
+from dwsim_query.endpoint.statements import REDSHIFT_SERVER_VERSION, Refused, Translator
+from dwsim_query.endpoint.tls import server_context
+from dwsim_query.service import ExperimentContext, experiment_context
+from dwsim_shared.endpoint_credentials import endpoint_password
+from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.runtime import Runtime
+from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
+
+log = logging.getLogger(__name__)
+# Startup parameters passed on: how values are written, never what is read or who reads.
+FORWARDED_PARAMS = {
+    "application_name", "client_encoding", "datestyle", "timezone", "extra_float_digits",
+    "intervalstyle",
+}  # fmt: skip
+COMPAT_SCHEMA = "dwsim_compat"
+STARTUP_TIMEOUT_S = 60
+_MARKER = re.compile(r'"(dwsim_refused_\d+)"')
+
+
+class LoginRefused(Exception):
+    def __init__(self, sqlstate: str, message: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.message = message
+
+
+class RedshiftEndpoint:
+    """One listening socket; one `Session` per client connection."""
+
+    def __init__(self, rt: Runtime, host: str, port: int, cert_folder: Path) -> None:
+        self.rt = rt
+        self.host, self.port = host, port
+        self.ssl_context = server_context(cert_folder)
+        self.server: asyncio.Server | None = None
+        self.markers = itertools.count(1)
+        self.sessions: set[asyncio.Task[None]] = set()
+        self.readied: set[str] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            for task in list(self.sessions):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 5)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.sessions.add(task)
+        try:
+            await Session(self, reader, writer).run()
+        except (
+            ConnectionError, asyncio.IncompleteReadError, wire.ProtocolViolation, ssl.SSLError,
+            TimeoutError,
+        ):  # fmt: skip
+            pass  # the client went away or spoke something else: nothing to answer
+        except Exception:
+            log.exception("redshift endpoint: session failed")
+            with contextlib.suppress(Exception):
+                writer.write(
+                    wire.error_response("XX000", "internal error of the endpoint", "FATAL")
+                )
+                await writer.drain()
+        finally:
+            self.sessions.discard(task)
+            writer.close()
+
+    @property
+    def upstream_url(self) -> str:
+        return RedshiftMockWarehouse(self.rt.settings)._url()
+
+
+class Session:
+    def __init__(
+        self, endpoint: RedshiftEndpoint, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.endpoint, self.rt = endpoint, endpoint.rt
+        self.reader, self.writer = reader, writer
+        self.refusals: OrderedDict[str, Refused] = OrderedDict()
+        self.translator: Translator | None = None
+
+    async def run(self) -> None:
+        try:
+            # A client that connects and says nothing (or too slowly) holds nothing for long.
+            async with asyncio.timeout(STARTUP_TIMEOUT_S):
+                params = await self._startup()
+                if params is None:
+                    return
+                context, upstream_session = await self._login(params)
+        except LoginRefused as refusal:
+            self.writer.write(wire.error_response(refusal.sqlstate, refusal.message, "FATAL"))
+            await self.writer.drain()
+            return
+        user = params.get("user", "")
+        self.translator = Translator(context, user, int(self.rt.settings.query_timeout_s * 1000))
+        out = [wire.authentication(0)]
+        for name, value in upstream_session.statuses:
+            if name == "session_authorization":
+                value = user
+            elif name == "server_version":
+                value = REDSHIFT_SERVER_VERSION  # what Redshift reports; its drivers parse it
+            out.append(wire.parameter_status(name, value))
+        out.append(wire.message(b"K", upstream_session.key_data))
+        out.append(wire.message(b"Z", b"I"))
+        self.writer.write(b"".join(out))
+        await self.writer.drain()
+        await self._relay(upstream_session)
+
+    async def _startup(self) -> dict[str, str] | None:
+        """The parameters of the client's StartupMessage, after TLS if it asked for it; None for
+        a cancel request (forwarded) or a protocol the endpoint does not speak."""
+        for _ in range(3):  # GSSAPI refused, then TLS, then the startup message
+            code, body = await wire.read_startup(self.reader)
+            if code == wire.SSL_REQUEST:
+                self.writer.write(b"S")
+                await self.writer.drain()
+                await self.writer.start_tls(self.endpoint.ssl_context)
+            elif code == wire.GSSENC_REQUEST:
+                self.writer.write(b"N")
+                await self.writer.drain()
+            elif code == wire.CANCEL_REQUEST:
+                await upstream.cancel(self.endpoint.upstream_url, body[:8])
+                return None
+            elif code == wire.PROTOCOL_3:
+                return wire.startup_params(body)
+            else:
+                self.writer.write(
+                    wire.error_response("08P01", "unsupported frontend protocol", "FATAL")
+                )
+                return None
+        return None
+
+    async def _login(self, params: dict[str, str]) -> tuple[ExperimentContext, upstream.Upstream]:
+        user = params.get("user", "")
+        database = params.get("database") or user
+        try:
+            context, password = await asyncio.to_thread(self._credentials, database)
+        except DWSimError as error:  # the state database is down, most likely: say so
+            raise LoginRefused("08006", error.message) from error
+        # A wrong user, an unknown experiment and a wrong password fail alike, after the same
+        # exchange: the answer does not tell which experiments exist.
+        expected = password if context is not None and user == database else None
+        # Redshift's own drivers (they send client_protocol_version) fail on PostgreSQL's SASL
+        # message (redshift_connector 2.x reads an empty mechanism name from it): MD5 for them.
+        authenticate = self._md5 if "client_protocol_version" in params else self._scram
+        if not await authenticate(expected or secrets.token_urlsafe(24), user) or expected is None:
+            raise LoginRefused("28P01", f'password authentication failed for user "{user}"')
+        assert context is not None
+        if context.warehouse.name != "redshift":
+            raise LoginRefused(
+                "3D000",
+                f"experiment {database!r} is on the {context.warehouse.name} warehouse; this "
+                "endpoint serves experiments on the Redshift mock",
+            )
+        if not context.has_data:
+            raise LoginRefused(
+                "55000", f"experiment {database!r} has no data yet: generate a run first"
+            )
+        return context, await self._connect_upstream(context, params)
+
+    def _credentials(self, database: str) -> tuple[ExperimentContext | None, str | None]:
+        try:
+            context = experiment_context(self.rt, database)
+        except NotFound:
+            return None, None
+        with self.rt.session() as session:
+            return context, endpoint_password(session, context.experiment_id)
+
+    async def _md5(self, password: str, user: str) -> bool:
+        salt = secrets.token_bytes(4)
+        self.writer.write(wire.authentication(5, salt))
+        await self.writer.drain()
+        kind, payload = await wire.read_message(self.reader)
+        inner = hashlib.md5((password + user).encode()).hexdigest()
+        expected = "md5" + hashlib.md5(inner.encode() + salt).hexdigest()
+        return kind == b"p" and hmac.compare_digest(payload.rstrip(b"\0"), expected.encode())
+
+    async def _scram(self, password: str, _user: str) -> bool:
+        """SCRAM-SHA-256 with the client (libpq, psycopg, JDBC and redshift_connector speak it);
+        the password itself never crosses the wire."""
+        server = ScramServer(password)
+        self.writer.write(wire.authentication(10, b"SCRAM-SHA-256\0\0"))
+        await self.writer.drain()
+        try:
+            kind, payload = await wire.read_message(self.reader)
+            if kind != b"p":
+                return False
+            mechanism, offset = wire.cstring(payload, 0)
+            if mechanism != "SCRAM-SHA-256":
+                return False
+            (length,) = struct.unpack("!I", payload[offset : offset + 4])
+            server_first = server.first(payload[offset + 4 : offset + 4 + length].decode())
+            self.writer.write(wire.authentication(11, server_first.encode()))
+            await self.writer.drain()
+            kind, payload = await wire.read_message(self.reader)
+            if kind != b"p":
+                return False
+            server_final = server.final(payload.decode())
+            self.writer.write(wire.authentication(12, server_final.encode()))
+            return True
+        except (ScramFailed, UnicodeDecodeError, ValueError, struct.error):
+            return False
+
+    async def _connect_upstream(
+        self, context: ExperimentContext, params: dict[str, str]
+    ) -> upstream.Upstream:
+        settings = self.rt.settings
+        warehouse = context.warehouse
+        assert isinstance(warehouse, RedshiftMockWarehouse)
+        login = warehouse.reader_login(context.name)
+        forwarded = {k: v for k, v in params.items() if k.lower() in FORWARDED_PARAMS}
+        session_params = {
+            **forwarded,
+            "application_name": forwarded.get("application_name", "dwsim-redshift-endpoint"),
+            "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}',
+            "statement_timeout": str(int(settings.query_timeout_s * 1000)),
+        }
+        if context.name not in self.endpoint.readied:
+            # Once per experiment and process: the reader's grants and the catalog views are
+            # those of this version, whenever its data was loaded.
+            try:
+                await asyncio.to_thread(warehouse.ensure_reader, context.name)
+            except DWSimError as failure:
+                raise LoginRefused("08006", failure.message) from failure
+            self.endpoint.readied.add(context.name)
+        for attempt in range(2):
+            try:
+                return await upstream.connect(
+                    login["url"], login["user"], login["password"], session_params,
+                    settings.dependency_timeout_s,
+                )  # fmt: skip
+            except upstream.UpstreamError as error:
+                # The reader role is made on first use (data loaded before readers existed).
+                if attempt or not error.fields.get("C", "").startswith("28"):
+                    raise LoginRefused("08006", f"redshift mock: {error}") from error
+                try:
+                    await asyncio.to_thread(warehouse.ensure_reader, context.name)
+                except DWSimError as failure:
+                    raise LoginRefused("08006", failure.message) from failure
+            except (OSError, TimeoutError) as error:
+                raise LoginRefused("08006", "redshift mock is not reachable") from error
+        raise AssertionError("unreachable")
+
+    async def _relay(self, server: upstream.Upstream) -> None:
+        to_server = asyncio.create_task(self._client_to_server(server))
+        to_client = asyncio.create_task(self._server_to_client(server))
+        done, pending = await asyncio.wait(
+            {to_server, to_client}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if to_server in done and not to_server.result():
+            # The client vanished (no Terminate): whatever it was running must not go on.
+            with contextlib.suppress(OSError, TimeoutError):
+                await upstream.cancel(self.endpoint.upstream_url, server.key_data)
+        for task in pending:
+            task.cancel()
+        server.writer.close()
+
+    async def _client_to_server(self, server: upstream.Upstream) -> bool:
+        """Forward the client's messages; True when it said goodbye (Terminate)."""
+        try:
+            while True:
+                kind, payload = await wire.read_message(self.reader)
+                if kind == b"Q":
+                    payload = await self._rewrite_query(payload)
+                elif kind == b"P":
+                    payload = await self._rewrite_parse(payload)
+                server.writer.write(wire.message(kind, payload))
+                await server.writer.drain()
+                if kind == b"X":
+                    return True
+        except (ConnectionError, asyncio.IncompleteReadError, wire.ProtocolViolation):
+            return False
+
+    async def _server_to_client(self, server: upstream.Upstream) -> None:
+        """Forward the server's bytes as they come, in chunks: a message is looked at only to
+        find where it ends and, for an ErrorResponse, whether it answers a refusal."""
+        pending = bytearray()
+        while True:
+            try:
+                chunk = await server.reader.read(1 << 18)
+            except ConnectionError:
+                return
+            if not chunk:
+                return
+            pending += chunk
+            out, pos = self._complete_messages(pending)
+            del pending[:pos]
+            if out:
+                self.writer.write(out)
+                await self.writer.drain()
+
+    def _complete_messages(self, data: bytearray) -> tuple[bytes, int]:
+        """The whole messages at the start of `data` (refusals' errors rewritten), and where
+        the first incomplete one starts."""
+        pos, size, start = 0, len(data), 0
+        parts: list[bytes] = []
+        while size - pos >= 5:
+            end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
+            if end > size:
+                break
+            if data[pos] == 0x45 and self.refusals:  # "E"
+                parts.append(bytes(data[start:pos]))
+                parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
+                start = end
+            pos = end
+        parts.append(bytes(data[start:pos]))
+        return b"".join(parts), pos
+
+    def _refusal_error(self, payload: bytes) -> bytes:
+        fields = wire.error_fields(payload)
+        found = _MARKER.search(fields.get("M", "")) if fields.get("C") == "42601" else None
+        refusal = self.refusals.pop(found[1], None) if found else None
+        if refusal is None:
+            return payload
+        return wire.error_response(refusal.sqlstate, refusal.message)[5:]
+
+    def _marker(self, refusal: Refused) -> str:
+        marker = f"dwsim_refused_{next(self.endpoint.markers)}"
+        self.refusals[marker] = refusal
+        while len(self.refusals) > 64:  # refusals never answered (skipped after an error)
+            self.refusals.popitem(last=False)
+        return marker
+
+    async def _rewrite_query(self, payload: bytes) -> bytes:
+        sql = payload.rstrip(b"\0").decode()
+        assert self.translator is not None
+        rewritten = await self._translate(sql)
+        return rewritten.encode() + b"\0"
+
+    async def _translate(self, sql: str) -> str:
+        """The SQL to send for `sql` (off the event loop unless this session translated it
+        before), or a refusal's marker."""
+        assert self.translator is not None
+        cached = self.translator.cached(sql)
+        if cached is not None:
+            return cached
+        try:
+            return await asyncio.to_thread(self.translator.script, sql)
+        except Refused as refusal:
+            return self._marker(refusal)
+
+    async def _rewrite_parse(self, payload: bytes) -> bytes:
+        name, offset = wire.cstring(payload, 0)
+        sql, offset = wire.cstring(payload, offset)
+        rewritten = await self._translate(sql)
+        return name.encode() + b"\0" + rewritten.encode() + b"\0" + payload[offset:]

@@ -1,0 +1,325 @@
+"""What the Redshift endpoint sends PostgreSQL for each statement a client sends.
+
+Reads go through the query service layer (parse as Redshift, check, rewrite to the physical
+namespace); transaction control and a short list of harmless session settings pass as they
+are; what tools read at connect (`version()`, `current_database()`...) is answered as
+Redshift would; everything else is refused with a SQLSTATE and a message naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
+
+from dwsim_query.service import ExperimentContext
+from dwsim_shared.errors import BadRequest, DWSimError
+from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
+from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
+from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
+
+# What `SELECT version()` answers on Redshift (drivers and SQLAlchemy parse "PostgreSQL 8.0.2").
+REDSHIFT_VERSION = (
+    "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 "
+    "(Red Hat 3.4.2-6.fc3), Redshift 1.0.77467"
+)
+REDSHIFT_SERVER_VERSION = "8.0.2"
+LOGICAL_SCHEMA = "public"  # the generated tables, as clients name them
+DIALECT = "redshift"
+TRANSACTION = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
+SESSION_RESETS = {"DISCARD", "DEALLOCATE", "CLOSE"}
+READS = {"SELECT", "WITH", "(", "VALUES", "TABLE"}
+# Settings a client may change: they shape how results are written, never what is read.
+SETTINGS = {
+    "application_name", "client_encoding", "names", "datestyle", "timezone", "time",
+    "extra_float_digits", "intervalstyle", "bytea_output", "client_min_messages",
+    "lock_timeout", "transaction", "session", "default_transaction_isolation",
+    "transaction_isolation",
+}  # fmt: skip
+# Redshift's own session settings that change no result here: kept as placeholders.
+REDSHIFT_SETTINGS = {
+    "query_group", "wlm_query_slot_count", "enable_result_cache_for_session",
+    "analyze_threshold_percent", "json_parse_dedup_attributes", "mv_enable_aqmv_for_session",
+}  # fmt: skip
+SHOWABLE = SETTINGS | {
+    "server_version", "server_encoding", "standard_conforming_strings", "integer_datetimes",
+    "is_superuser", "lc_collate", "lc_ctype", "max_identifier_length", "statement_timeout",
+}  # fmt: skip
+SESSION_FUNCTIONS: dict[type[exp.Expr], str] = {
+    exp.CurrentVersion: "version",
+    exp.CurrentDatabase: "current_database",
+    exp.CurrentSchema: "current_schema",
+    exp.CurrentUser: "current_user",
+    exp.SessionUser: "session_user",
+}
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+_WORD = re.compile(r"\(|[A-Za-z_][A-Za-z0-9_$]*")
+_DURATION = re.compile(r"""^\s*(?:=|to)\s*'?\s*(\d+)\s*(ms|s|min|h)?\s*'?\s*$""", re.I)
+_SPECIAL = re.compile(
+    r"version|current_|session_user|\buser\b|pg_|svv_|stv_|stl_|svl_|information_schema", re.I
+)
+CACHED_STATEMENTS = 256
+_EXPLAIN = re.compile(
+    r"(\s*(?:--[^\n]*\n|/\*.*?\*/|\s)*EXPLAIN\s+(?:(?:ANALYZE|VERBOSE)\s+)*)", re.I | re.S
+)
+_UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+
+
+def catalog_name(table: exp.Table) -> bool:
+    schema, name = table.db.lower(), table.name.lower()
+    if schema in ("pg_catalog", "information_schema"):
+        return True
+    return not schema and name.startswith(("pg_", "svv_", "stv_", "stl_", "svl_"))
+
+
+def catalog_tables(tree: exp.Expr) -> bool:
+    """Whether the query reads a catalog (then it must read only catalogs)."""
+    return any(catalog_name(t) for t in tree.find_all(exp.Table))
+
+
+class Refused(Exception):
+    """A statement the endpoint does not send: answered with this SQLSTATE and message."""
+
+    def __init__(self, sqlstate: str, message: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.message = message
+
+
+def split_script(sql: str) -> list[str]:
+    """The statements of a script, cut at its top-level semicolons (strings and comments are
+    the tokenizer's business, so a `;` inside them does not cut)."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(sql)
+    except SqlglotError:
+        return [sql]  # the pipeline reports the syntax error with its position
+    pieces, start = [], 0
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            pieces.append(sql[start : token.start])
+            start = token.end + 1
+    pieces.append(sql[start:])
+    return [p for p in pieces if _LEADING.sub("", p, count=1).strip()]
+
+
+def leading_words(sql: str, count: int = 4) -> list[str]:
+    body = sql[_LEADING.match(sql).end() :]  # type: ignore[union-attr]
+    return [w.upper() for w in _WORD.findall(body[:200])[:count]]
+
+
+def sqlstate_of(error: DWSimError) -> str:
+    """The SQLSTATE a PostgreSQL client expects for a refusal of the query service."""
+    details = error.details if isinstance(error, BadRequest) else {}
+    if "tables" in details:
+        return "42P01"  # undefined_table
+    if "limit" in details:
+        return "54000"  # program_limit_exceeded
+    if "construct" in details:
+        return "0A000"  # feature_not_supported
+    if "line" in details or error.message.startswith("SQL syntax error"):
+        return "42601"  # syntax_error
+    if error.status == 404:
+        return "3D000"
+    if error.status == 409:
+        return "55000"  # object_not_in_prerequisite_state
+    return "0A000"
+
+
+@dataclass
+class Translator:
+    """The statements of one client session of one experiment."""
+
+    context: ExperimentContext
+    user: str
+    timeout_ms: int
+    # Statements already translated in this session (tools repeat theirs; the experiment's
+    # schema is fixed for the session): the pipeline runs once per distinct text.
+    cache: dict[str, str] = field(default_factory=dict)
+
+    def cached(self, sql: str) -> str | None:
+        return self.cache.get(sql)
+
+    def script(self, sql: str) -> str:
+        """A simple-protocol query string (one or more statements), rewritten; `Refused` at the
+        first statement that is not sent (PostgreSQL parses a whole string before running it,
+        so nothing of it runs)."""
+        statements = split_script(sql)
+        if not statements:
+            return sql
+        rewritten = ";\n".join(self.statement(s) for s in statements)
+        if len(self.cache) >= CACHED_STATEMENTS:
+            self.cache.pop(next(iter(self.cache)))
+        self.cache[sql] = rewritten
+        return rewritten
+
+    def statement(self, sql: str) -> str:
+        words = leading_words(sql)
+        first = words[0] if words else ""
+        if first in TRANSACTION or first == "PREPARE":
+            if "PREPARED" in words[:2] or (first == "PREPARE" and words[1:2] == ["TRANSACTION"]):
+                raise Refused("0A000", "two-phase commit is not supported")
+            if first == "PREPARE":
+                raise Refused("0A000", "PREPARE is not supported: use the extended protocol")
+            return sql
+        if first == "SET":
+            return self._set(sql, words)
+        if first == "RESET":
+            if words[1:2] == ["ROLE"] or words[1:3] == ["SESSION", "AUTHORIZATION"]:
+                raise self._role_change(" ".join(words[:3] if words[1] == "SESSION" else words[:2]))
+            return sql  # back to the values the session started with, which the endpoint set
+        if first == "SHOW":
+            return self._show(sql, words)
+        if first in SESSION_RESETS:
+            return sql
+        if first in READS:
+            return self._read(sql)
+        if first == "EXPLAIN":
+            # The plan of the rewritten read (ANALYZE runs it, as a read).
+            found = _EXPLAIN.match(sql)
+            assert found is not None
+            return found[1] + self._read(sql[found.end() :])
+        if (first in {"ALTER", "GRANT", "REVOKE"} and "ROLE" in words[:3]) or (
+            first == "ALTER" and words[1:2] in (["USER"], ["GROUP"])
+        ):
+            raise self._role_change(" ".join(words[:2]))
+        if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "COPY", "CREATE",
+                     "DROP", "ALTER", "GRANT", "REVOKE", "COMMENT", "VACUUM", "ANALYZE",
+                     "REFRESH", "UNLOAD", "CALL", "DO", "LOCK", "SECURITY"}:  # fmt: skip
+            raise Refused(
+                "42501"
+                if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"}
+                else "0A000",
+                f"{first} is not allowed here: the experiment's generated tables are read-only "
+                "(runs, reset and load change them) and this endpoint has no writable workspace",
+            )
+        raise Refused("0A000", f"{first or 'this statement'} is not supported by the endpoint")
+
+    @staticmethod
+    def _role_change(what: str) -> Refused:
+        return Refused(
+            "42501",
+            f"{what} is not allowed: every statement runs as the experiment's own read-only role",
+        )
+
+    def _set(self, sql: str, words: list[str]) -> str:
+        rest = words[1:]
+        if rest[:1] in (["SESSION"], ["LOCAL"]) and rest[1:2] != ["CHARACTERISTICS"]:
+            if rest[:2] == ["SESSION", "AUTHORIZATION"]:
+                raise self._role_change("SET SESSION AUTHORIZATION")
+            rest = rest[1:]
+        name = rest[0].lower() if rest else ""
+        if name == "role":
+            raise self._role_change("SET ROLE")
+        if name in SETTINGS:
+            return sql
+        if name == "statement_timeout":
+            value = sql[_LEADING.match(sql).end() :].split(None, 1)[1]  # type: ignore[union-attr]
+            value = re.sub(r"^(?:session|local)\s+", "", value, flags=re.I)[len(name) :]
+            found = _DURATION.match(value.rstrip().rstrip(";"))
+            ms = int(found[1]) * _UNITS_MS[(found[2] or "ms").lower()] if found else None
+            if ms is None or ms == 0 or ms > self.timeout_ms:
+                raise Refused(
+                    "0A000",
+                    f"statement_timeout may be lowered, not raised: at most {self.timeout_ms} ms",
+                )
+            return sql
+        if name in REDSHIFT_SETTINGS:
+            # A placeholder setting: accepted and shown back, changing nothing here, as on a
+            # cluster with no other workload.
+            return re.sub(rf"\b{name}\b", f"dwsim_redshift.{name}", sql, count=1, flags=re.I)
+        if name == "search_path":
+            raise Refused(
+                "0A000",
+                f"search_path cannot be changed here: the experiment's tables are in schema "
+                f"{LOGICAL_SCHEMA}, found by their bare names",
+            )
+        raise Refused("0A000", f"SET {name or '?'} is not supported by the endpoint")
+
+    def _show(self, sql: str, words: list[str]) -> str:
+        name = " ".join(words[1:4]).lower()
+        if name == "search_path":
+            return "SELECT '\"$user\", public'::text AS search_path"
+        if name in SHOWABLE or name == "transaction isolation level":
+            return sql
+        raise Refused("0A000", f"SHOW {name or '?'} is not supported by the endpoint")
+
+    def _read(self, sql: str) -> str:
+        try:
+            # Parsed here only when it may name a catalog or a session function.
+            trees = sqlglot.parse(sql, read=DIALECT) if _SPECIAL.search(sql) else []
+        except SqlglotError:
+            trees = []  # the pipeline reports the syntax error with its position
+        if len(trees) == 1 and trees[0] is not None:
+            tree = trees[0]
+            if catalog_tables(tree):
+                return self._catalog_read(tree)
+            if self._answer_session_functions(tree):
+                sql = tree.sql(dialect=DIALECT)
+        try:
+            return self.context.engine_sql(
+                sql, qualifiers=frozenset({LOGICAL_SCHEMA, self.context.name}), dialect=DIALECT
+            )
+        except DWSimError as error:
+            raise Refused(sqlstate_of(error), error.message) from error
+
+    def _catalog_read(self, tree: exp.Expr) -> str:
+        """A read of the catalogs only, on the views limited to the experiment: tools'
+        introspection is PostgreSQL's SQL, sent as such (the session's role keeps it in)."""
+        for node in tree.walk():
+            if isinstance(node, exp.DML | exp.DDL | exp.Command | exp.Into):
+                raise Refused("0A000", "only reads of the catalog are allowed")
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            name, schema = table.name.lower(), table.db.lower()
+            if not name or (not schema and name in ctes):
+                continue
+            allowed = INFORMATION_SCHEMA if schema == "information_schema" else CATALOG_VIEWS
+            if schema not in ("", "pg_catalog", "information_schema") or name not in allowed:
+                shown = f"{schema}.{name}" if schema else name
+                raise Refused(
+                    "0A000" if catalog_name(table) else "42P01",
+                    f"{shown} is not available here: a query reads either the experiment's "
+                    f"tables or its catalog ({', '.join(sorted(CATALOG_VIEWS))}, "
+                    "information_schema.tables/columns/schemata)",
+                )
+            table.set("db", exp.to_identifier(CATALOG_SCHEMA))
+            table.set("catalog", None)
+        for column in tree.find_all(exp.Column):  # `pg_catalog.pg_class.relname` follows it
+            if column.args.get("db") and column.db.lower() in ("pg_catalog", "information_schema"):
+                column.set("db", exp.to_identifier(CATALOG_SCHEMA))
+        self._answer_session_functions(tree)
+        return tree.sql(dialect="postgres")
+
+    def _answer_session_functions(self, tree: exp.Expr) -> bool:
+        values = {
+            "version": REDSHIFT_VERSION,
+            "current_database": self.context.name,
+            "current_schema": LOGICAL_SCHEMA,
+            "current_user": self.user,
+            "session_user": self.user,
+        }
+        changed = False
+        for node in list(tree.walk()):
+            name = SESSION_FUNCTIONS.get(type(node))
+            target: exp.Expr = node
+            if (
+                isinstance(node, exp.Dot)
+                and isinstance(node.expression, exp.Anonymous)
+                and node.this.name.lower() == "pg_catalog"
+                and node.expression.name.lower() in values
+            ):
+                name = node.expression.name.lower()
+            elif name and isinstance(node.parent, exp.Dot):
+                continue  # `pg_catalog.current_database()`: handled at its Dot
+            if name is None:
+                continue
+            literal: exp.Expr = exp.Literal.string(values[name])
+            if isinstance(target.parent, exp.Select) and target.arg_key == "expressions":
+                literal = exp.alias_(literal, name)
+            target.replace(literal)
+            changed = True
+        return changed

@@ -1,0 +1,315 @@
+"""The Redshift endpoint with real clients (psycopg2, psycopg, redshift_connector, psql,
+SQLAlchemy) against a real PostgreSQL as the Redshift mock: the same rows as the REST path, the
+refusals of the compatibility layer as SQLSTATEs, and the experiment's isolation intact."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import os
+import socket
+import subprocess
+import threading
+import time
+from typing import Any
+
+import psycopg
+import psycopg2
+import psycopg2.errors
+import pytest
+import redshift_connector
+import sqlalchemy as sa
+
+from dwsim_query.main import QueryRequest, run_query
+
+from .endpoint_fixtures import Live, live_endpoint
+
+pytestmark = pytest.mark.integration
+__all__ = ["live_endpoint"]
+# Realism queries (Redshift SQL) of the corpus's kind: joins, windows, dates, strings.
+QUERIES = [
+    "SELECT o_orderstatus, COUNT(*) AS n, SUM(o_totalprice) AS total FROM orders "
+    "GROUP BY o_orderstatus ORDER BY o_orderstatus",
+    "SELECT DATE_TRUNC('month', o_orderdate) AS month, COUNT(*) AS n FROM orders "
+    "GROUP BY 1 ORDER BY 1",
+    "SELECT c_mktsegment, c_custkey, total FROM (SELECT c_mktsegment, c_custkey, "
+    "SUM(o_totalprice) AS total, ROW_NUMBER() OVER (PARTITION BY c_mktsegment "
+    "ORDER BY SUM(o_totalprice) DESC, c_custkey) AS rn FROM customer JOIN orders "
+    "ON o_custkey = c_custkey GROUP BY c_mktsegment, c_custkey) ranked WHERE rn <= 3 "
+    "ORDER BY c_mktsegment, total DESC, c_custkey",
+    "SELECT n_name, NVL(LEFT(n_comment, 5), '') AS c, DATEDIFF(day, '2024-01-01', '2024-03-01') "
+    "AS d FROM nation ORDER BY n_nationkey LIMIT 5",
+]
+
+
+def plain(rows: Any) -> list[list[str]]:
+    """Rows as text, so a Decimal and its JSON string compare equal."""
+    return [[_text(v) for v in row] for row in rows]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def rest_rows(live: Live, sql: str) -> list[list[str]]:
+    answer = run_query(live.rt, QueryRequest(experiment=live.experiment.name, sql=sql))
+    return plain(
+        [[decimal.Decimal(v) if isinstance(v, str) and _number(v) else v for v in r]
+         for r in answer["rows"]]
+    )  # fmt: skip
+
+
+def _number(text: str) -> bool:
+    try:
+        decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return False
+    return True
+
+
+def test_psycopg2_answers_like_rest_and_like_redshift_at_connect(live_endpoint: Live) -> None:
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        for sql in QUERIES:
+            cur.execute(sql)
+            assert plain(cur.fetchall()) == rest_rows(live_endpoint, sql), sql
+        cur.execute("select version(), current_database(), current_schema(), current_user")
+        version, database, schema, user = cur.fetchone()
+        assert version.startswith("PostgreSQL 8.0.2") and "Redshift" in version
+        assert (database, schema, user) == (live_endpoint.experiment.name, "public", database)
+        cur.execute("SELECT COUNT(*) FROM public.orders; SELECT COUNT(*) FROM lineitem")
+        assert cur.fetchone() == (400,)  # the last statement's rows, as PostgreSQL answers
+        cur.execute("EXPLAIN SELECT COUNT(*) FROM orders")
+        assert any("orders" in line for (line,) in cur.fetchall())
+
+
+def test_psycopg_extended_protocol_with_parameters_and_transactions(live_endpoint: Live) -> None:
+    with psycopg.connect(live_endpoint.dsn(), prepare_threshold=0, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT o_orderkey FROM orders WHERE o_custkey = %s ORDER BY o_orderkey", (1,)
+        ).fetchall()
+        direct = rest_rows(live_endpoint, "SELECT o_orderkey FROM orders WHERE o_custkey = 1 "
+                           "ORDER BY o_orderkey")  # fmt: skip
+        assert plain(rows) == direct
+        with conn.transaction():
+            assert conn.execute("SELECT COUNT(*) FROM region").fetchone() == (5,)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_redshift_connector_over_tls_and_plain(live_endpoint: Live, monkeypatch: Any) -> None:
+    from dwsim_query.endpoint.tls import CERT_NAME
+
+    # verify-ca against the endpoint's own certificate, trusted the way OpenSSL is told to.
+    monkeypatch.setenv("SSL_CERT_FILE", str(live_endpoint.home / "endpoint" / CERT_NAME))
+    login = {"host": "127.0.0.1", "port": live_endpoint.port,
+             "database": live_endpoint.experiment.name, "user": live_endpoint.experiment.name,
+             "password": live_endpoint.password()}  # fmt: skip
+    for ssl in (True, False):
+        conn = redshift_connector.connect(**login, ssl=ssl)
+        try:
+            cur = conn.cursor()
+            for sql in QUERIES[:2]:
+                cur.execute(sql)
+                assert plain(cur.fetchall()) == rest_rows(live_endpoint, sql), sql
+            cur.execute("SELECT n_name FROM nation WHERE n_nationkey = %s", (3,))
+            expected = rest_rows(live_endpoint, "SELECT n_name FROM nation WHERE n_nationkey = 3")
+            assert plain(cur.fetchall()) == expected
+            conn.rollback()
+        finally:
+            conn.close()
+
+
+def test_psql_runs_a_script(live_endpoint: Live) -> None:
+    env = {**os.environ, "PGPASSWORD": live_endpoint.password()}
+    result = subprocess.run(
+        ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+         "-h", "127.0.0.1", "-p", str(live_endpoint.port), "-U", live_endpoint.experiment.name,
+         "-d", live_endpoint.experiment.name,
+         "-c", "SELECT COUNT(*) FROM customer", "-c", "SELECT current_database()"],
+        env=env, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", live_endpoint.experiment.name]
+
+
+@pytest.mark.parametrize("driver", ["postgresql+psycopg2", "redshift+psycopg2"])
+def test_sqlalchemy_connects(live_endpoint: Live, driver: str) -> None:
+    url = sa.URL.create(
+        driver, username=live_endpoint.experiment.name, password=live_endpoint.password(),
+        host="127.0.0.1", port=live_endpoint.port, database=live_endpoint.experiment.name,
+        query={"sslmode": "disable"},
+    )  # fmt: skip
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(QUERIES[0])).fetchall()
+        assert plain(rows) == rest_rows(live_endpoint, QUERIES[0])
+        inspector = sa.inspect(engine)
+        assert inspector.get_schema_names() == ["public"]
+        if driver.startswith("postgresql"):  # sqlalchemy-redshift reflects Redshift-only columns
+            tables = sorted(t.name for t in live_endpoint.experiment.tables)
+            assert sorted(inspector.get_table_names()) == tables
+            columns = [c["name"] for c in inspector.get_columns("region")]
+            assert columns == ["r_regionkey", "r_name", "r_comment"]
+    finally:
+        engine.dispose()
+
+
+def test_a_wrong_password_or_another_experiment_is_refused(live_endpoint: Live) -> None:
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(live_endpoint.dsn(password="not-the-password"))
+    other = live_endpoint.other.name
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(live_endpoint.dsn(dbname=other))  # this experiment's password
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(live_endpoint.dsn(dbname="nosuch", user="nosuch"))
+
+
+def _refused(cur: Any, sql: str, sqlstate: str, words: str) -> None:
+    with pytest.raises(psycopg2.Error) as caught:
+        cur.execute(sql)
+    assert caught.value.pgcode == sqlstate, (sql, caught.value.pgerror)
+    assert words in caught.value.pgerror, caught.value.pgerror
+    cur.connection.rollback()
+
+
+def test_refusals_carry_a_sqlstate_and_change_nothing(live_endpoint: Live) -> None:
+    other = live_endpoint.other.name
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        _refused(cur, "SELECT * FROM nosuch", "42P01", "unknown table 'nosuch'")
+        _refused(cur, f"SELECT * FROM dwsim_{other}.orders", "0A000", "qualified")
+        _refused(cur, "SELECT * FROM pg_catalog.pg_roles", "0A000", "not available here")
+        _refused(cur, "SELECT * FROM pg_class JOIN orders ON true", "42P01", "not available")
+        _refused(cur, "SELECT pg_read_file('/etc/passwd')", "0A000", "PG_READ_FILE")
+        for sql in ("SET ROLE postgres", "SET SESSION AUTHORIZATION postgres", "RESET ROLE",
+                    "ALTER ROLE CURRENT_USER SUPERUSER"):  # fmt: skip
+            _refused(cur, sql, "42501", "experiment's own read-only role")
+        for sql in ("DELETE FROM orders", "INSERT INTO region VALUES (9, 'x', 'y')",
+                    "UPDATE customer SET c_name = 'x'", "TRUNCATE lineitem"):  # fmt: skip
+            _refused(cur, sql, "42501", "read-only")
+        _refused(cur, "DROP TABLE orders", "0A000", "read-only")
+        _refused(cur, "SET statement_timeout = 0", "0A000", "statement_timeout")
+        # A refusal inside a transaction block fails the block, as PostgreSQL's own errors do.
+        conn.autocommit = False
+        cur.execute("SELECT 1")
+        with pytest.raises(psycopg2.Error):
+            cur.execute("DELETE FROM orders")
+        with pytest.raises(psycopg2.errors.InFailedSqlTransaction):
+            cur.execute("SELECT 1")
+        conn.rollback()
+        cur.execute("SELECT COUNT(*) FROM orders")
+        assert cur.fetchone() == (150,)
+    with (
+        contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as admin,
+        admin.cursor() as cur,
+    ):
+        cur.execute(f'SELECT COUNT(*) FROM "dwsim_{live_endpoint.experiment.name}".orders')
+        assert cur.fetchone() == (150,)
+
+
+def test_upstream_session_is_the_experiments_reader(live_endpoint: Live) -> None:
+    """Even SQL that reached PostgreSQL as written could not leave the experiment: the session
+    is the reader role, without the state database or other experiments' schemas."""
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        cur.execute("SHOW transaction isolation level")
+        assert cur.fetchone()[0] == "read committed"
+        cur.execute("SHOW search_path")
+        assert cur.fetchone()[0] == '"$user", public'
+
+
+def test_the_catalog_shows_the_experiment_only(live_endpoint: Live) -> None:
+    tables = sorted(t.name for t in live_endpoint.experiment.tables)
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        cur.execute("SELECT table_schema, table_name FROM svv_tables ORDER BY table_name")
+        assert cur.fetchall() == [("public", t) for t in tables]
+        cur.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'region' ORDER BY ordinal_position"
+        )
+        assert [c for c, _ in cur.fetchall()] == ["r_regionkey", "r_name", "r_comment"]
+        cur.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1")
+        assert cur.fetchall() == [("pg_catalog",), ("public",)]
+        cur.execute("SELECT COUNT(*) FROM pg_class WHERE relname = 'orders'")
+        assert cur.fetchone() == (1,)  # the other experiment's orders stay out of sight
+        cur.execute('SELECT DISTINCT "column" FROM pg_table_def WHERE tablename = %s', ("nation",))
+        assert len(cur.fetchall()) == 4
+
+
+def test_extended_protocol_refusal_then_the_session_goes_on(live_endpoint: Live) -> None:
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="read-only"):
+            conn.execute("DELETE FROM orders WHERE o_orderkey = %s", (1,))
+        with pytest.raises(psycopg.errors.UndefinedTable, match="unknown table 'experiments'"):
+            conn.execute("SELECT * FROM experiments WHERE id = %s", (1,))  # the state database's
+        assert conn.execute("SELECT COUNT(*) FROM orders WHERE o_custkey > %s", (0,)).fetchone()
+
+
+def test_cancel_and_disconnect_stop_the_statement(live_endpoint: Live) -> None:
+    slow = "SELECT COUNT(*) FROM lineitem a, lineitem b, lineitem c"
+    # psycopg, not psycopg2: psycopg2's cancel holds the GIL, and this endpoint runs in-process.
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as cancelled:
+        timer = threading.Timer(0.5, cancelled.cancel_safe)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
+            cancelled.execute(slow)
+        assert time.monotonic() - started < 3
+
+    conn = psycopg2.connect(live_endpoint.dsn())
+    worker = threading.Thread(target=_run_ignoring_errors, args=(conn, slow), daemon=True)
+    worker.start()
+    role = _reader_activity(live_endpoint, wait_for=True)
+    assert role, "the slow statement never reached the server"
+    socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)  # the client vanishes
+    assert _reader_activity(live_endpoint, wait_for=False) == []
+    worker.join(5)
+    conn.close()
+
+
+def _run_ignoring_errors(conn: Any, sql: str) -> None:
+    with contextlib.suppress(psycopg2.Error), conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def _reader_activity(live: Live, *, wait_for: bool) -> list[str]:
+    """The active statements of reader roles, once they appear (or are gone), within 3 s."""
+    deadline = time.monotonic() + 3
+    with contextlib.closing(psycopg2.connect(live.redshift_url)) as admin:
+        admin.autocommit = True
+        while True:
+            with admin.cursor() as cur:
+                cur.execute(
+                    "SELECT query FROM pg_stat_activity WHERE usename LIKE 'dwsim_q_%' "
+                    "AND state = 'active' AND datname = current_database()"
+                )
+                found = [r[0] for r in cur.fetchall()]
+            if bool(found) == wait_for or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+
+def test_concurrent_sessions_each_get_their_answer(live_endpoint: Live) -> None:
+    """Sessions at once (within the reader role's connection limit), each with its own
+    parameter, each answered with its own rows."""
+    results: dict[int, Any] = {}
+
+    def one(key: int) -> None:
+        with (
+            contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("SELECT COUNT(*) FROM orders WHERE o_custkey <= %s", (key,))
+            results[key] = cur.fetchone()[0]
+
+    threads = [threading.Thread(target=one, args=(key,)) for key in range(1, 16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for key in range(1, 16):
+        expected = rest_rows(live_endpoint, f"SELECT COUNT(*) FROM orders WHERE o_custkey <= {key}")
+        assert [[str(results.get(key))]] == expected

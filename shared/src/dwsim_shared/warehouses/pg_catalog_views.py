@@ -1,0 +1,157 @@
+"""The catalog a Redshift endpoint client sees: views in `dwsim_catalog` over PostgreSQL's
+catalogs, limited to what the session's role may use, with the experiment's schema named
+`public` (as its tables are named through the endpoint) and Redshift's own catalog views
+(`pg_table_def`, `svv_tables`, `svv_columns`) built on them.
+
+The views belong to the privileged owner, so a reader role (which may not read pg_catalog
+itself) sees its own experiment's tables, pg_catalog's types and functions, and nothing of the
+other experiments. Versioned like the compat pack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA = "dwsim_catalog"
+VERSION = 1
+_LOCK_KEY = 0x6477_6361  # "dwca"
+# A schema a session may use and that holds an experiment's tables: its own live schema.
+_OWN = (
+    "has_schema_privilege(n.oid, 'USAGE') AND n.nspname LIKE 'dwsim\\_%' "
+    "AND n.nspname NOT IN ('dwsim_compat', 'dwsim_catalog')"
+)
+_VIEWS = f"""
+CREATE VIEW {SCHEMA}.pg_namespace AS
+  SELECT n.oid, (CASE WHEN {_OWN} THEN 'public' ELSE n.nspname END)::name AS nspname,
+         n.nspowner, NULL::aclitem[] AS nspacl
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = 'pg_catalog' OR ({_OWN});
+CREATE VIEW {SCHEMA}.pg_class AS
+  SELECT c.* FROM pg_catalog.pg_class c
+  WHERE c.relnamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace)
+    AND (c.relnamespace = 'pg_catalog'::regnamespace OR has_table_privilege(c.oid, 'SELECT'));
+CREATE VIEW {SCHEMA}.pg_attribute AS
+  SELECT a.attrelid, a.attname, a.atttypid, a.attlen, a.attnum, a.atttypmod, a.attndims,
+         a.attbyval, a.attalign, a.attstorage, a.attnotnull, a.atthasdef, a.attidentity,
+         a.attgenerated, a.attisdropped, a.attislocal, a.attinhcount, a.attcollation
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_type AS
+  SELECT t.* FROM pg_catalog.pg_type t
+  WHERE t.typnamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace);
+CREATE VIEW {SCHEMA}.pg_index AS
+  SELECT i.* FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_constraint AS
+  SELECT k.* FROM pg_catalog.pg_constraint k
+  WHERE k.connamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace);
+CREATE VIEW {SCHEMA}.pg_attrdef AS
+  SELECT d.* FROM pg_catalog.pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_description AS
+  SELECT d.* FROM pg_catalog.pg_description d
+  WHERE d.classoid = 'pg_catalog.pg_class'::regclass
+    AND d.objoid IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_proc AS
+  SELECT p.* FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace;
+CREATE VIEW {SCHEMA}.pg_tables AS
+  SELECT n.nspname AS schemaname, c.relname AS tablename, NULL::name AS tableowner,
+         NULL::name AS tablespace, false AS hasindexes, false AS hasrules,
+         false AS hastriggers, false AS rowsecurity
+  FROM {SCHEMA}.pg_class c JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'pg_catalog';
+CREATE VIEW {SCHEMA}.pg_views AS
+  SELECT n.nspname AS schemaname, c.relname AS viewname, NULL::name AS viewowner,
+         NULL::text AS definition
+  FROM {SCHEMA}.pg_class c JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND n.nspname <> 'pg_catalog';
+CREATE VIEW {SCHEMA}.schemata AS
+  SELECT current_database()::text AS catalog_name, nspname::text AS schema_name,
+         NULL::text AS schema_owner
+  FROM {SCHEMA}.pg_namespace;
+CREATE VIEW {SCHEMA}.tables AS
+  SELECT current_database()::text AS table_catalog, schemaname::text AS table_schema,
+         tablename::text AS table_name, 'BASE TABLE'::text AS table_type
+  FROM {SCHEMA}.pg_tables
+  UNION ALL
+  SELECT current_database()::text, schemaname::text, viewname::text, 'VIEW'::text
+  FROM {SCHEMA}.pg_views;
+CREATE VIEW {SCHEMA}.columns AS
+  SELECT current_database()::text AS table_catalog, n.nspname::text AS table_schema,
+         c.relname::text AS table_name, a.attname::text AS column_name,
+         a.attnum::int AS ordinal_position, NULL::text AS column_default,
+         (CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END)::text AS is_nullable,
+         format_type(a.atttypid, NULL)::text AS data_type,
+         (CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END)::int
+           AS character_maximum_length,
+         (CASE WHEN a.atttypid = 1700 AND a.atttypmod > 4
+               THEN ((a.atttypmod - 4) >> 16) & 65535 END)::int AS numeric_precision,
+         (CASE WHEN a.atttypid = 1700 AND a.atttypmod > 4
+               THEN (a.atttypmod - 4) & 65535 END)::int AS numeric_scale,
+         format_type(a.atttypid, NULL)::text AS udt_name
+  FROM {SCHEMA}.pg_attribute a
+  JOIN {SCHEMA}.pg_class c ON c.oid = a.attrelid
+  JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
+  WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v')
+    AND n.nspname <> 'pg_catalog';
+CREATE VIEW {SCHEMA}.svv_tables AS
+  SELECT table_catalog, table_schema, table_name, table_type, NULL::text AS remarks
+  FROM {SCHEMA}.tables;
+CREATE VIEW {SCHEMA}.svv_columns AS
+  SELECT table_catalog, table_schema, table_name, column_name, ordinal_position,
+         column_default, is_nullable, data_type, character_maximum_length,
+         numeric_precision, numeric_scale, NULL::text AS remarks
+  FROM {SCHEMA}.columns;
+CREATE VIEW {SCHEMA}.pg_table_def AS
+  SELECT table_schema::name AS schemaname, table_name::name AS tablename,
+         column_name::name AS "column", format_type(a.atttypid, a.atttypmod)::text AS type,
+         'none'::text AS encoding, false AS distkey, 0 AS sortkey, a.attnotnull AS notnull
+  FROM {SCHEMA}.columns col
+  JOIN {SCHEMA}.pg_class c ON c.relname = col.table_name
+  JOIN {SCHEMA}.pg_attribute a ON a.attrelid = c.oid AND a.attname = col.column_name;
+CREATE VIEW {SCHEMA}.pg_collation AS SELECT * FROM pg_catalog.pg_collation;
+CREATE VIEW {SCHEMA}.pg_user AS
+  SELECT u.* FROM pg_catalog.pg_user u WHERE u.usename = current_user;
+-- Redshift Spectrum's catalogs: the mock has no external tables, and says so.
+CREATE VIEW {SCHEMA}.svv_external_schemas AS
+  SELECT NULL::oid AS esoid, NULL::int AS eskind, NULL::name AS schemaname,
+         NULL::int AS esowner, NULL::text AS databasename, NULL::text AS esoptions WHERE false;
+CREATE VIEW {SCHEMA}.svv_external_tables AS
+  SELECT NULL::name AS schemaname, NULL::name AS tablename, NULL::text AS location,
+         NULL::text AS input_format, NULL::text AS output_format,
+         NULL::text AS serialization_lib, NULL::text AS serde_parameters,
+         NULL::int AS compressed, NULL::text AS parameters WHERE false;
+CREATE VIEW {SCHEMA}.svv_external_columns AS
+  SELECT NULL::name AS schemaname, NULL::name AS tablename, NULL::name AS columnname,
+         NULL::text AS external_type, NULL::int AS columnnum, NULL::int AS part_key,
+         NULL::text AS is_nullable WHERE false;
+GRANT USAGE ON SCHEMA {SCHEMA} TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO PUBLIC;
+CREATE VIEW {SCHEMA}.catalog_version AS SELECT {VERSION} AS version;
+"""
+# Names a client may read, with the qualifier it may use; anything else of the catalogs is
+# refused by name.
+VIEWS = frozenset({
+    "pg_namespace", "pg_class", "pg_attribute", "pg_type", "pg_index", "pg_constraint",
+    "pg_attrdef", "pg_description", "pg_proc", "pg_tables", "pg_views", "svv_tables",
+    "svv_columns", "pg_table_def", "pg_collation", "pg_user", "svv_external_schemas",
+    "svv_external_tables", "svv_external_columns",
+})  # fmt: skip
+INFORMATION_SCHEMA = frozenset({"schemata", "tables", "columns"})
+
+
+def install_catalog(cursor: Any) -> bool:
+    """Create or upgrade the views inside the caller's transaction; True when it did."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+    cursor.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = 'catalog_version'",
+        (SCHEMA,),
+    )
+    if cursor.fetchone() is not None:
+        cursor.execute(f"SELECT version FROM {SCHEMA}.catalog_version")
+        row = cursor.fetchone()
+        if row and row[0] == VERSION:
+            return False
+    cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    cursor.execute(f"CREATE SCHEMA {SCHEMA}")
+    cursor.execute(_VIEWS)
+    return True
