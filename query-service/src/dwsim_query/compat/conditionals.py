@@ -16,3 +16,29 @@ def not_in_subquery(node: exp.Expression) -> exp.Expression:
         query = node.expression.this
         return exp.Not(this=exp.In(this=node.this, query=exp.Subquery(this=query)))
     return node
+
+
+def _nonzero(value: exp.Expression) -> exp.Expression:
+    # The boolean functions round their inputs first: 0.3 is zero, 0.5 is not.
+    return exp.Paren(this=exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(0.5)))
+
+
+@rewrite("conditionals", sources=["snowflake"])
+def boolean_functions(node: exp.Expression) -> exp.Expression:
+    """BOOLAND / BOOLOR / BOOLXOR / BOOLNOT of numbers, with SQL's three-valued logic (which is
+    how Snowflake documents their NULLs)."""
+    if isinstance(node, exp.Booland):
+        return exp.Paren(
+            this=exp.And(this=_nonzero(node.this), expression=_nonzero(node.expression))
+        )
+    if isinstance(node, exp.Boolor):
+        return exp.Paren(
+            this=exp.Or(this=_nonzero(node.this), expression=_nonzero(node.expression))
+        )
+    if isinstance(node, exp.Xor) and node.args.get("round_input"):
+        return exp.Paren(
+            this=exp.NEQ(this=_nonzero(node.this), expression=_nonzero(node.expression))
+        )
+    if isinstance(node, exp.Boolnot):
+        return exp.Paren(this=exp.Not(this=_nonzero(node.this)))
+    return node
