@@ -31,8 +31,24 @@ def _cell(case: Case, engine: str) -> str:
     return f"fails ({case.fails})" if case.fails else "yes"
 
 
+def _catalogue_section() -> str:
+    from dwsim_query.compat.catalogue import ENGINE_LABELS, catalogue
+
+    entries = catalogue().values()
+    lines = ["## Function catalogue\n\n",
+             "Functions catalogued in `compat/catalogue/functions.txt`, per source dialect, and "
+             "how many each engine runs (the rest are refused by name).\n\n",
+             "| dialect | catalogued | " + " | ".join(ENGINE_LABELS.values()) + " |\n",
+             "|---|---|" + "---|" * len(ENGINE_LABELS) + "\n"]  # fmt: skip
+    for dialect in ("redshift", "snowflake"):
+        mine = [e for e in entries if e.in_dialect(dialect)]
+        runs = [sum(e.status(engine) == "yes" for e in mine) for engine in ENGINE_LABELS]
+        lines.append(f"| {dialect} | {len(mine)} | " + " | ".join(map(str, runs)) + " |\n")
+    return "".join(lines) + "\n"
+
+
 def render(cases: list[Case]) -> str:
-    lines = [INTRO]
+    lines = [INTRO, _catalogue_section()]
     totals = {e: [0, 0] for e in ENGINES}
     for case in cases:
         for engine in ENGINES:

@@ -12,7 +12,7 @@ from sqlglot import exp
 from dwsim_query.compat.nodes import Refusal, call, text
 
 LETTERS = {"redshift": "cipe", "snowflake": "cimes"}
-NAMES = {exp.RegexpExtract: "REGEXP_SUBSTR", exp.RegexpCount: "REGEXP_COUNT",
+NAMES: dict[type[exp.Expression], str] = {exp.RegexpExtract: "REGEXP_SUBSTR", exp.RegexpCount: "REGEXP_COUNT",
          exp.RegexpInstr: "REGEXP_INSTR", exp.RegexpReplace: "REGEXP_REPLACE",
          exp.RegexpLike: "REGEXP_LIKE"}  # fmt: skip
 REGEXES = tuple(NAMES)
@@ -56,6 +56,10 @@ def _default_group(node: exp.Expression, flags: str) -> None:
         node.set("group", ONE.copy())
 
 
+def _plain(node: exp.Expression) -> bool:
+    return node.args.get("position") is None and node.args.get("occurrence") is None
+
+
 def _arg(node: exp.Expression, key: str, default: exp.Expression) -> exp.Expression:
     value = node.args.get(key)
     return value if value is not None else default.copy()
@@ -82,6 +86,8 @@ def sqlite(node: exp.Expression, source: str) -> exp.Expression:
         return call("regexp_instr", this, pattern, _arg(node, "position", ONE),
                     _arg(node, "occurrence", ONE), _arg(node, "option", ZERO), flag, group)  # fmt: skip
     if isinstance(node, exp.RegexpReplace):
+        if not flags and _plain(node):
+            return call("regexp_replace", this, pattern, _arg(node, "replacement", text("")))
         return call("regexp_replace", this, pattern, _arg(node, "replacement", text("")),
                     _arg(node, "position", ONE), _arg(node, "occurrence", ZERO), flag)  # fmt: skip
     if not node.args.get("full_match"):
@@ -120,6 +126,9 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
         return call("REGEXP_INSTR", this, pattern, _arg(node, "position", ONE),
                     _arg(node, "occurrence", ONE), _arg(node, "option", ZERO), flag, group)  # fmt: skip
     if isinstance(node, exp.RegexpReplace):
+        if not flags and _plain(node) and source == "redshift":
+            return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
+                        text("g"))  # fmt: skip
         occurrence = _arg(node, "occurrence", ZERO)
         return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
                     _arg(node, "position", ONE), occurrence, flag)  # fmt: skip

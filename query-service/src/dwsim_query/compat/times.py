@@ -136,8 +136,8 @@ def _times(engine: str) -> Rewrite:
                 added = call("dwsim_time_add", text(unit), node.expression, node.this)
                 return _typed(added, time_type)
             if engine == "snowflake":
-                moved = call("TIMEADD", exp.Var(this=unit), node.expression, node.this)
-                return _typed(moved, time_type)
+                timeadd = call("TIMEADD", exp.Var(this=unit), node.expression, node.this)
+                return _typed(timeadd, time_type)
             amount: exp.Expression = exp.Paren(this=node.expression)
             if unit == "MILLISECOND":
                 unit, amount = "SECOND", exp.Div(this=amount, expression=exp.Literal.number(1000))
