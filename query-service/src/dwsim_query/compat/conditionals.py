@@ -42,3 +42,17 @@ def boolean_functions(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Boolnot):
         return exp.Paren(this=exp.Not(this=_nonzero(node.this)))
     return node
+
+
+@rewrite("conditionals", sources=["snowflake"], engines=["postgres"])
+def greatest_of_a_null_is_null(node: exp.Expression) -> exp.Expression:
+    """Snowflake's GREATEST and LEAST answer NULL when any argument is NULL; PostgreSQL's
+    skip NULLs."""
+    if not isinstance(node, exp.Greatest | exp.Least):
+        return node
+    values = [node.this, *node.expressions]
+    nulls = [exp.Is(this=v.copy(), expression=exp.Null()) for v in values]
+    any_null: exp.Expression = nulls[0]
+    for test in nulls[1:]:
+        any_null = exp.Or(this=any_null, expression=test)
+    return exp.Case(ifs=[exp.If(this=any_null, true=exp.Null())], default=node)

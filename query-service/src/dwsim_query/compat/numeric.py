@@ -17,7 +17,7 @@ from dwsim_query.compat.nodes import (
     text,
     type_of,
 )
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
 EXACT = frozenset({T.DECIMAL, T.BIGDECIMAL, T.INT, T.BIGINT, T.SMALLINT, T.TINYINT})
@@ -212,6 +212,27 @@ def modulo_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
         return node
     node.set("expression", call("dwsim_divisor", node.expression, node.this.copy()))
     return node
+
+
+def _scaled_rounding(engine: str) -> Rewrite:
+    """Snowflake's CEIL(x, scale) and FLOOR(x, scale), exact on decimals."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Ceil | exp.Floor) or node.args.get("decimals") is None:
+            return node
+        places = node.args["decimals"]
+        name = "CEIL" if isinstance(node, exp.Ceil) else "FLOOR"
+        if engine == "sqlite":
+            return call(f"dwsim_{name.lower()}", node.this, places)
+        scale = call("POWER", cast(exp.Literal.number(10), "NUMERIC"), places)
+        scaled = exp.Mul(this=cast(node.this, "NUMERIC"), expression=scale)
+        return exp.Div(this=call(name, scaled), expression=scale.copy())
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres"):
+    rewrite("numeric", sources=["snowflake"], engines=[_engine])(_scaled_rounding(_engine))
 
 
 @rewrite("numeric", engines=["sqlite"])

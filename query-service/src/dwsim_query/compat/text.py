@@ -108,3 +108,45 @@ def _to_hex(engine: str) -> Rewrite:
 
 for _engine in ENGINES:
     rewrite("strings", sources=["redshift"], engines=[_engine])(_to_hex(_engine))
+
+
+def _hashes(engine: str) -> Rewrite:
+    """MD5, SHA1, SHA2 (hex digests of the text's UTF-8 bytes), TRANSLATE, EQUAL_NULL."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.EqualNull):
+            return exp.NullSafeEQ(this=node.this, expression=node.expression)
+        if engine == "snowflake":
+            return node
+        if isinstance(node, exp.SHA2):
+            bits = node.args.get("length") or exp.Literal.number(256)
+            if engine == "sqlite":
+                return call("dwsim_sha2", node.this, bits)
+            if not (
+                isinstance(bits, exp.Literal) and bits.this in ("0", "224", "256", "384", "512")
+            ):
+                raise Refusal("SHA2 with a digest size that is not 224, 256, 384 or 512", node)
+            size = "256" if bits.this == "0" else bits.this
+            data = call("CONVERT_TO", cast_text(node.this), text("UTF8"))
+            return call("ENCODE", call(f"SHA{size}", data), text("hex"))
+        if engine == "postgres":
+            if isinstance(node, exp.SHA):
+                raise Refusal("SHA1", node, "PostgreSQL has no SHA-1 without pgcrypto")
+            return node
+        if isinstance(node, exp.MD5):
+            return call("dwsim_md5", node.this)
+        if isinstance(node, exp.SHA):
+            return call("dwsim_sha1", node.this)
+        if isinstance(node, exp.Translate):
+            return call("dwsim_translate", node.this, node.args["from_"], node.args["to"])
+        return node
+
+    return fn
+
+
+def cast_text(value: exp.Expression) -> exp.Expression:
+    return exp.cast(value, exp.DataType.build("TEXT"))
+
+
+for _engine in ENGINES:
+    rewrite("strings", engines=[_engine])(_hashes(_engine))

@@ -153,3 +153,65 @@ def _times(engine: str) -> Rewrite:
 
 for _engine in ENGINES:
     rewrite("dates", engines=[_engine])(_times(_engine))
+
+
+LAST_DAY_SPANS = {"YEAR": ("YEAR", 12), "QUARTER": ("QUARTER", 3)}
+
+
+@rewrite("dates", sources=["snowflake"], engines=["sqlite", "postgres"])
+def last_day_of_a_part(node: exp.Expression) -> exp.Expression:
+    """Snowflake's LAST_DAY(d, part): the last day of d's year, quarter, month or week (weeks
+    start on Monday)."""
+    if not isinstance(node, exp.LastDay) or node.args.get("unit") is None:
+        return node
+    part = unit_name(node.args["unit"])
+    if part == "MONTH":
+        node.set("unit", None)
+        return node
+    date_type = exp.DataType.build("DATE")
+    value = node.this if is_date(node.this) else cast(node.this, "DATE")
+    unit = "YEAR" if part == "YEAR" else "QUARTER" if part == "QUARTER" else "WEEK"
+    if part not in ("YEAR", "QUARTER", "WEEK"):
+        raise Refusal(f"LAST_DAY with part {part.lower()}", node)
+    start = _typed(exp.DateTrunc(this=value, unit=exp.Var(this=unit)), date_type)
+    if part == "WEEK":
+        return cast(_date_add(start, exp.Literal.number(6), "DAY"), "DATE")
+    months = 12 if part == "YEAR" else 3
+    following = _date_add(start, exp.Literal.number(months), "MONTH")
+    return cast(_date_add(following, exp.Literal.number(-1), "DAY"), "DATE")
+
+
+@rewrite("dates", engines=["sqlite", "postgres"])
+def try_casts_to_dates(node: exp.Expression) -> exp.Expression:
+    """TRY_TO_DATE, TRY_CAST(... AS DATE | TIMESTAMP): NULL where the text is not a date."""
+    if type(node) is not exp.TryCast or node.to.this not in (T.DATE, T.TIMESTAMP):
+        return node
+    if is_date(node.this) or is_timestamp(node.this):
+        return node
+    name = "dwsim_try_date" if node.to.this == T.DATE else "dwsim_try_timestamp"
+    return _typed(call(name, cast(node.this, "TEXT")), node.to)
+
+
+DAYS = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}
+
+
+@rewrite("dates")
+def next_day(node: exp.Expression) -> exp.Expression:
+    """NEXT_DAY(d, 'Tuesday'): the first such day after d (both sources read the name by its
+    first two letters)."""
+    if not isinstance(node, exp.NextDay):
+        return node
+    name = node.expression
+    if not (isinstance(name, exp.Literal) and name.is_string):
+        raise Refusal("NEXT_DAY with a day name that is not a literal", node)
+    target = DAYS.get(name.this.strip()[:2].upper())
+    if target is None:
+        raise Refusal(f"NEXT_DAY of {name.this!r}", node, "not a day of the week")
+    value = node.this if is_date(node.this) or is_timestamp(node.this) else cast(node.this, "DATE")
+    dow = exp.Extract(this=exp.Var(this="DOW"), expression=value.copy())
+    ahead = exp.Mod(
+        this=exp.Paren(this=exp.Sub(this=exp.Literal.number(target + 6), expression=dow)),
+        expression=exp.Literal.number(7),
+    )
+    days = exp.Add(this=exp.Paren(this=ahead), expression=exp.Literal.number(1))
+    return cast(_date_add(value, days, "DAY"), "DATE")

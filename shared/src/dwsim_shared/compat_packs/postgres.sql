@@ -85,3 +85,22 @@ BEGIN
   RETURN result;
 END
 $$;
+
+-- TRY_TO_DATE / TRY_CAST(... AS DATE | TIMESTAMP): NULL where the text is not one.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_date(value text)
+RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::date;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_timestamp(value text)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::timestamp;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;

@@ -291,6 +291,8 @@ SCALARS = {
     "dwsim_integer_text": (integer_text, 1),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
+    "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
+    "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
 }  # fmt: skip
 AGGREGATES = {
     "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
@@ -314,7 +316,7 @@ SQL_NAMES = {
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
-    "dwsim_time_part": "DATE_PART", "dwsim_regexp_like": "REGEXP_LIKE",
+    "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import re
 from functools import lru_cache
 from typing import Any
@@ -215,7 +216,75 @@ def time_part(unit: str, value: Any) -> int | float | None:
     return parts[unit]
 
 
+def _hash(name: str) -> Any:
+    def fn(value: Any) -> str | None:
+        if value is None:
+            return None
+        data = value if isinstance(value, bytes) else str(value).encode()
+        return hashlib.new(name, data).hexdigest()
+
+    return fn
+
+
+SHA2_BITS = {0: "sha256", 224: "sha224", 256: "sha256", 384: "sha384", 512: "sha512"}
+
+
+def sha2(value: Any, bits: Any) -> str | None:
+    if value is None or bits is None:
+        return None
+    if int(bits) not in SHA2_BITS:
+        raise ValueError(f"the digest size must be 224, 256, 384 or 512, not {bits}")
+    hashed: str | None = _hash(SHA2_BITS[int(bits)])(value)
+    return hashed
+
+
+def translate(value: Any, source: Any, target: Any) -> str | None:
+    """TRANSLATE: each character of `source` becomes the one at its place in `target`, or
+    disappears when `target` is shorter."""
+    if value is None or source is None or target is None:
+        return None
+    table: dict[int, int | None] = {}
+    for index, ch in enumerate(str(source)):
+        if ord(ch) not in table:
+            table[ord(ch)] = ord(str(target)[index]) if index < len(str(target)) else None
+    return str(value).translate(table)
+
+
+def _scaled(rounding: str) -> Any:
+    def fn(value: Any, places: Any) -> int | float | None:
+        if value is None or places is None:
+            return None
+        quantum = decimal.Decimal(1).scaleb(-int(places))
+        done = _exact(value).quantize(quantum, rounding=rounding)
+        return int(done) if int(places) <= 0 and isinstance(value, int) else float(done)
+
+    return fn
+
+
+def try_(fn: Any) -> Any:
+    """The TRY_ variant of a conversion: NULL where the conversion fails."""
+
+    def attempt(value: Any) -> Any:
+        try:
+            return fn(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+    return attempt
+
+
+def concat_ws(separator: Any, *values: Any) -> str | None:
+    if separator is None:
+        return None
+    return str(separator).join(str(v) for v in values if v is not None)
+
+
 FUNCTIONS = {
+    "concat_ws": (concat_ws, -1),
+    "dwsim_md5": (_hash("md5"), 1), "dwsim_sha1": (_hash("sha1"), 1), "dwsim_sha2": (sha2, 2),
+    "dwsim_translate": (translate, 3),
+    "dwsim_ceil": (_scaled(decimal.ROUND_CEILING), 2),
+    "dwsim_floor": (_scaled(decimal.ROUND_FLOOR), 2),
     "regexp_substr": (regexp_substr, -1), "regexp_count": (regexp_count, -1),
     "regexp_instr": (regexp_instr, -1), "regexp_replace": (regexp_replace, -1),
     "dwsim_regexp_like": (regexp_like, -1), "dwsim_mod": (mod, 2),

@@ -38,6 +38,10 @@ REFUSED = {
     ("TO_HEX", "snowflake"): "the emulator answers the decimal digits",
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
     ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
+    ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
+    **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
+    **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
+    **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
 }
 # What to write instead, in the other dialect.
 INSTEAD = {
@@ -71,7 +75,9 @@ REDSHIFT_PAGES = {
     "REGEXP_INSTR": "REGEXP_INSTR", "REGEXP_REPLACE": "REGEXP_REPLACE",
     "DATE_PART": "r_DATE_PART_function", "NULLIF": "r_NULLIF_function",
     "NVL": "r_NVL_function", "NVL2": "r_NVL2", "DATEADD": "r_DATEADD_function",
-    "DATEDIFF": "r_DATEDIFF_function", "DATE_TRUNC": "r_DATE_TRUNC",
+    "DATEDIFF": "r_DATEDIFF_function", "DATE_TRUNC": "r_DATE_TRUNC", "SHA1": "SHA1",
+    "SHA2": "SHA2", "CRC32": "crc32-function", "FNV_HASH": "r_FNV_HASH",
+    "GREATEST": "r_GREATEST_LEAST", "LEAST": "r_GREATEST_LEAST",
 }  # fmt: skip
 _STOP = {TokenType.FROM, TokenType.IN, TokenType.FOR, TokenType.ALIAS, TokenType.USING}
 
