@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, text, type_of
-from dwsim_query.compat.registry import ENGINES, Rewrite, rewrite
+from dwsim_query.compat.registry import ENGINES, SOURCES, Rewrite, combine, rewrite
 
 T = exp.DataType.Type
 TEXT_TARGETS = frozenset({T.VARCHAR, T.NVARCHAR, T.CHAR, T.NCHAR, T.TEXT})
@@ -17,7 +17,6 @@ def _positive_literal(node: exp.Expression) -> bool:
     return isinstance(node, exp.Literal) and node.is_int and int(node.this) >= 1
 
 
-@rewrite("strings", sources=["redshift"], engines=["sqlite", "snowflake"])
 def redshift_substring_start(node: exp.Expression) -> exp.Expression:
     """Redshift counts a start below 1 as positions before the string (SUBSTRING('caterpillar',
     -2, 6) is 'cat'); SQLite and Snowflake count a negative start from the end."""
@@ -36,7 +35,6 @@ def redshift_substring_start(node: exp.Expression) -> exp.Expression:
     return exp.Substring(this=node.this, start=first, length=count)
 
 
-@rewrite("strings", sources=["snowflake"], engines=["postgres"])
 def snowflake_substring_start(node: exp.Expression) -> exp.Expression:
     """Snowflake counts a negative start from the end (SUBSTR('caterpillar', -5, 4) is
     'illa'); PostgreSQL counts it before the string."""
@@ -63,7 +61,6 @@ def _length(to: exp.DataType) -> exp.Expression | None:
     return size if isinstance(size, exp.Literal) and size.is_int else None
 
 
-@rewrite("strings", sources=["redshift"], engines=["sqlite", "snowflake"])
 def redshift_text_casts(node: exp.Expression) -> exp.Expression:
     """CAST(x AS VARCHAR(n)) keeps n characters in Redshift; CHAR(n) also pads to n. A
     comparison with a CHAR ignores its trailing blanks (as NULLIF does)."""
@@ -106,10 +103,6 @@ def _to_hex(engine: str) -> Rewrite:
     return fn
 
 
-for _engine in ENGINES:
-    rewrite("strings", sources=["redshift"], engines=[_engine])(_to_hex(_engine))
-
-
 def _hashes(engine: str) -> Rewrite:
     """MD5, SHA1, SHA2 (hex digests of the text's UTF-8 bytes), TRANSLATE, EQUAL_NULL."""
 
@@ -148,5 +141,14 @@ def cast_text(value: exp.Expression) -> exp.Expression:
     return exp.cast(value, exp.DataType.build("TEXT"))
 
 
-for _engine in ENGINES:
-    rewrite("strings", engines=[_engine])(_hashes(_engine))
+# One pass per (source, engine): none of these needs to see what another builds below it.
+for _source in SOURCES:
+    for _engine in ENGINES:
+        _fns = [_hashes(_engine)]
+        if _source == "redshift":
+            _fns.append(_to_hex(_engine))
+            if _engine != "postgres":
+                _fns += [redshift_substring_start, redshift_text_casts]
+        elif _engine == "postgres":
+            _fns.append(snowflake_substring_start)
+        rewrite("strings", sources=[_source], engines=[_engine])(combine(*_fns))

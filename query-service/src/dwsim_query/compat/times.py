@@ -16,10 +16,11 @@ from dwsim_query.compat.nodes import (
     type_of,
     unit_name,
 )
-from dwsim_query.compat.registry import ENGINES, Rewrite, origin_of, rewrite
+from dwsim_query.compat.registry import ENGINES, SOURCES, Rewrite, combine, origin_of, rewrite
 
 T = exp.DataType.Type
 TIME_UNITS = frozenset({"HOUR", "MINUTE", "SECOND", "MILLISECOND"})
+TIME_TYPE = exp.DataType(this=T.TIME)
 ADDS = (exp.DateAdd, exp.TsOrDsAdd, exp.TimestampAdd, exp.TimeAdd, exp.DatetimeAdd)
 
 
@@ -75,11 +76,6 @@ def add_months(source: str) -> Rewrite:
     return fn
 
 
-for _source in ("redshift", "snowflake"):
-    rewrite("dates", sources=[_source])(add_months(_source))
-
-
-@rewrite("dates", sources=["redshift"])
 def redshift_date_parts(node: exp.Expression) -> exp.Expression:
     """Redshift's millisecond and microsecond parts are the fraction of the second alone
     (43.101 s: 101 ms); decade, century and millennium count from the year."""
@@ -122,7 +118,7 @@ def _time_unit(node: exp.Expression) -> str:
 
 def _times(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
-        time_type = exp.DataType.build("TIME")
+        time_type = TIME_TYPE
         value = _to_time(node)
         if value is not None:
             if engine == "sqlite":
@@ -151,14 +147,9 @@ def _times(engine: str) -> Rewrite:
     return fn
 
 
-for _engine in ENGINES:
-    rewrite("dates", engines=[_engine])(_times(_engine))
-
-
 LAST_DAY_SPANS = {"YEAR": ("YEAR", 12), "QUARTER": ("QUARTER", 3)}
 
 
-@rewrite("dates", sources=["snowflake"], engines=["sqlite", "postgres"])
 def last_day_of_a_part(node: exp.Expression) -> exp.Expression:
     """Snowflake's LAST_DAY(d, part): the last day of d's year, quarter, month or week (weeks
     start on Monday)."""
@@ -168,7 +159,7 @@ def last_day_of_a_part(node: exp.Expression) -> exp.Expression:
     if part == "MONTH":
         node.set("unit", None)
         return node
-    date_type = exp.DataType.build("DATE")
+    date_type = exp.DataType(this=T.DATE)
     value = node.this if is_date(node.this) else cast(node.this, "DATE")
     unit = "YEAR" if part == "YEAR" else "QUARTER" if part == "QUARTER" else "WEEK"
     if part not in ("YEAR", "QUARTER", "WEEK"):
@@ -181,7 +172,6 @@ def last_day_of_a_part(node: exp.Expression) -> exp.Expression:
     return cast(_date_add(following, exp.Literal.number(-1), "DAY"), "DATE")
 
 
-@rewrite("dates", engines=["sqlite", "postgres"])
 def try_casts_to_dates(node: exp.Expression) -> exp.Expression:
     """TRY_TO_DATE, TRY_CAST(... AS DATE | TIMESTAMP): NULL where the text is not a date."""
     if type(node) is not exp.TryCast or node.to.this not in (T.DATE, T.TIMESTAMP):
@@ -195,7 +185,6 @@ def try_casts_to_dates(node: exp.Expression) -> exp.Expression:
 DAYS = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}
 
 
-@rewrite("dates")
 def next_day(node: exp.Expression) -> exp.Expression:
     """NEXT_DAY(d, 'Tuesday'): the first such day after d (both sources read the name by its
     first two letters)."""
@@ -215,3 +204,16 @@ def next_day(node: exp.Expression) -> exp.Expression:
     )
     days = exp.Add(this=exp.Paren(this=ahead), expression=exp.Literal.number(1))
     return cast(_date_add(value, days, "DAY"), "DATE")
+
+
+# One pass per (source, engine): none of these needs to see what another builds below it.
+for _source in SOURCES:
+    for _engine in ENGINES:
+        _fns = [add_months(_source), _times(_engine), next_day]
+        if _source == "redshift":
+            _fns.append(redshift_date_parts)
+        if _engine != "snowflake":
+            _fns.append(try_casts_to_dates)
+            if _source == "snowflake":
+                _fns.append(last_day_of_a_part)
+        rewrite("dates", sources=[_source], engines=[_engine])(combine(*_fns))
