@@ -53,3 +53,17 @@ def test_an_argument_form_outside_the_catalogue_is_refused() -> None:
 def test_keyword_forms_are_not_counted(sql: str) -> None:
     check_calls(sql, "redshift")
     check_calls(sql, "snowflake")
+
+
+def test_documented_cases_cite_a_vendor_reference_page() -> None:
+    from pathlib import Path
+
+    from dwsim_query.compat.cases import load_cases
+
+    cases = load_cases(Path(__file__).parent / "golden" / "cases")
+    cited = [c for c in cases if c.doc]
+    assert len(cited) >= 100
+    for case in cited:
+        assert case.doc is not None and case.doc.startswith(
+            ("https://docs.aws.amazon.com/redshift/", "https://docs.snowflake.com/en/")
+        ), case.id

@@ -69,6 +69,8 @@ def render(cases: list[Case]) -> str:
             lines.append("|---|---|---|" + "---|" * len(ENGINES) + "\n")
         sql = case.sql.replace("|", "\\|")
         construct = case.construct.replace("|", "\\|")
+        if case.doc:  # the vendor's reference page the case comes from
+            construct = f"[{construct}]({case.doc})"
         cells = " | ".join(_cell(case, e) for e in ENGINES)
         lines.append(f"| {construct} | {case.dialect} | `{sql}` | {cells} |\n")
     return "".join(lines)
