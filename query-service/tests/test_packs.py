@@ -121,3 +121,26 @@ def test_redshift_pack_is_versioned_and_replaced(postgres_db: str) -> None:
             assert cur.fetchone() == (1, "b", 3)
     finally:
         conn.close()
+
+
+def test_sqlite_function_pack_keeps_the_sources_meaning() -> None:
+    from dwsim_shared.compat_packs import sqlite_functions as fn
+
+    assert fn.mod(4.5, 1.2) == pytest.approx(0.9) and fn.mod(-10.5, 4) == -2.5
+    assert fn.mod(7, 2) == 1 and fn.mod(1, 0) is None
+    assert fn.round_mode(2.5, 0, "HALF_TO_EVEN") == 2.0
+    assert fn.round_mode(-2.5, 0, "half_away_from_zero") == -3.0
+    with pytest.raises(ValueError, match="rounding mode"):
+        fn.round_mode(1, 0, "UP")
+    assert fn.regexp_substr("the fox", "FOX", 1, 1, "i") == "fox"
+    assert fn.regexp_substr("abc123 def456", "([a-z]+)([0-9]+)", 1, 2, "e") == "def"
+    assert fn.regexp_count("a\nb\nc", "^[a-z]$", 1, "m") == 3
+    assert fn.regexp_replace("aXbx", "x", "-", 1, 2, "i") == "aXb-"
+    assert fn.regexp_instr("the FOX", "fox", 1, 1, 1, "i") == 8
+    assert fn.initcap("this is the new Frame+Oxygen", " +") == "This Is The New Frame+Oxygen"
+    assert fn.to_hex(2147676847) == "8002f2af"
+    assert fn.cast_time("08:50:48") == "08:50:48"
+    assert fn.time_add("HOUR", 12, "13:24:55") == "01:24:55"
+    assert fn.translate("mint tea", "inea", "osin") == "most tin"
+    assert fn.sha2("Amazon Redshift", 0) == fn.sha2("Amazon Redshift", 256)
+    assert fn.try_(sqlite_dates.cast_date)("Invalid") is None

@@ -18,6 +18,7 @@ from sqlglot.tokens import TokenType
 
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
+from dwsim_query.compat.catalogue import check_calls
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
     ENGINE_LABELS,
@@ -282,6 +283,7 @@ def prepare_sql(
     engine = engine_of(engine_dialect)
     try:
         tree = parse_one_read(sql, source_dialect)
+        check_calls(sql, source_dialect)
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)

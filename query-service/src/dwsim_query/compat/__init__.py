@@ -16,8 +16,11 @@ from dwsim_query.compat import (  # noqa: F401
     flatten,
     grouping,
     numeric,
+    regex,
     semistructured,
     strings,
+    text,
+    times,
     windows,
 )
 from dwsim_query.compat.registry import ENGINE_LABELS, apply, chain, engine_of

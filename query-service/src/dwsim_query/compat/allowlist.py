@@ -45,7 +45,7 @@ POSTGRES = (
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
     right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
     date_part now current_date current_timestamp localtimestamp age make_date make_timestamp
-    regexp_replace regexp_substr regexp_count regexp_match regexp_like string_agg array_agg
+    regexp_replace regexp_substr regexp_count regexp_instr regexp_match regexp_like string_agg to_hex array_agg translate convert_to encode sha224 sha256 sha384 sha512
     array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
     jsonb_array_length jsonb_typeof jsonb_array_elements random corr covar_pop covar_samp width_bucket
@@ -67,11 +67,11 @@ SNOWFLAKE = frozenset(
     try_to_timestamp date_trunc date_part dateadd datediff timeadd timestampadd
     timestampdiff year month day dayofweek dayofyear dayofmonth quarter hour minute second
     week weekofyear last_day current_date current_timestamp sysdate getdate convert_timezone
-    regexp_replace regexp_substr regexp_count regexp_like rlike editdistance listagg
+    regexp_replace regexp_substr regexp_count regexp_instr regexp_like rlike editdistance listagg
     array_agg array_to_string array_size array_construct object_construct count_if median
     mode percentile_cont percentile_disc approx_count_distinct get_path get parse_json
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
-    to_boolean to_double date_from_parts time_slice json_extract_path_text
+    to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
     """
     ).split()
 )

@@ -13,6 +13,7 @@ warehouse answers, and, per engine, whether it runs or is refused.
   expr: i / 0
   fails: division by zero         # the source fails it: every engine must fail it too, with
                                   # this piece in its message (never answer NULL or inf)
+  doc: https://docs.aws.amazon.com/...  # the reference page the case comes from (optional)
 ```
 """
 
@@ -39,6 +40,7 @@ class Case:
     refuse: dict[str, str] = field(default_factory=dict)
     ordered: bool = True
     fails: str | None = None  # the source warehouse fails it, with this in its message
+    doc: str | None = None  # the vendor's reference page the case comes from
 
     @property
     def id(self) -> str:
@@ -69,6 +71,7 @@ def load_cases(folder: Path) -> list[Case]:
                         refuse=dict(entry.get("refuse") or {}),
                         ordered=bool(entry.get("ordered", True)),
                         fails=entry.get("fails"),
+                        doc=entry.get("doc"),
                     )
                 )
     return cases
@@ -80,7 +83,7 @@ def normalize(value: Any) -> Any:
         return int(value)
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None).isoformat(sep=" ")
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return float(value)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from dwsim_query.compat import times  # noqa: F401  (its rewrites run before these)
 from dwsim_query.compat.nodes import (
     Refusal,
     call,
@@ -30,7 +31,7 @@ PART_FUNCS: dict[type[exp.Expression], str] = {exp.Year: "YEAR", exp.Quarter: "Q
               exp.DayOfMonth: "DAY", exp.DayOfWeek: "DOW", exp.DayOfYear: "DOY",
               exp.WeekOfYear: "WEEK", exp.Hour: "HOUR", exp.Minute: "MINUTE",
               exp.Second: "SECOND"}  # fmt: skip
-PARTS = frozenset(PART_FUNCS.values()) | {"EPOCH", "MILLISECOND"}
+PARTS = frozenset(PART_FUNCS.values()) | {"EPOCH", "MILLISECOND", "MICROSECOND"}
 FORMATTED = (exp.TimeToStr, exp.ToChar)
 PARSED = (exp.StrToDate, exp.StrToTime, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)
 
@@ -245,7 +246,8 @@ def _interval(unit: str, amount: exp.Expression) -> exp.Expression:
 
 
 def _as_timestamp(node: exp.Expression) -> exp.Expression:
-    return node if is_timestamp(node) else cast(node, "TIMESTAMP")
+    keep = is_timestamp(node) or type_of(node) == exp.DataType.Type.TIME
+    return node if keep else cast(node, "TIMESTAMP")
 
 
 NAIVE_TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)

@@ -31,8 +31,25 @@ def _cell(case: Case, engine: str) -> str:
     return f"fails ({case.fails})" if case.fails else "yes"
 
 
+def _catalogue_section() -> str:
+    from dwsim_query.compat.catalogue import ENGINE_LABELS, catalogue
+
+    entries = catalogue().values()
+    lines = ["## Function catalogue\n\n",
+             "Functions catalogued in `compat/catalogue/functions.txt`, per source dialect, and "
+             "how many each engine runs as the catalogue records it (the rest are refused by name; a "
+             "function without golden cases below is not yet verified there).\n\n",
+             "| dialect | catalogued | " + " | ".join(ENGINE_LABELS.values()) + " |\n",
+             "|---|---|" + "---|" * len(ENGINE_LABELS) + "\n"]  # fmt: skip
+    for dialect in ("redshift", "snowflake"):
+        mine = [e for e in entries if e.in_dialect(dialect)]
+        runs = [sum(e.status(engine) == "yes" for e in mine) for engine in ENGINE_LABELS]
+        lines.append(f"| {dialect} | {len(mine)} | " + " | ".join(map(str, runs)) + " |\n")
+    return "".join(lines) + "\n"
+
+
 def render(cases: list[Case]) -> str:
-    lines = [INTRO]
+    lines = [INTRO, _catalogue_section()]
     totals = {e: [0, 0] for e in ENGINES}
     for case in cases:
         for engine in ENGINES:
@@ -52,6 +69,8 @@ def render(cases: list[Case]) -> str:
             lines.append("|---|---|---|" + "---|" * len(ENGINES) + "\n")
         sql = case.sql.replace("|", "\\|")
         construct = case.construct.replace("|", "\\|")
+        if case.doc:  # the vendor's reference page the case comes from
+            construct = f"[{construct}]({case.doc})"
         cells = " | ".join(_cell(case, e) for e in ENGINES)
         lines.append(f"| {construct} | {case.dialect} | `{sql}` | {cells} |\n")
     return "".join(lines)

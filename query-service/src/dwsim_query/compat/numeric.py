@@ -8,6 +8,7 @@ from typing import TypeGuard
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import (
+    Refusal,
     call,
     cast,
     is_date,
@@ -16,7 +17,7 @@ from dwsim_query.compat.nodes import (
     text,
     type_of,
 )
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
 EXACT = frozenset({T.DECIMAL, T.BIGDECIMAL, T.INT, T.BIGINT, T.SMALLINT, T.TINYINT})
@@ -102,8 +103,32 @@ def text_to_integer_rounds_postgres(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"])
+def log_is_base_ten(node: exp.Expression) -> exp.Expression:
+    """Redshift's LOG(x) is the base-10 logarithm; the emulator's one-argument LOG is LN."""
+    if isinstance(node, exp.Log) and node.expression is None:
+        return exp.Log(this=exp.Literal.number(10), expression=node.this)
+    return node
+
+
+def _rounding_mode(node: exp.Round) -> str | None:
+    mode = node.args.get("truncate")
+    if mode is None:
+        return None
+    if not (isinstance(mode, exp.Literal) and mode.is_string):
+        raise Refusal("ROUND with a rounding mode that is not a literal", node)
+    name = mode.this.upper()
+    if name not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
+        raise Refusal(f"ROUND with rounding mode {mode.this!r}", node,
+                      "Snowflake knows HALF_AWAY_FROM_ZERO and HALF_TO_EVEN")  # fmt: skip
+    return name
+
+
 @rewrite("numeric", engines=["sqlite"])
 def numbers_sqlite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Round) and (mode := _rounding_mode(node)) is not None:
+        places = node.args.get("decimals") or exp.Literal.number(0)
+        return call("dwsim_round_mode", node.this, places, text(mode))
     if isinstance(node, exp.Round) and type_of(node.this) not in (T.DOUBLE, T.FLOAT):
         return call("dwsim_round", node.this, node.args.get("decimals") or exp.Literal.number(0))
     if isinstance(node, exp.Trunc):
@@ -131,6 +156,10 @@ def _cast_number_sqlite(value: exp.Expression, to: exp.DataType) -> exp.Expressi
 
 @rewrite("numeric", engines=["postgres"])
 def numbers_postgres(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Round) and (mode := _rounding_mode(node)) is not None:
+        places = node.args.get("decimals") or exp.Literal.number(0)
+        name = "dwsim_round_half_even" if mode == "HALF_TO_EVEN" else "ROUND"
+        return call(name, cast(node.this, "NUMERIC"), places)
     if isinstance(node, exp.Round | exp.Trunc) and type_of(node.this) not in EXACT:
         # PostgreSQL rounds to a number of places only on NUMERIC.
         decimals = node.args.get("decimals")
@@ -153,8 +182,6 @@ def numbers_postgres(node: exp.Expression) -> exp.Expression:
 @rewrite("numeric", engines=["snowflake"])
 def numbers_emulator(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ToNumber) and node.args.get("format") is not None:
-        from dwsim_query.compat.nodes import Refusal
-
         raise Refusal("TO_NUMBER with a format", node)
     if isinstance(node, exp.Sign):  # fakesnow fails on SIGN
         value = node.this
@@ -184,6 +211,35 @@ def modulo_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
     if not isinstance(node, exp.Mod) or _never_zero(node.expression):
         return node
     node.set("expression", call("dwsim_divisor", node.expression, node.this.copy()))
+    return node
+
+
+def _scaled_rounding(engine: str) -> Rewrite:
+    """Snowflake's CEIL(x, scale) and FLOOR(x, scale), exact on decimals."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Ceil | exp.Floor) or node.args.get("decimals") is None:
+            return node
+        places = node.args["decimals"]
+        name = "CEIL" if isinstance(node, exp.Ceil) else "FLOOR"
+        if engine == "sqlite":
+            return call(f"dwsim_{name.lower()}", node.this, places)
+        scale = call("POWER", cast(exp.Literal.number(10), "NUMERIC"), places)
+        scaled = exp.Mul(this=cast(node.this, "NUMERIC"), expression=scale)
+        return exp.Div(this=call(name, scaled), expression=scale.copy())
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres"):
+    rewrite("numeric", sources=["snowflake"], engines=[_engine])(_scaled_rounding(_engine))
+
+
+@rewrite("numeric", engines=["sqlite"])
+def modulo_of_decimals_sqlite(node: exp.Expression) -> exp.Expression:
+    """MOD(4.5, 1.2) is 0.9 in both sources; SQLite's % works on integers only."""
+    if isinstance(node, exp.Mod):
+        return call("dwsim_mod", node.this, node.expression)
     return node
 
 

@@ -61,6 +61,19 @@ def rewrite(
     return register
 
 
+def combine(*fns: Rewrite) -> Rewrite:
+    """Several rewrites as one pass over the tree (each sees the node the previous answered).
+    For rewrites that never need to see what another one builds below the node: one walk of
+    the tree instead of one each."""
+
+    def combined(node: exp.Expression) -> exp.Expression:
+        for fn in fns:
+            node = fn(node)
+        return node
+
+    return combined
+
+
 def chain(source: str, engine: str) -> list[Registered]:
     chosen = [r for r in _REGISTRY if source in r.sources and engine in r.engines]
     return sorted(chosen, key=lambda r: FAMILIES.index(r.family))

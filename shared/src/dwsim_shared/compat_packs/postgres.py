@@ -11,8 +11,11 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 1
-PACK_FUNCTIONS = frozenset({"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance"})
+PACK_VERSION = 2
+PACK_FUNCTIONS = frozenset(
+    {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
+     "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp"}
+)  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 
 

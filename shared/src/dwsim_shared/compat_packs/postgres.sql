@@ -56,3 +56,51 @@ BEGIN
   RETURN previous[length(b) + 1];
 END
 $$;
+
+-- Snowflake's ROUND(x, scale, 'HALF_TO_EVEN'): ties go to the even neighbour.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_round_half_even(v numeric, places integer)
+RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN abs(v * power(10::numeric, places) - trunc(v * power(10::numeric, places))) = 0.5
+      AND mod(trunc(v * power(10::numeric, places)), 2) = 0
+    THEN trunc(v * power(10::numeric, places)) / power(10::numeric, places)
+    ELSE round(v * power(10::numeric, places)) / power(10::numeric, places)
+  END
+$$;
+
+-- Snowflake's INITCAP(s, delimiters): upper case at the start and after any delimiter.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_initcap(value text, delimiters text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  result text := '';
+  capital boolean := true;
+  ch text;
+BEGIN
+  IF value IS NULL OR delimiters IS NULL THEN RETURN NULL; END IF;
+  FOR i IN 1..length(value) LOOP
+    ch := substr(value, i, 1);
+    result := result || CASE WHEN capital THEN upper(ch) ELSE lower(ch) END;
+    capital := strpos(delimiters, ch) > 0;
+  END LOOP;
+  RETURN result;
+END
+$$;
+
+-- TRY_TO_DATE / TRY_CAST(... AS DATE | TIMESTAMP): NULL where the text is not one.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_date(value text)
+RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::date;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_timestamp(value text)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::timestamp;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import sqlite_dates
+from dwsim_shared.compat_packs import sqlite_dates, sqlite_functions
 
 PACK_VERSION = 1
 
@@ -32,27 +32,6 @@ def regexp_like(value: Any, pattern: Any, flags: Any = "") -> int | None:
     if pattern is None or value is None:
         return None
     return int(_regex(str(pattern), flags or "").search(str(value)) is not None)
-
-
-def regexp_substr(value: Any, pattern: Any, position: Any = 1, occurrence: Any = 1) -> str | None:
-    if pattern is None or value is None:
-        return None
-    found = list(_regex(str(pattern)).finditer(str(value), int(position) - 1))
-    n = int(occurrence)
-    return found[n - 1].group(0) if len(found) >= n else None
-
-
-def regexp_replace(value: Any, pattern: Any, replacement: Any = "") -> str | None:
-    if pattern is None or value is None:
-        return None
-    # Both sources write back-references as \1; Python's re reads the same.
-    return _regex(str(pattern)).sub(str(replacement or ""), str(value))
-
-
-def regexp_count(value: Any, pattern: Any) -> int | None:
-    if pattern is None or value is None:
-        return None
-    return len(_regex(str(pattern)).findall(str(value)))
 
 
 def similar_to(value: Any, pattern: Any) -> int | None:
@@ -304,14 +283,16 @@ SCALARS = {
     "dwsim_right": (_text_fn(lambda v, n: str(v)[len(str(v)) - int(n):] if int(n) > 0 else ""), 2),
     "initcap": (_text_fn(lambda v: re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0).capitalize(), str(v))), 1),
     "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
-    "regexp": (regexp, 2), "regexp_like": (regexp_like, -1), "regexp_substr": (regexp_substr, -1),
-    "regexp_replace": (regexp_replace, -1), "regexp_count": (regexp_count, 2),
+    "regexp": (regexp, 2), "regexp_like": (regexp_like, -1),
     "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
     "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     "dwsim_integer_text": (integer_text, 1),
     **sqlite_dates.FUNCTIONS,
+    **sqlite_functions.FUNCTIONS,
+    "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
+    "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
 }  # fmt: skip
 AGGREGATES = {
     "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
@@ -333,7 +314,9 @@ SQL_NAMES = {
     "dwsim_round": "", "dwsim_divisor": "", "dwsim_integer_text": "CAST to an integer",
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
-    "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO",
+    "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
+    "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
+    "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 

@@ -117,6 +117,7 @@ def date_part(unit: str, value: Any) -> float | int | None:
         "DOY": v.timetuple().tm_yday, "WEEK": v.isocalendar()[1],
         "EPOCH": int((v - dt.datetime(1970, 1, 1)).total_seconds()),
         "MILLISECOND": v.second * 1000 + v.microsecond // 1000,
+        "MICROSECOND": v.second * 1_000_000 + v.microsecond,
     }  # fmt: skip
     if unit == "SECOND":
         return v.second + v.microsecond / 1e6 if v.microsecond else v.second
