@@ -156,7 +156,7 @@ def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
     )
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
-    assert '"dwsim_shop"."orders" AS orders' in sql
+    assert '"dwsim_shop"."orders" AS "orders"' in sql
 
 
 def test_identifiers_fold_to_the_lower_case_physical_names() -> None:

@@ -9,7 +9,7 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -26,7 +26,8 @@ from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
 from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.limits import within_bytes, within_time
-from dwsim_query.pipeline import prepare_sql
+from dwsim_query.pipeline import prepare_query
+from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_shared.errors import (
     Conflict,
     DependencyUnavailable,
@@ -58,8 +59,8 @@ class QueryRequest(BaseModel):
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
+    if isinstance(value, decimal.Decimal):  # exact: as text, never through a float
+        return format(value, "f")
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     if isinstance(value, uuid.UUID):
@@ -72,6 +73,16 @@ class PreparedQuery:
     experiment: str
     warehouse: Warehouse
     engine_sql: str
+    columns: list[ResultColumn]
+
+    def names(self, engine_names: list[str]) -> list[str]:
+        """The source's names for the result, where the engine's are positional stand-ins."""
+        if len(self.columns) != len(engine_names):
+            return engine_names
+        return [c.name for c in self.columns]
+
+    def encode(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        return encode_rows(rows, self.columns)
 
 
 def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
@@ -95,7 +106,7 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
         table = experiment.table(name)
         return None if table is None else warehouse.physical_table(experiment.name, table.name)
 
-    engine_sql = prepare_sql(
+    prepared = prepare_query(
         request.sql,
         experiment.source_dialect,
         warehouse.sqlglot_dialect,
@@ -108,7 +119,7 @@ def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
             f"experiment {request.experiment!r} has no data yet: generate a run first",
             experiment=request.experiment,
         )
-    return PreparedQuery(experiment.name, warehouse, engine_sql)
+    return PreparedQuery(experiment.name, warehouse, prepared.sql, prepared.columns)
 
 
 def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
@@ -118,10 +129,14 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
         query.experiment, query.engine_sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
     rows, cut = within_bytes(
-        [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
+        [[_jsonable(v) for v in r] for r in query.encode(result.rows)], rt.settings.query_byte_cap
     )
+    names = query.names(result.columns)
     return {
-        "columns": result.columns,
+        "columns": names,
+        "column_types": [
+            {"name": name, "type": c.type} for name, c in zip(names, query.columns, strict=False)
+        ],
         "rows": rows,
         "row_count": len(rows),
         "truncated": result.truncated or cut,
@@ -142,7 +157,7 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     batches = query.warehouse.stream_query(
         query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
     )
-    columns = next(batches)
+    columns = query.names(list(next(batches)))
 
     def lines() -> Iterator[str]:
         remaining = request.limit
@@ -151,7 +166,7 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
         writer.writerow(columns)
         for batch in batches:
             rows = batch if remaining is None else batch[:remaining]
-            writer.writerows([_csv_value(v) for v in row] for row in rows)
+            writer.writerows([_csv_value(v) for v in row] for row in query.encode(rows))
             yield sink.getvalue()
             sink.seek(0)
             sink.truncate()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -28,6 +29,12 @@ from dwsim_query.compat.registry import (
 )
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
+from dwsim_query.results import ResultColumn, describe, projection_names
+from dwsim_query.structure import (
+    name_tables_by_themselves,
+    values_as_selects,
+    values_tables,
+)
 from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
@@ -260,6 +267,15 @@ def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
                 break
 
 
+@dataclass(frozen=True)
+class PreparedSQL:
+    """What the engine runs, and the result's columns as the source warehouse names and types
+    them (the engine's own names are positional stand-ins)."""
+
+    sql: str
+    columns: list[ResultColumn]
+
+
 def prepare_sql(
     sql: str,
     source_dialect: str,
@@ -269,26 +285,43 @@ def prepare_sql(
     schema: Schema | None = None,
 ) -> str:
     """The whole pipeline: what the engine will run for the user's `sql`."""
+    return prepare_query(sql, source_dialect, engine_dialect, resolve, known, schema).sql
+
+
+def prepare_query(
+    sql: str,
+    source_dialect: str,
+    engine_dialect: str,
+    resolve: TableResolver,
+    known: list[str],
+    schema: Schema | None = None,
+) -> PreparedSQL:
+    """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
+    # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
+    semantics = source_dialect if source_dialect in SOURCES else "redshift"
     try:
         tree = parse_one_read(sql, source_dialect)
+        names = projection_names(tree, sql, source_dialect, semantics)
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known)
         tree = fold_identifiers(tree, copy=False)
+        tree = values_tables(name_tables_by_themselves(tree), semantics)
         if source_dialect in ("redshift", "postgres"):
             tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
-        # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
-        semantics = source_dialect if source_dialect in SOURCES else "redshift"
+        columns = describe(names, tree, semantics)
         tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
+        if engine == "sqlite":
+            tree = values_as_selects(tree)
         engine_sql = transpile(tree, engine_dialect)
         check_allowed(tree, engine, engine_dialect, engine_sql)
-        return engine_sql
+        return PreparedSQL(engine_sql, columns)
     except RecursionError as error:
         raise BadRequest(
             f"the query is nested too deeply to translate (limit: {MAX_NESTING} levels)",

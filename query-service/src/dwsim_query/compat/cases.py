@@ -13,6 +13,11 @@ warehouse answers, and, per engine, whether it runs or is refused.
   expr: i / 0
   fails: division by zero         # the source fails it: every engine must fail it too, with
                                   # this piece in its message (never answer NULL or inf)
+- construct: result names and types
+  dialect: redshift
+  sql: SELECT COUNT(*), SUM(n) FROM g
+  columns: [[count, bigint], [sum, "numeric(38,2)"]]   # optional: each column's source name
+  expect: [[5, 113.79]]                                # and type, as the answer carries them
 ```
 """
 
@@ -39,6 +44,7 @@ class Case:
     refuse: dict[str, str] = field(default_factory=dict)
     ordered: bool = True
     fails: str | None = None  # the source warehouse fails it, with this in its message
+    columns: list[list[str]] | None = None  # [name, source type] per result column
 
     @property
     def id(self) -> str:
@@ -69,9 +75,17 @@ def load_cases(folder: Path) -> list[Case]:
                         refuse=dict(entry.get("refuse") or {}),
                         ordered=bool(entry.get("ordered", True)),
                         fails=entry.get("fails"),
+                        columns=_columns(entry.get("columns"), dialect),
                     )
                 )
     return cases
+
+
+def _columns(value: Any, dialect: str) -> list[list[str]] | None:
+    """`columns:` is one list, or one per dialect (`{redshift: [...], snowflake: [...]}`)."""
+    if isinstance(value, dict):
+        value = value.get(dialect)
+    return None if value is None else [[str(name), str(kind)] for name, kind in value]
 
 
 def normalize(value: Any) -> Any:
