@@ -157,7 +157,7 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
     batches = query.warehouse.stream_query(
         query.experiment, query.engine_sql, timeout_s=rt.settings.export_timeout_s
     )
-    columns = query.names(list(next(batches)))
+    columns = query.names([str(name) for name in next(batches)])
 
     def lines() -> Iterator[str]:
         remaining = request.limit

@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, UnsupportedError
 from sqlglot.optimizer.scope import traverse_scope
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
@@ -82,8 +82,27 @@ def _plain(message: str) -> str:
     return _CLASS_NAMES.sub("an expression", message)
 
 
+def _unknown_opening(sql: str, dialect: str) -> Token | None:
+    """The first token when it is a plain word, which no statement starts with."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    except SqlglotError:
+        return None
+    if tokens and tokens[0].token_type == TokenType.VAR:
+        return tokens[0]
+    return None
+
+
 def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     """Exactly one statement that only reads, or `BadRequest` saying where and why."""
+    opening = _unknown_opening(sql, dialect)
+    if opening is not None:  # `SELEC x FROM t`: the parser itself would only notice at FROM
+        column = opening.col - len(opening.text) + 1
+        raise BadRequest(
+            f"SQL syntax error at line {opening.line}, column {column}: {opening.text!r} does not "
+            "start a statement; a query starts with SELECT or WITH",
+            line=opening.line, column=column, near=opening.text,
+        )  # fmt: skip
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:

@@ -65,12 +65,12 @@ def _projection_texts(sql: str, dialect: str) -> list[str] | None:
     except SqlglotError:
         return None
     depth, start, best = 0, None, None
-    for index, token in enumerate(tokens):
-        if token.token_type == TokenType.L_PAREN:
+    for index, each in enumerate(tokens):
+        if each.token_type == TokenType.L_PAREN:
             depth += 1
-        elif token.token_type == TokenType.R_PAREN:
+        elif each.token_type == TokenType.R_PAREN:
             depth -= 1
-        elif token.token_type == TokenType.SELECT and (best is None or depth < best):
+        elif each.token_type == TokenType.SELECT and (best is None or depth < best):
             start, best = index, depth
     if start is None or best is None:
         return None
@@ -80,7 +80,7 @@ def _projection_texts(sql: str, dialect: str) -> list[str] | None:
         first += 1
     begin = first
     for index in range(first, len(tokens) + 1):
-        token = tokens[index] if index < len(tokens) else None
+        token: Token | None = tokens[index] if index < len(tokens) else None
         ends = token is None or (
             depth == 0
             and (token.token_type in _LIST_END or token.token_type == TokenType.SEMICOLON)
@@ -130,7 +130,7 @@ def _unquoted_upper(text: str) -> str:
     return '"'.join(p.upper() if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
-def _name(projection: exp.Expression, text: str | None, source: str) -> str | None:
+def _name(projection: Any, text: str | None, source: str) -> str | None:
     """The source's name for one SELECT item, or None for a star (named by what it expands to)."""
     if isinstance(projection, exp.Star) or (
         isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
@@ -160,9 +160,7 @@ def projection_names(
     return [_name(p, t, source) for p, t in zip(projections, texts, strict=True)]
 
 
-def _expanded(
-    names: list[str | None] | None, typed: list[exp.Expression], source: str
-) -> list[str]:
+def _expanded(names: list[str | None] | None, typed: list[Any], source: str) -> list[str]:
     """Names for the typed (qualified, star-expanded) SELECT list."""
     own = [_fold(None, p.alias_or_name, source) for p in typed]
     if names is None:
@@ -194,11 +192,19 @@ def _params(dtype: exp.DataType) -> list[int]:
     return out
 
 
+def decimal_scale(dtype: exp.DataType | None) -> int | None:
+    """The scale of a DECIMAL type that states one (a bare DECIMAL has none to trust)."""
+    if dtype is None or dtype.this != T.DECIMAL:
+        return None
+    params = _params(dtype)
+    return (params[1] if len(params) > 1 else 0) if params else None
+
+
 def _decimal(precision: int, scale: int) -> exp.DataType:
     return exp.DataType.build(f"DECIMAL({precision}, {scale})")
 
 
-def source_type(node: exp.Expression, source: str) -> exp.DataType | None:
+def source_type(node: Any, source: str) -> exp.DataType | None:
     """The type the source warehouse gives an expression where its rules differ from the
     annotator's (aggregates over integers and decimals)."""
     target = node.this if isinstance(node, exp.Alias) else node

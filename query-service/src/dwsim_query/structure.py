@@ -71,7 +71,7 @@ def values_as_selects(tree: exp.Expression) -> exp.Expression:
     for values in list(tree.find_all(exp.Values)):
         alias = values.args.get("alias")
         columns = alias.args.get("columns") if alias else None
-        if not columns:
+        if alias is None or not columns:
             continue
         inner = values.copy()
         inner.set("alias", None)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import sqlite_dates
+from dwsim_shared.compat_packs import sqlite_dates, sqlite_decimals
 
 PACK_VERSION = 1
 
@@ -318,6 +318,7 @@ AGGREGATES = {
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
+    **sqlite_decimals.AGGREGATES,
 }  # fmt: skip
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
 
@@ -334,6 +335,7 @@ SQL_NAMES = {
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO",
+    "dwsim_decimal_sum": "SUM", "dwsim_decimal_avg": "AVG",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 
