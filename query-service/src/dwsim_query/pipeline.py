@@ -31,6 +31,7 @@ from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.results import ResultColumn, describe, projection_names
 from dwsim_query.structure import (
+    coerce_temporal_literals,
     name_tables_by_themselves,
     values_as_selects,
     values_tables,
@@ -334,6 +335,7 @@ def prepare_query(
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
         columns = describe(names, tree, semantics)
+        tree = coerce_temporal_literals(tree)
         tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
         if engine == "sqlite":

@@ -83,3 +83,34 @@ def values_as_selects(tree: exp.Expression) -> exp.Expression:
         ).from_(exp.Subquery(this=inner))
         values.replace(exp.Subquery(this=select, alias=exp.TableAlias(this=alias.this.copy())))
     return tree
+
+
+_TEMPORAL = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP)
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _coerced(literal: exp.Expression, kind: exp.DataType) -> exp.Expression:
+    if not (isinstance(literal, exp.Literal) and literal.is_string):
+        return literal
+    cast = exp.Cast(this=literal.copy(), to=kind.copy())
+    cast.type = kind.copy()
+    return cast
+
+
+def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
+    """A text literal compared with a DATE or TIMESTAMP is read as that type, as both sources
+    do (`d >= '2024-03-17 00:00:00'` is `d >= DATE '2024-03-17'`), never compared as text."""
+    for node in list(tree.find_all(*_COMPARISONS, exp.Between)):
+        if isinstance(node, exp.Between):
+            target = node.this
+            kind = target.type if isinstance(target, exp.Expression) else None
+            if kind is not None and kind.this in _TEMPORAL:
+                for key in ("low", "high"):
+                    node.set(key, _coerced(node.args[key], kind))
+            continue
+        left, right = node.this, node.expression
+        for side, other, key in ((left, right, "expression"), (right, left, "this")):
+            kind = side.type if isinstance(side, exp.Expression) else None
+            if kind is not None and kind.this in _TEMPORAL:
+                node.set(key, _coerced(other, kind))
+    return tree
