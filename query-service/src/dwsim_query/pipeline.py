@@ -29,10 +29,12 @@ from dwsim_query.compat.registry import (
 )
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
+from dwsim_query.grouping_sets import expand_grouping_sets
 from dwsim_query.results import ResultColumn, describe, projection_names
 from dwsim_query.structure import (
     coerce_temporal_literals,
     name_tables_by_themselves,
+    set_operands_as_selects,
     values_as_selects,
     values_tables,
 )
@@ -339,7 +341,9 @@ def prepare_query(
         tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
         if engine == "sqlite":
-            tree = values_as_selects(tree)
+            tree = expand_grouping_sets(values_as_selects(tree))
+        if engine in ("sqlite", "snowflake"):
+            tree = set_operands_as_selects(tree)
         engine_sql = transpile(tree, engine_dialect)
         check_allowed(tree, engine, engine_dialect, engine_sql)
         return PreparedSQL(engine_sql, columns)

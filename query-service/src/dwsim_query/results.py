@@ -48,7 +48,7 @@ _PG_TYPE_NAMES = {
 class ResultColumn:
     name: str
     type: str  # in the source dialect's words; "unknown" when it cannot be told
-    kind: str = "other"  # boolean | decimal | other: how values are encoded
+    kind: str = "other"  # boolean | decimal | integer | other: how values are encoded
     scale: int | None = None  # a decimal's scale, when the source's rules fix it
 
     def to_dict(self) -> dict[str, str]:
@@ -296,6 +296,8 @@ def describe(
         words = _snowflake_words(dtype) if source == "snowflake" else _redshift_words(dtype)
         if dtype.this == T.BOOLEAN:
             out.append(ResultColumn(name, words, "boolean"))
+        elif dtype.this in INTEGERS:
+            out.append(ResultColumn(name, words, "integer"))
         elif dtype.this == T.DECIMAL:
             params = _params(dtype)
             scale = (params[1] if len(params) > 1 else 0) if params else None
@@ -343,6 +345,8 @@ def encode_value(value: Any, column: ResultColumn | None) -> Any:
         return bool(value)
     if column.kind == "decimal":
         return _exact(value, column.scale)
+    if column.kind == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)  # the emulator sums integers in DOUBLE
     return value
 
 

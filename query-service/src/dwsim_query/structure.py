@@ -114,3 +114,17 @@ def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
             if kind is not None and kind.this in _TEMPORAL:
                 node.set(key, _coerced(other, kind))
     return tree
+
+
+def set_operands_as_selects(tree: exp.Expression) -> exp.Expression:
+    """SQLite cannot parse a parenthesised operand of UNION / EXCEPT / INTERSECT (and the
+    emulator fails on one): `(A EXCEPT B) UNION C` becomes `SELECT * FROM (A EXCEPT B) UNION C`,
+    which keeps the grouping the parentheses gave."""
+    for number, operation in enumerate(list(tree.find_all(exp.SetOperation)), 1):
+        for key in ("this", "expression"):
+            operand = operation.args.get(key)
+            if isinstance(operand, exp.Subquery) and not operand.args.get("alias"):
+                alias = exp.TableAlias(this=exp.to_identifier(f"set_{number}_{key}", quoted=True))
+                operand.set("alias", alias)
+                operation.set(key, exp.select("*").from_(operand))
+    return tree
