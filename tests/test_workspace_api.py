@@ -151,6 +151,8 @@ def test_saved_queries_and_history(live: LiveStack, shop: dict[str, Any]) -> Non
     assert exported.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(exported.text)))
     assert lines[0] == ["status", "n"] and len(lines) == len(ran.json()["rows"]) + 1
+    assert [c["name"] for c in ran.json()["column_types"]] == ["status", "n"]
+    assert ran.json()["column_types"][1]["type"] == "bigint"  # Redshift's COUNT
 
     renamed = live.client.put(
         f"{base}/queries/by_status", json={"name": "statuses", "sql": sql + " DESC"}
@@ -186,3 +188,16 @@ def test_run_shards_and_parquet_objects(live: LiveStack, shop: dict[str, Any]) -
     assert len(body["objects"]) == 6
     assert all(o.endswith(".parquet") and f"run_{run_id}/" in o for o in body["objects"])
     assert live.client.get(f"/api/experiments/{shop['name']}/runs/99999/shards").status_code == 404
+
+
+def test_answers_are_named_and_typed_as_the_source(live: LiveStack, shop: dict[str, Any]) -> None:
+    """Unnamed expressions are named as Redshift names them, in JSON and in CSV alike; booleans
+    are booleans on every engine."""
+    base = f"/api/experiments/{shop['name']}"
+    unnamed = {"sql": "SELECT status, COUNT(*), COUNT(*) > 0 FROM orders GROUP BY status"}
+    answer = live.client.post(f"{base}/query", json=unnamed).json()
+    assert answer["columns"] == ["status", "count", "?column?"]
+    assert [c["type"] for c in answer["column_types"]][1:] == ["bigint", "boolean"]
+    assert answer["rows"] and all(row[2] is True for row in answer["rows"])
+    exported = live.client.post(f"{base}/query", json={**unnamed, "format": "csv"})
+    assert next(csv.reader(io.StringIO(exported.text))) == ["status", "count", "?column?"]
