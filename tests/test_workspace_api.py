@@ -4,6 +4,7 @@ preview and profile computed in the warehouse, saved queries, history, and a run
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 from pathlib import Path
 from typing import Any
@@ -201,3 +202,19 @@ def test_answers_are_named_and_typed_as_the_source(live: LiveStack, shop: dict[s
     assert answer["rows"] and all(row[2] is True for row in answer["rows"])
     exported = live.client.post(f"{base}/query", json={**unnamed, "format": "csv"})
     assert next(csv.reader(io.StringIO(exported.text))) == ["status", "count", "?column?"]
+
+    # DECIMAL values exact (strings at their scale), sums exact to the cent, in answers and
+    # in table previews alike.
+    plain = live.client.post(f"{base}/query", json={"sql": "SELECT amount, is_gift FROM orders"})
+    rows = plain.json()["rows"]
+    assert len(rows) == ROWS["orders"]
+    assert all(isinstance(a, str) and len(a.split(".")[1]) == 2 for a, _ in rows)
+    assert all(isinstance(g, bool) or g is None for _, g in rows)
+    summed = live.client.post(f"{base}/query", json={"sql": "SELECT SUM(amount) FROM orders"})
+    assert summed.json()["rows"] == [[str(sum(decimal.Decimal(a) for a, _ in rows))]]
+    assert summed.json()["column_types"] == [{"name": "sum", "type": "numeric(38,2)"}]
+    preview = live.client.get(f"{base}/tables/orders/preview?limit=5").json()
+    index = preview["columns"].index("amount")
+    assert [r[index] for r in preview["rows"]] == [a for a, _ in rows[:5]] or all(
+        isinstance(r[index], str) for r in preview["rows"]
+    )

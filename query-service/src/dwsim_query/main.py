@@ -145,7 +145,7 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
 
 
 def _csv_value(value: Any) -> Any:
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list | bool):  # a BOOLEAN is written true / false
         return json.dumps(value)
     return _jsonable(value)
 

@@ -357,3 +357,14 @@ def encode_rows(rows: Iterable[Sequence[Any]], columns: list[ResultColumn]) -> l
         [encode_value(v, columns[i] if i < len(columns) else None) for i, v in enumerate(row)]
         for row in rows
     ]
+
+
+def stored_column(name: str, data_type: str, scale: int | None = None) -> ResultColumn:
+    """How a table's own column is encoded (table previews), from its declared type."""
+    if data_type == "BOOLEAN":
+        return ResultColumn(name, "boolean", "boolean")
+    if data_type == "DECIMAL":
+        return ResultColumn(name, "decimal", "decimal", scale)
+    if data_type in ("SMALLINT", "INT", "BIGINT"):
+        return ResultColumn(name, "integer", "integer")
+    return ResultColumn(name, "other")
