@@ -215,6 +215,4 @@ def test_answers_are_named_and_typed_as_the_source(live: LiveStack, shop: dict[s
     assert summed.json()["column_types"] == [{"name": "sum", "type": "numeric(38,2)"}]
     preview = live.client.get(f"{base}/tables/orders/preview?limit=5").json()
     index = preview["columns"].index("amount")
-    assert [r[index] for r in preview["rows"]] == [a for a, _ in rows[:5]] or all(
-        isinstance(r[index], str) for r in preview["rows"]
-    )
+    assert all(len(r[index].split(".")[1]) == 2 for r in preview["rows"])
