@@ -7,6 +7,7 @@ Each step is a pure function over sqlglot expressions, so each is tested alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ MAX_NESTING = (
     40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
 )
 CTE_REF = "dwsim_cte_ref"
+log = logging.getLogger(__name__)
 
 TableResolver = Callable[[str], exp.Table | None]
 _CLASS_NAMES = re.compile(r"<class '[^']*'>|sqlglot\.[\w.]+")
@@ -289,6 +291,18 @@ def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
                 break
 
 
+def _described(
+    names: list[str | None] | None, tree: exp.Expression, source: str
+) -> list[ResultColumn]:
+    """The result's source names and types; a query whose columns cannot be described still
+    runs, named as the engine names them (logged, so the gap is seen)."""
+    try:
+        return describe(names, tree, source)
+    except (SqlglotError, ValueError, TypeError, AttributeError, IndexError) as error:
+        log.warning("result columns not described: %s", error)
+        return []
+
+
 @dataclass(frozen=True)
 class PreparedSQL:
     """What the engine runs, and the result's columns as the source warehouse names and types
@@ -325,7 +339,11 @@ def prepare_query(
     semantics = source_dialect if source_dialect in SOURCES else "redshift"
     try:
         tree = parse_one_read(sql, source_dialect)
-        names = projection_names(tree, sql, source_dialect, semantics)
+        try:
+            names = projection_names(tree, sql, source_dialect, semantics)
+        except (SqlglotError, ValueError, TypeError, AttributeError, IndexError) as error:
+            log.warning("result names not read: %s", error)
+            names = None
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
@@ -336,7 +354,7 @@ def prepare_query(
             tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
-        columns = describe(names, tree, semantics)
+        columns = _described(names, tree, semantics)
         tree = coerce_temporal_literals(tree)
         tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
