@@ -204,14 +204,27 @@ def _decimal(precision: int, scale: int) -> exp.DataType:
     return exp.DataType.build(f"DECIMAL({precision}, {scale})")
 
 
+def _unwrapped(node: Any) -> Any:
+    """The expression under its alias, and an aggregate under its window (same type)."""
+    target = node.this if isinstance(node, exp.Alias) else node
+    if isinstance(target, exp.Window) and isinstance(target.this, exp.AggFunc):
+        return target.this
+    inner = target.this if isinstance(target, exp.Subquery) else None
+    if isinstance(inner, exp.Select) and len(inner.expressions) == 1:  # a scalar subquery
+        return _unwrapped(inner.expressions[0])
+    return target
+
+
 def source_type(node: Any, source: str) -> exp.DataType | None:
     """The type the source warehouse gives an expression where its rules differ from the
     annotator's (aggregates over integers and decimals)."""
-    target = node.this if isinstance(node, exp.Alias) else node
+    target = _unwrapped(node)
     if isinstance(target, exp.Count):
         return exp.DataType.build("BIGINT")
     if isinstance(target, exp.Sum | exp.Avg | exp.Min | exp.Max):
         argument = target.this
+        if isinstance(argument, exp.Distinct) and len(argument.expressions) == 1:
+            argument = argument.expressions[0]
         arg_type = argument.type if isinstance(argument, exp.Expression) else None
         if arg_type is None:
             return target.type
@@ -302,8 +315,7 @@ def describe(
             params = _params(dtype)
             scale = (params[1] if len(params) > 1 else 0) if params else None
             # Only where the source's rule for the scale is known is a value rounded to it.
-            target = projection.this if isinstance(projection, exp.Alias) else projection
-            if not isinstance(target, SCALED):
+            if not isinstance(_unwrapped(projection), SCALED):
                 scale = None
             out.append(ResultColumn(name, words, "decimal", scale))
         else:

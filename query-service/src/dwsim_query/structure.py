@@ -100,7 +100,13 @@ def _coerced(literal: exp.Expression, kind: exp.DataType) -> exp.Expression:
 def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
     """A text literal compared with a DATE or TIMESTAMP is read as that type, as both sources
     do (`d >= '2024-03-17 00:00:00'` is `d >= DATE '2024-03-17'`), never compared as text."""
-    for node in list(tree.find_all(*_COMPARISONS, exp.Between)):
+    for node in list(tree.find_all(*_COMPARISONS, exp.Between, exp.In)):
+        if isinstance(node, exp.In):
+            target = node.this
+            kind = target.type if isinstance(target, exp.Expression) else None
+            if kind is not None and kind.this in _TEMPORAL:
+                node.set("expressions", [_coerced(e, kind) for e in node.expressions])
+            continue
         if isinstance(node, exp.Between):
             target = node.this
             kind = target.type if isinstance(target, exp.Expression) else None
