@@ -4,6 +4,7 @@ preview and profile computed in the warehouse, saved queries, history, and a run
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,8 @@ def test_saved_queries_and_history(live: LiveStack, shop: dict[str, Any]) -> Non
     assert exported.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(exported.text)))
     assert lines[0] == ["status", "n"] and len(lines) == len(ran.json()["rows"]) + 1
+    assert [c["name"] for c in ran.json()["column_types"]] == ["status", "n"]
+    assert ran.json()["column_types"][1]["type"] == "bigint"  # Redshift's COUNT
 
     renamed = live.client.put(
         f"{base}/queries/by_status", json={"name": "statuses", "sql": sql + " DESC"}
@@ -186,3 +189,30 @@ def test_run_shards_and_parquet_objects(live: LiveStack, shop: dict[str, Any]) -
     assert len(body["objects"]) == 6
     assert all(o.endswith(".parquet") and f"run_{run_id}/" in o for o in body["objects"])
     assert live.client.get(f"/api/experiments/{shop['name']}/runs/99999/shards").status_code == 404
+
+
+def test_answers_are_named_and_typed_as_the_source(live: LiveStack, shop: dict[str, Any]) -> None:
+    """Unnamed expressions are named as Redshift names them, in JSON and in CSV alike; booleans
+    are booleans on every engine."""
+    base = f"/api/experiments/{shop['name']}"
+    unnamed = {"sql": "SELECT status, COUNT(*), COUNT(*) > 0 FROM orders GROUP BY status"}
+    answer = live.client.post(f"{base}/query", json=unnamed).json()
+    assert answer["columns"] == ["status", "count", "?column?"]
+    assert [c["type"] for c in answer["column_types"]][1:] == ["bigint", "boolean"]
+    assert answer["rows"] and all(row[2] is True for row in answer["rows"])
+    exported = live.client.post(f"{base}/query", json={**unnamed, "format": "csv"})
+    assert next(csv.reader(io.StringIO(exported.text))) == ["status", "count", "?column?"]
+
+    # DECIMAL values exact (strings at their scale), sums exact to the cent, in answers and
+    # in table previews alike.
+    plain = live.client.post(f"{base}/query", json={"sql": "SELECT amount, is_gift FROM orders"})
+    rows = plain.json()["rows"]
+    assert len(rows) == ROWS["orders"]
+    assert all(isinstance(a, str) and len(a.split(".")[1]) == 2 for a, _ in rows)
+    assert all(isinstance(g, bool) or g is None for _, g in rows)
+    summed = live.client.post(f"{base}/query", json={"sql": "SELECT SUM(amount) FROM orders"})
+    assert summed.json()["rows"] == [[str(sum(decimal.Decimal(a) for a, _ in rows))]]
+    assert summed.json()["column_types"] == [{"name": "sum", "type": "numeric(38,2)"}]
+    preview = live.client.get(f"{base}/tables/orders/preview?limit=5").json()
+    index = preview["columns"].index("amount")
+    assert all(len(r[index].split(".")[1]) == 2 for r in preview["rows"])

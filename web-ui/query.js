@@ -22,14 +22,17 @@ function valueCell(value) {
   return el("td", {}, typeof value === "object" ? JSON.stringify(value) : value);
 }
 
-// A result (columns + rows) in a head and body of a grid table.
-export function renderRows(head, body, columns, rows) {
-  head.replaceChildren(el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c))));
+// A result (columns + rows) in a head and body of a grid table; a column's type in the source
+// warehouse's words, when known, is its header's tooltip.
+export function renderRows(head, body, columns, rows, types = []) {
+  const th = (c, i) => el("th", types[i] ? { scope: "col", title: types[i] } : { scope: "col" }, c);
+  head.replaceChildren(el("tr", {}, ...columns.map(th)));
   body.replaceChildren(...rows.map((row) => el("tr", {}, ...row.map(valueCell))));
 }
 
 function renderResult(result) {
-  renderRows($("query-head"), $("query-body"), result.columns, result.rows);
+  const types = (result.column_types || []).map((c) => c.type);
+  renderRows($("query-head"), $("query-body"), result.columns, result.rows, types);
   const rows = `${count(result.row_count)} row${result.row_count === 1 ? "" : "s"}`;
   $("query-meta").textContent = result.truncated ? `${rows} (truncated)` : rows;
   $("query-engine-sql").textContent = result.engine_sql || "";

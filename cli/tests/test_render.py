@@ -263,3 +263,12 @@ def test_format_error_shows_where_a_syntax_error_is() -> None:
     assert render.syntax_location({"line": 2}) == "at line 2"
     assert render.syntax_location({"near": "it's"}) == 'near "it\'s"'
     assert render.syntax_location({"near": "", "column": None}) is None
+
+
+def test_booleans_print_as_the_warehouses_print_them() -> None:
+    result = {"columns": ["flag"], "rows": [[True], [False]], "row_count": 2}
+    assert list(csv.reader(io.StringIO(render.query_csv(result)))) == [
+        ["flag"], ["true"], ["false"]
+    ]  # fmt: skip
+    text = _text(render.query_table(result))
+    assert "true" in text and "false" in text and "True" not in text

@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dwsim_query.compat.experiment_schema import schema_of
-from dwsim_query.pipeline import prepare_sql
+from dwsim_query.pipeline import PreparedSQL, prepare_query, prepare_sql
+from dwsim_query.results import encode_rows
 from dwsim_shared.experiment import Experiment, parse_experiment
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
@@ -94,12 +95,29 @@ class GoldenEngine:
             sql, dialect, self.warehouse.sqlglot_dialect, resolve, known, schema_of(experiment)
         )
 
-    def run(self, sql: str, dialect: str) -> list[list[Any]]:
-        engine_sql = self.engine_sql(sql, dialect)
-        result = self.warehouse.run_query(
-            self.experiment.name, engine_sql, row_cap=10_000, timeout_s=60
+    def prepared(self, sql: str, dialect: str) -> PreparedSQL:
+        experiment = self.experiment
+
+        def resolve(name: str) -> Any:
+            table = experiment.table(name)
+            return (
+                None
+                if table is None
+                else self.warehouse.physical_table(experiment.name, table.name)
+            )
+
+        known = [t.name for t in experiment.tables]
+        return prepare_query(
+            sql, dialect, self.warehouse.sqlglot_dialect, resolve, known, schema_of(experiment)
         )
-        return result.rows
+
+    def run(self, sql: str, dialect: str) -> list[list[Any]]:
+        """The rows as the query service answers them (booleans, exact decimals)."""
+        prepared = self.prepared(sql, dialect)
+        result = self.warehouse.run_query(
+            self.experiment.name, prepared.sql, row_cap=10_000, timeout_s=60
+        )
+        return encode_rows(result.rows, prepared.columns)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "redshift", "snowflake"])

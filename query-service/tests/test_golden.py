@@ -34,6 +34,11 @@ def test_golden_case(golden_engine: GoldenEngine, case) -> None:  # type: ignore
         assert case.fails.lower() in caught.value.message.lower(), caught.value.message
         assert not LIBRARY_NAMES.search(caught.value.message), caught.value.message
         return
+    if case.columns is not None:
+        prepared = golden_engine.prepared(case.sql, case.dialect)
+        assert [[c.name, c.type] for c in prepared.columns] == case.columns
+        if case.expect is None:  # a case about names and types only
+            return
     rows = golden_engine.run(case.sql, case.dialect)
     assert same_rows(rows, case.expect, case.ordered), (
         f"{golden_engine.name} answered {rows}, the source answers {case.expect}\n"

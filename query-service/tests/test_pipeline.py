@@ -156,7 +156,7 @@ def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
     )
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
-    assert '"dwsim_shop"."orders" AS orders' in sql
+    assert '"dwsim_shop"."orders" AS "orders"' in sql
 
 
 def test_identifiers_fold_to_the_lower_case_physical_names() -> None:
@@ -193,3 +193,13 @@ def test_the_compatibility_matrix_is_generated_from_the_golden_cases() -> None:
     assert DOC.read_text(encoding="utf-8") == render(load_cases(CASES)), (
         "docs/sql-compatibility.md is stale: run python -m dwsim_query.compat.matrix"
     )
+
+
+@pytest.mark.parametrize("sql", ["SELEC tier FROM customers", "\n  SELEC tier FROM customers"])
+def test_a_misspelled_opening_keyword_is_reported_where_it_is(sql: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse_one_read(sql, "redshift")
+    line = 1 if sql.startswith("S") else 2
+    column = 1 if line == 1 else 3
+    assert caught.value.details["line"] == line and caught.value.details["column"] == column
+    assert "'SELEC'" in caught.value.message

@@ -161,6 +161,11 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#query-meta:has-text('rows')")
     assert page.locator("#query-head th").all_inner_texts() == ["country_code", "n"]
+    # Each header's tooltip is the column's type in the source warehouse's words.
+    assert page.locator("#query-head th").nth(1).get_attribute("title") in (
+        "bigint",
+        "NUMBER(38,0)",
+    )
     journey.shot("result")
 
     # Save it, replace the editor's text, reopen it from the saved list and from history.

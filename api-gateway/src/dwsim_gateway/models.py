@@ -258,9 +258,17 @@ class ProfileAnswer(Answer):
 # --- queries ------------------------------------------------------------------------------
 
 
+class ColumnType(Answer):
+    name: str
+    type: str = Field(description="in the source dialect's words: numeric(12,2), NUMBER(12,2)...")
+
+
 class QueryAnswer(Answer):
-    columns: list[str]
-    rows: list[list[Any]]
+    columns: list[str] = Field(description="result names as the source warehouse names them")
+    column_types: list[ColumnType] = Field(default_factory=list)
+    rows: list[list[Any]] = Field(
+        description="booleans as booleans; DECIMAL values as exact decimal strings"
+    )
     row_count: int
     truncated: bool
     engine_sql: str

@@ -94,6 +94,8 @@ def _cell(value: Any) -> Text:
         return Text("NULL", style="dim")
     if isinstance(value, dict | list):
         return Text(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, bool):  # as the warehouses print a BOOLEAN, not Python's True
+        return Text("true" if value else "false")
     return Text(str(value))
 
 
@@ -273,7 +275,8 @@ def query_csv(result: dict[str, Any]) -> str:
     writer.writerow(result.get("columns") or [])
     for row in result.get("rows") or []:
         writer.writerow(
-            "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v for v in row
+            "" if v is None else json.dumps(v) if isinstance(v, dict | list | bool) else v
+            for v in row
         )
     return buffer.getvalue()
 

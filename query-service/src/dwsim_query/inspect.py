@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlglot import exp
 
+from dwsim_query.results import encode_rows, stored_column
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
 from dwsim_shared.lifecycle import live_run
@@ -237,6 +238,14 @@ def preview(rt: Runtime, request: PreviewRequest) -> dict[str, Any]:
     live = live_data(rt, request.experiment)
     table = find_table(live.experiment, request.table)
     sql = preview_sql(live, table, request.limit)
+    stored = [
+        stored_column(
+            c.name,
+            str(c.data_type),
+            c.decimal_precision_scale[1] if c.data_type == "DECIMAL" else None,
+        )
+        for c in table.columns
+    ]
     result = live.warehouse.run_query(
         live.experiment.name, sql, row_cap=request.limit, timeout_s=rt.settings.query_timeout_s
     )
@@ -244,7 +253,7 @@ def preview(rt: Runtime, request: PreviewRequest) -> dict[str, Any]:
         "experiment": live.experiment.name,
         "table": table.name,
         "columns": [c.name for c in table.columns],
-        "rows": [[_jsonable(v) for v in r] for r in result.rows],
+        "rows": [[_jsonable(v) for v in r] for r in encode_rows(result.rows, stored)],
         "row_count": len(result.rows),
         "limit": request.limit,
         "engine_sql": sql,

@@ -9,7 +9,7 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -26,6 +26,7 @@ from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
 from dwsim_query.endpoint.server import RedshiftEndpoint
 from dwsim_query.limits import within_bytes, within_time
+from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_query.service import experiment_context, require_data
 from dwsim_shared.errors import (
     Busy,
@@ -57,8 +58,8 @@ class QueryRequest(BaseModel):
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
+    if isinstance(value, decimal.Decimal):  # exact: as text, never through a float
+        return format(value, "f")
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     if isinstance(value, uuid.UUID):
@@ -71,14 +72,24 @@ class PreparedQuery:
     experiment: str
     warehouse: Warehouse
     engine_sql: str
+    columns: list[ResultColumn]
+
+    def names(self, engine_names: list[str]) -> list[str]:
+        """The source's names for the result, where the engine's are positional stand-ins."""
+        if len(self.columns) != len(engine_names):
+            return engine_names
+        return [c.name for c in self.columns]
+
+    def encode(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        return encode_rows(rows, self.columns)
 
 
 def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
     """Check the SQL against the experiment and rewrite it for its warehouse (no execution)."""
     context = experiment_context(rt, request.experiment)
-    engine_sql = context.engine_sql(request.sql)
+    prepared = context.prepare(request.sql)
     require_data(context)  # the SQL was checked first, so a mistake is reported before this
-    return PreparedQuery(context.name, context.warehouse, engine_sql)
+    return PreparedQuery(context.name, context.warehouse, prepared.sql, prepared.columns)
 
 
 def engine_failure(warehouse: Warehouse, error: Exception) -> DWSimError:
@@ -118,14 +129,19 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
             memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
         )
         rows, cut = within_bytes(
-            [[_jsonable(v) for v in r] for r in result.rows], rt.settings.query_byte_cap
+            [[_jsonable(v) for v in r] for r in query.encode(result.rows)],
+            rt.settings.query_byte_cap,
         )
     except DWSimError:
         raise
     except Exception as error:
         raise engine_failure(query.warehouse, error) from error
+    names = query.names(result.columns)
     return {
-        "columns": result.columns,
+        "columns": names,
+        "column_types": [
+            {"name": name, "type": c.type} for name, c in zip(names, query.columns, strict=False)
+        ],
         "rows": rows,
         "row_count": len(rows),
         "truncated": result.truncated or cut,
@@ -134,7 +150,7 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
 
 
 def _csv_value(value: Any) -> Any:
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list | bool):  # a BOOLEAN is written true / false
         return json.dumps(value)
     return _jsonable(value)
 
@@ -150,7 +166,7 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
         memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
     )
     try:
-        columns = next(batches)
+        columns = query.names([str(name) for name in next(batches)])
     except Exception as error:
         raise engine_failure(query.warehouse, error) from error
 
@@ -161,7 +177,7 @@ def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
         writer.writerow(columns)
         for batch in batches:
             rows = batch if remaining is None else batch[:remaining]
-            writer.writerows([_csv_value(v) for v in row] for row in rows)
+            writer.writerows([_csv_value(v) for v in row] for row in query.encode(rows))
             yield sink.getvalue()
             sink.seek(0)
             sink.truncate()

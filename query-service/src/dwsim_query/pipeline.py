@@ -7,14 +7,16 @@ Each step is a pure function over sqlglot expressions, so each is tested alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, UnsupportedError
 from sqlglot.optimizer.scope import traverse_scope
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
@@ -29,6 +31,15 @@ from dwsim_query.compat.registry import (
 )
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
+from dwsim_query.grouping_sets import expand_grouping_sets
+from dwsim_query.results import ResultColumn, describe, projection_names
+from dwsim_query.structure import (
+    coerce_temporal_literals,
+    name_tables_by_themselves,
+    set_operands_as_selects,
+    values_as_selects,
+    values_tables,
+)
 from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
@@ -37,6 +48,7 @@ MAX_NESTING = (
     40  # parentheses: beyond real reports, within what the parser and optimizer recurse through
 )
 CTE_REF = "dwsim_cte_ref"
+log = logging.getLogger(__name__)
 
 TableResolver = Callable[[str], exp.Table | None]
 _CLASS_NAMES = re.compile(r"<class '[^']*'>|sqlglot\.[\w.]+")
@@ -76,8 +88,27 @@ def _plain(message: str) -> str:
     return _CLASS_NAMES.sub("an expression", message)
 
 
+def _unknown_opening(sql: str, dialect: str) -> Token | None:
+    """The first token when it is a plain word, which no statement starts with."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    except SqlglotError:
+        return None
+    if tokens and tokens[0].token_type == TokenType.VAR:
+        return tokens[0]
+    return None
+
+
 def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     """Exactly one statement that only reads, or `BadRequest` saying where and why."""
+    opening = _unknown_opening(sql, dialect)
+    if opening is not None:  # `SELEC x FROM t`: the parser itself would only notice at FROM
+        column = opening.col - len(opening.text) + 1
+        raise BadRequest(
+            f"SQL syntax error at line {opening.line}, column {column}: {opening.text!r} does not "
+            "start a statement; a query starts with SELECT or WITH",
+            line=opening.line, column=column, near=opening.text,
+        )  # fmt: skip
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
@@ -268,6 +299,27 @@ def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
                 break
 
 
+def _described(
+    names: list[str | None] | None, tree: exp.Expression, source: str
+) -> list[ResultColumn]:
+    """The result's source names and types; a query whose columns cannot be described still
+    runs, named as the engine names them (logged, so the gap is seen)."""
+    try:
+        return describe(names, tree, source)
+    except (SqlglotError, ValueError, TypeError, AttributeError, IndexError) as error:
+        log.warning("result columns not described: %s", error)
+        return []
+
+
+@dataclass(frozen=True)
+class PreparedSQL:
+    """What the engine runs, and the result's columns as the source warehouse names and types
+    them (the engine's own names are positional stand-ins)."""
+
+    sql: str
+    columns: list[ResultColumn]
+
+
 def prepare_sql(
     sql: str,
     source_dialect: str,
@@ -279,27 +331,55 @@ def prepare_sql(
     qualifiers: frozenset[str] = frozenset(),
 ) -> str:
     """The whole pipeline: what the engine will run for the user's `sql`."""
+    return prepare_query(
+        sql, source_dialect, engine_dialect, resolve, known, schema, qualifiers=qualifiers
+    ).sql
+
+
+def prepare_query(
+    sql: str,
+    source_dialect: str,
+    engine_dialect: str,
+    resolve: TableResolver,
+    known: list[str],
+    schema: Schema | None = None,
+    *,
+    qualifiers: frozenset[str] = frozenset(),
+) -> PreparedSQL:
+    """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
+    # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
+    semantics = source_dialect if source_dialect in SOURCES else "redshift"
     try:
         tree = parse_one_read(sql, source_dialect)
         check_calls(sql, source_dialect)
+        try:
+            names = projection_names(tree, sql, source_dialect, semantics)
+        except (SqlglotError, ValueError, TypeError, AttributeError, IndexError) as error:
+            log.warning("result names not read: %s", error)
+            names = None
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known, qualifiers)
         tree = fold_identifiers(tree, copy=False)
+        tree = values_tables(name_tables_by_themselves(tree), semantics)
         if source_dialect in ("redshift", "postgres"):
             tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
-        # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
-        semantics = source_dialect if source_dialect in SOURCES else "redshift"
+        columns = _described(names, tree, semantics)
+        tree = coerce_temporal_literals(tree)
         tree = translate(tree, semantics, engine)
         tree = rewrite_tables(tree, resolve, known, copy=False)
+        if engine == "sqlite":
+            tree = expand_grouping_sets(values_as_selects(tree))
+        if engine in ("sqlite", "snowflake"):
+            tree = set_operands_as_selects(tree)
         engine_sql = transpile(tree, engine_dialect)
         check_allowed(tree, engine, engine_dialect, engine_sql)
-        return engine_sql
+        return PreparedSQL(engine_sql, columns)
     except RecursionError as error:
         raise BadRequest(
             f"the query is nested too deeply to translate (limit: {MAX_NESTING} levels)",

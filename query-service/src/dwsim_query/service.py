@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dwsim_query.compat.experiment_schema import schema_of
-from dwsim_query.pipeline import prepare_sql
+from dwsim_query.pipeline import PreparedSQL, prepare_query
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.lifecycle import live_run
@@ -41,13 +41,19 @@ class ExperimentContext:
         `qualifiers`: schema names that stand for the experiment's own tables (the wire
         endpoint's `public`), accepted in front of a table name; `dialect`: the SQL's dialect
         when it is not the experiment's (a Redshift client's)."""
+        return self.prepare(sql, qualifiers, dialect).sql
+
+    def prepare(
+        self, sql: str, qualifiers: frozenset[str] = frozenset(), dialect: str | None = None
+    ) -> PreparedSQL:
+        """As `engine_sql`, with the result columns' source names and types."""
         experiment, warehouse = self.experiment, self.warehouse
 
         def resolve(name: str) -> Any:
             table = experiment.table(name)
             return None if table is None else warehouse.physical_table(experiment.name, table.name)
 
-        return prepare_sql(
+        return prepare_query(
             sql,
             dialect or experiment.source_dialect,
             warehouse.sqlglot_dialect,

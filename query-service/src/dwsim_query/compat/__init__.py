@@ -13,6 +13,7 @@ from dwsim_query.compat import (  # noqa: F401
     conditionals,
     dates,
     emulator,
+    exact,
     flatten,
     grouping,
     numeric,

@@ -21,6 +21,9 @@ lower upper trim ltrim rtrim substr substring replace length
 count sum avg min max row_number rank dense_rank percent_rank cume_dist ntile lag lead
 first_value last_value nth_value cast extract exists
 """
+# GROUPING() with ROLLUP / CUBE / GROUPING SETS: native on PostgreSQL and DuckDB; on SQLite the
+# grouping-sets expansion replaces it with literals before this check.
+_GROUPING = " grouping "
 _NOT_IN_SQLITE = """reverse concat stddev stddev_samp stddev_pop variance var_samp var_pop"""
 SQLITE = (
     frozenset(
@@ -41,6 +44,7 @@ POSTGRES = (
         (
             _COMMON
             + _NOT_IN_SQLITE
+            + _GROUPING
             + """
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
     right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
@@ -59,6 +63,7 @@ SNOWFLAKE = frozenset(
     (
         _COMMON
         + _NOT_IN_SQLITE
+        + _GROUPING
         + """
     truncate trunc div0 div0null nvl nvl2 ifnull iff nullifzero zeroifnull decode len lpad rpad
     position charindex split_part strtok concat_ws left right repeat initcap contains

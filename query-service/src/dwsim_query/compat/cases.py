@@ -14,6 +14,12 @@ warehouse answers, and, per engine, whether it runs or is refused.
   fails: division by zero         # the source fails it: every engine must fail it too, with
                                   # this piece in its message (never answer NULL or inf)
   doc: https://docs.aws.amazon.com/...  # the reference page the case comes from (optional)
+
+- construct: result names and types
+  dialect: redshift
+  sql: SELECT COUNT(*), SUM(n) FROM g
+  columns: [[count, bigint], [sum, "numeric(38,2)"]]   # optional: each column's source name
+  expect: [[5, 113.79]]                                # and type, as the answer carries them
 ```
 """
 
@@ -41,6 +47,8 @@ class Case:
     ordered: bool = True
     fails: str | None = None  # the source warehouse fails it, with this in its message
     doc: str | None = None  # the vendor's reference page the case comes from
+
+    columns: list[list[str]] | None = None  # [name, source type] per result column
 
     @property
     def id(self) -> str:
@@ -72,9 +80,17 @@ def load_cases(folder: Path) -> list[Case]:
                         ordered=bool(entry.get("ordered", True)),
                         fails=entry.get("fails"),
                         doc=entry.get("doc"),
+                        columns=_columns(entry.get("columns"), dialect),
                     )
                 )
     return cases
+
+
+def _columns(value: Any, dialect: str) -> list[list[str]] | None:
+    """`columns:` is one list, or one per dialect (`{redshift: [...], snowflake: [...]}`)."""
+    if isinstance(value, dict):
+        value = value.get(dialect)
+    return None if value is None else [[str(name), str(kind)] for name, kind in value]
 
 
 def normalize(value: Any) -> Any:

@@ -16,6 +16,8 @@ def schema_of(experiment: Experiment) -> Schema:
             if kind == "DECIMAL":
                 precision, scale = col.decimal_precision_scale
                 kind = f"DECIMAL({precision}, {scale})"
+            elif kind in ("VARCHAR", "CHAR") and col.varchar_length is not None:
+                kind = f"{kind}({col.varchar_length})"
             elif kind in SEMI_STRUCTURED_TYPES:
                 kind = "JSON"
             columns[col.name.lower()] = kind

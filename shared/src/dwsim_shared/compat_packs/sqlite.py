@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import sqlite_dates, sqlite_functions
+from dwsim_shared.compat_packs import sqlite_dates, sqlite_decimals, sqlite_functions
 
 PACK_VERSION = 1
 
@@ -299,6 +299,7 @@ AGGREGATES = {
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
+    **sqlite_decimals.AGGREGATES,
 }  # fmt: skip
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
 
@@ -317,6 +318,7 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
+    "dwsim_decimal_sum": "SUM", "dwsim_decimal_avg": "AVG",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 

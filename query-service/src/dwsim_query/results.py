@@ -1,0 +1,382 @@
+"""What a result's columns are called and typed in the source warehouse, and its values encoded
+as that warehouse answers them (booleans as booleans, decimals exact at their scale).
+
+Names follow the source: Redshift (PostgreSQL's rules) folds to lower case, names a column
+reference by its column, a function call by its function (`count`, `sum`) and anything else
+`?column?`; Snowflake names unquoted identifiers in upper case and an expression by its text as
+written, upper-cased (`COUNT(*)`). Types are the source's words for the type the source gives
+the column (`numeric(38,2)` for a Redshift SUM of a DECIMAL(12,2), `NUMBER(38,8)` for a
+Snowflake AVG of a NUMBER(12,2)).
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+T = exp.DataType.Type
+INTEGERS = frozenset({T.TINYINT, T.SMALLINT, T.INT, T.BIGINT})
+FLOATS = frozenset({T.FLOAT, T.DOUBLE})
+# Expressions whose decimal scale follows a rule this module knows (a column, a cast, an
+# aggregate over a column).
+SCALED = (exp.Column, exp.Cast, exp.TryCast, exp.Sum, exp.Avg, exp.Min, exp.Max)
+_FUNCTION_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(\(|$)")
+# Keywords that end a SELECT list at its own depth.
+_LIST_END = frozenset({
+    TokenType.FROM, TokenType.WHERE, TokenType.GROUP_BY, TokenType.HAVING, TokenType.ORDER_BY,
+    TokenType.LIMIT, TokenType.UNION, TokenType.EXCEPT, TokenType.INTERSECT, TokenType.QUALIFY,
+    TokenType.WINDOW, TokenType.INTO, TokenType.FETCH, TokenType.OFFSET,
+})  # fmt: skip
+# PostgreSQL names a cast of an unnamed value by its type's internal name.
+_PG_TYPE_NAMES = {
+    T.SMALLINT: "int2", T.INT: "int4", T.BIGINT: "int8", T.DECIMAL: "numeric",
+    T.FLOAT: "float4", T.DOUBLE: "float8", T.VARCHAR: "varchar", T.CHAR: "bpchar",
+    T.TEXT: "text", T.BOOLEAN: "bool", T.DATE: "date", T.TIMESTAMP: "timestamp",
+    T.TIMESTAMPTZ: "timestamptz", T.TIME: "time",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: str  # in the source dialect's words; "unknown" when it cannot be told
+    kind: str = "other"  # boolean | decimal | integer | other: how values are encoded
+    scale: int | None = None  # a decimal's scale, when the source's rules fix it
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "type": self.type}
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+def _projection_texts(sql: str, dialect: str) -> list[str] | None:
+    """The text of each item of the outermost SELECT list, as the user wrote it."""
+    try:
+        tokens: list[Token] = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    except SqlglotError:
+        return None
+    depth, start, best = 0, None, None
+    for index, each in enumerate(tokens):
+        if each.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif each.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif each.token_type == TokenType.SELECT and (best is None or depth < best):
+            start, best = index, depth
+    if start is None or best is None:
+        return None
+    items: list[str] = []
+    depth, first = 0, start + 1
+    while first < len(tokens) and tokens[first].token_type in (TokenType.DISTINCT, TokenType.ALL):
+        first += 1
+    begin = first
+    for index in range(first, len(tokens) + 1):
+        token: Token | None = tokens[index] if index < len(tokens) else None
+        ends = token is None or (
+            depth == 0
+            and (token.token_type in _LIST_END or token.token_type == TokenType.SEMICOLON)
+        )
+        if token is not None and token.token_type == TokenType.R_PAREN and depth == 0:
+            ends = True
+        if ends or (token is not None and depth == 0 and token.token_type == TokenType.COMMA):
+            if index > begin:
+                items.append(sql[tokens[begin].start : tokens[index - 1].end + 1])
+            begin = index + 1
+            if ends:
+                break
+            continue
+        if token is not None and token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token is not None and token.token_type == TokenType.R_PAREN:
+            depth -= 1
+    return items
+
+
+def _fold(identifier: exp.Identifier | None, name: str, source: str) -> str:
+    if source == "snowflake":
+        return name if identifier is not None and identifier.quoted else name.upper()
+    return name.lower()  # Redshift folds even quoted names (enable_case_sensitive_identifier off)
+
+
+def _redshift_name(node: exp.Expression, text: str) -> str:
+    if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+        return node.name.lower()
+    if isinstance(node, exp.Cast | exp.TryCast):
+        inner = _redshift_name(node.this, "")
+        if inner != "?column?":
+            return inner
+        return _PG_TYPE_NAMES.get(node.to.this, "?column?")
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Func | exp.Window):
+        match = _FUNCTION_NAME.match(text)
+        if match:
+            return match.group(1).lower()
+    return "?column?"
+
+
+def _unquoted_upper(text: str) -> str:
+    """Upper case outside double quotes (Snowflake keeps a quoted name as written)."""
+    parts = text.split('"')
+    return '"'.join(p.upper() if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+def _name(projection: Any, text: str | None, source: str) -> str | None:
+    """The source's name for one SELECT item, or None for a star (named by what it expands to)."""
+    if isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+    ):
+        return None
+    if isinstance(projection, exp.Alias):
+        identifier = projection.args.get("alias")
+        return _fold(identifier, projection.alias, source)
+    if isinstance(projection, exp.Column):
+        return _fold(projection.this, projection.name, source)
+    if source == "snowflake":
+        return _unquoted_upper(text) if text else projection.sql("snowflake").upper()
+    return _redshift_name(projection, text or projection.sql("postgres"))
+
+
+def projection_names(
+    tree: exp.Expression, sql: str, dialect: str, source: str
+) -> list[str | None] | None:
+    """Per outermost SELECT item (as parsed, before any rewrite), its result name; None marks a
+    star. None when the query has no SELECT list to read."""
+    if not isinstance(tree, exp.Query):
+        return None
+    projections = tree.selects
+    texts = _projection_texts(sql, dialect)
+    if texts is None or len(texts) != len(projections):
+        texts = [None] * len(projections)  # type: ignore[list-item]
+    return [_name(p, t, source) for p, t in zip(projections, texts, strict=True)]
+
+
+def _expanded(names: list[str | None] | None, typed: list[Any], source: str) -> list[str]:
+    """Names for the typed (qualified, star-expanded) SELECT list."""
+    own = [_fold(None, p.alias_or_name, source) for p in typed]
+    if names is None:
+        return own
+    stars = names.count(None)
+    if stars == 0:
+        return [str(n) for n in names] if len(names) == len(typed) else own
+    if stars > 1:
+        return own  # several stars: each expanded column is named by its column
+    width = len(typed) - (len(names) - 1)
+    out: list[str] = []
+    for name in names:
+        if name is None:
+            out.extend(own[len(out) : len(out) + width])
+        else:
+            out.append(name)
+    return out if len(out) == len(typed) else own
+
+
+# --- types -------------------------------------------------------------------------------
+
+
+def _params(dtype: exp.DataType) -> list[int]:
+    out = []
+    for param in dtype.expressions:
+        value = param.this if isinstance(param, exp.DataTypeParam) else param
+        if isinstance(value, exp.Literal) and value.is_int:
+            out.append(int(value.name))
+    return out
+
+
+def decimal_scale(dtype: exp.DataType | None) -> int | None:
+    """The scale of a DECIMAL type that states one (a bare DECIMAL has none to trust)."""
+    if dtype is None or dtype.this != T.DECIMAL:
+        return None
+    params = _params(dtype)
+    return (params[1] if len(params) > 1 else 0) if params else None
+
+
+def _decimal(precision: int, scale: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({precision}, {scale})")
+
+
+def _unwrapped(node: Any) -> Any:
+    """The expression under its alias, and an aggregate under its window (same type)."""
+    target = node.this if isinstance(node, exp.Alias) else node
+    if isinstance(target, exp.Window) and isinstance(target.this, exp.AggFunc):
+        return target.this
+    inner = target.this if isinstance(target, exp.Subquery) else None
+    if isinstance(inner, exp.Select) and len(inner.expressions) == 1:  # a scalar subquery
+        return _unwrapped(inner.expressions[0])
+    return target
+
+
+def source_type(node: Any, source: str) -> exp.DataType | None:
+    """The type the source warehouse gives an expression where its rules differ from the
+    annotator's (aggregates over integers and decimals)."""
+    target = _unwrapped(node)
+    if isinstance(target, exp.Count):
+        return exp.DataType.build("BIGINT")
+    if isinstance(target, exp.Sum | exp.Avg | exp.Min | exp.Max):
+        argument = target.this
+        if isinstance(argument, exp.Distinct) and len(argument.expressions) == 1:
+            argument = argument.expressions[0]
+        arg_type = argument.type if isinstance(argument, exp.Expression) else None
+        if arg_type is None:
+            return target.type
+        if isinstance(target, exp.Min | exp.Max):
+            return arg_type
+        if arg_type.this in INTEGERS:
+            if source == "snowflake" and isinstance(target, exp.Avg):
+                return _decimal(38, 6)
+            return exp.DataType.build("BIGINT")
+        if arg_type.this == T.DECIMAL:
+            if not isinstance(argument, exp.Column | exp.Cast | exp.TryCast):
+                return exp.DataType.build("DECIMAL")  # the argument's own scale is not known
+            params = _params(arg_type)
+            scale = params[1] if len(params) > 1 else 0
+            if source == "snowflake" and isinstance(target, exp.Avg):
+                scale = max(scale, min(scale + 6, 12))
+            return _decimal(38, scale)
+        if arg_type.this in FLOATS:
+            return exp.DataType.build("DOUBLE")
+    if isinstance(target, exp.Column | exp.Cast | exp.TryCast):
+        return target.type
+    return target.type
+
+
+def _redshift_words(dtype: exp.DataType) -> str:
+    params = _params(dtype)
+    kind = dtype.this
+    if kind == T.DECIMAL:
+        return (
+            f"numeric({params[0]},{params[1] if len(params) > 1 else 0})" if params else "numeric"
+        )
+    if kind in (T.VARCHAR, T.NVARCHAR, T.TEXT):
+        return f"character varying({params[0]})" if params else "character varying"
+    if kind in (T.CHAR, T.NCHAR):
+        return f"character({params[0]})" if params else "character"
+    return {
+        T.TINYINT: "smallint", T.SMALLINT: "smallint", T.INT: "integer", T.BIGINT: "bigint",
+        T.FLOAT: "double precision", T.DOUBLE: "double precision", T.BOOLEAN: "boolean",
+        T.DATE: "date", T.TIMESTAMP: "timestamp without time zone",
+        T.TIMESTAMPNTZ: "timestamp without time zone",
+        T.TIMESTAMPTZ: "timestamp with time zone", T.TIME: "time without time zone",
+        T.TIMETZ: "time with time zone", T.JSON: "super", T.SUPER: "super",
+        T.INTERVAL: "interval", T.VARBINARY: "varbyte", T.BINARY: "varbyte",
+    }.get(kind, "unknown")  # fmt: skip
+
+
+def _snowflake_words(dtype: exp.DataType) -> str:
+    params = _params(dtype)
+    kind = dtype.this
+    if kind == T.DECIMAL:
+        return (
+            f"NUMBER({params[0]},{params[1] if len(params) > 1 else 0})"
+            if params
+            else "NUMBER(38,0)"
+        )
+    if kind in INTEGERS:
+        return "NUMBER(38,0)"
+    if kind in (T.VARCHAR, T.NVARCHAR, T.TEXT, T.CHAR, T.NCHAR):
+        return f"VARCHAR({params[0]})" if params else "VARCHAR(16777216)"
+    return {
+        T.FLOAT: "FLOAT", T.DOUBLE: "FLOAT", T.BOOLEAN: "BOOLEAN", T.DATE: "DATE",
+        T.TIMESTAMP: "TIMESTAMP_NTZ", T.TIMESTAMPNTZ: "TIMESTAMP_NTZ",
+        T.TIMESTAMPTZ: "TIMESTAMP_TZ", T.TIMESTAMPLTZ: "TIMESTAMP_LTZ", T.TIME: "TIME",
+        T.VARIANT: "VARIANT", T.JSON: "VARIANT", T.ARRAY: "ARRAY", T.OBJECT: "OBJECT",
+        T.MAP: "OBJECT", T.STRUCT: "OBJECT", T.VARBINARY: "BINARY", T.BINARY: "BINARY",
+    }.get(kind, "unknown")  # fmt: skip
+
+
+def describe(
+    names: list[str | None] | None, typed_tree: exp.Expression, source: str
+) -> list[ResultColumn]:
+    """Each result column's source name and type, from the typed (annotated) tree."""
+    if not isinstance(typed_tree, exp.Query):
+        return []
+    typed = typed_tree.selects
+    out = []
+    for name, projection in zip(_expanded(names, typed, source), typed, strict=True):
+        dtype = source_type(projection, source)
+        if dtype is None or dtype.this in (T.UNKNOWN, T.NULL):
+            out.append(ResultColumn(name, "unknown"))
+            continue
+        words = _snowflake_words(dtype) if source == "snowflake" else _redshift_words(dtype)
+        if dtype.this == T.BOOLEAN:
+            out.append(ResultColumn(name, words, "boolean"))
+        elif dtype.this in INTEGERS:
+            out.append(ResultColumn(name, words, "integer"))
+        elif dtype.this == T.DECIMAL:
+            params = _params(dtype)
+            scale = (params[1] if len(params) > 1 else 0) if params else None
+            # Only where the source's rule for the scale is known is a value rounded to it.
+            if not isinstance(_unwrapped(projection), SCALED):
+                scale = None
+            out.append(ResultColumn(name, words, "decimal", scale))
+        else:
+            out.append(ResultColumn(name, words))
+    return out
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def _exact(value: Any, scale: int | None) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return value
+        number = decimal.Decimal(repr(value))  # shortest text that reads back as this float
+    elif isinstance(value, int | decimal.Decimal):
+        number = decimal.Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = decimal.Decimal(value)
+        except decimal.InvalidOperation:
+            return value
+    else:
+        return value
+    if scale == 0 and number == number.to_integral_value():
+        return int(number)
+    if scale is not None:
+        number = number.quantize(decimal.Decimal(1).scaleb(-scale), decimal.ROUND_HALF_UP)
+    return number
+
+
+def encode_value(value: Any, column: ResultColumn | None) -> Any:
+    """One value as the source answers it: a BOOLEAN a bool, a DECIMAL an exact Decimal."""
+    if column is None or value is None:
+        return value
+    if column.kind == "boolean" and isinstance(value, int | float) and not isinstance(value, bool):
+        return bool(value)
+    if column.kind == "decimal":
+        return _exact(value, column.scale)
+    if column.kind == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)  # the emulator sums integers in DOUBLE
+    return value
+
+
+def encode_rows(rows: Iterable[Sequence[Any]], columns: list[ResultColumn]) -> list[list[Any]]:
+    if not columns:
+        return [list(row) for row in rows]
+    return [
+        [encode_value(v, columns[i] if i < len(columns) else None) for i, v in enumerate(row)]
+        for row in rows
+    ]
+
+
+def stored_column(name: str, data_type: str, scale: int | None = None) -> ResultColumn:
+    """How a table's own column is encoded (table previews), from its declared type."""
+    if data_type == "BOOLEAN":
+        return ResultColumn(name, "boolean", "boolean")
+    if data_type == "DECIMAL":
+        return ResultColumn(name, "decimal", "decimal", scale)
+    if data_type in ("SMALLINT", "INT", "BIGINT"):
+        return ResultColumn(name, "integer", "integer")
+    return ResultColumn(name, "other")
