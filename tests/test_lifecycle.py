@@ -123,6 +123,7 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
     answer = live.client.post(f"/api/experiments/{name}/load", json={"run_id": first})
     assert answer.status_code == 202, answer.text
     loaded = live.wait_run(name, answer.json()["run_id"])
+    assert (first, second, loaded["run_id"]) == (1, 2, 3)  # numbered within the experiment
     assert loaded["status"] == "COMPLETED", loaded["error"]
     assert loaded["kind"] == "load" and loaded["source_run_id"] == first and loaded["live"]
     assert loaded["totals"]["loaded_rows"] == sum(SMALL.values())
@@ -137,7 +138,8 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
         live.client.post(f"/api/experiments/{name}/load", json={"run_id": 999_999}).status_code
         == 404
     )
-    make_object_store(settings_of(live)).delete_prefix(f"experiments/{name}/orders/run_{first}/")
+    internal = live.client.get(f"/api/experiments/{name}/runs/{first}").json()["internal_id"]
+    make_object_store(settings_of(live)).delete_prefix(f"experiments/{name}/orders/run_{internal}/")
     gone = live.client.post(f"/api/experiments/{name}/load", json={"run_id": first})
     assert gone.status_code == 409 and "is gone" in gone.json()["message"]
 
@@ -151,4 +153,5 @@ def test_reset_load_and_retry_refuse_what_cannot_be_done(live: LiveStack) -> Non
     assert retry.status_code == 409 and "only a FAILED run" in retry.json()["message"]
     live.client.post(f"/api/experiments/{name}/runs/{run_id}/cancel")
     live.wait_run(name, run_id)
-    assert staging_name(name, run_id).startswith("_r")
+    internal = live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()["internal_id"]
+    assert staging_name(name, internal).startswith("_r")

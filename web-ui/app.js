@@ -5,12 +5,13 @@ import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
 import { runActions, setupReset } from "./lifecycle.js";
-import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
+import { resetQuery, setDefaultSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
 import { fillWarehouses } from "./warehouses.js";
 import { showReport } from "./report.js";
+import { onExperimentTab, setupExperimentTabs, setupTabs, showExperimentTab } from "./tabs.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
@@ -36,32 +37,6 @@ function parseRowOverrides(text, label) {
     rows[match[1]] = Number(match[2]);
   }
   return Object.keys(rows).length ? rows : undefined;
-}
-
-// ---- tabs (ARIA tabs pattern: click, or arrows / Home / End on the focused tab) ----
-
-function setupTabs(tablist) {
-  const tabs = [...tablist.querySelectorAll('[role="tab"]')];
-  const choose = (chosen) => {
-    for (const tab of tabs) {
-      const on = tab === chosen;
-      tab.setAttribute("aria-selected", String(on));
-      tab.tabIndex = on ? 0 : -1;
-      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
-    }
-  };
-  tabs.forEach((tab, index) => {
-    tab.addEventListener("click", () => choose(tab));
-    tab.addEventListener("keydown", (event) => {
-      const last = tabs.length - 1;
-      const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1,
-        Home: 0, End: last }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      choose(tabs[next]);
-      tabs[next].focus();
-    });
-  });
 }
 
 // ---- health ----
@@ -238,7 +213,7 @@ async function importDdl(event, saveIt) {
       showError($("import-error"), null);
       showImportResult(answer, true);
       await refreshList();
-      await selectExperiment(answer.experiment.name, { showDocument: true });
+      await selectExperiment(answer.experiment.name);
     } else {
       const answer = await api("POST", "/api/experiments/validate", body);
       showError($("import-error"), null);
@@ -260,25 +235,48 @@ function renderDocument(doc) {
   $("document-legend").hidden = !inferredLines(doc.tables || []).length;
 }
 
-async function selectExperiment(name, { showDocument = false } = {}) {
-  state.selected = name;
+// Everything shown for the previous experiment goes: messages, the Generate form's seed and
+// shard size, progress, the report, results, lists. Nothing of one experiment may show (or be
+// used silently) in another.
+function clearExperimentState() {
   state.doc = null;
   state.watch += 1;
-  $("detail-none").hidden = true;
-  $("detail").hidden = false;
-  $("detail-title").textContent = name;
+  state.watched = null;
+  state.active = false;
   $("document").textContent = "";
   $("document-legend").hidden = true;
   $("progress").hidden = true;
-  state.watched = null;
-  resetQuery();
+  $("progress-title").replaceChildren();
+  $("progress-tables").replaceChildren();
+  document.getElementById("run-report")?.replaceChildren(); // made by report.js
+  $("gen-seed").value = "";
+  $("gen-shard").value = "";
+  $("gen-tables").replaceChildren();
+  $("gen-total").textContent = "";
+  $("reset-ok").hidden = true;
   $("edit-ok").hidden = true;
+  $("runs-body").replaceChildren();
+  $("runs-empty").hidden = true;
+  $("schema-tree").replaceChildren();
+  $("schema-source").textContent = "";
+  $("schema-diagram").replaceChildren();
+  $("experiment-notes").replaceChildren();
+  resetQuery();
   setEditing(false);
-  for (const id of ["detail-error", "generate-error", "runs-error"]) showError($(id), null);
-  if (showDocument) $("document-details").open = true;
-  $("workspace").hidden = false;
+  for (const id of ["detail-error", "generate-error", "runs-error", "edit-error"]) showError($(id), null);
   $("run-view").hidden = true;
+  $("run-view").dataset.run = "";
   $("inspect").hidden = true;
+}
+
+async function selectExperiment(name) {
+  state.selected = name;
+  clearExperimentState();
+  document.body.classList.add("has-experiment");
+  $("detail-none").hidden = true;
+  $("detail").hidden = false;
+  $("detail-title").textContent = name;
+  showExperimentTab("worksheet");
   if (window.matchMedia("(max-width: 960px)").matches) $("detail").scrollIntoView({ block: "start" });
   refreshList();
   try {
@@ -294,7 +292,8 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   saved.refreshHistory();
   schema.refresh().then((answer) => {
     const first = answer?.tables?.[0]?.name;
-    if (first && name === state.selected) setSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
+    // Only into an empty editor: what the user typed meanwhile is never replaced.
+    if (first && name === state.selected) setDefaultSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
   });
   const runs = await refreshRuns();
   const active = runs?.find((run) => !FINAL_STATUSES.has(run.status));
@@ -320,9 +319,10 @@ function runRow(name, run) {
     ...runActions(name, run, async (runId) => { await refreshRuns(); watchRun(name, runId); }));
   const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
-    cell(duration(run)), cell(rowsPerSecond(run)), cell(when(run.created_at)));
+    cell(duration(run)), cell(rowsPerSecond(run)), el("td", { className: "seed" }, String(run.seed ?? "—")),
+    cell(when(run.created_at)));
   if (!run.error) return [row];
-  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 8 }, `Error: ${run.error}`))];
+  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 9 }, `Error: ${run.error}`))];
 }
 
 async function refreshRuns() {
@@ -357,9 +357,9 @@ async function deleteExperiment() {
   try {
     await api("DELETE", `/api/experiments/${enc(name)}`);
     state.selected = null;
-    state.watch += 1;
+    clearExperimentState();
+    document.body.classList.remove("has-experiment");
     $("detail").hidden = true;
-    $("workspace").hidden = true;
     $("detail-none").hidden = false;
     await refreshList();
   } catch (error) {
@@ -370,7 +370,7 @@ async function deleteExperiment() {
 // ---- edit ----
 
 function setEditing(on) {
-  $("document").hidden = on;
+  $("document-details").hidden = on;
   $("edit-form").hidden = !on;
   $("edit").disabled = on;
   if (!on) showError($("edit-error"), null);
@@ -378,7 +378,6 @@ function setEditing(on) {
 
 function startEdit() {
   if (!state.doc) return;
-  $("document-details").open = true;
   $("edit-ok").hidden = true;
   $("edit-json").value = JSON.stringify(state.doc, null, 2);
   setEditing(true);
@@ -423,7 +422,9 @@ function generateBody() {
   const body = {};
   const seed = $("gen-seed").value.trim();
   const shard = $("gen-shard").value.trim();
-  if (seed) body.seed = Number(seed);
+  // As a string: a JSON number loses digits past 2^53, and seeds go up to 2^63.
+  if (seed && !/^\d{1,19}$/.test(seed)) throw new Error(`Seed: expected a whole number, got "${seed}"`);
+  if (seed) body.seed = seed;
   if (shard) body.shard_size = Number(shard);
   body.rows = gridRows($("gen-tables"));
   return body;
@@ -539,7 +540,9 @@ function start() {
   $("token-form").addEventListener("submit", saveToken);
   $("token-clear").addEventListener("click", clearToken);
   $("list-refresh").addEventListener("click", refreshList);
-  setupTabs(document.querySelector('[role="tablist"]'));
+  setupTabs(document.querySelector(".side-column [role='tablist']"));
+  setupExperimentTabs(() => state.selected);
+  onExperimentTab("schema", () => schema.drawDiagram());
   $("create-form").addEventListener("submit", createExperiment);
   $("import-form").addEventListener("submit", (event) => importDdl(event, true));
   $("import-validate").addEventListener("click", (event) => importDdl(event, false));
@@ -547,7 +550,7 @@ function start() {
   $("edit-form").addEventListener("submit", saveEdit);
   $("edit-cancel").addEventListener("click", cancelEdit);
   $("delete").addEventListener("click", deleteExperiment);
-  setupReset(() => state.selected, refreshRuns);
+  setupReset(() => state.selected, () => Promise.all([refreshRuns(), schema.refresh()]));
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);

@@ -21,9 +21,23 @@ function nameButton(text, label) {
   return button;
 }
 
-function keyBadge(column) {
+// Badge text and tooltip per key kind. A column of a composite primary key is "primary" only
+// when the key has one column, so both kinds read PK; a composite unique key reads CUK
+// ("CK" would read as a CHECK constraint in most tools).
+function keyMark(column, table) {
+  if (column.key === "primary") return ["PK", "primary key"];
+  if (column.key === "unique") return ["UQ", "unique"];
+  if (column.key !== "composite") return null;
+  const inPk = (table?.primary_key || []).some((c) => c.toLowerCase() === column.name.toLowerCase());
+  return inPk
+    ? ["PK", `part of the composite primary key (${table.primary_key.join(", ")})`]
+    : ["CUK", "part of a composite unique key, generated jointly unique"];
+}
+
+function keyBadge(column, table) {
   const parts = [];
-  if (column.key) parts.push(el("span", { className: "key", title: `${column.key} key` }, column.key === "primary" ? "PK" : column.key === "unique" ? "UQ" : "CK"));
+  const mark = keyMark(column, table);
+  if (mark) parts.push(el("span", { className: "key", title: mark[1] }, mark[0]));
   if (column.foreign_key) parts.push(el("span", { className: "fk", title: `references ${column.foreign_key.table}.${column.foreign_key.column}` }, `→ ${column.foreign_key.table}`));
   return parts;
 }
@@ -33,8 +47,8 @@ function columnItem(table, column) {
   return el("li", { className: "column-item" },
     nameButton(column.name, `Insert column ${table.name}.${column.name}`),
     el("span", { className: "type" }, type.toLowerCase()),
-    column.nullable ? null : el("span", { className: "muted", title: "NOT NULL" }, "!"),
-    ...keyBadge(column));
+    column.nullable ? null : el("span", { className: "notnull", title: "NOT NULL: never empty" }, "not null"),
+    ...keyBadge(column, table));
 }
 
 function tableItem(table, inspect) {
@@ -51,11 +65,14 @@ function tableItem(table, inspect) {
 }
 
 // Tables in a grid of boxes, one line per foreign key from the child column to the parent column.
-export function diagram(tables) {
+// As many boxes per row as `available` pixels hold (at most 3): the drawing is never scaled
+// down, so its text stays readable on a phone.
+export function diagram(tables, available = 1000) {
   const width = 210;
   const line = 18;
   const gap = 46;
-  const perRow = Math.max(1, Math.min(3, Math.ceil(Math.sqrt(tables.length))));
+  const fits = Math.floor((available - 20 + gap) / (width + gap));
+  const perRow = Math.max(1, Math.min(3, fits, Math.ceil(Math.sqrt(tables.length))));
   const heights = tables.map((t) => (t.columns.length + 1) * line + 8);
   const rowHeights = [];
   tables.forEach((t, i) => {
@@ -101,7 +118,8 @@ export function diagram(tables) {
     group.append(title);
     p.table.columns.forEach((c, i) => {
       const text = svg("text", { x: p.x + 8, y: p.y + (i + 2) * line - 1, class: c.key ? "erd-key" : "erd-column" });
-      const mark = c.key === "primary" ? "PK " : c.foreign_key ? "FK " : "";
+      const key = keyMark(c, p.table);
+      const mark = key && key[0] === "PK" ? "PK " : c.foreign_key ? "FK " : key ? `${key[0]} ` : "";
       text.textContent = `${mark}${c.name}`;
       const type = svg("text", { x: p.x + width - 8, y: p.y + (i + 2) * line - 1, class: "erd-type", "text-anchor": "end" });
       type.textContent = (c.source_type || c.data_type).toLowerCase().slice(0, 16);
@@ -111,6 +129,16 @@ export function diagram(tables) {
   }
   root.append(...links);
   return root;
+}
+
+let lastTables = null;
+
+// The diagram for the width it has now (its tab may have been hidden when the tables came).
+function drawDiagram() {
+  if (!lastTables) return;
+  const box = $("schema-diagram");
+  const available = box.clientWidth || Math.min(window.innerWidth, 1400) - 60;
+  box.replaceChildren(diagram(lastTables, available));
 }
 
 // `selected()` names the experiment; returns `refresh()` which loads its tables.
@@ -154,6 +182,7 @@ export function setupSchema(selected) {
   async function refresh() {
     const name = selected();
     if (!name) return null;
+    lastTables = null;
     try {
       const answer = await api("GET", `/api/experiments/${enc(name)}/tables`);
       if (name !== selected()) return null;
@@ -162,7 +191,8 @@ export function setupSchema(selected) {
       $("schema-source").textContent = answer.run
         ? `data of run #${answer.run.run_id} (${answer.run.status}) in ${answer.warehouse}`
         : `no data yet in ${answer.warehouse}: generate a run`;
-      $("schema-diagram").replaceChildren(diagram(answer.tables));
+      lastTables = answer.tables;
+      drawDiagram();
       setSchema(answer.source_dialect, Object.fromEntries(answer.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
       return answer;
     } catch (error) {
@@ -173,5 +203,6 @@ export function setupSchema(selected) {
 
   $("schema-refresh").addEventListener("click", refresh);
   $("inspect-close").addEventListener("click", () => { $("inspect").hidden = true; });
-  return { refresh };
+  window.addEventListener("resize", () => { if (!$("panel-schema").hidden) drawDiagram(); });
+  return { refresh, drawDiagram };
 }

@@ -86,15 +86,20 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     page.click("#import-submit")
     page.wait_for_selector("#import-summary:has-text('Imported')")
     page.get_by_role("heading", name=name).wait_for()
+    # The worksheet is what an opened experiment shows first, in view without scrolling.
+    assert page.get_by_role("tab", name="Worksheet").get_attribute("aria-selected") == "true"
+    editor_box = page.locator("#query-editor").bounding_box()
+    assert editor_box is not None and editor_box["y"] + 40 < 900, editor_box
     journey.shot("imported")
 
     # The per-table generate grid: default rows, rules as badges, composite key noted.
+    page.get_by_role("tab", name="Data").click()
     grid = page.locator("#gen-tables")
     grid.locator("input[aria-label='Rows of customers']").wait_for()
     assert grid.locator("input[aria-label='Rows of orders']").input_value() == "6000"
     assert grid.locator(".rule.inferred", has_text="faker email").count() >= 1
     assert grid.locator(".rule-key").count() >= 3
-    assert "composite key" in page.locator("#experiment-notes").inner_text()
+    assert "composite key" in (page.locator("#experiment-notes").text_content() or "")
     page.fill("#gen-seed", "11")
     page.fill("#gen-shard", "3000")
     journey.no_sideways_scroll()
@@ -104,6 +109,7 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     page.wait_for_selector("#progress-title .badge")
     journey.shot("progress")
     page.wait_for_selector("#progress-title .status-completed", timeout=120_000)
+    page.get_by_role("tab", name="Runs").click()
     row = page.locator("#runs-body tr").first
     row.locator(".status-completed").wait_for()
     cells = row.locator("td").all_inner_texts()
@@ -122,6 +128,7 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     journey.shot("shards")
 
     # The schema panel: tables with row counts and columns; the diagram draws the links.
+    page.get_by_role("tab", name="Worksheet").click()
     tree = page.locator("#schema-tree")
     tree.get_by_text("2,000 rows", exact=True).wait_for()
     assert tree.get_by_role("button", name="Insert column customers.email").count() == 1
@@ -203,6 +210,7 @@ def test_runs_started_elsewhere_appear_without_a_click(
     assert live_client.post("/api/experiments", json=doc).status_code == 201
     page.goto(f"{live_url}/ui/")
     page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_role("tab", name="Runs").click()
     page.get_by_text("No runs yet.").wait_for()
     # The picked experiment is in view, also where the layout is one column.
     page.wait_for_timeout(300)

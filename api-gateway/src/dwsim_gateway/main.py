@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import docs, errors
@@ -25,6 +25,7 @@ from dwsim_gateway.routes import (
     reports,
     runs,
     shards,
+    sqltools,
     tables,
     warehouses,
 )
@@ -69,7 +70,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
-    for module in (experiments, runs, lifecycle, reports, shards, query, tables, queries, history):
+    for module in (
+        experiments,
+        runs,
+        lifecycle,
+        reports,
+        shards,
+        query,
+        sqltools,
+        tables,
+        queries,
+        history,
+    ):
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES
         )
@@ -85,5 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         @app.get("/", include_in_schema=False)
         def _home() -> RedirectResponse:
             return RedirectResponse("/ui/")
+
+        # Browsers ask for /favicon.ico on any page (the API docs too): answer, not 404.
+        @app.get("/favicon.ico", include_in_schema=False)
+        def _favicon() -> FileResponse:
+            return FileResponse(web_ui / "favicon.svg", media_type="image/svg+xml")
 
     return app

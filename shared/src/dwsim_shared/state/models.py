@@ -85,9 +85,13 @@ class RunRow(Base):
             postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
             sqlite_where=text("status IN ('QUEUED', 'RUNNING')"),
         ),
+        Index("uq_runs_experiment_number", "experiment_id", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The run's number within its experiment (1 is its first run): what users see and type;
+    # `id` stays the internal key (shards, object keys, staging names).
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     experiment_id: Mapped[int] = mapped_column(
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True
     )

@@ -152,10 +152,21 @@ class SQLiteWarehouse(Warehouse):
         with self._connect(experiment.name) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                claimed = conn.execute(
-                    f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
-                    (ref.run_id, ref.table, ref.shard_index),
-                ).rowcount
+                try:
+                    claimed = conn.execute(
+                        f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
+                        (ref.run_id, ref.table, ref.shard_index),
+                    ).rowcount
+                except sqlite3.OperationalError as error:
+                    if "no such table" not in str(error):
+                        raise
+                    # The ledger is made with the staging copy: without it the copy is gone
+                    # (published, reset or deleted meanwhile); the internal name means nothing.
+                    raise NotFound(
+                        f"the staging copy of experiment {experiment.name!r} for this run is "
+                        "gone (published, reset or deleted meanwhile); generate or load again",
+                        experiment=experiment.name,
+                    ) from None
                 if not claimed:  # loaded before: a redelivered task is a no-op
                     conn.execute("ROLLBACK")
                     return self._ledger_rows(conn, ref)
