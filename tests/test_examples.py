@@ -61,3 +61,11 @@ def test_demo_ports_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("DWSIM_GATEWAY_PORT", "18123")
     monkeypatch.setenv("DWSIM_QUERY_SERVICE_PORT", "18124")
     assert demo_ports() == (18123, 18124)
+
+
+def test_demo_values_share_one_precision() -> None:
+    from dwsim_shared.admin.demo import shown
+
+    assert [shown(v) for v in (905988.0, 939183.97, 1234567, "DE", None)] == [
+        "905,988.00", "939,183.97", "1,234,567", "DE", "None"
+    ]  # fmt: skip

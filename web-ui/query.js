@@ -62,8 +62,11 @@ function markError(error, statement) {
   if (typeof line !== "number") return;
   const startLine = statement ? statement.line : 1;
   const startColumn = statement && line === 1 ? statement.column - 1 : 0;
-  const from = editor.offsetOf(startLine + line - 1, (column || 1) + startColumn);
-  const to = near ? Math.max(from, from + near.length) : from + 1;
+  let from = editor.offsetOf(startLine + line - 1, (column || 1) + startColumn);
+  // sqlglot's column is where the offending token ends: start the mark where it begins.
+  const text = editor.get();
+  if (near && text.slice(from - near.length + 1, from + 1) === near) from -= near.length - 1;
+  const to = near ? from + near.length : from + 1;
   editor.select(from, from);
   const box = editor.boxAt(from);
   if (!box) return;

@@ -131,18 +131,23 @@ export function diagram(tables, available = 1000) {
   return root;
 }
 
-let lastTables = null;
+let lastTables = null; // {name, tables}: the experiment the diagram was drawn for
+let currentName = () => null;
 
 // The diagram for the width it has now (its tab may have been hidden when the tables came).
 function drawDiagram() {
-  if (!lastTables) return;
   const box = $("schema-diagram");
+  if (!lastTables || lastTables.name !== currentName()) {
+    box.replaceChildren();
+    return;
+  }
   const available = box.clientWidth || Math.min(window.innerWidth, 1400) - 60;
-  box.replaceChildren(diagram(lastTables, available));
+  box.replaceChildren(diagram(lastTables.tables, available));
 }
 
 // `selected()` names the experiment; returns `refresh()` which loads its tables.
 export function setupSchema(selected) {
+  currentName = selected;
   async function inspect(kind, table) {
     const name = selected();
     const box = $("inspect");
@@ -182,7 +187,6 @@ export function setupSchema(selected) {
   async function refresh() {
     const name = selected();
     if (!name) return null;
-    lastTables = null;
     try {
       const answer = await api("GET", `/api/experiments/${enc(name)}/tables`);
       if (name !== selected()) return null;
@@ -191,7 +195,7 @@ export function setupSchema(selected) {
       $("schema-source").textContent = answer.run
         ? `data of run #${answer.run.run_id} (${answer.run.status}) in ${answer.warehouse}`
         : `no data yet in ${answer.warehouse}: generate a run`;
-      lastTables = answer.tables;
+      lastTables = { name, tables: answer.tables };
       drawDiagram();
       setSchema(answer.source_dialect, Object.fromEntries(answer.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
       return answer;
