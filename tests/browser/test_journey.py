@@ -135,6 +135,14 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     assert tree.get_by_role("button", name="Insert column customers.email").count() == 1
     assert page.locator("#schema-diagram svg .erd-link").count() == 2
     assert page.locator("#schema-diagram svg .erd-table").count() == 3
+    # A composite primary key is a primary key: PK on each of its columns, in the tree and diagram.
+    marks = page.locator("#schema-diagram svg .erd-key").all_text_contents()
+    assert {"PK order_id", "PK line_number"} <= set(marks), marks
+    items = tree.locator(
+        ".table-item", has=page.get_by_role("button", name="Insert table order_items")
+    )
+    assert items.locator(".key").all_inner_texts().count("PK") >= 2
+    assert "CK" not in items.locator(".key").all_inner_texts()
 
     # Preview and profile, computed in the warehouse.
     tree.get_by_role("button", name="Preview customers").click()
@@ -151,6 +159,17 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     # The default query names a real table of the experiment.
     editor = page.locator("#query-editor .cm-content")
     assert "FROM customers" in editor.inner_text()
+
+    # Right after FROM a table is wanted: completion offers tables, no columns.
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type("SELECT * FROM ")
+    page.keyboard.press("Control+Space")
+    page.locator(".cm-tooltip-autocomplete li", has_text="order_items").first.wait_for()
+    offered = page.locator(".cm-tooltip-autocomplete li").all_inner_texts()
+    assert not [o for o in offered if "email" in o or "country_code" in o], offered
+    page.keyboard.press("Escape")
 
     # Ctrl+Space completes a column name; Ctrl+Enter runs.
     editor.click()
