@@ -7,7 +7,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from dwsim_cli import commands, lifecycle, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
@@ -74,7 +74,7 @@ class SuggestingParser(argparse.ArgumentParser):
     """argparse with "did you mean" for a mistyped command (Python 3.14's suggest_on_error;
     sub-commands inherit the class)."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         match = _INVALID_CHOICE.search(message)
         if match:
             choices = re.findall(r"'([^']*)'", match.group(2))
@@ -134,7 +134,7 @@ def _global_options() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """The full `dw-sim` parser."""
     common = _global_options()
-    parser = SuggestingParser(
+    parser: argparse.ArgumentParser = SuggestingParser(
         prog="dw-sim",
         description="Command-line client of the DW Simulator gateway.",
         parents=[common],
