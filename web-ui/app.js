@@ -260,6 +260,10 @@ function clearExperimentState() {
   $("schema-tree").replaceChildren();
   $("schema-source").textContent = "";
   $("schema-diagram").replaceChildren();
+  $("ddl").hidden = true;
+  $("ddl").textContent = "";
+  $("ddl-copy").hidden = true;
+  $("ddl-status").textContent = "";
   $("experiment-notes").replaceChildren();
   resetQuery();
   setEditing(false);

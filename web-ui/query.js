@@ -150,6 +150,8 @@ export function resetQuery() {
   $("result-filter").value = "";
   $("save-name").value = "";
   $("save-status").textContent = "";
+  $("history-text").value = "";
+  $("history-status").value = "";
   showError($("query-error"), null);
 }
 

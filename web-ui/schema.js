@@ -205,6 +205,27 @@ export function setupSchema(selected) {
     }
   }
 
+  // Show DDL: the tables as CREATE TABLE statements in the experiment's dialect.
+  async function showDdl() {
+    const name = selected();
+    try {
+      const answer = await api("GET", `/api/experiments/${enc(name)}/ddl`);
+      if (name !== selected()) return;
+      showError($("ddl-error"), null);
+      $("ddl").textContent = answer.ddl;
+      $("ddl").hidden = false;
+      $("ddl-copy").hidden = false;
+      $("ddl-status").textContent = `${answer.dialect} DDL`;
+    } catch (error) {
+      showError($("ddl-error"), error);
+    }
+  }
+
+  $("ddl-show").addEventListener("click", showDdl);
+  $("ddl-copy").addEventListener("click", async () => {
+    await navigator.clipboard.writeText($("ddl").textContent).catch(() => {});
+    $("ddl-status").textContent = "Copied the DDL.";
+  });
   $("schema-refresh").addEventListener("click", refresh);
   $("inspect-close").addEventListener("click", () => { $("inspect").hidden = true; });
   window.addEventListener("resize", () => { if (!$("panel-schema").hidden) drawDiagram(); });

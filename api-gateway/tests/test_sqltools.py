@@ -3,6 +3,8 @@ and the plain sentence an empty statement gets."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .conftest import GatewayFactory, small_experiment
 
 
@@ -47,3 +49,29 @@ def test_empty_sql_is_one_plain_sentence(gateway: GatewayFactory) -> None:
     body = answer.json()
     assert body["message"] == "sql: the SQL is empty: write a statement to run"
     assert "at least" not in body["message"]
+
+
+def test_show_ddl_gives_back_the_imported_tables(gateway: GatewayFactory) -> None:
+    from pathlib import Path
+
+    from dwsim_shared.ddl import import_ddl
+
+    client = gateway()
+    source = (
+        Path(__file__).resolve().parents[2] / "docs/examples/snowflake_events.sql"
+    ).read_text()
+    body = {"name": "ddlback", "sql": source, "dialect": "snowflake"}
+    assert client.post("/api/experiments/import-sql", json=body).status_code == 201
+    answer = client.get("/api/experiments/ddlback/ddl")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["dialect"] == "snowflake"
+    ddl = answer.json()["ddl"]
+    assert "TIMESTAMP_NTZ NOT NULL" in ddl and "REFERENCES accounts (account_id)" in ddl
+
+    def shape(tables: list[Any]) -> list[Any]:
+        return [(t.name, t.primary_key, [(c.name, c.source_type, c.nullable, c.foreign_key)
+                 for c in t.columns]) for t in tables]  # fmt: skip
+
+    original = import_ddl(source, "snowflake", name="a").experiment.tables
+    again = import_ddl(ddl, "snowflake", name="a").experiment.tables
+    assert shape(again) == shape(original)

@@ -404,6 +404,16 @@ def test_worksheet_seed_report_reset_and_switching(
     page.click("#query-run")
     assert page.locator("#query-error").inner_text().strip() == "Write a statement first."
     journey.no_sideways_scroll()
+    # The history filters by outcome and by text.
+    page.click("#history-refresh")
+    page.select_option("#history-status", "error")
+    page.locator("#history-list li").first.wait_for()
+    assert all("(1 FROM" in t for t in page.locator("#history-list li").all_inner_texts())
+    page.select_option("#history-status", "")
+    page.fill("#history-text", "count(*) as n from orders")
+    assert page.locator("#history-list li").count() == 1
+    page.fill("#history-text", "no such text anywhere")
+    page.get_by_text("No query matches the filter.").wait_for()
 
     # Reset: the schema panel shows the emptied tables at once.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -417,6 +427,10 @@ def test_worksheet_seed_report_reset_and_switching(
     column.wait_for()
     text = column.bounding_box()
     assert text is not None and text["height"] >= 10, text
+    # Show DDL: the tables as CREATE TABLE in the experiment's dialect.
+    page.click("#ddl-show")
+    page.locator("#ddl", has_text="CREATE TABLE orders").wait_for()
+    assert "REFERENCES customers (id)" in page.locator("#ddl").inner_text()
     journey.no_sideways_scroll()
     journey.shot("schema")
 

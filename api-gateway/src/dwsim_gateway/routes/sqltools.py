@@ -12,7 +12,9 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from dwsim_gateway.deps import ExperimentDep
+from dwsim_gateway.show_ddl import experiment_ddl
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.experiment import Experiment
 
 router = APIRouter(tags=["query"])
 
@@ -103,3 +105,11 @@ def format_sql(row: ExperimentDep, request: SqlText) -> dict[str, Any]:
         ) from None
     pretty = [e.sql(dialect=dialect, pretty=True) for e in parsed if e is not None]
     return {"sql": ";\n\n".join(pretty) + (";" if len(pretty) > 1 else "")}
+
+
+@router.get("/{name}/ddl")
+def show_ddl(row: ExperimentDep) -> dict[str, Any]:
+    """The experiment's tables as CREATE TABLE statements in its source dialect (types as the
+    imported DDL spelled them, NOT NULL, keys); importing them gives the same tables back."""
+    experiment = Experiment.model_validate(row.schema_json)
+    return {"dialect": row.source_dialect, "ddl": experiment_ddl(experiment)}
