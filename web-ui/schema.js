@@ -2,8 +2,8 @@
 // links, row counts), its diagram of tables and foreign keys (SVG), and a table's preview and
 // profile (computed in the warehouse).
 
-import { api, enc } from "./api.js";
-import { $, count, el, showError } from "./dom.js";
+import { api, download, enc } from "./api.js";
+import { $, count, el, saveBlob, showError } from "./dom.js";
 import { insertText, renderRows, setSchema } from "./query.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -51,16 +51,41 @@ function columnItem(table, column) {
     ...keyBadge(column, table));
 }
 
-function tableItem(table, inspect) {
+// A logical table name as SQL: bare when it can be, else double-quoted.
+function sqlName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+// The table's whole live data as CSV (the query endpoint's stream), saved as <experiment>-<table>.csv.
+async function downloadTable(experiment, table, button) {
+  button.disabled = true;
+  button.textContent = "Downloading…";
+  try {
+    const blob = await download("POST", `/api/experiments/${enc(experiment)}/query`,
+      { sql: `SELECT * FROM ${sqlName(table)}`, format: "csv" });
+    saveBlob(blob, `${experiment}-${table}.csv`);
+    button.textContent = "CSV saved";
+  } catch (error) {
+    button.textContent = "CSV";
+    showError($("schema-error"), error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function tableItem(table, inspect, experiment) {
   const preview = el("button", { type: "button", className: "secondary small", "aria-label": `Preview ${table.name}` }, "Preview");
   preview.addEventListener("click", () => inspect("preview", table.name));
   const profile = el("button", { type: "button", className: "secondary small", "aria-label": `Profile ${table.name}` }, "Profile");
   profile.addEventListener("click", () => inspect("profile", table.name));
+  const csv = el("button", { type: "button", className: "secondary small", "aria-label": `Download ${table.name} as CSV`,
+    title: "Every row of the table as a CSV file" }, "CSV");
+  csv.addEventListener("click", () => downloadTable(experiment, table.name, csv));
   const rows = table.row_count === null ? "no data" : `${count(table.row_count)} rows`;
   const summary = el("summary", {}, nameButton(table.name, `Insert table ${table.name}`), el("span", { className: "muted" }, ` ${rows}`));
   return el("li", { className: "table-item" },
     el("details", { open: true }, summary,
-      el("div", { className: "buttons" }, preview, profile),
+      el("div", { className: "buttons" }, preview, profile, table.row_count === null ? null : csv),
       el("ul", { className: "columns" }, ...table.columns.map((c) => columnItem(table, c)))));
 }
 
@@ -191,7 +216,7 @@ export function setupSchema(selected) {
       const answer = await api("GET", `/api/experiments/${enc(name)}/tables`);
       if (name !== selected()) return null;
       showError($("schema-error"), null);
-      $("schema-tree").replaceChildren(...answer.tables.map((t) => tableItem(t, inspect)));
+      $("schema-tree").replaceChildren(...answer.tables.map((t) => tableItem(t, inspect, name)));
       $("schema-source").textContent = answer.run
         ? `data of run #${answer.run.run_id} (${answer.run.status}) in ${answer.warehouse}`
         : `no data yet in ${answer.warehouse}: generate a run`;

@@ -415,6 +415,13 @@ def test_worksheet_seed_report_reset_and_switching(
     page.fill("#history-text", "no such text anywhere")
     page.get_by_text("No query matches the filter.").wait_for()
 
+    # A table's whole data as a CSV file.
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download orders as CSV").click()
+    saved = Path(got.value.path()).read_text().splitlines()
+    assert saved[0] == "id,customer_id" and len(saved) == 1 + 600
+    assert got.value.suggested_filename == f"{name}-orders.csv"
+
     # Reset: the schema panel shows the emptied tables at once.
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#reset")
@@ -423,10 +430,12 @@ def test_worksheet_seed_report_reset_and_switching(
 
     # The diagram's text is readable on a phone: drawn at its size, never scaled down.
     page.get_by_role("tab", name="Schema").click()
-    column = page.locator("#schema-diagram .erd-column").first
-    column.wait_for()
-    text = column.bounding_box()
-    assert text is not None and text["height"] >= 10, text
+    page.locator("#schema-diagram .erd-column").first.wait_for()
+    # Measured in one go: a refresh may redraw the diagram between two Playwright calls.
+    height = page.evaluate(
+        "document.querySelector('#schema-diagram .erd-column').getBoundingClientRect().height"
+    )
+    assert height >= 10, height
     # Show DDL: the tables as CREATE TABLE in the experiment's dialect.
     page.click("#ddl-show")
     page.locator("#ddl", has_text="CREATE TABLE orders").wait_for()
