@@ -241,6 +241,17 @@ def test_runs_started_elsewhere_appear_without_a_click(
     assert page.locator("#runs-body tr").first.locator("td").nth(4).inner_text() == "500"
     journey.shot("cli-run-appeared")
 
+    # A module can add its own tab (the Lineage view will): a button after the others, a panel
+    # it fills each time the tab is shown.
+    page.evaluate(
+        """import('./tabs.js').then((tabs) => tabs.addExperimentTab('lineage', 'Lineage',
+             (panel, experiment) => { panel.textContent = `lineage of ${experiment}`; }))"""
+    )
+    page.get_by_role("tab", name="Lineage").click()
+    page.locator("#panel-lineage", has_text=f"lineage of {name}").wait_for()
+    assert page.locator("#panel-runs").is_hidden()
+    journey.no_sideways_scroll()
+
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 def test_api_docs_render_without_internet(journey: Journey, live_url: str, path: str) -> None:
