@@ -11,6 +11,7 @@ import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
 import { fillWarehouses } from "./warehouses.js";
 import { showReport } from "./report.js";
+import * as worksheets from "./worksheets.js";
 import { onExperimentTab, setupExperimentTabs, setupTabs, showExperimentTab } from "./tabs.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]);
@@ -274,6 +275,7 @@ function clearExperimentState() {
 }
 
 async function selectExperiment(name) {
+  await worksheets.leave(); // the previous experiment's unsaved edit goes to it, first
   state.selected = name;
   clearExperimentState();
   document.body.classList.add("has-experiment");
@@ -294,7 +296,9 @@ async function selectExperiment(name) {
   refreshGrid();
   saved.refreshSaved();
   saved.refreshHistory();
-  schema.refresh().then((answer) => {
+  const sheets = worksheets.load(name);
+  schema.refresh().then(async (answer) => {
+    await sheets; // a saved worksheet's text wins over the default query
     const first = answer?.tables?.[0]?.name;
     // Only into an empty editor: what the user typed meanwhile is never replaced.
     if (first && name === state.selected) setDefaultSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
@@ -359,6 +363,7 @@ async function deleteExperiment() {
   const name = state.selected;
   if (!name || !window.confirm(`Delete experiment "${name}" with its runs, objects and warehouse data?`)) return;
   try {
+    await worksheets.leave();
     await api("DELETE", `/api/experiments/${enc(name)}`);
     state.selected = null;
     clearExperimentState();
@@ -559,6 +564,7 @@ function start() {
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);
   const query = setupQuery(() => state.selected);
+  worksheets.setupWorksheets();
   schema = setupSchema(() => state.selected);
   saved = setupSaved(() => state.selected, query.execute);
   onQueryRun(() => saved.refreshHistory());

@@ -11,6 +11,10 @@ import { setupGrid, showGrid } from "./grid.js";
 
 let editor = null;
 const listeners = [];
+const editListeners = [];
+// While the page itself replaces the text (another sheet, another experiment), edits are not
+// the user's: nothing is autosaved for them.
+let replacing = false;
 // The results of the last run: [{label, sql, result?, error?, ms, statement}] and the one shown.
 const results = { list: [], shown: 0 };
 
@@ -122,6 +126,21 @@ export function setDefaultSql(text) {
   if (!editor.get().trim()) editor.set(text);
 }
 
+// The whole text swapped by the page (a worksheet opened): no autosave, no focus.
+export function replaceSql(text) {
+  replacing = true;
+  try {
+    editor.set(text);
+  } finally {
+    replacing = false;
+  }
+}
+
+// `fn()` after each edit of the user's (autosave).
+export function onEdit(fn) {
+  editListeners.push(fn);
+}
+
 export function getSql() {
   return editor.get();
 }
@@ -142,7 +161,7 @@ export function onQueryRun(fn) {
 
 // Empty the worksheet for another experiment.
 export function resetQuery() {
-  editor.set("");
+  replaceSql("");
   results.list = [];
   clearMarker();
   $("query-result").hidden = true;
@@ -290,7 +309,10 @@ export function setupQuery(selected) {
     }
   }
 
-  editor = createEditor($("query-editor"), { onRun: runCurrent, onRunAll: runAll, onChange: clearMarker });
+  editor = createEditor($("query-editor"), { onRun: runCurrent, onRunAll: runAll, onChange: () => {
+    clearMarker();
+    if (!replacing) editListeners.forEach((fn) => fn());
+  } });
   setupGrid();
   $("query-form").addEventListener("submit", runCurrent);
   $("query-run-all").addEventListener("click", runAll);

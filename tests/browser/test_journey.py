@@ -88,7 +88,10 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     page.wait_for_selector("#import-summary:has-text('Imported')")
     page.get_by_role("heading", name=name).wait_for()
     # The worksheet is what an opened experiment shows first, in view without scrolling.
-    assert page.get_by_role("tab", name="Worksheet").get_attribute("aria-selected") == "true"
+    assert (
+        page.get_by_role("tab", name="Worksheet", exact=True).get_attribute("aria-selected")
+        == "true"
+    )
     editor_box = page.locator("#query-editor").bounding_box()
     assert editor_box is not None and editor_box["y"] + 40 < 900, editor_box
     journey.shot("imported")
@@ -129,7 +132,7 @@ def test_analyst_journey(journey: Journey, live_url: str) -> None:
     journey.shot("shards")
 
     # The schema panel: tables with row counts and columns; the diagram draws the links.
-    page.get_by_role("tab", name="Worksheet").click()
+    page.get_by_role("tab", name="Worksheet", exact=True).click()
     tree = page.locator("#schema-tree")
     tree.get_by_text("2,000 rows", exact=True).wait_for()
     assert tree.get_by_role("button", name="Insert column customers.email").count() == 1
@@ -355,7 +358,7 @@ def test_worksheet_seed_report_reset_and_switching(
     journey.no_sideways_scroll()
 
     # A script of three statements: each its own result, in order.
-    page.get_by_role("tab", name="Worksheet").click()
+    page.get_by_role("tab", name="Worksheet", exact=True).click()
     _type_sql(page, "SELECT 1 AS a;\nSELECT id FROM customers ORDER BY id LIMIT 5;\n"
                     "SELECT COUNT(*) AS n FROM orders")  # fmt: skip
     page.click("#query-run-all")
@@ -467,3 +470,38 @@ def test_worksheet_seed_report_reset_and_switching(
 def test_favicon_is_served(live_client: Any) -> None:
     assert live_client.get("/favicon.ico").status_code == 200
     assert live_client.get("/ui/favicon.svg").status_code == 200
+
+
+def test_worksheets_are_kept_on_the_server(
+    journey: Journey, live_url: str, live_client: Any
+) -> None:
+    page = journey.page
+    name = f"k{uuid.uuid4().hex[:8]}"
+    assert live_client.post("/api/experiments", json=_shop(name)).status_code == 201
+    page.goto(f"{live_url}/ui/")
+    page.get_by_role("button", name=name, exact=True).click()
+    sheets = page.locator("#worksheet-tabs")
+    sheets.get_by_role("tab", name="Worksheet 1").wait_for()
+    _type_sql(page, "SELECT 1 AS first_sheet")
+    page.locator("#worksheet-status", has_text="saved").wait_for()
+    page.get_by_role("button", name="New worksheet").click()
+    sheets.get_by_role("tab", name="Worksheet 2").wait_for()
+    assert page.locator("#query-editor .cm-placeholder").count() == 1  # empty
+    _type_sql(page, "SELECT 2 AS second_sheet")
+    page.locator("#worksheet-status", has_text="saved").wait_for()
+    journey.no_sideways_scroll()
+    journey.shot("worksheets")
+
+    # Another browser session sees both, as they were left.
+    page.reload()
+    page.get_by_role("button", name=name, exact=True).click()
+    sheets.get_by_role("tab", name="Worksheet 2").wait_for()
+    page.wait_for_function(
+        "document.querySelector('#query-editor .cm-content').innerText.includes('first_sheet')"
+    )
+    sheets.get_by_role("tab", name="Worksheet 2").click()
+    assert "second_sheet" in _editor_text(page)
+    saved = live_client.get(f"/api/experiments/{name}/worksheets").json()["worksheets"]
+    assert [(s["name"], s["sql"]) for s in saved] == [
+        ("Worksheet 1", "SELECT 1 AS first_sheet"), ("Worksheet 2", "SELECT 2 AS second_sheet")
+    ]  # fmt: skip

@@ -28,6 +28,7 @@ from dwsim_gateway.routes import (
     sqltools,
     tables,
     warehouses,
+    worksheets,
 )
 from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables,
         queries,
         history,
+        worksheets,
     ):
         app.include_router(
             module.router, prefix="/api/experiments", dependencies=api, responses=ERROR_RESPONSES

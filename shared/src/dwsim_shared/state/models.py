@@ -188,6 +188,22 @@ class SavedQueryRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
+class WorksheetRow(Base):
+    """A named worksheet of an experiment: the SQL being written, autosaved by the UI."""
+
+    __tablename__ = "worksheets"
+    __table_args__ = (UniqueConstraint("experiment_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(63))
+    sql_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
 class QueryHistoryRow(Base):
     """One query run on an experiment (kept: the newest `HISTORY_KEPT` per experiment)."""
 

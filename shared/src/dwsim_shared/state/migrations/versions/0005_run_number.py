@@ -1,4 +1,5 @@
-"""runs: a number per experiment (1, 2, 3, ...), the run's name in API paths and CLI output
+"""runs: a number per experiment (1, 2, 3, ...), the run's name in API paths and CLI output;
+worksheets: the named, autosaved SQL worksheets of an experiment
 
 Revision ID: 0005
 Revises: 0004
@@ -23,8 +24,23 @@ def upgrade() -> None:
         "WHERE earlier.experiment_id = runs.experiment_id AND earlier.id <= runs.id)"
     )
     op.create_index("uq_runs_experiment_number", "runs", ["experiment_id", "number"], unique=True)
+    op.create_table(
+        "worksheets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("experiment_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=63), nullable=False),
+        sa.Column("sql_text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["experiment_id"], ["experiments.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("experiment_id", "name"),
+    )
+    op.create_index("ix_worksheets_experiment_id", "worksheets", ["experiment_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_worksheets_experiment_id", table_name="worksheets")
+    op.drop_table("worksheets")
     op.drop_index("uq_runs_experiment_number", table_name="runs")
     op.drop_column("runs", "number")
