@@ -83,7 +83,7 @@ export function setupSaved(selected, execute) {
     const text = entry.sql.length > 90 ? `${entry.sql.slice(0, 90)}…` : entry.sql;
     const open = small(text, `Reopen query from ${when(entry.created_at)}`, () => setSql(entry.sql), "link sql");
     const outcome = entry.status === "ok"
-      ? `${entry.row_count === null ? entry.format : `${count(entry.row_count)} rows`}`
+      ? `${entry.row_count === null ? entry.format : `${count(entry.row_count)} row${entry.row_count === 1 ? "" : "s"}`}`
       : `error: ${entry.error || ""}`;
     const meta = `${when(entry.created_at)} · ${count(entry.duration_ms)} ms · ${outcome}${entry.saved_query ? ` · saved ${entry.saved_query}` : ""}`;
     return el("li", { className: `history-${entry.status}` }, open, el("span", { className: "muted meta" }, meta));
