@@ -163,9 +163,8 @@ class SQLiteWarehouse(Warehouse):
                     # The ledger is made with the staging copy: without it the copy is gone
                     # (published, reset or deleted meanwhile); the internal name means nothing.
                     raise NotFound(
-                        f"the staging copy of experiment {experiment.name!r} for this run is "
-                        "gone (published, reset or deleted meanwhile); generate or load again",
-                        experiment=experiment.name,
+                        "this run's staging copy in the warehouse is gone (published, reset "
+                        "or deleted meanwhile); generate or load again"
                     ) from None
                 if not claimed:  # loaded before: a redelivered task is a no-op
                     conn.execute("ROLLBACK")
