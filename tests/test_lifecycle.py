@@ -90,7 +90,8 @@ def test_a_failed_run_leaves_the_previous_data_live(live: LiveStack) -> None:
     second = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": 20_000})
     wait_loaded_some(live, name, second)
     # The run's staging goes away under the loader (as a warehouse that lost it would).
-    make_warehouse(live.warehouse, settings_of(live)).drop_staging(name, [second])
+    internal = live.client.get(f"/api/experiments/{name}/runs/{second}").json()["internal_id"]
+    make_warehouse(live.warehouse, settings_of(live)).drop_staging(name, [internal])
     run = live.wait_run(name, second)
     assert run["status"] == "FAILED"
     assert run["error"]
