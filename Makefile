@@ -23,7 +23,8 @@ $(UV):
 # --compile-bytecode: every service process starts about 1.5 s sooner, even where
 # PYTHONDONTWRITEBYTECODE keeps Python from caching bytecode itself.
 $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml)
-	$(UV) sync --all-packages --frozen --compile-bytecode --python $(PYTHON)
+	@echo "installing the workspace into $(VENV) (uv sync, from uv.lock)..."
+	@$(UV) sync --all-packages --frozen --compile-bytecode --quiet --python $(PYTHON)
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install every package of the workspace (from uv.lock)

@@ -117,11 +117,11 @@ def test_generate_load_and_query_a_foreign_key_chain(live: LiveStack) -> None:
     assert 800 <= nulls <= 1200  # null_rate 0.2 of 5,000
 
     runs = live.client.get(f"/api/experiments/{name}/runs").json()["runs"]
-    assert [r["run_id"] for r in runs] == [run_id]
+    assert [r["run_id"] for r in runs] == [run_id] == [1]  # numbered within the experiment
     assert run["objects"].endswith(f"experiments/{name}/")
     keys = live.object_keys(f"experiments/{name}/")
     assert len(keys) == 1 + 2 + 5  # one Parquet object per shard
-    assert f"experiments/{name}/order_items/run_{run_id}/part-00004.parquet" in keys
+    assert f"experiments/{name}/order_items/run_{run['internal_id']}/part-00004.parquet" in keys
 
 
 def test_same_seed_gives_same_data_on_a_second_run(live: LiveStack) -> None:

@@ -61,3 +61,36 @@ def test_demo_ports_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("DWSIM_GATEWAY_PORT", "18123")
     monkeypatch.setenv("DWSIM_QUERY_SERVICE_PORT", "18124")
     assert demo_ports() == (18123, 18124)
+
+
+def test_demo_values_share_one_precision() -> None:
+    from dwsim_shared.admin.demo import shown
+
+    assert [shown(v) for v in (905988.0, 939183.97, 1234567, "DE", None)] == [
+        "905,988.00", "939,183.97", "1,234,567", "DE", "None"
+    ]  # fmt: skip
+
+
+def test_every_readme_command_parses_as_written() -> None:
+    """No placeholder a shell would pass on literally (`[--recompute]`, `$EDITOR` unset): each
+    `dw-sim` line of "Running it" is a command line the CLI accepts as it stands."""
+    from dwsim_cli.parser import build_parser
+
+    block = (ROOT / "README.md").read_text().split("## Running it", 1)[1].split("```")[1]
+    shell_lines = [
+        line.split("  #")[0].strip()
+        for line in block.splitlines()[1:]
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert not [line for line in shell_lines if "$" in line or "[" in line], shell_lines
+    parser = build_parser()
+    commands = [shlex.split(part.strip()) for line in shell_lines for part in line.split("&&")]
+    commands = [c[1:] for c in commands if c and c[0] == ".venv/bin/dw-sim"]
+    assert len(commands) >= 20
+    for argv in commands:
+        try:
+            parser.parse_args(argv[: argv.index(">")] if ">" in argv else argv)
+        except SystemExit:
+            pytest.fail(f"README: dw-sim {shlex.join(argv)} is not a valid command line")
+    runs = [c for c in commands if c[:1] == ["runs"]]
+    assert ["runs", "report", "dw", "1"] in runs  # dw's first run is 1

@@ -51,6 +51,11 @@ def state(live: LiveStack) -> Iterator[Runtime]:
     rt.close()
 
 
+def _internal(live: Any, name: str, run_id: int) -> int:
+    """The run's internal id (shard rows use it), from its number within the experiment."""
+    return int(live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()["internal_id"])
+
+
 def _shard_in(rt: Runtime, run_id: int, status: str, timeout_s: float = 120) -> RunShardRow:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -127,7 +132,7 @@ def test_a_worker_killed_mid_shard_costs_seconds_not_the_run(
     live: LiveStack, state: Runtime, kind: str, status: str, whole: bool
 ) -> None:
     name, run_id = _start(live)
-    shard = _shard_in(state, run_id, status)
+    shard = _shard_in(state, _internal(live, name, run_id), status)
     _kill(live, shard, kind, whole)
     killed_at = time.monotonic()
     run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
@@ -140,7 +145,7 @@ def test_a_worker_killed_mid_shard_costs_seconds_not_the_run(
 
 def test_kill_the_only_loader_then_start_one_later(live: LiveStack, state: Runtime) -> None:
     name, run_id = _start(live)
-    _shard_in(state, run_id, ShardStatus.LOADING)
+    _shard_in(state, _internal(live, name, run_id), ShardStatus.LOADING)
     live.stack.kill("loader-worker-1", signal.SIGKILL)
     # No loader now: the run says what it waits for instead of looking busy.
     deadline = time.monotonic() + 60
@@ -164,7 +169,7 @@ def test_a_broker_that_loses_its_messages_costs_a_lease(live: LiveStack, state: 
     import redis
 
     name, run_id = _start(live)
-    _shard_in(state, run_id, ShardStatus.LOADING)
+    _shard_in(state, _internal(live, name, run_id), ShardStatus.LOADING)
     if live.backend == "distributed":
         redis.Redis.from_url(live.env["DWSIM_BROKER_URL"]).flushdb()
     else:

@@ -122,7 +122,8 @@ def test_a_failed_run_leaves_the_previous_data_live(live: LiveStack) -> None:
     second = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": 20_000})
     wait_loaded_some(live, name, second)
     # The run's staging goes away under the loader (as a warehouse that lost it would).
-    make_warehouse(live.warehouse, settings_of(live)).drop_staging(name, [second])
+    internal = live.client.get(f"/api/experiments/{name}/runs/{second}").json()["internal_id"]
+    make_warehouse(live.warehouse, settings_of(live)).drop_staging(name, [internal])
     run = live.wait_run(name, second)
     assert run["status"] == "FAILED"
     assert run["error"]
@@ -155,6 +156,7 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
     answer = live.client.post(f"/api/experiments/{name}/load", json={"run_id": first})
     assert answer.status_code == 202, answer.text
     loaded = live.wait_run(name, answer.json()["run_id"])
+    assert (first, second, loaded["run_id"]) == (1, 2, 3)  # numbered within the experiment
     assert loaded["status"] == "COMPLETED", loaded["error"]
     assert loaded["kind"] == "load" and loaded["source_run_id"] == first and loaded["live"]
     assert loaded["totals"]["loaded_rows"] == sum(SMALL.values())
@@ -169,7 +171,8 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
         live.client.post(f"/api/experiments/{name}/load", json={"run_id": 999_999}).status_code
         == 404
     )
-    make_object_store(settings_of(live)).delete_prefix(f"experiments/{name}/orders/run_{first}/")
+    internal = live.client.get(f"/api/experiments/{name}/runs/{first}").json()["internal_id"]
+    make_object_store(settings_of(live)).delete_prefix(f"experiments/{name}/orders/run_{internal}/")
     gone = live.client.post(f"/api/experiments/{name}/load", json={"run_id": first})
     assert gone.status_code == 409 and "is gone" in gone.json()["message"]
 
@@ -183,4 +186,5 @@ def test_reset_load_and_retry_refuse_what_cannot_be_done(live: LiveStack) -> Non
     assert retry.status_code == 409 and "only a FAILED run" in retry.json()["message"]
     live.client.post(f"/api/experiments/{name}/runs/{run_id}/cancel")
     live.wait_run(name, run_id)
-    assert staging_name(name, run_id).startswith("_r")
+    internal = live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()["internal_id"]
+    assert staging_name(name, internal).startswith("_r")

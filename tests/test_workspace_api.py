@@ -187,7 +187,10 @@ def test_run_shards_and_parquet_objects(live: LiveStack, shop: dict[str, Any]) -
     assert all(s["status"] == "LOADED" and s["attempts"] >= 1 and s["worker"] for s in shards)
     assert sum(s["rows_loaded"] for s in shards) == sum(ROWS.values())
     assert len(body["objects"]) == 6
-    assert all(o.endswith(".parquet") and f"run_{run_id}/" in o for o in body["objects"])
+    assert all(
+        o.endswith(".parquet") and f"run_{shop['run']['internal_id']}/" in o
+        for o in body["objects"]
+    )
     assert live.client.get(f"/api/experiments/{shop['name']}/runs/99999/shards").status_code == 404
 
 

@@ -5,13 +5,14 @@ import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
 import { runActions, setupReset } from "./lifecycle.js";
-import { resetQuery, setSql, setupQuery, onQueryRun } from "./query.js";
-import { setupLineageView } from "./lineage.js";
+import { resetQuery, setDefaultSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
 import { fillWarehouses } from "./warehouses.js";
 import { showReport } from "./report.js";
+import * as worksheets from "./worksheets.js";
+import { onExperimentTab, setupExperimentTabs, setupTabs, showExperimentTab } from "./tabs.js";
 
 const FINAL_STATUSES = new Set(["COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]);
 const POLL_MS = 1000;
@@ -37,32 +38,6 @@ function parseRowOverrides(text, label) {
     rows[match[1]] = Number(match[2]);
   }
   return Object.keys(rows).length ? rows : undefined;
-}
-
-// ---- tabs (ARIA tabs pattern: click, or arrows / Home / End on the focused tab) ----
-
-function setupTabs(tablist) {
-  const tabs = [...tablist.querySelectorAll('[role="tab"]')];
-  const choose = (chosen) => {
-    for (const tab of tabs) {
-      const on = tab === chosen;
-      tab.setAttribute("aria-selected", String(on));
-      tab.tabIndex = on ? 0 : -1;
-      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
-    }
-  };
-  tabs.forEach((tab, index) => {
-    tab.addEventListener("click", () => choose(tab));
-    tab.addEventListener("keydown", (event) => {
-      const last = tabs.length - 1;
-      const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1,
-        Home: 0, End: last }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      choose(tabs[next]);
-      tabs[next].focus();
-    });
-  });
 }
 
 // ---- health ----
@@ -239,7 +214,7 @@ async function importDdl(event, saveIt) {
       showError($("import-error"), null);
       showImportResult(answer, true);
       await refreshList();
-      await selectExperiment(answer.experiment.name, { showDocument: true });
+      await selectExperiment(answer.experiment.name);
     } else {
       const answer = await api("POST", "/api/experiments/validate", body);
       showError($("import-error"), null);
@@ -261,26 +236,53 @@ function renderDocument(doc) {
   $("document-legend").hidden = !inferredLines(doc.tables || []).length;
 }
 
-async function selectExperiment(name, { showDocument = false } = {}) {
-  state.selected = name;
+// Everything shown for the previous experiment goes: messages, the Generate form's seed and
+// shard size, progress, the report, results, lists. Nothing of one experiment may show (or be
+// used silently) in another.
+function clearExperimentState() {
   state.doc = null;
   state.watch += 1;
-  $("lineage-view").hidden = true; // it showed the previous experiment
-  $("detail-none").hidden = true;
-  $("detail").hidden = false;
-  $("detail-title").textContent = name;
+  state.watched = null;
+  state.active = false;
   $("document").textContent = "";
   $("document-legend").hidden = true;
   $("progress").hidden = true;
-  state.watched = null;
-  resetQuery();
+  $("progress-title").replaceChildren();
+  $("progress-tables").replaceChildren();
+  document.getElementById("run-report")?.replaceChildren(); // made by report.js
+  $("gen-seed").value = "";
+  $("gen-shard").value = "";
+  $("gen-tables").replaceChildren();
+  $("gen-total").textContent = "";
+  $("reset-ok").hidden = true;
   $("edit-ok").hidden = true;
+  $("runs-body").replaceChildren();
+  $("runs-empty").hidden = true;
+  $("schema-tree").replaceChildren();
+  $("schema-source").textContent = "";
+  $("schema-diagram").replaceChildren();
+  $("ddl").hidden = true;
+  $("ddl").textContent = "";
+  $("ddl-copy").hidden = true;
+  $("ddl-status").textContent = "";
+  $("experiment-notes").replaceChildren();
+  resetQuery();
   setEditing(false);
-  for (const id of ["detail-error", "generate-error", "runs-error"]) showError($(id), null);
-  if (showDocument) $("document-details").open = true;
-  $("workspace").hidden = false;
+  for (const id of ["detail-error", "generate-error", "runs-error", "edit-error"]) showError($(id), null);
   $("run-view").hidden = true;
+  $("run-view").dataset.run = "";
   $("inspect").hidden = true;
+}
+
+async function selectExperiment(name) {
+  await worksheets.leave(); // the previous experiment's unsaved edit goes to it, first
+  state.selected = name;
+  clearExperimentState();
+  document.body.classList.add("has-experiment");
+  $("detail-none").hidden = true;
+  $("detail").hidden = false;
+  $("detail-title").textContent = name;
+  showExperimentTab("worksheet");
   if (window.matchMedia("(max-width: 960px)").matches) $("detail").scrollIntoView({ block: "start" });
   refreshList();
   try {
@@ -294,9 +296,12 @@ async function selectExperiment(name, { showDocument = false } = {}) {
   refreshGrid();
   saved.refreshSaved();
   saved.refreshHistory();
-  schema.refresh().then((answer) => {
+  const sheets = worksheets.load(name);
+  schema.refresh().then(async (answer) => {
+    await sheets; // a saved worksheet's text wins over the default query
     const first = answer?.tables?.[0]?.name;
-    if (first && name === state.selected) setSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
+    // Only into an empty editor: what the user typed meanwhile is never replaced.
+    if (first && name === state.selected) setDefaultSql(`SELECT *\nFROM ${first}\nLIMIT 100`);
   });
   const runs = await refreshRuns();
   const active = runs?.find((run) => !FINAL_STATUSES.has(run.status));
@@ -322,9 +327,10 @@ function runRow(name, run) {
     ...runActions(name, run, async (runId) => { await refreshRuns(); watchRun(name, runId); }));
   const row = el("tr", {}, el("td", {}, show), status,
     cell(count(t.target_rows)), cell(count(t.generated_rows)), cell(count(t.loaded_rows)),
-    cell(duration(run)), cell(rowsPerSecond(run)), cell(when(run.created_at)));
+    cell(duration(run)), cell(rowsPerSecond(run)), el("td", { className: "seed" }, String(run.seed ?? "—")),
+    cell(when(run.created_at)));
   if (!run.error) return [row];
-  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 8 }, `Error: ${run.error}`))];
+  return [row, el("tr", { className: "run-error" }, el("td", { colSpan: 9 }, `Error: ${run.error}`))];
 }
 
 async function refreshRuns() {
@@ -357,11 +363,12 @@ async function deleteExperiment() {
   const name = state.selected;
   if (!name || !window.confirm(`Delete experiment "${name}" with its runs, objects and warehouse data?`)) return;
   try {
+    await worksheets.leave();
     await api("DELETE", `/api/experiments/${enc(name)}`);
     state.selected = null;
-    state.watch += 1;
+    clearExperimentState();
+    document.body.classList.remove("has-experiment");
     $("detail").hidden = true;
-    $("workspace").hidden = true;
     $("detail-none").hidden = false;
     await refreshList();
   } catch (error) {
@@ -372,7 +379,7 @@ async function deleteExperiment() {
 // ---- edit ----
 
 function setEditing(on) {
-  $("document").hidden = on;
+  $("document-details").hidden = on;
   $("edit-form").hidden = !on;
   $("edit").disabled = on;
   if (!on) showError($("edit-error"), null);
@@ -380,7 +387,6 @@ function setEditing(on) {
 
 function startEdit() {
   if (!state.doc) return;
-  $("document-details").open = true;
   $("edit-ok").hidden = true;
   $("edit-json").value = JSON.stringify(state.doc, null, 2);
   setEditing(true);
@@ -425,7 +431,9 @@ function generateBody() {
   const body = {};
   const seed = $("gen-seed").value.trim();
   const shard = $("gen-shard").value.trim();
-  if (seed) body.seed = Number(seed);
+  // As a string: a JSON number loses digits past 2^53, and seeds go up to 2^63.
+  if (seed && !/^\d{1,19}$/.test(seed)) throw new Error(`Seed: expected a whole number, got "${seed}"`);
+  if (seed) body.seed = seed;
   if (shard) body.shard_size = Number(shard);
   body.rows = gridRows($("gen-tables"));
   return body;
@@ -541,7 +549,9 @@ function start() {
   $("token-form").addEventListener("submit", saveToken);
   $("token-clear").addEventListener("click", clearToken);
   $("list-refresh").addEventListener("click", refreshList);
-  setupTabs(document.querySelector('[role="tablist"]'));
+  setupTabs(document.querySelector(".side-column [role='tablist']"));
+  setupExperimentTabs(() => state.selected);
+  onExperimentTab("schema", () => schema.drawDiagram());
   $("create-form").addEventListener("submit", createExperiment);
   $("import-form").addEventListener("submit", (event) => importDdl(event, true));
   $("import-validate").addEventListener("click", (event) => importDdl(event, false));
@@ -549,16 +559,16 @@ function start() {
   $("edit-form").addEventListener("submit", saveEdit);
   $("edit-cancel").addEventListener("click", cancelEdit);
   $("delete").addEventListener("click", deleteExperiment);
-  setupReset(() => state.selected, refreshRuns);
+  setupReset(() => state.selected, () => Promise.all([refreshRuns(), schema.refresh()]));
   $("generate-form").addEventListener("submit", generate);
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);
   const query = setupQuery(() => state.selected);
+  worksheets.setupWorksheets();
   schema = setupSchema(() => state.selected);
   saved = setupSaved(() => state.selected, query.execute);
   onQueryRun(() => saved.refreshHistory());
   setupRunView();
-  setupLineageView(() => state.selected, (name, runId) => showRunView(name, runId));
   $("gen-tables").addEventListener("input", () => { $("gen-total").textContent = gridTotal($("gen-tables")); });
   setInterval(autoRefreshRuns, 1000);
   fillWarehouses();

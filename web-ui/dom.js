@@ -44,7 +44,9 @@ export function showError(box, error) {
   const head = error instanceof ApiError ? `${error.status}${error.code ? ` ${error.code}` : ""}: ` : "";
   box.append(el("p", {}, el("strong", {}, head), error.message));
   const { problems, component, path, line, column, near } = error.details || {};
-  if (Array.isArray(problems) && problems.length) {
+  // One problem is the message itself: listing it again would say it twice.
+  const repeated = Array.isArray(problems) && problems.length === 1 && error.message.includes(problems[0].message);
+  if (Array.isArray(problems) && problems.length && !repeated) {
     box.append(el("ul", {}, ...problems.map((p) => el("li", {}, el("code", {}, p.path), `: ${p.message}`))));
   } else if (path) {
     box.append(el("p", {}, "Path: ", el("code", {}, path)));

@@ -20,6 +20,9 @@ function columnCompletions(tables) {
     const word = context.matchBefore(/[\w$]*/);
     if (!word || (word.from === word.to && !context.explicit)) return null;
     if (context.state.sliceDoc(word.from - 1, word.from) === ".") return null;
+    // Right after FROM / JOIN a table comes, not a column (lang-sql offers the tables there).
+    const before = context.state.sliceDoc(Math.max(0, word.from - 40), word.from);
+    if (/\b(from|join|into|update|table)\s+$/i.test(before)) return null;
     return { from: word.from, options, validFor: /^[\w$]*$/ };
   };
 }
@@ -29,8 +32,9 @@ function language(dialect, tables) {
   return [support, support.language.data.of({ autocomplete: columnCompletions(tables) })];
 }
 
-// `onRun()` is called by Ctrl+Enter. Returns the small API the page uses.
-export function createEditor(parent, { onRun, doc = "" }) {
+// `onRun()` is called by Ctrl+Enter, `onRunAll()` by Ctrl+Shift+Enter, `onChange()` after an
+// edit. Returns the small API the page uses.
+export function createEditor(parent, { onRun, onRunAll = onRun, onChange = () => {}, doc = "" }) {
   const lang = new Compartment();
   const view = new EditorView({
     parent,
@@ -39,11 +43,13 @@ export function createEditor(parent, { onRun, doc = "" }) {
       extensions: [
         Prec.highest(keymap.of([
           { key: "Mod-Enter", run: () => { onRun(); return true; } },
+          { key: "Mod-Shift-Enter", run: () => { onRunAll(); return true; } },
           { key: "Ctrl-Space", run: startCompletion },
         ])),
         basicSetup,
         lang.of(language("redshift", {})),
         EditorView.lineWrapping,
+        EditorView.updateListener.of((update) => { if (update.docChanged) onChange(); }),
         placeholder("SELECT … (Ctrl+Enter runs)"),
         EditorView.contentAttributes.of({ "aria-labelledby": "query-label", "aria-multiline": "true" }),
       ],
@@ -64,5 +70,27 @@ export function createEditor(parent, { onRun, doc = "" }) {
       view.dispatch({ effects: lang.reconfigure(language(dialect, tables)) });
     },
     focus: () => view.focus(),
+    // The selection as offsets ({from, to}; equal when nothing is selected).
+    selection: () => ({ from: view.state.selection.main.from, to: view.state.selection.main.to }),
+    // The offset of a 1-based line and column (clamped to the text).
+    offsetOf(line, column) {
+      const doc = view.state.doc;
+      const at = doc.line(Math.min(Math.max(line, 1), doc.lines));
+      return Math.min(at.from + Math.max(column - 1, 0), at.to);
+    },
+    // Select [from, to), scroll it into view, focus.
+    select(from, to = from) {
+      view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
+      view.focus();
+    },
+    // Where an offset is drawn, relative to the editor's scrolling box (null when not drawn).
+    boxAt(offset) {
+      const at = view.coordsAtPos(offset);
+      if (!at) return null;
+      const box = view.scrollDOM.getBoundingClientRect();
+      return { left: at.left - box.left + view.scrollDOM.scrollLeft, top: at.top - box.top + view.scrollDOM.scrollTop,
+        height: at.bottom - at.top };
+    },
+    scrollBox: view.scrollDOM,
   };
 }

@@ -21,8 +21,8 @@ const shown = (value) => (typeof value === "string" ? value : JSON.stringify(val
 function checkRow(check) {
   const mark = el("td", { className: check.pass ? "check-pass" : "check-fail" }, check.pass ? "pass" : "FAIL");
   return el("tr", {}, mark, el("td", {}, check.table), el("td", {}, check.column || ""),
-    el("td", {}, check.check), el("td", {}, check.what), el("td", {}, shown(check.expected)),
-    el("td", {}, shown(check.observed)));
+    el("td", {}, check.check), el("td", { className: "what" }, check.what),
+    el("td", { className: "value" }, shown(check.expected)), el("td", { className: "value" }, shown(check.observed)));
 }
 
 function render(box, name, report) {

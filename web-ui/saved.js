@@ -83,10 +83,23 @@ export function setupSaved(selected, execute) {
     const text = entry.sql.length > 90 ? `${entry.sql.slice(0, 90)}…` : entry.sql;
     const open = small(text, `Reopen query from ${when(entry.created_at)}`, () => setSql(entry.sql), "link sql");
     const outcome = entry.status === "ok"
-      ? `${entry.row_count === null ? entry.format : `${count(entry.row_count)} rows`}`
+      ? `${entry.row_count === null ? entry.format : `${count(entry.row_count)} row${entry.row_count === 1 ? "" : "s"}`}`
       : `error: ${entry.error || ""}`;
     const meta = `${when(entry.created_at)} · ${count(entry.duration_ms)} ms · ${outcome}${entry.saved_query ? ` · saved ${entry.saved_query}` : ""}`;
     return el("li", { className: `history-${entry.status}` }, open, el("span", { className: "muted meta" }, meta));
+  }
+
+  let history = [];
+
+  // The history as filtered by outcome and by text (in the SQL, the error or the saved name).
+  function drawHistory() {
+    const text = $("history-text").value.trim().toLowerCase();
+    const status = $("history-status").value;
+    const shown = history.filter((entry) => (!status || entry.status === status)
+      && (!text || [entry.sql, entry.error, entry.saved_query].some((v) => v && v.toLowerCase().includes(text))));
+    $("history-list").replaceChildren(...shown.slice(0, 50).map(historyItem));
+    $("history-empty").textContent = history.length ? "No query matches the filter." : "No query run yet.";
+    $("history-empty").hidden = shown.length > 0;
   }
 
   async function refreshHistory() {
@@ -95,8 +108,8 @@ export function setupSaved(selected, execute) {
     try {
       const { entries } = await api("GET", `/api/experiments/${enc(selected())}/history`);
       if (name !== selected()) return;
-      $("history-list").replaceChildren(...entries.slice(0, 50).map(historyItem));
-      $("history-empty").hidden = entries.length > 0;
+      history = entries;
+      drawHistory();
     } catch (error) {
       showError($("saved-error"), error);
     }
@@ -104,5 +117,7 @@ export function setupSaved(selected, execute) {
 
   $("save-form").addEventListener("submit", save);
   $("history-refresh").addEventListener("click", refreshHistory);
+  $("history-text").addEventListener("input", drawHistory);
+  $("history-status").addEventListener("change", drawHistory);
   return { refreshSaved, refreshHistory };
 }

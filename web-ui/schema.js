@@ -2,8 +2,8 @@
 // links, row counts), its diagram of tables and foreign keys (SVG), and a table's preview and
 // profile (computed in the warehouse).
 
-import { api, enc } from "./api.js";
-import { $, count, el, showError } from "./dom.js";
+import { api, download, enc } from "./api.js";
+import { $, count, el, saveBlob, showError } from "./dom.js";
 import { insertText, renderRows, setSchema } from "./query.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -21,9 +21,23 @@ function nameButton(text, label) {
   return button;
 }
 
-function keyBadge(column) {
+// Badge text and tooltip per key kind. A column of a composite primary key is "primary" only
+// when the key has one column, so both kinds read PK; a composite unique key reads CUK
+// ("CK" would read as a CHECK constraint in most tools).
+function keyMark(column, table) {
+  if (column.key === "primary") return ["PK", "primary key"];
+  if (column.key === "unique") return ["UQ", "unique"];
+  if (column.key !== "composite") return null;
+  const inPk = (table?.primary_key || []).some((c) => c.toLowerCase() === column.name.toLowerCase());
+  return inPk
+    ? ["PK", `part of the composite primary key (${table.primary_key.join(", ")})`]
+    : ["CUK", "part of a composite unique key, generated jointly unique"];
+}
+
+function keyBadge(column, table) {
   const parts = [];
-  if (column.key) parts.push(el("span", { className: "key", title: `${column.key} key` }, column.key === "primary" ? "PK" : column.key === "unique" ? "UQ" : "CK"));
+  const mark = keyMark(column, table);
+  if (mark) parts.push(el("span", { className: "key", title: mark[1] }, mark[0]));
   if (column.foreign_key) parts.push(el("span", { className: "fk", title: `references ${column.foreign_key.table}.${column.foreign_key.column}` }, `→ ${column.foreign_key.table}`));
   return parts;
 }
@@ -33,29 +47,57 @@ function columnItem(table, column) {
   return el("li", { className: "column-item" },
     nameButton(column.name, `Insert column ${table.name}.${column.name}`),
     el("span", { className: "type" }, type.toLowerCase()),
-    column.nullable ? null : el("span", { className: "muted", title: "NOT NULL" }, "!"),
-    ...keyBadge(column));
+    column.nullable ? null : el("span", { className: "notnull", title: "NOT NULL: never empty" }, "not null"),
+    ...keyBadge(column, table));
 }
 
-function tableItem(table, inspect) {
+// A logical table name as SQL: bare when it can be, else double-quoted.
+function sqlName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+// The table's whole live data as CSV (the query endpoint's stream), saved as <experiment>-<table>.csv.
+async function downloadTable(experiment, table, button) {
+  button.disabled = true;
+  button.textContent = "Downloading…";
+  try {
+    const blob = await download("POST", `/api/experiments/${enc(experiment)}/query`,
+      { sql: `SELECT * FROM ${sqlName(table)}`, format: "csv" });
+    saveBlob(blob, `${experiment}-${table}.csv`);
+    button.textContent = "CSV saved";
+  } catch (error) {
+    button.textContent = "CSV";
+    showError($("schema-error"), error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function tableItem(table, inspect, experiment) {
   const preview = el("button", { type: "button", className: "secondary small", "aria-label": `Preview ${table.name}` }, "Preview");
   preview.addEventListener("click", () => inspect("preview", table.name));
   const profile = el("button", { type: "button", className: "secondary small", "aria-label": `Profile ${table.name}` }, "Profile");
   profile.addEventListener("click", () => inspect("profile", table.name));
+  const csv = el("button", { type: "button", className: "secondary small", "aria-label": `Download ${table.name} as CSV`,
+    title: "Every row of the table as a CSV file" }, "CSV");
+  csv.addEventListener("click", () => downloadTable(experiment, table.name, csv));
   const rows = table.row_count === null ? "no data" : `${count(table.row_count)} rows`;
   const summary = el("summary", {}, nameButton(table.name, `Insert table ${table.name}`), el("span", { className: "muted" }, ` ${rows}`));
   return el("li", { className: "table-item" },
     el("details", { open: true }, summary,
-      el("div", { className: "buttons" }, preview, profile),
+      el("div", { className: "buttons" }, preview, profile, table.row_count === null ? null : csv),
       el("ul", { className: "columns" }, ...table.columns.map((c) => columnItem(table, c)))));
 }
 
 // Tables in a grid of boxes, one line per foreign key from the child column to the parent column.
-export function diagram(tables) {
+// As many boxes per row as `available` pixels hold (at most 3): the drawing is never scaled
+// down, so its text stays readable on a phone.
+export function diagram(tables, available = 1000) {
   const width = 210;
   const line = 18;
   const gap = 46;
-  const perRow = Math.max(1, Math.min(3, Math.ceil(Math.sqrt(tables.length))));
+  const fits = Math.floor((available - 20 + gap) / (width + gap));
+  const perRow = Math.max(1, Math.min(3, fits, Math.ceil(Math.sqrt(tables.length))));
   const heights = tables.map((t) => (t.columns.length + 1) * line + 8);
   const rowHeights = [];
   tables.forEach((t, i) => {
@@ -101,7 +143,8 @@ export function diagram(tables) {
     group.append(title);
     p.table.columns.forEach((c, i) => {
       const text = svg("text", { x: p.x + 8, y: p.y + (i + 2) * line - 1, class: c.key ? "erd-key" : "erd-column" });
-      const mark = c.key === "primary" ? "PK " : c.foreign_key ? "FK " : "";
+      const key = keyMark(c, p.table);
+      const mark = key && key[0] === "PK" ? "PK " : c.foreign_key ? "FK " : key ? `${key[0]} ` : "";
       text.textContent = `${mark}${c.name}`;
       const type = svg("text", { x: p.x + width - 8, y: p.y + (i + 2) * line - 1, class: "erd-type", "text-anchor": "end" });
       type.textContent = (c.source_type || c.data_type).toLowerCase().slice(0, 16);
@@ -113,8 +156,23 @@ export function diagram(tables) {
   return root;
 }
 
+let lastTables = null; // {name, tables}: the experiment the diagram was drawn for
+let currentName = () => null;
+
+// The diagram for the width it has now (its tab may have been hidden when the tables came).
+function drawDiagram() {
+  const box = $("schema-diagram");
+  if (!lastTables || lastTables.name !== currentName()) {
+    box.replaceChildren();
+    return;
+  }
+  const available = box.clientWidth || Math.min(window.innerWidth, 1400) - 60;
+  box.replaceChildren(diagram(lastTables.tables, available));
+}
+
 // `selected()` names the experiment; returns `refresh()` which loads its tables.
 export function setupSchema(selected) {
+  currentName = selected;
   async function inspect(kind, table) {
     const name = selected();
     const box = $("inspect");
@@ -158,11 +216,12 @@ export function setupSchema(selected) {
       const answer = await api("GET", `/api/experiments/${enc(name)}/tables`);
       if (name !== selected()) return null;
       showError($("schema-error"), null);
-      $("schema-tree").replaceChildren(...answer.tables.map((t) => tableItem(t, inspect)));
+      $("schema-tree").replaceChildren(...answer.tables.map((t) => tableItem(t, inspect, name)));
       $("schema-source").textContent = answer.run
         ? `data of run #${answer.run.run_id} (${answer.run.status}) in ${answer.warehouse}`
         : `no data yet in ${answer.warehouse}: generate a run`;
-      $("schema-diagram").replaceChildren(diagram(answer.tables));
+      lastTables = { name, tables: answer.tables };
+      drawDiagram();
       setSchema(answer.source_dialect, Object.fromEntries(answer.tables.map((t) => [t.name, t.columns.map((c) => c.name)])));
       return answer;
     } catch (error) {
@@ -171,7 +230,29 @@ export function setupSchema(selected) {
     }
   }
 
+  // Show DDL: the tables as CREATE TABLE statements in the experiment's dialect.
+  async function showDdl() {
+    const name = selected();
+    try {
+      const answer = await api("GET", `/api/experiments/${enc(name)}/ddl`);
+      if (name !== selected()) return;
+      showError($("ddl-error"), null);
+      $("ddl").textContent = answer.ddl;
+      $("ddl").hidden = false;
+      $("ddl-copy").hidden = false;
+      $("ddl-status").textContent = `${answer.dialect} DDL`;
+    } catch (error) {
+      showError($("ddl-error"), error);
+    }
+  }
+
+  $("ddl-show").addEventListener("click", showDdl);
+  $("ddl-copy").addEventListener("click", async () => {
+    await navigator.clipboard.writeText($("ddl").textContent).catch(() => {});
+    $("ddl-status").textContent = "Copied the DDL.";
+  });
   $("schema-refresh").addEventListener("click", refresh);
   $("inspect-close").addEventListener("click", () => { $("inspect").hidden = true; });
-  return { refresh };
+  window.addEventListener("resize", () => { if (!$("panel-schema").hidden) drawDiagram(); });
+  return { refresh, drawDiagram };
 }

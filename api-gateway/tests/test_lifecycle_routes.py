@@ -3,6 +3,8 @@ unserved run waits for, and the refusals of reset, load and retry."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import update
 
 from dwsim_shared.state.models import RunRow
@@ -56,11 +58,11 @@ def test_retry_reopens_only_the_latest_failed_run(gateway: GatewayFactory) -> No
     first = client.post("/api/experiments/again/generate", json={}).json()["run_id"]
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
     with runtime.session() as session:
-        session.execute(update(RunRow).where(RunRow.id == first).values(status="FAILED"))
+        session.execute(update(RunRow).where(RunRow.number == first).values(status="FAILED"))
         session.commit()
     second = client.post("/api/experiments/again/generate", json={}).json()["run_id"]
     with runtime.session() as session:
-        session.execute(update(RunRow).where(RunRow.id == second).values(status="FAILED"))
+        session.execute(update(RunRow).where(RunRow.number == second).values(status="FAILED"))
         session.commit()
     older = client.post(f"/api/experiments/again/runs/{first}/retry")
     assert older.status_code == 409 and "not the latest run" in older.json()["message"]
@@ -68,3 +70,53 @@ def test_retry_reopens_only_the_latest_failed_run(gateway: GatewayFactory) -> No
     assert retried.status_code == 202, retried.text
     assert retried.json()["status"] == "RUNNING"
     assert client.get(f"/api/experiments/again/runs/{second}").json()["error"] is None
+
+
+def test_runs_are_numbered_per_experiment_and_seeds_travel_as_strings(
+    gateway: GatewayFactory,
+) -> None:
+    client = gateway()
+    seed = "9223372036854775801"  # 19 digits: a JSON number would lose its last ones in a browser
+    for name in ("numa", "numb"):
+        assert client.post("/api/experiments", json=small_experiment(name)).status_code == 201
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    numbers = []
+    for name in ("numa", "numb", "numa"):
+        answer = client.post(f"/api/experiments/{name}/generate", json={"seed": seed})
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["seed"] == seed
+        numbers.append(answer.json()["run_id"])
+        assert answer.json()["links"]["run"].endswith(f"/runs/{numbers[-1]}")
+        client.post(f"/api/experiments/{name}/runs/{numbers[-1]}/cancel")
+    assert numbers == [1, 1, 2]
+    run = client.get("/api/experiments/numa/runs/2").json()
+    assert run["run_id"] == 2 and run["seed"] == seed and run["status"] == "ABORTED"
+    # a number given as a JSON number still works (the CLI sends one)
+    assert client.post("/api/experiments/numb/generate", json={"seed": 7}).json()["seed"] == "7"
+    missing = client.get("/api/experiments/numb/runs/3")
+    assert missing.status_code == 404 and "has no run 3" in missing.json()["message"]
+    listed = client.get("/api/experiments").json()["experiments"]
+    assert {e["name"]: e["last_run"]["run_id"] for e in listed} == {"numa": 2, "numb": 2}
+    with runtime.session() as session:
+        internal = session.get(RunRow, run["internal_id"])
+        assert internal is not None and internal.number == 2
+
+
+def test_a_retry_counts_its_duration_from_its_own_start(gateway: GatewayFactory) -> None:
+    client = gateway()
+    assert client.post("/api/experiments", json=small_experiment("late")).status_code == 201
+    number = client.post("/api/experiments/late/generate", json={}).json()["run_id"]
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    long_ago = dt.datetime(2020, 1, 1)
+    with runtime.session() as session:
+        session.execute(
+            update(RunRow)
+            .where(RunRow.number == number)
+            .values(status="FAILED", started_at=long_ago, finished_at=long_ago)
+        )
+        session.commit()
+    assert client.post(f"/api/experiments/late/runs/{number}/retry").status_code == 202
+    started = client.get(f"/api/experiments/late/runs/{number}").json()["started_at"]
+    assert dt.datetime.fromisoformat(started).replace(tzinfo=None) > long_ago + dt.timedelta(
+        days=365
+    )

@@ -302,7 +302,7 @@ def test_csv_download_sends_format_csv_and_saves_a_file() -> None:
     assert download is not None, "no downloadCsv in query.js"
     body = download.group(1)
     assert re.search(r"""\bformat:\s*["']csv["']""", body), "the download does not ask for CSV"
-    assert "queryBody()" in body, "the download drops the SQL or the row limit"
+    assert "queryBody(statement.sql)" in body, "the download drops the SQL or the row limit"
     assert re.search(r"""\bdownload\(\s*"POST",\s*`/api/experiments/[^`]*/query`""", body)
     assert re.search(r"saveBlob\(blob, `\$\{name\}\.csv`\)", body)
     assert "showError(" in body, "an error answer is not shown"

@@ -78,6 +78,9 @@ def test_document_tables_describe_keys_links_and_rules(client: TestClient) -> No
         {"columns": ["customer_id"], "references_table": "customers", "references_columns": ["id"]}
     ]
     assert any("composite key" in n for n in body["notes"])
+    assert not [n for n in body["notes"] if "(s)" in n], body[
+        "notes"
+    ]  # "1 composite key", not "(s)"
     assert any("inferred" in n for n in body["notes"])
 
 

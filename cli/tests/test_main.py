@@ -188,17 +188,19 @@ def test_generate_wait_polls_until_completed(
     assert result.code == 0
     assert [r.method for r in gateway.requests] == ["POST", "GET", "GET", "GET", "GET"]
     assert sleeps == [0.5, 0.5, 0.5]
-    # progress on stderr, once per change (the two RUNNING polls print one line)
+    # progress on stderr, once per change (the two RUNNING polls print one line); the final
+    # line once, on stdout only (it was printed twice)
     assert result.err.splitlines() == [
         "run 7 of shop: QUEUED  0 / 1,000 rows loaded (0%)",
         "run 7 of shop: RUNNING  0 / 1,000 rows loaded (0%)  (30.0 s)",
-        "run 7 of shop: COMPLETED  1,000 / 1,000 rows loaded (100%)  81 rows/s  (12.3 s)",
     ]
+    final = "run 7 of shop: COMPLETED  1,000 / 1,000 rows loaded (100%)  81 rows/s  (12.3 s)"
     lines = result.out.splitlines()
-    assert lines[0] == (
-        "run 7 of shop: COMPLETED  1,000 / 1,000 rows loaded (100%)  81 rows/s  (12.3 s)"
-    )
-    assert any("customers" in line and "1000" in line for line in lines[1:])
+    assert lines[0] == final
+    assert (result.out + result.err).count("COMPLETED  1,000") == 1
+    # thousands separators, and each column's own header
+    assert any("customers" in line and "1,000" in line for line in lines[1:])
+    assert any("shards loaded" in line and "shards failed" in line for line in lines[1:])
 
 
 @pytest.mark.parametrize("final", ["FAILED", "ABORTED"])

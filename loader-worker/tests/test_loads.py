@@ -95,12 +95,14 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     try:
         load_one_shard(rt, first)
     except Exception as error:
-        assert "no such table" in str(error)
+        assert "staging copy in the warehouse is gone" in str(error)
     else:
         raise AssertionError("the load should have failed")
     run = run_row(rt, run_id)
     assert run.status == "FAILED"
-    assert run.error is not None and "loading shard" in run.error and "no such table" in run.error
+    assert run.error is not None and "loading shard" in run.error and "is gone" in run.error
+    # No internal name reaches the user (was: "no such table: _dwsim_loads").
+    assert "_dwsim" not in run.error and "_r1_" not in run.error
     assert generate_one_shard(rt, shard_ids(rt, run_id)[1]) == "run failed"
 
 

@@ -139,6 +139,8 @@ def test_clean_run_passes_then_broken_tables_fail_the_right_checks(engine, tmp_p
         c for c in broken["checks"] if c["check"] == "foreign_key" and c["column"] == "store_id"
     )
     assert orphans["observed"]["orphans"] > 0
+    # said in English: "every store_id value exists in stores.store_id", not "is a stores.(…)"
+    assert orphans["what"] == "every store_id value exists in stores.store_id"
 
 
 def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(

@@ -125,3 +125,17 @@ def test_a_load_after_the_staging_was_dropped_fails_and_leaves_nothing(
     if warehouse.name == "sqlite":
         folder = warehouse.settings.sqlite_warehouse_dir  # type: ignore[attr-defined]
         assert not list(folder.glob(f"{staging_name(EXPERIMENT.name, 7)}.sqlite*"))
+
+
+def test_sqlite_load_into_a_vanished_staging_names_no_internal_table(tmp_path: Path) -> None:
+    """A shard loaded after its staging copy went (published, reset, deleted): the message says
+    so in the user's words, not `no such table: _dwsim_loads`."""
+    from dwsim_shared.errors import NotFound
+
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    path = shard_file(tmp_path, 10, 1)
+    target = staged(EXPERIMENT, 3)
+    warehouse.check()  # the folder exists; the staging copy (with its ledger) does not
+    with pytest.raises(NotFound) as error:
+        warehouse.load_shard(target, TABLE, path, ShardRef(3, "Items", 0))
+    assert "_dwsim" not in str(error.value) and "staging copy" in str(error.value)

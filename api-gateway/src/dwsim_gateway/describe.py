@@ -157,7 +157,9 @@ def experiment_notes(experiment: Experiment) -> list[str]:
     guessed = sum(1 for t in experiment.tables for c in t.columns if c.inferred)
     notes = []
     if joint:
-        notes.append(f"{joint} composite key(s), each generated jointly unique")
+        keys = "1 composite key" if joint == 1 else f"{joint} composite keys"
+        notes.append(f"{keys}, each generated jointly unique")
     if guessed:
-        notes.append(f"{guessed} column(s) with rules inferred by the DDL import: check them")
+        columns = "1 column" if guessed == 1 else f"{guessed} columns"
+        notes.append(f"{columns} with rules inferred by the DDL import: check them")
     return notes

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import docs, errors
@@ -29,8 +29,10 @@ from dwsim_gateway.routes import (
     reports,
     runs,
     shards,
+    sqltools,
     tables,
     warehouses,
+    worksheets,
 )
 from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queries,
         history,
         connection,
+        sqltools,
+        worksheets,
     )
     for module in modules:
         app.include_router(
@@ -110,5 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         @app.get("/", include_in_schema=False)
         def _home() -> RedirectResponse:
             return RedirectResponse("/ui/")
+
+        # Browsers ask for /favicon.ico on any page (the API docs too): answer, not 404.
+        @app.get("/favicon.ico", include_in_schema=False)
+        def _favicon() -> FileResponse:
+            return FileResponse(web_ui / "favicon.svg", media_type="image/svg+xml")
 
     return app

@@ -101,14 +101,15 @@ class Totals(Answer):
 
 
 class RunView(Answer):
-    run_id: int
+    run_id: int = Field(description="the run's number within its experiment (1 is its first run)")
+    internal_id: int = Field(description="the run's key across experiments (object keys use it)")
     experiment: str
     kind: str
     status: (
         Literal["QUEUED", "RUNNING", "COMPLETED", "COMPLETED_WITH_WARNINGS", "FAILED", "ABORTED"]
         | str
     )
-    seed: int
+    seed: str = Field(description="decimal digits: seeds exceed what a JSON number keeps exactly")
     shard_size: int
     warehouse: str
     created_at: str
@@ -132,7 +133,7 @@ class GenerateAnswer(Answer):
     run_id: int
     experiment: str
     status: str
-    seed: int
+    seed: str
     links: RunLinks
 
 

@@ -58,8 +58,9 @@ def lifecycle_view(session: Session, rt: Runtime, run: RunRow) -> dict[str, Any]
         waiting = waiting_for(
             _queues_needed(session, run), live_queues(session, utcnow(), policy(rt))
         )
+    source = session.get(RunRow, run.source_run_id) if run.source_run_id else None
     return {
-        "source_run_id": run.source_run_id,
+        "source_run_id": source.number if source else None,
         "live": live is not None and live.id == run.id,
         "published_at": run.published_at.isoformat() if run.published_at else None,
         "waiting_for": waiting,

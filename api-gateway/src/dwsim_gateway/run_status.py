@@ -131,7 +131,7 @@ def _load(rt: Runtime, name: str, run_id: int, build: ViewBuilder) -> dict[str, 
         run = session.scalars(
             select(RunRow)
             .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
-            .where(RunRow.id == run_id, ExperimentRow.name == name)
+            .where(RunRow.number == run_id, ExperimentRow.name == name)
         ).first()
         if run is None:
             exists = session.scalar(select(ExperimentRow.id).where(ExperimentRow.name == name))

@@ -82,7 +82,20 @@ def error_from_response(response: httpx.Response) -> ApiError:
             details if isinstance(details, dict) else {},
         )
     text = response.text.strip()[:200] or response.reason_phrase
-    return ApiError(response.status_code, "", f"HTTP {response.status_code}: {text}", {})
+    if response.status_code != 404:  # a proxy's 502 page says something worth showing
+        return ApiError(response.status_code, "", f"HTTP {response.status_code}: {text}", {})
+    # A 404 not in the gateway's error shape: --url most likely names another service.
+    try:
+        where = str(response.request.url)
+    except RuntimeError:  # a response built without its request (tests)
+        where = "the server"
+    return ApiError(
+        404,
+        "",
+        f"{where} is not a DW Simulator API address (404 Not Found): "
+        "is --url (or DWSIM_URL) the gateway's base URL, e.g. http://127.0.0.1:8000?",
+        {},
+    )
 
 
 class GatewayClient:

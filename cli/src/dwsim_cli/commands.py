@@ -386,9 +386,13 @@ def build_query_export(args: argparse.Namespace) -> ApiRequest:
 def show_export(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
     """Write the streamed CSV to --output (bytes as they come) or to stdout."""
     if args.output:
+        size = 0
         with open(args.output, "wb") as sink:
             for chunk in answer:
                 sink.write(chunk)
+                size += len(chunk)
+        # stderr: stdout stays the data channel; the user sees the export ended and where.
+        ctx.note(f"wrote {args.output} ({render.byte_size(size)})")
         return EXIT_OK
     decoder = codecs.getincrementaldecoder("utf-8")()
     for chunk in answer:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from dwsim_cli import bundles, commands, lifecycle, lineage, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
@@ -66,6 +67,23 @@ def positive_float(text: str) -> float:
     return value
 
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)$")
+
+
+class SuggestingParser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped command (Python 3.14's suggest_on_error;
+    sub-commands inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        match = _INVALID_CHOICE.search(message)
+        if match:
+            choices = re.findall(r"'([^']*)'", match.group(2))
+            close = difflib.get_close_matches(match.group(1), choices, n=1, cutoff=0.6)
+            if close:
+                message = f"{message}; did you mean '{close[0]}'?"
+        super().error(message)
+
+
 class _RowsAction(argparse.Action):
     """Collects `--rows a=1 b=2 --rows c=3` into one dict (a later value wins)."""
 
@@ -116,7 +134,7 @@ def _global_options() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """The full `dw-sim` parser."""
     common = _global_options()
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = SuggestingParser(
         prog="dw-sim",
         description="Command-line client of the DW Simulator gateway.",
         parents=[common],

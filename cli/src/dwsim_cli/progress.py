@@ -28,6 +28,8 @@ class ProgressPrinter:
             self._live(run)
             return
         self.close()
+        if final:
+            return  # the final state is printed once, by whoever waited (show_run_state)
         if key != self._last:
             self._last = key
             self._ctx.note(render.run_status_line(run, self._ctx.now()))

@@ -37,8 +37,21 @@ def run_duration(run: dict[str, Any], now: datetime | None = None) -> float | No
     return max((finished - started).total_seconds(), 0.0)
 
 
+def timestamp(value: Any) -> str:
+    """An API timestamp to the second, in UTC: `2026-12-06 11:20:03`."""
+    parsed = _parse_time(value)
+    if parsed is None:
+        return _count(value)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _thousands(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else _count(value)
+
+
+# Loading starts after the first shards are generated, so the first loaded rows make the
+# rate look tiny and the ETA huge: no ETA until this share of the rows is loaded.
+ETA_AFTER_FRACTION = 0.1
 
 
 def run_rate(run: dict[str, Any], now: datetime | None = None) -> tuple[float, float | None]:
@@ -50,7 +63,18 @@ def run_rate(run: dict[str, Any], now: datetime | None = None) -> tuple[float, f
     if not duration or not loaded:
         return 0.0, None
     rate = loaded / duration
+    if loaded < ETA_AFTER_FRACTION * target:
+        return rate, None
     return rate, max(target - loaded, 0) / rate
+
+
+def byte_size(n: int) -> str:
+    """`512 bytes`, `3.4 KiB`, `26.1 MiB`."""
+    if n < 1024:
+        return f"{n:,} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
@@ -101,14 +125,16 @@ def _cell(value: Any) -> Text:
 
 def run_tables_table(run: dict[str, Any]) -> Table:
     """Per-table progress of one run."""
-    table = _table("table", "target", "generated", "loaded", "shards", "loaded", "failed")
+    table = _table(
+        "table", "target", "generated", "loaded", "shards", "shards loaded", "shards failed"
+    )
     for column in table.columns[1:]:
         column.justify = "right"
     for name, counts in (run.get("tables") or {}).items():
         table.add_row(
             _cell(name),
             *(
-                _cell(counts.get(key))
+                Text(_thousands(counts.get(key)))
                 for key in (
                     "target_rows",
                     "generated_rows",
@@ -144,10 +170,10 @@ def runs_table(runs: list[dict[str, Any]], now: datetime | None = None) -> Table
             _cell(run.get("run_id")),
             _cell(run.get("kind")),
             _cell(run.get("status")),
-            _cell(totals.get("target_rows")),
-            _cell(totals.get("generated_rows")),
-            _cell(totals.get("loaded_rows")),
-            _cell(run.get("created_at")),
+            Text(_thousands(totals.get("target_rows"))),
+            Text(_thousands(totals.get("generated_rows"))),
+            Text(_thousands(totals.get("loaded_rows"))),
+            Text(timestamp(run.get("created_at"))),
             Text("-") if duration is None else Text(f"{duration:.1f}"),
         )
     return table
@@ -170,7 +196,7 @@ def experiments_table(experiments: list[dict[str, Any]]) -> Table:
             _cell(exp.get("target_warehouse")),
             Text(_table_names(exp.get("tables"))),
             Text(f"{last.get('run_id')} {last.get('status')}" if last else "-"),
-            _cell(exp.get("created_at")),
+            Text(timestamp(exp.get("created_at"))),
         )
     return table
 

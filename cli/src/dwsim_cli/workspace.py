@@ -167,7 +167,11 @@ def show_query_list(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
         return EXIT_OK
     grid = render._table("name", "sql", "updated")
     for q in queries:
-        grid.add_row(Text(q["name"]), Text(" ".join(q["sql"].split())), Text(q["updated_at"]))
+        grid.add_row(
+            Text(q["name"]),
+            Text(" ".join(q["sql"].split())),
+            Text(render.timestamp(q["updated_at"])),
+        )
     ctx.console.print(grid)
     return EXIT_OK
 
@@ -214,7 +218,7 @@ def show_history(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
             sql = f"[{e['saved_query']}] {sql}"
         status = e["status"] if e["status"] == "ok" else f"error: {e.get('error') or ''}"
         grid.add_row(
-            Text(e["created_at"][:19]), _n(e.get("duration_ms")), _n(e.get("row_count")),
+            Text(render.timestamp(e["created_at"])), _n(e.get("duration_ms")), _n(e.get("row_count")),
             Text(status), Text(sql),
         )  # fmt: skip
     ctx.console.print(grid)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dwsim_shared.errors import Conflict
 from dwsim_shared.leases import lease_end
 from dwsim_shared.lineage.history import record_event, record_run_event
+from dwsim_shared.runs import next_run_number
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     COMPLETED_RUN_STATUSES,
@@ -160,6 +161,7 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
     source's objects, so they go through the same staged load, progress and finalize."""
     run = RunRow(
         experiment_id=experiment.id,
+        number=next_run_number(session, experiment.id),
         kind="load",
         status=RunStatus.QUEUED,
         seed=source.seed,
@@ -219,6 +221,8 @@ def reopen_failed_run(
             attempts=0,
             lease_until=lease_end(now, lease_s),
             reconciled_counts=None,
+            # The retry's duration and rows/s count from its own start, not the first attempt's.
+            started_at=now,
         )
         .execution_options(synchronize_session=False)
     )

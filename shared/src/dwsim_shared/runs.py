@@ -16,7 +16,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dwsim_shared.errors import Conflict
+from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.lineage.history import current_version, record_event, record_run_event
@@ -101,6 +101,7 @@ def create_run(
     document = experiment.to_json()
     run = RunRow(
         experiment_id=experiment_row.id,
+        number=next_run_number(session, experiment_row.id),
         kind="generate",
         status=RunStatus.QUEUED,
         seed=seed if seed is not None else secrets.randbits(62),
@@ -137,6 +138,25 @@ def create_run(
             [{"run_id": run.id, "table_name": p.table, "shard_index": p.shard_index,
               "row_start": p.row_start, "row_count": p.row_count} for p in batch],
         )  # fmt: skip
+    return run
+
+
+def next_run_number(session: Session, experiment_id: int) -> int:
+    """The number the experiment's next run gets (1 for its first): two runs submitted at once
+    cannot both take it (a unique index), and the one refused is told another run is active."""
+    highest = session.scalar(
+        select(func.max(RunRow.number)).where(RunRow.experiment_id == experiment_id)
+    )
+    return (highest or 0) + 1
+
+
+def run_by_number(session: Session, experiment_row: ExperimentRow, number: int) -> RunRow:
+    """The experiment's run with this number; `NotFound` naming both otherwise."""
+    run = session.scalars(
+        select(RunRow).where(RunRow.experiment_id == experiment_row.id, RunRow.number == number)
+    ).first()
+    if run is None:
+        raise NotFound(f"experiment {experiment_row.name!r} has no run {number}", run_id=number)
     return run
 
 

@@ -152,7 +152,7 @@ def list_experiments(session: SessionDep) -> dict[str, Any]:
     latest = {
         experiment_id: {"run_id": run_id, "status": status}
         for experiment_id, run_id, status in session.execute(
-            select(RunRow.experiment_id, RunRow.id, RunRow.status).order_by(RunRow.id)
+            select(RunRow.experiment_id, RunRow.number, RunRow.status).order_by(RunRow.id)
         )
     }
     return {

@@ -25,7 +25,7 @@ from dwsim_shared.celery_app import (
     check_broker,
     enqueue,
 )
-from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
+from dwsim_shared.errors import Conflict, DependencyUnavailable
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.lifecycle import (
     create_load_run,
@@ -34,7 +34,7 @@ from dwsim_shared.lifecycle import (
     reopen_failed_run,
 )
 from dwsim_shared.lineage.history import forget_run_events, record_event
-from dwsim_shared.runs import active_run
+from dwsim_shared.runs import active_run, run_by_number
 from dwsim_shared.state.models import (
     COMPLETED_RUN_STATUSES,
     RunRow,
@@ -60,8 +60,8 @@ class LoadRequest(BaseModel):
 def _refuse_if_active(session: Any, experiment_id: int, name: str) -> None:
     if (run := active_run(session, experiment_id)) is not None:
         raise Conflict(
-            f"experiment {name!r} has an active run ({run.id}); wait for it or cancel it",
-            run_id=run.id,
+            f"experiment {name!r} has an active run ({run.number}); wait for it or cancel it",
+            run_id=run.number,
         )
 
 
@@ -77,7 +77,7 @@ def reset_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) ->
         emptied = rt.warehouse(live.warehouse).reset(experiment)
     record_event(session, row.id, "reset", live.id, tables=emptied)
     session.commit()
-    return {"experiment": row.name, "live_run_id": live.id, "tables_emptied": emptied}
+    return {"experiment": row.name, "live_run_id": live.number, "tables_emptied": emptied}
 
 
 def _objects_missing(rt: RuntimeDep, source: RunRow, session: Any) -> str | None:
@@ -112,16 +112,14 @@ def load_run(
         if source is None:
             raise Conflict(f"experiment {row.name!r} has no completed generate run to load")
     else:
-        source = session.get(RunRow, request.run_id)
-        if source is None or source.experiment_id != row.id:
-            raise NotFound(f"experiment {row.name!r} has no run {request.run_id}")
+        source = run_by_number(session, row, request.run_id)
         if source.kind != "generate" or source.status not in COMPLETED_RUN_STATUSES:
             raise Conflict(
-                f"run {source.id} is a {source.status} {source.kind} run; "
+                f"run {source.number} is a {source.status} {source.kind} run; "
                 "only a completed generate run can be loaded"
             )
     if missing := _objects_missing(rt, source, session):
-        raise Conflict(f"run {source.id} cannot be loaded: {missing}", run_id=source.id)
+        raise Conflict(f"run {source.number} cannot be loaded: {missing}", run_id=source.number)
     rt.warehouse(row.target_warehouse).check()
     check_broker(rt.celery, rt.settings.dependency_timeout_s)
     run = create_load_run(session, row, source)
@@ -134,12 +132,12 @@ def load_run(
         session.commit()
         raise
     return {
-        "run_id": run.id,
+        "run_id": run.number,
         "experiment": row.name,
         "kind": "load",
-        "source_run_id": source.id,
+        "source_run_id": source.number,
         "status": run.status,
-        "links": {"run": f"/api/experiments/{row.name}/runs/{run.id}"},
+        "links": {"run": f"/api/experiments/{row.name}/runs/{run.number}"},
     }
 
 
@@ -148,13 +146,11 @@ def retry_run(
     row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Run the unfinished part of a FAILED run again (its loaded shards and staging are kept)."""
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    run = run_by_number(session, row, run_id)
     if run.status != RunStatus.FAILED:
         raise Conflict(f"run {run_id} is {run.status}; only a FAILED run can be retried")
     newer = session.scalar(
-        select(RunRow.id).where(RunRow.experiment_id == row.id, RunRow.id > run.id).limit(1)
+        select(RunRow.number).where(RunRow.experiment_id == row.id, RunRow.id > run.id).limit(1)
     )
     if newer is not None:
         raise Conflict(
@@ -185,9 +181,9 @@ def retry_run(
     except DependencyUnavailable:
         pass
     return {
-        "run_id": run.id,
+        "run_id": run.number,
         "experiment": row.name,
         "status": run.status,
         "shards_retried": len(shards),
-        "links": {"run": f"/api/experiments/{row.name}/runs/{run.id}"},
+        "links": {"run": f"/api/experiments/{row.name}/runs/{run.number}"},
     }

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import object_session
 from starlette.background import BackgroundTask
 
@@ -25,9 +25,7 @@ router = APIRouter(tags=["query"])
 
 
 class QueryRequest(BaseModel):
-    sql: str = Field(
-        min_length=1, description="One read-only statement in the experiment's dialect."
-    )
+    sql: str = Field(description="One read-only statement in the experiment's dialect.")
     limit: Annotated[int, Field(ge=1)] | None = None
     format: Literal["json", "csv"] = Field(
         default="json",
@@ -40,6 +38,13 @@ class QueryRequest(BaseModel):
             "examples": [{"sql": "SELECT COUNT(*) FROM customers", "limit": 100, "format": "json"}]
         },
     }
+
+    @field_validator("sql")
+    @classmethod
+    def _not_blank(cls, sql: str) -> str:
+        if not sql.strip():
+            raise ValueError("the SQL is empty: write a statement to run")
+        return sql
 
 
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {

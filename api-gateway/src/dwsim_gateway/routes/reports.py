@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from dwsim_gateway.deps import ExperimentDep, RunId, RunStatusDep, RuntimeDep, SessionDep
 from dwsim_shared.errors import NotFound
 from dwsim_shared.reports import report_run, verdict
+from dwsim_shared.runs import run_by_number
 from dwsim_shared.state.models import RunRow
 
 router = APIRouter(tags=["reports"])
@@ -18,7 +19,7 @@ router = APIRouter(tags=["reports"])
 def _report_view(run: RunRow, experiment: str) -> dict[str, Any]:
     report = run.report or {}
     return {
-        "run_id": run.id,
+        "run_id": run.number,
         "experiment": experiment,
         "status": run.status,
         "plan_digest": run.plan_digest,
@@ -28,10 +29,7 @@ def _report_view(run: RunRow, experiment: str) -> dict[str, Any]:
 
 
 def _run(session: Any, row: Any, run_id: int) -> RunRow:
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
-    return run
+    return run_by_number(session, row, run_id)
 
 
 @router.get("/{name}/runs/{run_id}/report")

@@ -19,13 +19,20 @@ from dwsim_gateway.deps import (
 from dwsim_gateway.models import GenerateAnswer, RunList, RunView
 from dwsim_gateway.run_lifecycle import drop_staging_quietly, lifecycle_view
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
-from dwsim_shared.errors import Conflict, DependencyUnavailable, NotFound
+from dwsim_shared.errors import Conflict, DependencyUnavailable
 from dwsim_shared.experiment import Experiment, check_experiment
 from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.lineage.history import forget_run_events
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.reports import verdict
-from dwsim_shared.runs import abort_run, create_run, progress, row_targets_for, with_row_targets
+from dwsim_shared.runs import (
+    abort_run,
+    create_run,
+    progress,
+    row_targets_for,
+    run_by_number,
+    with_row_targets,
+)
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow, RunRow
 
@@ -56,11 +63,12 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
         for key in ("target_rows", "generated_rows", "loaded_rows")
     }
     return {
-        "run_id": run.id,
+        "run_id": run.number,
+        "internal_id": run.id,
         "experiment": experiment,
         "kind": run.kind,
         "status": run.status,
-        "seed": run.seed,
+        "seed": str(run.seed),
         "shard_size": run.shard_size,
         "warehouse": run.warehouse,
         "created_at": run.created_at.isoformat(),
@@ -113,11 +121,11 @@ def generate(
         session.commit()
         raise
     return {
-        "run_id": run.id,
+        "run_id": run.number,
         "experiment": row.name,
         "status": run.status,
-        "seed": run.seed,
-        "links": {"run": f"/api/experiments/{row.name}/runs/{run.id}"},
+        "seed": str(run.seed),
+        "links": {"run": f"/api/experiments/{row.name}/runs/{run.number}"},
     }
 
 
@@ -150,10 +158,7 @@ def cancel_run(
 
 
 def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
-    return run
+    return run_by_number(session, row, run_id)
 
 
 @router.get("/{name}/runs/{run_id}", response_model=RunView)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
 from dwsim_gateway.models import ShardList
-from dwsim_shared.errors import NotFound
 from dwsim_shared.objectstore import shard_key
+from dwsim_shared.runs import run_by_number
 from dwsim_shared.state.models import RunRow, RunShardRow
 
 router = APIRouter(tags=["runs"])
@@ -19,16 +19,14 @@ router = APIRouter(tags=["runs"])
 @router.get("/{name}/runs/{run_id}/shards", response_model=ShardList)
 def run_shards(row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep) -> Any:
     """Every shard of a run (state, attempts, worker, error, object) and the objects it wrote."""
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    run = run_by_number(session, row, run_id)
     shards = session.scalars(
         select(RunShardRow)
         .where(RunShardRow.run_id == run.id)
         .order_by(RunShardRow.table_name, RunShardRow.shard_index)
     ).all()
     return {
-        "run_id": run.id,
+        "run_id": run.number,
         "experiment": row.name,
         "status": run.status,
         "shards": [

@@ -46,7 +46,7 @@ def list_tables(
         "warehouse": run.warehouse if live and run else row.target_warehouse,
         "run": (
             {
-                "run_id": run.id,
+                "run_id": run.number,
                 "status": run.status,
                 "warehouse": run.warehouse,
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,

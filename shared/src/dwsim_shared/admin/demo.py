@@ -63,6 +63,18 @@ def demo_ddl() -> str:
     return resources.files(__package__).joinpath("demo_shop.sql").read_text()
 
 
+def shown(value: Any) -> str:
+    """A result value as the table shows it: thousands separators, two decimals for every
+    fraction (905988.0 beside 939183.97 read as different precisions)."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
 def _check(answer: httpx.Response) -> dict[str, Any]:
     if answer.status_code >= 400:
         raise RuntimeError(
@@ -126,7 +138,7 @@ def run_scenario(client: httpx.Client, console: Console, total_rows: int) -> boo
         for column in result["columns"]:
             table.add_column(column)
         for values in result["rows"]:
-            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in values))
+            table.add_row(*(shown(v) for v in values))
         console.print(table)
     console.print(f"\nParquet shards: {run['objects']}")
     return True
@@ -151,6 +163,11 @@ def run_demo(rows: int = 1_000_000) -> int:
         )
         console.print(f"(dw-sim reaches it with DWSIM_URL={stack.url}; web UI at {stack.url}/ui/)")
         with httpx.Client(base_url=stack.url, timeout=60) as client:
-            ok = run_scenario(client, console, rows)
+            try:
+                ok = run_scenario(client, console, rows)
+            finally:
+                # The demo's experiment must not greet the user's first `make up` (same DWSIM_HOME).
+                client.delete("/api/experiments/demo_shop")
+                console.print("removed the demo's experiment and its data")
     console.print(f"stopped; demo took {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1

@@ -153,8 +153,12 @@ class TableChecks:
             .where(exp.and_(present, missing))
         )
         names, target_names = ", ".join(columns), ", ".join(targets)
+        if len(columns) == 1:
+            what = f"every {names} value exists in {parent}.{target_names}"
+        else:
+            what = f"every ({names}) exists in {parent} ({target_names})"
         self.add(names if len(columns) == 1 else None, "foreign_key",
-                 f"every ({names}) is a {parent}.({target_names})", {"orphans": 0},
+                 what, {"orphans": 0},
                  [exp.Subquery(this=orphans)],
                  lambda v: ({"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
 

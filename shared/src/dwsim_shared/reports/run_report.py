@@ -124,7 +124,8 @@ def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str
         if run is None or run.status not in REPORTABLE:
             if recompute and run is not None:
                 raise Conflict(
-                    f"run {run_id} is {run.status}; a report needs a completed run", run_id=run_id
+                    f"run {run.number} is {run.status}; a report needs a completed run",
+                    run_id=run.number,
                 )
             return None
         if recompute:
@@ -153,7 +154,7 @@ def _check_latest(session: Any, run: RunRow) -> None:
     live = live_run(session, run.experiment_id)
     if live is None or live.id != run.id:
         raise Conflict(
-            f"run {run.id} is not the live run (run {live.id if live else None} replaced its "
-            "tables); its report cannot be recomputed",
-            run_id=run.id,
+            f"run {run.number} is not the live run (run {live.number if live else None} replaced "
+            "its tables); its report cannot be recomputed",
+            run_id=run.number,
         )

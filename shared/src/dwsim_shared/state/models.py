@@ -85,9 +85,13 @@ class RunRow(Base):
             postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
             sqlite_where=text("status IN ('QUEUED', 'RUNNING')"),
         ),
+        Index("uq_runs_experiment_number", "experiment_id", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The run's number within its experiment (1 is its first run): what users see and type;
+    # `id` stays the internal key (shards, object keys, staging names).
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     experiment_id: Mapped[int] = mapped_column(
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True
     )
@@ -217,6 +221,22 @@ class SavedQueryRow(Base):
     )
     name: Mapped[str] = mapped_column(String(127))
     sql_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class WorksheetRow(Base):
+    """A named worksheet of an experiment: the SQL being written, autosaved by the UI."""
+
+    __tablename__ = "worksheets"
+    __table_args__ = (UniqueConstraint("experiment_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(63))
+    sql_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

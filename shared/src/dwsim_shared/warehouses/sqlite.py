@@ -173,10 +173,20 @@ class SQLiteWarehouse(Warehouse):
         with self._connect(experiment.name) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                claimed = conn.execute(
-                    f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
-                    (ref.run_id, ref.table, ref.shard_index),
-                ).rowcount
+                try:
+                    claimed = conn.execute(
+                        f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
+                        (ref.run_id, ref.table, ref.shard_index),
+                    ).rowcount
+                except sqlite3.OperationalError as error:
+                    if "no such table" not in str(error):
+                        raise
+                    # The ledger is made with the staging copy: without it the copy is gone
+                    # (published, reset or deleted meanwhile); the internal name means nothing.
+                    raise NotFound(
+                        "this run's staging copy in the warehouse is gone (published, reset "
+                        "or deleted meanwhile); generate or load again"
+                    ) from None
                 if not claimed:  # loaded before: a redelivered task is a no-op
                     conn.execute("ROLLBACK")
                     return self._ledger_rows(conn, ref)
