@@ -120,8 +120,8 @@ class SQLiteWarehouse(Warehouse):
             elif not create:
                 if not path.exists():
                     raise NotFound(
-                        f"the sqlite warehouse has no {path.name} (its run was cancelled or "
-                        "its staging dropped)"
+                        "this run's staging copy in the warehouse is gone (the run was "
+                        "cancelled, published, reset or deleted meanwhile); generate or load again"
                     )
                 conn = sqlite3.connect(
                     f"{path.as_uri()}?mode=rw", uri=True, timeout=60, isolation_level=None
