@@ -120,6 +120,7 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     ]  # fmt: skip
     load_event = next(e for e in graph["events"] if e["kind"] == "load")
     assert load_event["source_run_id"] == 1
+    assert next(e for e in graph["events"] if e["kind"] == "generate")["seed"] == "5"
     edges = {(e["source"], e["type"], e["target"]) for e in graph["edges"]}
     assert ("version:1", "submitted", "run:1") in edges
     assert ("version:2", "submitted", "run:3") in edges

@@ -59,6 +59,8 @@ def _event(event: Any, numbers: dict[int, int]) -> dict[str, Any]:
     # The history stores internal ids (they never change); it shows run numbers.
     if details.get("source_run_id") is not None:
         details["source_run_id"] = numbers.get(details["source_run_id"])
+    if details.get("seed") is not None:
+        details["seed"] = str(details["seed"])  # 62-bit, a string like every seed the API shows
     run = numbers.get(event.run_id) if event.run_id is not None else None
     return {"id": event.id, "kind": event.kind, "run_id": run, "at": _iso(event.at), **details}
 
