@@ -75,6 +75,9 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
             } <= names  # fmt: skip
     manifest = json.loads((root / "bundle.json").read_text())
     assert manifest["seed"] == 99 and manifest["shard_size"] == 40
+    assert manifest["run_id"] == run_id == 1 and manifest["source_run_id"] is None
+    lineage = json.loads((root / "lineage.json").read_text())
+    assert lineage["run_id"] == run_id and f"run:{run_id}" in {n["id"] for n in lineage["nodes"]}
     assert manifest["row_targets"] == {"customers": 60, "orders": 100}
     assert len(manifest["objects"]) == 5 and (root / "source.sql").read_text() == DDL
     import faker
@@ -90,6 +93,7 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
     code, out, err = _cli(live, "experiment", "import-bundle", str(bundle), "--name", copy, "--run")
     assert code == 0, out + err
     assert "5 of 5 objects identical" in out and "DIFFERENT" not in out
+    assert f"created experiment {copy} from run {run_id} of {name}" in out
     assert "version mismatch" not in err
 
     # Without any service, in a fresh virtual environment built only from the bundle: its

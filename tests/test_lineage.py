@@ -86,8 +86,10 @@ def test_run_reset_load_update_and_retry_make_the_expected_graph(live: LiveStack
     document["tables"][1]["columns"][2]["max_value"] = 500  # orders.amount: version 2
     assert live.client.put(f"/api/experiments/{name}", json=document).status_code == 200
     # A file where the run's folder must go: the generator cannot write orders, the run fails.
+    # Folders are physical names: by the run's internal id, which the next run takes + 1.
+    reload_internal = live.wait_run(name, runs["reload"])["internal_id"]
     objects = Path(live.env["DWSIM_HOME"]) / "objects" / "experiments" / name / "orders"
-    blocker = objects / f"run_{runs['reload'] + 1}"
+    blocker = objects / f"run_{reload_internal + 1}"
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("in the way")
     runs["third"] = submit("generate", {"shard_size": SHARD})
@@ -100,13 +102,15 @@ def test_run_reset_load_update_and_retry_make_the_expected_graph(live: LiveStack
 
     graph = live.client.get(f"/api/experiments/{name}/lineage").json()
     assert _structure(graph) == _expected(runs)
+    # Run ids are the experiment's run numbers, whatever internal ids the stack gave them.
+    assert (runs["first"], runs["reload"], runs["third"]) == (1, 2, 3)
     assert graph["live_run_id"] == runs["third"]
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert {n["state"] for n in nodes.values() if n["type"] == "table"} == {"live"}
     live_edges = {(e["source"], e["target"]) for e in graph["edges"] if e.get("live")}
     assert live_edges == {(f"load:{runs['third']}:{t}", f"table:{t}") for t in TABLES}
     first = nodes[f"run:{runs['first']}"]
-    assert first["seed"] == 7 and first["row_targets"] == {
+    assert first["seed"] == "7" and first["row_targets"] == {
         "customers": 30, "orders": 50, "order_items": 80
     }  # fmt: skip
     provenance = first["provenance"]
@@ -138,7 +142,7 @@ def test_run_reset_load_update_and_retry_make_the_expected_graph(live: LiveStack
     from dwsim_shared.lineage.openlineage import run_uuid
 
     sent = Path(live.env["DWSIM_HOME"]) / "openlineage" / "events.jsonl"
-    third = run_uuid(name, runs["third"])
+    third = run_uuid(name, nodes[f"run:{runs['third']}"]["internal_id"])
     deadline = time.monotonic() + 20
     while True:
         lines = [json.loads(line) for line in sent.read_text().splitlines()]

@@ -155,9 +155,11 @@ def _seconds(run: dict[str, Any]) -> float:
 
 
 def _ol_run_id(client: httpx.Client, name: str, run_id: int) -> str:
+    """The OpenLineage runId of run number `run_id`: the UUID of its internal id."""
     from dwsim_shared.lineage.openlineage import run_uuid
 
-    return run_uuid(name, run_id)
+    run = client.get(f"/api/experiments/{name}/runs/{run_id}").json()
+    return run_uuid(name, run["internal_id"])
 
 
 def test_a_run_sends_valid_events_with_its_facets(
@@ -176,10 +178,11 @@ def test_a_run_sends_valid_events_with_its_facets(
     complete = receiver.wait_for(name, ol_id, "COMPLETE")
     dwsim = start["run"]["facets"]["dwsim"]
     assert dwsim["seed"] == 11 and dwsim["planDigest"] == run["plan_digest"]
+    assert dwsim["runNumber"] == run["run_id"] and dwsim.get("sourceRunId") is None
     assert start["run"]["facets"]["nominalTime"]["nominalStartTime"]
     assert complete["job"]["facets"]["jobType"]["processingType"] == "BATCH"
     outputs = {(o["namespace"].split(":")[0], o["name"]): o for o in complete["outputs"]}
-    objects = outputs[("file", f"experiments/{name}/orders/run_{run['run_id']}")]
+    objects = outputs[("file", f"experiments/{name}/orders/run_{run['internal_id']}")]
     assert objects["outputFacets"]["outputStatistics"]["rowCount"] == 50
     assert objects["outputFacets"]["outputStatistics"]["fileCount"] == 2
     assert objects["outputFacets"]["outputStatistics"]["size"] > 0
@@ -205,7 +208,8 @@ def test_a_run_sends_valid_events_with_its_facets(
     assert client.post(f"/api/experiments/{name}/runs/{cancelled}/cancel").status_code == 200
     receiver.wait_for(name, _ol_run_id(client, name, cancelled), "ABORT")
     home = Path(stack.env["DWSIM_HOME"])
-    blocker = home / "objects" / "experiments" / name / "orders" / f"run_{cancelled + 1}"
+    internal = client.get(f"/api/experiments/{name}/runs/{cancelled}").json()["internal_id"]
+    blocker = home / "objects" / "experiments" / name / "orders" / f"run_{internal + 1}"
     blocker.write_text("in the way")
     failed = _run(client, name, {"shard_size": 40})
     assert failed["run_id"] == cancelled + 1 and failed["status"] == "FAILED"

@@ -5,6 +5,7 @@ import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
 import { runActions, setupReset } from "./lifecycle.js";
+import { setupLineageTab } from "./lineage.js";
 import { resetQuery, setDefaultSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
 import { setupSaved } from "./saved.js";
@@ -552,6 +553,10 @@ function start() {
   setupTabs(document.querySelector(".side-column [role='tablist']"));
   setupExperimentTabs(() => state.selected);
   onExperimentTab("schema", () => schema.drawDiagram());
+  setupLineageTab((name, runId) => {
+    showExperimentTab("runs");
+    showRunView(name, runId);
+  });
   $("create-form").addEventListener("submit", createExperiment);
   $("import-form").addEventListener("submit", (event) => importDdl(event, true));
   $("import-validate").addEventListener("click", (event) => importDdl(event, false));

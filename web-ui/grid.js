@@ -4,7 +4,7 @@
 
 import { $, count, el } from "./dom.js";
 
-const state = { columns: [], rows: [], sort: null, desc: false, filter: "", selected: null, meta: "" };
+const state = { columns: [], types: [], rows: [], sort: null, desc: false, filter: "", selected: null, meta: "" };
 
 function shown(value) {
   if (value === null || value === undefined) return "NULL";
@@ -33,10 +33,14 @@ function visibleRows() {
   return rows;
 }
 
+// A header: its name, a tooltip with the column's type in the source warehouse's words (the
+// answer's `column_types`), and a click to sort.
 function header(name, index) {
   const sorted = state.sort === index;
   const arrow = sorted ? (state.desc ? " ▼" : " ▲") : "";
-  const button = el("button", { type: "button", className: "sort", title: `Sort by ${name}` }, name, arrow);
+  const type = state.types[index];
+  const button = el("button", { type: "button", className: "sort",
+    title: type ? `${type} · click to sort` : `Sort by ${name}` }, name, arrow);
   button.addEventListener("click", () => {
     if (!sorted) Object.assign(state, { sort: index, desc: false });
     else if (!state.desc) state.desc = true;
@@ -44,6 +48,7 @@ function header(name, index) {
     draw();
   });
   const th = el("th", { scope: "col" }, button);
+  if (type) th.title = type;
   th.setAttribute("aria-sort", sorted ? (state.desc ? "descending" : "ascending") : "none");
   return th;
 }
@@ -67,9 +72,11 @@ function draw() {
   $("query-meta").textContent = `${state.meta}${filtered}`;
 }
 
-// Show `result` (a query answer) with `meta` (row count, elapsed time) above it.
-export function showGrid(columns, rows, meta) {
-  Object.assign(state, { columns, rows, sort: null, desc: false, selected: null, meta });
+// Show a query answer's `columns` and `rows` with `meta` (row count, elapsed time) above it;
+// `columnTypes` (the answer's `column_types`, in column order) become the headers' tooltips.
+export function showGrid(columns, rows, meta, columnTypes = []) {
+  const types = columns.map((_, i) => columnTypes[i]?.type || "");
+  Object.assign(state, { columns, types, rows, sort: null, desc: false, selected: null, meta });
   state.filter = $("result-filter").value;
   draw();
 }

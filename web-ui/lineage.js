@@ -2,11 +2,13 @@
 // left to right: experiment version -> run -> per-table objects -> load -> warehouse table. The
 // run whose data is live is highlighted with its path to the tables. Self-contained (no library):
 // `renderLineage(element, graph, options)` draws a graph already fetched, `showLineage(element,
-// name, options)` fetches and draws it, `setupLineageView(getName, onRun)` wires the panel's
-// section. Every API text reaches the DOM as text nodes.
+// name, options)` fetches and draws it, `setupLineageTab(onOpen)` mounts it as the experiment's
+// "Lineage" tab. Run ids are the runs' numbers in the experiment, as everywhere in the API.
+// Every API text reaches the DOM as text nodes.
 
 import { api, download, enc } from "./api.js";
-import { $, saveBlob, showError } from "./dom.js";
+import { el, saveBlob, showError } from "./dom.js";
+import { addExperimentTab } from "./tabs.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLUMNS = ["experiment_version", "run", "objects", "load", "table"];
@@ -183,52 +185,78 @@ export async function showLineage(element, name, { runId = null, onRun = null } 
   return graph;
 }
 
-// The panel's Lineage section: its open and close buttons, and the run details under the graph
-// (links to the run and its validation report) when a run is clicked.
-export function setupLineageView(getName, onRun = null) {
-  const box = $("lineage-view");
-  const details = $("lineage-run");
-  const runLinks = (name, runId, node) => {
-    details.replaceChildren();
-    const link = (href, text) => Object.assign(document.createElement("a"), { href, textContent: text });
-    details.append(
-      `Run #${runId}: ${node.kind}, ${node.status}, seed ${node.seed}, plan ${String(node.plan_digest || "—").slice(0, 12)} · `,
-      link(`/api/experiments/${enc(name)}/runs/${runId}`, "run"), " · ",
-      link(`/api/experiments/${enc(name)}/runs/${runId}/report`, "report"),
+// The run's details under the graph: what it is, links to it and its validation report, an
+// "Export bundle" button for a completed run, and "Open in Runs" (`onOpen(name, runId)`).
+function showRunDetails(details, errorBox, name, runId, node, onOpen) {
+  const link = (href, text) => el("a", { href }, text);
+  details.replaceChildren(
+    `Run #${runId}: ${node.kind}, ${node.status}, seed ${node.seed}, plan ${String(node.plan_digest || "—").slice(0, 12)} · `,
+    link(`/api/experiments/${enc(name)}/runs/${enc(runId)}`, "run"), " · ",
+    link(`/api/experiments/${enc(name)}/runs/${enc(runId)}/report`, "report"),
+  );
+  if (String(node.status).startsWith("COMPLETED")) {
+    const button = el("button", { type: "button", className: "secondary small" }, "Export bundle");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const blob = await download("POST", `/api/experiments/${enc(name)}/runs/${enc(runId)}/export`);
+        saveBlob(blob, `${name}-run${runId}.tar.gz`);
+      } catch (error) {
+        showError(errorBox, error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    details.append(" ", button);
+  }
+  if (onOpen) {
+    const open = el("button", { type: "button", className: "secondary small" }, "Open in Runs");
+    open.addEventListener("click", () => onOpen(name, runId));
+    details.append(" ", open);
+  }
+  details.hidden = false;
+}
+
+// The experiment's "Lineage" tab: drawn afresh each time it is shown (or another experiment is
+// opened while it is); a click on a run shows its details, and `onOpen(name, runId)` opens the
+// run in the Runs tab from there.
+export function setupLineageTab(onOpen = null) {
+  let drawn = 0; // the latest draw: an older answer arriving late is dropped
+  const parts = {};
+  const build = (panel) => {
+    const refresh = el("button", { type: "button", id: "lineage-refresh", className: "small" }, "Refresh");
+    parts.error = el("div", { id: "lineage-error", className: "error", role: "alert", hidden: true });
+    parts.graph = el("div", { id: "lineage-graph", className: "lineage" });
+    parts.run = el("p", { id: "lineage-run", className: "muted", role: "status", hidden: true });
+    parts.note = el("p", { className: "muted small-note" },
+      "Where every table's data came from: experiment versions, runs (by number), their Parquet objects, "
+      + "loads and the warehouse tables; the live run's path is highlighted. Click a run for its details.");
+    panel.append(
+      el("div", { className: "card-head" }, el("h3", {}, "Lineage"), refresh),
+      parts.note, parts.error, parts.graph, parts.run,
     );
-    if (String(node.status).startsWith("COMPLETED")) {
-      const button = Object.assign(document.createElement("button"), {
-        type: "button", className: "secondary small", textContent: "Export bundle",
-      });
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        try {
-          const blob = await download("POST", `/api/experiments/${enc(name)}/runs/${runId}/export`);
-          saveBlob(blob, `${name}-run${runId}.tar.gz`);
-        } catch (error) {
-          showError($("lineage-error"), error);
-        } finally {
-          button.disabled = false;
-        }
-      });
-      details.append(" ", button);
-    }
-    details.hidden = false;
-    if (onRun) onRun(name, runId);
+    refresh.addEventListener("click", () => draw(parts.name));
   };
-  $("lineage-open").addEventListener("click", async () => {
-    const name = getName();
-    if (!name) return;
-    box.hidden = false;
-    details.hidden = true;
+  const draw = async (name) => {
+    const mine = ++drawn;
+    parts.name = name;
+    parts.run.hidden = true;
+    parts.run.replaceChildren();
+    showError(parts.error, null);
     try {
-      showError($("lineage-error"), null);
-      await showLineage($("lineage-graph"), name, { onRun: (runId, node) => runLinks(name, runId, node) });
+      const graph = await api("GET", `/api/experiments/${enc(name)}/lineage`);
+      if (mine !== drawn) return;
+      renderLineage(parts.graph, graph, {
+        onRun: (runId, node) => showRunDetails(parts.run, parts.error, name, runId, node, onOpen),
+      });
     } catch (error) {
-      showError($("lineage-error"), error);
+      if (mine !== drawn) return;
+      parts.graph.replaceChildren();
+      showError(parts.error, error);
     }
-  });
-  $("lineage-close").addEventListener("click", () => {
-    box.hidden = true;
+  };
+  return addExperimentTab("lineage", "Lineage", (panel, name) => {
+    if (!panel.firstChild) build(panel);
+    draw(name);
   });
 }

@@ -111,7 +111,8 @@ function showResult(index) {
   }
   showError($("query-error"), null);
   bar.hidden = false;
-  showGrid(entry.result.columns, entry.result.rows, resultMeta(entry.result, entry.ms));
+  showGrid(entry.result.columns, entry.result.rows, resultMeta(entry.result, entry.ms),
+    entry.result.column_types || []);
   $("query-engine-sql").textContent = entry.result.engine_sql || "";
 }
 

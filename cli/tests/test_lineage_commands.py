@@ -24,7 +24,7 @@ GRAPH: dict[str, Any] = {
         {"id": "version:1", "type": "experiment_version", "label": "shop v1", "version": 1,
          "digest": "ab" * 32},
         {"id": "run:2", "type": "run", "label": 'run 2 "x"', "run_id": 2, "kind": "generate",
-         "status": "COMPLETED", "live": True, "seed": 7, "plan_digest": "cd" * 32,
+         "status": "COMPLETED", "live": True, "seed": "7", "plan_digest": "cd" * 32,
          "source_run_id": None, "experiment_version": 1},
         {"id": "object:2:t:0", "type": "object", "label": "t part 0", "run_id": 2, "table": "t",
          "shard_index": 0, "rows": 10, "bytes": 900},

@@ -69,15 +69,22 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     experiment = parse_experiment(DOC)
     row = ExperimentRow(name="lin", source_dialect="redshift", target_warehouse="sqlite",
                         schema_json=experiment.to_json(), warnings=[])  # fmt: skip
-    session.add(row)
+    # Another experiment's run first, so internal ids (from 2) and run numbers (from 1) differ.
+    other = ExperimentRow(name="other", source_dialect="redshift", target_warehouse="sqlite",
+                          schema_json=experiment.to_json(), warnings=[])  # fmt: skip
+    session.add_all([other, row])
     session.flush()
+    create_run(session, other, experiment, warehouse="sqlite", seed=1, row_targets={"a": 15},
+               shard_size=10)  # fmt: skip
+    session.commit()
+    assert sent()[0]["job"]["name"] == "other"
     assert record_version(session, row, source_sql="CREATE TABLE a (id INT)").version == 1
     assert record_version(session, row).version == 1  # the same document: the same version
     session.commit()
     first = create_run(session, row, experiment, warehouse="sqlite", seed=5,
                        row_targets={"a": 15}, shard_size=10)  # fmt: skip
     session.commit()
-    assert [e["eventType"] for e in sent()] == ["START"]  # sent once committed
+    assert [e["eventType"] for e in sent()] == ["START", "START"]  # sent once committed
     _generated(session, first)
     mark_published(session, first.id, now=utcnow(), report={"checks": [
         {"table": "a", "column": "id", "check": "unique", "pass": True}]})  # fmt: skip
@@ -103,34 +110,51 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     session.commit()
 
     graph = lineage_graph(session, row)
+    # Users read run numbers (1, 2, 3 in this experiment), never the internal ids.
+    assert (first.number, reload.number, third.number) == (1, 2, 3)
     kinds = [(e["kind"], e["run_id"]) for e in graph["events"]]
     assert kinds == [
-        ("create", None), ("generate", first.id), ("publish", first.id), ("reset", first.id),
-        ("load", reload.id), ("publish", reload.id), ("update", None),
-        ("generate", third.id), ("fail", third.id), ("retry", third.id),
+        ("create", None), ("generate", 1), ("publish", 1), ("reset", 1),
+        ("load", 2), ("publish", 2), ("update", None),
+        ("generate", 3), ("fail", 3), ("retry", 3),
     ]  # fmt: skip
+    load_event = next(e for e in graph["events"] if e["kind"] == "load")
+    assert load_event["source_run_id"] == 1
+    assert next(e for e in graph["events"] if e["kind"] == "generate")["seed"] == "5"
     edges = {(e["source"], e["type"], e["target"]) for e in graph["edges"]}
-    assert ("version:1", "submitted", f"run:{first.id}") in edges
-    assert ("version:2", "submitted", f"run:{third.id}") in edges
-    assert (f"run:{first.id}", "reloaded_by", f"run:{reload.id}") in edges
-    assert (f"object:{first.id}:a:1", "loaded_into", f"load:{reload.id}:a") in edges
-    table = next(n for n in graph["nodes"] if n["id"] == "table:a")
-    assert table["live_run_id"] == reload.id and table["state"] == "live"
+    assert ("version:1", "submitted", "run:1") in edges
+    assert ("version:2", "submitted", "run:3") in edges
+    assert ("run:1", "reloaded_by", "run:2") in edges
+    assert ("object:1:a:1", "loaded_into", "load:2:a") in edges
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    assert nodes["run:2"]["source_run_id"] == 1 and nodes["run:2"]["internal_id"] == reload.id
+    assert nodes["run:1"]["seed"] == "5"
+    table = nodes["table:a"]
+    assert table["live_run_id"] == 2 and graph["live_run_id"] == 2 and table["state"] == "live"
+    focused = lineage_graph(session, row, 2)
+    assert {n["id"] for n in focused["nodes"] if n["type"] == "run"} == {"run:1", "run:2"}
     versions = [n for n in graph["nodes"] if n["type"] == "experiment_version"]
     assert [v["imported_from_ddl"] for v in versions] == [True, False]
 
     diff = run_diff(first, third)
+    assert (diff["a"], diff["b"]) == (1, 3)
     assert diff["document"]["changed"] == ["tables[a].target_rows"]
     assert diff["counts"]["a"]["target"] == {"same": False, "a": 15, "b": 20}
     assert diff["seed"]["same"] and not diff["same_data_expected"]
     assert run_diff(first, reload)["same_data_expected"]
 
-    states = [(e["eventType"], e["job"]["name"]) for e in sent()]
+    mine = [e for e in sent() if e["job"]["name"] != "other"]
+    states = [(e["eventType"], e["job"]["name"]) for e in mine]
     assert states == [
         ("START", "lin"), ("COMPLETE", "lin"), ("START", "lin.validation"),
         ("COMPLETE", "lin.validation"), ("START", "lin"), ("COMPLETE", "lin"),
         ("START", "lin"), ("FAIL", "lin"), ("START", "lin"),
     ]  # fmt: skip
+    # The OpenLineage runId stays the UUID of the internal id; the facet names run numbers.
+    load_start = mine[4]["run"]
+    assert load_start["runId"] == openlineage.run_uuid("lin", reload.id)
+    assert load_start["facets"]["dwsim"]["runNumber"] == 2
+    assert load_start["facets"]["dwsim"]["sourceRunId"] == 1
 
 
 def lineage_graph_events(session: Session, row: ExperimentRow) -> list[Any]:

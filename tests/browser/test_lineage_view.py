@@ -1,5 +1,6 @@
-"""The Lineage view in a real browser at a desktop and a phone width: the graph of a run and
-a load of it is drawn as SVG with the live path highlighted, and a run opens its details."""
+"""The Lineage tab in a real browser at a desktop and a phone width: the graph of a run and
+a load of it is drawn as SVG with the live path highlighted (run ids are the experiment's run
+numbers), a run shows its details and bundle export, and opens in the Runs tab."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ def test_lineage_view_draws_the_graph_and_opens_a_run(
     first = live_client.post(f"/api/experiments/{name}/generate", json={"shard_size": 25}).json()
     page.goto(f"{live_url}/ui/")
     page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_role("tab", name="Runs", exact=True).click()
     page.locator("#runs-body .status-completed").wait_for(timeout=60_000)
     answer = live_client.post(f"/api/experiments/{name}/load", json={"run_id": first["run_id"]})
     second = answer.json()["run_id"]
     page.locator("#runs-body .status-completed").nth(1).wait_for(timeout=60_000)
 
-    page.get_by_role("button", name="Lineage", exact=True).click()
+    assert (first["run_id"], second) == (1, 2)  # numbered in the experiment
+    page.get_by_role("tab", name="Lineage", exact=True).click()
     graph = page.locator("#lineage-graph svg.lineage-graph")
     graph.wait_for()
     nodes = page.locator("#lineage-graph .lineage-node")
@@ -52,8 +55,11 @@ def test_lineage_view_draws_the_graph_and_opens_a_run(
     assert details.get_by_role("link", name="report").get_attribute("href") == (
         f"/api/experiments/{name}/runs/{first['run_id']}/report"
     )
-    page.locator("#run-view").wait_for()  # the click also opens the run's shard view
     with page.expect_download() as saved:
         details.get_by_role("button", name="Export bundle").click()
     assert saved.value.suggested_filename == f"{name}-run{first['run_id']}.tar.gz"
     assert saved.value.path().stat().st_size > 1000
+    details.get_by_role("button", name="Open in Runs").click()  # the run's shard view
+    page.locator("#run-view").wait_for()
+    assert page.get_by_role("tab", name="Runs", exact=True).get_attribute("aria-selected") == "true"
+    assert page.locator("#run-view-title").inner_text() == f"Run #{first['run_id']}: shards"

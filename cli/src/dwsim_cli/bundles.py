@@ -159,7 +159,9 @@ def add_commands(exp_sub: Any, leaf: Callable[..., argparse.ArgumentParser]) -> 
         show_export,
     )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--run", type=int, required=True, metavar="N", help="the run to export")
+    p.add_argument(
+        "--run", type=int, required=True, metavar="N", help="the run to export (its number)"
+    )
     p.add_argument("-o", "--output", required=True, type=_writable, metavar="FILE")
     p.add_argument("--with-data", action="store_true", help="include the Parquet objects")
     p = leaf(

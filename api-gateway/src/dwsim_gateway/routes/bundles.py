@@ -11,9 +11,8 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
-from dwsim_shared.errors import NotFound
 from dwsim_shared.lineage.bundle import write_bundle
-from dwsim_shared.state.models import RunRow
+from dwsim_shared.runs import run_by_number
 from dwsim_shared.transient import unavailable_as
 
 router = APIRouter(tags=["lineage"])
@@ -34,9 +33,7 @@ def export_run(
     """A reproducible bundle of a completed run: document (and DDL), seed, row targets, shard
     size, plan digest, lineage, every object's checksum, lock file, requirements, README,
     `verify.py` and a Dockerfile that regenerates and verifies the data."""
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
+    run = run_by_number(session, row, run_id)
     handle, path = tempfile.mkstemp(prefix="dwsim-bundle-", suffix=".tar.gz")
     try:
         with os.fdopen(handle, "wb") as out, unavailable_as("object store"):

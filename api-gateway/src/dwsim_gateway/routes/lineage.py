@@ -8,22 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep
-from dwsim_shared.errors import NotFound
 from dwsim_shared.lineage.graph import lineage_graph, run_diff
 from dwsim_shared.lineage.provenance import environment
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.runs import run_by_number
 
 router = APIRouter(tags=["lineage"])
 environment_router = APIRouter(tags=["lineage"])
 
-RunQuery = Annotated[int, Query(ge=1, le=2**31 - 1, description="run id")]
-
-
-def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
-    run = session.get(RunRow, run_id)
-    if run is None or run.experiment_id != row.id:
-        raise NotFound(f"experiment {row.name!r} has no run {run_id}", run_id=run_id)
-    return run
+RunQuery = Annotated[
+    int, Query(ge=1, le=2**31 - 1, description="run id (the run's number in its experiment)")
+]
 
 
 @router.get("/{name}/lineage")
@@ -35,14 +29,14 @@ def show_lineage(
     events (create, update, generate, load, retry, publish, fail, abort, reset). `run`
     narrows it to what leads to and from that run."""
     if run is not None:
-        _run_of(session, row, run)
+        run_by_number(session, row, run)
     return lineage_graph(session, row, run)
 
 
 @router.get("/{name}/lineage/diff")
 def diff_runs(row: ExperimentDep, session: SessionDep, a: RunQuery, b: RunQuery) -> dict[str, Any]:
     """What changed between runs `a` and `b`: document, seed, plan, versions, row counts."""
-    return run_diff(_run_of(session, row, a), _run_of(session, row, b))
+    return run_diff(run_by_number(session, row, a), run_by_number(session, row, b))
 
 
 @environment_router.get("/environment")

@@ -46,7 +46,7 @@ def object_name(table: str, shard_index: int) -> str:
 def manifest(session: Session, row: ExperimentRow, run: RunRow) -> dict[str, Any]:
     """The bundle's `bundle.json`; `Conflict` when the run cannot be reproduced from it."""
     if run.status not in COMPLETED_RUN_STATUSES:
-        raise Conflict(f"run {run.id} is {run.status}; only a completed run can be exported")
+        raise Conflict(f"run {run.number} is {run.status}; only a completed run can be exported")
     # A load run's bytes are its source run's: export what produced them.
     shards = session.scalars(
         select(RunShardRow)
@@ -55,15 +55,18 @@ def manifest(session: Session, row: ExperimentRow, run: RunRow) -> dict[str, Any
     ).all()
     if any(s.checksum is None for s in shards):
         raise Conflict(
-            f"run {run.id} has no recorded checksums (it was generated before lineage was "
+            f"run {run.number} has no recorded checksums (it was generated before lineage was "
             "recorded); generate it again to export it"
         )
+    source = session.get(RunRow, run.source_run_id) if run.source_run_id is not None else None
+    # Run ids are the runs' numbers in the experiment, as everywhere users read them; object
+    # keys keep the internal id they were written under (physical names).
     return {
         "format": FORMAT,
         "experiment": row.name,
-        "run_id": run.id,
+        "run_id": run.number,
         "kind": run.kind,
-        "source_run_id": run.source_run_id,
+        "source_run_id": source.number if source is not None else None,
         "seed": run.seed,
         "plan_digest": run.plan_digest,
         "row_targets": run.row_targets,
@@ -131,7 +134,7 @@ def write_bundle(
     found["with_data"] = objects is not None
     if objects is not None and run.objects_deleted_at is not None:
         raise Conflict(
-            f"the objects of run {run.id} were deleted by retention (DWSIM_KEEP_RUNS); "
+            f"the objects of run {run.number} were deleted by retention (DWSIM_KEEP_RUNS); "
             "export it without its data"
         )
     # The DDL the experiment was imported from, even when the run used a later edit of it.
@@ -150,7 +153,7 @@ def write_bundle(
         _add(tar, "experiment.json", json.dumps(run.schema_json, indent=2))
         if source_sql:
             _add(tar, "source.sql", source_sql)
-        _add(tar, "lineage.json", json.dumps(lineage_graph(session, row, run.id), indent=2))
+        _add(tar, "lineage.json", json.dumps(lineage_graph(session, row, run.number), indent=2))
         _add(tar, "checksums.sha256", checksums)
         if (lock := lock_file()) is not None:
             _add(tar, "uv.lock", lock.read_bytes())

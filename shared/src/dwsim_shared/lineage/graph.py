@@ -4,6 +4,10 @@ Nodes follow the data: experiment version -> run -> per-table object (one per sh
 load of a table into the warehouse (its staging, publish time) -> the live table. A load of a
 kept run reads the objects of the run it reloads. Ids are stable strings (`run:3`,
 `object:3:orders:0`), so two graphs compare structurally.
+
+Every run id a user reads here is the run's NUMBER within its experiment (`runs.number`, what
+the rest of the API calls `run_id`); the global `runs.id` shows only as a run's `internal_id`
+and inside physical names (object keys, staging schemas), which are named by it.
 """
 
 from __future__ import annotations
@@ -23,48 +27,63 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _run_node(run: RunRow, live_id: int | None) -> dict[str, Any]:
+def _run_node(run: RunRow, numbers: dict[int, int], live_id: int | None) -> dict[str, Any]:
+    number = numbers[run.id]
+    source = numbers.get(run.source_run_id) if run.source_run_id is not None else None
     return {
-        "id": f"run:{run.id}",
+        "id": f"run:{number}",
         "type": "run",
-        "label": f"run {run.id} ({run.kind})",
-        "run_id": run.id,
+        "label": f"run {number} ({run.kind})",
+        "run_id": number,
+        "internal_id": run.id,
         "kind": run.kind,
         "status": run.status,
         "live": run.id == live_id,
-        "seed": run.seed,
+        "seed": str(run.seed),  # 62-bit: a JSON number would lose digits in JavaScript
         "plan_digest": run.plan_digest,
         "row_targets": run.row_targets,
         "shard_size": run.shard_size,
         "warehouse": run.warehouse,
         "experiment_version": run.experiment_version,
-        "source_run_id": run.source_run_id,
+        "source_run_id": source,
         "provenance": run.provenance,
         "reconciled_counts": run.reconciled_counts,
         "created_at": _iso(run.created_at),
         "published_at": _iso(run.published_at),
         "objects_deleted": run.objects_deleted_at is not None,
-        "links": {"run": f"/api/experiments/{{name}}/runs/{run.id}"},
     }
 
 
+def _event(event: Any, numbers: dict[int, int]) -> dict[str, Any]:
+    details = dict(event.details or {})
+    # The history stores internal ids (they never change); it shows run numbers.
+    if details.get("source_run_id") is not None:
+        details["source_run_id"] = numbers.get(details["source_run_id"])
+    if details.get("seed") is not None:
+        details["seed"] = str(details["seed"])  # 62-bit, a string like every seed the API shows
+    run = numbers.get(event.run_id) if event.run_id is not None else None
+    return {"id": event.id, "kind": event.kind, "run_id": run, "at": _iso(event.at), **details}
+
+
 def lineage_graph(
-    session: Session, row: ExperimentRow, run_id: int | None = None
+    session: Session, row: ExperimentRow, run_number: int | None = None
 ) -> dict[str, Any]:
-    """The whole graph of the experiment, or (`run_id`) the part that leads to and from one run."""
+    """The whole graph of the experiment, or (`run_number`) the part that leads to and from
+    that run (its number within the experiment)."""
     runs = list(
         session.scalars(select(RunRow).where(RunRow.experiment_id == row.id).order_by(RunRow.id))
     )
+    numbers = {r.id: r.number if r.number is not None else r.id for r in runs}
     live = live_run(session, row.id)
     live_id = live.id if live else None
-    if run_id is not None:
-        chosen = {r.id: r for r in runs}
-        focus = chosen[run_id]
-        runs = [r for r in runs if r.id in (run_id, focus.source_run_id)]
+    live_number = numbers.get(live_id) if live_id is not None else None
+    if run_number is not None:
+        focus = next(r for r in runs if numbers[r.id] == run_number)
+        runs = [r for r in runs if r.id in (focus.id, focus.source_run_id)]
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     by_run = {r.id: r for r in runs}
-    wanted_versions = {r.experiment_version for r in runs} if run_id is not None else None
+    wanted_versions = {r.experiment_version for r in runs} if run_number is not None else None
     for version in versions(session, row.id):
         if wanted_versions is not None and version.version not in wanted_versions:
             continue
@@ -77,7 +96,9 @@ def lineage_graph(
             "imported_from_ddl": version.source_sql is not None,
             "created_at": _iso(version.created_at),
         })  # fmt: skip
-    history = [e for e in events(session, row.id) if run_id is None or e.run_id in (None, *by_run)]
+    history = [
+        e for e in events(session, row.id) if run_number is None or e.run_id in (None, *by_run)
+    ]
     # By event order, not clock: a reset after the live run's publish left its tables empty.
     published = [e.id for e in history if e.kind == "publish" and e.run_id == live_id]
     reset_after_live = bool(published) and any(
@@ -93,28 +114,29 @@ def lineage_graph(
         shards_by_run.setdefault(shard.run_id, []).append(shard)
     tables: dict[str, dict[str, Any]] = {}
     for run in runs:
-        node = _run_node(run, live_id)
+        number = numbers[run.id]
+        node = _run_node(run, numbers, live_id)
         node["links"] = {
-            "run": f"/api/experiments/{row.name}/runs/{run.id}",
-            "report": f"/api/experiments/{row.name}/runs/{run.id}/report",
+            "run": f"/api/experiments/{row.name}/runs/{number}",
+            "report": f"/api/experiments/{row.name}/runs/{number}/report",
         }
         nodes.append(node)
         if run.experiment_version is not None and run.kind == "generate":
             edges.append(_edge(f"version:{run.experiment_version}", node["id"], "submitted"))
-        if run.source_run_id is not None:
-            edges.append(_edge(f"run:{run.source_run_id}", node["id"], "reloaded_by"))
+        if node["source_run_id"] is not None:
+            edges.append(_edge(f"run:{node['source_run_id']}", node["id"], "reloaded_by"))
         loaded: dict[str, int] = {}
         for shard in shards_by_run.get(run.id, []):
             loaded[shard.table_name] = loaded.get(shard.table_name, 0) + shard.rows_loaded
             # A load run's shards point at its source run's objects: one object node, two uses.
             owner = run.source_run_id if run.kind == "load" and run.source_run_id else run.id
-            object_id = f"object:{owner}:{shard.table_name}:{shard.shard_index}"
+            object_id = f"object:{numbers.get(owner, owner)}:{shard.table_name}:{shard.shard_index}"
             if owner == run.id:
                 nodes.append({
                     "id": object_id,
                     "type": "object",
                     "label": f"{shard.table_name} part {shard.shard_index}",
-                    "run_id": run.id,
+                    "run_id": number,
                     "table": shard.table_name,
                     "shard_index": shard.shard_index,
                     "status": shard.status,
@@ -127,17 +149,18 @@ def lineage_graph(
                     "deleted": run.objects_deleted_at is not None,
                 })  # fmt: skip
                 edges.append(_edge(node["id"], object_id, "wrote"))
-            load_id = f"load:{run.id}:{shard.table_name}"
+            load_id = f"load:{number}:{shard.table_name}"
             edges.append(_edge(object_id, load_id, "loaded_into"))
         for table, rows in loaded.items():
-            load_id = f"load:{run.id}:{table}"
+            load_id = f"load:{number}:{table}"
             nodes.append({
                 "id": load_id,
                 "type": "load",
-                "label": f"load of {table} (run {run.id})",
-                "run_id": run.id,
+                "label": f"load of {table} (run {number})",
+                "run_id": number,
                 "table": table,
                 "warehouse": run.warehouse,
+                # A physical name: named by the internal id, like the object keys.
                 "staging": staging_name(row.name, run.id),
                 "rows_loaded": rows,
                 "published_at": _iso(run.published_at),
@@ -153,24 +176,21 @@ def lineage_graph(
             "label": table,
             "table": table,
             "warehouses": sorted(info["warehouses"]),
-            "live_run_id": live_id if is_live else None,
+            "live_run_id": live_number if is_live else None,
             "state": ("emptied" if reset_after_live else "live") if is_live else "replaced",
         })  # fmt: skip
     for edge in edges:
-        if edge["type"] == "published_to" and live_id is not None:
-            edge["live"] = edge["source"].startswith(f"load:{live_id}:")
+        if edge["type"] == "published_to" and live_number is not None:
+            edge["live"] = edge["source"].startswith(f"load:{live_number}:")
     known = {n["id"] for n in nodes}
     edges = [e for e in edges if e["source"] in known and e["target"] in known]
     return {
         "experiment": row.name,
-        "run_id": run_id,
-        "live_run_id": live_id,
+        "run_id": run_number,
+        "live_run_id": live_number,
         "nodes": nodes,
         "edges": _dedupe(edges),
-        "events": [
-            {"id": e.id, "kind": e.kind, "run_id": e.run_id, "at": _iso(e.at), **(e.details or {})}
-            for e in history
-        ],
+        "events": [_event(e, numbers) for e in history],
     }
 
 
@@ -254,8 +274,8 @@ def run_diff(a: RunRow, b: RunRow) -> dict[str, Any]:
         (b.provenance or {}).get("document_digest"),
     )
     return {
-        "a": a.id,
-        "b": b.id,
+        "a": a.number,
+        "b": b.number,
         "document": {
             "same": not paths,
             "a_version": a.experiment_version,
@@ -264,7 +284,7 @@ def run_diff(a: RunRow, b: RunRow) -> dict[str, Any]:
             "b_digest": digest[1],
             "changed": paths,
         },
-        "seed": _pair(a.seed, b.seed),
+        "seed": _pair(str(a.seed), str(b.seed)),
         "plan_digest": _pair(a.plan_digest, b.plan_digest),
         "shard_size": _pair(a.shard_size, b.shard_size),
         "versions": {k: _pair(va.get(k), vb.get(k)) for k in dict.fromkeys([*va, *vb])},

@@ -77,8 +77,10 @@ class DwsimRunFacet(RunFacet):
     rowTargets: dict[str, int]
     kind: str
     experimentVersion: int | None = None
+    # Run numbers within the experiment (what the API calls `run_id`), not the internal ids.
     sourceRunId: int | None = None
     provenance: dict[str, Any] | None = None
+    runNumber: int | None = None
 
     @staticmethod
     def _get_schema() -> str:
@@ -86,7 +88,9 @@ class DwsimRunFacet(RunFacet):
 
 
 def run_uuid(experiment: str, run_id: int) -> str:
-    """A stable OpenLineage run id (a UUID, as the spec wants) for one of our runs."""
+    """A stable OpenLineage run id (a UUID, as the spec wants) for one of our runs, from its
+    INTERNAL id: an experiment deleted and created again numbers its runs from 1 again, and
+    its runs must not take the UUIDs of the old ones (the facet carries `runNumber`)."""
     return str(uuid.uuid5(RUN_NAMESPACE, f"{experiment}/{run_id}"))
 
 
@@ -235,6 +239,7 @@ def build_events(session: Session, settings: Settings, run_id: int, kind: str) -
     assert experiment is not None
     name = experiment.name
     state = STATES[kind]
+    source = session.get(RunRow, run.source_run_id) if run.source_run_id is not None else None
     now = utcnow().isoformat()
     run_facets: dict[str, RunFacet] = {
         "nominalTime": nominal_time_run.NominalTimeRunFacet(
@@ -243,8 +248,9 @@ def build_events(session: Session, settings: Settings, run_id: int, kind: str) -
         "dwsim": DwsimRunFacet(
             seed=run.seed, planDigest=run.plan_digest, shardSize=run.shard_size,
             rowTargets=dict(run.row_targets), kind=run.kind,
-            experimentVersion=run.experiment_version, sourceRunId=run.source_run_id,
-            provenance=run.provenance, producer=PRODUCER,
+            experimentVersion=run.experiment_version,
+            sourceRunId=source.number if source is not None else None,
+            provenance=run.provenance, runNumber=run.number, producer=PRODUCER,
         ),
     }  # fmt: skip
     if state == RunState.FAIL and run.error:
