@@ -97,11 +97,60 @@ def _distributed_env(
         }
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def live(
+# Every live stack runs with short leases and sweeps (a lost shard costs seconds, not half a
+# minute) and the test-only hold (Settings.test_hold_s): the second shard of a table of an
+# experiment named `held_*` stays in flight for HOLD_S, so the fault and life-cycle tests
+# catch a shard mid-way with thousands of rows instead of a million.
+HOLD_PREFIX = "held_"
+HOLD_S = 4.0
+LIVE_SETTINGS = {
+    "DWSIM_LEASE_S": "10",
+    "DWSIM_SWEEP_S": "2",
+    "DWSIM_TEST_HOLD_S": str(HOLD_S),
+    "DWSIM_TEST_HOLD_PREFIX": HOLD_PREFIX,
+}
+
+
+class LiveStacks:
+    """One whole stack per back end, started on first use and kept for the session: tests
+    never depend on each other's rows (each uses its own experiment names), so the ~20 s a
+    stack costs to start is paid three times per session, not three times per module."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        self._request = request
+        self._tmp = tmp_path_factory
+        self._open: dict[str, tuple[Iterator[LiveStack], LiveStack]] = {}
+
+    def get(self, backend: str) -> LiveStack:
+        if backend not in self._open:
+            running = live_stack(self._request, backend, self._tmp)
+            self._open[backend] = (running, next(running))
+        running, live = self._open[backend]
+        if not live.stack.processes:
+            raise AssertionError(f"the {backend} stack was stopped by an earlier test")
+        return live
+
+    def close(self) -> None:
+        for running, _ in self._open.values():
+            running.close()
+        self._open.clear()
+
+
+@pytest.fixture(scope="session")
+def live_stacks(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    yield from live_stack(request, request.param, tmp_path_factory)
+) -> Iterator[LiveStacks]:
+    stacks = LiveStacks(request, tmp_path_factory)
+    yield stacks
+    stacks.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
+    """The session's stack of one back end (module scope only orders the tests by back end)."""
+    return live_stacks.get(request.param)
 
 
 def live_stack(
@@ -123,7 +172,7 @@ def live_stack(
         s3 = request.getfixturevalue("s3_endpoint_url")
         contexts = _distributed_env(tmp, pg, rd, s3)
         warehouse = "redshift"
-    env = next(contexts)
+    env = {**LIVE_SETTINGS, **next(contexts)}
     stack = Stack(env=dict(env), generator_workers=1, loader_workers=1)
     stack.start()
     try:

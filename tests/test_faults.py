@@ -22,21 +22,23 @@ from sqlalchemy import select
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import RunShardRow, ShardStatus
-from tests.conftest import BACKENDS, LiveStack, live_stack, unique_name
+from tests.conftest import BACKENDS, HOLD_PREFIX, LiveStack, LiveStacks, unique_name
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
 
 RECOVERY_LIMIT_S = 90
-ROWS = {"customers": 100_000, "orders": 400_000, "order_items": 800_000}
+# One shard per table but order_items#1, which the stack's test-only hold keeps in flight
+# (tests/conftest.py LIVE_SETTINGS): that is the shard a test kills its worker under.
+ROWS = {"customers": 1_000, "orders": 2_000, "order_items": 4_000}
+SHARD_SIZE = 2_000
 
 
 @pytest.fixture(scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS])
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    """The fault tests run on the embedded and the distributed path."""
-    yield from live_stack(request, request.param, tmp_path_factory)
+def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
+    """The fault tests run on the embedded and the distributed path (the session's stacks:
+    every test starts again each worker it kills)."""
+    return live_stacks.get(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +62,23 @@ def _shard_in(rt: Runtime, run_id: int, status: str, timeout_s: float = 120) -> 
                     RunShardRow.status == status,
                     RunShardRow.worker.is_not(None),
                     RunShardRow.row_count > 0,
+                    RunShardRow.shard_index == 1,  # the held one: in flight for HOLD_S
                 )
             ).first()
             if shard is not None:
                 session.expunge(shard)
                 return shard
-        time.sleep(0.02)
+        time.sleep(0.1)
     raise AssertionError(f"no shard of run {run_id} was ever {status}")
 
 
-def _start(live: LiveStack) -> tuple[str, int]:
-    name = unique_name("fault")
+def _start(live: LiveStack, held: bool = True) -> tuple[str, int]:
+    name = unique_name(f"{HOLD_PREFIX}fault" if held else "fault")
     document = fk_chain(name, live.warehouse, **{
         "customers": ROWS["customers"], "orders": ROWS["orders"], "items": ROWS["order_items"]
     })  # fmt: skip
     assert live.client.post("/api/experiments", json=document).status_code == 201
-    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": 200_000})
+    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": SHARD_SIZE})
     assert answer.status_code == 202, answer.text
     return name, answer.json()["run_id"]
 
@@ -187,7 +190,7 @@ def test_an_idle_pool_child_killed_leaves_a_working_worker(live: LiveStack, stat
     for child in children:
         os.kill(child, signal.SIGKILL)
     time.sleep(1)
-    name, run_id = _start(live)
+    name, run_id = _start(live, held=False)
     run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
     assert_exact_and_whole(live, name, run)
 
