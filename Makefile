@@ -9,6 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test` (each runs stacks of its own; 0 runs in one process).
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo up test test-unit bench lint format clean
@@ -38,7 +40,7 @@ test: install ## the whole suite: unit tests, end-to-end and browser tests again
 	@command -v chromium >/dev/null 2>&1 || test -x "$${DWSIM_CHROMIUM:-/usr/bin/chromium}" || \
 		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
 			"enable them with: apt-get install -y chromium (as .ci/run does)"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 test-unit: install ## only the tests that need no server
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)

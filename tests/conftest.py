@@ -9,7 +9,9 @@ into a fakesnow server). `DWSIM_TEST_BACKENDS=embedded` limits the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +31,12 @@ BACKENDS = [
     for b in os.environ.get("DWSIM_TEST_BACKENDS", "embedded,distributed,snowflake").split(",")
     if b
 ]
-REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "11"))
+# Each pytest-xdist worker ("gw0", "gw1", ...) runs stacks of its own, each on its own Redis
+# database: DWSIM_TEST_REDIS_DB (default 2) + the worker's number for the session's
+# distributed stack, 4 more for the outage tests' stack (so up to 4 workers, databases 2-9).
+XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "2")) + XDIST_INDEX
+REDIS_OUTAGE_DB = REDIS_TEST_DB + 4
 
 
 @dataclass
@@ -74,11 +81,11 @@ class LiveStack:
 
 
 def _distributed_env(
-    tmp: Path, postgres_server_url: str, redis_url: str, s3_url: str
+    tmp: Path, postgres_server_url: str, redis_url: str, s3_url: str, redis_db: int = REDIS_TEST_DB
 ) -> Iterator[dict[str, str]]:
     import boto3
 
-    redis.Redis.from_url(f"{redis_url}/{REDIS_TEST_DB}").flushdb()
+    redis.Redis.from_url(f"{redis_url}/{redis_db}").flushdb()
     bucket = f"dwsim-e2e-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1").create_bucket(Bucket=bucket)
     with (
@@ -88,7 +95,7 @@ def _distributed_env(
         yield {
             "DWSIM_HOME": str(tmp),
             "DWSIM_STATE_URL": state_url,
-            "DWSIM_BROKER_URL": f"{redis_url}/{REDIS_TEST_DB}",
+            "DWSIM_BROKER_URL": f"{redis_url}/{redis_db}",
             "DWSIM_OBJECT_STORE": f"s3://{bucket}",
             "DWSIM_S3_ENDPOINT_URL": s3_url,
             "DWSIM_REDSHIFT_URL": redshift_url,
@@ -133,6 +140,13 @@ class LiveStacks:
         return live
 
     def close(self) -> None:
+        # Signal every stack first: a Celery worker takes seconds to shut down, so the stacks
+        # wind down together rather than one after the other.
+        for _, live in self._open.values():
+            for process in live.stack.processes:
+                if process.popen is not None and process.popen.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.popen.pid, signal.SIGTERM)
         for running, _ in self._open.values():
             running.close()
         self._open.clear()
@@ -186,3 +200,18 @@ def live_stack(
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (`--dist loadgroup`)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the tests of one stack run on one worker, so each stack starts
+    once per session: those on a `live` back end together (one group per back end), and each
+    module that starts a stack of its own (outages, browser) together."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "live" in fixtures:
+            callspec = getattr(item, "callspec", None)
+            backend = callspec.params.get("live") if callspec is not None else None
+            item.add_marker(pytest.mark.xdist_group(f"live-{backend or item.module.__name__}"))
+        elif "live_stack" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("browser"))
