@@ -40,7 +40,7 @@ test: install ## the whole suite: unit tests, end-to-end and browser tests again
 	@command -v chromium >/dev/null 2>&1 || test -x "$${DWSIM_CHROMIUM:-/usr/bin/chromium}" || \
 		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
 			"enable them with: apt-get install -y chromium (as .ci/run does)"
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 test-unit: install ## only the tests that need no server
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)

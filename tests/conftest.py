@@ -200,18 +200,3 @@ def live_stack(
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (`--dist loadgroup`)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the tests of one stack run on one worker, so each stack starts
-    once per session: those on a `live` back end together (one group per back end), and each
-    module that starts a stack of its own (outages, browser) together."""
-    for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if "live" in fixtures:
-            callspec = getattr(item, "callspec", None)
-            backend = callspec.params.get("live") if callspec is not None else None
-            item.add_marker(pytest.mark.xdist_group(f"live-{backend or item.module.__name__}"))
-        elif "live_stack" in fixtures:
-            item.add_marker(pytest.mark.xdist_group("browser"))
