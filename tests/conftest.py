@@ -36,7 +36,8 @@ BACKENDS = [
 # distributed stack, 4 more for the outage tests' stack (so up to 4 workers, databases 2-9).
 XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "2")) + XDIST_INDEX
-REDIS_OUTAGE_DB = REDIS_TEST_DB + 4
+# The module-scoped stacks (fault tests, outage tests; one at a time per worker).
+REDIS_MODULE_DB = REDIS_OUTAGE_DB = REDIS_TEST_DB + 4
 
 
 @dataclass
@@ -168,9 +169,14 @@ def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
 
 
 def live_stack(
-    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_db: int = REDIS_TEST_DB,
 ) -> Iterator[LiveStack]:
-    """The whole stack as real processes on one back end, until the generator is closed."""
+    """The whole stack as real processes on one back end, until the generator is closed.
+    A stack started while the session's stack of the same back end runs needs another
+    `redis_db` (REDIS_MODULE_DB), or the two would take each other's tasks."""
     tmp = tmp_path_factory.mktemp(f"stack-{backend}")
     if backend == "embedded":
         contexts: Iterator[dict[str, str]] = iter([{"DWSIM_HOME": str(tmp)}])
@@ -184,7 +190,7 @@ def live_stack(
         pg = request.getfixturevalue("postgres_server_url")
         rd = request.getfixturevalue("redis_server_url")
         s3 = request.getfixturevalue("s3_endpoint_url")
-        contexts = _distributed_env(tmp, pg, rd, s3)
+        contexts = _distributed_env(tmp, pg, rd, s3, redis_db=redis_db)
         warehouse = "redshift"
     env = {**LIVE_SETTINGS, **next(contexts)}
     stack = Stack(env=dict(env), generator_workers=1, loader_workers=1)

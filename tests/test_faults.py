@@ -22,7 +22,14 @@ from sqlalchemy import select
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import RunShardRow, ShardStatus
-from tests.conftest import BACKENDS, HOLD_PREFIX, LiveStack, LiveStacks, unique_name
+from tests.conftest import (
+    BACKENDS,
+    HOLD_PREFIX,
+    REDIS_MODULE_DB,
+    LiveStack,
+    live_stack,
+    unique_name,
+)
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
@@ -35,10 +42,13 @@ SHARD_SIZE = 2_000
 
 
 @pytest.fixture(scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS])
-def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
-    """The fault tests run on the embedded and the distributed path (the session's stacks:
-    every test starts again each worker it kills)."""
-    return live_stacks.get(request.param)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    """The fault tests run on the embedded and the distributed path, on stacks of their own:
+    a worker killed while it reads a file-broker message can leave that message unreadable,
+    and the stack's generator stuck on it, which later tests must not inherit."""
+    yield from live_stack(request, request.param, tmp_path_factory, redis_db=REDIS_MODULE_DB)
 
 
 @pytest.fixture(scope="module")
