@@ -3,6 +3,40 @@
 # Imported up front on purpose: hypothesis's pytest plugin otherwise imports it lazily in the
 # terminal summary, deep in pytest's hook stack, where CPython 3.11.7's parser can fail with
 # "AST constructor recursion depth mismatch" for runs that use no hypothesis test.
+import re
+
 import hypothesis  # noqa: F401
+import pytest
 
 pytest_plugins = ["dwsim_shared.testing.fixtures"]
+
+
+# pytest-xdist (`make test` runs `-n 2`): which tests must share a worker. Its own
+# `--dist loadgroup` does not work with pytest 9.2 (it renames `item._nodeid`, which pytest no
+# longer reads), so the scheduler here groups by node id, in the controller (which collects
+# nothing): the end-to-end tests of one back end run on one worker, so each whole stack starts
+# once per session; a module with a stack of its own (outages, browser) or with tests that read
+# what the others did (fuzz) is one unit; every other test is a unit by itself.
+BACKEND_ID = re.compile(r"\[(?:[^\]]*-)?(embedded|distributed|snowflake)(?:-[^\]]*)?\]$")
+ONE_UNIT = ("tests/test_outages.py", "tests/browser/", "api-gateway/tests/test_fuzz.py")
+
+
+def xdist_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    for prefix in ONE_UNIT:
+        if path.startswith(prefix):
+            return prefix
+    if path.startswith("tests/") and (found := BACKEND_ID.search(nodeid)):
+        return f"live-{found.group(1)}"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StackScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return StackScheduling(config, log)

@@ -9,7 +9,9 @@ into a fakesnow server). `DWSIM_TEST_BACKENDS=embedded` limits the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +31,13 @@ BACKENDS = [
     for b in os.environ.get("DWSIM_TEST_BACKENDS", "embedded,distributed,snowflake").split(",")
     if b
 ]
-REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "11"))
+# Each pytest-xdist worker ("gw0", "gw1", ...) runs stacks of its own, each on its own Redis
+# database: DWSIM_TEST_REDIS_DB (default 2) + the worker's number for the session's
+# distributed stack, 4 more for the outage tests' stack (so up to 4 workers, databases 2-9).
+XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "2")) + XDIST_INDEX
+# The module-scoped stacks (fault tests, outage tests; one at a time per worker).
+REDIS_MODULE_DB = REDIS_OUTAGE_DB = REDIS_TEST_DB + 4
 
 
 @dataclass
@@ -74,11 +82,11 @@ class LiveStack:
 
 
 def _distributed_env(
-    tmp: Path, postgres_server_url: str, redis_url: str, s3_url: str
+    tmp: Path, postgres_server_url: str, redis_url: str, s3_url: str, redis_db: int = REDIS_TEST_DB
 ) -> Iterator[dict[str, str]]:
     import boto3
 
-    redis.Redis.from_url(f"{redis_url}/{REDIS_TEST_DB}").flushdb()
+    redis.Redis.from_url(f"{redis_url}/{redis_db}").flushdb()
     bucket = f"dwsim-e2e-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1").create_bucket(Bucket=bucket)
     with (
@@ -88,7 +96,7 @@ def _distributed_env(
         yield {
             "DWSIM_HOME": str(tmp),
             "DWSIM_STATE_URL": state_url,
-            "DWSIM_BROKER_URL": f"{redis_url}/{REDIS_TEST_DB}",
+            "DWSIM_BROKER_URL": f"{redis_url}/{redis_db}",
             "DWSIM_OBJECT_STORE": f"s3://{bucket}",
             "DWSIM_S3_ENDPOINT_URL": s3_url,
             "DWSIM_REDSHIFT_URL": redshift_url,
@@ -97,17 +105,78 @@ def _distributed_env(
         }
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def live(
+# Every live stack runs with short leases and sweeps (a lost shard costs seconds, not half a
+# minute) and the test-only hold (Settings.test_hold_s): the second shard of a table of an
+# experiment named `held_*` stays in flight for HOLD_S, so the fault and life-cycle tests
+# catch a shard mid-way with thousands of rows instead of a million.
+HOLD_PREFIX = "held_"
+HOLD_S = 4.0
+LIVE_SETTINGS = {
+    "DWSIM_LEASE_S": "10",
+    "DWSIM_SWEEP_S": "2",
+    "DWSIM_TEST_HOLD_S": str(HOLD_S),
+    "DWSIM_TEST_HOLD_PREFIX": HOLD_PREFIX,
+}
+
+
+class LiveStacks:
+    """One whole stack per back end, started on first use and kept for the session: tests
+    never depend on each other's rows (each uses its own experiment names), so the ~20 s a
+    stack costs to start is paid three times per session, not three times per module."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        self._request = request
+        self._tmp = tmp_path_factory
+        self._open: dict[str, tuple[Iterator[LiveStack], LiveStack]] = {}
+
+    def get(self, backend: str) -> LiveStack:
+        if backend not in self._open:
+            running = live_stack(self._request, backend, self._tmp)
+            self._open[backend] = (running, next(running))
+        running, live = self._open[backend]
+        if not live.stack.processes:
+            raise AssertionError(f"the {backend} stack was stopped by an earlier test")
+        return live
+
+    def close(self) -> None:
+        # Signal every stack first: a Celery worker takes seconds to shut down, so the stacks
+        # wind down together rather than one after the other.
+        for _, live in self._open.values():
+            for process in live.stack.processes:
+                if process.popen is not None and process.popen.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.popen.pid, signal.SIGTERM)
+        for running, _ in self._open.values():
+            running.close()
+        self._open.clear()
+
+
+@pytest.fixture(scope="session")
+def live_stacks(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    yield from live_stack(request, request.param, tmp_path_factory)
+) -> Iterator[LiveStacks]:
+    stacks = LiveStacks(request, tmp_path_factory)
+    yield stacks
+    stacks.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
+    """The session's stack of one back end (module scope only orders the tests by back end)."""
+    return live_stacks.get(request.param)
 
 
 def live_stack(
-    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_db: int = REDIS_TEST_DB,
 ) -> Iterator[LiveStack]:
-    """The whole stack as real processes on one back end, until the generator is closed."""
+    """The whole stack as real processes on one back end, until the generator is closed.
+    A stack started while the session's stack of the same back end runs needs another
+    `redis_db` (REDIS_MODULE_DB), or the two would take each other's tasks."""
     tmp = tmp_path_factory.mktemp(f"stack-{backend}")
     if backend == "embedded":
         contexts: Iterator[dict[str, str]] = iter([{"DWSIM_HOME": str(tmp)}])
@@ -121,9 +190,9 @@ def live_stack(
         pg = request.getfixturevalue("postgres_server_url")
         rd = request.getfixturevalue("redis_server_url")
         s3 = request.getfixturevalue("s3_endpoint_url")
-        contexts = _distributed_env(tmp, pg, rd, s3)
+        contexts = _distributed_env(tmp, pg, rd, s3, redis_db=redis_db)
         warehouse = "redshift"
-    env = next(contexts)
+    env = {**LIVE_SETTINGS, **next(contexts)}
     stack = Stack(env=dict(env), generator_workers=1, loader_workers=1)
     stack.start()
     try:

@@ -22,13 +22,24 @@ from sqlalchemy import select
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import RunShardRow, ShardStatus
-from tests.conftest import BACKENDS, LiveStack, live_stack, unique_name
+from tests.conftest import (
+    BACKENDS,
+    HOLD_PREFIX,
+    REDIS_MODULE_DB,
+    LiveStack,
+    live_stack,
+    unique_name,
+)
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
 
 RECOVERY_LIMIT_S = 90
-ROWS = {"customers": 100_000, "orders": 400_000, "order_items": 800_000}
+# One shard per table but order_items#1, which the stack's test-only hold keeps in flight
+# (tests/conftest.py LIVE_SETTINGS): that is the shard a test kills its worker under.
+ROWS = {"customers": 1_000, "orders": 2_000, "order_items": 4_000}
+SHARD_SIZE = 2_000
+# The finalizer test needs a finalize long enough to be caught in the act: more rows, no hold.
 SMALL_ROWS = {"customers": 20_000, "orders": 80_000, "order_items": 160_000}
 
 
@@ -36,8 +47,10 @@ SMALL_ROWS = {"customers": 20_000, "orders": 80_000, "order_items": 160_000}
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
-    """The fault tests run on the embedded and the distributed path."""
-    yield from live_stack(request, request.param, tmp_path_factory)
+    """The fault tests run on the embedded and the distributed path, on stacks of their own:
+    a worker killed while it reads a file-broker message can leave that message unreadable,
+    and the stack's generator stuck on it, which later tests must not inherit."""
+    yield from live_stack(request, request.param, tmp_path_factory, redis_db=REDIS_MODULE_DB)
 
 
 @pytest.fixture(scope="module")
@@ -66,22 +79,25 @@ def _shard_in(rt: Runtime, run_id: int, status: str, timeout_s: float = 120) -> 
                     RunShardRow.status == status,
                     RunShardRow.worker.is_not(None),
                     RunShardRow.row_count > 0,
+                    RunShardRow.shard_index == 1,  # the held one: in flight for HOLD_S
                 )
             ).first()
             if shard is not None:
                 session.expunge(shard)
                 return shard
-        time.sleep(0.02)
+        time.sleep(0.1)
     raise AssertionError(f"no shard of run {run_id} was ever {status}")
 
 
-def _start(live: LiveStack, rows: dict[str, int] = ROWS) -> tuple[str, int]:
-    name = unique_name("fault")
+def _start(
+    live: LiveStack, held: bool = True, rows: dict[str, int] = ROWS, shard_size: int = SHARD_SIZE
+) -> tuple[str, int]:
+    name = unique_name(f"{HOLD_PREFIX}fault" if held else "fault")
     document = fk_chain(name, live.warehouse, **{
         "customers": rows["customers"], "orders": rows["orders"], "items": rows["order_items"]
     })  # fmt: skip
     assert live.client.post("/api/experiments", json=document).status_code == 201
-    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": 200_000})
+    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": shard_size})
     assert answer.status_code == 202, answer.text
     return name, answer.json()["run_id"]
 
@@ -195,7 +211,7 @@ def test_an_idle_pool_child_killed_leaves_a_working_worker(live: LiveStack, stat
     for child in children:
         os.kill(child, signal.SIGKILL)
     time.sleep(1)
-    name, run_id = _start(live)
+    name, run_id = _start(live, held=False)
     run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
     assert_exact_and_whole(live, name, run)
 
@@ -214,15 +230,16 @@ def test_a_killed_finalizer_is_replaced_within_a_sweep(live: LiveStack, state: R
     from dwsim_shared.leases import step_holder
     from dwsim_shared.state.models import RunRow
 
-    name, run_id = _start(live, SMALL_ROWS)
+    name, run_id = _start(live, held=False, rows=SMALL_ROWS, shard_size=100_000)
+    internal_id = _internal(live, name, run_id)
     deadline = time.monotonic() + 180
     holder = None
     while time.monotonic() < deadline and holder is None:
         with state.session() as session:
-            run = session.get(RunRow, run_id)
+            run = session.get(RunRow, internal_id)
             assert run is not None and run.status in ("QUEUED", "RUNNING"), run and run.status
             if run.finalizing:
-                holder = step_holder(session, run_id)
+                holder = step_holder(session, internal_id)
         time.sleep(0.01)
     assert holder is not None, "the run never started finalizing"
     pid = int(holder.rpartition(" pid ")[2])

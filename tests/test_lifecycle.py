@@ -13,13 +13,16 @@ from dwsim_shared.objectstore import make_object_store
 from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses import make_warehouse
 from dwsim_shared.warehouses.base import staging_name
-from tests.conftest import LiveStack, unique_name
+from tests.conftest import HOLD_PREFIX, LiveStack, unique_name
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
 
 SMALL = {"customers": 2_000, "orders": 6_000, "items": 12_000}
-BIG = {"customers": 20_000, "orders": 200_000, "items": 400_000}
+# A second run that stays in progress for a while: its tables' second shards are held by the
+# stack's test-only switch (tests/conftest.py LIVE_SETTINGS) in experiments named `held_*`.
+BIG = {"customers": 2_000, "orders": 8_000, "items": 16_000}
+BIG_SHARD = 4_000
 CHECKSUMS = (
     "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM orders), "
     "(SELECT COUNT(*) FROM order_items), (SELECT SUM(customer_id) FROM orders), "
@@ -35,7 +38,7 @@ def settings_of(live: LiveStack) -> Settings:
 
 
 def create(live: LiveStack, sizes: dict[str, int]) -> str:
-    name = unique_name("life")
+    name = unique_name(f"{HOLD_PREFIX}life")
     answer = live.client.post("/api/experiments", json=fk_chain(name, live.warehouse, **sizes))
     assert answer.status_code == 201, answer.text
     return name
@@ -58,7 +61,7 @@ def wait_loaded_some(live: LiveStack, name: str, run_id: int) -> None:
         if run["totals"]["loaded_rows"] > 0 or run["status"] not in ("QUEUED", "RUNNING"):
             assert run["status"] == "RUNNING", run
             return
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise AssertionError("nothing was loaded in 120 s")
 
 
@@ -70,7 +73,7 @@ def test_a_cancelled_run_leaves_the_previous_data_live(live: LiveStack) -> None:
     assert before == [2_000, 6_000, 12_000]
 
     second = generate(live, name, {"rows": {"orders": BIG["orders"], "order_items": BIG["items"]},
-                                   "shard_size": 25_000})  # fmt: skip
+                                   "shard_size": BIG_SHARD})  # fmt: skip
     wait_loaded_some(live, name, second)
     assert counts(live, name) == before  # a run in progress is invisible to queries
     answer = live.client.post(f"/api/experiments/{name}/runs/{second}/cancel")
@@ -119,7 +122,7 @@ def test_a_failed_run_leaves_the_previous_data_live(live: LiveStack) -> None:
     assert live.wait_run(name, first)["status"] == "COMPLETED"
     before = query(live, name, CHECKSUMS)["rows"]
 
-    second = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": 20_000})
+    second = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": BIG_SHARD})
     wait_loaded_some(live, name, second)
     # The run's staging goes away under the loader (as a warehouse that lost it would).
     internal = live.client.get(f"/api/experiments/{name}/runs/{second}").json()["internal_id"]
@@ -179,7 +182,7 @@ def test_load_brings_back_an_earlier_run_with_the_same_checksums(live: LiveStack
 
 def test_reset_load_and_retry_refuse_what_cannot_be_done(live: LiveStack) -> None:
     name = create(live, SMALL)
-    run_id = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": 50_000})
+    run_id = generate(live, name, {"rows": {"order_items": BIG["items"]}, "shard_size": BIG_SHARD})
     assert live.client.post(f"/api/experiments/{name}/reset").status_code == 409
     assert live.client.post(f"/api/experiments/{name}/load").status_code == 409
     retry = live.client.post(f"/api/experiments/{name}/runs/{run_id}/retry")

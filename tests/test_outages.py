@@ -24,7 +24,14 @@ import psycopg2
 import pytest
 
 from dwsim_shared.testing.servers import free_port
-from tests.conftest import LiveStack, _distributed_env, unique_name
+from tests.conftest import (
+    HOLD_PREFIX,
+    LIVE_SETTINGS,
+    REDIS_OUTAGE_DB,
+    LiveStack,
+    _distributed_env,
+    unique_name,
+)
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
@@ -107,11 +114,13 @@ def live(
     from dwsim_shared.devstack import Stack
 
     tmp = tmp_path_factory.mktemp("stack-outage")
-    contexts = _distributed_env(tmp, postgres_server_url, redis_server_url, s3_endpoint_url)
+    contexts = _distributed_env(
+        tmp, postgres_server_url, redis_server_url, s3_endpoint_url, redis_db=REDIS_OUTAGE_DB
+    )
     env = next(contexts)
     with own_pg.database("dwsim_outage") as redshift_url:
         # Short, bounded retries so the test waits seconds, not a minute, for FAILED.
-        env |= {"DWSIM_REDSHIFT_URL": redshift_url, "DWSIM_DEPENDENCY_RETRIES": "3",
+        env |= {**LIVE_SETTINGS, "DWSIM_REDSHIFT_URL": redshift_url, "DWSIM_DEPENDENCY_RETRIES": "3",
                 "DWSIM_DEPENDENCY_BACKOFF_S": "0.5"}  # fmt: skip
         stack = Stack(env=dict(env), generator_workers=1, loader_workers=1).start()
         try:
@@ -123,23 +132,31 @@ def live(
         pass
 
 
-SIZES = {"customers": 10_000, "orders": 300_000, "items": 300_000}
-EXPECTED = [10_000, 300_000, 300_000]
+# Large enough that a COPY runs for a while (the first test cuts one mid-way).
+SIZES = {"customers": 5_000, "orders": 100_000, "items": 100_000}
+EXPECTED = [5_000, 100_000, 100_000]
+SHARD_SIZE = 50_000
+# The second test needs a run in progress when the warehouse goes down: the stack's test-only
+# hold (tests/conftest.py LIVE_SETTINGS) keeps orders#1 and items#1 of a `held_*` experiment
+# in flight when the shard size splits those tables.
+SMALL = {"customers": 1_000, "orders": 2_000, "items": 4_000}
+SMALL_EXPECTED = [1_000, 2_000, 4_000]
+SMALL_SHARD = 1_500
 COUNTS = (
     "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(DISTINCT id) FROM orders), "
     "(SELECT COUNT(DISTINCT id) FROM order_items)"
 )
 
 
-def _generate(live: LiveStack, name: str) -> int:
-    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": 100_000})
+def _generate(live: LiveStack, name: str, shard_size: int = SHARD_SIZE) -> int:
+    answer = live.client.post(f"/api/experiments/{name}/generate", json={"shard_size": shard_size})
     assert answer.status_code == 202, answer.text
     return int(answer.json()["run_id"])
 
 
-def _create(live: LiveStack) -> str:
-    name = unique_name("outage")
-    document = fk_chain(name, "redshift", **SIZES)
+def _create(live: LiveStack, sizes: dict[str, int] = SIZES, prefix: str = "") -> str:
+    name = unique_name(f"{prefix}outage")
+    document = fk_chain(name, "redshift", **sizes)
     assert live.client.post("/api/experiments", json=document).status_code == 201
     return name
 
@@ -175,16 +192,16 @@ def test_a_connection_dropped_mid_load_is_retried_and_the_run_completes(
 def test_the_warehouse_down_fails_the_run_naming_it_and_retry_completes_it(
     live: LiveStack, own_pg: OwnPostgres
 ) -> None:
-    name = _create(live)
-    first = _generate(live, name)
+    name = _create(live, SMALL, HOLD_PREFIX)
+    first = _generate(live, name, shard_size=1_000_000)  # one shard a table: nothing held
     assert live.wait_run(name, first)["status"] == "COMPLETED"
-    second = _generate(live, name)
+    second = _generate(live, name, shard_size=SMALL_SHARD)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         run = live.client.get(f"/api/experiments/{name}/runs/{second}").json()
         if run["totals"]["loaded_rows"] > 0:
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
     own_pg.stop()
     stopped_at = time.monotonic()
     try:
@@ -195,11 +212,11 @@ def test_the_warehouse_down_fails_the_run_naming_it_and_retry_completes_it(
         assert "OperationalError" not in run["error"]  # no library class names
     finally:
         own_pg.start()
-    assert query(live, name, COUNTS)["rows"] == [EXPECTED]  # the live data is the first run's
+    assert query(live, name, COUNTS)["rows"] == [SMALL_EXPECTED]  # the first run's data
     retry = live.client.post(f"/api/experiments/{name}/runs/{second}/retry")
     assert retry.status_code == 202, retry.text
     run = live.wait_run(name, second)
     assert run["status"] == "COMPLETED", run["error"]
     assert run["live"]
-    assert query(live, name, COUNTS)["rows"] == [EXPECTED]
-    assert run["totals"]["loaded_rows"] == sum(EXPECTED)
+    assert query(live, name, COUNTS)["rows"] == [SMALL_EXPECTED]
+    assert run["totals"]["loaded_rows"] == sum(SMALL_EXPECTED)

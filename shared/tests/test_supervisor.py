@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -130,6 +131,7 @@ def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: P
                 time.sleep(0.5)
             assert run["status"] == "COMPLETED", run  # through the restarted loader
     finally:
+        services = {**_children(first.pid), **_children(second.pid)}
         for process in (first, second):
             process.send_signal(signal.SIGINT)
         for process in (first, second):
@@ -137,5 +139,8 @@ def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: P
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for pid in services:  # never leave a stack running for the rest of the session
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
     assert first.returncode == 0 and second.returncode == 0
     assert not _children(first.pid) and not _children(second.pid)

@@ -17,7 +17,13 @@ from dwsim_shared.objectstore import ObjectStore, shard_key
 from dwsim_shared.runs import active_shard
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ShardStatus, utcnow
-from dwsim_shared.worker_runtime import holding_shard, record_failure, retrying, try_enqueue
+from dwsim_shared.worker_runtime import (
+    hold_for_tests,
+    holding_shard,
+    record_failure,
+    retrying,
+    try_enqueue,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ def generate_one_shard(rt: Runtime, shard_id: int) -> str:
     run_id, seed, row_targets, table, shard_index = job
     where = f"generating shard {table}#{shard_index}"
     with holding_shard(rt, taken):
+        hold_for_tests(rt, experiment.name, shard_index, taken.attempt)
         try:
             started = time.perf_counter()
             written = retrying(

@@ -23,6 +23,7 @@ from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import RunRow, ShardStatus, utcnow
 from dwsim_shared.warehouses.base import ShardRef, staged
 from dwsim_shared.worker_runtime import (
+    hold_for_tests,
     holding_run,
     holding_shard,
     record_failure,
@@ -110,6 +111,7 @@ def load_one_shard(rt: Runtime, shard_id: int) -> str:
         return rows
 
     with holding_shard(rt, taken):
+        hold_for_tests(rt, experiment.name, ref.shard_index, taken.attempt)
         try:
             rows = retrying(rt, where, f"{warehouse_name} warehouse", load)
         except Exception as error:

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     lease_s: float = Field(default=30.0, gt=0)
     sweep_s: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)
+    # Test-only switch (fault and life-cycle tests): a worker holds the second shard of a table
+    # (index 1), on its first attempt, this long before working on it, when the experiment's
+    # name starts with `test_hold_prefix`; so a test finds that shard in flight with a few
+    # thousand rows instead of a million. 0 (the default) never holds.
+    test_hold_s: float = Field(default=0.0, ge=0)
+    test_hold_prefix: str = "held_"
     dependency_retries: int = Field(default=5, ge=0)
     dependency_backoff_s: float = Field(default=1.0, ge=0)
     keep_runs: int = Field(default=5, ge=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -75,6 +76,20 @@ def try_enqueue(rt: Runtime, task_name: str, target: int) -> bool:
         log.warning("could not enqueue %s(%s), the sweeper will: %s", task_name, target, error)
         return False
     return True
+
+
+def hold_for_tests(rt: Runtime, experiment: str, shard_index: int, attempt: int) -> None:
+    """The test-only switch `DWSIM_TEST_HOLD_S` (see Settings.test_hold_s): keep this shard
+    in flight, under its lease, so a test can kill its worker or cancel its run meanwhile."""
+    s = rt.settings
+    if (
+        s.test_hold_s > 0
+        and shard_index == 1
+        and attempt == 1
+        and experiment.startswith(s.test_hold_prefix)
+    ):
+        log.info("holding shard %s#1 for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s)
+        time.sleep(s.test_hold_s)
 
 
 @contextlib.contextmanager
