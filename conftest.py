@@ -18,7 +18,13 @@ pytest_plugins = ["dwsim_shared.testing.fixtures"]
 # once per session; a module with a stack of its own (outages, browser) or with tests that read
 # what the others did (fuzz) is one unit; every other test is a unit by itself.
 BACKEND_ID = re.compile(r"\[(?:[^\]]*-)?(embedded|distributed|snowflake)(?:-[^\]]*)?\]$")
-ONE_UNIT = ("tests/test_outages.py", "tests/browser/", "api-gateway/tests/test_fuzz.py")
+ONE_UNIT = (
+    "tests/test_outages.py",
+    "tests/test_concurrency.py",
+    "tests/test_openlineage.py",
+    "tests/browser/",
+    "api-gateway/tests/test_fuzz.py",
+)
 
 
 def xdist_unit(nodeid: str) -> str:

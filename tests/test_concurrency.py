@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import BACKENDS, LiveStack, live_stack, unique_name
+from tests.conftest import BACKENDS, REDIS_MODULE_DB, LiveStack, live_stack, unique_name
 
 pytestmark = [
     pytest.mark.integration,
@@ -30,7 +30,7 @@ SQL = "SELECT COUNT(*) FROM t a, t b, t c WHERE c.id <= 25"
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
-    yield from live_stack(request, "distributed", tmp_path_factory)
+    yield from live_stack(request, "distributed", tmp_path_factory, redis_db=REDIS_MODULE_DB)
 
 
 @pytest.fixture(scope="module")
