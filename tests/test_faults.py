@@ -250,16 +250,18 @@ def test_a_killed_finalizer_is_replaced_within_a_sweep(live: LiveStack, state: R
     else:
         os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()
+    taken_over = None
+    while taken_over is None and time.monotonic() < killed_at + RECOVERY_LIMIT_S:
+        with state.session() as session:
+            if step_holder(session, internal_id) != holder:
+                taken_over = time.monotonic() - killed_at
+        time.sleep(0.05)
     run_view = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
     recovery = time.monotonic() - killed_at
-    print(f"\nRECOVERY {live.backend} finalizer killed: {recovery:.1f}s")
+    print(f"\nRECOVERY {live.backend} finalizer killed: {recovery:.1f}s (taken over {taken_over}s)")
     assert_exact_and_whole(live, name, run_view, SMALL_ROWS)
-    # Waiting out the lease (30 s, renewed every 10 s: 20 s at least) and then a sweep would
-    # take longer; without it, the next sweep (10 s) and the new finalize are what remain.
-    assert recovery < live_settings(live).lease_s
-
-
-def live_settings(live: LiveStack) -> Settings:
-    return Settings.model_validate(
-        {k.removeprefix("DWSIM_").lower(): v for k, v in live.env.items() if k.startswith("DWSIM_")}
-    )
+    # The test stacks' lease is short (10 s), so the time alone cannot tell an early takeover
+    # from a lease waited out: shared/tests/test_leases.py checks the takeover at the next sweep
+    # on a fake clock; here a killed finalizer must cost a bounded delay and no data.
+    assert taken_over is not None, "nobody took the finalize step over"
+    assert recovery < RECOVERY_LIMIT_S

@@ -4,6 +4,7 @@ numbers), a run shows its details and bundle export, and opens in the Runs tab."
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -25,13 +26,16 @@ def test_lineage_view_draws_the_graph_and_opens_a_run(
                                       "columns": [{"name": "id", "data_type": "INT"}]}]}  # fmt: skip
     assert live_client.post("/api/experiments", json=doc).status_code == 201
     first = live_client.post(f"/api/experiments/{name}/generate", json={"shard_size": 25}).json()
+    _completed(live_client, name, first["run_id"])
+    answer = live_client.post(f"/api/experiments/{name}/load", json={"run_id": first["run_id"]})
+    second = answer.json()["run_id"]
+    _completed(live_client, name, second)
+    # Both runs are over (waited through the API: the shared stack may be busy with other
+    # tests' runs), so the list the page loads shows them at once.
     page.goto(f"{live_url}/ui/")
     page.get_by_role("button", name=name, exact=True).click()
     page.get_by_role("tab", name="Runs", exact=True).click()
-    page.locator("#runs-body .status-completed").wait_for(timeout=60_000)
-    answer = live_client.post(f"/api/experiments/{name}/load", json={"run_id": first["run_id"]})
-    second = answer.json()["run_id"]
-    page.locator("#runs-body .status-completed").nth(1).wait_for(timeout=60_000)
+    page.locator("#runs-body .status-completed").nth(1).wait_for(timeout=30_000)
 
     assert (first["run_id"], second) == (1, 2)  # numbered in the experiment
     page.get_by_role("tab", name="Lineage", exact=True).click()
@@ -63,3 +67,14 @@ def test_lineage_view_draws_the_graph_and_opens_a_run(
     page.locator("#run-view").wait_for()
     assert page.get_by_role("tab", name="Runs", exact=True).get_attribute("aria-selected") == "true"
     assert page.locator("#run-view-title").inner_text() == f"Run #{first['run_id']}: shards"
+
+
+def _completed(client: Any, name: str, run_id: int, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    status = None
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/experiments/{name}/runs/{run_id}").json()["status"]
+        if status not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.25)
+    assert status == "COMPLETED", f"run {run_id} of {name}: {status}"
