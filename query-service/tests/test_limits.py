@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,13 @@ def test_a_query_the_engine_does_not_stop_is_answered_504_after_the_grace(
     monkeypatch.setattr(limits, "GRACE_S", 0.2)
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match=r"longer than 0.3 s \(DWSIM_QUERY_TIMEOUT_S\)"):
-        asyncio.run(limits.within_time(0.3, time.sleep, 3))
+        _run(limits.within_time(0.3, time.sleep, 3))
     assert time.monotonic() - started < 1.5
-    assert asyncio.run(limits.within_time(1, lambda: 42)) == 42
+    assert _run(limits.within_time(1, lambda: 42)) == 42
+
+
+def _run(coroutine: Any) -> Any:
+    """`asyncio.run` in a thread of its own: a browser test on the same pytest-xdist worker
+    leaves Playwright's event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -114,7 +114,9 @@ def engine(
                 servers.scratch_database(server, "dwsim_mem")
             )
         if request.param == "snowflake":
-            snowflake = request.getfixturevalue("snowflake_server")
+            # An emulator of its own: its size before and after a probe is this test's alone
+            # (the session's is shared with thousands of other queries).
+            snowflake = stack.enter_context(servers.fakesnow_server())
             values |= snowflake_settings(snowflake)
             if (pid := _emulator_pid(snowflake["DWSIM_SNOWFLAKE_PORT"])) is not None:
                 pids["emulator"] = pid
