@@ -54,6 +54,9 @@ def make_celery(settings: Settings, name: str = "dwsim") -> Celery:
             # A task taken by a worker that died comes back after this long (Redis default: 1 h).
             "visibility_timeout": 1800,
         }
+    if settings.uses_filesystem_broker:
+        # kombu's file transport with messages written whole before they can be taken.
+        app.conf.broker_transport = "dwsim_shared.file_broker:Transport"
     app.conf.update(
         broker_url=settings.resolved_broker_url,
         broker_transport_options=transport_options,
