@@ -271,7 +271,7 @@ def transpile(tree: exp.Expression, engine_dialect: str) -> str:
 
 def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
     """Keep each format model as written: the parser converts it to its own notation, and
-    that conversion loses elements (`Dy`)."""
+    that conversion loses elements (`Dy`); and a third argument TRUE (Redshift's is_strict)."""
     wanted = [
         n for n in tree.walk()
         if isinstance(n, exp.TimeToStr | exp.ToChar | exp.StrToDate | exp.StrToTime
@@ -296,7 +296,8 @@ def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
                 commas += 1
             elif token.token_type == TokenType.STRING and depth == 1 and commas == 1:
                 node.meta["dwsim_format"] = token.text
-                break
+            elif token.token_type == TokenType.TRUE and depth == 1 and commas == 2:
+                node.meta["dwsim_strict"] = True  # Redshift's is_strict (the parser drops it)
 
 
 def _described(

@@ -16,6 +16,7 @@ from dwsim_query.compat import (  # noqa: F401
     exact,
     flatten,
     grouping,
+    literals,
     numeric,
     regex,
     semistructured,

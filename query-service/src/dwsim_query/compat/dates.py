@@ -250,6 +250,19 @@ def _as_timestamp(node: exp.Expression) -> exp.Expression:
     return node if keep else cast(node, "TIMESTAMP")
 
 
+def _time_on_a_day(node: exp.Expression) -> exp.Expression:
+    """A DATEDIFF operand as the timestamp dwsim_datediff takes: a TIME on one fixed day (two
+    times count within a day), a TIMESTAMPTZ (SYSDATE, CURRENT_TIMESTAMP on PostgreSQL) as
+    the session's (UTC) wall clock."""
+    zoned = (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ)
+    if isinstance(node, exp.CurrentTimestamp) or type_of(node) in zoned:
+        return cast(node, "TIMESTAMP")
+    if type_of(node) != exp.DataType.Type.TIME:
+        return node
+    day = cast(text("2000-01-01"), "DATE")
+    return cast(exp.Paren(this=exp.Add(this=day, expression=node)), "TIMESTAMP")
+
+
 NAIVE_TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
 
 
@@ -294,8 +307,8 @@ def _postgres_dates(source: str) -> Rewrite:
             return call(
                 "dwsim_datediff",
                 text(unit),
-                _as_timestamp(node.expression),
-                _as_timestamp(node.this),
+                _time_on_a_day(_as_timestamp(node.expression)),
+                _time_on_a_day(_as_timestamp(node.this)),
             )
         if isinstance(node, TRUNCS):
             unit = _unit(node, DIFF_UNITS, "DATE_TRUNC")

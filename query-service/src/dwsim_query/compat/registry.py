@@ -42,9 +42,15 @@ _REGISTRY: list[Registered] = []
 
 
 def rewrite(
-    family: str, *, sources: Iterable[str] = SOURCES, engines: Iterable[str] = ENGINES
+    family: str,
+    *,
+    sources: Iterable[str] = SOURCES,
+    engines: Iterable[str] = ENGINES,
+    first: bool = False,
 ) -> Callable[[Rewrite], Rewrite]:
-    """Register a rewrite; the order of registration (module by module) is the chain's order."""
+    """Register a rewrite; the order of registration (module by module) is the chain's order
+    within a family, except that a rewrite registered `first` runs before the family's others
+    (it prepares what they read)."""
 
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
@@ -55,7 +61,11 @@ def rewrite(
         )
 
     def register(fn: Rewrite) -> Rewrite:
-        _REGISTRY.append(Registered(family, fn, frozenset(sources), frozenset(engines)))
+        registered = Registered(family, fn, frozenset(sources), frozenset(engines))
+        if first:
+            _REGISTRY.insert(0, registered)
+        else:
+            _REGISTRY.append(registered)
         return fn
 
     return register

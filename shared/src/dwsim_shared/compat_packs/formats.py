@@ -184,8 +184,10 @@ def to_strftime(model: str, dialect: str) -> str | None:
     return "".join(parts)
 
 
-def parse_datetime(text: str, model: str, dialect: str) -> dt.datetime:
-    """A string read by a model (numeric elements, month names, AM/PM)."""
+def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) -> dt.datetime:
+    """A string read by a model (numeric elements, month names, AM/PM). Not strict (Redshift's
+    default for TO_DATE and TO_TIMESTAMP): a day, hour, minute or second past its range moves
+    on to the next month, day, hour or minute (20010631 is 2001-07-01)."""
     table = ELEMENTS[dialect]
     regex, names = [], []
     for kind, piece in tokens(model, dialect):
@@ -208,6 +210,9 @@ def parse_datetime(text: str, model: str, dialect: str) -> dt.datetime:
     hour = int(got.get("HH24", got.get("HH12", got.get("HH", 0))))
     if got.get("AM", got.get("PM", "")).upper() == "PM" and hour < 12:
         hour += 12
-    return dt.datetime(
-        year, month, int(got.get("DD", 1)), hour, int(got.get("MI", 0)), int(got.get("SS", 0))
+    day, minute, second = int(got.get("DD", 1)), int(got.get("MI", 0)), int(got.get("SS", 0))
+    if strict:
+        return dt.datetime(year, month, day, hour, minute, second)
+    return dt.datetime(year, month, 1) + dt.timedelta(
+        days=day - 1, hours=hour, minutes=minute, seconds=second
     )

@@ -142,9 +142,17 @@ def to_number(value: Any, model: Any = None) -> float | int | None:
     if value is None:
         return None
     text = str(value).strip()
+    negative = False
     if model is not None:
         text = text.replace(",", "").replace("$", "").replace(" ", "")
+        if text.endswith("-") or (text.startswith("<") and text.endswith(">")):
+            # a trailing sign (S, MI) or angle brackets (PR) in the format: a negative number
+            negative, text = True, text.strip("<>").removesuffix("-")
+        elif text.endswith("+"):
+            text = text[:-1]
     number = try_number(text)
+    if number is not None and negative:
+        number = -number
     if number is None:
         raise ValueError(f"{value!r} is not a number")
     return number

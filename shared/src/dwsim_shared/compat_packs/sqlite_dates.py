@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dwsim_shared.compat_packs.formats import format_datetime, parse_datetime
+
+_TIME_OF_DAY = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+# A fixed offset as the rewrites spell it (`GMT-08:00`: east of Greenwich is positive).
+_FIXED_ZONE = re.compile(r"GMT([+-])(\d{2}):(\d{2})")
+
+
+def zone(name: str) -> dt.tzinfo:
+    fixed = _FIXED_ZONE.fullmatch(name)
+    if fixed is None:
+        return ZoneInfo(name)
+    sign = 1 if fixed.group(1) == "+" else -1
+    return dt.timezone(sign * dt.timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3))))
 
 
 def parse(value: Any) -> dt.datetime | None:
@@ -17,6 +30,8 @@ def parse(value: Any) -> dt.datetime | None:
     if isinstance(value, int | float):
         return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=value)
     text = str(value).strip().replace("T", " ")
+    if _TIME_OF_DAY.fullmatch(text):  # a TIME: on one fixed day (DATEDIFF of two times)
+        return dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text))
     parsed = dt.datetime.fromisoformat(text)
     return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
 
@@ -149,7 +164,7 @@ def convert_timezone(source: str, target: str, value: Any) -> str | None:
     v = parse(value)
     if v is None:
         return None
-    moved = v.replace(tzinfo=ZoneInfo(source)).astimezone(ZoneInfo(target))
+    moved = v.replace(tzinfo=zone(source)).astimezone(zone(target))
     return moved.replace(tzinfo=None).isoformat(sep=" ")
 
 

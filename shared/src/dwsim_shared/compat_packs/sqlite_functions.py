@@ -170,10 +170,15 @@ def to_hex(value: Any) -> str | None:
     return format(number if number >= 0 else number & 0xFFFFFFFFFFFFFFFF, "x")
 
 
+_TIME_ZONE = re.compile(
+    r"(?<=\d)\s*(?:[A-Za-z][A-Za-z_/]*(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{1,2}(?::?\d{2})?)$"
+)
+
+
 def parse_time(value: Any) -> dt.time | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = _TIME_ZONE.sub("", str(value).strip())  # a TIME has no zone: it is ignored
     if len(text) > 8 and text[4] == "-":  # a timestamp: its time of day
         return dt.datetime.fromisoformat(text.replace("T", " ")).time()
     try:
@@ -210,7 +215,8 @@ def time_part(unit: str, value: Any) -> int | float | None:
     parsed = parse_time(value)
     if parsed is None:
         return None
-    parts = {"HOUR": parsed.hour, "MINUTE": parsed.minute, "SECOND": parsed.second}
+    parts = {"HOUR": parsed.hour, "MINUTE": parsed.minute, "SECOND": parsed.second,
+             "MILLISECOND": parsed.microsecond // 1000, "MICROSECOND": parsed.microsecond}  # fmt: skip
     if unit not in parts:
         raise ValueError(f"a time of day has no {unit.lower()} part")
     return parts[unit]

@@ -131,12 +131,26 @@ def catalogue() -> dict[str, Entry]:
     return entries
 
 
+# Functions both sources call without parentheses (a keyword, not a column name).
+WITHOUT_PARENTHESES = frozenset(
+    {"CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "SYSDATE", "LOCALTIME", "LOCALTIMESTAMP"}
+)
+
+
 def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
     """(NAME, argument count or None for keyword forms, line, column) of each call."""
     tokens = Dialect.get_or_raise(dialect).tokenize(sql)
     found = []
-    for index, token in enumerate(tokens[:-1]):
-        if tokens[index + 1].token_type != TokenType.L_PAREN:
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is None or following.token_type != TokenType.L_PAREN:
+            before = tokens[index - 1] if index else None
+            if (
+                token.text.upper() in WITHOUT_PARENTHESES
+                and token.token_type not in (TokenType.IDENTIFIER, TokenType.STRING)
+                and (before is None or before.token_type != TokenType.DOT)
+            ):  # CURRENT_DATE, SYSDATE: a call written without parentheses
+                found.append((token.text.upper(), 0, token.line, token.col - len(token.text) + 1))
             continue
         if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER):
             continue
