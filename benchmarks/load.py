@@ -102,7 +102,7 @@ def raw_sqlite_workload(parquet: str, home: str) -> dict[str, Any]:
     ]
     columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
     marks = ", ".join("?" for _ in table.columns)
-    conn = sqlite3.connect(warehouse.path(twin.name), isolation_level=None)  # type: ignore[attr-defined]
+    conn = sqlite3.connect(warehouse.path(twin.name), isolation_level=None)
     wall, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN")
     for chunk in rows:
@@ -150,17 +150,12 @@ def csv_copy(parquet: Path) -> Path:
     return path
 
 
-def raw_binary_workload(url: str, parquet: str) -> dict[str, Any]:
-    """Binary COPY of the shard's batches into a fresh twin of the table; only the COPY is timed."""
+def raw_binary_copy(url: str, target: str, columns: str, parquet: Path) -> tuple[float, float]:
+    """Binary COPY of a Parquet file's batches (read and cast to the table's types first,
+    untimed) into `target`: PostgreSQL's raw ingest. Returns (wall, client cpu) seconds."""
     import psycopg
     import pyarrow.parquet as pq
 
-    experiment, table = _experiment_and_table()
-    twin = experiment.model_copy(update={"name": BASELINE_EXPERIMENT})
-    warehouse = make_warehouse("redshift", Settings(redshift_url=url))
-    warehouse.prepare(twin)
-    target = warehouse.physical_table(twin.name, table.name).sql(dialect="postgres")
-    columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
             cur.execute(
@@ -173,20 +168,29 @@ def raw_binary_workload(url: str, parquet: str) -> dict[str, Any]:
         shard = pq.ParquetFile(parquet)
         plan = binary_plan(spelled, shard.schema_arrow)
         if plan is None:
-            raise RuntimeError("the bench table has a column type binary COPY cannot write")
-        batches = [plan.conform(b) for b in shard.iter_batches(batch_size=65_536)]  # untimed
+            raise RuntimeError(f"{target} has a column type binary COPY cannot write")
+        batches = [plan.conform(b) for b in shard.iter_batches(batch_size=65_536)]
         encoder = plan.encoder()
         wall, cpu = time.perf_counter(), time.process_time()
-        with (
-            conn.cursor() as cur,
-            cur.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT binary)") as copy,
-        ):
+        statement = f"COPY {target} ({columns}) FROM STDIN (FORMAT binary)"
+        with conn.cursor() as cur, cur.copy(statement) as copy:
             copy.write(encoder.write_header())
             for batch in batches:
                 copy.write(encoder.write_batch(batch))
             copy.write(encoder.finish())
         conn.commit()
-        seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def raw_binary_workload(url: str, parquet: str) -> dict[str, Any]:
+    """Binary COPY of the shard's batches into a fresh twin of the table; only the COPY is timed."""
+    experiment, table = _experiment_and_table()
+    twin = experiment.model_copy(update={"name": BASELINE_EXPERIMENT})
+    warehouse = make_warehouse("redshift", Settings(redshift_url=url))
+    warehouse.prepare(twin)
+    target = warehouse.physical_table(twin.name, table.name).sql(dialect="postgres")
+    columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
+    seconds, cpu_seconds = raw_binary_copy(url, target, columns, Path(parquet))
     return {
         "rows": warehouse.count_rows(twin, table),
         "seconds": seconds,
