@@ -121,6 +121,29 @@ def redshift_workload(url: str, parquet: str, run_id: int) -> dict[str, Any]:
     return _load_once(make_warehouse("redshift", Settings(redshift_url=url)), parquet, run_id)
 
 
+def snowflake_workload(server: dict[str, str], parquet: str, run_id: int) -> dict[str, Any]:
+    from dwsim_shared.testing.fixtures import snowflake_settings
+
+    settings = Settings(**snowflake_settings(server))  # type: ignore[arg-type]
+    return _load_once(make_warehouse("snowflake", settings), parquet, run_id)
+
+
+def raw_duckdb_workload(parquet: str) -> dict[str, Any]:
+    """The emulator's engine on its own: DuckDB inserting the shard's Arrow table (read first,
+    untimed) into an empty table of the same columns, in a new in-process database."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    data = pq.read_table(parquet)  # noqa: F841 (DuckDB reads the local variable by name)
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE target AS SELECT * FROM data LIMIT 0")
+    wall, cpu = time.perf_counter(), time.process_time()
+    conn.execute("INSERT INTO target SELECT * FROM data")
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+    row = conn.execute("SELECT count(*) FROM target").fetchone()
+    return {"rows": int(row[0]) if row else 0, "seconds": seconds, "cpu_seconds": cpu_seconds}
+
+
 # --- helpers of the parent process ---------------------------------------------------------------
 
 
@@ -337,7 +360,53 @@ def load_redshift(options: Options) -> list[dict[str, Any]]:
     return [record]
 
 
+def load_snowflake(options: Options) -> list[dict[str, Any]]:
+    """The emulator's load (the connector's PUT, then COPY INTO from the stage, in the emulator
+    server) against DuckDB's own insert of the same Arrow rows: what the protocol costs."""
+    from dwsim_shared.testing.servers import fakesnow_server
+
+    rows = options.rows or LOAD_ROWS
+    repeats = options.repeats or LOAD_REPEATS
+    parquet = shard_parquet(rows)
+    say(
+        f"load.snowflake: SnowflakeWarehouse.load_shard (PUT + COPY INTO) of {rows:,} rows into "
+        f"the emulator, against DuckDB inserting the same Arrow rows in-process, median of "
+        f"{repeats} ..."
+    )
+    runs: dict[str, list[dict[str, Any]]] = {"project": [], "raw": []}
+    with fakesnow_server() as server:
+        for attempt in range(1, repeats + 1):
+            runs["project"].append(
+                run_isolated(
+                    "benchmarks.load:snowflake_workload",
+                    server=server,
+                    parquet=str(parquet),
+                    run_id=attempt,
+                )
+            )
+            runs["raw"].append(
+                run_isolated("benchmarks.load:raw_duckdb_workload", parquet=str(parquet))
+            )
+    _runs("project", runs["project"])
+    _runs("raw DuckDB insert", runs["raw"])
+    seconds = statistics.median(r["seconds"] for r in runs["project"])
+    raw_rate = rate(rows, statistics.median(r["seconds"] for r in runs["raw"]))
+    return [
+        {
+            "name": "load.snowflake",
+            "rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_s": rate(rows, seconds),
+            "baseline": "raw_duckdb_arrow_insert",
+            "baseline_rows_per_s": raw_rate,
+            "ratio": round(rate(rows, seconds) / raw_rate, 2) if raw_rate else None,
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs["project"]),
+        }
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
+    "load.snowflake": load_snowflake,
     "load.sqlite": load_sqlite,
     "load.redshift": load_redshift,
 }
