@@ -145,12 +145,12 @@ def create_run(
     )
     # In batches, so the gateway's memory does not grow with the number of shards.
     plan = iter_shard_plan(row_targets, shard_size)
-    status = new_shard_status(generated=False)
+    first = new_shard_status(generated=False)
     while batch := list(itertools.islice(plan, SHARD_INSERT_BATCH)):
         session.execute(
             insert(RunShardRow),
             [{"run_id": run.id, "table_name": p.table, "shard_index": p.shard_index,
-              "row_start": p.row_start, "row_count": p.row_count, "status": status}
+              "row_start": p.row_start, "row_count": p.row_count, "status": first}
              for p in batch],
         )  # fmt: skip
     return run
@@ -177,14 +177,12 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
     source_shards = session.scalars(
         select(RunShardRow).where(RunShardRow.run_id == source.id).order_by(RunShardRow.id)
     ).all()
-    status = new_shard_status(generated=True)
     run.shards = [
         RunShardRow(
             table_name=s.table_name,
             shard_index=s.shard_index,
             row_start=s.row_start,
             row_count=s.row_count,
-            status=status,
             object_key=s.object_key,
             rows_written=s.rows_written,
             checksum=s.checksum,
@@ -192,6 +190,8 @@ def create_load_run(session: Session, experiment: ExperimentRow, source: RunRow)
         )
         for s in source_shards
     ]
+    for shard in run.shards:
+        move_shard(shard, new_shard_status(generated=True))
     with _becoming_active(session, experiment):
         session.add(run)
     record_event(session, experiment.id, "load", run.id, source_run_id=source.id)
