@@ -13,9 +13,9 @@ from dwsim_loader.loads import finalize_run, load_one_shard, prepare_run
 from dwsim_shared.celery_app import FINALIZE_RUN
 from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.objectstore import shard_key
+from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.dispatch import Step
 from dwsim_shared.runs.outcomes import Done, Skip, Skipped
-from dwsim_shared.runs.service import create_run
 from dwsim_shared.runs.sweeper import Policy, record_worker, sweep
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, utcnow
 from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dwsim_shared.celery_app import FINALIZE_RUN, GENERATE_SHARD, LOAD_SHARD, PREPARE_RUN
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.leases import (
     Taken,
     holder_gone,
@@ -27,7 +28,7 @@ from dwsim_shared.runs.leases import (
     take_shard,
 )
 from dwsim_shared.runs.outcomes import Skip, Skipped
-from dwsim_shared.runs.service import create_run, mark_prepared
+from dwsim_shared.runs.service import mark_prepared
 from dwsim_shared.runs.sweeper import Policy, claim_sweep, record_worker, sweep
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, ShardStatus

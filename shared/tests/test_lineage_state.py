@@ -16,12 +16,8 @@ from dwsim_shared.lineage import openlineage
 from dwsim_shared.lineage.graph import document_changes, lineage_graph, run_diff
 from dwsim_shared.lineage.history import record_event, record_version
 from dwsim_shared.lineage.provenance import document_digest, environment, library_mismatches
-from dwsim_shared.runs.service import (
-    create_load_run,
-    create_run,
-    mark_published,
-    reopen_failed_run,
-)
+from dwsim_shared.runs.create import create_load_run, create_run, reopen_failed_run
+from dwsim_shared.runs.service import mark_published
 from dwsim_shared.runs.transitions import fail_run, update_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict, InvalidInput
 from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.leases import take_run_step
 from dwsim_shared.runs.outcomes import Skipped
 from dwsim_shared.runs.plan import plan_shards, row_targets_for
 from dwsim_shared.runs.queries import progress
-from dwsim_shared.runs.service import count_mismatch, create_run, mark_published
+from dwsim_shared.runs.service import count_mismatch, mark_published
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
 from dwsim_shared.state.models import ExperimentRow, RunShardRow, ShardStatus, utcnow
 

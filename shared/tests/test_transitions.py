@@ -13,9 +13,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.dispatch import NextTask, Step, next_tasks
 from dwsim_shared.runs.outcomes import Done, Failed, Skip, Skipped
-from dwsim_shared.runs.service import create_run
 from dwsim_shared.runs.transitions import (
     RUN_TRANSITIONS,
     SHARD_TRANSITIONS,

@@ -19,7 +19,7 @@ from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.input_limits import check_ddl_size, check_run_size
 from dwsim_shared.lineage.history import record_version
 from dwsim_shared.objectstore import experiment_prefix
-from dwsim_shared.runs.service import refuse_if_active
+from dwsim_shared.runs.create import refuse_if_active
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow, RunRow
 from dwsim_shared.warehouses import warehouse_names

@@ -7,6 +7,7 @@
 - `sweeper`: re-enqueues work whose lease ran out; `policy(settings)`, the lease figures.
 - `queries`: reads (a run by number, the active and live runs, progress, retention).
 - `plan`: shard plans and row targets.
+- `create`: a generate run, a load run, a failed run reopened; the one active-run refusal.
 - `service`: one function per route (generate, load, retry, cancel, reset) and per step
   boundary of the tasks (prepared, reconciled, published).
 - `outcomes`: what a step did, typed (`Done`, `Skipped(reason)`, `Failed`).

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from dwsim_shared.experiment import parse_experiment
-from dwsim_shared.runs.service import create_run, mark_published
+from dwsim_shared.runs.create import create_run
+from dwsim_shared.runs.service import mark_published
 from dwsim_shared.runs.transitions import update_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
