@@ -140,7 +140,7 @@ WITHOUT_PARENTHESES = frozenset(
 def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
     """(NAME, argument count or None for keyword forms, line, column) of each call."""
     tokens = Dialect.get_or_raise(dialect).tokenize(sql)
-    found = []
+    found: list[tuple[str, int | None, int, int]] = []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is None or following.token_type != TokenType.L_PAREN:
