@@ -101,8 +101,11 @@ class Settings(BaseSettings):
     openlineage_url: str | None = None
     openlineage_namespace: str = "dwsim"
     openlineage_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # Where bundles' library wheels (re-packed from the installed libraries, see
+    # lineage/wheels.py) are kept between exports: a user cache, not one stack's data.
+    wheel_cache: Path = Path("~/.cache/dwsim/wheels")
 
-    @field_validator("home", mode="after")
+    @field_validator("home", "wheel_cache", mode="after")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
