@@ -14,8 +14,9 @@ from typing import Any
 from dwsim_shared.errors import Conflict, DWSimError, NotFound
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import GenerationPlan, compile_plan
-from dwsim_shared.lifecycle import live_run
 from dwsim_shared.reports.checks import TableChecks
+from dwsim_shared.runs.queries import live_run
+from dwsim_shared.runs.transitions import move_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import COMPLETED_RUN_STATUSES, RunRow, RunStatus, utcnow
 from dwsim_shared.warehouses.base import Warehouse
@@ -144,7 +145,7 @@ def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str
             return None
         run.report = report
         run.plan_digest = run.plan_digest or plan.digest
-        run.status = _status_after(report)
+        move_run(run, _status_after(report))
         session.commit()
     return report
 
