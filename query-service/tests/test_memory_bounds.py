@@ -207,6 +207,10 @@ def _refused_within_the_ceiling(engine: Engine, probes: list[str]) -> list[str]:
         assert "limit" in caught.value.message or "ceiling" in caught.value.message, sql
         messages.append(caught.value.message)
         growth = (watcher.peak["service"] - before) / MB
+        peak = watcher.peak.get("emulator", 0) / MB
+        print(
+            f"\nMEMORY {engine.name} service +{growth:.0f} MB, emulator peak {peak:.0f} MB: {sql}"
+        )
         assert growth < SERVICE_GROWTH_MB, f"{sql}: the service grew {growth:.0f} MB"
         if "emulator" in watcher.peak:
             emulator = watcher.peak["emulator"] / MB
