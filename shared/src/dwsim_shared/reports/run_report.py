@@ -48,13 +48,16 @@ def compute_report(
     started = time.perf_counter()
     checks: list[dict[str, Any]] = []
     queries = 0
+    table_seconds: dict[str, float] = {}
     for table_plan in plan.tables.values():
+        table_started = time.perf_counter()
         built = TableChecks(
             plan, table_plan, lambda name: warehouse.physical_table(experiment_name, name)
         ).build()
         sql = built.query(warehouse.sqlglot_dialect)
         result = warehouse.run_query(experiment_name, sql, row_cap=1, timeout_s=QUERY_TIMEOUT_S)
         queries += 1
+        table_seconds[table_plan.table.name] = round(time.perf_counter() - table_started, 3)
         values = list(result.rows[0]) if result.rows else []
         position = 0
         for check in built.checks:
@@ -72,6 +75,7 @@ def compute_report(
         "computed_at": utcnow().isoformat(),
         "seconds": round(time.perf_counter() - started, 3),
         "queries": queries,
+        "table_seconds": table_seconds,
         "total": len(checks),
         "passed": len(checks) - failed,
         "failed": failed,
