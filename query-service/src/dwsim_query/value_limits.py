@@ -183,9 +183,9 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
             expression=nbytes(to),
         )
     if isinstance(node, exp.DPipe | exp.Concat):
-        parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
-        total: exp.Expression = nbytes(parts[0])
-        for part in parts[1:]:
+        pieces = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
+        total: exp.Expression = nbytes(pieces[0])
+        for part in pieces[1:]:
             total = exp.Add(this=total, expression=nbytes(part))
         return total
     return None
