@@ -18,10 +18,11 @@ import yaml
 from sqlglot import exp
 
 from benchmarks.measure import REPO_ROOT, Options
+from dwsim_shared.engines import adapters
 
 CORPUS = REPO_ROOT / "query-service" / "tests" / "corpus"
 DDL = REPO_ROOT / "shared" / "tests" / "ddl" / "corpus" / "redshift_tpch.sql"
-ENGINES = ("strictsqlite", "postgres", "snowflake")
+ENGINES = tuple(a.sqlglot_dialect for a in adapters())
 
 
 def _queries() -> list[tuple[str, str]]:

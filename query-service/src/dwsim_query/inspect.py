@@ -30,8 +30,6 @@ router = APIRouter(prefix="/inspect", tags=["inspect"])
 
 PREVIEW_MAX_ROWS = 1000
 TOP_VALUES = 5
-# Engines that only count distinct values approximately at a reasonable price.
-APPROXIMATE_DISTINCT = frozenset({"snowflake"})
 
 
 class ExperimentRequest(BaseModel):
@@ -114,7 +112,7 @@ def profile_sql(live: Live, table: Table) -> str:
     kind `stats` (low=min, high=max, n1=nulls, n2=distinct) or `top` (low=value, n1=frequency)."""
     dialect = live.warehouse.sqlglot_dialect
     source = live.warehouse.physical_table(live.experiment.name, table.name)
-    approximate = live.warehouse.name in APPROXIMATE_DISTINCT
+    approximate = live.warehouse.approximate_distinct
     stats: list[Any] = [exp.alias_(exp.Count(this=exp.Star()), "total")]
     for i, col in enumerate(table.columns):
         ref = _column(col)
@@ -221,7 +219,7 @@ def profile_from_rows(live: Live, table: Table, rows: list[list[Any]]) -> dict[s
         "table": table.name,
         "warehouse": live.warehouse.name,
         "row_count": total,
-        "distinct_is_approximate": live.warehouse.name in APPROXIMATE_DISTINCT,
+        "distinct_is_approximate": live.warehouse.approximate_distinct,
         "columns": list(columns.values()),
     }
 

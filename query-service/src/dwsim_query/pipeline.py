@@ -22,13 +22,7 @@ from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.catalogue import check_calls
 from dwsim_query.compat.nodes import Refusal
-from dwsim_query.compat.registry import (
-    ENGINE_LABELS,
-    SOURCES,
-    engine_of,
-    mark_origins,
-    origin_of,
-)
+from dwsim_query.compat.registry import engine_labels, engine_of, mark_origins, origin_of
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.grouping_sets import expand_grouping_sets
@@ -40,6 +34,7 @@ from dwsim_query.structure import (
     values_as_selects,
     values_tables,
 )
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
@@ -228,9 +223,10 @@ def _refuse(
     _words, line, column = _where(node)
     place = f" (line {line}, column {column})" if line else ""
     detail = f": {reason}" if reason else ""
+    label = engine_labels()[engine]
     return BadRequest(
-        f"{construct} is not supported on the {ENGINE_LABELS[engine]} engine{place}{detail}",
-        construct=construct, engine=ENGINE_LABELS[engine], line=line, column=column,
+        f"{construct} is not supported on the {label} engine{place}{detail}",
+        construct=construct, engine=label, line=line, column=column,
     )  # fmt: skip
 
 
@@ -264,7 +260,7 @@ def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     try:
         return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as error:
-        label = ENGINE_LABELS.get(engine_of(engine_dialect), engine_dialect)
+        label = engine_labels().get(engine_of(engine_dialect), engine_dialect)
         reason = _plain(str(error).splitlines()[0])
         raise BadRequest(f"cannot translate this query for the {label} engine: {reason}") from error
 
@@ -349,8 +345,7 @@ def prepare_query(
     """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
-    # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
-    semantics = source_dialect if source_dialect in SOURCES else "redshift"
+    semantics = source_dialect_of(source_dialect).semantics
     try:
         tree = parse_one_read(sql, source_dialect)
         check_calls(sql, source_dialect)

@@ -13,13 +13,11 @@ from sqlglot.tokens import TokenType
 
 from dwsim_gateway.deps import ExperimentDep
 from dwsim_gateway.show_ddl import experiment_ddl
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
 from dwsim_shared.experiment import Experiment
 
 router = APIRouter(tags=["query"])
-
-# The schema language's dialect names are sqlglot's, but for the Redshift mock's "postgres".
-_DIALECTS = {"redshift": "redshift", "snowflake": "snowflake", "postgres": "postgres"}
 
 
 class SqlText(BaseModel):
@@ -32,7 +30,7 @@ class SqlText(BaseModel):
 
 
 def _dialect(row: Any) -> str:
-    return _DIALECTS.get(row.source_dialect, "postgres")
+    return source_dialect_of(row.source_dialect).sqlglot
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

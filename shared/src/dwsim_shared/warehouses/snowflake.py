@@ -55,6 +55,7 @@ from dwsim_shared.errors import (
     QueryTooLarge,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
@@ -121,7 +122,11 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
 
 class SnowflakeWarehouse(Warehouse):
     name = "snowflake"
+    label = "Snowflake emulator"
+    compat_engine = "snowflake"
     sqlglot_dialect = "snowflake"
+    approximate_distinct = True  # COUNT(DISTINCT) over a profile's every column is costly
+    required_settings = "DWSIM_SNOWFLAKE_ACCOUNT or _HOST"
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
@@ -147,6 +152,10 @@ class SnowflakeWarehouse(Warehouse):
     }
 
     schema_name = staticmethod(live_namespace)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.snowflake_account or settings.snowflake_host)
 
     def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
         built = super().column_type(col, source_dialect)
