@@ -1,4 +1,5 @@
-"""Calls to the query service for answers the gateway shapes itself (tables, preview, profile)."""
+"""The gateway's one client of the query service: a pool of HTTP connections made in the
+gateway's lifespan (`app.state.query_service`, `QueryServiceDep`), reused by every call."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import httpx
 
 from dwsim_shared.errors import DependencyUnavailable, DWSimError
 from dwsim_shared.settings import Settings
+
+COMPONENT = "query service"
 
 
 class Relayed(DWSimError):
@@ -20,31 +23,65 @@ class Relayed(DWSimError):
         self.details = body.get("details") or {}
 
 
-def internal_headers(settings: Settings) -> dict[str, str]:
-    """What proves to the query service that the call comes from the gateway."""
-    token = settings.resolved_internal_token
-    return {"Authorization": f"Bearer {token}"} if token else {}
+class QueryServiceClient:
+    """Calls to the query service over one connection pool; a failure to reach it is 503."""
 
-
-def post(settings: Settings, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """POST to the query service; its errors are raised with their status, a failure as 503."""
-    url = f"{settings.resolved_query_service_url}{path}"
-    try:
-        answer = httpx.post(
-            url,
-            json=payload,
-            headers=internal_headers(settings),
-            timeout=settings.query_timeout_s + 10,
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.resolved_query_service_url
+        token = settings.resolved_internal_token
+        self._client = httpx.Client(
+            base_url=self.url,
+            # What proves to the query service that the call comes from the gateway.
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+            timeout=httpx.Timeout(settings.query_timeout_s + 10, connect=5),
+            # Each running query holds a connection: as many as the gateway's threads.
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=40),
         )
-        body = answer.json()
-    except httpx.HTTPError as error:
-        raise DependencyUnavailable("query service", f"{url}: {error}") from error
-    except ValueError as error:
-        raise DependencyUnavailable(
-            "query service", f"answered {answer.status_code} without JSON"
-        ) from error
-    if answer.status_code >= 400:
-        raise Relayed(answer.status_code, body if isinstance(body, dict) else {})
-    if not isinstance(body, dict):
-        raise DependencyUnavailable("query service", "answered something other than an object")
-    return body
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        timeout_s: float | None = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """POST `payload`; the answer whatever its status (streamed: the caller closes it)."""
+        timeout = (
+            httpx.Timeout(timeout_s, connect=5) if timeout_s is not None else self._client.timeout
+        )
+        try:
+            request = self._client.build_request("POST", path, json=payload, timeout=timeout)
+            return self._client.send(request, stream=stream)
+        except httpx.HTTPError as error:
+            raise DependencyUnavailable(COMPONENT, f"{self.url}{path}: {error}") from error
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST to the query service; its errors are raised with their status, a failure as 503."""
+        answer = self.request(path, payload)
+        try:
+            body = answer.json()
+        except ValueError as error:
+            raise DependencyUnavailable(
+                COMPONENT, f"answered {answer.status_code} without JSON"
+            ) from error
+        if answer.status_code >= 400:
+            raise Relayed(answer.status_code, body if isinstance(body, dict) else {})
+        if not isinstance(body, dict):
+            raise DependencyUnavailable(COMPONENT, "answered something other than an object")
+        return body
+
+    def check(self) -> None:
+        """`DependencyUnavailable` unless `/health` answers 200 in the dependency timeout."""
+        try:
+            answer = self._client.get("/health", timeout=self.settings.dependency_timeout_s)
+        except httpx.HTTPError as error:
+            raise DependencyUnavailable(COMPONENT, f"{self.url}: {error}") from error
+        if answer.status_code != 200:
+            raise DependencyUnavailable(
+                COMPONENT, f"{self.url}/health answered {answer.status_code}"
+            )

@@ -21,6 +21,7 @@ from sqlglot import exp
 from dwsim_query.results import encode_rows, stored_column
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.http_edge import ExperimentNameText
 from dwsim_shared.lifecycle import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
@@ -35,7 +36,7 @@ TOP_VALUES = 5
 class ExperimentRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
-    experiment: str
+    experiment: ExperimentNameText
 
 
 class TableRequest(ExperimentRequest):

@@ -14,13 +14,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dwsim_query import inspect
 from dwsim_query.auth import require_internal_token
@@ -29,13 +26,12 @@ from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_query.service import experiment_context, require_data
 from dwsim_shared.errors import (
-    Busy,
-    DependencyUnavailable,
     DWSimError,
     InvalidInput,
     QueryTooLarge,
     error_text,
 )
+from dwsim_shared.http_edge import ExperimentNameText, install_error_handlers
 from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
@@ -47,7 +43,7 @@ log = logging.getLogger(__name__)
 class QueryRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
-    experiment: str
+    experiment: ExperimentNameText
     sql: str = Field(min_length=1)
     limit: Annotated[int, Field(ge=1)] | None = None
     format: Literal["json", "csv"] = Field(
@@ -215,6 +211,11 @@ async def start_redshift_endpoint(rt: Runtime) -> RedshiftEndpoint | None:
     return endpoint
 
 
+def _release_after_large(error: DWSimError) -> None:
+    if isinstance(error, QueryTooLarge):
+        release_memory()  # back to the service's normal size after a query stopped large
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -229,43 +230,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="DW Simulator query service", version="0.1.0", lifespan=lifespan)
 
-    @app.exception_handler(DWSimError)
-    def _dwsim_error(_: Request, error: DWSimError) -> JSONResponse:
-        if isinstance(error, QueryTooLarge):
-            release_memory()  # back to the service's normal size after a query stopped large
-        return JSONResponse(
-            status_code=error.status, content=error.to_dict(), headers=error.headers
-        )
-
-    @app.exception_handler(PoolTimeout)
-    def _state_pool_full(_: Request, error: PoolTimeout) -> JSONResponse:
-        log.warning("state database pool exhausted: %s", error)
-        busy = Busy("state database", "every connection of the query service's pool is in use")
-        return JSONResponse(status_code=busy.status, content=busy.to_dict(), headers=busy.headers)
-
-    @app.exception_handler(Exception)
-    def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Last resort: a clear JSON body (never a bare 500 page, never a class name).
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = {
-            "error": "internal_error",
-            "message": "the query service failed: " + error_text(error, "see its log"),
-        }
-        return JSONResponse(status_code=500, content=body)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"path": ".".join(str(p) for p in e["loc"][1:]) or "$", "message": e["msg"]}
-            for e in error.errors()
-        ]
-        body = InvalidInput(f"{problems[0]['path']}: {problems[0]['message']}", problems=problems)
-        return JSONResponse(status_code=422, content=body.to_dict())
-
-    @app.exception_handler(DBAPIError)
-    def _state_down(_: Request, error: DBAPIError) -> JSONResponse:
-        body = DependencyUnavailable("state database", str(error.orig).strip())
-        return JSONResponse(status_code=503, content=body.to_dict())
+    install_error_handlers(app, "query service", on_error=_release_after_large)
 
     app.include_router(inspect.router, dependencies=[Depends(require_internal_token)])
 

@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dwsim_gateway.deps import (
-    RUN_ID_MAX,
     ExperimentDep,
-    RunId,
+    RunDep,
     RunStatusDep,
     RuntimeDep,
     SessionDep,
@@ -27,6 +26,7 @@ from dwsim_shared.celery_app import (
 )
 from dwsim_shared.errors import Conflict, DependencyUnavailable
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.http_edge import RunNumber
 from dwsim_shared.lifecycle import (
     create_load_run,
     latest_completed_generate,
@@ -51,7 +51,7 @@ router = APIRouter(tags=["runs"])
 class LoadRequest(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"run_id": 2}, {}]}}
 
-    run_id: Annotated[int, Field(ge=1, le=RUN_ID_MAX)] | None = Field(
+    run_id: RunNumber | None = Field(
         default=None,
         description="The generate run whose Parquet to load; default: the latest completed.",
     )
@@ -143,25 +143,24 @@ def load_run(
 
 @router.post("/{name}/runs/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)
 def retry_run(
-    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
+    row: ExperimentDep, run: RunDep, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Run the unfinished part of a FAILED run again (its loaded shards and staging are kept)."""
-    run = run_by_number(session, row, run_id)
     if run.status != RunStatus.FAILED:
-        raise Conflict(f"run {run_id} is {run.status}; only a FAILED run can be retried")
+        raise Conflict(f"run {run.number} is {run.status}; only a FAILED run can be retried")
     newer = session.scalar(
         select(RunRow.number).where(RunRow.experiment_id == row.id, RunRow.id > run.id).limit(1)
     )
     if newer is not None:
         raise Conflict(
-            f"run {run_id} is not the latest run of {row.name!r} (run {newer} came after it, "
+            f"run {run.number} is not the latest run of {row.name!r} (run {newer} came after it, "
             "and its staging is gone); generate or load again instead"
         )
     _refuse_if_active(session, row.id, row.name)
     check_broker(rt.celery, rt.settings.dependency_timeout_s)
     reopen_failed_run(session, run, row.name, now=utcnow(), lease_s=rt.settings.lease_s)
     session.commit()
-    cache.forget(row.name, run_id)  # polls must see it active again, not the cached FAILED
+    cache.forget(row.name, run.number)  # polls must see it active again, not the cached FAILED
     session.refresh(run)
     shards = session.execute(
         select(RunShardRow.id, RunShardRow.status).where(

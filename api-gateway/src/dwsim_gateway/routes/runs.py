@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dwsim_gateway.deps import (
     ExperimentDep,
     ExperimentName,
+    RunDep,
     RunId,
     RunStatusDep,
     RuntimeDep,
@@ -30,7 +31,6 @@ from dwsim_shared.runs import (
     create_run,
     progress,
     row_targets_for,
-    run_by_number,
     with_row_targets,
 )
 from dwsim_shared.runtime import Runtime
@@ -144,10 +144,10 @@ def list_runs(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[s
 
 @router.post("/{name}/runs/{run_id}/cancel", response_model=RunView)
 def cancel_run(
-    row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
+    row: ExperimentDep, run: RunDep, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
-    run = _run_of(session, row, run_id)
+    run_id = run.number
     if not abort_run(session, run.id):
         raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
     session.commit()
@@ -155,10 +155,6 @@ def cancel_run(
     session.refresh(run)
     drop_staging_quietly(rt, run, row.name)
     return run_view(session, rt, run, row.name)
-
-
-def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
-    return run_by_number(session, row, run_id)
 
 
 @router.get("/{name}/runs/{run_id}", response_model=RunView)
