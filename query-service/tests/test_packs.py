@@ -22,8 +22,6 @@ def test_format_models_of_both_sources() -> None:
     assert formats.format_datetime(at, "Month", "redshift") == "March    "
     assert formats.format_datetime(at, "FMMonth", "redshift") == "March"
     assert formats.format_datetime(at, "DY MON", "snowflake") == "Sun Mar"
-    assert formats.to_strftime("YYYY-MM", "snowflake") == "%Y-%m"
-    assert formats.to_strftime("FMMonth", "redshift") is None
     assert formats.parse_datetime("17-Mar-2024", "DD-MON-YYYY", "snowflake") == dt.datetime(
         2024, 3, 17
     )

@@ -36,6 +36,7 @@ from dwsim_query.structure import (
 )
 from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.sql_errors import parse_failure
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 MAX_SQL_CHARS = 100_000
@@ -107,14 +108,11 @@ def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
-        first = error.errors[0] if error.errors else {}
-        description = _plain(str(first.get("description", error)))
+        description, where = parse_failure(error)
+        at = f"line {where['line'] or '?'}, column {where['column'] or '?'}"
         raise BadRequest(
-            f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
-            f"{description}",
-            line=first.get("line"),
-            column=first.get("col"),
-            near=first.get("highlight"),
+            f"SQL syntax error at {at}: {_plain(description or str(error))}",
+            **where,
         ) from error
     except SqlglotError as error:  # tokenizer errors: an unterminated string and the like
         raise BadRequest(f"SQL syntax error: {_plain(str(error))}") from error
@@ -314,22 +312,6 @@ class PreparedSQL:
 
     sql: str
     columns: list[ResultColumn]
-
-
-def prepare_sql(
-    sql: str,
-    source_dialect: str,
-    engine_dialect: str,
-    resolve: TableResolver,
-    known: list[str],
-    schema: Schema | None = None,
-    *,
-    qualifiers: frozenset[str] = frozenset(),
-) -> str:
-    """The whole pipeline: what the engine will run for the user's `sql`."""
-    return prepare_query(
-        sql, source_dialect, engine_dialect, resolve, known, schema, qualifiers=qualifiers
-    ).sql
 
 
 def prepare_query(

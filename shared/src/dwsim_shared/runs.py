@@ -210,19 +210,6 @@ def active_shard(session: Session, shard_id: int) -> tuple[RunShardRow, RunRow] 
     return shard, shard.run
 
 
-def finish_shard(session: Session, shard_id: int, status: ShardStatus, **fields: Any) -> bool:
-    """Record a shard's new status and figures (rows, object key); False if the shard is gone."""
-    shard = session.get(RunShardRow, shard_id)
-    if shard is None:
-        return False
-    shard.status = status
-    shard.last_error = None
-    for name, value in fields.items():
-        setattr(shard, name, value)
-    session.commit()
-    return True
-
-
 def fail_run(session: Session, run_id: int, error: str, traceback: str | None = None) -> None:
     """Mark an active run FAILED with its error; a finished run is left as it is."""
     result = session.execute(

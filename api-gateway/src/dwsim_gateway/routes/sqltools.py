@@ -16,6 +16,7 @@ from dwsim_gateway.show_ddl import experiment_ddl
 from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.sql_errors import parse_failure
 
 router = APIRouter(tags=["query"])
 
@@ -92,14 +93,11 @@ def format_sql(row: ExperimentDep, request: SqlText) -> dict[str, Any]:
     try:
         parsed = sqlglot.parse(request.sql, read=dialect)
     except (ParseError, TokenError) as error:
-        errors = getattr(error, "errors", None) or [{}]
-        first = errors[0]
+        description, where = parse_failure(error)
         raise BadRequest(
             f"cannot format: the SQL does not parse in {row.source_dialect} "
-            f"({first.get('description') or 'syntax error'})",
-            line=first.get("line"),
-            column=first.get("col"),
-            near=first.get("highlight"),
+            f"({description or 'syntax error'})",
+            **where,
         ) from None
     pretty = [e.sql(dialect=dialect, pretty=True) for e in parsed if e is not None]
     return {"sql": ";\n\n".join(pretty) + (";" if len(pretty) > 1 else "")}

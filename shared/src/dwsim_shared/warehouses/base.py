@@ -221,13 +221,19 @@ class Warehouse(abc.ABC):
         or when the rows read passed `byte_cap` bytes of JSON (reading stops there: the rows
         past it are never fetched). `memory_ceiling_mb`: the process's resident size past which
         reading stops with `QueryTooLarge` (the query service passes its own)."""
+        engine_sql = self.bounded_sql(experiment_name, sql, row_cap + 1)
         with self.query_cursor(
-            experiment_name, sql, timeout_s=timeout_s, answer_bytes=byte_cap
+            experiment_name, engine_sql, timeout_s=timeout_s, answer_bytes=byte_cap
         ) as cursor:
             rows, cut = read_bounded(cursor, row_cap + 1, byte_cap, memory_ceiling_mb)
             columns = cursor.columns
         truncated = cut or len(rows) > row_cap
         return QueryResult(columns, rows[:row_cap], truncated, sql)
+
+    def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
+        """The statement `run_query` sends for at most `rows` rows of `sql`: itself, unless the
+        engine sends a whole answer at once (then it is told the limit)."""
+        return sql
 
     def stream_query(
         self,

@@ -59,7 +59,6 @@ from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
-    QueryResult,
     ShardRef,
     Warehouse,
     staging_name,
@@ -334,28 +333,9 @@ class SnowflakeWarehouse(Warehouse):
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
-    def run_query(
-        self,
-        experiment_name: str,
-        sql: str,
-        *,
-        row_cap: int,
-        timeout_s: float,
-        byte_cap: int | None = None,
-        memory_ceiling_mb: int | None = None,
-    ) -> QueryResult:
+    def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
-        capped = with_row_limit(sql, row_cap + 1)
-        result = super().run_query(
-            experiment_name,
-            capped,
-            row_cap=row_cap,
-            timeout_s=timeout_s,
-            byte_cap=byte_cap,
-            memory_ceiling_mb=memory_ceiling_mb,
-        )
-        result.engine_sql = sql
-        return result
+        return with_row_limit(sql, rows)
 
     def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
         cur.execute(
