@@ -23,7 +23,7 @@ import psycopg2
 
 from benchmarks.measure import Options, postgres_server_url, rate, say
 from dwsim_shared.endpoint_credentials import endpoint_password
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
 from dwsim_shared.testing.servers import free_port, scratch_database, server_process

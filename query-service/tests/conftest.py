@@ -19,7 +19,8 @@ import pytest
 from dwsim_query.pipeline import PreparedSQL
 from dwsim_query.results import encode_rows
 from dwsim_query.service import ExperimentContext
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.warehouses import Warehouse, make_warehouse

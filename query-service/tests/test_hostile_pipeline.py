@@ -11,7 +11,7 @@ import pytest
 
 from dwsim_query.main import QueryRequest, run_query
 from dwsim_shared.errors import BadRequest, DWSimError, NotFound, QueryTimeout
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.testing.fixtures import snowflake_settings

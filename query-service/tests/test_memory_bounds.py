@@ -16,7 +16,7 @@ import pytest
 
 from dwsim_query.main import QueryRequest, run_query
 from dwsim_shared.errors import QueryTooLarge
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.memory import release_memory, rss_bytes
 from dwsim_shared.runtime import Runtime

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app as create_gateway
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.lifecycle import create_load_run, mark_published, reopen_failed_run
 from dwsim_shared.lineage import openlineage
 from dwsim_shared.lineage.graph import document_changes, lineage_graph, run_diff

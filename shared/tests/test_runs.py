@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict, InvalidInput
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.leases import take_run_step
 from dwsim_shared.lifecycle import count_mismatch, mark_published
 from dwsim_shared.runs import (

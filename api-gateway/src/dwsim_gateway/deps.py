@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
-from dwsim_gateway.queryservice import QueryServiceClient
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_gateway.run_status import RunStatusCache
 from dwsim_shared.experiment import EXPERIMENT_NAME
 from dwsim_shared.http_edge import RUN_ID_MAX, require_bearer

@@ -13,22 +13,22 @@ from fastapi.staticfiles import StaticFiles
 
 from dwsim_gateway import docs
 from dwsim_gateway import history as query_history
+from dwsim_gateway.body_size import BodySizeLimit
 from dwsim_gateway.deps import require_token
-from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
-from dwsim_gateway.queryservice import QueryServiceClient
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_gateway.routes import (
     bundles,
     connection,
     experiments,
     health,
     history,
-    lifecycle,
     lineage,
-    queries,
     query,
     reports,
+    run_actions,
     runs,
+    saved_queries,
     shards,
     sqltools,
     tables,
@@ -91,14 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     modules = (
         experiments,
         runs,
-        lifecycle,
+        run_actions,
         lineage,
         bundles,
         reports,
         shards,
         query,
         tables,
-        queries,
+        saved_queries,
         history,
         connection,
         sqltools,

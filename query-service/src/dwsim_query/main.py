@@ -19,10 +19,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from dwsim_query import inspect
+from dwsim_query import inspection
 from dwsim_query.auth import require_internal_token
+from dwsim_query.bounds import within_bytes, within_time
 from dwsim_query.endpoint.server import RedshiftEndpoint
-from dwsim_query.limits import within_bytes, within_time
 from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_query.service import experiment_context, require_data
 from dwsim_shared.errors import (
@@ -232,7 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app, "query service", on_error=_release_after_large)
 
-    app.include_router(inspect.router, dependencies=[Depends(require_internal_token)])
+    app.include_router(inspection.router, dependencies=[Depends(require_internal_token)])
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -1,9 +1,8 @@
 """The experiment schema language (docs/schema-language.md) as pydantic models.
 
 `Experiment.model_validate(json)` checks shapes and single-field rules;
-`parse_experiment()` adds the checks that need the whole document
-(`experiment_checks`) and reports every problem with its JSON path, e.g.
-``tables[2].columns[5].max_value``.
+`experiment_checks.parse_experiment()` adds the checks that need the whole document and
+reports every problem with its JSON path, e.g. ``tables[2].columns[5].max_value``.
 """
 
 from __future__ import annotations
@@ -384,25 +383,6 @@ def problems_from_validation(error: ValidationError) -> list[dict[str, str]]:
         message = item["msg"].removeprefix("Value error, ")
         problems.append({"path": format_loc(loc), "message": message})
     return problems
-
-
-def parse_experiment(document: Any) -> Experiment:
-    """Validate a JSON document into an `Experiment`, or raise `InvalidInput` listing every problem."""
-    try:
-        exp = Experiment.model_validate(document)
-    except ValidationError as error:
-        raise invalid_input(error) from None
-    check_experiment(exp)
-    return exp
-
-
-def check_experiment(exp: Experiment) -> None:
-    """The whole-document checks; `InvalidInput` lists every problem with its JSON path."""
-    from dwsim_shared.experiment_checks import document_problems
-
-    problems = document_problems(exp)
-    if problems:
-        raise InvalidInput(summary(problems), problems=problems)
 
 
 def invalid_input(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> InvalidInput:

@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from dwsim_gateway import history
 from dwsim_gateway.deps import ExperimentDep, QueryServiceDep, RuntimeDep
 from dwsim_gateway.models import QueryAnswer
-from dwsim_gateway.queryservice import QueryServiceClient
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow

@@ -21,7 +21,8 @@ from dwsim_gateway.models import GenerateAnswer, RunList, RunView
 from dwsim_gateway.run_lifecycle import drop_staging_quietly, lifecycle_view
 from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable
-from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import check_experiment
 from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.lineage.history import forget_run_events
 from dwsim_shared.objectstore import experiment_prefix

@@ -83,7 +83,8 @@ from dwsim_shared.ddl.script import read_script
 from dwsim_shared.ddl.statements import split_statements
 from dwsim_shared.engines import ddl_dialects
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 
 SUPPORTED_DIALECTS = ddl_dialects()
 
