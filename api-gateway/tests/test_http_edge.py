@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from dwsim_query.main import create_app as create_query_service
+from dwsim_query.app import create_app as create_query_service
 from dwsim_shared.settings import Settings
 
 BIG = 2**31  # one past the state database's largest run id

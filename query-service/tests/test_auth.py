@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app as create_gateway
-from dwsim_query.main import create_app
+from dwsim_query.app import create_app
 from dwsim_shared import http_edge
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.pipeline import embedded_runtime
@@ -76,7 +76,7 @@ def test_tokens_are_compared_in_constant_time(
 def test_gateway_sends_the_token_to_a_real_query_service(tmp_path: Path) -> None:
     port = free_port()
     env = {"DWSIM_HOME": str(tmp_path), "DWSIM_INTERNAL_TOKEN": "inner", "PATH": "/usr/bin:/bin"}
-    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with server_process(argv, port, "query service", env=env):
         url = f"http://127.0.0.1:{port}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 from dwsim_shared.errors import QueryTooLarge
 from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
@@ -138,7 +138,7 @@ def engine(
 
 
 def _ask(rt: Runtime, sql: str) -> dict[str, object]:
-    return run_query(rt, QueryRequest(experiment="memory", sql=sql))
+    return run_query(rt, "memory", sql)
 
 
 def test_a_probe_is_refused_naming_the_limit_within_the_memory_ceiling(engine: Engine) -> None:

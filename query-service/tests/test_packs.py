@@ -36,7 +36,7 @@ def test_a_failing_sqlite_pack_function_names_itself_in_the_query_error(tmp_path
     import pyarrow.parquet as pq
 
     from dwsim_shared.errors import BadRequest
-    from dwsim_shared.experiment import parse_experiment
+    from dwsim_shared.experiment_checks import parse_experiment
     from dwsim_shared.settings import Settings
     from dwsim_shared.warehouses import make_warehouse
     from dwsim_shared.warehouses.base import ShardRef

@@ -21,7 +21,7 @@ import pytest
 import redshift_connector
 import sqlalchemy as sa
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 
 from .endpoint_fixtures import Live, live_endpoint
 
@@ -57,7 +57,7 @@ def _text(value: Any) -> str:
 
 
 def rest_rows(live: Live, sql: str) -> list[list[str]]:
-    answer = run_query(live.rt, QueryRequest(experiment=live.experiment.name, sql=sql))
+    answer = run_query(live.rt, live.experiment.name, sql)
     return plain(
         [[decimal.Decimal(v) if isinstance(v, str) and _number(v) else v for v in r]
          for r in answer["rows"]]

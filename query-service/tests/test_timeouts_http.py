@@ -53,7 +53,7 @@ def test_runaway_query_is_504_and_the_engine_is_free_again(
     rt.close()
 
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with server_process(argv, port, "query service", env={**os.environ, **env}):
         settings = Settings.model_validate({

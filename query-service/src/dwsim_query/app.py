@@ -1,190 +1,29 @@
-"""The query service: `uvicorn dwsim_query.main:create_app --factory`."""
+"""The query service: `uvicorn dwsim_query.app:create_app --factory`.
+
+Layers: `routes/` (one module per resource, thin) call `service.py` (the experiment's live
+context, the pipeline, running and reading a statement), which calls `pipeline.py` and the
+rewrite chain (`compat/`); `encoding.py` says how values travel; the Redshift wire endpoint
+(`endpoint/`) calls the same service layer.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import decimal
-import io
-import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
-from dwsim_query import inspection
 from dwsim_query.auth import require_internal_token
-from dwsim_query.bounds import within_bytes, within_time
 from dwsim_query.endpoint.server import RedshiftEndpoint
-from dwsim_query.results import ResultColumn, encode_rows
-from dwsim_query.service import experiment_context, require_data
-from dwsim_shared.errors import (
-    DWSimError,
-    InvalidInput,
-    QueryTooLarge,
-    error_text,
-)
-from dwsim_shared.http_edge import ExperimentNameText, install_error_handlers
+from dwsim_query.routes import query, tables
+from dwsim_shared.errors import DWSimError, QueryTooLarge
+from dwsim_shared.http_edge import install_error_handlers
 from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
-from dwsim_shared.warehouses import Warehouse
 
 log = logging.getLogger(__name__)
-
-
-class QueryRequest(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    experiment: ExperimentNameText
-    sql: str = Field(min_length=1)
-    limit: Annotated[int, Field(ge=1)] | None = None
-    format: Literal["json", "csv"] = Field(
-        default="json", description="json: rows capped at the row cap; csv: the result streamed"
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):  # exact: as text, never through a float
-        return format(value, "f")
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-@dataclass(frozen=True)
-class PreparedQuery:
-    experiment: str
-    warehouse: Warehouse
-    engine_sql: str
-    columns: list[ResultColumn]
-
-    def names(self, engine_names: list[str]) -> list[str]:
-        """The source's names for the result, where the engine's are positional stand-ins."""
-        if len(self.columns) != len(engine_names):
-            return engine_names
-        return [c.name for c in self.columns]
-
-    def encode(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
-        return encode_rows(rows, self.columns)
-
-
-def prepare(rt: Runtime, request: QueryRequest) -> PreparedQuery:
-    """Check the SQL against the experiment and rewrite it for its warehouse (no execution)."""
-    context = experiment_context(rt, request.experiment)
-    prepared = context.prepare(request.sql)
-    require_data(context)  # the SQL was checked first, so a mistake is reported before this
-    return PreparedQuery(context.name, context.warehouse, prepared.sql, prepared.columns)
-
-
-def engine_failure(warehouse: Warehouse, error: Exception) -> DWSimError:
-    """An error from running a statement or reading its answer, as the caller should see it:
-    the project's own errors as they are; a value the driver cannot turn into Python (a year
-    past 9999, an invalid text encoding, an overflow) as 422; anything else as 502, the
-    engine's failure, naming it (never a library class name)."""
-    if isinstance(error, DWSimError):
-        return error
-    label = f"{warehouse.name} warehouse"
-    if isinstance(error, ValueError | ArithmeticError | UnicodeError):
-        return UnreadableResult(
-            f"the {label} answered a value this service cannot represent: " + error_text(error)
-        )
-    return EngineFailure(f"the {label} failed on this query: " + error_text(error))
-
-
-class UnreadableResult(InvalidInput):
-    code = "unreadable_result"
-
-
-class EngineFailure(DWSimError):
-    status = 502
-    code = "engine_failure"
-
-
-def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
-    query = prepare(rt, request)
-    cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
-    try:
-        result = query.warehouse.run_query(
-            query.experiment,
-            query.engine_sql,
-            row_cap=cap,
-            timeout_s=rt.settings.query_timeout_s,
-            byte_cap=rt.settings.query_byte_cap,
-            memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
-        )
-        rows, cut = within_bytes(
-            [[_jsonable(v) for v in r] for r in query.encode(result.rows)],
-            rt.settings.query_byte_cap,
-        )
-    except DWSimError:
-        raise
-    except Exception as error:
-        raise engine_failure(query.warehouse, error) from error
-    names = query.names(result.columns)
-    return {
-        "columns": names,
-        "column_types": [
-            {"name": name, "type": c.type} for name, c in zip(names, query.columns, strict=False)
-        ],
-        "rows": rows,
-        "row_count": len(rows),
-        "truncated": result.truncated or cut,
-        "engine_sql": query.engine_sql,
-    }
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, dict | list | bool):  # a BOOLEAN is written true / false
-        return json.dumps(value)
-    return _jsonable(value)
-
-
-def csv_stream(rt: Runtime, request: QueryRequest) -> Iterator[str]:
-    """The result as CSV text, header first; the statement runs before this returns, so a bad
-    query is still an error status rather than a broken stream."""
-    query = prepare(rt, request)
-    batches = query.warehouse.stream_query(
-        query.experiment,
-        query.engine_sql,
-        timeout_s=rt.settings.export_timeout_s,
-        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
-    )
-    try:
-        columns = query.names([str(name) for name in next(batches)])
-    except Exception as error:
-        raise engine_failure(query.warehouse, error) from error
-
-    def lines() -> Iterator[str]:
-        remaining = request.limit
-        sink = io.StringIO()
-        writer = csv.writer(sink, lineterminator="\n")
-        writer.writerow(columns)
-        for batch in batches:
-            rows = batch if remaining is None else batch[:remaining]
-            writer.writerows([_csv_value(v) for v in row] for row in query.encode(rows))
-            yield sink.getvalue()
-            sink.seek(0)
-            sink.truncate()
-            if remaining is not None:
-                remaining -= len(rows)
-                if remaining <= 0:
-                    break
-        yield sink.getvalue()
-        batches.close()
-
-    return lines()
 
 
 async def start_redshift_endpoint(rt: Runtime) -> RedshiftEndpoint | None:
@@ -229,26 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime.close()
 
     app = FastAPI(title="DW Simulator query service", version="0.1.0", lifespan=lifespan)
-
     install_error_handlers(app, "query service", on_error=_release_after_large)
 
-    app.include_router(inspection.router, dependencies=[Depends(require_internal_token)])
+    internal = [Depends(require_internal_token)]
+    app.include_router(tables.router, dependencies=internal)
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/query", response_model=None, dependencies=[Depends(require_internal_token)])
-    async def query(request: QueryRequest) -> dict[str, Any] | StreamingResponse:
-        """Run one read-only statement of an experiment against its warehouse."""
-        if request.format == "csv":
-            lines = await run_in_threadpool(csv_stream, app.state.runtime, request)
-            filename = f"{request.experiment}.csv"
-            return StreamingResponse(
-                lines,
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-            )
-        return await within_time(settings.query_timeout_s, run_query, app.state.runtime, request)
-
+    app.include_router(query.router, dependencies=internal)
     return app
