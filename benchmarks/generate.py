@@ -21,7 +21,7 @@ from dwsim_shared.experiment import Experiment
 from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.objectstore import LocalObjectStore, shard_key
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 EXPERIMENTS = Path(__file__).parent / "experiments"
 SHARD_SIZE = 1_000_000

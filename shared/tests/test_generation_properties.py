@@ -24,7 +24,7 @@ from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 TYPES = ["SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT", "VARCHAR", "CHAR", "DATE",
          "TIMESTAMP", "TIMESTAMPTZ", "BOOLEAN", "VARIANT"]  # fmt: skip

@@ -12,7 +12,7 @@ from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_gateway.run_status import RunStatusCache
 from dwsim_shared.experiment import EXPERIMENT_NAME
 from dwsim_shared.http_edge import RUN_ID_MAX, require_bearer
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.lookup import experiment_by_name

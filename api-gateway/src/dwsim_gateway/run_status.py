@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dwsim_shared.errors import NotFound
 from dwsim_shared.http_edge import ExperimentNameText, RunNumber, bearer_matches
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.lookup import experiment_by_name
 from dwsim_shared.state.models import RunRow

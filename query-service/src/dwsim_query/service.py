@@ -18,7 +18,7 @@ from dwsim_query.pipeline import PreparedSQL, prepare_query
 from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_shared.errors import Conflict, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.lookup import experiment_by_name
 from dwsim_shared.warehouses import Warehouse

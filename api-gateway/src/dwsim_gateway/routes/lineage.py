@@ -11,7 +11,7 @@ from dwsim_gateway.deps import ExperimentDep, SessionDep
 from dwsim_shared.http_edge import RUN_ID_MAX
 from dwsim_shared.lineage.graph import lineage_graph, run_diff
 from dwsim_shared.lineage.provenance import environment
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 
 router = APIRouter(tags=["lineage"])
 environment_router = APIRouter(tags=["lineage"])
