@@ -33,17 +33,15 @@ from the project's password, `emulator_guard`), which the emulator confines to r
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow.parquet as pq
-import snowflake.connector
-import snowflake.connector.errors as sferrors
-from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
 
 from dwsim_shared.emulator_guard import reader_login, reader_password
@@ -66,6 +64,27 @@ from dwsim_shared.warehouses.base import (
 from dwsim_shared.warehouses.namespaces import live_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
 
+
+class LazyModule:
+    """A module imported when one of its names is first read."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    import snowflake.connector as connector
+    import snowflake.connector.errors as sferrors
+    from snowflake.connector.cursor import SnowflakeCursor
+else:
+    # The connector costs about a second to import: the engine registry reads this adapter's
+    # class attributes in processes that never connect (the query service's rewrite chain).
+    connector = LazyModule("snowflake.connector")
+    sferrors = LazyModule("snowflake.connector.errors")
+
 COMPONENT = "snowflake warehouse"
 # The emulator's answer limit a session asks for (emulator_server), and its error's code.
 RESULT_MAX_BYTES = "DWSIM_RESULT_MAX_BYTES"
@@ -79,9 +98,7 @@ TIMEOUT_ERRNOS = frozenset({604, 630})
 # DuckDB transaction conflict so): the same statement may succeed when tried again.
 CONFLICT_SQLSTATE = "40001"
 # Faults of the statement, not of the engine or the network.
-STATEMENT_ERRORS = (
-    sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
-)  # fmt: skip
+STATEMENT_ERRORS = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
 NOT_CONFIGURED = (
     "not configured: set DWSIM_SNOWFLAKE_HOST (with _PORT and _PROTOCOL) for a fakesnow server, "
     "or DWSIM_SNOWFLAKE_ACCOUNT for a real account, and DWSIM_SNOWFLAKE_USER and _PASSWORD"
@@ -109,7 +126,7 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
             raise DependencyUnavailable(
                 COMPONENT, f"a concurrent change conflicted: {_message(error)}"
             ) from error
-        if isinstance(error, STATEMENT_ERRORS):
+        if isinstance(error, tuple(getattr(sferrors, name) for name in STATEMENT_ERRORS)):
             raise BadRequest(f"snowflake: {_message(error)}", engine_sql=sql) from error
         if sql is not None and isinstance(error, sferrors.InternalServerError):
             # fakesnow answers a query it cannot run (an unsupported function) with HTTP 500.
@@ -198,7 +215,7 @@ class SnowflakeWarehouse(Warehouse):
             args["user"] = reader_login(reader_of)
             args["password"] = reader_password(args["password"], reader_of)
         try:
-            conn = snowflake.connector.connect(**args)
+            conn = connector.connect(**args)
         except sferrors.Error as error:
             raise DependencyUnavailable(COMPONENT, _message(error)) from error
         try:
