@@ -16,6 +16,7 @@ from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.encoding import csv_value, jsonable
 from dwsim_query.pipeline import PreparedSQL, prepare_query
 from dwsim_query.results import ResultColumn, encode_rows
+from dwsim_query.value_limits import ValueLimits
 from dwsim_shared.errors import Conflict, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.runs.queries import live_run
@@ -66,6 +67,7 @@ class ExperimentContext:
             [t.name for t in experiment.tables],
             schema_of(experiment),
             qualifiers=qualifiers,
+            value_limits=ValueLimits.of(warehouse.settings),
         )
 
 
