@@ -14,7 +14,7 @@ from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses import make_warehouse
 from dwsim_shared.warehouses.base import staging_name
 from tests.conftest import HOLD_PREFIX, LiveStack, unique_name
-from tests.test_e2e import fk_chain, query
+from tests.test_e2e import dw_sim, fk_chain, query
 
 pytestmark = pytest.mark.integration
 
@@ -220,3 +220,9 @@ def test_a_run_says_its_data_is_live_before_its_report_is_done(live: LiveStack) 
     assert done["report"]["state"] == "done" and done["report"]["failed"] == 0
     assert done["verdict"].endswith("checks passed")
     assert done["published_at"] == run["published_at"] and done["finished_at"]
+
+    # The CLI waiting on the next run says so too, before the final line.
+    waited = dw_sim(live, "experiment", "generate", name, "--wait", "--timeout", "180")
+    assert waited.returncode == 0, waited.stderr + waited.stdout
+    assert "published: the data is live and queryable; validation report running" in waited.stderr
+    assert "COMPLETED" in waited.stdout

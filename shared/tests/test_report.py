@@ -203,7 +203,9 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
     rt.close()
 
 
-def test_sampled_checks_are_labelled_and_exact_checks_still_see_every_row(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sampled_checks_are_labelled_and_exact_checks_still_see_every_row(
+    engine, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """With a sample smaller than `sales`, its null fractions and moments are read from the
     sample and say so; its key, foreign keys, ranges and count are still checked on every row:
     one broken row fails them, whichever rows the sample holds."""
@@ -220,9 +222,14 @@ def test_sampled_checks_are_labelled_and_exact_checks_still_see_every_row(engine
     whole = compute_report(plan, warehouse, EXPERIMENT.name)  # the sample would hold them all
     assert whole["queries"] == 3
     assert {c["sampled"]["rows"] for c in whole["checks"] if "sampled" in c} == {3000}
-    exact = [("sales", None, "row_count"), ("sales", None, "unique"), ("sales", "units", "range"),
-             ("sales", "store_id", "foreign_key"), ("sales", "ref", "length"),
-             ("sales", "sale_date", "null_fraction")]  # a required column: never NULL, exactly
+    exact = [
+        ("sales", None, "row_count"),
+        ("sales", None, "unique"),
+        ("sales", "units", "range"),
+        ("sales", "store_id", "foreign_key"),
+        ("sales", "ref", "length"),
+        ("sales", "sale_date", "null_fraction"),
+    ]  # a required column: never NULL, exactly
     for key in exact:
         assert "sampled" not in by[key], key
 

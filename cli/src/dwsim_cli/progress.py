@@ -22,7 +22,11 @@ class ProgressPrinter:
         self._bar: Any = None
 
     def __call__(self, run: dict[str, Any]) -> None:
-        key = (run.get("status"), run.get("published_at"), json.dumps(run.get("totals"), sort_keys=True))
+        key = (
+            run.get("status"),
+            run.get("published_at"),
+            json.dumps(run.get("totals"), sort_keys=True),
+        )
         final = run.get("status") in TERMINAL_STATUSES
         if self._ctx.err.isatty() and not final:
             self._live(run)

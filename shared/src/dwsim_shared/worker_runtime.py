@@ -107,7 +107,9 @@ def hold_report_for_tests(rt: Runtime, experiment: str) -> None:
     later, so a test sees the run published (live, queryable) with its report pending."""
     s = rt.settings
     if s.test_hold_s > 0 and experiment.startswith(f"{s.test_hold_prefix}report_"):
-        log.info("holding the report of %s for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s)
+        log.info(
+            "holding the report of %s for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s
+        )
         time.sleep(s.test_hold_s)
 
 

@@ -49,7 +49,11 @@ def report_state(run: RunRow) -> dict[str, Any] | None:
     """`pending` while a published run (its data live and queryable) computes its report,
     `done` once stored with the run's final status, None before the data is published."""
     if run.report is not None:
-        return {"state": "done", "failed": run.report.get("failed"), "total": run.report.get("total")}
+        return {
+            "state": "done",
+            "failed": run.report.get("failed"),
+            "total": run.report.get("total"),
+        }
     if run.published_at is not None and run.status in ACTIVE_RUN_STATUSES:
         return {"state": "pending"}
     return None
