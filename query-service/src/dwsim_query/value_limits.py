@@ -169,11 +169,11 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
         )
         growth = exp.paren(exp.Sub(this=nbytes(to), expression=nbytes(found)), copy=False)
         return exp.Add(this=nbytes(source), expression=exp.Mul(this=occurrences, expression=growth))
-    if (parts := _regexp_replace_parts(node)) is not None:
+    if (regexp := _regexp_replace_parts(node)) is not None:
         # An upper bound, linear in the source: at most len(s) + 1 matches (empty ones too),
         # each replaced by the replacement, whose back-references add at most len(s) in all per
         # reference (matches do not overlap), so len(s) * (1 + 2 * len(to)) + len(to).
-        source, to = parts
+        source, to = regexp
         factor = exp.Add(
             this=exp.Literal.number(1),
             expression=exp.Mul(this=exp.Literal.number(2), expression=nbytes(to)),
