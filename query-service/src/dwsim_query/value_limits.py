@@ -26,7 +26,7 @@ from typing import Any
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import call, text
-from dwsim_query.compat.registry import ENGINE_LABELS, origin_of
+from dwsim_query.compat.registry import engine_labels, origin_of
 from dwsim_shared.errors import BadRequest, QueryTooLarge
 from dwsim_shared.warehouses.base import VALUE_TOO_LARGE
 
@@ -169,11 +169,11 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
         )
         growth = exp.paren(exp.Sub(this=nbytes(to), expression=nbytes(found)), copy=False)
         return exp.Add(this=nbytes(source), expression=exp.Mul(this=occurrences, expression=growth))
-    if (parts := _regexp_replace_parts(node)) is not None:
+    if (regexp := _regexp_replace_parts(node)) is not None:
         # An upper bound, linear in the source: at most len(s) + 1 matches (empty ones too),
         # each replaced by the replacement, whose back-references add at most len(s) in all per
         # reference (matches do not overlap), so len(s) * (1 + 2 * len(to)) + len(to).
-        source, to = parts
+        source, to = regexp
         factor = exp.Add(
             this=exp.Literal.number(1),
             expression=exp.Mul(this=exp.Literal.number(2), expression=nbytes(to)),
@@ -243,7 +243,7 @@ def bound_values(tree: exp.Expression, engine: str, limits: ValueLimits | None) 
     if not sites:
         return tree
     limit = _limit(engine, limits, len(sites))
-    engine_label = ENGINE_LABELS.get(engine, engine)
+    engine_label = engine_labels().get(engine, engine)
     # Innermost first: an outer call's size expression copies its (already checked) arguments.
     for node in reversed(sites):
         name, where = _name(node), _where(node)
