@@ -14,7 +14,7 @@ import zoneinfo
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
-from dwsim_query.compat.registry import ENGINES, ORIGIN, Rewrite, combine, origin_of, rewrite
+from dwsim_query.compat.registry import ORIGIN, Rewrite, combine, compat_engines, origin_of, rewrite
 from dwsim_shared.compat_packs.formats import FormatError, parse_datetime
 
 T = exp.DataType.Type
@@ -259,7 +259,7 @@ def out_of_range_literals(node: exp.Expression) -> exp.Expression:
 
 
 # First of their families (`first`): the rewrites after them read ISO dates, known zones, whole paths.
-for _engine in ENGINES:
+for _engine in compat_engines():
     rewrite("semistructured", sources=["redshift"], engines=[_engine], first=True)(
         combine(arrays(_engine), json_paths(_engine))
     )
