@@ -48,6 +48,7 @@ FORWARDED_PARAMS = {
     "intervalstyle",
 }  # fmt: skip
 COMPAT_SCHEMA = "dwsim_compat"
+CATALOG_SCHEMA = "dwsim_catalog"
 STARTUP_TIMEOUT_S = 60
 _MARKER = re.compile(r'"(dwsim_refused_\d+)"')
 
@@ -133,6 +134,7 @@ class Session:
             return
         user = params.get("user", "")
         self.translator = Translator(context, user, int(self.rt.settings.query_timeout_s * 1000))
+        self.translator.backend_pid = int.from_bytes(upstream_session.key_data[:4], "big")
         out = [wire.authentication(0)]
         for name, value in upstream_session.statuses:
             if name == "session_authorization":
@@ -252,11 +254,13 @@ class Session:
         session_params = {
             **forwarded,
             "application_name": forwarded.get("application_name", "dwsim-redshift-endpoint"),
-            "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}',
+            # The catalog last: its functions (pg_get_late_binding_view_cols) by their names.
+            "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}, {CATALOG_SCHEMA}',
             "statement_timeout": str(int(settings.query_timeout_s * 1000)),
             # The role's default is read-only (the REST path); through the endpoint it writes
             # its workspace, and its grants keep the generated tables read-only.
             "default_transaction_read_only": "off",
+            "dwsim.database": context.name,  # what the catalog views answer as the database
         }
         if context.name not in self.endpoint.readied:
             # Once per experiment and process: the reader's grants and the catalog views are

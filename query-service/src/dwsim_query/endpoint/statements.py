@@ -8,6 +8,7 @@ Redshift would; everything else is refused with a SQLSTATE and a message naming 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -179,6 +180,7 @@ class Translator:
     cache: dict[str, str] = field(default_factory=dict)
     workspace: WorkspaceNames | None = None
     wrote: bool = False  # the statement translated last writes (never cached: quota, names)
+    backend_pid: int = 0  # the upstream session's, as cancel requests name it
     _quota_checked: float = 0.0
 
     def __post_init__(self) -> None:
@@ -354,6 +356,10 @@ class Translator:
         if len(trees) == 1 and trees[0] is not None:
             tree = trees[0]
             if catalog_tables(tree):
+                # Catalog queries are the tools' PostgreSQL (REGEXP_SUBSTR is PostgreSQL's own
+                # there): read as such, so they reach the server as written.
+                with contextlib.suppress(SqlglotError):
+                    tree = sqlglot.parse_one(sql, read="postgres")
                 return self._catalog_read(tree)
             if self._answer_session_functions(tree):
                 sql = tree.sql(dialect=DIALECT)
@@ -405,6 +411,13 @@ class Translator:
         }
         changed = False
         for node in list(tree.walk()):
+            if isinstance(node, exp.Anonymous) and node.name.lower() == "pg_backend_pid":
+                pid: exp.Expr = exp.Literal.number(self.backend_pid)
+                if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+                    pid = exp.alias_(pid, "pg_backend_pid")
+                node.replace(pid)
+                changed = True
+                continue
             name = SESSION_FUNCTIONS.get(type(node))
             target: exp.Expr = node
             if (

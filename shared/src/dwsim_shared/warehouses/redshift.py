@@ -260,16 +260,30 @@ class RedshiftMockWarehouse(Warehouse):
             return found
 
     def workspace_bytes(self, experiment_name: str) -> int:
-        """What the workspace's tables hold on disk (indexes and TOAST included)."""
+        """What the workspace's tables hold on disk (indexes and TOAST included). A table that
+        an open transaction holds locked (a TRUNCATE, a DROP) counts its last known size: the
+        reading never waits for the user's own session."""
         with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SET lock_timeout = '100ms'")
             cur.execute(
-                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "SELECT c.oid, c.relpages::bigint * 8192 FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = %s AND c.relkind IN ('r', 'm', 'p')",
                 (workspace_namespace(experiment_name),),
             )
-            row = cur.fetchone()
-            return int(row[0]) if row else 0
+            total = 0
+            for oid, known in cur.fetchall():
+                cur.execute("SAVEPOINT size")
+                try:
+                    cur.execute("SELECT pg_total_relation_size(%s)", (oid,))
+                    row = cur.fetchone()
+                    total += int(row[0]) if row and row[0] is not None else 0
+                    cur.execute("RELEASE SAVEPOINT size")
+                except psycopg2.errors.LockNotAvailable:
+                    cur.execute("ROLLBACK TO SAVEPOINT size")
+                    total += int(known)
+            conn.rollback()
+            return total
 
     def clear_workspace(self, experiment_name: str) -> bool:
         """Drop everything in the workspace (it stays, empty); False when there was none."""
