@@ -68,7 +68,7 @@ def test_dbt_seed_and_build_twice(
     with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
         counts = {}
         for table in ("order_status_labels", "customer_orders", "orders_incremental"):
-            cur.execute(f"SELECT COUNT(*) FROM workspace.{table}")  # noqa: S608
+            cur.execute(f"SELECT COUNT(*) FROM workspace.{table}")
             counts[table] = cur.fetchone()[0]
         cur.execute("SELECT COUNT(*) FROM workspace.stg_orders")
         orders = cur.fetchone()[0]

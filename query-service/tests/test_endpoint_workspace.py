@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -15,9 +16,11 @@ import pytest
 import redshift_connector
 
 from dwsim_query.main import QueryRequest, run_query
+from dwsim_shared.generation import generate_shard, write_shard_parquet
+from dwsim_shared.warehouses.base import ShardRef, staged
 from dwsim_shared.warehouses.namespaces import workspace_namespace
 
-from .endpoint_fixtures import Live, live_endpoint
+from .endpoint_fixtures import Live, _load, live_endpoint
 
 pytestmark = pytest.mark.integration
 __all__ = ["live_endpoint"]
@@ -53,9 +56,7 @@ def test_tables_views_and_every_write_in_the_workspace(live_endpoint: Live) -> N
         expected = one(cur, "SELECT COUNT(*) FROM orders WHERE o_orderkey <= 50")
         assert one(cur, "SELECT COUNT(*) FROM workspace.big_orders") == expected
         assert one(cur, "SELECT COUNT(*) FROM big_orders") == expected  # a bare name reads it
-        cur.execute(
-            "CREATE TABLE workspace.notes (id INT ENCODE az64 NOT NULL, note VARCHAR(MAX))"
-        )
+        cur.execute("CREATE TABLE workspace.notes (id INT ENCODE az64 NOT NULL, note VARCHAR(MAX))")
         cur.execute("INSERT INTO workspace.notes VALUES (1, 'a'), (2, 'b'), (3, 'c')")
         cur.execute("UPDATE workspace.notes SET note = UPPER(note) WHERE id = 2")
         cur.execute("DELETE FROM workspace.notes WHERE id = 3")
@@ -183,3 +184,45 @@ def test_the_quota_refuses_writes_naming_the_limit(live_endpoint: Live) -> None:
             cur.execute("DROP TABLE workspace.mine")  # freeing space is always allowed
     finally:
         settings.workspace_max_bytes = old
+
+
+def test_runs_and_reset_leave_the_workspace_and_deleting_drops_it(
+    live_endpoint: Live, tmp_path: Path
+) -> None:
+    rt = live_endpoint.rt
+    warehouse = rt.warehouse("redshift")
+    experiment = _load(rt, f"keep_{live_endpoint.experiment.name[-6:]}", tmp_path)
+    name = experiment.name
+    with connected(live_endpoint, name) as cur:
+        cur.execute("CREATE TABLE workspace.mine AS SELECT c_custkey FROM customer")
+        cur.execute("CREATE VIEW workspace.nations AS SELECT n_name FROM nation")
+        cur.execute("CREATE VIEW workspace.nation_count AS SELECT COUNT(*) AS n FROM nations")
+    warehouse.reset(experiment)
+    # A new run publishes a new live schema: the views over the old one come back over it.
+    staging = staged(experiment, 2)
+    warehouse.prepare(staging)
+    table = experiment.table("nation")
+    assert table is not None
+    path = tmp_path / "nation2.parquet"
+    write_shard_parquet(
+        generate_shard(experiment, "nation", seed=8, row_start=0, row_count=25), path
+    )
+    warehouse.load_shard(staging, table, path, ShardRef(2, "nation", 0))
+    assert warehouse.publish(experiment, 2)
+    with connected(live_endpoint, name) as cur:
+        assert one(cur, "SELECT COUNT(*) FROM workspace.mine") == 60
+        assert one(cur, "SELECT n FROM workspace.nation_count") == 25
+    assert warehouse.clear_workspace(name)
+    with connected(live_endpoint, name) as cur:
+        with pytest.raises(psycopg2.errors.UndefinedTable):
+            cur.execute("SELECT * FROM workspace.mine")
+        cur.execute("CREATE TABLE workspace.again AS SELECT 1 AS a")
+    warehouse.drop(name)
+    with (
+        contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(
+            "SELECT COUNT(*) FROM pg_namespace WHERE nspname = %s", (workspace_namespace(name),)
+        )
+        assert cur.fetchone() == (0,)

@@ -123,6 +123,8 @@ def _as_workspace(table: exp.Table, prefix: str = WORKSPACE_REF) -> None:
     table.set("this", exp.to_identifier(prefix + name.lower(), quoted=True))
     table.set("db", None)
     table.set("catalog", None)
+
+
 _CLASS_NAMES = re.compile(r"<class '[^']*'>|sqlglot\.[\w.]+")
 
 
@@ -259,8 +261,10 @@ def check_tables(
                 )
             if table.name in scope.cte_sources:
                 table.meta[CTE_REF] = True
-            elif table.name.lower() not in known_lower and workspace is not None and (
-                _workspace_name(table, workspace)
+            elif (
+                table.name.lower() not in known_lower
+                and workspace is not None
+                and (_workspace_name(table, workspace))
             ):
                 continue
             elif table.name.lower() not in known_lower:
@@ -303,7 +307,7 @@ def rewrite_tables(
             continue
         if name.startswith(WORKSPACE_REF):
             if workspace is None:
-                raise BadRequest(f"unknown table {name[len(WORKSPACE_REF):]!r}")
+                raise BadRequest(f"unknown table {name[len(WORKSPACE_REF) :]!r}")
             table.set("this", exp.to_identifier(name[len(WORKSPACE_REF) :], quoted=True))
             table.set("db", exp.to_identifier(workspace.physical, quoted=True))
             continue

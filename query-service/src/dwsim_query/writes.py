@@ -31,8 +31,8 @@ from dwsim_query.pipeline import (
     check_limits,
     fold_identifiers,
     refuse_unsafe,
-    transpile,
     translate,
+    transpile,
 )
 from dwsim_query.structure import coerce_temporal_literals
 from dwsim_shared.errors import BadRequest
@@ -80,7 +80,8 @@ def parse_statement(sql: str, dialect: str = SOURCE) -> exp.Expression:
         raise BadRequest(f"SQL syntax error: {_plain(str(error))}") from error
     if len(statements) != 1:
         raise BadRequest(f"send exactly one statement, not {len(statements)}")
-    return statements[0]
+    statement: exp.Expression = statements[0]  # type: ignore[assignment]
+    return statement
 
 
 def _kind(tree: exp.Expression) -> str:
@@ -117,9 +118,11 @@ def _check_statement(tree: exp.Expression, workspace: WorkspaceNames) -> None:
         if tree.args.get("kind") not in ("TABLE", "VIEW") or any(
             isinstance(p, exp.MaterializedProperty) for p in props
         ):
-            what = "CREATE MATERIALIZED VIEW" if any(
-                isinstance(p, exp.MaterializedProperty) for p in props
-            ) else kind
+            what = (
+                "CREATE MATERIALIZED VIEW"
+                if any(isinstance(p, exp.MaterializedProperty) for p in props)
+                else kind
+            )
             raise WriteRefused(
                 "0A000", f"{what} is not supported in the workspace: create tables and views"
             )
@@ -131,17 +134,15 @@ def _check_statement(tree: exp.Expression, workspace: WorkspaceNames) -> None:
         if isinstance(tree, exp.Alter):
             for action in tree.args.get("actions") or []:
                 if not isinstance(
-                    action, exp.AlterRename | exp.ColumnDef | exp.Drop | exp.RenameColumn
-                    | exp.AlterColumn
+                    action,
+                    exp.AlterRename | exp.ColumnDef | exp.Drop | exp.RenameColumn | exp.AlterColumn,
                 ):
                     raise WriteRefused(
                         "0A000",
                         f"ALTER {tree.args.get('kind')} ... {action.key.upper()} is not supported "
                         "in the workspace (rename, add, drop, rename and alter columns are)",
                     )
-    elif not isinstance(
-        tree, exp.Insert | exp.Update | exp.Delete | exp.Merge | exp.TruncateTable
-    ):
+    elif not isinstance(tree, exp.Insert | exp.Update | exp.Delete | exp.Merge | exp.TruncateTable):
         raise WriteRefused("0A000", f"{kind} is not supported by the endpoint")
     if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
         raise WriteRefused("0A000", "INSERT ... ON CONFLICT is not Redshift SQL")
@@ -173,9 +174,7 @@ def _resolve(
         target = id(table) in targets
         if table.args.get("catalog"):
             if table.catalog.lower() not in catalogs:
-                raise WriteRefused(
-                    "3D000", f"database {table.catalog!r} is not this experiment's"
-                )
+                raise WriteRefused("3D000", f"database {table.catalog!r} is not this experiment's")
             table.set("catalog", None)
         schema = table.db.lower()
         alias = not (target and (ddl or isinstance(tree, exp.Insert)))
@@ -265,7 +264,11 @@ def _physical_design_dropped(tree: exp.Expression) -> None:
     for kind in tree.find_all(exp.DataType):
         if kind.this in SUPER_TYPES:
             kind.replace(exp.DataType.build(SUPER_TYPES[kind.this], dialect=ENGINE))
-        elif kind.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.CHAR):
+        elif kind.this in (
+            exp.DataType.Type.VARCHAR,
+            exp.DataType.Type.NVARCHAR,
+            exp.DataType.Type.CHAR,
+        ):
             params = kind.expressions
             if params and params[0].name.upper() == "MAX":
                 kind.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(65535))])

@@ -55,6 +55,34 @@ class LoadRequest(BaseModel):
         default=None,
         description="The generate run whose Parquet to load; default: the latest completed.",
     )
+    workspace: bool = Field(
+        default=False,
+        description="Also drop everything in the experiment's workspace (its users' own "
+        "tables and views); by default a load leaves it alone.",
+    )
+
+
+class ResetRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    workspace: bool = Field(
+        default=False,
+        description="Also drop everything in the experiment's workspace (its users' own "
+        "tables and views); by default a reset leaves it alone.",
+    )
+
+
+def _clear_workspace(rt: Any, warehouse_name: str, name: str) -> bool:
+    """Drop the workspace's objects; `Conflict` on a warehouse that has no workspace."""
+    warehouse = rt.warehouse(warehouse_name)
+    clear = getattr(warehouse, "clear_workspace", None)
+    if clear is None:
+        raise Conflict(
+            f"experiment {name!r} is on the {warehouse_name} warehouse, which has no workspace: "
+            "leave out workspace",
+        )
+    with unavailable_as(f"{warehouse_name} warehouse"):
+        return bool(clear(name))
 
 
 def _refuse_if_active(session: Any, experiment_id: int, name: str) -> None:
@@ -66,18 +94,32 @@ def _refuse_if_active(session: Any, experiment_id: int, name: str) -> None:
 
 
 @router.post("/{name}/reset")
-def reset_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[str, Any]:
-    """Empty every table of the live data; the tables, the experiment and its runs stay."""
+def reset_experiment(
+    row: ExperimentDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Annotated[ResetRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    """Empty every table of the live data; the tables, the experiment and its runs stay, and
+    so does the workspace unless `workspace` is true."""
+    request = request or ResetRequest()
     _refuse_if_active(session, row.id, row.name)
     live = live_run(session, row.id)
+    cleared = False
+    if request.workspace:
+        cleared = _clear_workspace(rt, live.warehouse if live else row.target_warehouse, row.name)
     if live is None:
-        return {"experiment": row.name, "live_run_id": None, "tables_emptied": []}
+        return {"experiment": row.name, "live_run_id": None, "tables_emptied": [],
+                "workspace_cleared": cleared}  # fmt: skip
     experiment = Experiment.model_validate(live.schema_json)
     with unavailable_as(f"{live.warehouse} warehouse"):
         emptied = rt.warehouse(live.warehouse).reset(experiment)
     record_event(session, row.id, "reset", live.id, tables=emptied)
     session.commit()
-    return {"experiment": row.name, "live_run_id": live.number, "tables_emptied": emptied}
+    return {
+        "experiment": row.name, "live_run_id": live.number, "tables_emptied": emptied,
+        "workspace_cleared": cleared,
+    }  # fmt: skip
 
 
 def _objects_missing(rt: RuntimeDep, source: RunRow, session: Any) -> str | None:
@@ -122,6 +164,8 @@ def load_run(
         raise Conflict(f"run {source.number} cannot be loaded: {missing}", run_id=source.number)
     rt.warehouse(row.target_warehouse).check()
     check_broker(rt.celery, rt.settings.dependency_timeout_s)
+    if request.workspace:
+        _clear_workspace(rt, row.target_warehouse, row.name)
     run = create_load_run(session, row, source)
     session.commit()
     try:

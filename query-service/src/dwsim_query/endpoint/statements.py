@@ -245,7 +245,9 @@ class Translator:
             return self._write(sql)
         if first in WRITES:
             raise Refused(
-                "42501" if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"} else "0A000",
+                "42501"
+                if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"}
+                else "0A000",
                 f"{first} is not allowed here: the experiment's generated tables are read-only "
                 "(runs, reset and load change them) and it has no writable workspace",
             )

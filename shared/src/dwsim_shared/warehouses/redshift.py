@@ -293,8 +293,10 @@ class RedshiftMockWarehouse(Warehouse):
             if cur.fetchone() is None:
                 return False
             cur.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(workspace)))
-            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (
-                self.schema_name(experiment_name),))
+            cur.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                (self.schema_name(experiment_name),),
+            )
             if cur.fetchone() is not None:
                 self._grant(conn, experiment_name)
             conn.commit()
@@ -312,7 +314,8 @@ class RedshiftMockWarehouse(Warehouse):
 
     @staticmethod
     def _restore_views(
-        conn: psycopg2.extensions.connection, experiment_name: str,
+        conn: psycopg2.extensions.connection,
+        experiment_name: str,
         views: list[tuple[str, str, str]],
     ) -> None:
         """Create again the workspace views that replacing the live schema dropped (they read
@@ -346,8 +349,9 @@ class RedshiftMockWarehouse(Warehouse):
                         failed.append((name, definition, owner, str(error).strip()))
                 if len(failed) == len(missing):
                     for name, _, _, why in failed:
-                        log.warning("workspace view %s of %s not restored: %s",
-                                    name, experiment_name, why)
+                        log.warning(
+                            "workspace view %s of %s not restored: %s", name, experiment_name, why
+                        )
                     break
                 missing = [(n, d, o) for n, d, o, _ in failed]
 
@@ -360,7 +364,7 @@ class RedshiftMockWarehouse(Warehouse):
 
     def ensure_reader(self, experiment_name: str) -> None:
         """Create (or refresh) the experiment's reader role; `NotFound` when it has no data."""
-        schema, url = self.schema_name(experiment_name), self._url()
+        schema = self.schema_name(experiment_name)
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
             if cur.fetchone() is None:
