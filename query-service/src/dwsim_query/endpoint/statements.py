@@ -22,6 +22,7 @@ from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
 from dwsim_query.writes import WriteRefused
 from dwsim_shared.errors import BadRequest, DWSimError
+from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
 from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
@@ -291,7 +292,8 @@ class Translator:
         now = time.monotonic()
         if now - self._quota_checked < QUOTA_CHECK_S:
             return
-        used = warehouse.workspace_bytes(self.context.name)  # type: ignore[attr-defined]
+        assert isinstance(warehouse, RedshiftMockWarehouse)  # the only one with a workspace
+        used = warehouse.workspace_bytes(self.context.name)
         if used >= limit:
             raise Refused(
                 "53400",
