@@ -22,10 +22,10 @@ from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
 from dwsim_query.writes import WriteRefused
 from dwsim_shared.errors import BadRequest, DWSimError
-from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
 from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
+from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
 
 # What `SELECT version()` answers on Redshift (drivers and SQLAlchemy parse "PostgreSQL 8.0.2").
 REDSHIFT_VERSION = (
