@@ -226,3 +226,21 @@ def test_runs_and_reset_leave_the_workspace_and_deleting_drops_it(
             "SELECT COUNT(*) FROM pg_namespace WHERE nspname = %s", (workspace_namespace(name),)
         )
         assert cur.fetchone() == (0,)
+
+
+def test_rest_reads_the_workspace_and_names_it_in_errors(live_endpoint: Live) -> None:
+    with connected(live_endpoint) as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS workspace.rest_read AS SELECT 7 AS a")
+    name = live_endpoint.experiment.name
+    answer = run_query(
+        live_endpoint.rt, QueryRequest(experiment=name, sql="SELECT a FROM rest_read")
+    )
+    assert answer["rows"] == [[7]]
+    with pytest.raises(Exception) as error:
+        run_query(
+            live_endpoint.rt, QueryRequest(experiment=name, sql="SELECT * FROM workspace.gone")
+        )
+    assert workspace_namespace(name) not in str(error.value) and "workspace" in str(error.value)
+    with pytest.raises(Exception) as unknown:
+        run_query(live_endpoint.rt, QueryRequest(experiment=name, sql="SELECT * FROM nosuch"))
+    assert "unknown table 'nosuch'" in str(unknown.value)

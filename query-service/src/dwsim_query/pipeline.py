@@ -75,6 +75,10 @@ class WorkspaceNames:
             self._objects = {k.lower(): v for k, v in self.lookup().items()}
         return self._objects
 
+    @property
+    def loaded(self) -> bool:
+        return self._objects is not None
+
     def forget(self) -> None:
         """After DDL: the objects are read again when next needed."""
         self._objects = None
@@ -282,7 +286,11 @@ def _workspace_name(table: exp.Table, workspace: WorkspaceNames) -> bool:
     if name in workspace.temporary:
         _as_workspace(table, TEMPORARY_REF)
         return True
-    if name in workspace.objects() or name in workspace.objects(refresh=True):
+    known_before = workspace.loaded
+    objects = workspace.objects()
+    if name not in objects and known_before:  # made since it was read: read it again
+        objects = workspace.objects(refresh=True)
+    if name in objects:
         _as_workspace(table)
         return True
     return False
