@@ -493,9 +493,11 @@ class RedshiftMockWarehouse(Warehouse):
             except psycopg2.errors.QueryCanceled as error:
                 raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
             except psycopg2.Error as error:
-                message = _pg_message(error).replace(
-                    f'"{workspace_namespace(experiment_name)}"', "workspace"
-                ).replace(workspace_namespace(experiment_name), "workspace")
+                message = (
+                    _pg_message(error)
+                    .replace(f'"{workspace_namespace(experiment_name)}"', "workspace")
+                    .replace(workspace_namespace(experiment_name), "workspace")
+                )
                 raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
             finally:
                 conn.rollback()
