@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.pipeline import PreparedSQL, WorkspaceNames, prepare_query
+from dwsim_query.value_limits import ValueLimits
 from dwsim_query.writes import PreparedWrite, prepare_write
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import Experiment
@@ -83,6 +84,7 @@ class ExperimentContext:
             qualifiers=qualifiers,
             workspace=workspace or self.workspace(),
             catalogs=frozenset({experiment.name}),
+            value_limits=ValueLimits.of(warehouse.settings),
         )
 
     def prepare_write(
