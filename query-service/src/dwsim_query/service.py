@@ -14,15 +14,17 @@ from typing import Any
 from dwsim_query.bounds import within_bytes
 from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.encoding import csv_value, jsonable
-from dwsim_query.pipeline import PreparedSQL, prepare_query
+from dwsim_query.pipeline import PreparedSQL, WorkspaceNames, prepare_query
 from dwsim_query.results import ResultColumn, encode_rows
 from dwsim_query.value_limits import ValueLimits
+from dwsim_query.writes import PreparedWrite, prepare_write
 from dwsim_shared.errors import Conflict, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.lookup import experiment_by_name
 from dwsim_shared.warehouses import Warehouse
+from dwsim_shared.warehouses.namespaces import WORKSPACE_SCHEMA, workspace_namespace
 
 
 @dataclass(frozen=True)
@@ -39,20 +41,38 @@ class ExperimentContext:
     def name(self) -> str:
         return self.experiment.name
 
+    def workspace(self) -> WorkspaceNames | None:
+        """The experiment's workspace, on a warehouse that has one (the Redshift mock)."""
+        warehouse = self.warehouse
+        lookup = getattr(warehouse, "workspace_objects", None)
+        if lookup is None:
+            return None
+        name = self.experiment.name
+        return WorkspaceNames(WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name))
+
     def engine_sql(
-        self, sql: str, qualifiers: frozenset[str] = frozenset(), dialect: str | None = None
+        self,
+        sql: str,
+        qualifiers: frozenset[str] = frozenset(),
+        dialect: str | None = None,
+        workspace: WorkspaceNames | None = None,
     ) -> str:
         """`sql` (one read, in the experiment's dialect) as its warehouse will run it.
 
         `qualifiers`: schema names that stand for the experiment's own tables (the wire
         endpoint's `public`), accepted in front of a table name; `dialect`: the SQL's dialect
         when it is not the experiment's (a Redshift client's)."""
-        return self.prepare(sql, qualifiers, dialect).sql
+        return self.prepare(sql, qualifiers, dialect, workspace).sql
 
     def prepare(
-        self, sql: str, qualifiers: frozenset[str] = frozenset(), dialect: str | None = None
+        self,
+        sql: str,
+        qualifiers: frozenset[str] = frozenset(),
+        dialect: str | None = None,
+        workspace: WorkspaceNames | None = None,
     ) -> PreparedSQL:
-        """As `engine_sql`, with the result columns' source names and types."""
+        """As `engine_sql`, with the result columns' source names and types. The workspace's
+        objects are readable too (`workspace.name`, or a bare name no generated table has)."""
         experiment, warehouse = self.experiment, self.warehouse
 
         def resolve(name: str) -> Any:
@@ -67,7 +87,29 @@ class ExperimentContext:
             [t.name for t in experiment.tables],
             schema_of(experiment),
             qualifiers=qualifiers,
+            workspace=workspace or self.workspace(),
+            catalogs=frozenset({experiment.name}),
             value_limits=ValueLimits.of(warehouse.settings),
+        )
+
+    def prepare_write(
+        self, sql: str, workspace: WorkspaceNames, qualifiers: frozenset[str]
+    ) -> PreparedWrite:
+        """One write of the workspace (Redshift SQL), as the Redshift mock will run it."""
+        experiment, warehouse = self.experiment, self.warehouse
+
+        def resolve(name: str) -> Any:
+            table = experiment.table(name)
+            return None if table is None else warehouse.physical_table(experiment.name, table.name)
+
+        return prepare_write(
+            sql,
+            known=[t.name for t in experiment.tables],
+            resolve=resolve,
+            schema=schema_of(experiment),
+            workspace=workspace,
+            qualifiers=qualifiers,
+            catalogs=frozenset({experiment.name}),
         )
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     redshift_endpoint_port: int = Field(default=5439, ge=0, le=65535)
     redshift_endpoint_host: str = "127.0.0.1"
     redshift_endpoint_public_host: str | None = None
+    # The writable workspace of each experiment on the Redshift mock (issue 17): the bytes its
+    # tables may hold before further writes are refused.
+    workspace_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)
     snowflake_account: str | None = None
     snowflake_host: str | None = None
     snowflake_port: int | None = None

@@ -16,6 +16,7 @@ from dwsim_shared.endpoint_credentials import endpoint_password, rotate_password
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
+from dwsim_shared.warehouses.namespaces import WORKSPACE_SCHEMA
 
 router = APIRouter(tags=["connection"])
 CERT_FILE = "endpoint/redshift-endpoint.crt"  # under DWSIM_HOME, written by the query service
@@ -53,7 +54,7 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
         "password": password,
         "database": name,
         "schema": SCHEMA,
-        "workspace_schema": None,
+        "workspace_schema": WORKSPACE_SCHEMA,
         "sslmode": "prefer",
         "sslrootcert": sslrootcert,
         "url": f"redshift+psycopg2://{name}:{quote(password, safe='')}@{host}:{port}/{name}"
@@ -66,14 +67,16 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
             "user": name,
             "password": password,
             "dbname": name,
-            "schema": SCHEMA,
+            "schema": WORKSPACE_SCHEMA,  # what dbt builds; sources read schema public
             "threads": 1,
             # redshift_connector verifies TLS against Redshift's CA: the endpoint's own
             # certificate needs SSL_CERT_FILE=<sslrootcert> for verify-ca.
             "sslmode": "disable",
         },
         "notes": [
-            "the generated tables are read-only; this endpoint has no writable workspace yet",
+            f"the generated tables (schema {SCHEMA}) are read-only; your own tables and views go "
+            f"in the schema {WORKSPACE_SCHEMA} (CREATE TABLE/VIEW, CTAS, INSERT, UPDATE, DELETE, "
+            "MERGE, TRUNCATE), which runs, reset and load leave alone",
             "every statement goes through the same compatibility layer as the query API",
         ],
     }
