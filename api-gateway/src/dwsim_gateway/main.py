@@ -27,7 +27,9 @@ from dwsim_gateway.routes import (
     queries,
     query,
     reports,
+    rules,
     runs,
+    sample,
     shards,
     sqltools,
     tables,
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         connection,
         sqltools,
         worksheets,
+        sample,
     )
     for module in modules:
         app.include_router(
@@ -101,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.include_router(
         warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
+    app.include_router(
+        rules.router, prefix="/api/rules", dependencies=api, responses=ERROR_RESPONSES
     )
     app.include_router(
         lineage.environment_router, prefix="/api", dependencies=api, responses=ERROR_RESPONSES
