@@ -74,3 +74,19 @@ def test_rule_catalogue(gateway: GatewayFactory) -> None:
     assert "VARCHAR" in body["types"]
     assert client.get("/api/rules", params={"locale": "de_DE"}).json()["locale"] == "de_DE"
     assert client.get("/api/rules", params={"locale": "x;y"}).status_code == 422
+
+
+def test_validate_report_answers_problems_as_200(gateway: GatewayFactory) -> None:
+    client = gateway()
+    document = json.loads(json.dumps({**SHOP, "name": "rep"}))
+    document["tables"][0]["columns"][1]["faker_rule"] = "emial"
+    strict = client.post("/api/experiments/validate", json=document)
+    assert strict.status_code == 422
+    answer = client.post("/api/experiments/validate?report=true", json=document)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valid"] is False and "did you mean 'email'" in body["message"]
+    assert body["problems"][0]["path"] == "tables[0].columns[1].faker_rule"
+    document["tables"][0]["columns"][1]["faker_rule"] = "email"
+    fixed = client.post("/api/experiments/validate?report=true", json=document).json()
+    assert fixed["valid"] is True and fixed["experiment"]["name"] == "rep"

@@ -81,8 +81,11 @@ class ImportAnswer(Answer):
 
 class ValidateAnswer(Answer):
     valid: bool
-    experiment: dict[str, Any]
-    warnings: list[str]
+    experiment: dict[str, Any] | None = None
+    warnings: list[str] | None = None
+    # With `?report=true`, a document with problems: the 422's message and problems.
+    message: str | None = None
+    problems: list[dict[str, str]] | None = None
 
 
 class TableProgress(Answer):
