@@ -46,7 +46,9 @@ def strict(request: pytest.FixtureRequest, browser: Any) -> Iterator[Journey]:
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None
+    )
     page.route(
         re.compile(r"^(?!http://127\.0\.0\.1:)"),
         lambda route: (errors.append(f"external request: {route.request.url}"), route.abort()),

@@ -133,8 +133,10 @@ def validate(
     settings: SettingsDep,
     report: Annotated[
         bool,
-        Query(description="Answer problems as 200 `{valid: false, message, problems}` instead "
-              "of 422 (an editor checking as the user types)."),  # fmt: skip
+        Query(
+            description="Answer problems as 200 `{valid: false, message, problems}` instead "
+            "of 422 (an editor checking as the user types)."
+        ),
     ] = False,
 ) -> dict[str, Any]:
     """Check an experiment document, or DDL (`{"sql", "dialect", "name"?, ...}`), saving nothing."""

@@ -64,9 +64,7 @@ def rule_catalogue(
             }
             for kind, rule in RULE_KINDS.items()
         ],
-        "distributions": {
-            law: sorted(params) for law, params in DISTRIBUTION_PARAMETERS.items()
-        },
+        "distributions": {law: sorted(params) for law, params in DISTRIBUTION_PARAMETERS.items()},
         "locale": locale,
         "faker": faker,
     }

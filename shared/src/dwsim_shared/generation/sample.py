@@ -50,14 +50,16 @@ def sample_tables(
     for table in experiment.tables:
         rows = min(limit, plan.rows(table.name))
         pieces = [
-            generate_shard(experiment, table.name, seed=seed, row_start=start, row_count=count,
-                           plan=plan)  # fmt: skip
+            generate_shard(
+                experiment, table.name, seed=seed, row_start=start, row_count=count, plan=plan
+            )
             for start, count in _segments(rows, shard_size, chunk_rows)
         ]
         out[table.name] = (
             pa.concat_tables(pieces)
             if pieces
-            else generate_shard(experiment, table.name, seed=seed, row_start=0, row_count=0,
-                                plan=plan)  # fmt: skip
+            else generate_shard(
+                experiment, table.name, seed=seed, row_start=0, row_count=0, plan=plan
+            )
         )
     return out
