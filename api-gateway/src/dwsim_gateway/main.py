@@ -20,6 +20,7 @@ from dwsim_gateway.routes import (
     bundles,
     connection,
     experiments,
+    explain,
     health,
     history,
     lifecycle,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sqltools,
         worksheets,
         sample,
+        explain,
     )
     for module in modules:
         app.include_router(

@@ -238,6 +238,14 @@ class TopValue(Answer):
     count: int
 
 
+class HistogramBin(Answer):
+    """Values in `[low, high)` (the last bin `[low, high]`)."""
+
+    low: float
+    high: float
+    count: int
+
+
 class ColumnProfile(Answer):
     name: str
     data_type: str
@@ -247,6 +255,7 @@ class ColumnProfile(Answer):
     min: Any
     max: Any
     top_values: list[TopValue]
+    histogram: list[HistogramBin] | None = None
 
 
 class ProfileAnswer(Answer):

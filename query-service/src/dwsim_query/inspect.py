@@ -20,7 +20,13 @@ from sqlglot import exp
 
 from dwsim_query.results import encode_rows, stored_column
 from dwsim_shared.errors import Conflict, NotFound
-from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.experiment import (
+    INTEGER_TYPES,
+    SEMI_STRUCTURED_TYPES,
+    Column,
+    Experiment,
+    Table,
+)
 from dwsim_shared.lifecycle import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
@@ -185,6 +191,80 @@ def profile_sql(live: Live, table: Table) -> str:
     return statement.sql(dialect=dialect)
 
 
+HISTOGRAM_BINS = 10
+HISTOGRAM_TYPES = frozenset({"SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT"})
+
+
+def histogram_edges(data_type: str, low: Any, high: Any) -> list[float] | None:
+    """Bin edges between a numeric column's min and max: one bin per value for a few integers,
+    else `HISTOGRAM_BINS` of equal width (the last one closed at max).
+
+    >>> histogram_edges("INT", "1", "3")
+    [0.5, 1.5, 2.5, 3.5]
+    >>> histogram_edges("FLOAT", "0", "10")[:3]
+    [0.0, 1.0, 2.0]
+    """
+    if data_type not in HISTOGRAM_TYPES or low is None or high is None:
+        return None
+    try:
+        first, last = float(low), float(high)
+    except ValueError:
+        return None
+    if not (first <= last) or last - first == float("inf"):
+        return None
+    if data_type in INTEGER_TYPES and last - first + 1 <= HISTOGRAM_BINS:
+        return [first - 0.5 + k for k in range(int(last - first) + 2)]  # a bin per value
+    if first == last:
+        return [first, last]
+    width = (last - first) / HISTOGRAM_BINS
+    return [first + k * width for k in range(HISTOGRAM_BINS)] + [last]
+
+
+def histogram_sql(live: Live, table: Table, edges: dict[str, list[float]]) -> str:
+    """One scan counting each numeric column's values per bin: `[low, high)`, the last bin
+    `[low, high]`."""
+    source = live.warehouse.physical_table(live.experiment.name, table.name)
+    sums = []
+    for i, col in enumerate(c for c in table.columns if c.name in edges):
+        cuts = edges[col.name]
+        ref = _column(col)
+        for k in range(len(cuts) - 1):
+            low, high = exp.Literal.number(repr(cuts[k])), exp.Literal.number(repr(cuts[k + 1]))
+            upper = exp.LTE if k == len(cuts) - 2 else exp.LT
+            inside = exp.and_(exp.GTE(this=ref.copy(), expression=low),
+                              upper(this=ref.copy(), expression=high))  # fmt: skip
+            case = exp.Case(ifs=[exp.If(this=inside, true=exp.Literal.number(1))],
+                            default=exp.Literal.number(0))  # fmt: skip
+            sums.append(exp.alias_(exp.Sum(this=case), f"h{i}_{k}"))
+    return exp.select(*sums).from_(source).sql(dialect=live.warehouse.sqlglot_dialect)
+
+
+def add_histograms(rt: Runtime, live: Live, table: Table, answer: dict[str, Any]) -> None:
+    """Each numeric column's histogram (`[{low, high, count}]`) into a profile's columns."""
+    edges = {}
+    for column in answer["columns"]:
+        cuts = histogram_edges(column["data_type"], column["min"], column["max"])
+        if cuts is not None and len(cuts) > 1:
+            edges[column["name"]] = cuts
+    if not edges:
+        return
+    result = live.warehouse.run_query(
+        live.experiment.name,
+        histogram_sql(live, table, edges),
+        row_cap=1,
+        timeout_s=rt.settings.query_timeout_s,
+    )
+    counts = iter(result.rows[0] if result.rows else [])
+    for column in answer["columns"]:
+        cuts = edges.get(column["name"])
+        if cuts is None:
+            continue
+        column["histogram"] = [
+            {"low": cuts[k], "high": cuts[k + 1], "count": int(next(counts) or 0)}
+            for k in range(len(cuts) - 1)
+        ]
+
+
 def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -271,7 +351,9 @@ def profile(rt: Runtime, request: TableRequest) -> dict[str, Any]:
         live.experiment.name, sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
     rows = [[_jsonable(v) for v in r] for r in result.rows]
-    return {**profile_from_rows(live, table, rows), "engine_sql": sql}
+    answer = {**profile_from_rows(live, table, rows), "engine_sql": sql}
+    add_histograms(rt, live, table, answer)
+    return answer
 
 
 @router.post("/counts")

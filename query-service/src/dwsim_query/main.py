@@ -40,6 +40,7 @@ from dwsim_shared.memory import release_memory
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
 from dwsim_shared.warehouses import Warehouse
+from dwsim_shared.warehouses.plans import plan_text
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class QueryRequest(BaseModel):
     experiment: str
     sql: str = Field(min_length=1)
     limit: Annotated[int, Field(ge=1)] | None = None
+    offset: Annotated[int, Field(ge=0)] = 0
     format: Literal["json", "csv"] = Field(
         default="json", description="json: rows capped at the row cap; csv: the result streamed"
     )
@@ -116,27 +118,55 @@ class EngineFailure(DWSimError):
     code = "engine_failure"
 
 
+def _page(
+    rt: Runtime, query: PreparedQuery, offset: int, cap: int
+) -> tuple[list[str], list[Any], bool]:
+    """Rows `offset .. offset + cap` of the answer, read in batches and the first `offset`
+    dropped as they come (the service pages; the client never holds the skipped rows)."""
+    batches = query.warehouse.stream_query(
+        query.experiment,
+        query.engine_sql,
+        timeout_s=rt.settings.query_timeout_s,
+        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+    )
+    try:
+        columns = [str(name) for name in next(batches)]
+        skip, rows = offset, []
+        for batch in batches:
+            rows.extend(batch[skip:])
+            skip = max(0, skip - len(batch))
+            if len(rows) > cap:
+                break
+    finally:
+        batches.close()
+    return columns, rows[:cap], len(rows) > cap
+
+
 def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
     query = prepare(rt, request)
     cap = min(request.limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
     try:
-        result = query.warehouse.run_query(
-            query.experiment,
-            query.engine_sql,
-            row_cap=cap,
-            timeout_s=rt.settings.query_timeout_s,
-            byte_cap=rt.settings.query_byte_cap,
-            memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
-        )
+        if request.offset:
+            columns, page, more = _page(rt, query, request.offset, cap)
+        else:
+            result = query.warehouse.run_query(
+                query.experiment,
+                query.engine_sql,
+                row_cap=cap,
+                timeout_s=rt.settings.query_timeout_s,
+                byte_cap=rt.settings.query_byte_cap,
+                memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+            )
+            columns, page, more = result.columns, result.rows, result.truncated
         rows, cut = within_bytes(
-            [[_jsonable(v) for v in r] for r in query.encode(result.rows)],
+            [[_jsonable(v) for v in r] for r in query.encode(page)],
             rt.settings.query_byte_cap,
         )
     except DWSimError:
         raise
     except Exception as error:
         raise engine_failure(query.warehouse, error) from error
-    names = query.names(result.columns)
+    names = query.names(columns)
     return {
         "columns": names,
         "column_types": [
@@ -144,8 +174,35 @@ def run_query(rt: Runtime, request: QueryRequest) -> dict[str, Any]:
         ],
         "rows": rows,
         "row_count": len(rows),
-        "truncated": result.truncated or cut,
+        "offset": request.offset,
+        "truncated": more or cut,
         "engine_sql": query.engine_sql,
+    }
+
+
+class ExplainRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    experiment: str
+    sql: str = Field(min_length=1)
+
+
+def explain_query(rt: Runtime, request: ExplainRequest) -> dict[str, Any]:
+    """The engine's plan of one statement, checked and rewritten as a query is (nothing runs)."""
+    query = prepare(rt, QueryRequest(experiment=request.experiment, sql=request.sql))
+    try:
+        plan = query.warehouse.explain(
+            query.experiment, query.engine_sql, timeout_s=rt.settings.query_timeout_s
+        )
+    except DWSimError:
+        raise
+    except Exception as error:
+        raise engine_failure(query.warehouse, error) from error
+    return {
+        "engine": query.warehouse.name,
+        "engine_sql": query.engine_sql,
+        "plan": plan,
+        "text": plan_text(plan),
     }
 
 
@@ -285,5 +342,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
         return await within_time(settings.query_timeout_s, run_query, app.state.runtime, request)
+
+    @app.post("/explain", dependencies=[Depends(require_internal_token)])
+    async def explain(request: ExplainRequest) -> dict[str, Any]:
+        """The engine's plan of one read-only statement, as a tree and as indented text."""
+        return await within_time(
+            settings.query_timeout_s, explain_query, app.state.runtime, request
+        )
 
     return app

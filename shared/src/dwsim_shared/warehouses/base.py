@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from dwsim_shared.errors import InvalidInput, QueryTooLarge
+from dwsim_shared.errors import BadRequest, InvalidInput, QueryTooLarge
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.memory import rss_bytes
 from dwsim_shared.settings import Settings
@@ -213,6 +213,14 @@ class Warehouse(abc.ABC):
             columns = cursor.columns
         truncated = cut or len(rows) > row_cap
         return QueryResult(columns, rows[:row_cap], truncated, sql)
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """The engine's plan of a read-only statement (in this engine's dialect and names), as a
+        tree (`plans.py`); refused by name where the engine has no plan to show."""
+        raise BadRequest(
+            f"EXPLAIN is not available on the {self.name} warehouse: it has no query plan to show",
+            construct="EXPLAIN",
+        )
 
     def stream_query(
         self,
