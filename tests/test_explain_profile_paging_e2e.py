@@ -105,3 +105,26 @@ def test_paging_past_the_row_cap(live: LiveStack, loaded: str) -> None:
     past = live.client.post(url, json={"sql": sql, "offset": 5000}).json()
     assert past["rows"] == [] and not past["truncated"]
     assert live.client.post(url, json={"sql": sql, "offset": -1}).status_code == 422
+
+
+def test_function_catalogue_for_the_editor(live: LiveStack, loaded: str) -> None:
+    answer = live.client.get(f"/api/experiments/{loaded}/functions")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["dialect"] == "redshift" and body["catalogued"]
+    functions = {f["name"]: f for f in body["functions"]}
+    assert len(functions) > 100
+    rounding = functions["ROUND"]
+    assert rounding["signature"] == "ROUND(x1[, x2])" and rounding["supported"]
+    assert rounding["doc"].startswith("https://docs.aws.amazon.com/redshift/")
+    iff = functions["IFF"]
+    assert not iff["in_dialect"] and not iff["supported"]
+    assert (
+        iff["status"]
+        == "Snowflake SQL, refused in Redshift SQL; use CASE WHEN ... THEN ... ELSE ... END"
+    )
+    months = functions["MONTHS_BETWEEN"]
+    assert not months["supported"] and months["status"].startswith("refused on the ")
+    sha1 = functions["SHA1"]
+    assert sha1["supported"] == (live.warehouse != "redshift"), sha1
+    assert live.client.get("/api/experiments/none_such/functions").status_code == 404

@@ -21,6 +21,7 @@ from dwsim_gateway.routes import (
     connection,
     experiments,
     explain,
+    functions,
     health,
     history,
     lifecycle,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worksheets,
         sample,
         explain,
+        functions,
     )
     for module in modules:
         app.include_router(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from dwsim_query import inspect
+from dwsim_query import functions, inspect
 from dwsim_query.auth import require_internal_token
 from dwsim_query.endpoint.server import RedshiftEndpoint
 from dwsim_query.limits import within_bytes, within_time
@@ -325,6 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=503, content=body.to_dict())
 
     app.include_router(inspect.router, dependencies=[Depends(require_internal_token)])
+    app.include_router(functions.router, dependencies=[Depends(require_internal_token)])
 
     @app.get("/health")
     def health() -> dict[str, str]:
