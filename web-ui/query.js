@@ -192,6 +192,35 @@ export function insertText(text) {
 
 export function setSchema(dialect, tables) {
   editor.setSchema(dialect, tables);
+  loadFunctions?.();
+}
+
+// ---- function help: the catalogue's card for the function hovered or at the cursor ----
+
+let loadFunctions = null;
+let functionsOf = null; // the experiment whose catalogue the editor has
+
+function helpParts(fn) {
+  return [el("code", { className: "fn-signature" }, fn.signature), ` → ${fn.result}. `,
+    el("span", { className: fn.supported ? "ok" : "error-text" }, fn.status),
+    fn.literals ? `. Honoured: ${fn.literals}` : "", el("span", { className: "muted fn-doc" }, ` Reference: ${fn.doc}`)];
+}
+
+function showHelpLine(fn) {
+  $("fn-help").replaceChildren(...(fn ? helpParts(fn) : []));
+}
+
+function showHover(fn, box) {
+  const card = $("fn-hover");
+  if (!fn || !box) {
+    card.hidden = true;
+    return;
+  }
+  card.replaceChildren(...helpParts(fn));
+  card.hidden = false;
+  const width = Math.min(card.offsetWidth, window.innerWidth - 16);
+  card.style.left = `${Math.max(8, Math.min(box.left, window.innerWidth - width - 8))}px`;
+  card.style.top = `${box.bottom + 4}px`;
 }
 
 // `fn()` is called after each query run (the history changed).
@@ -207,6 +236,10 @@ export function resetQuery() {
   $("query-result").hidden = true;
   $("plan").hidden = true;
   $("plan-tree").replaceChildren();
+  $("fn-help").replaceChildren();
+  $("fn-hover").hidden = true;
+  functionsOf = null;
+  editor.setFunctions([]);
   $("query-download-status").textContent = "";
   $("result-filter").value = "";
   $("save-name").value = "";
@@ -377,7 +410,19 @@ export function setupQuery(selected) {
   editor = createEditor($("query-editor"), { onRun: runCurrent, onRunAll: runAll, onChange: () => {
     clearMarker();
     if (!replacing) editListeners.forEach((fn) => fn());
-  } });
+  }, onFunction: showHelpLine, onHover: showHover });
+  // The catalogue for the open experiment, once per experiment (its dialect and engine).
+  loadFunctions = async () => {
+    const name = selected();
+    if (!name || functionsOf === name) return;
+    functionsOf = name;
+    try {
+      const answer = await api("GET", `/api/experiments/${enc(name)}/functions`);
+      if (name === selected()) editor.setFunctions(answer.functions);
+    } catch {
+      functionsOf = null; // help is a convenience: the worksheet works without it
+    }
+  };
   setupGrid();
   setupChart();
   $("query-explain").addEventListener("click", explain);

@@ -98,3 +98,68 @@ def test_explain_paging_chart_and_histograms(
     assert sum(int(c.replace(",", "")) for c in counts) == 250
     strict.no_sideways_scroll()
     strict.shot("profile")
+
+
+# The screen box of the first occurrence of `word` in the editor's text.
+WORD_BOX = """(word) => {
+  const walker = document.createTreeWalker(document.querySelector('#query-editor .cm-content'),
+    NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(word);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + word.length);
+    const r = range.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  }
+  return null;
+}"""
+
+
+def test_function_hover_and_completion_from_the_catalogue(
+    strict: Journey,  # noqa: F811
+    live_url: str,
+    live_client: Any,
+) -> None:
+    page = strict.page
+    name = f"f{uuid.uuid4().hex[:8]}"
+    assert live_client.post("/api/experiments", json=_experiment(name)).status_code == 201
+    page.goto(f"{live_url}/ui/")
+    page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_role("button", name="Insert table customers").wait_for()
+    _type_sql(page, "SELECT ROUND(stars, 1), IFF(stars > 2, 1, 0) FROM customers")
+    page.wait_for_function("document.querySelector('#query-editor').dataset !== undefined")
+
+    # Hover: the catalogue's card for the call under the mouse.
+    box = page.evaluate(WORD_BOX, "ROUND")
+    card = page.locator("#fn-hover")
+    for _ in range(20):  # the catalogue arrives once per experiment, shortly after the schema
+        page.mouse.move(box["x"], box["y"] + 1)
+        page.mouse.move(box["x"], box["y"])
+        if card.is_visible():
+            break
+        page.wait_for_timeout(150)
+    assert "ROUND(x1[, x2])" in card.inner_text()
+    assert "runs on the sqlite engine" in card.inner_text()
+    assert "docs.aws.amazon.com/redshift" in card.inner_text()
+    strict.no_sideways_scroll()
+    strict.shot("hover")
+    page.mouse.move(5, 5)
+    card.wait_for(state="hidden")
+
+    # The cursor on a call: the help line says it, for a function of the other dialect too.
+    box = page.evaluate(WORD_BOX, "IFF")
+    page.mouse.click(box["x"], box["y"])
+    help_line = page.locator("#fn-help")
+    help_line.filter(has_text="Snowflake SQL, refused in Redshift SQL").wait_for()
+    assert "CASE WHEN" in help_line.inner_text()
+
+    # Completion offers the dialect's functions with their signature.
+    _type_sql(page, "SELECT DATE_TR")
+    page.keyboard.press("Control+Space")
+    option = page.locator(".cm-tooltip-autocomplete li", has_text="DATE_TRUNC")
+    option.first.wait_for()
+    assert "DATE_TRUNC(x1, x2)" in option.first.inner_text()
+    assert page.locator(".cm-tooltip-autocomplete li", has_text="IFF").count() == 0
+    strict.no_sideways_scroll()
