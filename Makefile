@@ -14,7 +14,7 @@ TEST_WORKERS ?= 2
 FUZZ := api-gateway/tests/test_fuzz.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo up test test-unit bench lint format clean
+.PHONY: help install demo up test test-unit bench screenshots lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-unit: install ## only the tests that need no server
 
 bench: install ## run the benchmarks and print their BENCH lines (BENCH=generate: one family)
 	$(BIN)/python -m benchmarks $(BENCH)
+
+screenshots: install ## docs/screenshots/<width>-<tab>.png: each tab at 1440 and 390 px (embedded stack, chromium)
+	$(BIN)/python tests/browser/shoot_tabs.py docs/screenshots
 
 lint: install ## ruff (lint + format check) and mypy on every package
 	$(BIN)/ruff check .

@@ -339,6 +339,7 @@ async function openEditor(button) {
   arrange(view, column);
   let timer = null;
   const later = () => {
+    ctx.dirty = true; // the user changed something: Sample shows the draft, not the saved rule
     clearTimeout(timer);
     view.save.disabled = true;
     timer = setTimeout(() => check(view, ctx), CHECK_MS);
@@ -361,7 +362,7 @@ async function openEditor(button) {
   });
   view.cancel.addEventListener("click", () => { closeEditor(); button.focus(); });
   view.save.addEventListener("click", () => saveRule(view, ctx));
-  view.sample.addEventListener("click", () => runSample(ctx.draft));
+  view.sample.addEventListener("click", () => runSample(ctx.dirty ? ctx.draft : null));
   view.form.querySelector("select, input")?.focus();
   check(view, ctx);
 }
@@ -444,5 +445,5 @@ export function setupRules(options) {
     const button = event.target.closest("button.col-edit");
     if (button) openEditor(button);
   });
-  $("sample-run").addEventListener("click", () => runSample(open?.draft || null));
+  $("sample-run").addEventListener("click", () => runSample(open?.dirty ? open.draft : null));
 }
