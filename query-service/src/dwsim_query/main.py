@@ -131,7 +131,7 @@ def _page(
     )
     try:
         columns = [str(name) for name in next(batches)]
-        skip, rows = offset, []
+        skip, rows = offset, list[Sequence[Any]]()
         for batch in batches:
             rows.extend(batch[skip:])
             skip = max(0, skip - len(batch))
