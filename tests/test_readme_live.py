@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BACKENDS, LiveStacks
+from .conftest import BACKENDS, LiveStack
 
 pytestmark = pytest.mark.integration
 
@@ -33,8 +33,10 @@ def readme_block() -> str:
     return (ROOT / "README.md").read_text().split("## Running it", 1)[1].split("```")[1]
 
 
-def test_running_it_block_runs_verbatim(live_stacks: LiveStacks, tmp_path: Path) -> None:
-    live = live_stacks.get(BACKENDS[0])
+# One back end is enough (the block is the CLI's; the engines are covered elsewhere): the
+# session's first, with its id in the node id so xdist runs it beside that stack's other tests.
+@pytest.mark.parametrize("live", BACKENDS[:1], indirect=True)
+def test_running_it_block_runs_verbatim(live: LiveStack, tmp_path: Path) -> None:
     lines = readme_block().splitlines()[1:]  # after the fence's "sh"
     assert lines[0].startswith(MAKE_UP + " "), lines[0]
     script = "\n".join([": the live stack stands in for make up", *lines[1:]])
