@@ -14,7 +14,7 @@ import pytest
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.sample import sample_tables
 from dwsim_shared.generation.shard import write_rows_parquet
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 from dwsim_shared.testing.experiments import EVERY_RULE
 
 

@@ -27,7 +27,7 @@ from dwsim_shared.experiment import (
     Experiment,
     Table,
 )
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse

@@ -13,7 +13,7 @@ from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.pipeline import PreparedSQL, prepare_query
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse

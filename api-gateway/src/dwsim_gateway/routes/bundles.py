@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
 from dwsim_shared.lineage.bundle import write_bundle
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.transient import unavailable_as
 
 router = APIRouter(tags=["lineage"])

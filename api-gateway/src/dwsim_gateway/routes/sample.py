@@ -21,7 +21,7 @@ from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.generation.sample import sample_tables
 from dwsim_shared.input_limits import check_run_size
-from dwsim_shared.runs import row_targets_for, with_row_targets
+from dwsim_shared.runs.plan import row_targets_for, with_row_targets
 
 router = APIRouter(tags=["experiments"])
 
