@@ -39,7 +39,7 @@ def test_sample_equals_the_first_rows_of_a_run(live: LiveStack) -> None:
     run = client.post(f"/api/experiments/{name}/generate", json={"seed": seed, "shard_size": 7})
     assert run.status_code == 202, run.text
     done = live.wait_run(name, run.json()["run_id"])
-    assert done["status"].startswith("COMPLETED"), done
+    assert done["status"].startswith("COMPLETED"), done.get("error")
     assert done["seed"] == seed
     shards = client.get(f"/api/experiments/{name}/runs/{done['run_id']}/shards").json()["shards"]
     options = {

@@ -221,28 +221,46 @@ def histogram_edges(data_type: str, low: Any, high: Any) -> list[float] | None:
 
 
 def histogram_sql(live: Live, table: Table, edges: dict[str, list[float]]) -> str:
-    """One scan counting each numeric column's values per bin: `[low, high)`, the last bin
-    `[low, high]`."""
+    """Each numeric column's values counted per bin: one grouped scan per column of the bin
+    number `floor((x - low) / width)` (bins are of equal width; the max, bin `n`, is folded into
+    the last bin by the caller). Rows `(column position, bin, count)`."""
     source = live.warehouse.physical_table(live.experiment.name, table.name)
-    sums = []
-    for i, col in enumerate(c for c in table.columns if c.name in edges):
-        cuts = edges[col.name]
+    branches = []
+    for i, col in enumerate(table.columns):
+        cuts = edges.get(col.name)
+        if cuts is None:
+            continue
         ref = _column(col)
-        for k in range(len(cuts) - 1):
-            low, high = exp.Literal.number(repr(cuts[k])), exp.Literal.number(repr(cuts[k + 1]))
-            upper = exp.LTE if k == len(cuts) - 2 else exp.LT
-            inside = exp.and_(exp.GTE(this=ref.copy(), expression=low),
-                              upper(this=ref.copy(), expression=high))  # fmt: skip
-            case = exp.Case(ifs=[exp.If(this=inside, true=exp.Literal.number(1))],
-                            default=exp.Literal.number(0))  # fmt: skip
-            sums.append(exp.alias_(exp.Sum(this=case), f"h{i}_{k}"))
-    return exp.select(*sums).from_(source).sql(dialect=live.warehouse.sqlglot_dialect)
+        low, width = exp.Literal.number(repr(cuts[0])), exp.Literal.number(repr(cuts[1] - cuts[0]))
+        ratio = exp.Div(this=exp.paren(exp.Sub(this=ref.copy(), expression=low)), expression=width)
+        # x >= low, so truncation is the floor on SQLite (whose FLOOR may be missing)
+        floor = ratio if live.warehouse.name == "sqlite" else exp.Floor(this=ratio)
+        inner = exp.select(exp.alias_(exp.cast(floor, exp.DataType.build("BIGINT")), "b"))
+        inner = inner.from_(source.copy()).where(
+            exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null()))
+        )
+        branches.append(
+            exp.select(
+                exp.alias_(exp.Literal.number(i), "c"),
+                "b",
+                exp.alias_(exp.Count(this=exp.Star()), "n"),
+            )
+            .from_(exp.alias_(inner.subquery(), f"h{i}", table=True))
+            .group_by("b")
+        )
+    union: Any = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    return union.sql(dialect=live.warehouse.sqlglot_dialect)
 
 
 def add_histograms(rt: Runtime, live: Live, table: Table, answer: dict[str, Any]) -> None:
-    """Each numeric column's histogram (`[{low, high, count}]`) into a profile's columns."""
+    """Each numeric column's histogram (`[{low, high, count}]`) into a profile's columns; keys
+    (every value once) have none, as they have no top values."""
     edges = {}
-    for column in answer["columns"]:
+    for col, column in zip(table.columns, answer["columns"], strict=True):
+        if table.is_unique_column(col):
+            continue
         cuts = histogram_edges(column["data_type"], column["min"], column["max"])
         if cuts is not None and len(cuts) > 1:
             edges[column["name"]] = cuts
@@ -251,16 +269,21 @@ def add_histograms(rt: Runtime, live: Live, table: Table, answer: dict[str, Any]
     result = live.warehouse.run_query(
         live.experiment.name,
         histogram_sql(live, table, edges),
-        row_cap=1,
+        row_cap=len(edges) * (HISTOGRAM_BINS + 2),
         timeout_s=rt.settings.query_timeout_s,
     )
-    counts = iter(result.rows[0] if result.rows else [])
-    for column in answer["columns"]:
+    counts: dict[tuple[int, int], int] = {}
+    for position, bin_number, number in result.rows:
+        name = table.columns[int(position)].name
+        last = len(edges[name]) - 2
+        key = (int(position), min(max(int(bin_number), 0), last))
+        counts[key] = counts.get(key, 0) + int(number)
+    for i, column in enumerate(answer["columns"]):
         cuts = edges.get(column["name"])
         if cuts is None:
             continue
         column["histogram"] = [
-            {"low": cuts[k], "high": cuts[k + 1], "count": int(next(counts) or 0)}
+            {"low": cuts[k], "high": cuts[k + 1], "count": counts.get((i, k), 0)}
             for k in range(len(cuts) - 1)
         ]
 
