@@ -34,6 +34,7 @@ from dwsim_shared.warehouses.base import (
     ShardRef,
     Warehouse,
     staging_name,
+    value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
 from dwsim_shared.warehouses.pg_binary import BinaryCopyStream, binary_plan
@@ -346,6 +347,8 @@ class RedshiftMockWarehouse(Warehouse):
                     cur.execute(_rows_within(sql, self.settings.query_value_max_bytes))
                     yield _NamedCursor(cur)
             except psycopg2.errors.InvalidTextRepresentation as error:
+                if too_large := value_too_large("redshift mock", _pg_message(error)):
+                    raise too_large from error  # a value-limit check of the query service
                 if ROW_TOO_LARGE not in str(error):
                     raise BadRequest(
                         f"redshift mock: {_pg_message(error)}", engine_sql=sql

@@ -31,6 +31,7 @@ from dwsim_shared.warehouses.base import (
     ShardRef,
     Warehouse,
     staging_name,
+    value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
 from dwsim_shared.warehouses.plans import sqlite_plan
@@ -43,6 +44,10 @@ from dwsim_shared.warehouses.sqlite_guard import (
 )
 
 CACHE_KIB = 16 * 1024  # a query connection's page cache (SQLite's default is 2 MiB)
+
+
+def _value_too_large(message: str) -> None:
+    raise ValueError(message)
 
 
 def _stored_column(column: pa.Array) -> pa.Array:
@@ -327,6 +332,8 @@ class SQLiteWarehouse(Warehouse):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
                 # A pack function (TO_NUMBER, REGEXP_LIKE, ...) refused a value: say which.
                 said = take_failure() if "user-defined" in str(error) else None
+                if said and (too_large := value_too_large("sqlite", said)):
+                    raise too_large from error  # a value-limit check of the query service
                 if said and "DWSIM_QUERY_VALUE_MAX_BYTES" in said:
                     raise QueryTooLarge(
                         f"sqlite: {said}", limit="DWSIM_QUERY_VALUE_MAX_BYTES"
@@ -357,6 +364,8 @@ class SQLiteWarehouse(Warehouse):
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
         for name in ("printf", "format"):
             conn.create_function(name, -1, reporting(name, bounded_printf(limit)))
+        # The query service's value-limit checks fail through it (never constant-folded).
+        conn.create_function("dwsim_value_too_large", 1, reporting("", _value_too_large))
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute(f"PRAGMA hard_heap_limit = {self.settings.sqlite_heap_limit_bytes}")
 
