@@ -16,7 +16,7 @@ FUZZ := api-gateway/tests/test_fuzz.py
 .DEFAULT_GOAL := help
 DBT_ENV := $(TOOLS)/dbt
 DBT_REQUIREMENTS := tests/dbt/requirements.txt
-.PHONY: help install demo up test test-unit bench lint format clean dbt-env
+.PHONY: help install demo up test test-unit bench screenshots lint format clean dbt-env
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test-unit: install ## only the tests that need no server
 
 bench: install ## run the benchmarks and print their BENCH lines (BENCH=generate: one family)
 	$(BIN)/python -m benchmarks $(BENCH)
+
+screenshots: install ## docs/screenshots/<width>-<tab>.png: each tab at 1440 and 390 px (embedded stack, chromium)
+	$(BIN)/python tests/browser/shoot_tabs.py docs/screenshots
 
 lint: install ## ruff (lint + format check) and mypy on every package
 	$(BIN)/ruff check .

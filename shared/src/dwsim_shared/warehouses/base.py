@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from dwsim_shared.engines import SOURCE_DIALECTS
-from dwsim_shared.errors import QueryTooLarge
+from dwsim_shared.errors import BadRequest, QueryTooLarge
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.memory import rss_bytes
 from dwsim_shared.settings import Settings
@@ -252,6 +252,14 @@ class Warehouse(abc.ABC):
         """The statement `run_query` sends for at most `rows` rows of `sql`: itself, unless the
         engine sends a whole answer at once (then it is told the limit)."""
         return sql
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """The engine's plan of a read-only statement (in this engine's dialect and names), as a
+        tree (`plans.py`); refused by name where the engine has no plan to show."""
+        raise BadRequest(
+            f"EXPLAIN is not available on the {self.name} warehouse: it has no query plan to show",
+            construct="EXPLAIN",
+        )
 
     def stream_query(
         self,

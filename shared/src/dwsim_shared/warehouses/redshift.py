@@ -55,6 +55,7 @@ from dwsim_shared.warehouses.pg_reader import (
     reader_password,
     reader_role,
 )
+from dwsim_shared.warehouses.plans import postgres_plan
 
 log = logging.getLogger(__name__)
 
@@ -512,6 +513,25 @@ class RedshiftMockWarehouse(Warehouse):
                 raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
             finally:
                 conn.rollback()
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """`EXPLAIN (FORMAT JSON)` (never ANALYZE: nothing runs) as the experiment's reader,
+        read-only, with the query's time limit."""
+        with contextlib.closing(self._reader_connection(experiment_name)) as conn:
+            conn.set_session(readonly=True)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                    cur.execute(compat_pack.SEARCH_PATH)
+                    cur.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+                    row = cur.fetchone()
+            except psycopg2.errors.QueryCanceled as error:
+                raise QueryTimeout(f"EXPLAIN ran longer than {timeout_s:g} s") from error
+            except psycopg2.Error as error:
+                raise BadRequest(f"redshift mock: {_pg_message(error)}", engine_sql=sql) from error
+            finally:
+                conn.rollback()
+        return postgres_plan(row[0] if row else [])
 
 
 ROLE_LIMIT = "too many connections for role"
