@@ -6,7 +6,7 @@ import abc
 import contextlib
 import importlib
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -146,6 +146,14 @@ class Warehouse(abc.ABC):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The sessions `kept_sessions` shares (None: every query opens its own).
+        self._kept: dict[str, Any] | None = None
+
+    @contextlib.contextmanager
+    def kept_sessions(self) -> Iterator[None]:
+        """Within the block, queries may share engine sessions instead of opening one each
+        (for tests that run hundreds of read-only statements; services never keep one)."""
+        yield
 
     @abc.abstractmethod
     def check(self) -> None:
