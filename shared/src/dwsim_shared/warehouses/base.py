@@ -143,11 +143,11 @@ class Warehouse(abc.ABC):
     # The dialect DDL is written in (SQLite keeps whatever type names it is given).
     ddl_dialect: ClassVar[str | None] = None
     LEDGER_TABLE: ClassVar[str] = "_dwsim_loads"
+    # The sessions `kept_sessions` shares (None: every query opens its own).
+    _kept: dict[str, Any] | None = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # The sessions `kept_sessions` shares (None: every query opens its own).
-        self._kept: dict[str, Any] | None = None
 
     @contextlib.contextmanager
     def kept_sessions(self) -> Iterator[None]:
