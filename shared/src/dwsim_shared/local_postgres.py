@@ -38,7 +38,8 @@ def wheel_bindir() -> Path | None:
     return bindir if (bindir / "initdb").is_file() else None
 
 
-def _server_user() -> str:
+def server_user() -> str:
+    """The user PostgreSQL runs as when this process is root (created when missing)."""
     for name in SERVER_USERS:
         with contextlib.suppress(KeyError):
             pwd.getpwnam(name)
@@ -66,7 +67,7 @@ def running_postgres(bindir: Path, data: Path, port: int) -> Iterator[str]:
     run_as: list[str] = []
     data.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        user = _server_user()
+        user = server_user()
         run_as = ["runuser", "-u", user, "--"]
         _let_traverse(bindir)
         _let_traverse(data.parent)

@@ -222,8 +222,9 @@ def moto_s3_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
-    """A new, empty database on the server, dropped afterwards."""
+def scratch_database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the server, empty or a copy of the database `template` (which no
+    session may be using), dropped afterwards."""
     import uuid
 
     import psycopg2
@@ -232,7 +233,8 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
     admin = psycopg2.connect(server_url, connect_timeout=5)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        cur.execute(f'CREATE DATABASE "{name}"{copy}')
     base, _, _ = server_url.rpartition("/")
     try:
         yield f"{base}/{name}"
