@@ -43,10 +43,14 @@ test: install ## the whole suite: unit tests, end-to-end and browser tests again
 		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
 			"enable them with: apt-get install -y chromium (as .ci/run does)"
 	@# The schemathesis module runs in one process: under pytest-xdist its per-operation tests
-	@# share one node id and collapse into one (29 tests lost), so it is not given to xdist.
-	@status=0; \
+	@# share one node id and collapse into one (29 tests lost), so it is not given to xdist. It
+	@# runs beside the xdist workers (its own stack; theirs spend much of their time waiting),
+	@# and its output follows theirs.
+	@status=0; fuzz_log=$$(mktemp); \
+	$(BIN)/pytest -p no:xdist $(FUZZ) $(PYTEST_ARGS) >$$fuzz_log 2>&1 & fuzz=$$!; \
+	trap 'kill -INT $$fuzz 2>/dev/null' INT TERM; \
 	$(BIN)/pytest -n $(TEST_WORKERS) --durations=20 --ignore=$(FUZZ) $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/pytest -p no:xdist $(FUZZ) $(PYTEST_ARGS) || status=$$?; \
+	wait $$fuzz || status=$$?; cat $$fuzz_log; rm -f $$fuzz_log; \
 	exit $$status
 
 test-unit: install ## only the tests that need no server
