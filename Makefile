@@ -38,6 +38,10 @@ demo: install ## start every service with embedded defaults, run the scripted sc
 up: install ## run every service locally until Ctrl-C (honours DWSIM_* variables)
 	$(BIN)/dw-sim-admin up
 
+# Where the environment sets PYTHONDONTWRITEBYTECODE, pytest cannot cache its rewritten test
+# and plugin modules: every xdist worker then compiles them all again (collection took 13.3 s
+# of CPU instead of 9.1 s per process). An empty value lets the caches be written.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: install ## the whole suite: unit tests, end-to-end and browser tests against real servers
 	@command -v chromium >/dev/null 2>&1 || test -x "$${DWSIM_CHROMIUM:-/usr/bin/chromium}" || \
 		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
