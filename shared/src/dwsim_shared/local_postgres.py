@@ -74,12 +74,16 @@ def running_postgres(bindir: Path, data: Path, port: int) -> Iterator[str]:
         shutil.chown(data, user)
         data.chmod(0o700)
     if not (data / "PG_VERSION").exists():
-        subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                        "-A", "trust", "-E", "UTF8"], check=True, capture_output=True)  # fmt: skip
+        made = subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                               "-A", "trust", "-E", "UTF8"], capture_output=True, text=True)  # fmt: skip
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb ({bindir}) failed in {data}: {made.stderr.strip()}")
     log = data / "server.log"
     started = subprocess.run(
         [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-         "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
+         # TCP only: a Unix socket's path is limited to about 100 bytes, which deep data
+         # folders (pytest's) pass.
+         "-o", f"-p {port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1", "start"],
         check=False, capture_output=True, text=True,
     )  # fmt: skip
     if started.returncode != 0:
