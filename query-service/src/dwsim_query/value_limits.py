@@ -1,5 +1,5 @@
 """A limit on every value a query builds (issue 14, D2): the calls that make a value larger
-than their arguments (REPEAT, LPAD/RPAD, SPACE, REPLACE, and concatenation in a recursive CTE,
+than their arguments (REPEAT, LPAD/RPAD, SPACE, REPLACE, REGEXP_REPLACE, and concatenation in a recursive CTE,
 which doubles a value per step) are checked so no value they build passes the limit.
 
 Arguments known when the query is read (literals) are checked then; otherwise the call is
@@ -169,6 +169,19 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
         )
         growth = exp.paren(exp.Sub(this=nbytes(to), expression=nbytes(found)), copy=False)
         return exp.Add(this=nbytes(source), expression=exp.Mul(this=occurrences, expression=growth))
+    if (regexp := _regexp_replace_parts(node)) is not None:
+        # An upper bound, linear in the source: at most len(s) + 1 matches (empty ones too),
+        # each replaced by the replacement, whose back-references add at most len(s) in all per
+        # reference (matches do not overlap), so len(s) * (1 + 2 * len(to)) + len(to).
+        source, to = regexp
+        factor = exp.Add(
+            this=exp.Literal.number(1),
+            expression=exp.Mul(this=exp.Literal.number(2), expression=nbytes(to)),
+        )
+        return exp.Add(
+            this=exp.Mul(this=nbytes(source), expression=exp.paren(factor, copy=False)),
+            expression=nbytes(to),
+        )
     if isinstance(node, exp.DPipe | exp.Concat):
         parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
         total: exp.Expression = nbytes(parts[0])
@@ -182,6 +195,20 @@ GROWING = (exp.Repeat, exp.Space, exp.Pad, exp.Replace)
 CONCATS = (exp.DPipe, exp.Concat)
 
 
+def _regexp_replace_parts(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
+    """(source, replacement) of a REGEXP_REPLACE as the chain left it (sqlglot's node, or a
+    call by name where an engine's form has more arguments); None for anything else, or when
+    there is no replacement (the matches are removed: the value only shrinks)."""
+    if isinstance(node, exp.RegexpReplace):
+        source, to = node.this, node.args.get("replacement")
+    elif isinstance(node, exp.Anonymous) and node.name.upper() == "REGEXP_REPLACE":
+        args = node.expressions
+        source, to = args[0], (args[2] if len(args) >= 3 else None)
+    else:
+        return None
+    return None if to is None or _literal_text(to) == "" else (source, to)
+
+
 def _in_recursive_cte(node: exp.Expression) -> bool:
     parent = node.parent
     while parent is not None:
@@ -193,7 +220,7 @@ def _in_recursive_cte(node: exp.Expression) -> bool:
 
 
 def _checked(node: exp.Expression) -> bool:
-    if isinstance(node, GROWING):
+    if isinstance(node, GROWING) or _regexp_replace_parts(node) is not None:
         return True
     return isinstance(node, CONCATS) and _in_recursive_cte(node)
 
