@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from dwsim_cli.lifecycle import confirm
+from dwsim_cli.run_commands import confirm
 
 if TYPE_CHECKING:
     from .conftest import FakeGateway, Result

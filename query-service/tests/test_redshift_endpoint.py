@@ -21,7 +21,7 @@ import pytest
 import redshift_connector
 import sqlalchemy as sa
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 
 from .endpoint_fixtures import Live, live_endpoint
 
@@ -57,7 +57,7 @@ def _text(value: Any) -> str:
 
 
 def rest_rows(live: Live, sql: str) -> list[list[str]]:
-    answer = run_query(live.rt, QueryRequest(experiment=live.experiment.name, sql=sql))
+    answer = run_query(live.rt, live.experiment.name, sql)
     return plain(
         [[decimal.Decimal(v) if isinstance(v, str) and _number(v) else v for v in r]
          for r in answer["rows"]]
@@ -320,9 +320,7 @@ def test_result_columns_are_named_as_redshift_names_them(live_endpoint: Live) ->
         "SELECT o_orderstatus, COUNT(*), SUM(o_totalprice), 1 + 1, MAX(o_orderkey) AS top "
         "FROM orders GROUP BY o_orderstatus ORDER BY 2 DESC, 1"
     )
-    answer = run_query(
-        live_endpoint.rt, QueryRequest(experiment=live_endpoint.experiment.name, sql=sql)
-    )
+    answer = run_query(live_endpoint.rt, live_endpoint.experiment.name, sql)
     rest_names = answer["columns"]
     assert rest_names == ["o_orderstatus", "count", "sum", "?column?", "top"]
     with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:

@@ -11,7 +11,8 @@ from typing import Any
 import psycopg2
 import pytest
 
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.reports import compute_report, verdict

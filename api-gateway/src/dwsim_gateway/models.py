@@ -315,6 +315,7 @@ class HistoryAnswer(Answer):
 
 class WarehouseInfo(Answer):
     name: str
+    label: str = Field(description="what the engine is, in a user's words")
     configured: bool
     needs: str | None = Field(description="the setting to provide when not configured")
 

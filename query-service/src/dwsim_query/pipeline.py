@@ -22,13 +22,7 @@ from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.catalogue import check_calls
 from dwsim_query.compat.nodes import Refusal
-from dwsim_query.compat.registry import (
-    ENGINE_LABELS,
-    SOURCES,
-    engine_of,
-    mark_origins,
-    origin_of,
-)
+from dwsim_query.compat.registry import engine_labels, engine_of, mark_origins, origin_of
 from dwsim_query.compat.schema import Schema, annotate
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.grouping_sets import expand_grouping_sets
@@ -41,7 +35,9 @@ from dwsim_query.structure import (
     values_tables,
 )
 from dwsim_query.value_limits import ValueLimits, bound_values
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.sql_errors import parse_failure
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 MAX_SQL_CHARS = 100_000
@@ -113,14 +109,11 @@ def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
-        first = error.errors[0] if error.errors else {}
-        description = _plain(str(first.get("description", error)))
+        description, where = parse_failure(error)
+        at = f"line {where['line'] or '?'}, column {where['column'] or '?'}"
         raise BadRequest(
-            f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
-            f"{description}",
-            line=first.get("line"),
-            column=first.get("col"),
-            near=first.get("highlight"),
+            f"SQL syntax error at {at}: {_plain(description or str(error))}",
+            **where,
         ) from error
     except SqlglotError as error:  # tokenizer errors: an unterminated string and the like
         raise BadRequest(f"SQL syntax error: {_plain(str(error))}") from error
@@ -229,9 +222,10 @@ def _refuse(
     _words, line, column = _where(node)
     place = f" (line {line}, column {column})" if line else ""
     detail = f": {reason}" if reason else ""
+    label = engine_labels()[engine]
     return BadRequest(
-        f"{construct} is not supported on the {ENGINE_LABELS[engine]} engine{place}{detail}",
-        construct=construct, engine=ENGINE_LABELS[engine], line=line, column=column,
+        f"{construct} is not supported on the {label} engine{place}{detail}",
+        construct=construct, engine=label, line=line, column=column,
     )  # fmt: skip
 
 
@@ -265,7 +259,7 @@ def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     try:
         return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as error:
-        label = ENGINE_LABELS.get(engine_of(engine_dialect), engine_dialect)
+        label = engine_labels().get(engine_of(engine_dialect), engine_dialect)
         reason = _plain(str(error).splitlines()[0])
         raise BadRequest(f"cannot translate this query for the {label} engine: {reason}") from error
 
@@ -321,22 +315,6 @@ class PreparedSQL:
     columns: list[ResultColumn]
 
 
-def prepare_sql(
-    sql: str,
-    source_dialect: str,
-    engine_dialect: str,
-    resolve: TableResolver,
-    known: list[str],
-    schema: Schema | None = None,
-    *,
-    qualifiers: frozenset[str] = frozenset(),
-) -> str:
-    """The whole pipeline: what the engine will run for the user's `sql`."""
-    return prepare_query(
-        sql, source_dialect, engine_dialect, resolve, known, schema, qualifiers=qualifiers
-    ).sql
-
-
 def prepare_query(
     sql: str,
     source_dialect: str,
@@ -352,8 +330,7 @@ def prepare_query(
     `value_limits`: check value-growing calls against them (`value_limits.bound_values`)."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
-    # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
-    semantics = source_dialect if source_dialect in SOURCES else "redshift"
+    semantics = source_dialect_of(source_dialect).semantics
     try:
         tree = parse_one_read(sql, source_dialect)
         check_calls(sql, source_dialect)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import call, text
-from dwsim_query.compat.registry import ENGINE_LABELS, origin_of
+from dwsim_query.compat.registry import engine_labels, origin_of
 from dwsim_shared.errors import BadRequest, QueryTooLarge
 from dwsim_shared.warehouses.base import VALUE_TOO_LARGE
 
@@ -183,9 +183,9 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
             expression=nbytes(to),
         )
     if isinstance(node, exp.DPipe | exp.Concat):
-        parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
-        total: exp.Expression = nbytes(parts[0])
-        for part in parts[1:]:
+        pieces = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
+        total: exp.Expression = nbytes(pieces[0])
+        for part in pieces[1:]:
             total = exp.Add(this=total, expression=nbytes(part))
         return total
     return None
@@ -243,7 +243,7 @@ def bound_values(tree: exp.Expression, engine: str, limits: ValueLimits | None) 
     if not sites:
         return tree
     limit = _limit(engine, limits, len(sites))
-    engine_label = ENGINE_LABELS.get(engine, engine)
+    engine_label = engine_labels().get(engine, engine)
     # Innermost first: an outer call's size expression copies its (already checked) arguments.
     for node in reversed(sites):
         name, where = _name(node), _where(node)

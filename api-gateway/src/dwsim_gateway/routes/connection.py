@@ -4,10 +4,12 @@ SQLAlchemy, dbt) need to reach it, and the rotation of its password."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_shared.endpoint_credentials import endpoint_password, rotate_password
@@ -77,10 +79,13 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
     }
 
 
-@router.get("/{name}/connection")
-def connection(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    """How to connect psql, drivers, SQLAlchemy or dbt to the experiment (its password
-    included: treat the answer as a secret)."""
+def _answer(
+    row: ExperimentRow,
+    session: Session,
+    settings: Settings,
+    password: Callable[[Session, int], str],
+) -> dict[str, Any]:
+    """The connection details with `password(session, experiment id)`, or why there are none."""
     warehouse = _warehouse(session, row)
     if warehouse != "redshift":
         return {
@@ -88,17 +93,17 @@ def connection(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -
             "engine": warehouse,
             "message": NO_ENDPOINT[warehouse].format(name=row.name),
         }
-    return details(settings, row.name, endpoint_password(session, row.id))
+    return details(settings, row.name, password(session, row.id))
+
+
+@router.get("/{name}/connection")
+def connection(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    """How to connect psql, drivers, SQLAlchemy or dbt to the experiment (its password
+    included: treat the answer as a secret)."""
+    return _answer(row, session, settings, endpoint_password)
 
 
 @router.post("/{name}/connection/rotate")
 def rotate(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """A new endpoint password for the experiment: new connections need it, open ones go on."""
-    warehouse = _warehouse(session, row)
-    if warehouse != "redshift":
-        return {
-            "available": False,
-            "engine": warehouse,
-            "message": NO_ENDPOINT[warehouse].format(name=row.name),
-        }
-    return details(settings, row.name, rotate_password(session, row.id))
+    return _answer(row, session, settings, rotate_password)

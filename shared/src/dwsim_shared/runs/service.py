@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.celery_app import check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable
-from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import check_experiment
 from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.lineage.history import (
     forget_run_events,

@@ -28,6 +28,7 @@ from dwsim_shared.errors import (
     TooManyRequests,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
+from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
@@ -97,7 +98,10 @@ def libpq_url(url: str) -> str:
 
 class RedshiftMockWarehouse(Warehouse):
     name = "redshift"
+    label = "Redshift mock"
+    compat_engine = "postgres"  # the mock is PostgreSQL: the chain writes PostgreSQL's SQL
     sqlglot_dialect = "postgres"
+    required_settings = "DWSIM_REDSHIFT_URL"
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
@@ -116,6 +120,10 @@ class RedshiftMockWarehouse(Warehouse):
     }
 
     schema_name = staticmethod(live_namespace)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.redshift_url is not None
 
     def _url(self) -> str:
         if not self.settings.redshift_url:

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 
 from dwsim_gateway.deps import (
-    RUN_ID_MAX,
     ExperimentDep,
     RunId,
     RunStatusDep,
     RuntimeDep,
     SessionDep,
 )
+from dwsim_shared.http_edge import RunNumber
 from dwsim_shared.runs import service as runs
 
 router = APIRouter(tags=["runs"])
@@ -25,7 +25,7 @@ router = APIRouter(tags=["runs"])
 class LoadRequest(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"run_id": 2}, {}]}}
 
-    run_id: Annotated[int, Field(ge=1, le=RUN_ID_MAX)] | None = Field(
+    run_id: RunNumber | None = Field(
         default=None,
         description="The generate run whose Parquet to load; default: the latest completed.",
     )
