@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -171,6 +171,8 @@ class Warehouse(abc.ABC):
     # The dialect DDL is written in (SQLite keeps whatever type names it is given).
     ddl_dialect: ClassVar[str | None] = None
     LEDGER_TABLE: ClassVar[str] = "_dwsim_loads"
+    # The sessions `kept_sessions` shares (None: every query opens its own).
+    _kept: dict[str, Any] | None = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -179,6 +181,12 @@ class Warehouse(abc.ABC):
     def configured(cls, settings: Settings) -> bool:
         """Whether `settings` name what this engine needs."""
         return True
+
+    @contextlib.contextmanager
+    def kept_sessions(self) -> Iterator[None]:
+        """Within the block, queries may share engine sessions instead of opening one each
+        (for tests that run hundreds of read-only statements; services never keep one)."""
+        yield
 
     @abc.abstractmethod
     def check(self) -> None:
