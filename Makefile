@@ -10,13 +10,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # pytest-xdist processes for `make test` (each runs stacks of its own; 0 runs in one process).
-TEST_WORKERS ?= 2
+# 4 on 2 cores: the workers spend much of their time waiting on servers (tests/ under a load
+# of 20-28: 14 min 10 s with 4; with 2, 237 of 239 done at 16 min 31 s). At most 4 (Redis
+# databases 2-9).
+TEST_WORKERS ?= 4
 FUZZ := api-gateway/tests/test_fuzz.py
 
 .DEFAULT_GOAL := help
 DBT_ENV := $(TOOLS)/dbt
 DBT_REQUIREMENTS := tests/dbt/requirements.txt
-.PHONY: help install demo up test test-unit bench lint format clean dbt-env
+.PHONY: help install demo up test test-unit bench screenshots lint format clean dbt-env
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,15 +51,23 @@ demo: install ## start every service with embedded defaults, run the scripted sc
 up: install ## run every service locally until Ctrl-C (honours DWSIM_* variables)
 	$(BIN)/dw-sim-admin up
 
+# Where the environment sets PYTHONDONTWRITEBYTECODE, pytest cannot cache its rewritten test
+# and plugin modules: every xdist worker then compiles them all again (collection took 13.3 s
+# of CPU instead of 9.1 s per process). An empty value lets the caches be written.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: install ## the whole suite: unit tests, end-to-end and browser tests against real servers
 	@command -v chromium >/dev/null 2>&1 || test -x "$${DWSIM_CHROMIUM:-/usr/bin/chromium}" || \
 		echo "note: no chromium: the browser tests (tests/browser) will be SKIPPED;" \
 			"enable them with: apt-get install -y chromium (as .ci/run does)"
 	@# The schemathesis module runs in one process: under pytest-xdist its per-operation tests
-	@# share one node id and collapse into one (29 tests lost), so it is not given to xdist.
-	@status=0; \
+	@# share one node id and collapse into one (29 tests lost), so it is not given to xdist. It
+	@# runs beside the xdist workers (its own stack; theirs spend much of their time waiting),
+	@# and its output follows theirs.
+	@status=0; fuzz_log=$$(mktemp); \
+	$(BIN)/pytest -p no:xdist $(FUZZ) $(PYTEST_ARGS) >$$fuzz_log 2>&1 & fuzz=$$!; \
+	trap 'kill -INT $$fuzz 2>/dev/null' INT TERM; \
 	$(BIN)/pytest -n $(TEST_WORKERS) --durations=20 --ignore=$(FUZZ) $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/pytest -p no:xdist $(FUZZ) $(PYTEST_ARGS) || status=$$?; \
+	wait $$fuzz || status=$$?; cat $$fuzz_log; rm -f $$fuzz_log; \
 	exit $$status
 
 test-unit: install ## only the tests that need no server
@@ -64,6 +75,9 @@ test-unit: install ## only the tests that need no server
 
 bench: install ## run the benchmarks and print their BENCH lines (BENCH=generate: one family)
 	$(BIN)/python -m benchmarks $(BENCH)
+
+screenshots: install ## docs/screenshots/<width>-<tab>.png: each tab at 1440 and 390 px (embedded stack, chromium)
+	$(BIN)/python tests/browser/shoot_tabs.py docs/screenshots
 
 lint: install ## ruff (lint + format check) and mypy on every package
 	$(BIN)/ruff check .

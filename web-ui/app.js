@@ -8,6 +8,7 @@ import { runActions, setupReset } from "./lifecycle.js";
 import { setupLineageTab } from "./lineage.js";
 import { resetQuery, setDefaultSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
+import { clearSample, setupRules } from "./rules.js";
 import { setupSaved } from "./saved.js";
 import { setupSchema } from "./schema.js";
 import { fillWarehouses } from "./warehouses.js";
@@ -255,6 +256,7 @@ function clearExperimentState() {
   $("gen-shard").value = "";
   $("gen-tables").replaceChildren();
   $("gen-total").textContent = "";
+  clearSample();
   $("reset-ok").hidden = true;
   $("edit-ok").hidden = true;
   $("runs-body").replaceChildren();
@@ -566,6 +568,20 @@ function start() {
   $("delete").addEventListener("click", deleteExperiment);
   setupReset(() => state.selected, () => Promise.all([refreshRuns(), schema.refresh()]));
   $("generate-form").addEventListener("submit", generate);
+  setupRules({
+    name: () => state.selected,
+    doc: () => state.doc,
+    saved: (doc, message) => {
+      renderDocument(doc);
+      $("rules-ok").textContent = message;
+      $("rules-ok").hidden = false;
+      refreshGrid();
+    },
+    gridInputs: () => {
+      const body = generateBody();
+      return { seed: body.seed, rows: body.rows, shardSize: body.shard_size };
+    },
+  });
   $("runs-refresh").addEventListener("click", refreshRuns);
   $("progress-cancel").addEventListener("click", cancelWatched);
   const query = setupQuery(() => state.selected);

@@ -1,6 +1,8 @@
 // The SQL editor: CodeMirror 6 with its SQL language (vendor/codemirror.js, one prebuilt module;
-// see vendor/codemirror-src/README.md). Completion knows the experiment's tables and columns
-// and SQL keywords; Ctrl+Enter (Cmd+Enter) runs, Ctrl+Space completes.
+// see vendor/codemirror-src/README.md). Completion knows the experiment's tables and columns,
+// SQL keywords and the function catalogue (signature, runs here or refused); hovering a
+// function call, or the cursor on one, tells its help. Ctrl+Enter (Cmd+Enter) runs, Ctrl+Space
+// completes.
 
 import {
   Compartment, EditorState, EditorView, PostgreSQL, Prec, SQLite, StandardSQL, basicSetup, keymap,
@@ -27,15 +29,55 @@ function columnCompletions(tables) {
   };
 }
 
-function language(dialect, tables) {
+// The SQL function catalogue's functions of the experiment's dialect (GET .../functions), with
+// their signature and whether this engine runs them; refused ones sink to the end of the list.
+function functionCompletions(functions) {
+  const options = functions.filter((f) => f.in_dialect).map((f) => ({
+    label: f.name, type: "function", detail: f.signature, boost: f.supported ? 0 : -2,
+    info: `${f.status}. Returns ${f.result}.`,
+  }));
+  return (context) => {
+    const word = context.matchBefore(/[\w$]*/);
+    if (!options.length || !word || (word.from === word.to && !context.explicit)) return null;
+    if (context.state.sliceDoc(word.from - 1, word.from) === ".") return null;
+    const before = context.state.sliceDoc(Math.max(0, word.from - 40), word.from);
+    if (/\b(from|join|into|update|table)\s+$/i.test(before)) return null;
+    return { from: word.from, options, validFor: /^[\w$]*$/ };
+  };
+}
+
+function language(dialect, tables, functions = []) {
   const support = sql({ dialect: DIALECTS[dialect] || StandardSQL, schema: tables, upperCaseKeywords: true });
-  return [support, support.language.data.of({ autocomplete: columnCompletions(tables) })];
+  return [support, support.language.data.of({ autocomplete: columnCompletions(tables) }),
+    support.language.data.of({ autocomplete: functionCompletions(functions) })];
+}
+
+// The catalogued function whose name is at `pos` and is called there (a `(` follows it).
+function functionAt(state, pos, byName) {
+  const word = state.wordAt(pos);
+  if (!word) return null;
+  const found = byName.get(state.sliceDoc(word.from, word.to).toUpperCase());
+  if (!found) return null;
+  const after = state.sliceDoc(word.to, Math.min(word.to + 20, state.doc.length));
+  return /^\s*\(/.test(after) ? { fn: found, from: word.from } : null;
 }
 
 // `onRun()` is called by Ctrl+Enter, `onRunAll()` by Ctrl+Shift+Enter, `onChange()` after an
 // edit. Returns the small API the page uses.
-export function createEditor(parent, { onRun, onRunAll = onRun, onChange = () => {}, doc = "" }) {
+export function createEditor(parent, { onRun, onRunAll = onRun, onChange = () => {}, onFunction = () => {}, onHover = () => {}, doc = "" }) {
   const lang = new Compartment();
+  let byName = new Map();
+  let schema = { dialect: "redshift", tables: {}, functions: [] };
+  // The function at the cursor (help for the keyboard), told when it changes.
+  let atCursor = null;
+  function tellCursor(state) {
+    const head = state.selection.main.head;
+    const found = functionAt(state, head, byName) || functionAt(state, Math.max(0, head - 1), byName);
+    if ((found?.fn || null) !== atCursor) {
+      atCursor = found?.fn || null;
+      onFunction(atCursor);
+    }
+  }
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -49,14 +91,38 @@ export function createEditor(parent, { onRun, onRunAll = onRun, onChange = () =>
         basicSetup,
         lang.of(language("redshift", {})),
         EditorView.lineWrapping,
-        EditorView.updateListener.of((update) => { if (update.docChanged) onChange(); }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged) onChange();
+          if (update.docChanged || update.selectionSet) tellCursor(update.state);
+        }),
         placeholder("SELECT … (Ctrl+Enter runs)"),
         EditorView.contentAttributes.of({ "aria-labelledby": "query-label", "aria-multiline": "true" }),
       ],
     }),
   });
+  // Hover help: the function under the mouse, with where to draw its card.
+  let pending = false;
+  view.contentDOM.addEventListener("mousemove", (event) => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
+      const found = pos === null ? null : functionAt(view.state, pos, byName);
+      const box = found ? view.coordsAtPos(found.from) : null;
+      onHover(found && box ? found.fn : null, box);
+    });
+  });
+  view.contentDOM.addEventListener("mouseleave", () => onHover(null, null));
   return {
     view,
+    // The experiment's functions (GET .../functions): completion and hover help read them.
+    setFunctions(functions) {
+      byName = new Map(functions.map((f) => [f.name, f]));
+      schema = { ...schema, functions };
+      view.dispatch({ effects: lang.reconfigure(language(schema.dialect, schema.tables, functions)) });
+      tellCursor(view.state);
+    },
     get: () => view.state.doc.toString(),
     set(text) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
@@ -67,7 +133,8 @@ export function createEditor(parent, { onRun, onRunAll = onRun, onChange = () =>
     },
     // `tables` is `{table: [column, ...]}` of the experiment; `dialect` its source dialect.
     setSchema(dialect, tables) {
-      view.dispatch({ effects: lang.reconfigure(language(dialect, tables)) });
+      schema = { ...schema, dialect, tables };
+      view.dispatch({ effects: lang.reconfigure(language(dialect, tables, schema.functions)) });
     },
     focus: () => view.focus(),
     // The selection as offsets ({from, to}; equal when nothing is selected).

@@ -8,10 +8,15 @@ function badge(rule) {
     title: rule.inferred ? "inferred by the DDL import" : rule.kind }, rule.label);
 }
 
-function columnLine(column) {
+function columnLine(table, column) {
   const type = (column.source_type || column.data_type).toLowerCase();
+  // Opens the inline rule editor (rules.js) under this line.
+  const edit = el("button", { type: "button", className: "link col-edit", title: "Edit this column's type and rule",
+    "aria-expanded": "false", "aria-label": `Edit rule of ${table.name}.${column.name}` }, "edit");
+  edit.dataset.table = table.name;
+  edit.dataset.column = column.name;
   return el("li", {}, el("strong", {}, column.name), el("span", { className: "type" }, ` ${type} `),
-    ...column.rules.map(badge));
+    ...column.rules.map(badge), " ", edit);
 }
 
 function tableRow(table) {
@@ -20,7 +25,7 @@ function tableRow(table) {
   input.dataset.table = table.name;
   const notes = table.notes.length ? el("ul", { className: "notes" }, ...table.notes.map((n) => el("li", {}, n))) : null;
   return el("tr", {}, el("th", { scope: "row" }, table.name), el("td", {}, input),
-    el("td", {}, el("ul", { className: "rules" }, ...table.columns.map(columnLine)), notes));
+    el("td", {}, el("ul", { className: "rules" }, ...table.columns.map((column) => columnLine(table, column))), notes));
 }
 
 // Fill `body` from a `GET .../tables?source=document` answer.

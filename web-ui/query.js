@@ -6,6 +6,7 @@
 
 import { api, download, enc } from "./api.js";
 import { $, count, el, saveBlob, showError } from "./dom.js";
+import { chartResult, setupChart } from "./chart.js";
 import { createEditor } from "./editor.js";
 import { setupGrid, showGrid } from "./grid.js";
 
@@ -47,7 +48,10 @@ function elapsed(ms) {
 
 function resultMeta(result, ms) {
   const rows = `${count(result.row_count)} row${result.row_count === 1 ? "" : "s"}`;
-  return `${rows}${result.truncated ? " (truncated at the row limit: Download CSV has them all)" : ""} · ${elapsed(ms)}`;
+  const first = result.offset || 0;
+  const span = first || result.truncated ? ` (rows ${count(first + 1)} to ${count(first + result.row_count)})` : "";
+  const more = result.truncated ? " · more: Next page, or Download CSV for all" : "";
+  return `${rows}${span}${more} · ${elapsed(ms)}`;
 }
 
 // ---- the error marker: a wavy line under the place the service names ----
@@ -114,6 +118,41 @@ function showResult(index) {
   showGrid(entry.result.columns, entry.result.rows, resultMeta(entry.result, entry.ms),
     entry.result.column_types || []);
   $("query-engine-sql").textContent = entry.result.engine_sql || "";
+  $("result-prev").hidden = !entry.result.offset;
+  $("result-next").hidden = !entry.result.truncated;
+  chartResult(entry.result.columns, entry.result.rows);
+}
+
+// The next or previous page of the shown result: the statement runs again with an offset
+// (the service skips the rows before it), the page replaces the one shown.
+async function turnPage(selected, direction) {
+  const entry = results.list[results.shown];
+  if (!entry?.result) return;
+  const name = selected();
+  const size = entry.pageSize || entry.result.row_count;
+  entry.pageSize = size;
+  const offset = Math.max(0, (entry.result.offset || 0) + direction * size);
+  const started = performance.now();
+  for (const id of ["result-prev", "result-next"]) $(id).disabled = true;
+  try {
+    const result = await api("POST", `/api/experiments/${enc(name)}/query`, { ...queryBody(entry.sql), limit: size, offset });
+    if (name !== selected() || results.list[results.shown] !== entry) return;
+    entry.result = result;
+    entry.ms = performance.now() - started;
+    showResult(results.shown);
+  } catch (error) {
+    if (name === selected()) showError($("query-error"), error);
+  } finally {
+    for (const id of ["result-prev", "result-next"]) $(id).disabled = false;
+  }
+}
+
+// A plan (`[{label, details, children}]`) as nested lists: an indented tree.
+function planTree(nodes) {
+  return el("ul", { className: "plan-tree" }, ...nodes.map((node) => el("li", {},
+    el("span", { className: "plan-node" }, node.label),
+    ...node.details.map((d) => el("div", { className: "plan-detail muted" }, d)),
+    node.children.length ? planTree(node.children) : null)));
 }
 
 // The editor's text, replaced (a saved query or a history entry reopened).
@@ -153,6 +192,35 @@ export function insertText(text) {
 
 export function setSchema(dialect, tables) {
   editor.setSchema(dialect, tables);
+  loadFunctions?.();
+}
+
+// ---- function help: the catalogue's card for the function hovered or at the cursor ----
+
+let loadFunctions = null;
+let functionsOf = null; // the experiment whose catalogue the editor has
+
+function helpParts(fn) {
+  return [el("code", { className: "fn-signature" }, fn.signature), ` → ${fn.result}. `,
+    el("span", { className: fn.supported ? "ok" : "error-text" }, fn.status),
+    fn.literals ? `. Honoured: ${fn.literals}` : "", el("span", { className: "muted fn-doc" }, ` Reference: ${fn.doc}`)];
+}
+
+function showHelpLine(fn) {
+  $("fn-help").replaceChildren(...(fn ? helpParts(fn) : []));
+}
+
+function showHover(fn, box) {
+  const card = $("fn-hover");
+  if (!fn || !box) {
+    card.hidden = true;
+    return;
+  }
+  card.replaceChildren(...helpParts(fn));
+  card.hidden = false;
+  const width = Math.min(card.offsetWidth, window.innerWidth - 16);
+  card.style.left = `${Math.max(8, Math.min(box.left, window.innerWidth - width - 8))}px`;
+  card.style.top = `${box.bottom + 4}px`;
 }
 
 // `fn()` is called after each query run (the history changed).
@@ -166,6 +234,12 @@ export function resetQuery() {
   results.list = [];
   clearMarker();
   $("query-result").hidden = true;
+  $("plan").hidden = true;
+  $("plan-tree").replaceChildren();
+  $("fn-help").replaceChildren();
+  $("fn-hover").hidden = true;
+  functionsOf = null;
+  editor.setFunctions([]);
   $("query-download-status").textContent = "";
   $("result-filter").value = "";
   $("save-name").value = "";
@@ -285,6 +359,29 @@ export function setupQuery(selected) {
     }
   }
 
+  async function explain() {
+    const name = selected();
+    clearMarker();
+    $("query-explain").disabled = true;
+    try {
+      const [statement] = await target();
+      if (!statement) throw new Error("Write a statement first.");
+      const answer = await api("POST", `/api/experiments/${enc(name)}/explain`, { sql: statement.sql });
+      if (name !== selected()) return;
+      showError($("query-error"), null);
+      $("plan-meta").textContent = `The ${answer.engine} engine's plan (nothing was run)`;
+      $("plan-tree").replaceChildren(planTree(answer.plan));
+      $("plan-engine-sql").textContent = answer.engine_sql;
+      $("plan").hidden = false;
+    } catch (error) {
+      if (name !== selected()) return;
+      $("plan").hidden = true;
+      showError($("query-error"), error);
+    } finally {
+      $("query-explain").disabled = false;
+    }
+  }
+
   async function downloadCsv() {
     const name = selected();
     const button = $("query-download");
@@ -313,8 +410,25 @@ export function setupQuery(selected) {
   editor = createEditor($("query-editor"), { onRun: runCurrent, onRunAll: runAll, onChange: () => {
     clearMarker();
     if (!replacing) editListeners.forEach((fn) => fn());
-  } });
+  }, onFunction: showHelpLine, onHover: showHover });
+  // The catalogue for the open experiment, once per experiment (its dialect and engine).
+  loadFunctions = async () => {
+    const name = selected();
+    if (!name || functionsOf === name) return;
+    functionsOf = name;
+    try {
+      const answer = await api("GET", `/api/experiments/${enc(name)}/functions`);
+      if (name === selected()) editor.setFunctions(answer.functions);
+    } catch {
+      functionsOf = null; // help is a convenience: the worksheet works without it
+    }
+  };
   setupGrid();
+  setupChart();
+  $("query-explain").addEventListener("click", explain);
+  $("plan-close").addEventListener("click", () => { $("plan").hidden = true; });
+  $("result-prev").addEventListener("click", () => turnPage(selected, -1));
+  $("result-next").addEventListener("click", () => turnPage(selected, 1));
   $("query-form").addEventListener("submit", runCurrent);
   $("query-run-all").addEventListener("click", runAll);
   $("query-format").addEventListener("click", formatSql);

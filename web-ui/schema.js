@@ -4,6 +4,7 @@
 
 import { api, download, enc } from "./api.js";
 import { $, count, el, saveBlob, showError } from "./dom.js";
+import { histogramBars } from "./chart.js";
 import { insertText, renderRows, setSchema } from "./query.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -198,6 +199,9 @@ export function setupSchema(selected) {
           c.min, c.max, c.top_values.map((v) => `${v.value} (${count(v.count)})`).join(", ") || null,
         ]);
         renderRows($("inspect-head"), $("inspect-body"), columns, rows);
+        $("inspect-head").firstChild.append(el("th", { scope: "col" }, "histogram"));
+        [...$("inspect-body").children].forEach((tr, i) =>
+          tr.append(el("td", { className: "histo-cell" }, histogramBars(answer.columns[i].histogram))));
         const approx = answer.distinct_is_approximate ? "; distinct counts are approximate (≈) on this engine" : "";
         $("inspect-meta").textContent = `${count(answer.row_count)} rows in ${answer.warehouse}, one query${approx}`;
       }

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app
 from dwsim_shared.settings import Settings
+from dwsim_shared.testing.pipeline import seed_embedded_state
 
 GatewayFactory = Callable[..., TestClient]
 
@@ -21,6 +22,8 @@ def gateway(tmp_path: Path) -> Iterator[GatewayFactory]:
 
     def build(**overrides: object) -> TestClient:
         settings = Settings.model_validate({"home": tmp_path / "home", **overrides})
+        if settings.state_url is None:
+            seed_embedded_state(settings.home)  # a copy of a migrated one, not a migration
         client = TestClient(create_app(settings), raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)

@@ -11,12 +11,14 @@ from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app
 from dwsim_shared.settings import Settings
+from dwsim_shared.testing.pipeline import seed_embedded_state
 
 URL = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url:\s*'([^']+)'""")
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
+    seed_embedded_state(tmp_path / "home")
     with TestClient(create_app(Settings(home=tmp_path / "home"))) as client:
         yield client
 

@@ -14,8 +14,8 @@ from .conftest import GatewayFactory, small_experiment
 
 
 @pytest.fixture
-def pg_gateway(gateway: GatewayFactory, postgres_db: str, redis_server_url: str):  # type: ignore[no-untyped-def]
-    return gateway(state_url=postgres_db, broker_url=f"{redis_server_url}/12")
+def pg_gateway(gateway: GatewayFactory, postgres_state_db: str, redis_server_url: str):  # type: ignore[no-untyped-def]
+    return gateway(state_url=postgres_state_db, broker_url=f"{redis_server_url}/12")
 
 
 def test_experiment_round_trips_in_the_shape_post_accepts(gateway: GatewayFactory) -> None:
@@ -46,10 +46,10 @@ def test_second_generate_while_one_is_active_is_409(pg_gateway) -> None:  # type
     assert pg_gateway.delete("/api/experiments/busy").status_code == 409
 
 
-def test_one_active_run_is_enforced_by_the_database(pg_gateway, postgres_db: str) -> None:  # type: ignore[no-untyped-def]
+def test_one_active_run_is_enforced_by_the_database(pg_gateway, postgres_state_db: str) -> None:  # type: ignore[no-untyped-def]
     assert pg_gateway.post("/api/experiments", json=small_experiment("dbrule")).status_code == 201
     assert pg_gateway.post("/api/experiments/dbrule/generate", json={}).status_code == 202
-    with psycopg2.connect(postgres_db) as conn, conn.cursor() as cur:
+    with psycopg2.connect(postgres_state_db) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT experiment_id, seed, shard_size, warehouse, schema_json, row_targets FROM runs"
         )
@@ -71,9 +71,9 @@ def test_one_active_run_is_enforced_by_the_database(pg_gateway, postgres_db: str
 
 
 def test_broker_down_is_503_fast_and_leaves_no_run(
-    gateway: GatewayFactory, postgres_db: str
+    gateway: GatewayFactory, postgres_state_db: str
 ) -> None:
-    client = gateway(state_url=postgres_db, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    client = gateway(state_url=postgres_state_db, broker_url=f"redis://127.0.0.1:{free_port()}/0")
     assert client.post("/api/experiments", json=small_experiment("nobroker")).status_code == 201
     started = time.monotonic()
     answer = client.post("/api/experiments/nobroker/generate", json={})

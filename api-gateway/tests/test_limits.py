@@ -59,8 +59,10 @@ def test_bad_names_in_paths_are_4xx(gateway: GatewayFactory, path: str) -> None:
     assert answer.json()["error"] in ("invalid_input", "not_found")
 
 
-def test_nul_in_a_name_never_reaches_postgresql(gateway: GatewayFactory, postgres_db: str) -> None:
-    client = gateway(state_url=postgres_db)
+def test_nul_in_a_name_never_reaches_postgresql(
+    gateway: GatewayFactory, postgres_state_db: str
+) -> None:
+    client = gateway(state_url=postgres_state_db)
     assert client.get("/api/experiments/%00").status_code == 422
     assert client.delete("/api/experiments/a%00b").status_code == 422
     document = small_experiment("a\x00b")
@@ -69,9 +71,9 @@ def test_nul_in_a_name_never_reaches_postgresql(gateway: GatewayFactory, postgre
 
 
 def test_rows_and_shards_over_the_ceiling_are_422(
-    gateway: GatewayFactory, postgres_db: str, redis_server_url: str
+    gateway: GatewayFactory, postgres_state_db: str, redis_server_url: str
 ) -> None:
-    client = gateway(state_url=postgres_db, broker_url=f"{redis_server_url}/12")
+    client = gateway(state_url=postgres_state_db, broker_url=f"{redis_server_url}/12")
     assert client.post("/api/experiments", json=small_experiment("huge")).status_code == 201
     answer = client.post("/api/experiments/huge/generate", json={"rows": {"t": 10**12}})
     assert answer.status_code == 422
@@ -89,9 +91,9 @@ def test_rows_and_shards_over_the_ceiling_are_422(
 
 
 def test_large_shard_plan_is_written_in_batches(
-    gateway: GatewayFactory, postgres_db: str, redis_server_url: str
+    gateway: GatewayFactory, postgres_state_db: str, redis_server_url: str
 ) -> None:
-    client = gateway(state_url=postgres_db, broker_url=f"{redis_server_url}/12")
+    client = gateway(state_url=postgres_state_db, broker_url=f"{redis_server_url}/12")
     assert client.post("/api/experiments", json=small_experiment("many")).status_code == 201
     answer = client.post(
         "/api/experiments/many/generate", json={"rows": {"t": 12_345}, "shard_size": 1}
@@ -129,7 +131,9 @@ def test_integers_in_bodies_are_bounded_before_the_state_database(
     gateway: GatewayFactory, state: str, request: pytest.FixtureRequest
 ) -> None:
     """The fuzzer's case: a run id past 64 bits in a load body is a 422 naming the field."""
-    options = {"state_url": request.getfixturevalue("postgres_db")} if state == "postgresql" else {}
+    options = (
+        {"state_url": request.getfixturevalue("postgres_state_db")} if state == "postgresql" else {}
+    )
     client = gateway(**options)
     assert client.post("/api/experiments", json=small_experiment("ids")).status_code == 201
     for run_id in (9223372036854775808, 2**31, 0, -1):
@@ -141,11 +145,11 @@ def test_integers_in_bodies_are_bounded_before_the_state_database(
 
 
 def test_a_full_state_pool_is_503_busy_with_retry_after(
-    gateway: GatewayFactory, postgres_db: str
+    gateway: GatewayFactory, postgres_state_db: str
 ) -> None:
     import contextlib
 
-    client = gateway(state_url=postgres_db, dependency_timeout_s=1)
+    client = gateway(state_url=postgres_state_db, dependency_timeout_s=1)
     engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
     with contextlib.ExitStack() as held:  # every connection of the pool taken
         for _ in range(engine.pool.size() + engine.pool._max_overflow):

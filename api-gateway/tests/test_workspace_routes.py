@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app
 from dwsim_shared.settings import Settings
+from dwsim_shared.testing.pipeline import seed_embedded_state
 
 DOC = {
     "name": "shop",
@@ -34,6 +35,7 @@ DOC = {
 def client(tmp_path: Path) -> Iterator[TestClient]:
     # A query service nobody listens on: what needs it must answer 503 naming it.
     settings = Settings(home=tmp_path / "home", query_service_url="http://127.0.0.1:9")
+    seed_embedded_state(settings.home)
     with TestClient(create_app(settings)) as client:
         assert client.post("/api/experiments", json=DOC).status_code == 201
         yield client

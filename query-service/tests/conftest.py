@@ -117,8 +117,10 @@ def golden_engine(
     warehouse.load_shard(
         experiment, experiment.tables[0], golden_parquet(tmp / "g.parquet"), ShardRef(1, "g", 0)
     )
+    # One engine session for the module's hundreds of cases, not one per case.
     try:
-        yield GoldenEngine(request.param, warehouse, experiment)
+        with warehouse.kept_sessions():
+            yield GoldenEngine(request.param, warehouse, experiment)
     finally:
         warehouse.drop(experiment.name)
         if request.param == "redshift":

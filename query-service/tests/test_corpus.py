@@ -5,6 +5,7 @@ three engines. Every query must return the same rows on every engine and in both
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,7 +82,10 @@ def tpch(
                 )
             engines[engine] = GoldenEngine(engine, warehouse, experiment)
         try:
-            yield engines
+            with contextlib.ExitStack() as kept:  # one session per engine, not one per query
+                for engine in engines.values():
+                    kept.enter_context(engine.warehouse.kept_sessions())
+                yield engines
         finally:
             for engine in engines.values():
                 engine.warehouse.drop(name)

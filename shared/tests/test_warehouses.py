@@ -182,3 +182,28 @@ def test_physical_ddl_is_faithful_to_the_source_types(warehouse: Warehouse) -> N
     assert '"big_text" TEXT' in ddl  # VARCHAR(MAX) has no equal here
     if warehouse.name == "redshift":
         assert '"doc" JSONB' in ddl and '"tstz" TIMESTAMPTZ' in ddl
+
+
+def test_kept_sessions_share_one_reader_session_that_survives_errors(warehouse: Warehouse) -> None:
+    """The golden tests' shared session: a timeout or a refused write leaves it usable, and the
+    block's end closes it; outside it nothing is kept."""
+    warehouse.prepare(EXPERIMENT)
+    table = warehouse.physical_table("wh", "Items").sql(dialect=warehouse.sqlglot_dialect)
+    whoami = "SELECT pg_backend_pid()" if warehouse.name == "redshift" else "SELECT 1"
+    with warehouse.kept_sessions():
+        first = warehouse.run_query("wh", whoami, row_cap=5, timeout_s=10).rows
+        with pytest.raises(BadRequest):
+            warehouse.run_query("wh", f"DELETE FROM {table}", row_cap=10, timeout_s=10)
+        with pytest.raises(QueryTimeout):
+            warehouse.run_query(
+                "wh",
+                "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+                "WHERE i < 100000000) SELECT COUNT(*) FROM r",
+                row_cap=10,
+                timeout_s=0.5,
+            )
+        again = warehouse.run_query("wh", whoami, row_cap=5, timeout_s=10).rows
+        assert again == first  # the same backend
+        kept = dict(warehouse._kept or {})
+    assert warehouse._kept is None
+    assert all(conn.closed for conn in kept.values())

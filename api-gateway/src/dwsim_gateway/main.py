@@ -21,13 +21,17 @@ from dwsim_gateway.routes import (
     bundles,
     connection,
     experiments,
+    explain,
+    functions,
     health,
     history,
     lineage,
     query,
     reports,
+    rules,
     run_actions,
     runs,
+    sample,
     saved_queries,
     shards,
     sqltools,
@@ -103,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         connection,
         sqltools,
         worksheets,
+        sample,
+        explain,
+        functions,
     )
     for module in modules:
         app.include_router(
@@ -110,6 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.include_router(
         warehouses.router, prefix="/api/warehouses", dependencies=api, responses=ERROR_RESPONSES
+    )
+    app.include_router(
+        rules.router, prefix="/api/rules", dependencies=api, responses=ERROR_RESPONSES
     )
     app.include_router(
         lineage.environment_router, prefix="/api", dependencies=api, responses=ERROR_RESPONSES

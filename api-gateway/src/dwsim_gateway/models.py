@@ -81,8 +81,11 @@ class ImportAnswer(Answer):
 
 class ValidateAnswer(Answer):
     valid: bool
-    experiment: dict[str, Any]
-    warnings: list[str]
+    experiment: dict[str, Any] | None = None
+    warnings: list[str] | None = None
+    # With `?report=true`, a document with problems: the 422's message and problems.
+    message: str | None = None
+    problems: list[dict[str, str]] | None = None
 
 
 class TableProgress(Answer):
@@ -245,6 +248,14 @@ class TopValue(Answer):
     count: int
 
 
+class HistogramBin(Answer):
+    """Values in `[low, high)` (the last bin `[low, high]`)."""
+
+    low: float
+    high: float
+    count: int
+
+
 class ColumnProfile(Answer):
     name: str
     data_type: str
@@ -254,6 +265,7 @@ class ColumnProfile(Answer):
     min: Any
     max: Any
     top_values: list[TopValue]
+    histogram: list[HistogramBin] | None = None
 
 
 class ProfileAnswer(Answer):

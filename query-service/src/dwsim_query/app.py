@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI
 
 from dwsim_query.auth import require_internal_token
 from dwsim_query.endpoint.server import RedshiftEndpoint
-from dwsim_query.routes import query, tables
+from dwsim_query.routes import functions, query, tables
 from dwsim_shared.errors import DWSimError, QueryTooLarge
 from dwsim_shared.http_edge import install_error_handlers
 from dwsim_shared.memory import release_memory
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     internal = [Depends(require_internal_token)]
     app.include_router(tables.router, dependencies=internal)
+    app.include_router(functions.router, dependencies=internal)
 
     @app.get("/health")
     def health() -> dict[str, str]:

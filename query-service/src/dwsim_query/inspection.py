@@ -17,7 +17,13 @@ from dwsim_query.encoding import jsonable
 from dwsim_query.results import encode_rows, stored_column
 from dwsim_query.service import ExperimentContext, live_context
 from dwsim_shared.errors import NotFound
-from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.experiment import (
+    INTEGER_TYPES,
+    SEMI_STRUCTURED_TYPES,
+    Column,
+    Experiment,
+    Table,
+)
 from dwsim_shared.runtime import Runtime
 
 TOP_VALUES = 5
@@ -137,6 +143,105 @@ def profile_sql(live: ExperimentContext, table: Table) -> str:
     return statement.sql(dialect=dialect)
 
 
+HISTOGRAM_BINS = 10
+HISTOGRAM_TYPES = frozenset({"SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT"})
+
+
+def histogram_edges(data_type: str, low: Any, high: Any) -> list[float] | None:
+    """Bin edges between a numeric column's min and max: one bin per value for a few integers,
+    else `HISTOGRAM_BINS` of equal width (the last one closed at max).
+
+    >>> histogram_edges("INT", "1", "3")
+    [0.5, 1.5, 2.5, 3.5]
+    >>> histogram_edges("FLOAT", "0", "10")[:3]
+    [0.0, 1.0, 2.0]
+    """
+    if data_type not in HISTOGRAM_TYPES or low is None or high is None:
+        return None
+    try:
+        first, last = float(low), float(high)
+    except ValueError:
+        return None
+    if not (first <= last) or last - first == float("inf"):
+        return None
+    if data_type in INTEGER_TYPES and last - first + 1 <= HISTOGRAM_BINS:
+        return [first - 0.5 + k for k in range(int(last - first) + 2)]  # a bin per value
+    if first == last:
+        return [first, last]
+    width = (last - first) / HISTOGRAM_BINS
+    return [first + k * width for k in range(HISTOGRAM_BINS)] + [last]
+
+
+def histogram_sql(live: ExperimentContext, table: Table, edges: dict[str, list[float]]) -> str:
+    """Each numeric column's values counted per bin: one grouped scan per column of the bin
+    number `floor((x - low) / width)` (bins are of equal width; the max, bin `n`, is folded into
+    the last bin by the caller). Rows `(column position, bin, count)`."""
+    source = live.warehouse.physical_table(live.experiment.name, table.name)
+    branches = []
+    for i, col in enumerate(table.columns):
+        cuts = edges.get(col.name)
+        if cuts is None:
+            continue
+        ref = _column(col)
+        low, width = exp.Literal.number(repr(cuts[0])), exp.Literal.number(repr(cuts[1] - cuts[0]))
+        ratio = exp.Div(this=exp.paren(exp.Sub(this=ref.copy(), expression=low)), expression=width)
+        # x >= low, so truncation is the floor on SQLite (whose FLOOR may be missing)
+        floor = ratio if live.warehouse.name == "sqlite" else exp.Floor(this=ratio)
+        inner = exp.select(exp.alias_(exp.cast(floor, exp.DataType.build("BIGINT")), "b"))
+        inner = inner.from_(source.copy()).where(
+            exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null()))
+        )
+        branches.append(
+            exp.select(
+                exp.alias_(exp.Literal.number(i), "c"),
+                "b",
+                exp.alias_(exp.Count(this=exp.Star()), "n"),
+            )
+            .from_(exp.alias_(inner.subquery(), f"h{i}", table=True))
+            .group_by("b")
+        )
+    union: Any = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    return union.sql(dialect=live.warehouse.sqlglot_dialect)
+
+
+def add_histograms(
+    rt: Runtime, live: ExperimentContext, table: Table, answer: dict[str, Any]
+) -> None:
+    """Each numeric column's histogram (`[{low, high, count}]`) into a profile's columns; keys
+    (every value once) have none, as they have no top values."""
+    edges = {}
+    for col, column in zip(table.columns, answer["columns"], strict=True):
+        if table.is_unique_column(col):
+            continue
+        cuts = histogram_edges(column["data_type"], column["min"], column["max"])
+        if cuts is not None and len(cuts) > 1:
+            edges[column["name"]] = cuts
+    if not edges:
+        return
+    result = live.warehouse.run_query(
+        live.experiment.name,
+        histogram_sql(live, table, edges),
+        row_cap=len(edges) * (HISTOGRAM_BINS + 2),
+        timeout_s=rt.settings.query_timeout_s,
+    )
+    counts: dict[tuple[int, int], int] = {}
+    for position, bin_number, number in result.rows:
+        name = table.columns[int(position)].name
+        last = len(edges[name]) - 2
+        key = (int(position), min(max(int(bin_number), 0), last))
+        counts[key] = counts.get(key, 0) + int(number)
+    for i, column in enumerate(answer["columns"]):
+        cuts = edges.get(column["name"])
+        if cuts is None:
+            continue
+        column["histogram"] = [
+            {"low": cuts[k], "high": cuts[k + 1], "count": counts.get((i, k), 0)}
+            for k in range(len(cuts) - 1)
+        ]
+
+
 def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -224,4 +329,6 @@ def profile(rt: Runtime, experiment: str, table_name: str) -> dict[str, Any]:
         live.experiment.name, sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
     rows = [[jsonable(v) for v in r] for r in result.rows]
-    return {**profile_from_rows(live, table, rows), "engine_sql": sql}
+    answer = {**profile_from_rows(live, table, rows), "engine_sql": sql}
+    add_histograms(rt, live, table, answer)
+    return answer

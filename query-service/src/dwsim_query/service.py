@@ -25,6 +25,7 @@ from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.lookup import experiment_by_name
 from dwsim_shared.warehouses import Warehouse
 from dwsim_shared.warehouses.namespaces import WORKSPACE_SCHEMA, workspace_namespace
+from dwsim_shared.warehouses.plans import plan_text
 
 
 @dataclass(frozen=True)
@@ -189,29 +190,59 @@ class EngineFailure(DWSimError):
     code = "engine_failure"
 
 
-def run_query(rt: Runtime, experiment: str, sql: str, limit: int | None = None) -> dict[str, Any]:
-    """One read-only statement's answer: at most `limit` (and the row cap) rows, within the
-    byte cap, with the source's column names and types."""
+def _page(
+    rt: Runtime, query: PreparedQuery, offset: int, cap: int
+) -> tuple[list[str], list[Any], bool]:
+    """Rows `offset .. offset + cap` of the answer, read in batches and the first `offset`
+    dropped as they come (the service pages; the client never holds the skipped rows)."""
+    batches = query.warehouse.stream_query(
+        query.experiment,
+        query.engine_sql,
+        timeout_s=rt.settings.query_timeout_s,
+        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+    )
+    try:
+        columns = [str(name) for name in next(batches)]
+        skip, rows = offset, list[Sequence[Any]]()
+        for batch in batches:
+            rows.extend(batch[skip:])
+            skip = max(0, skip - len(batch))
+            if len(rows) > cap:
+                break
+    finally:
+        batches.close()
+    return columns, rows[:cap], len(rows) > cap
+
+
+def run_query(
+    rt: Runtime, experiment: str, sql: str, limit: int | None = None, offset: int = 0
+) -> dict[str, Any]:
+    """One read-only statement's answer: at most `limit` (and the row cap) rows from `offset`,
+    within the byte cap, with the source's column names and types."""
     query = prepare(rt, experiment, sql)
     cap = min(limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
     try:
-        result = query.warehouse.run_query(
-            query.experiment,
-            query.engine_sql,
-            row_cap=cap,
-            timeout_s=rt.settings.query_timeout_s,
-            byte_cap=rt.settings.query_byte_cap,
-            memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
-        )
+        if offset:
+            columns, page, more = _page(rt, query, offset, cap)
+        else:
+            result = query.warehouse.run_query(
+                query.experiment,
+                query.engine_sql,
+                row_cap=cap,
+                timeout_s=rt.settings.query_timeout_s,
+                byte_cap=rt.settings.query_byte_cap,
+                memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+            )
+            columns, page, more = result.columns, result.rows, result.truncated
         rows, cut = within_bytes(
-            [[jsonable(v) for v in r] for r in query.encode(result.rows)],
+            [[jsonable(v) for v in r] for r in query.encode(page)],
             rt.settings.query_byte_cap,
         )
     except DWSimError:
         raise
     except Exception as error:
         raise engine_failure(query.warehouse, error) from error
-    names = query.names(result.columns)
+    names = query.names(columns)
     return {
         "columns": names,
         "column_types": [
@@ -219,8 +250,28 @@ def run_query(rt: Runtime, experiment: str, sql: str, limit: int | None = None) 
         ],
         "rows": rows,
         "row_count": len(rows),
-        "truncated": result.truncated or cut,
+        "offset": offset,
+        "truncated": more or cut,
         "engine_sql": query.engine_sql,
+    }
+
+
+def explain_query(rt: Runtime, experiment: str, sql: str) -> dict[str, Any]:
+    """The engine's plan of one statement, checked and rewritten as a query is (nothing runs)."""
+    query = prepare(rt, experiment, sql)
+    try:
+        plan = query.warehouse.explain(
+            query.experiment, query.engine_sql, timeout_s=rt.settings.query_timeout_s
+        )
+    except DWSimError:
+        raise
+    except Exception as error:
+        raise engine_failure(query.warehouse, error) from error
+    return {
+        "engine": query.warehouse.name,
+        "engine_sql": query.engine_sql,
+        "plan": plan,
+        "text": plan_text(plan),
     }
 
 

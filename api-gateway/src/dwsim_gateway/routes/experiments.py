@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -128,9 +128,31 @@ def import_sql(
     return {"experiment": row.schema_json, "warnings": warnings}
 
 
-@router.post("/validate", response_model=ValidateAnswer)
-def validate(document: Annotated[dict[str, Any], Body()], settings: SettingsDep) -> dict[str, Any]:
+@router.post("/validate", response_model=ValidateAnswer, response_model_exclude_none=True)
+def validate(
+    document: Annotated[dict[str, Any], Body()],
+    settings: SettingsDep,
+    report: Annotated[
+        bool,
+        Query(
+            description="Answer problems as 200 `{valid: false, message, problems}` instead "
+            "of 422 (an editor checking as the user types)."
+        ),
+    ] = False,
+) -> dict[str, Any]:
     """Check an experiment document, or DDL (`{"sql", "dialect", "name"?, ...}`), saving nothing."""
+    if not report:
+        return _validate(document, settings)
+    try:
+        return _validate(document, settings)
+    except InvalidInput as error:
+        problems = error.details.get("problems") or [
+            {"path": error.details.get("path", ""), "message": error.message}
+        ]
+        return {"valid": False, "message": error.message, "problems": problems}
+
+
+def _validate(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
     warnings: list[str] = []
     if "sql" in document:
         try:

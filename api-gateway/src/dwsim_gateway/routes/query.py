@@ -27,6 +27,11 @@ router = APIRouter(tags=["query"])
 class QueryRequest(BaseModel):
     sql: str = Field(description="One read-only statement in the experiment's dialect.")
     limit: Annotated[int, Field(ge=1)] | None = None
+    offset: Annotated[int, Field(ge=0, le=10**12)] | None = Field(
+        default=None,
+        description="json: skip this many rows of the answer first (the next page past the "
+        "row cap; the statement runs again, so give it an ORDER BY for stable pages)",
+    )
     format: Literal["json", "csv"] = Field(
         default="json",
         description="json: rows up to the row cap; csv: the whole result streamed as text/csv",

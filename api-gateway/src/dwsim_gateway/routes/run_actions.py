@@ -39,7 +39,7 @@ class LoadRequest(BaseModel):
 
 
 class ResetRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{}, {"workspace": True}]}}
 
     workspace: bool = Field(
         default=False,

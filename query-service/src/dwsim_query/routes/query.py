@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from dwsim_query.bounds import within_time
-from dwsim_query.service import csv_stream, run_query
+from dwsim_query.service import csv_stream, explain_query, run_query
 from dwsim_shared.http_edge import ExperimentNameText
 
 router = APIRouter(tags=["query"])
@@ -22,6 +22,7 @@ class QueryRequest(BaseModel):
     experiment: ExperimentNameText
     sql: str = Field(min_length=1)
     limit: Annotated[int, Field(ge=1)] | None = None
+    offset: Annotated[int, Field(ge=0)] = 0
     format: Literal["json", "csv"] = Field(
         default="json", description="json: rows capped at the row cap; csv: the result streamed"
     )
@@ -40,4 +41,22 @@ async def query(request: Request, body: QueryRequest) -> dict[str, Any] | Stream
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     timeout_s = rt.settings.query_timeout_s
-    return await within_time(timeout_s, run_query, rt, body.experiment, body.sql, body.limit)
+    return await within_time(
+        timeout_s, run_query, rt, body.experiment, body.sql, body.limit, body.offset
+    )
+
+
+class ExplainRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    experiment: ExperimentNameText
+    sql: str = Field(min_length=1)
+
+
+@router.post("/explain")
+async def explain(request: Request, body: ExplainRequest) -> dict[str, Any]:
+    """The engine's plan of one read-only statement, as a tree and as indented text."""
+    rt = request.app.state.runtime
+    return await within_time(
+        rt.settings.query_timeout_s, explain_query, rt, body.experiment, body.sql
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
+import subprocess
 import sys
 import time
 
@@ -23,11 +25,28 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    with contextlib.ExitStack() as resources:
+        env: dict[str, str] = {}
+        settings = get_settings()
+        if not settings.redshift_url and args.redshift_mock == "embedded":
+            from dwsim_shared.local_postgres import embedded_redshift_mock
+
+            try:
+                env["DWSIM_REDSHIFT_URL"] = resources.enter_context(
+                    embedded_redshift_mock(settings.home)
+                )
+            except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+                print(f"no Redshift mock: {error}", file=sys.stderr)
+        return _run_stack(args, env)
+
+
+def _run_stack(args: argparse.Namespace, env: dict[str, str]) -> int:
     from dwsim_shared.admin.supervisor import Supervisor
     from dwsim_shared.devstack import Stack
 
     settings = get_settings()
     stack = Stack(
+        env=dict(env),
         gateway_port=settings.gateway_port,
         query_port=settings.query_service_port,
         redshift_endpoint_port=settings.redshift_endpoint_port,
@@ -37,7 +56,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     stack.start()
     print(f"DW Simulator is up: {stack.url}  (API docs {stack.url}/docs, web UI {stack.url}/ui/)")
-    if settings.redshift_url:
+    if redshift_url := settings.redshift_url or env.get("DWSIM_REDSHIFT_URL"):
+        if "DWSIM_REDSHIFT_URL" in env:
+            print(f"Redshift mock: the embedded PostgreSQL at {redshift_url}")
         print(
             f"Redshift endpoint (psql, drivers, dbt): 127.0.0.1:{stack.redshift_endpoint_port}; "
             "dw-sim experiment connect NAME shows how"
@@ -80,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--generators", type=int, default=2, help="generator worker processes")
     up.add_argument("--concurrency", type=int, default=1, help="tasks per generator worker")
     up.add_argument("--loaders", type=int, default=1, help="loader worker processes")
+    up.add_argument(
+        "--redshift-mock",
+        choices=("embedded", "none"),
+        default="embedded",
+        help="without DWSIM_REDSHIFT_URL: run the Redshift mock on an embedded PostgreSQL "
+        "(data in DWSIM_HOME/redshift-mock), or none",
+    )
     demo = sub.add_parser("demo", help="start everything, run the scripted scenario, stop")
     demo.add_argument("--rows", type=int, default=1_000_000, help="total rows to generate")
     args = parser.parse_args(argv)

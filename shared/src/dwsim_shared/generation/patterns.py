@@ -49,6 +49,14 @@ def pattern_strings(pattern: str, indices: np.ndarray, rng: np.random.Generator 
     """Strings of the pattern: random slots, or (rng None) the index in mixed radix: unique."""
     parts = parse_pattern(pattern)
     width = pattern_width(pattern)
+    slots = [len(p) for p in parts if not isinstance(p, bytes)]
+    # Every slot of a row drawn together (row-major), so row i depends on no later row.
+    picks = (
+        rng.integers(0, slots, size=(len(indices), len(slots)))
+        if rng is not None and slots
+        else None
+    )
+    slot = len(slots)
     matrix = np.empty((len(indices), width), dtype=np.uint8)
     rest = indices.astype(np.int64, copy=True)
     position = width
@@ -58,11 +66,12 @@ def pattern_strings(pattern: str, indices: np.ndarray, rng: np.random.Generator 
             matrix[:, position : position + len(part)] = np.frombuffer(part, dtype=np.uint8)
             continue
         position -= 1
-        if rng is None:
+        slot -= 1
+        if picks is None:
             matrix[:, position] = part[rest % len(part)]
             rest //= len(part)
         else:
-            matrix[:, position] = part[rng.integers(0, len(part), len(indices))]
+            matrix[:, position] = part[picks[:, slot]]
     if width == 0:
         return pa.array([""] * len(indices), type=pa.string())
     return pa.array(matrix.view(f"S{width}").ravel()).cast(pa.string())

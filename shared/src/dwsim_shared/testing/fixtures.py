@@ -74,6 +74,27 @@ def postgres_db(postgres_server_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_state_template(postgres_server_url: str) -> Iterator[str]:
+    """A state database at the newest migration, made once per session: `postgres_state_db`
+    copies it (CREATE DATABASE ... TEMPLATE) instead of migrating one per test."""
+    from dwsim_shared.state.db import make_engine, migrate
+
+    with servers.scratch_database(postgres_server_url, "dwsim_state_template") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()  # a template must have no session open while it is copied
+        yield url
+
+
+@pytest.fixture
+def postgres_state_db(postgres_server_url: str, postgres_state_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL state database for one test (libpq URL)."""
+    template = postgres_state_template.rpartition("/")[2]
+    with servers.scratch_database(postgres_server_url, "dwsim_test", template=template) as url:
+        yield url
+
+
 @pytest.fixture
 def s3_bucket(s3_endpoint_url: str) -> str:
     """A new, empty bucket on the moto server."""

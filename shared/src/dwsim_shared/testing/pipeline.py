@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +14,13 @@ from dwsim_shared.runs.service import mark_published
 from dwsim_shared.runs.transitions import update_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
-from dwsim_shared.state.db import migrate
+from dwsim_shared.state.db import make_engine, migrate
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunStatus, utcnow
 
 
 def embedded_runtime(home: Path, **overrides: Any) -> Runtime:
+    if "state_url" not in overrides:
+        seed_embedded_state(home)
     runtime = Runtime(Settings.model_validate({"home": home, **overrides}))
     migrate(runtime.engine)
     return runtime
@@ -64,3 +69,25 @@ def run_row(rt: Runtime, run_id: int) -> RunRow:
         assert run is not None
         session.expunge(run)
         return run
+
+
+_STATE_TEMPLATE: Path | None = None
+
+
+def seed_embedded_state(home: Path) -> None:
+    """Put a copy of an embedded state database at the newest migration into `home`, unless
+    one is there. The template is migrated once per process: a migration costs about 0.5 s, a
+    copy a millisecond, and the service's own `migrate()` then finds nothing to do."""
+    global _STATE_TEMPLATE
+    target = Path(home) / "state.db"
+    if target.exists():
+        return
+    if _STATE_TEMPLATE is None or not _STATE_TEMPLATE.exists():
+        folder = Path(tempfile.mkdtemp(prefix="dwsim-state-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        engine = make_engine(f"sqlite:///{folder / 'state.db'}")
+        migrate(engine)
+        engine.dispose()  # the last connection's close folds the WAL into the file
+        _STATE_TEMPLATE = folder / "state.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_STATE_TEMPLATE, target)

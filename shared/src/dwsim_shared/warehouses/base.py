@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from dwsim_shared.engines import SOURCE_DIALECTS
-from dwsim_shared.errors import QueryTooLarge
+from dwsim_shared.errors import BadRequest, QueryTooLarge
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.memory import rss_bytes
 from dwsim_shared.settings import Settings
@@ -171,6 +171,8 @@ class Warehouse(abc.ABC):
     # The dialect DDL is written in (SQLite keeps whatever type names it is given).
     ddl_dialect: ClassVar[str | None] = None
     LEDGER_TABLE: ClassVar[str] = "_dwsim_loads"
+    # The sessions `kept_sessions` shares (None: every query opens its own).
+    _kept: dict[str, Any] | None = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -179,6 +181,12 @@ class Warehouse(abc.ABC):
     def configured(cls, settings: Settings) -> bool:
         """Whether `settings` name what this engine needs."""
         return True
+
+    @contextlib.contextmanager
+    def kept_sessions(self) -> Iterator[None]:
+        """Within the block, queries may share engine sessions instead of opening one each
+        (for tests that run hundreds of read-only statements; services never keep one)."""
+        yield
 
     @abc.abstractmethod
     def check(self) -> None:
@@ -252,6 +260,14 @@ class Warehouse(abc.ABC):
         """The statement `run_query` sends for at most `rows` rows of `sql`: itself, unless the
         engine sends a whole answer at once (then it is told the limit)."""
         return sql
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """The engine's plan of a read-only statement (in this engine's dialect and names), as a
+        tree (`plans.py`); refused by name where the engine has no plan to show."""
+        raise BadRequest(
+            f"EXPLAIN is not available on the {self.name} warehouse: it has no query plan to show",
+            construct="EXPLAIN",
+        )
 
     def stream_query(
         self,

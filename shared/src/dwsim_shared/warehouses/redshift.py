@@ -55,6 +55,7 @@ from dwsim_shared.warehouses.pg_reader import (
     reader_password,
     reader_role,
 )
+from dwsim_shared.warehouses.plans import postgres_plan
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +429,29 @@ class RedshiftMockWarehouse(Warehouse):
         except psycopg2.OperationalError as error:
             raise _connect_error(error, experiment_name) from error
 
+    @contextlib.contextmanager
+    def _reader_session(self, experiment_name: str) -> Iterator[psycopg2.extensions.connection]:
+        if self._kept is None:
+            with contextlib.closing(self._reader_connection(experiment_name)) as conn:
+                yield conn
+            return
+        kept = self._kept.get(experiment_name)
+        if kept is None or kept.closed:
+            kept = self._kept[experiment_name] = self._reader_connection(experiment_name)
+        yield kept  # the caller rolls back: SET and the transaction end with the statement
+
+    @contextlib.contextmanager
+    def kept_sessions(self) -> Iterator[None]:
+        """Within the block, queries on one experiment share one reader connection instead of
+        logging in each time (for tests that run hundreds of statements)."""
+        self._kept = {}
+        try:
+            yield
+        finally:
+            kept, self._kept = self._kept, None
+            for conn in kept.values():
+                conn.close()
+
     def publish(self, experiment: Experiment, run_id: int) -> bool:
         """Drop the live schema and rename the run's schema into its place, in one transaction:
         a reader sees the old tables or the new ones, never none."""
@@ -477,7 +501,7 @@ class RedshiftMockWarehouse(Warehouse):
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
-        with contextlib.closing(self._reader_connection(experiment_name)) as conn:
+        with self._reader_session(experiment_name) as conn:
             conn.set_session(readonly=True)
             try:
                 with conn.cursor() as setup:
@@ -512,6 +536,25 @@ class RedshiftMockWarehouse(Warehouse):
                 raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
             finally:
                 conn.rollback()
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """`EXPLAIN (FORMAT JSON)` (never ANALYZE: nothing runs) as the experiment's reader,
+        read-only, with the query's time limit."""
+        with contextlib.closing(self._reader_connection(experiment_name)) as conn:
+            conn.set_session(readonly=True)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SET statement_timeout = %s", (int(timeout_s * 1000),))
+                    cur.execute(compat_pack.SEARCH_PATH)
+                    cur.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+                    row = cur.fetchone()
+            except psycopg2.errors.QueryCanceled as error:
+                raise QueryTimeout(f"EXPLAIN ran longer than {timeout_s:g} s") from error
+            except psycopg2.Error as error:
+                raise BadRequest(f"redshift mock: {_pg_message(error)}", engine_sql=sql) from error
+            finally:
+                conn.rollback()
+        return postgres_plan(row[0] if row else [])
 
 
 ROLE_LIMIT = "too many connections for role"

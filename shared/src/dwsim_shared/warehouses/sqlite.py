@@ -34,6 +34,7 @@ from dwsim_shared.warehouses.base import (
     value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
+from dwsim_shared.warehouses.plans import sqlite_plan
 from dwsim_shared.warehouses.sqlite_guard import (
     bounded_printf,
     construct_value_tables,
@@ -349,6 +350,13 @@ class SQLiteWarehouse(Warehouse):
                         engine_sql=sql,
                     ) from error
                 raise BadRequest(f"sqlite: {error}", engine_sql=sql) from error
+
+    def explain(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[dict[str, Any]]:
+        """`EXPLAIN QUERY PLAN`, under the same read-only guard as a query."""
+        with self.query_cursor(
+            experiment_name, f"EXPLAIN QUERY PLAN {sql}", timeout_s=timeout_s
+        ) as cursor:
+            return sqlite_plan(cursor.fetch(10_000))
 
     def _bound_memory(self, conn: sqlite3.Connection) -> None:
         """A query's memory on SQLite: no string or blob longer than the value limit (SQLite

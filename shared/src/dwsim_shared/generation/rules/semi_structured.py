@@ -15,14 +15,16 @@ def json_documents(
 ) -> pa.Array:
     """Documents keyed by the row index; random scores and tags unless `rng` is None (unique)."""
     ids = pc.cast(pa.array(indices), pa.string())
-    if rng is None:
+    # A row's score and tag drawn together (row-major): row i depends on no later row.
+    drawn = None if rng is None else rng.integers(0, [1000, 4], size=(len(indices), 2))
+    if drawn is None:
         scores = pc.cast(pa.array(indices % 1000, type=pa.int64()), pa.string())
     else:
-        scores = pc.cast(pa.array(rng.integers(0, 1000, len(indices))), pa.string())
+        scores = pc.cast(pa.array(drawn[:, 0]), pa.string())
     if ctx.column.data_type == "ARRAY":
         return pc.binary_join_element_wise("[", ids, ", ", scores, "]", "")
     tags = pa.array(['"new"', '"sale"', '"gift"', '"vip"'])
-    tag = tags.take(pa.array(indices % 4 if rng is None else rng.integers(0, 4, len(indices))))
+    tag = tags.take(pa.array(indices % 4 if drawn is None else drawn[:, 1]))
     return pc.binary_join_element_wise(
         '{"id": ', ids, ', "score": ', scores, ', "tags": [', tag, "]}", ""
     )

@@ -86,11 +86,14 @@ class TemporalRule(Rule):
             seconds = rng.integers(0, 86_400, size=n, dtype=np.int64)
             return pa.array(seconds * 1_000_000, type=pa.time64("us"))
         start, end = self.day_bounds()
-        day_values = rng.integers(start, end, size=n, endpoint=True, dtype=np.int64)
         if self.column.data_type == "DATE":
+            day_values = rng.integers(start, end, size=n, endpoint=True, dtype=np.int64)
             return pa.array(day_values.astype(np.int32), type=pa.date32())
-        seconds = rng.integers(0, 86_400, size=n, dtype=np.int64)
-        micros = day_values * MICROS_PER_DAY + seconds * 1_000_000
+        # One draw per row (a uniform second of the range), so row i's value never depends on
+        # how many rows follow it: a sample's first rows equal a run's.
+        seconds = rng.integers(start * 86_400, end * 86_400 + 86_399, size=n, endpoint=True,
+                               dtype=np.int64)  # fmt: skip
+        micros = seconds * 1_000_000
         return pa.array(micros, type=pa.timestamp("us")).cast(ctx.arrow_type)
 
     def value_at(
