@@ -23,6 +23,21 @@ def _pack_functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("strings", sources=["snowflake"], engines=["sqlite", "postgres"])
+def split_part_zero(node: exp.Expression) -> exp.Expression:
+    """Snowflake reads part 0 of SPLIT_PART as part 1 (the mock fails it, SQLite answers '')."""
+    if not isinstance(node, exp.SplitPart):
+        return node
+    index = node.args["part_index"]
+    if isinstance(index, exp.Literal):
+        if index.this == "0":
+            node.set("part_index", exp.Literal.number(1))
+        return node
+    zero = exp.EQ(this=index.copy(), expression=exp.Literal.number(0))
+    node.set("part_index", exp.If(this=zero, true=exp.Literal.number(1), false=index))
+    return node
+
+
 @rewrite("strings", engines=["sqlite"])
 def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SplitPart):
