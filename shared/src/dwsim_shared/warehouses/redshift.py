@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import psycopg2
 import psycopg2.errors
+import psycopg2.extras
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -252,14 +253,14 @@ class RedshiftMockWarehouse(Warehouse):
         url = login.pop("url")
         timeout = max(1, int(self.settings.dependency_timeout_s))
         try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
+            return _json_as_text(psycopg2.connect(url, connect_timeout=timeout, **login))
         except psycopg2.OperationalError as error:
             if _at_a_limit(error):
                 raise _connect_error(error, experiment_name) from error
             # else no such role yet, or the server is down: the privileged connection tells
         self.ensure_reader(experiment_name)
         try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
+            return _json_as_text(psycopg2.connect(url, connect_timeout=timeout, **login))
         except psycopg2.OperationalError as error:
             raise _connect_error(error, experiment_name) from error
 
@@ -342,6 +343,14 @@ class RedshiftMockWarehouse(Warehouse):
 
 ROLE_LIMIT = "too many connections for role"
 SERVER_LIMITS = ("too many clients already", "remaining connection slots are reserved")
+
+
+def _json_as_text(conn: psycopg2.extensions.connection) -> psycopg2.extensions.connection:
+    """JSON and JSONB answered as the JSON text the warehouse prints, not decoded: a string
+    value keeps its quotes ('"z"'), as SUPER and VARIANT values do."""
+    psycopg2.extras.register_default_json(conn, loads=lambda text: text)
+    psycopg2.extras.register_default_jsonb(conn, loads=lambda text: text)
+    return conn
 
 
 def _at_a_limit(error: psycopg2.OperationalError) -> bool:
