@@ -43,6 +43,7 @@ REFUSED = {
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
     ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
+    ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
     **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
     **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
