@@ -431,7 +431,12 @@ REDSHIFT_TO_SNOWFLAKE = {"Mon": "MON", "MON": "MON", "Month": "MMMM", "Dy": "DY"
 
 def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
     if source == "snowflake":
-        return model
+        # fakesnow knows HH24 only; letters that are no element stay text, quoted for it.
+        return "".join(
+            ("HH24" if piece == "HH" else piece) if kind == "element"
+            else (f'"{piece}"' if piece.isalpha() else piece)
+            for kind, piece in tokens(model, source)
+        )
     out = []
     for kind, piece in tokens(model, source):
         if kind == "fm":

@@ -208,6 +208,22 @@ def next_day(node: exp.Expression) -> exp.Expression:
     return cast(_date_add(value, days, "DAY"), "DATE")
 
 
+def to_date_forms(node: exp.Expression) -> exp.Expression:
+    """Snowflake's TO_DATE(x, 'AUTO') is TO_DATE(x); TO_DATE(x) of text or a timestamp is a
+    cast; TO_DATE of a string of digits (seconds, milliseconds... since the epoch) is refused."""
+    fmt = node.args.get("format") if isinstance(node, exp.TsOrDsToDate | exp.StrToDate) else None
+    if isinstance(fmt, exp.Literal) and fmt.name.upper() == "AUTO":
+        node.set("format", None)
+        if node._meta:
+            node.meta.pop("dwsim_format", None)
+        fmt = None
+    if isinstance(node, exp.TsOrDsToDate) and fmt is None and not node.args.get("safe"):
+        return cast(node.this, "DATE")
+    if isinstance(node, exp.Anonymous) and node.name.upper() in ("TO_DATE", "DATE"):
+        raise Refusal("TO_DATE of a string of digits", node, "epoch units are not read yet")
+    return node
+
+
 def to_timestamp_of_a_date(node: exp.Expression) -> exp.Expression:
     """Snowflake's TO_TIMESTAMP(d) of a DATE or TIMESTAMP: that value as a timestamp."""
     if (
@@ -228,6 +244,7 @@ for _source in SOURCES:
             _fns.append(redshift_date_parts)
         else:
             _fns.append(to_timestamp_of_a_date)
+            _fns.insert(0, to_date_forms)
         if _engine != "snowflake":
             _fns.append(try_casts_to_dates)
             if _source == "snowflake":
