@@ -66,7 +66,9 @@ def test_syntax_error_has_line_and_column() -> None:
 )  # fmt: skip
 def test_functions_off_the_allowlist_are_refused(sql: str, engine: str) -> None:
     # The catalogue refuses a vendor function first (naming its dialect), the allowlist the rest.
-    with pytest.raises(BadRequest, match=r"is not supported (on|by) the|is Snowflake SQL") as caught:
+    with pytest.raises(
+        BadRequest, match=r"is not supported (on|by) the|is Snowflake SQL"
+    ) as caught:
         prepare_sql(sql, "redshift", engine, resolve, TABLES)
     assert "sqlglot" not in caught.value.message and "<class" not in caught.value.message
 

@@ -11,9 +11,8 @@ Snowflake AVG of a NUMBER(12,2)).
 
 from __future__ import annotations
 
-import json
-
 import decimal
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass

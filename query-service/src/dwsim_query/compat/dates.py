@@ -368,7 +368,7 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 # --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
 
 
-ISO_PARTS = {exp.WeekOfYear: "WEEK", exp.YearOfWeek: "ISOYEAR", exp.YearOfWeekIso: "ISOYEAR",
+ISO_PARTS: dict[type[exp.Expression], str] = {exp.WeekOfYear: "WEEK", exp.YearOfWeek: "ISOYEAR", exp.YearOfWeekIso: "ISOYEAR",
              exp.DayOfWeekIso: "ISODOW"}  # fmt: skip
 
 
@@ -433,7 +433,8 @@ def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
     if source == "snowflake":
         # fakesnow knows HH24 only; letters that are no element stay text, quoted for it.
         return "".join(
-            ("HH24" if piece == "HH" else piece) if kind == "element"
+            ("HH24" if piece == "HH" else piece)
+            if kind == "element"
             else (f'"{piece}"' if piece.isalpha() else piece)
             for kind, piece in tokens(model, source)
         )

@@ -127,7 +127,9 @@ def _rounding_mode(node: exp.Round) -> str | None:
 def _places_literal(node: exp.Round) -> bool:
     """ROUND's places are absent or a literal of zero or more."""
     places = node.args.get("decimals")
-    return places is None or (isinstance(places, exp.Literal) and places.is_int and int(places.this) >= 0)
+    return places is None or (
+        isinstance(places, exp.Literal) and places.is_int and int(places.this) >= 0
+    )
 
 
 @rewrite("numeric", engines=["sqlite"])

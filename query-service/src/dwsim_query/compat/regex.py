@@ -147,14 +147,26 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
                         text("g"))  # fmt: skip
         occurrence = _arg(node, "occurrence", ZERO)
         position = _arg(node, "position", ONE)
-        if source == "snowflake" and not (isinstance(position, exp.Literal) and position.this == "1"):
+        if source == "snowflake" and not (
+            isinstance(position, exp.Literal) and position.this == "1"
+        ):
             # Snowflake searches the rest of the subject as a string of its own (\b and ^ match
             # at its start); PostgreSQL keeps the characters before the start in view.
-            head = exp.Substring(this=this.copy(), start=ONE.copy(),
-                                 length=exp.Sub(this=position.copy(), expression=ONE.copy()))
+            head = exp.Substring(
+                this=this.copy(),
+                start=ONE.copy(),
+                length=exp.Sub(this=position.copy(), expression=ONE.copy()),
+            )
             rest = exp.Substring(this=this, start=position)
-            replaced = call("REGEXP_REPLACE", rest, pattern, _arg(node, "replacement", text("")),
-                            ONE.copy(), occurrence, flag)
+            replaced = call(
+                "REGEXP_REPLACE",
+                rest,
+                pattern,
+                _arg(node, "replacement", text("")),
+                ONE.copy(),
+                occurrence,
+                flag,
+            )
             return exp.DPipe(this=head, expression=replaced)
         return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
                     position, occurrence, flag)  # fmt: skip

@@ -51,6 +51,16 @@ def split_part_zero(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("strings", sources=["snowflake"], engines=["postgres"])
+def left_right_negative(node: exp.Expression) -> exp.Expression:
+    """Snowflake's LEFT/RIGHT of a negative length is '' (PostgreSQL drops that many)."""
+    if isinstance(node, exp.Left | exp.Right):
+        node.set(
+            "expression", exp.Greatest(this=node.expression, expressions=[exp.Literal.number(0)])
+        )
+    return node
+
+
 @rewrite("strings", engines=["sqlite"])
 def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SplitPart):

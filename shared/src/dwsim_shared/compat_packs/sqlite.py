@@ -91,7 +91,7 @@ def round_half_away(value: Any, places: Any = 0) -> float | int | None:
     try:
         rounded = _decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
     except decimal.InvalidOperation:  # more places than the value has digits: no effect
-        return value  # type: ignore[no-any-return]
+        return value
     return int(rounded) if int(places) <= 0 and isinstance(value, int) else float(rounded)
 
 

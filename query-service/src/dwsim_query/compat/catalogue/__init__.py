@@ -41,9 +41,11 @@ LITERALS = {
 REFUSED = {
     ("TO_HEX", "snowflake"): "the emulator answers the decimal digits",
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
-    ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
     ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
+    ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
+    ("REPEAT", "sqlite"): "not carried yet",
+    ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
     **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
     **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
@@ -174,12 +176,12 @@ def catalogue() -> dict[str, Entry]:
         }
         entries[name] = Entry(name, family, forms, result, LITERALS.get(name, {}))
     for dialect in SOURCES:
-        for name, family, page, forms, result in _lines(f"vendor_{dialect}.txt"):
+        for name, family, page, spec, result in _lines(f"vendor_{dialect}.txt"):
             entry = entries.get(name)
             if entry is None:
                 entry = entries[name] = Entry(name, family, {}, result)
             entry.pages[dialect] = page
-            entry.documented[dialect] = (forms, result)
+            entry.documented[dialect] = (spec, result)
             if dialect not in entry.forms:
                 entry.unsupported[dialect] = (
                     LEADER_ONLY if page == "c_SQL_functions_leader_node_only"
@@ -197,8 +199,10 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
             continue
         if token.token_type in _NOT_CALLS:
             continue
-        if token.token_type in Parser.TYPE_TOKENS and index and tokens[index - 1].token_type in (
-            TokenType.ALIAS, TokenType.DCOLON
+        if (
+            token.token_type in Parser.TYPE_TOKENS
+            and index
+            and tokens[index - 1].token_type in (TokenType.ALIAS, TokenType.DCOLON)
         ):
             continue  # a type: CAST(a AS DECIMAL(10, 2)), a::NUMBER(10, 2)
         name, first = token.text.upper(), index
