@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import api_poll, e2e, endpoint, generate, load, report, translate
+from benchmarks import api_poll, bundle, e2e, endpoint, generate, load, report, translate
 from benchmarks.measure import Options, Skipped, bench_line
 
 # Every benchmark by name; a family is a name prefix (`generate` -> `generate.*`).
@@ -20,6 +20,7 @@ REGISTRY: dict[str, Callable[[Options], list[dict[str, Any]]]] = {
     **api_poll.BENCHMARKS,
     **translate.BENCHMARKS,
     **endpoint.BENCHMARKS,
+    **bundle.BENCHMARKS,
 }
 
 

@@ -28,6 +28,7 @@ from benchmarks.measure import (
     rate,
     redacted,
     redis_server_url,
+    run_isolated,
     say,
 )
 from dwsim_shared.devstack import Stack
@@ -130,6 +131,37 @@ def run_once(postgres: str, broker: str, workers: int, rows: dict[str, int]) -> 
     return {"seconds": seconds, "rows": loaded, "run": run}
 
 
+def bound_workload(url: str, rows: dict[str, int]) -> dict[str, Any]:
+    """The same rows generated alone (the generator's Parquet path, one thread) and loaded alone
+    (raw binary COPY of each shard into an empty twin schema): the time the pipeline's two
+    halves need on their own, which the services' wall time is compared with."""
+    from benchmarks.load import raw_binary_copy
+    from dwsim_shared.experiment import parse_experiment
+    from dwsim_shared.generation.shard import write_rows_parquet
+    from dwsim_shared.settings import Settings
+    from dwsim_shared.warehouses import make_warehouse
+
+    experiment = parse_experiment({**experiment_document(), "name": "bench_fk_bound"})
+    warehouse = make_warehouse("redshift", Settings(redshift_url=url))
+    warehouse.prepare(experiment)
+    generate_s = load_s = 0.0
+    with tempfile.TemporaryDirectory(prefix="dwsim-bench-bound-") as tmp:
+        for table in experiment.tables:
+            target = warehouse.physical_table(experiment.name, table.name).sql(dialect="postgres")
+            columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
+            for index, start in enumerate(range(0, rows[table.name], SHARD_SIZE)):
+                path = Path(tmp) / f"{table.name}-{index}.parquet"
+                started = time.perf_counter()
+                write_rows_parquet(
+                    experiment, table.name, path, seed=1, row_start=start,
+                    row_count=min(SHARD_SIZE, rows[table.name] - start), row_targets=rows,
+                )  # fmt: skip
+                generate_s += time.perf_counter() - started
+                load_s += raw_binary_copy(url, target, columns, path)[0]
+                path.unlink()
+    return {"generate_s": generate_s, "load_s": load_s}
+
+
 def _server_seconds(run: dict[str, Any]) -> float:
     from datetime import datetime
 
@@ -160,6 +192,13 @@ def fk_schema(options: Options) -> list[dict[str, Any]]:
             f"{rate(total, result['seconds']):,} rows/s"
         )
     one, two = (results[w]["seconds"] for w in WORKER_SETUPS)
+    say("  the same rows generated alone, then loaded alone by raw binary COPY ...")
+    with scratch_database(postgres, "dwsim_bench") as url:
+        bound = run_isolated("benchmarks.e2e:bound_workload", url=url, rows=rows)
+    alone = bound["generate_s"] + bound["load_s"]
+    say(
+        f"    generate {bound['generate_s']:.2f} s + raw load {bound['load_s']:.2f} s = {alone:.2f} s"
+    )
     return [
         {
             "name": "e2e.fk_schema",
@@ -171,6 +210,10 @@ def fk_schema(options: Options) -> list[dict[str, Any]]:
             "seconds_2_workers": round(two, 2),
             "rows_per_s_2_workers": rate(total, two),
             "speedup": round(one / two, 2) if two else None,
+            "generate_only_s": round(bound["generate_s"], 2),
+            "raw_load_only_s": round(bound["load_s"], 2),
+            "ratio_1_worker_to_alone": round(one / alone, 2) if alone else None,
+            "target_seconds_1_worker_10m_rows": 20,
         }
     ]
 

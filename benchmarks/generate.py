@@ -20,7 +20,7 @@ from dwsim_generator.shards import produce_shard
 from dwsim_shared.experiment import Experiment, parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.objectstore import LocalObjectStore, shard_key
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 EXPERIMENTS = Path(__file__).parent / "experiments"
 SHARD_SIZE = 1_000_000

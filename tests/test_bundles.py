@@ -13,11 +13,15 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from dwsim_cli.main import main as cli
+from dwsim_shared.lineage.bundle import INSTALL_OFFLINE
+from dwsim_shared.testing.stacks import embedded_stack, faked_clock
 from tests.conftest import LiveStack, unique_name
 
 pytestmark = pytest.mark.integration
@@ -30,8 +34,12 @@ CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT REFERENCES custom
 
 
 def _cli(live: LiveStack, *argv: str) -> tuple[int, str, str]:
+    return _cli_at(live.url, *argv)
+
+
+def _cli_at(url: str, *argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli([*argv, "--url", live.url], env={}, out=out, err=err)
+    code = cli([*argv, "--url", url], env={}, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -45,6 +53,15 @@ def _retar(source: Path, target: Path, change: dict[str, bytes]) -> None:
                 new.addfile(info, io.BytesIO(change[name]))
             else:
                 new.addfile(info, data)
+
+
+def manifest_wheels(names: set[str]) -> set[str]:
+    """The distributions whose wheels a bundle carries (canonical names)."""
+    return {
+        n.removeprefix("wheels/").split("-")[0].lower()
+        for n in names
+        if n.startswith("wheels/") and n.endswith(".whl")
+    }
 
 
 @pytest.mark.parametrize("live", ["embedded"], indirect=True)
@@ -71,8 +88,9 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
 
     bundle = tmp_path / "bundle.tar.gz"
     code, out, err = _cli(
-        live, "experiment", "export", name, "--run", str(run_id), "-o", str(bundle), "--with-data"
-    )
+        live, "experiment", "export", name, "--run", str(run_id), "-o", str(bundle), "--with-data",
+        "--with-wheels",
+    )  # fmt: skip
     assert code == 0, err
     with tarfile.open(bundle, "r:gz") as tar:
         names = {m.name.removeprefix("bundle/") for m in tar}
@@ -81,7 +99,9 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
     assert {"bundle.json", "experiment.json", "source.sql", "lineage.json", "checksums.sha256",
             "uv.lock", "requirements.txt", "verify.py", "Dockerfile", "README.md",
             "source/dwsim_shared/generation/shard.py", "objects/orders/part-00002.parquet",
+            "wheels/dwsim_shared-0.1.0-py3-none-any.whl",
             } <= names  # fmt: skip
+    assert manifest_wheels(names) >= {"faker", "numpy", "pyarrow", "pydantic", "pydantic_core"}
     manifest = json.loads((root / "bundle.json").read_text())
     assert manifest["seed"] == 99 and manifest["shard_size"] == 40
     assert manifest["run_id"] == run_id == 1 and manifest["source_run_id"] is None
@@ -105,19 +125,26 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
     assert f"created experiment {copy} from run {run_id} of {name}" in out
     assert "version mismatch" not in err
 
-    # Without any service, in a fresh virtual environment built only from the bundle: its
-    # requirements.txt, and its own code (PYTHONPATH=source) run by its verify.py.
+    # Without any service, in a fresh virtual environment built only from the bundle, offline:
+    # the Dockerfile's own install command (`pip install --no-index --find-links wheels ...`:
+    # pip may not ask an index), then its verify.py, under a clock moved by a year.
+    dockerfile = (root / "Dockerfile").read_text()
+    assert f"RUN {INSTALL_OFFLINE}" in dockerfile and "--no-index" in INSTALL_OFFLINE
     fresh = tmp_path / "fresh"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", fresh], check=True)
-    uv = Path(sys.executable).parents[2] / ".tools" / "bin" / "uv"
+    subprocess.run([sys.executable, "-m", "venv", fresh], check=True, timeout=120)
     python = fresh / "bin" / "python"
-    installed = subprocess.run(
-        [uv, "pip", "install", "-q", "-p", python, "-r", root / "requirements.txt"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert installed.returncode == 0, installed.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    env["PYTHONPATH"] = str(root / "source")
+    env |= {"PATH": f"{fresh / 'bin'}:{env.get('PATH', '')}", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_CONFIG_FILE": os.devnull}  # fmt: skip
+    installed = subprocess.run(
+        ["sh", "-c", INSTALL_OFFLINE], cwd=root, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], env=env, capture_output=True, text=True
+    ).stdout
+    assert "dwsim_shared==0.1.0" in listed.replace("-", "_"), listed
     moved = ["faketime", "-f", "+1y"] if shutil.which("faketime") else []  # .ci/run installs it
     done = subprocess.run(
         [*moved, python, "verify.py"], cwd=root, env=env, capture_output=True, text=True,
@@ -125,6 +152,18 @@ def test_export_import_regenerates_identical_bytes(live: LiveStack, tmp_path: Pa
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 of 5 objects identical" in done.stdout
+
+    # On a second stack whose every process runs a year ahead (libfaketime), under a third
+    # name: every object identical (`make bench BENCH=bundle` does the same with 1M rows).
+    later = unique_name("later")
+    with embedded_stack(tmp_path / "later", faked_clock("+1y")) as second:
+        code, out, err = _cli_at(second.url, "experiment", "import-bundle", str(bundle),
+                                 "--name", later, "--run")  # fmt: skip
+        run = httpx.get(f"{second.url}/api/experiments/{later}/runs", timeout=30).json()["runs"][0]
+    assert code == 0, out + err
+    assert "5 of 5 objects identical" in out and "DIFFERENT" not in out
+    ahead = datetime.fromisoformat(run["created_at"]).replace(tzinfo=UTC) - datetime.now(UTC)
+    assert ahead.days >= 360, run["created_at"]  # the second stack really ran a year ahead
 
     # A bundle made with another Faker: said before anything is generated.
     manifest["provenance"]["libraries"]["faker"] = "0.0.1"

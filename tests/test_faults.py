@@ -227,7 +227,7 @@ def test_a_killed_finalizer_is_replaced_within_a_sweep(live: LiveStack, state: R
     """The process finalizing a run (counting, publishing, the validation report) is killed: its
     finalize step is taken over at the next sweep, as a dead shard holder's is, not after its
     lease."""
-    from dwsim_shared.leases import step_holder
+    from dwsim_shared.runs.leases import step_holder
     from dwsim_shared.state.models import RunRow
 
     name, run_id = _start(live, held=False, rows=SMALL_ROWS, shard_size=100_000)

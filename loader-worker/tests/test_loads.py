@@ -13,9 +13,11 @@ from dwsim_loader.loads import finalize_run, load_one_shard, prepare_run
 from dwsim_shared.celery_app import FINALIZE_RUN
 from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.objectstore import shard_key
-from dwsim_shared.runs import create_run
+from dwsim_shared.runs.create import create_run
+from dwsim_shared.runs.dispatch import Step
+from dwsim_shared.runs.outcomes import Done, Skip, Skipped
+from dwsim_shared.runs.sweeper import Policy, record_worker, sweep
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, utcnow
-from dwsim_shared.sweeper import Policy, record_worker, sweep
 from dwsim_shared.testing.pipeline import embedded_runtime, queued_messages, run_row, submit_run
 from dwsim_shared.warehouses.base import staging_name
 from dwsim_shared.warehouses.sqlite import SQLiteWarehouse
@@ -44,24 +46,28 @@ def shard_ids(rt, run_id: int) -> list[int]:  # type: ignore[no-untyped-def]
 def test_prepare_generate_load_complete(tmp_path: Path) -> None:
     rt = embedded_runtime(tmp_path)
     run_id = submit_run(rt, DOCUMENT, shard_size=1000)
-    assert prepare_run(rt, run_id).startswith("prepared, 5 shards")
+    prepared = prepare_run(rt, run_id)
+    assert prepared == Done(Step.PREPARE, enqueued=5)
+    assert str(prepared) == "prepared, 5 shards enqueued"  # what the Celery task returns
     assert queued_messages(rt, "generate") == 5
     assert run_row(rt, run_id).status == "RUNNING"
 
     ids = shard_ids(rt, run_id)
     for shard_id in ids:
-        assert generate_one_shard(rt, shard_id) == "generated"
+        assert generate_one_shard(rt, shard_id) == Done(Step.GENERATE, enqueued=1)
     assert queued_messages(rt, "load") == 5
     assert rt.objects.exists(shard_key("flow", "kids", run_id, 2))
 
     outcomes = [load_one_shard(rt, shard_id) for shard_id in ids]
-    assert outcomes[:-1] == ["loaded"] * 4 and outcomes[-1] == "loaded, run finalized"
+    assert outcomes[:-1] == [Done(Step.LOAD)] * 4
+    assert outcomes[-1] == Done(Step.LOAD, then=Done(Step.FINALIZE))
+    assert str(outcomes[-1]) == "loaded, run finalized"
     run = run_row(rt, run_id)
     assert run.status == "COMPLETED"
     assert run.reconciled_counts == {"parents": 1500, "kids": 2500}
 
     # A redelivered load is a no-op: counts stay exact.
-    assert load_one_shard(rt, ids[0]) == "run completed"
+    assert load_one_shard(rt, ids[0]) == Skipped(Skip.RUN_ENDED, "COMPLETED")
     warehouse = rt.warehouse("sqlite")
     result = warehouse.run_query("flow", "SELECT COUNT(*) FROM kids", row_cap=1, timeout_s=5)
     assert result.rows == [[2500]]
@@ -76,11 +82,11 @@ def test_regenerating_a_shard_writes_the_same_bytes(tmp_path: Path) -> None:
     key = shard_key("flow", "parents", run_id, 0)
     with rt.objects.local_copy(key) as path:
         before = path.read_bytes()
-    assert generate_one_shard(rt, first) == "already generated"
+    assert generate_one_shard(rt, first) == Skipped(Skip.ALREADY_DONE, "generated")
     with rt.session() as session:
         session.get(RunShardRow, first).status = "PENDING"  # type: ignore[union-attr]
         session.commit()
-    assert generate_one_shard(rt, first) == "generated"
+    assert generate_one_shard(rt, first) == Done(Step.GENERATE, enqueued=1)
     with rt.objects.local_copy(key) as path:
         assert path.read_bytes() == before
 
@@ -103,7 +109,8 @@ def test_a_failing_load_fails_the_run_with_the_error(tmp_path: Path) -> None:
     assert run.error is not None and "loading shard" in run.error and "is gone" in run.error
     # No internal name reaches the user (was: "no such table: _dwsim_loads").
     assert "_dwsim" not in run.error and "_r1_" not in run.error
-    assert generate_one_shard(rt, shard_ids(rt, run_id)[1]) == "run failed"
+    failed = generate_one_shard(rt, shard_ids(rt, run_id)[1])
+    assert failed == Skipped(Skip.RUN_ENDED, "FAILED") and str(failed) == "run failed"
 
 
 def run_whole(rt, document, seed: int) -> int:  # type: ignore[no-untyped-def]
@@ -159,7 +166,7 @@ def test_a_finalization_claimed_by_a_loader_that_died_is_finished(
 
     monkeypatch.setattr(SQLiteWarehouse, "publish", die)
     for shard_id in ids[:-1]:
-        assert load_one_shard(rt, shard_id) == "loaded"
+        assert load_one_shard(rt, shard_id) == Done(Step.LOAD)
     with pytest.raises(KeyboardInterrupt):
         load_one_shard(rt, ids[-1])  # the last loader claimed the finalization, then died
     monkeypatch.undo()
@@ -167,7 +174,10 @@ def test_a_finalization_claimed_by_a_loader_that_died_is_finished(
     assert (run.status, run.finalizing, run.reconciled_counts) == (
         "RUNNING", True, {"parents": 1500, "kids": 2500},
     )  # fmt: skip
-    assert load_one_shard(rt, ids[-1]) == "already loaded"  # a redelivery waits for the lease
+    # A redelivery finds the shard loaded, and the finalize held: it waits for the lease.
+    redelivered = load_one_shard(rt, ids[-1])
+    assert redelivered == Skipped(Skip.ALREADY_DONE, "loaded", then=Skipped(Skip.HELD))
+    assert str(redelivered) == "already loaded"
 
     later = utcnow() + dt.timedelta(seconds=rt.settings.lease_s + 1)
     sent: list[tuple[str, int]] = []
@@ -177,7 +187,7 @@ def test_a_finalization_claimed_by_a_loader_that_died_is_finished(
         session.execute(update(RunRow).where(RunRow.id == run_id).values(lease_until=utcnow()))
         session.commit()  # (the lease ran out: what `later` stands for)
     assert sent == [(FINALIZE_RUN, run_id)]
-    assert finalize_run(rt, run_id) == "finalized"
+    assert finalize_run(rt, run_id) == Done(Step.FINALIZE)
     run = run_row(rt, run_id)
     assert run.status == "COMPLETED" and run.published_at is not None
     result = rt.warehouse("sqlite").run_query(

@@ -313,3 +313,22 @@ def test_concurrent_sessions_each_get_their_answer(live_endpoint: Live) -> None:
     for key in range(1, 16):
         expected = rest_rows(live_endpoint, f"SELECT COUNT(*) FROM orders WHERE o_custkey <= {key}")
         assert [[str(results.get(key))]] == expected
+
+
+def test_result_columns_are_named_as_redshift_names_them(live_endpoint: Live) -> None:
+    sql = (
+        "SELECT o_orderstatus, COUNT(*), SUM(o_totalprice), 1 + 1, MAX(o_orderkey) AS top "
+        "FROM orders GROUP BY o_orderstatus ORDER BY 2 DESC, 1"
+    )
+    answer = run_query(
+        live_endpoint.rt, QueryRequest(experiment=live_endpoint.experiment.name, sql=sql)
+    )
+    rest_names = answer["columns"]
+    assert rest_names == ["o_orderstatus", "count", "sum", "?column?", "top"]
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        for prepare in (False, True):  # simple protocol, then a prepared statement
+            cur = conn.execute(sql, prepare=prepare)
+            assert [d.name for d in cur.description or []] == rest_names
+            assert plain(cur.fetchall()) == rest_rows(live_endpoint, sql)
+        union = "SELECT COUNT(*) FROM orders UNION ALL SELECT COUNT(*) FROM lineitem"
+        assert [d.name for d in conn.execute(union).description or []] == ["count"]

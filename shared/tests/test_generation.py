@@ -11,7 +11,7 @@ import pytest
 
 from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 EXPERIMENT = parse_experiment({
     "name": "gen",

@@ -23,7 +23,7 @@ from scipy import stats
 from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import Experiment, parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 TYPES = ["SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT", "VARCHAR", "CHAR", "DATE",
          "TIMESTAMP", "TIMESTAMPTZ", "BOOLEAN", "VARIANT"]  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 from dwsim_shared.experiment import parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.generation.permutation import permute, zipf_ranks
-from dwsim_shared.runs import plan_shards
+from dwsim_shared.runs.plan import plan_shards
 
 
 def fk(table: str, column: str = "id") -> dict[str, str]:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from dwsim_shared.celery_app import FINALIZE_RUN, GENERATE_SHARD, LOAD_SHARD, PREPARE_RUN
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.experiment import parse_experiment
-from dwsim_shared.leases import (
+from dwsim_shared.runs.create import create_run
+from dwsim_shared.runs.leases import (
     Taken,
     holder_gone,
     release_shard,
@@ -26,11 +27,11 @@ from dwsim_shared.leases import (
     take_run_step,
     take_shard,
 )
-from dwsim_shared.lifecycle import mark_prepared
-from dwsim_shared.runs import create_run
+from dwsim_shared.runs.outcomes import Skip, Skipped
+from dwsim_shared.runs.service import mark_prepared
+from dwsim_shared.runs.sweeper import Policy, claim_sweep, record_worker, sweep
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow, ShardStatus
-from dwsim_shared.sweeper import Policy, claim_sweep, record_worker, sweep
 from dwsim_shared.transient import as_unavailable, with_retries
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -77,7 +78,10 @@ def _shard(session: Session, run: RunRow, index: int = 0) -> RunShardRow:
     return shard
 
 
-def _take(session: Session, shard: RunShardRow, stage: str, seconds: float) -> Taken | str:
+HELD = Skipped(Skip.HELD)
+
+
+def _take(session: Session, shard: RunShardRow, stage: str, seconds: float) -> Taken | Skipped:
     session.refresh(shard)
     return take_shard(
         session, shard, stage, now=at(seconds), lease_s=30, max_attempts=3, worker="elsewhere pid 1"
@@ -89,10 +93,10 @@ def test_a_held_shard_is_taken_again_only_once_its_lease_ran_out(session: Sessio
     shard = _shard(session, run)
     first = _take(session, shard, "generate", 0)
     assert isinstance(first, Taken) and first.attempt == 1
-    assert _take(session, shard, "generate", 29) == "held by another worker"
+    assert _take(session, shard, "generate", 29) == HELD
     # The holder renews: the lease moves, so a take at 40 s still finds it held.
     assert renew_shard(session, first, now=at(20), lease_s=30)
-    assert _take(session, shard, "generate", 40) == "held by another worker"
+    assert _take(session, shard, "generate", 40) == HELD
     second = _take(session, shard, "generate", 51)
     assert isinstance(second, Taken) and second.attempt == 2
     # The first holder lost it: it can neither renew nor record its result.
@@ -104,7 +108,7 @@ def test_a_held_shard_is_taken_again_only_once_its_lease_ran_out(session: Sessio
     )  # fmt: skip
     session.refresh(shard)
     assert (shard.status, shard.attempts, shard.rows_written) == ("GENERATED", 0, 10)
-    assert _take(session, shard, "generate", 60) == "shard is generated"
+    assert _take(session, shard, "generate", 60) == Skipped(Skip.PAST_STAGE, "GENERATED")
     assert isinstance(_take(session, shard, "load", 60), Taken)
 
 
@@ -113,7 +117,7 @@ def test_a_shard_lost_max_attempts_times_fails_the_run_with_why(session: Session
     shard = _shard(session, run)
     for attempt in range(3):
         assert isinstance(_take(session, shard, "generate", attempt * 31), Taken)
-    assert _take(session, shard, "generate", 100) == "failed: attempts exhausted"
+    assert _take(session, shard, "generate", 100) == Skipped(Skip.ATTEMPTS_EXHAUSTED)
     session.refresh(run)
     assert run.status == "FAILED"
     assert run.error == "shard a#0: its worker was lost 3 times while generating it"
@@ -178,8 +182,8 @@ def test_sweeper_sends_an_unprepared_run_and_a_stalled_finalization(session: Ses
         shard.status = ShardStatus.LOADED
     session.commit()
     assert take_run_step(session, run.id, "finalize", now=at(61), lease_s=30, max_attempts=3) == 1
-    assert take_run_step(session, run.id, "finalize", now=at(62), lease_s=30, max_attempts=3) == (
-        "held by another worker"
+    assert (
+        take_run_step(session, run.id, "finalize", now=at(62), lease_s=30, max_attempts=3) == HELD
     )
     sent.clear()
     sweep(session, at(80), POLICY, lambda t, i: sent.append((t, i)))
@@ -208,8 +212,8 @@ def test_a_dead_finalizer_on_this_host_is_replaced_at_the_next_sweep(session: Se
     assert sent == [(FINALIZE_RUN, run.id)]
     assert take_run_step(session, run.id, "finalize", now=at(66), lease_s=30, max_attempts=3) == 2
     # the new holder is alive: its lease holds
-    assert take_run_step(session, run.id, "finalize", now=at(67), lease_s=30, max_attempts=3) == (
-        "held by another worker"
+    assert (
+        take_run_step(session, run.id, "finalize", now=at(67), lease_s=30, max_attempts=3) == HELD
     )
     sent.clear()
     sweep(session, at(75), POLICY, lambda t, i: sent.append((t, i)))
@@ -296,10 +300,8 @@ def test_a_redelivered_prepare_never_prepares_twice(session: Session) -> None:
     run = _run(session, prepared=False)
     assert take_run_step(session, run.id, "prepare", now=at(0), lease_s=30, max_attempts=3) == 1
     # Delivered again while the first holder works: held; after it finished: done already.
-    assert take_run_step(session, run.id, "prepare", now=at(5), lease_s=30, max_attempts=3) == (
-        "held by another worker"
-    )
+    assert take_run_step(session, run.id, "prepare", now=at(5), lease_s=30, max_attempts=3) == HELD
     mark_prepared(session, run.id, now=at(6), lease_s=30)
-    assert take_run_step(session, run.id, "prepare", now=at(60), lease_s=30, max_attempts=3) == (
-        "already prepared"
-    )
+    assert take_run_step(
+        session, run.id, "prepare", now=at(60), lease_s=30, max_attempts=3
+    ) == Skipped(Skip.ALREADY_DONE, "prepared")

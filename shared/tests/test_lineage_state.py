@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dwsim_shared.experiment import parse_experiment
-from dwsim_shared.lifecycle import create_load_run, mark_published, reopen_failed_run
 from dwsim_shared.lineage import openlineage
 from dwsim_shared.lineage.graph import document_changes, lineage_graph, run_diff
 from dwsim_shared.lineage.history import record_event, record_version
 from dwsim_shared.lineage.provenance import document_digest, environment, library_mismatches
-from dwsim_shared.runs import create_run, fail_run
+from dwsim_shared.runs.create import create_load_run, create_run, reopen_failed_run
+from dwsim_shared.runs.service import mark_published
+from dwsim_shared.runs.transitions import fail_run, update_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
-from dwsim_shared.state.models import ExperimentRow, RunRow, ShardStatus, utcnow
+from dwsim_shared.state.models import ExperimentRow, RunRow, RunStatus, ShardStatus, utcnow
 
 DOC = {
     "name": "lin",
@@ -86,6 +87,7 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     session.commit()
     assert [e["eventType"] for e in sent()] == ["START", "START"]  # sent once committed
     _generated(session, first)
+    update_run(session, first.id, RunStatus.RUNNING)
     mark_published(session, first.id, now=utcnow(), report={"checks": [
         {"table": "a", "column": "id", "check": "unique", "pass": True}]})  # fmt: skip
     record_event(session, row.id, "reset", first.id, tables=["a"])
@@ -97,6 +99,7 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     ]  # fmt: skip
     reload = create_load_run(session, row, first)
     session.commit()
+    update_run(session, reload.id, RunStatus.RUNNING)
     mark_published(session, reload.id, now=utcnow())
     row.schema_json = {**DOC, "tables": [{**DOC["tables"][0], "target_rows": 20}]}
     record_version(session, row)
@@ -106,7 +109,7 @@ def test_steps_make_the_history_and_the_graph(session: Session, sent: Any) -> No
     session.commit()
     fail_run(session, third.id, "generating shard a#1: disk full")
     session.commit()
-    reopen_failed_run(session, third, "lin", now=utcnow(), lease_s=30)
+    reopen_failed_run(session, third, row, now=utcnow(), lease_s=30)
     session.commit()
 
     graph = lineage_graph(session, row)

@@ -147,9 +147,9 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
     tmp_path: Path,
 ) -> None:
     from dwsim_shared.errors import BadRequest, Conflict
-    from dwsim_shared.lifecycle import mark_published
     from dwsim_shared.reports import published_report, report_run
-    from dwsim_shared.runs import create_run
+    from dwsim_shared.runs.create import create_run
+    from dwsim_shared.runs.service import mark_published
     from dwsim_shared.runtime import Runtime
     from dwsim_shared.state.db import migrate
     from dwsim_shared.state.models import ExperimentRow, RunRow, utcnow

@@ -9,14 +9,12 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict, InvalidInput
 from dwsim_shared.experiment import parse_experiment
-from dwsim_shared.leases import take_run_step
-from dwsim_shared.lifecycle import count_mismatch, mark_published
-from dwsim_shared.runs import (
-    create_run,
-    plan_shards,
-    progress,
-    row_targets_for,
-)
+from dwsim_shared.runs.create import create_run
+from dwsim_shared.runs.leases import take_run_step
+from dwsim_shared.runs.outcomes import Skipped
+from dwsim_shared.runs.plan import plan_shards, row_targets_for
+from dwsim_shared.runs.queries import progress
+from dwsim_shared.runs.service import count_mismatch, mark_published
 from dwsim_shared.state.db import make_engine, make_sessionmaker, migrate
 from dwsim_shared.state.models import ExperimentRow, RunShardRow, ShardStatus, utcnow
 
@@ -81,7 +79,7 @@ def test_run_life_cycle(session: Session) -> None:
     finalize = lambda: take_run_step(  # noqa: E731
         session, run.id, "finalize", now=utcnow(), lease_s=30, max_attempts=3
     )
-    assert isinstance(finalize(), str)  # shards still to load: nobody finalizes
+    assert isinstance(finalize(), Skipped)  # shards still to load: nobody finalizes
     for shard in session.query(RunShardRow).filter_by(run_id=run.id):
         shard.status = ShardStatus.LOADED
         shard.rows_written = shard.rows_loaded = shard.row_count
@@ -91,7 +89,7 @@ def test_run_life_cycle(session: Session) -> None:
         "shards": 3, "shards_loaded": 3, "shards_failed": 0,
     }  # fmt: skip
     assert isinstance(finalize(), int)
-    assert isinstance(finalize(), str)  # exactly one finalizer while its lease holds
+    assert isinstance(finalize(), Skipped)  # exactly one finalizer while its lease holds
     assert count_mismatch(run.row_targets, {"a": 25, "b": 0}) is None
     mark_published(session, run.id, now=utcnow())
     session.refresh(run)

@@ -3,50 +3,45 @@ active run waits for; and the gateway's own sweeper timer (it sweeps like any wo
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dwsim_shared.celery_app import GENERATE_QUEUE, LOAD_QUEUE, enqueue
+from dwsim_shared.celery_app import enqueue
 from dwsim_shared.errors import DependencyUnavailable, InvalidInput
-from dwsim_shared.leases import worker_name
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.dispatch import next_tasks
+from dwsim_shared.runs.leases import worker_name
+from dwsim_shared.runs.queries import live_run
+from dwsim_shared.runs.sweeper import SweeperTimer, live_queues, policy, waiting_for
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, ShardStatus, utcnow
-from dwsim_shared.sweeper import Policy, SweeperTimer, live_queues, waiting_for
+from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, RunRow, RunShardRow, utcnow
 from dwsim_shared.transient import unavailable_as
-
-log = logging.getLogger(__name__)
-
-
-def policy(rt: Runtime) -> Policy:
-    s = rt.settings
-    return Policy(lease_s=s.lease_s, sweep_s=s.sweep_s, max_attempts=s.max_attempts)
 
 
 def start_gateway_sweeper(rt: Runtime) -> SweeperTimer:
     return SweeperTimer(
         rt.session,
         lambda task, target: enqueue(rt.celery, task, target),
-        policy(rt),
+        policy(rt.settings),
         name=f"gateway {worker_name()}",
     ).start()
 
 
+@dataclass(frozen=True)
+class _AnyShardIn:
+    """Stands for the run's shards in one status (the queues needed depend on statuses only)."""
+
+    status: str
+    id: int = 0
+
+
 def _queues_needed(session: Session, run: RunRow) -> set[str]:
-    if run.prepared_at is None:
-        return {LOAD_QUEUE}
-    states = set(
-        session.scalars(select(RunShardRow.status).where(RunShardRow.run_id == run.id).distinct())
+    states = session.scalars(
+        select(RunShardRow.status).where(RunShardRow.run_id == run.id).distinct()
     )
-    needed = set()
-    if states & {ShardStatus.PENDING, ShardStatus.GENERATING}:
-        needed.add(GENERATE_QUEUE)
-    if states - {ShardStatus.PENDING, ShardStatus.GENERATING}:
-        needed.add(LOAD_QUEUE)
-    return needed
+    return {task.queue for task in next_tasks(run, [_AnyShardIn(s) for s in states])}
 
 
 def lifecycle_view(session: Session, rt: Runtime, run: RunRow) -> dict[str, Any]:
@@ -56,7 +51,7 @@ def lifecycle_view(session: Session, rt: Runtime, run: RunRow) -> dict[str, Any]
     waiting = None
     if run.status in ACTIVE_RUN_STATUSES:
         waiting = waiting_for(
-            _queues_needed(session, run), live_queues(session, utcnow(), policy(rt))
+            _queues_needed(session, run), live_queues(session, utcnow(), policy(rt.settings))
         )
     source = session.get(RunRow, run.source_run_id) if run.source_run_id else None
     return {
@@ -65,15 +60,6 @@ def lifecycle_view(session: Session, rt: Runtime, run: RunRow) -> dict[str, Any]
         "published_at": run.published_at.isoformat() if run.published_at else None,
         "waiting_for": waiting,
     }
-
-
-def drop_staging_quietly(rt: Runtime, run: RunRow, experiment: str) -> None:
-    """A cancelled run's staging goes now; if the warehouse cannot be reached, the next run of
-    the experiment drops it when it prepares."""
-    try:
-        rt.warehouse(run.warehouse).drop_staging(experiment, [run.id])
-    except Exception as error:
-        log.warning("could not drop the staging of run %s yet: %s", run.id, error)
 
 
 def drop_warehouse_data(

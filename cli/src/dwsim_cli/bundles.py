@@ -20,9 +20,13 @@ from dwsim_cli.wait import wait_for_run
 EXIT_NOT_IDENTICAL = 5
 
 
-def export_request(name: str, run_id: int, with_data: bool) -> ApiRequest:
-    """POST /api/experiments/{name}/runs/{run_id}/export[?with_data=true] (a tar.gz)."""
-    query = "?with_data=true" if with_data else ""
+def export_request(
+    name: str, run_id: int, with_data: bool, with_wheels: bool = False
+) -> ApiRequest:
+    """POST /api/experiments/{name}/runs/{run_id}/export[?with_data=true&with_wheels=true]."""
+    flags = [f"{flag}=true" for flag, on in (("with_data", with_data),
+                                              ("with_wheels", with_wheels)) if on]  # fmt: skip
+    query = f"?{'&'.join(flags)}" if flags else ""
     path = f"{_experiment_path(name)}/runs/{_segment(run_id)}/export{query}"
     return ApiRequest("POST", path, stream=True)
 
@@ -155,7 +159,7 @@ def add_commands(exp_sub: Any, leaf: Callable[..., argparse.ArgumentParser]) -> 
         exp_sub,
         "export",
         "export a completed run as a reproducible bundle (tar.gz)",
-        lambda args: export_request(args.name, args.run, args.with_data),
+        lambda args: export_request(args.name, args.run, args.with_data, args.with_wheels),
         show_export,
     )
     p.add_argument("name", metavar="NAME")
@@ -164,6 +168,12 @@ def add_commands(exp_sub: Any, leaf: Callable[..., argparse.ArgumentParser]) -> 
     )
     p.add_argument("-o", "--output", required=True, type=_writable, metavar="FILE")
     p.add_argument("--with-data", action="store_true", help="include the Parquet objects")
+    p.add_argument(
+        "--with-wheels",
+        action="store_true",
+        help="include a wheel of every library generation needs, so the bundle installs "
+        "offline (tens of MB: NumPy and PyArrow)",
+    )
     p = leaf(
         exp_sub,
         "import-bundle",

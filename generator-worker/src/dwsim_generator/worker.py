@@ -15,4 +15,4 @@ start_sweeper(app, GENERATE_QUEUE)
 
 @app.task(name=GENERATE_SHARD, **RETRY_OPTIONS)
 def generate_shard_task(self: Task, shard_id: int) -> str:
-    return generate_one_shard(runtime(), shard_id)
+    return str(generate_one_shard(runtime(), shard_id))

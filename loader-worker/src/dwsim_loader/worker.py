@@ -15,14 +15,14 @@ start_sweeper(app, LOAD_QUEUE)
 
 @app.task(name=PREPARE_RUN, **RETRY_OPTIONS)
 def prepare_run_task(self: Task, run_id: int) -> str:
-    return prepare_run(runtime(), run_id)
+    return str(prepare_run(runtime(), run_id))
 
 
 @app.task(name=LOAD_SHARD, **RETRY_OPTIONS)
 def load_shard_task(self: Task, shard_id: int) -> str:
-    return load_one_shard(runtime(), shard_id)
+    return str(load_one_shard(runtime(), shard_id))
 
 
 @app.task(name=FINALIZE_RUN, **RETRY_OPTIONS)
 def finalize_run_task(self: Task, run_id: int) -> str:
-    return finalize_run(runtime(), run_id)
+    return str(finalize_run(runtime(), run_id))

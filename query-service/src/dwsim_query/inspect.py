@@ -21,7 +21,7 @@ from sqlglot import exp
 from dwsim_query.results import encode_rows, stored_column
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse

@@ -41,6 +41,7 @@ from dwsim_query.structure import (
     values_as_selects,
     values_tables,
 )
+from dwsim_query.value_limits import ValueLimits, bound_values
 from dwsim_shared.errors import BadRequest
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
@@ -359,8 +360,10 @@ def prepare_query(
     schema: Schema | None = None,
     *,
     qualifiers: frozenset[str] = frozenset(),
+    value_limits: ValueLimits | None = None,
 ) -> PreparedSQL:
-    """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns."""
+    """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns.
+    `value_limits`: check value-growing calls against them (`value_limits.bound_values`)."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
     # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
@@ -386,6 +389,7 @@ def prepare_query(
         columns = _described(names, tree, semantics)
         tree = coerce_temporal_literals(tree)
         tree = translate(tree, semantics, engine)
+        tree = bound_values(tree, engine, value_limits)
         tree = rewrite_tables(tree, resolve, known, copy=False)
         if engine == "sqlite":
             tree = expand_grouping_sets(values_as_selects(tree))

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.pipeline import PreparedSQL, prepare_query
+from dwsim_query.value_limits import ValueLimits
 from dwsim_shared.errors import Conflict, NotFound
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
 from dwsim_shared.warehouses import Warehouse
@@ -61,6 +62,7 @@ class ExperimentContext:
             [t.name for t in experiment.tables],
             schema_of(experiment),
             qualifiers=qualifiers,
+            value_limits=ValueLimits.of(warehouse.settings),
         )
 
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # largest answer it encodes (a query asks for less: a few times its byte cap).
     emulator_memory_limit: str = "1GB"
     emulator_result_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    # The emulator's budget for the values a statement's value-growing calls build per row
+    # (DuckDB builds 2,048 rows before it can be interrupted: 2,048 x this per vector).
+    emulator_value_max_bytes: int = Field(default=256 * 1024, ge=1024)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_rows_per_run: int = Field(default=10**10, ge=1)
     max_shards_per_run: int = Field(default=10**5, ge=1)
@@ -98,8 +101,11 @@ class Settings(BaseSettings):
     openlineage_url: str | None = None
     openlineage_namespace: str = "dwsim"
     openlineage_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # Where bundles' library wheels (re-packed from the installed libraries, see
+    # lineage/wheels.py) are kept between exports: a user cache, not one stack's data.
+    wheel_cache: Path = Path("~/.cache/dwsim/wheels")
 
-    @field_validator("home", mode="after")
+    @field_validator("home", "wheel_cache", mode="after")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()

@@ -1,5 +1,15 @@
-"""What both Celery workers share: one `Runtime` per worker process, the retry policy, the
-lease heartbeats, and the sweeper timer of the worker's main process.
+"""What both Celery workers share: one `Runtime` per worker process, the step protocol
+(`run_step`, `shard_step`), the retry policy, the lease heartbeats, and the sweeper timer of
+the worker's main process.
+
+A task is its data path inside a step:
+
+    with shard_step(rt, shard_id, Step.GENERATE) as step:
+        if isinstance(step, Skipped):
+            return step
+        ...  # the data path; an error is recorded on the shard and its run, then raised
+        step.finish(rows_written=...)
+    return step.outcome
 
 The runtime is built on first use inside the process that runs tasks, and dropped when a
 pool process forks, so no database connection crosses a fork.
@@ -12,6 +22,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from celery import Celery
@@ -23,13 +34,27 @@ from celery.signals import (
 )
 
 from dwsim_shared.celery_app import enqueue
-from dwsim_shared.errors import DependencyUnavailable, error_text
-from dwsim_shared.leases import Taken, heartbeat, renew_run, renew_shard, worker_name
-from dwsim_shared.runs import fail_run
+from dwsim_shared.errors import error_text
+from dwsim_shared.experiment import Experiment, Table
+from dwsim_shared.runs.dispatch import Step, next_tasks
+from dwsim_shared.runs.leases import (
+    Taken,
+    heartbeat,
+    release_shard,
+    renew_run,
+    renew_shard,
+    take_run_step,
+    take_shard,
+    worker_name,
+)
+from dwsim_shared.runs.outcomes import Done, Outcome, Skip, Skipped
+from dwsim_shared.runs.queries import active_shard, stale_stagings
+from dwsim_shared.runs.service import send
+from dwsim_shared.runs.sweeper import SweeperTimer, policy
+from dwsim_shared.runs.transitions import SHARD_TRANSITIONS, fail_run, fail_shard
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import get_settings
-from dwsim_shared.state.models import RunShardRow, ShardStatus, utcnow
-from dwsim_shared.sweeper import Policy, SweeperTimer
+from dwsim_shared.state.models import RunRow, RunShardRow, ShardStatus, utcnow
 from dwsim_shared.transient import unavailable_as, with_retries
 
 log = logging.getLogger(__name__)
@@ -49,11 +74,6 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def policy(rt: Runtime) -> Policy:
-    s = rt.settings
-    return Policy(lease_s=s.lease_s, sweep_s=s.sweep_s, max_attempts=s.max_attempts)
-
-
 def retrying(rt: Runtime, what: str, component: str, step: Callable[[], T]) -> T:
     """Run a step that talks to `component`: its transient errors are retried with backoff,
     `DEPENDENCY_RETRIES` times, then raised as `DependencyUnavailable` naming it."""
@@ -66,16 +86,6 @@ def retrying(rt: Runtime, what: str, component: str, step: Callable[[], T]) -> T
     return with_retries(
         classified, retries=s.dependency_retries, backoff_s=s.dependency_backoff_s, what=what
     )
-
-
-def try_enqueue(rt: Runtime, task_name: str, target: int) -> bool:
-    """Enqueue a successor; if the broker refuses, leave it to the sweeper (the lease is set)."""
-    try:
-        enqueue(rt.celery, task_name, target)
-    except DependencyUnavailable as error:
-        log.warning("could not enqueue %s(%s), the sweeper will: %s", task_name, target, error)
-        return False
-    return True
 
 
 def hold_for_tests(rt: Runtime, experiment: str, shard_index: int, attempt: int) -> None:
@@ -131,13 +141,195 @@ def record_failure(
         with rt.session() as session:
             if shard_id is not None:
                 shard = session.get(RunShardRow, shard_id)
-                if shard is not None:
-                    shard.status = ShardStatus.FAILED
-                    shard.last_error = message
+                # (A shard another attempt finished meanwhile stays as that attempt left it.)
+                if (
+                    shard is not None
+                    and ShardStatus.FAILED in SHARD_TRANSITIONS[ShardStatus(shard.status)]
+                ):
+                    fail_shard(shard, message)
             fail_run(session, run_id, message, traceback.format_exc())
             session.commit()
     except Exception:
         log.exception("could not record the failure of run %s", run_id)
+
+
+# --- the step protocol ------------------------------------------------------------------------
+
+
+@dataclass
+class RunStep:
+    """A run's prepare or finalize step, held under its lease, with the run's validated schema."""
+
+    run_id: int
+    attempt: int
+    experiment: Experiment
+    warehouse: str  # the warehouse's name
+    row_targets: dict[str, int]
+    reconciled_counts: dict[str, int] | None
+    stale_stagings: list[int]  # prepare: earlier runs whose staging may still exist
+    failure: str  # what an error in the step is recorded as
+
+    @property
+    def component(self) -> str:
+        return f"{self.warehouse} warehouse"
+
+
+@dataclass
+class ShardStep:
+    """A shard's generate or load step, held under its lease, with the run's validated schema.
+
+    The data path ends with `finish(**figures)`; leaving the block then records the shard's
+    next state with them and sends its successor, and `outcome` says what happened."""
+
+    step: Step
+    taken: Taken
+    experiment: Experiment
+    table: Table
+    shard_index: int
+    row_start: int
+    row_count: int
+    seed: int
+    row_targets: dict[str, int]
+    object_key: str | None
+    warehouse: str
+    figures: dict[str, Any] | None = None
+    outcome: Outcome | None = field(default=None, init=False)
+
+    @property
+    def shard_id(self) -> int:
+        return self.taken.shard_id
+
+    @property
+    def run_id(self) -> int:
+        return self.taken.run_id
+
+    @property
+    def where(self) -> str:
+        verb = "generating" if self.step == Step.GENERATE else "loading"
+        return f"{verb} shard {self.table.name}#{self.shard_index}"
+
+    @property
+    def failure(self) -> str:
+        return self.where if self.step == Step.GENERATE else f"{self.where} failed"
+
+    def finish(self, **figures: Any) -> None:
+        self.figures = figures
+
+
+# A shard step has nothing to do once the shard reached these states.
+DONE_STATES = {
+    Step.GENERATE: (ShardStatus.GENERATED, ShardStatus.LOADING, ShardStatus.LOADED),
+    Step.LOAD: (ShardStatus.LOADED,),
+}
+RELEASED_STATE = {Step.GENERATE: ShardStatus.GENERATED, Step.LOAD: ShardStatus.LOADED}
+
+
+def _begin_run_step(rt: Runtime, run_id: int, step: Step) -> tuple[RunStep, int] | Skipped:
+    s = rt.settings
+    with rt.session() as session:
+        taken = take_run_step(
+            session, run_id, step, now=utcnow(), lease_s=s.lease_s, max_attempts=s.max_attempts
+        )
+        if isinstance(taken, Skipped):
+            return taken
+        run = session.get(RunRow, run_id)
+        assert run is not None
+        experiment = Experiment.model_validate(run.schema_json)
+        stale = stale_stagings(session, run) if step == Step.PREPARE else []
+        failure = (
+            f"preparing the {run.warehouse} warehouse failed"
+            if step == Step.PREPARE
+            else "finalizing the run failed"
+        )
+        context = RunStep(
+            run_id, taken, experiment, run.warehouse, dict(run.row_targets),
+            run.reconciled_counts, stale, failure,
+        )  # fmt: skip
+    return context, taken
+
+
+@contextlib.contextmanager
+def run_step(rt: Runtime, run_id: int, step: Step) -> Iterator[RunStep | Skipped]:
+    """Take the run's `step` (prepare or finalize) under a lease, load the run and validate its
+    schema; yield the step, or `Skipped(reason)` when there is nothing to do. The lease is
+    renewed while the block runs; an error in it is recorded on the run (FAILED), then raised."""
+    begun = _begin_run_step(rt, run_id, step)
+    if isinstance(begun, Skipped):
+        yield begun
+        return
+    context, attempt = begun
+    with holding_run(rt, run_id, attempt):
+        try:
+            yield context
+        except Exception as error:
+            record_failure(rt, run_id, context.failure, error)
+            raise
+
+
+def _begin_shard_step(rt: Runtime, shard_id: int, step: Step) -> ShardStep | Skipped:
+    s = rt.settings
+    with rt.session() as session:
+        found = active_shard(session, shard_id)
+        if isinstance(found, Skipped):
+            return found
+        shard, run = found
+        if shard.status in DONE_STATES[step]:
+            return Skipped(Skip.ALREADY_DONE, RELEASED_STATE[step].lower())
+        taken = take_shard(
+            session, shard, step, now=utcnow(), lease_s=s.lease_s, max_attempts=s.max_attempts
+        )
+        if isinstance(taken, Skipped):
+            return taken
+        experiment = Experiment.model_validate(run.schema_json)
+        table = experiment.table(shard.table_name)
+        assert table is not None
+        return ShardStep(
+            step, taken, experiment, table, shard.shard_index, shard.row_start, shard.row_count,
+            run.seed, dict(run.row_targets), shard.object_key, run.warehouse,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def shard_step(rt: Runtime, shard_id: int, step: Step) -> Iterator[ShardStep | Skipped]:
+    """Take the shard for `step` (generate or load) under a lease, load it and its run and
+    validate the schema; yield the step, or `Skipped(reason)` when there is nothing to do.
+
+    The lease is renewed while the block runs; an error in it is recorded on the shard and its
+    run (FAILED), then raised. Once the block called `finish`, the shard moves on (unless a later
+    attempt took it over) and its successor is enqueued: `outcome` says which happened."""
+    context = _begin_shard_step(rt, shard_id, step)
+    if isinstance(context, Skipped):
+        yield context
+        return
+    with holding_shard(rt, context.taken):
+        hold_for_tests(rt, context.experiment.name, context.shard_index, context.taken.attempt)
+        try:
+            yield context
+        except Exception as error:
+            record_failure(rt, context.run_id, context.failure, error, shard_id)
+            raise
+    context.outcome = _release(rt, context)
+
+
+def _release(rt: Runtime, context: ShardStep) -> Outcome:
+    if context.figures is None:
+        raise RuntimeError(f"{context.where}: the step ended without finish()")
+    released = RELEASED_STATE[context.step]
+    with rt.session() as session:
+        if not release_shard(
+            session, context.taken, released, now=utcnow(), lease_s=rt.settings.lease_s,
+            **context.figures,
+        ):  # fmt: skip
+            return Skipped(Skip.SUPERSEDED)
+        run = session.get(RunRow, context.run_id)
+        assert run is not None
+        shard = session.get(RunShardRow, context.shard_id)
+        assert shard is not None
+        # A generated shard's load; a loaded shard's run finalizes in the loader's own task.
+        successors = next_tasks(run, [shard]) if context.step == Step.GENERATE else []
+    if not successors:
+        return Done(context.step)
+    return Done(context.step, enqueued=send(rt, successors))
 
 
 @worker_process_init.connect
@@ -174,7 +366,7 @@ def start_sweeper(app: Celery, queue: str) -> None:
         _timer = SweeperTimer(
             rt.session,
             lambda task, target: enqueue(rt.celery, task, target),
-            policy(rt),
+            policy(rt.settings),
             name=f"{queue} {worker_name()}",
             queue=queue,
         ).start()

@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
 from dwsim_shared.lineage.bundle import write_bundle
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.transient import unavailable_as
 
 router = APIRouter(tags=["lineage"])
@@ -29,15 +29,24 @@ def export_run(
     session: SessionDep,
     rt: RuntimeDep,
     with_data: Annotated[bool, Query(description="include the Parquet objects")] = False,
+    with_wheels: Annotated[
+        bool,
+        Query(description="include a wheel of every library generation needs (offline install)"),
+    ] = False,
 ) -> FileResponse:
     """A reproducible bundle of a completed run: document (and DDL), seed, row targets, shard
-    size, plan digest, lineage, every object's checksum, lock file, requirements, README,
-    `verify.py` and a Dockerfile that regenerates and verifies the data."""
+    size, plan digest, lineage, every object's checksum, lock file, requirements, the project's
+    generation code as a wheel (with `with_wheels`, every library's too), README, `verify.py`
+    and a Dockerfile that regenerates and verifies the data."""
     run = run_by_number(session, row, run_id)
     handle, path = tempfile.mkstemp(prefix="dwsim-bundle-", suffix=".tar.gz")
     try:
         with os.fdopen(handle, "wb") as out, unavailable_as("object store"):
-            write_bundle(out, session, row, run, objects=rt.objects if with_data else None)
+            write_bundle(
+                out, session, row, run,
+                objects=rt.objects if with_data else None,
+                wheel_cache=rt.settings.wheel_cache if with_wheels else None,
+            )  # fmt: skip
     except BaseException:
         os.unlink(path)
         raise

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_shared.endpoint_credentials import endpoint_password, rotate_password
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
 

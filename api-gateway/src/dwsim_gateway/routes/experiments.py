@@ -19,7 +19,7 @@ from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
 from dwsim_shared.input_limits import check_ddl_size, check_run_size
 from dwsim_shared.lineage.history import record_version
 from dwsim_shared.objectstore import experiment_prefix
-from dwsim_shared.runs import active_run
+from dwsim_shared.runs.create import refuse_if_active
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow, RunRow
 from dwsim_shared.warehouses import warehouse_names
@@ -188,8 +188,7 @@ def replace_experiment(
             "experiments cannot be renamed",
             problems=[{"path": "name", "message": f"expected {row.name!r}"}],
         )
-    if active_run(session, row.id) is not None:
-        raise Conflict(f"experiment {row.name!r} has an active run; wait for it to finish")
+    refuse_if_active(session, row)
     experiment = _ready(experiment, settings)
     row.schema_json = experiment.to_json()
     row.source_dialect = experiment.source_dialect
@@ -203,8 +202,7 @@ def replace_experiment(
 def delete_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> Response:
     """Delete the experiment, its runs, its Parquet objects and its warehouse data. A warehouse
     that cannot be reached (or is no longer configured) does not block it: 200 with warnings."""
-    if active_run(session, row.id) is not None:
-        raise Conflict(f"experiment {row.name!r} has an active run; wait for it to finish")
+    refuse_if_active(session, row)
     runs = session.execute(
         select(RunRow.id, RunRow.warehouse).where(RunRow.experiment_id == row.id)
     ).all()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from dwsim_gateway.deps import ExperimentDep, SessionDep
 from dwsim_shared.lineage.graph import lineage_graph, run_diff
 from dwsim_shared.lineage.provenance import environment
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 
 router = APIRouter(tags=["lineage"])
 environment_router = APIRouter(tags=["lineage"])

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from dwsim_gateway.deps import ExperimentDep, RunId, RunStatusDep, RuntimeDep, SessionDep
 from dwsim_shared.errors import NotFound
 from dwsim_shared.reports import report_run, verdict
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.state.models import RunRow
 
 router = APIRouter(tags=["reports"])

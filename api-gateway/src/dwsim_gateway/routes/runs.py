@@ -17,22 +17,11 @@ from dwsim_gateway.deps import (
     SessionDep,
 )
 from dwsim_gateway.models import GenerateAnswer, RunList, RunView
-from dwsim_gateway.run_lifecycle import drop_staging_quietly, lifecycle_view
-from dwsim_shared.celery_app import PREPARE_RUN, check_broker, enqueue
-from dwsim_shared.errors import Conflict, DependencyUnavailable
-from dwsim_shared.experiment import Experiment, check_experiment
-from dwsim_shared.input_limits import check_run_size
-from dwsim_shared.lineage.history import forget_run_events
+from dwsim_gateway.run_lifecycle import lifecycle_view
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.reports import verdict
-from dwsim_shared.runs import (
-    abort_run,
-    create_run,
-    progress,
-    row_targets_for,
-    run_by_number,
-    with_row_targets,
-)
+from dwsim_shared.runs import service as runs
+from dwsim_shared.runs.queries import progress
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow, RunRow
 
@@ -95,31 +84,9 @@ def generate(
 ) -> dict[str, Any]:
     """Plan a run (shards in the state DB) and enqueue it; poll the run's link for progress."""
     request = request or GenerateRequest()
-    experiment = Experiment.model_validate(row.schema_json)
-    targets = row_targets_for(experiment, request.rows)
-    check_run_size(targets, request.shard_size or rt.settings.shard_size, rt.settings)
-    if request.rows:
-        check_experiment(with_row_targets(experiment, targets))
-    rt.warehouse(row.target_warehouse).check()
-    rt.objects.check()
-    check_broker(rt.celery, rt.settings.dependency_timeout_s)
-    run = create_run(
-        session,
-        row,
-        experiment,
-        warehouse=row.target_warehouse,
-        seed=request.seed if request.seed is not None else experiment.seed,
-        row_targets=targets,
-        shard_size=request.shard_size or rt.settings.shard_size,
+    run = runs.submit_generate(
+        session, rt, row, rows=request.rows, seed=request.seed, shard_size=request.shard_size
     )
-    session.commit()
-    try:
-        enqueue(rt.celery, PREPARE_RUN, run.id)
-    except DependencyUnavailable:
-        forget_run_events(session, run.id)
-        session.delete(run)  # nothing was queued: leave no trace of the refused run
-        session.commit()
-        raise
     return {
         "run_id": run.number,
         "experiment": row.name,
@@ -147,18 +114,9 @@ def cancel_run(
     row: ExperimentDep, run_id: RunId, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Abort an active run: queued tasks find it ABORTED and skip; a finished run answers 409."""
-    run = _run_of(session, row, run_id)
-    if not abort_run(session, run.id):
-        raise Conflict(f"run {run_id} of {row.name!r} is {run.status}, not active", run_id=run_id)
-    session.commit()
+    run = runs.cancel_run(session, rt, row, run_id)
     cache.forget(row.name, run_id)
-    session.refresh(run)
-    drop_staging_quietly(rt, run, row.name)
     return run_view(session, rt, run, row.name)
-
-
-def _run_of(session: Any, row: ExperimentRow, run_id: int) -> RunRow:
-    return run_by_number(session, row, run_id)
 
 
 @router.get("/{name}/runs/{run_id}", response_model=RunView)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
 from dwsim_gateway.models import ShardList
 from dwsim_shared.objectstore import shard_key
-from dwsim_shared.runs import run_by_number
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.state.models import RunRow, RunShardRow
 
 router = APIRouter(tags=["runs"])

@@ -11,7 +11,7 @@ from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_gateway.describe import describe_table, experiment_notes
 from dwsim_gateway.models import PreviewAnswer, ProfileAnswer, TablesAnswer
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.lifecycle import live_run
+from dwsim_shared.runs.queries import live_run
 
 router = APIRouter(tags=["tables"])
 

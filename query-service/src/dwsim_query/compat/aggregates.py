@@ -90,6 +90,8 @@ def listagg_emulator(node: exp.Expression) -> exp.Expression:
             this=exp.GroupConcat(this=value, separator=separator),
             expression=exp.Order(expressions=order),
         )
+    if isinstance(node, exp.GroupConcat) and node.args.get("separator") is None:
+        node.set("separator", text(""))  # both sources' default; the emulator's is a comma
     return node
 
 

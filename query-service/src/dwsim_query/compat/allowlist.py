@@ -34,6 +34,7 @@ SQLITE = (
     strftime unixepoch group_concat total json json_extract json_array json_object
     json_array_length json_type json_valid json_quote json_each json_group_array json_group_object
     pi cos sin tan acos asin atan atan2 degrees radians log10 log2 trunc random like glob
+    dwsim_value_too_large
     """
         ).split()
     )
@@ -53,7 +54,7 @@ POSTGRES = (
     array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
     jsonb_array_length jsonb_typeof jsonb_array_elements jsonb_build_array random corr covar_pop covar_samp width_bucket
-    log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt
+    log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     """
         ).split()
     )
@@ -77,6 +78,7 @@ SNOWFLAKE = frozenset(
     mode percentile_cont percentile_disc approx_count_distinct get_path get parse_json
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
     to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
+    strlen error
     """
     ).split()
 )

@@ -1,6 +1,7 @@
 """Exact DECIMAL aggregates: SUM and AVG of a DECIMAL column answer exactly on every engine.
 
-SQLite stores DECIMAL values as REALs: its SUM/AVG become the pack's decimal aggregates. The
+SQLite stores DECIMAL values as REALs: its SUM/AVG become the pack's decimal aggregates (window
+functions too, so `SUM(n) OVER (...)` is exact as well). The
 emulator (fakesnow) casts a SUM/AVG argument to DOUBLE unless it is already a cast: the
 argument is cast to its own DECIMAL type, so DuckDB sums decimals. AVG's scale follows the
 source (Redshift: the argument's; Snowflake: max(s, min(s + 6, 12))), see results.py.
@@ -16,7 +17,7 @@ from dwsim_query.results import decimal_scale
 
 
 def _decimal_argument(node: exp.Expression) -> tuple[exp.Expression, int] | None:
-    if not isinstance(node, exp.Sum | exp.Avg) or isinstance(node.parent, exp.Window):
+    if not isinstance(node, exp.Sum | exp.Avg):
         return None
     argument = node.this
     if not isinstance(argument, exp.Expression) or isinstance(argument, exp.Distinct):

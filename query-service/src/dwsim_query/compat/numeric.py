@@ -266,3 +266,12 @@ def _never_zero(divisor: exp.Expression) -> bool:
         and inner.expression.is_number
         and float(inner.expression.this) == 0
     )
+
+
+@rewrite("numeric", engines=["sqlite"])
+def random_in_unit_interval(node: exp.Expression) -> exp.Expression:
+    """RANDOM() is a double in [0, 1) in both sources; SQLite's is a 64-bit integer."""
+    if not isinstance(node, exp.Rand) or node.this is not None:
+        return node
+    spread = exp.Mod(this=exp.Abs(this=call("RANDOM")), expression=exp.Literal.number(1 << 53))
+    return exp.Div(this=exp.Paren(this=spread), expression=exp.Literal.number(f"{1 << 53}.0"))

@@ -103,6 +103,31 @@ def _to_hex(engine: str) -> Rewrite:
     return fn
 
 
+def emulator_trim_characters(node: exp.Expression) -> exp.Expression:
+    """TRIM, LTRIM and RTRIM: the emulator trims both ends for LTRIM/RTRIM and nothing for a
+    set of characters, so each end is a regular-expression replacement of a literal set."""
+    if not isinstance(node, exp.Trim):
+        return node
+    chars = node.args.get("expression")
+    position = (node.args.get("position") or "BOTH").upper()
+    if chars is None and position == "BOTH":
+        return node  # TRIM(x) it answers right
+    if chars is None:
+        chars = text(" ")
+    elif not (isinstance(chars, exp.Literal) and chars.is_string):
+        raise Refusal("TRIM with characters that are not a literal", node)
+    if not chars.this:
+        return node.this
+    group = "[" + "".join("\\" + c if c in "\\^]-[" else c for c in chars.this) + "]+"
+    value = node.this
+    if position in ("BOTH", "LEADING"):
+        value = call("REGEXP_REPLACE", value, text("^" + group), text(""))
+    if position in ("BOTH", "TRAILING"):
+        value = call("REGEXP_REPLACE", value, text(group + "$"), text(""))
+    value.type = node.type
+    return value
+
+
 def _hashes(engine: str) -> Rewrite:
     """MD5, SHA1, SHA2 (hex digests of the text's UTF-8 bytes), TRANSLATE, EQUAL_NULL."""
 
@@ -156,6 +181,8 @@ def cast_text(value: exp.Expression) -> exp.Expression:
 for _source in SOURCES:
     for _engine in ENGINES:
         _fns = [_hashes(_engine)]
+        if _engine == "snowflake":
+            _fns.append(emulator_trim_characters)
         if _source == "redshift":
             _fns.append(_to_hex(_engine))
             if _engine != "postgres":

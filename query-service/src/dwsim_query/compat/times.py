@@ -86,7 +86,8 @@ def redshift_date_parts(node: exp.Expression) -> exp.Expression:
         whole = exp.Extract(this=exp.Var(this=part), expression=value)
         scale = 1000 if part == "MILLISECOND" else 1_000_000
         return cast(exp.Mod(this=whole, expression=exp.Literal.number(scale)), "BIGINT")
-    spans = {"DECADE": (0, 10), "CENTURY": (99, 100), "MILLENNIUM": (999, 1000)}
+    # The page's prose: decade 201 is 2000-01-01 to 2009-12-31 (decade 1 is years 1 to 9).
+    spans = {"DECADE": (10, 10), "CENTURY": (99, 100), "MILLENNIUM": (999, 1000)}
     if part in spans:
         shift, span = spans[part]
         year: exp.Expression = exp.Extract(this=exp.Var(this="YEAR"), expression=value)
@@ -95,6 +96,20 @@ def redshift_date_parts(node: exp.Expression) -> exp.Expression:
         divided = exp.Div(this=exp.Paren(this=year), expression=exp.Literal.number(f"{span}.0"))
         return cast(exp.Floor(this=divided), "BIGINT")
     return node
+
+
+def redshift_year_from_leap_day(node: exp.Expression) -> exp.Expression:
+    """Redshift's DATEADD(year, n, '2016-02-29') is 2017-03-01 (DATEADD(month, 12, ...) is
+    2017-02-28): from the day before, add the years, then the day again."""
+    if not isinstance(node, exp.DateAdd | exp.TsOrDsAdd) or node.meta.get("dwsim_years"):
+        return node
+    if unit_name(node.args.get("unit")) != "YEAR" or _is_add_months(node):
+        return node
+    value = _month_start(node.this, "redshift")
+    before = _date_add(value, exp.Literal.number(-1), "DAY")
+    years = _date_add(before, node.expression, "YEAR")
+    years.meta["dwsim_years"] = True
+    return _date_add(years, exp.Literal.number(1), "DAY")
 
 
 def _is_time(node: exp.Expression) -> bool:
@@ -142,6 +157,13 @@ def _times(engine: str) -> Rewrite:
             step = exp.Interval(this=text("1"), unit=exp.Var(this=unit))
             moved = exp.Add(this=node.this, expression=exp.Mul(this=amount, expression=step))
             return _typed(cast(exp.Paren(this=moved), "TIME"), time_type)
+        if engine == "sqlite" and isinstance(node, exp.Add):
+            sides = (node.this, node.expression)
+            kinds = [type_of(side) for side in sides]
+            if T.TIME in kinds and T.DATE in kinds:  # date + time: the timestamp of both
+                day, clock = sides if kinds[0] == T.DATE else sides[::-1]
+                joined = exp.DPipe(this=exp.DPipe(this=day, expression=text(" ")), expression=clock)
+                return _typed(call("dwsim_cast_timestamp", joined), exp.DataType(this=T.TIMESTAMP))
         if engine == "sqlite" and isinstance(node, exp.Extract) and _is_time(node.expression):
             return call("dwsim_time_part", text(unit_name(node.this)), node.expression)
         return node
@@ -241,7 +263,7 @@ for _source in SOURCES:
     for _engine in ENGINES:
         _fns = [add_months(_source), _times(_engine), next_day]
         if _source == "redshift":
-            _fns.append(redshift_date_parts)
+            _fns += [redshift_date_parts, redshift_year_from_leap_day]
         else:
             _fns.append(to_timestamp_of_a_date)
             _fns.insert(0, to_date_forms)

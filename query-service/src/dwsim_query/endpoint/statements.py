@@ -129,6 +129,41 @@ def sqlstate_of(error: DWSimError) -> str:
     return "0A000"
 
 
+def with_source_names(engine_sql: str, names: list[str]) -> str:
+    """`engine_sql` with its result columns named as the source names them (`count`,
+    `?column?`), not with the pipeline's positional `_col_N`: PostgreSQL's RowDescription
+    then carries what a client of Redshift reads. Unchanged when the names already agree."""
+    try:
+        tree = sqlglot.parse_one(engine_sql, read="postgres")
+    except SqlglotError:
+        return engine_sql
+    select = tree
+    while isinstance(select, exp.SetOperation):  # the first operand names a set operation
+        select = select.this
+    if isinstance(select, exp.Subquery):
+        select = select.unnest()
+    if not isinstance(select, exp.Select) or len(select.expressions) != len(names):
+        return engine_sql
+    if any(
+        isinstance(e, exp.Star) or isinstance(e.unalias(), exp.Star) for e in select.expressions
+    ):
+        return engine_sql
+    renamed: dict[str, str] = {}
+    for index, (projection, name) in enumerate(zip(select.expressions, names, strict=True)):
+        if projection.output_name == name:
+            continue
+        renamed[projection.output_name] = name
+        target = projection.this if isinstance(projection, exp.Alias) else projection
+        select.expressions[index] = exp.alias_(target, name, quoted=True)
+    if not renamed:
+        return engine_sql
+    for order in filter(None, (select.args.get("order"), tree.args.get("order"))):
+        for column in order.find_all(exp.Column):  # ORDER BY "_col_0" follows the new name
+            if not column.table and column.name in renamed:
+                column.set("this", exp.to_identifier(renamed[column.name], quoted=True))
+    return tree.sql(dialect="postgres")
+
+
 @dataclass
 class Translator:
     """The statements of one client session of one experiment."""
@@ -260,11 +295,12 @@ class Translator:
             if self._answer_session_functions(tree):
                 sql = tree.sql(dialect=DIALECT)
         try:
-            return self.context.engine_sql(
+            prepared = self.context.prepare(
                 sql, qualifiers=frozenset({LOGICAL_SCHEMA, self.context.name}), dialect=DIALECT
             )
         except DWSimError as error:
             raise Refused(sqlstate_of(error), error.message) from error
+        return with_source_names(prepared.sql, [c.name for c in prepared.columns])
 
     def _catalog_read(self, tree: exp.Expr) -> str:
         """A read of the catalogs only, on the views limited to the experiment: tools'

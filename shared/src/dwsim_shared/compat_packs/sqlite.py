@@ -304,9 +304,9 @@ AGGREGATES = {
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
-    **sqlite_decimals.AGGREGATES,
 }  # fmt: skip
-PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES)
+WINDOW_AGGREGATES = sqlite_decimals.WINDOW_AGGREGATES
+PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
 
 
 # SQLite reports any exception in a Python function as "user-defined function raised exception"
@@ -374,7 +374,8 @@ def _reporting_aggregate(name: str, cls: type) -> type:
 
         return call
 
-    return type(cls.__name__, (cls,), {"step": method("step"), "finalize": method("finalize")})
+    methods = ("step", "finalize", "value", "inverse")
+    return type(cls.__name__, (cls,), {m: method(m) for m in methods if hasattr(cls, m)})
 
 
 def register_compat(conn: sqlite3.Connection) -> None:
@@ -383,5 +384,7 @@ def register_compat(conn: sqlite3.Connection) -> None:
         conn.create_function(name, nargs, reporting(name, fn), deterministic=True)
     for name, (cls, nargs) in AGGREGATES.items():
         conn.create_aggregate(name, nargs, _reporting_aggregate(name, cls))
+    for name, (window, count) in WINDOW_AGGREGATES.items():
+        conn.create_window_function(name, count, _reporting_aggregate(name, window))
     # Both sources' LIKE is case-sensitive (ILIKE is the other one); SQLite's is not by default.
     conn.execute("PRAGMA case_sensitive_like = ON")

@@ -34,33 +34,40 @@ class DecimalSum:
     def __init__(self) -> None:
         self.total: decimal.Decimal | None = None
         self.scale = 0
+        self.seen = 0  # values in the frame (a frame of NULLs only sums to NULL)
 
     def step(self, value: Any, scale: Any) -> None:
         number = as_decimal(value)
         self.scale = int(scale)
         if number is not None:
             self.total = number if self.total is None else _CONTEXT.add(self.total, number)
+            self.seen += 1
+
+    def inverse(self, value: Any, scale: Any) -> None:
+        """A row leaving a window frame (SQLite's aggregate window functions)."""
+        number = as_decimal(value)
+        if number is not None and self.total is not None:
+            self.total = _CONTEXT.subtract(self.total, number)
+            self.seen -= 1
+
+    def value(self) -> float | str | None:
+        return self.finalize()
 
     def finalize(self) -> float | str | None:
-        return None if self.total is None else _answer(self.total, self.scale)
+        if self.total is None or not self.seen:
+            return None
+        return _answer(self.total, self.scale)
 
 
 class DecimalAvg(DecimalSum):
     """`dwsim_decimal_avg(value, scale)`: AVG of DECIMAL values, rounded half away from zero
     to the scale the source gives the result."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def step(self, value: Any, scale: Any) -> None:
-        super().step(value, scale)
-        self.count += value is not None
-
     def finalize(self) -> float | str | None:
-        if self.total is None or not self.count:
+        if self.total is None or not self.seen:
             return None
-        return _answer(_CONTEXT.divide(self.total, decimal.Decimal(self.count)), self.scale)
+        return _answer(_CONTEXT.divide(self.total, decimal.Decimal(self.seen)), self.scale)
 
 
-AGGREGATES = {"dwsim_decimal_sum": (DecimalSum, 2), "dwsim_decimal_avg": (DecimalAvg, 2)}
+# Registered as window functions: SQLite uses those as plain aggregates as well.
+WINDOW_AGGREGATES = {"dwsim_decimal_sum": (DecimalSum, 2), "dwsim_decimal_avg": (DecimalAvg, 2)}

@@ -8,11 +8,13 @@ what produced them (the lock file, pinned requirements, the project's generation
 
 from __future__ import annotations
 
+import importlib.metadata as metadata
 import io
 import json
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +27,7 @@ import dwsim_shared
 from dwsim_shared.errors import Conflict
 from dwsim_shared.lineage.graph import lineage_graph
 from dwsim_shared.lineage.provenance import lock_file
+from dwsim_shared.lineage.wheels import dependency_closure, dependency_wheel, project_wheel
 from dwsim_shared.objectstore import ObjectStore
 from dwsim_shared.state.models import (
     COMPLETED_RUN_STATUSES,
@@ -90,21 +93,26 @@ def manifest(session: Session, row: ExperimentRow, run: RunRow) -> dict[str, Any
     }
 
 
-def _requirements() -> str:
-    """Pinned distributions that the generation code imports, found in a fresh interpreter
+def _imported_distributions() -> list[str]:
+    """The distributions that the generation code imports, found in a fresh interpreter
     (this process has loaded far more than generation needs)."""
     probe = (
         "import importlib.metadata as m, json, sys\n"
         + "".join(f"import {module}\n" for module in GENERATION_MODULES)
         + "found = m.packages_distributions()\n"
         "names = {d for mod in list(sys.modules) for d in found.get(mod.split('.')[0], [])}\n"
-        "print(json.dumps(sorted(f'{n}=={m.version(n)}' for n in names"
-        " if not n.lower().startswith('dwsim'))))\n"
+        "print(json.dumps(sorted(n for n in names if not n.lower().startswith('dwsim'))))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    return "\n".join(json.loads(done.stdout)) + "\n"
+    names: list[str] = json.loads(done.stdout)
+    return names
+
+
+def _requirements(distributions: list[metadata.Distribution]) -> str:
+    """Every distribution generation needs (what it imports and what those require), pinned."""
+    return "".join(f"{d.metadata['Name']}=={d.version}\n" for d in distributions)
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes | str, mode: int = 0o644) -> None:
@@ -128,10 +136,17 @@ def write_bundle(
     run: RunRow,
     *,
     objects: ObjectStore | None = None,
+    wheel_cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Write the bundle of `run` as tar.gz to `out`; with `objects`, the Parquet files too."""
+    """Write the bundle of `run` as tar.gz to `out`; with `objects`, the Parquet files too.
+
+    The project's generation package is always in `wheels/`; with `wheel_cache` (a folder
+    where re-packed wheels are kept between exports) every library it needs is too, so the
+    bundle installs without an index."""
     found = manifest(session, row, run)
     found["with_data"] = objects is not None
+    found["with_wheels"] = wheel_cache is not None
+    needed = dependency_closure(_imported_distributions())
     if objects is not None and run.objects_deleted_at is not None:
         raise Conflict(
             f"the objects of run {run.number} were deleted by retention (DWSIM_KEEP_RUNS); "
@@ -157,9 +172,16 @@ def write_bundle(
         _add(tar, "checksums.sha256", checksums)
         if (lock := lock_file()) is not None:
             _add(tar, "uv.lock", lock.read_bytes())
-        _add(tar, "requirements.txt", _requirements())
+        _add(tar, "requirements.txt", _requirements(needed))
         _add(tar, "verify.py", VERIFY, 0o755)
-        _add(tar, "Dockerfile", DOCKERFILE)
+        _add(tar, "Dockerfile", DOCKERFILE_OFFLINE if wheel_cache is not None else DOCKERFILE)
+        with tempfile.TemporaryDirectory() as tmp:
+            own = project_wheel(Path(tmp))
+            tar.add(own, f"bundle/wheels/{own.name}")
+        if wheel_cache is not None:
+            for dist in needed:
+                wheel = dependency_wheel(dist, wheel_cache)
+                tar.add(wheel, f"bundle/wheels/{wheel.name}")
         _add(tar, "README.md", README.format(**found, tables=", ".join(found["row_targets"])))
         package = Path(dwsim_shared.__file__).parent
         for path in _sources():
@@ -184,17 +206,36 @@ def read_bundle(source: IO[bytes]) -> dict[str, bytes]:
     return members
 
 
-DOCKERFILE = """\
+# The bundle's install, in a virtual environment or an image: the libraries (from `wheels/`
+# alone when the bundle carries them), then the project's own wheel without dependencies.
+INSTALL_OFFLINE = (
+    "pip install --no-cache-dir --no-index --find-links wheels -r requirements.txt && "
+    "pip install --no-cache-dir --no-index --no-deps wheels/dwsim_shared-*.whl"
+)
+INSTALL = (
+    "pip install --no-cache-dir -r requirements.txt && "
+    "pip install --no-cache-dir --no-index --no-deps wheels/dwsim_shared-*.whl"
+)
+_DOCKERFILE = """\
 # Regenerates the run's data and verifies every Parquet object against checksums.sha256.
 #   docker build -t dwsim-bundle . && docker run --rm dwsim-bundle
+# {how}
 FROM python:3.11-slim
 WORKDIR /bundle
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+COPY wheels/ wheels/
+RUN {install}
 COPY . .
-ENV PYTHONPATH=/bundle/source
 ENTRYPOINT ["python", "verify.py"]
 """
+DOCKERFILE = _DOCKERFILE.format(
+    how="Libraries from the package index (export with --with-wheels to carry them).",
+    install=INSTALL,
+)
+DOCKERFILE_OFFLINE = _DOCKERFILE.format(
+    how="Every library is in wheels/ (built for this bundle's platform): no index is used.",
+    install=INSTALL_OFFLINE,
+)
 
 README = """\
 # Reproducible bundle: {experiment}, run {run_id}
@@ -206,14 +247,18 @@ Seed {seed}, shard size {shard_size}, plan digest `{plan_digest}`, tables: {tabl
   versions that produced the data and every object's checksum; `lineage.json` its lineage.
 - `checksums.sha256` SHA-256 of every Parquet object (`sha256sum -c` with `--with-data`).
 - `uv.lock` the project's lock file; `requirements.txt` the pinned libraries that generation
-  uses; `source/` the project's generation code.
+  uses; `wheels/` the project's generation code as a wheel (and, when exported with
+  `--with-wheels`, every library in requirements.txt, for this platform); `source/` the same
+  code to read.
 
 Regenerate and verify, without any service:
 
     docker build -t dwsim-bundle . && docker run --rm dwsim-bundle
-    # or in a virtual environment:
-    python -m venv .venv && .venv/bin/pip install -r requirements.txt
-    PYTHONPATH=source .venv/bin/python verify.py
+    # or in a virtual environment (offline when the bundle carries the libraries' wheels:
+    # pip install --no-index --find-links wheels -r requirements.txt):
+    python -m venv .venv && . .venv/bin/activate
+    pip install -r requirements.txt && pip install --no-index --no-deps wheels/dwsim_shared-*.whl
+    python verify.py
 
 Or on a running DW Simulator stack (creates the experiment and generates it again):
 

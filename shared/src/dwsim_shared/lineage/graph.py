@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dwsim_shared.lifecycle import live_run
 from dwsim_shared.lineage.history import events, versions
+from dwsim_shared.runs.queries import live_run
 from dwsim_shared.state.models import ExperimentRow, RunRow, RunShardRow
 from dwsim_shared.warehouses.namespaces import staging_name
 

@@ -2,7 +2,8 @@
 
 Every check is an aggregate (or a scalar subquery) in a single SELECT over the table, so a
 table costs one scan-ish query whatever the number of checks: row count, duplicates of every
-primary/unique key (composite ones by GROUP BY), orphans of every foreign key (LEFT JOIN),
+primary/unique key (composite ones by GROUP BY), orphans of every foreign key (a probe of
+the parent's key set in the same scan),
 null fractions, ranges, lengths, choices and the moments of each distribution.
 """
 
@@ -134,23 +135,31 @@ class TableChecks:
                  lambda v: ({"duplicates": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
 
     def _resolves(self, columns: list[str], parent: str, targets: list[str]) -> None:
-        child_alias, parent_alias = "c", "p"
-        on = exp.and_(*[
-            exp.EQ(this=_col(c, child_alias), expression=_col(t, parent_alias))
-            for c, t in zip(columns, targets, strict=True)
-        ])  # fmt: skip
+        """Orphans counted inside the table's one scan: each row's key is probed in the set of
+        the parent's keys (built once per query by every engine), not by a join of its own."""
         present = exp.and_(
-            *[
-                exp.Not(this=exp.Is(this=_col(c, child_alias), expression=exp.Null()))
-                for c in columns
-            ]
+            *[exp.Not(this=exp.Is(this=_col(c), expression=exp.Null())) for c in columns]
         )
-        missing = exp.Is(this=_col(targets[0], parent_alias), expression=exp.Null())
-        orphans = (
-            exp.select(_count())
-            .from_(self.physical(self.table.name).as_(child_alias))
-            .join(self.physical(parent).as_(parent_alias), on=on, join_type="left")
-            .where(exp.and_(present, missing))
+        # NULL parent keys are left out of the set: one would make every NOT IN unknown.
+        keys = (
+            exp.select(*[_col(t) for t in targets])
+            .from_(self.physical(parent))
+            .where(
+                exp.and_(
+                    *[exp.Not(this=exp.Is(this=_col(t), expression=exp.Null())) for t in targets]
+                )
+            )
+        )
+        probe: exp.Expression = (
+            _col(columns[0])
+            if len(columns) == 1
+            else exp.Tuple(expressions=[_col(c) for c in columns])
+        )
+        orphan = exp.and_(present, exp.Not(this=exp.In(this=probe, query=exp.Subquery(this=keys))))
+        orphans = exp.Sum(
+            this=exp.Case(
+                ifs=[exp.If(this=orphan, true=exp.Literal.number(1))], default=exp.Literal.number(0)
+            )
         )
         names, target_names = ", ".join(columns), ", ".join(targets)
         if len(columns) == 1:
@@ -158,8 +167,7 @@ class TableChecks:
         else:
             what = f"every ({names}) exists in {parent} ({target_names})"
         self.add(names if len(columns) == 1 else None, "foreign_key",
-                 what, {"orphans": 0},
-                 [exp.Subquery(this=orphans)],
+                 what, {"orphans": 0}, [orphans],
                  lambda v: ({"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
 
     def _nulls(self, col: ColumnPlan, rows: int) -> None:

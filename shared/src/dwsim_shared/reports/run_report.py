@@ -14,8 +14,9 @@ from typing import Any
 from dwsim_shared.errors import Conflict, DWSimError, NotFound
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation.plan import GenerationPlan, compile_plan
-from dwsim_shared.lifecycle import live_run
 from dwsim_shared.reports.checks import TableChecks
+from dwsim_shared.runs.queries import live_run
+from dwsim_shared.runs.transitions import move_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import COMPLETED_RUN_STATUSES, RunRow, RunStatus, utcnow
 from dwsim_shared.warehouses.base import Warehouse
@@ -47,13 +48,16 @@ def compute_report(
     started = time.perf_counter()
     checks: list[dict[str, Any]] = []
     queries = 0
+    table_seconds: dict[str, float] = {}
     for table_plan in plan.tables.values():
+        table_started = time.perf_counter()
         built = TableChecks(
             plan, table_plan, lambda name: warehouse.physical_table(experiment_name, name)
         ).build()
         sql = built.query(warehouse.sqlglot_dialect)
         result = warehouse.run_query(experiment_name, sql, row_cap=1, timeout_s=QUERY_TIMEOUT_S)
         queries += 1
+        table_seconds[table_plan.table.name] = round(time.perf_counter() - table_started, 3)
         values = list(result.rows[0]) if result.rows else []
         position = 0
         for check in built.checks:
@@ -71,6 +75,7 @@ def compute_report(
         "computed_at": utcnow().isoformat(),
         "seconds": round(time.perf_counter() - started, 3),
         "queries": queries,
+        "table_seconds": table_seconds,
         "total": len(checks),
         "passed": len(checks) - failed,
         "failed": failed,
@@ -144,7 +149,7 @@ def report_run(rt: Runtime, run_id: int, *, recompute: bool = False) -> dict[str
             return None
         run.report = report
         run.plan_digest = run.plan_digest or plan.digest
-        run.status = _status_after(report)
+        move_run(run, _status_after(report))
         session.commit()
     return report
 

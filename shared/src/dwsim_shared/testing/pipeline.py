@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from dwsim_shared.experiment import parse_experiment
-from dwsim_shared.lifecycle import mark_published
-from dwsim_shared.runs import create_run
+from dwsim_shared.runs.create import create_run
+from dwsim_shared.runs.service import mark_published
+from dwsim_shared.runs.transitions import update_run
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.db import migrate
-from dwsim_shared.state.models import ExperimentRow, RunRow, utcnow
+from dwsim_shared.state.models import ExperimentRow, RunRow, RunStatus, utcnow
 
 
 def embedded_runtime(home: Path, **overrides: Any) -> Runtime:
@@ -46,6 +47,7 @@ def submit_run(
         )  # fmt: skip
         session.commit()
         if published:
+            update_run(session, run.id, RunStatus.RUNNING)
             mark_published(session, run.id, now=utcnow())
         return run.id
 

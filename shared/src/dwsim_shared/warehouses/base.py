@@ -65,6 +65,24 @@ class DBAPICursor:
 # Rows are fetched in batches of about BATCH_BYTES, so a result of large values is read a few
 # rows at a time and the memory ceiling is checked between batches.
 FIRST_BATCH = 1  # the first row tells how large rows are
+# The marker of the error a value-limit check raises inside an engine (the query service's
+# `value_limits`): each adapter answers it as `QueryTooLarge`, with the message after it.
+VALUE_TOO_LARGE = "dwsim value too large"
+_LIMIT_SETTING = re.compile(r"DWSIM_[A-Z_]+_MAX_BYTES")
+
+
+def value_too_large(engine: str, said: str) -> QueryTooLarge | None:
+    """The `QueryTooLarge` of a value-limit check an engine raised (`said` is its message),
+    or None when `said` is about something else."""
+    if VALUE_TOO_LARGE not in said:
+        return None
+    message = said.split(VALUE_TOO_LARGE + ": ", 1)[-1]
+    message = message[: message.rfind(")") + 1] or message  # PostgreSQL appends the size
+    setting = _LIMIT_SETTING.search(message)
+    limit = setting.group(0) if setting else "DWSIM_QUERY_VALUE_MAX_BYTES"
+    return QueryTooLarge(f"{engine}: {message}", limit=limit)
+
+
 BATCH_BYTES = 4 * 1024 * 1024
 
 

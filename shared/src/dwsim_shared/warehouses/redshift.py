@@ -1,4 +1,5 @@
-"""The Redshift mock: PostgreSQL, one schema per experiment, loads through COPY FROM STDIN."""
+"""The Redshift mock: PostgreSQL, one schema per experiment, loads through binary COPY FROM
+STDIN (Arrow batches encoded by pgpq; CSV for a table with a column type pgpq cannot write)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ from dwsim_shared.warehouses.base import (
     ShardRef,
     Warehouse,
     staging_name,
+    value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
+from dwsim_shared.warehouses.pg_binary import BinaryCopyStream, binary_plan
 from dwsim_shared.warehouses.pg_catalog_views import install_catalog
 from dwsim_shared.warehouses.pg_reader import (
     READER_CONNECTION_LIMIT,
@@ -196,9 +199,18 @@ class RedshiftMockWarehouse(Warehouse):
                 )
                 row = cur.fetchone()
                 return int(row[0]) if row else 0
-            stream = _CsvStream(pq.ParquetFile(parquet).iter_batches(batch_size=65_536))
+            shard = pq.ParquetFile(parquet)
+            batches = shard.iter_batches(batch_size=65_536)
+            plan = binary_plan(self._column_types(cur, target, table), shard.schema_arrow)
+            stream: BinaryCopyStream | _CsvStream
+            if plan is not None:
+                stream, copy_format = BinaryCopyStream(plan, batches), "binary"
+            else:
+                stream, copy_format = _CsvStream(batches), "csv"
             cur.copy_expert(
-                f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)", stream, size=1 << 20
+                f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT {copy_format})",
+                stream,
+                size=1 << 20,
             )
             cur.execute(
                 pgsql.SQL(
@@ -208,6 +220,18 @@ class RedshiftMockWarehouse(Warehouse):
             )
             conn.commit()
             return stream.rows
+
+    @staticmethod
+    def _column_types(cur: Any, target: str, table: Table) -> list[tuple[str, str]]:
+        """`(name, format_type)` of the target's columns, in the order of the table's columns."""
+        cur.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (target,),
+        )
+        spelled = dict(cur.fetchall())
+        names = [c.name.lower() for c in table.columns]
+        return [(name, spelled.get(name, "")) for name in names]
 
     def count_rows(self, experiment: Experiment, table: Table) -> int:
         target = self.physical_table(experiment.name, table.name).sql(dialect="postgres")
@@ -323,6 +347,8 @@ class RedshiftMockWarehouse(Warehouse):
                     cur.execute(_rows_within(sql, self.settings.query_value_max_bytes))
                     yield _NamedCursor(cur)
             except psycopg2.errors.InvalidTextRepresentation as error:
+                if too_large := value_too_large("redshift mock", _pg_message(error)):
+                    raise too_large from error  # a value-limit check of the query service
                 if ROW_TOO_LARGE not in str(error):
                     raise BadRequest(
                         f"redshift mock: {_pg_message(error)}", engine_sql=sql

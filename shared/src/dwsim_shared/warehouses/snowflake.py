@@ -62,6 +62,7 @@ from dwsim_shared.warehouses.base import (
     ShardRef,
     Warehouse,
     staging_name,
+    value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import live_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
@@ -102,6 +103,8 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
     except sferrors.Error as error:
         if error.errno in TIMEOUT_ERRNOS and timeout_s is not None:
             raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
+        if too_large := value_too_large("snowflake", _message(error)):
+            raise too_large from error  # a value-limit check of the query service
         if error.errno == RESULT_TOO_LARGE_ERRNO:
             message = _ERRNO_PREFIX.sub("", _message(error))
             raise QueryTooLarge(f"snowflake: {message}", engine_sql=sql) from error

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +31,7 @@ from dwsim_shared.warehouses.base import (
     ShardRef,
     Warehouse,
     staging_name,
+    value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import checked_experiment_name
 from dwsim_shared.warehouses.sqlite_guard import (
@@ -44,25 +45,74 @@ from dwsim_shared.warehouses.sqlite_guard import (
 CACHE_KIB = 16 * 1024  # a query connection's page cache (SQLite's default is 2 MiB)
 
 
-def _python_columns(batch: pa.RecordBatch) -> list[list[object]]:
-    """Arrow columns as Python lists of values SQLite stores natively (text dates, 0/1 booleans)."""
-    out = []
-    for column in batch.columns:
-        if pa.types.is_date(column.type):
-            column = column.cast(pa.string())  # ISO dates; far faster than strftime
-        elif pa.types.is_timestamp(column.type) and column.type.tz is not None:
-            naive = column.cast(pa.timestamp("s"), safe=False)
-            column = pc.binary_join_element_wise(naive.cast(pa.string()), "+00:00", "")
-        elif pa.types.is_time(column.type):
-            column = column.cast(pa.time32("s"), safe=False).cast(pa.string())
-        elif pa.types.is_decimal(column.type):
-            column = column.cast(pa.float64())  # SQLite has no exact decimals
-        elif pa.types.is_timestamp(column.type):
-            column = column.cast(pa.timestamp("s"), safe=False).cast(pa.string())
-        elif pa.types.is_boolean(column.type):
-            column = column.cast(pa.int8())
-        out.append(column.to_pylist())
-    return out
+def _value_too_large(message: str) -> None:
+    raise ValueError(message)
+
+
+def _stored_column(column: pa.Array) -> pa.Array:
+    """An Arrow column as the values SQLite stores natively (text dates, 0/1 booleans), cast in
+    Arrow (vectorised): what the loader writes, and what Python's sqlite3 would have bound."""
+    if pa.types.is_date(column.type):
+        return column.cast(pa.string())  # ISO dates
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        naive = column.cast(pa.timestamp("s"), safe=False)
+        return pc.binary_join_element_wise(naive.cast(pa.string()), "+00:00", "")
+    if pa.types.is_time(column.type):
+        return column.cast(pa.time32("s"), safe=False).cast(pa.string())
+    if pa.types.is_decimal(column.type):
+        return column.cast(pa.float64())  # stored as REAL; the compat pack sums them exactly
+    if pa.types.is_timestamp(column.type):
+        return column.cast(pa.timestamp("s"), safe=False).cast(pa.string())
+    if pa.types.is_boolean(column.type):
+        return column.cast(pa.int8())
+    return column
+
+
+def _stored_batches(
+    batches: Iterator[pa.RecordBatch], names: list[str], counter: list[int]
+) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        counter[0] += batch.num_rows
+        yield pa.RecordBatch.from_arrays([_stored_column(c) for c in batch.columns], names=names)
+
+
+def _stored_schema(schema: pa.Schema, names: list[str]) -> pa.Schema:
+    empty = [_stored_column(pa.array([], field.type)) for field in schema]
+    return pa.schema([pa.field(n, c.type) for n, c in zip(names, empty, strict=True)])
+
+
+@contextlib.contextmanager
+def _bulk_connection(path: Path) -> Iterator[Any]:
+    """An ADBC SQLite connection (bulk ingest of Arrow batches in C, in one transaction) to an
+    existing file; its errors are raised as the sqlite3 module's, which the rest of the loader
+    (retries of a locked file, the ledger's messages) already knows."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    try:
+        try:
+            conn = adbc_sqlite.connect(f"{path.as_uri()}?mode=rw")
+        except adbc_driver_manager.Error as error:
+            if not path.exists():  # the driver's own message for a missing file is misleading
+                raise NotFound(
+                    "this run's staging copy in the warehouse is gone (the run was cancelled, "
+                    "published, reset or deleted meanwhile); generate or load again"
+                ) from None
+            raise DependencyUnavailable("sqlite warehouse", f"{path}: {error}") from error
+        try:
+            yield conn
+        finally:
+            conn.close()
+    except adbc_driver_manager.IntegrityError as error:
+        raise sqlite3.IntegrityError(_adbc_message(error)) from error
+    except adbc_driver_manager.Error as error:
+        raise sqlite3.OperationalError(_adbc_message(error)) from error
+
+
+def _adbc_message(error: BaseException) -> str:
+    """The engine's sentence, without the driver's status prefix or the statement it echoes."""
+    text = str(error).split("\nquery:")[0].strip()
+    return text.split("] ", 1)[-1] if text.startswith(("INVALID", "IO:", "INTERNAL")) else text
 
 
 class StrictSQLite(SQLite):
@@ -166,45 +216,54 @@ class SQLiteWarehouse(Warehouse):
             conn.execute("COMMIT")
 
     def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
-        physical = self.physical_table(experiment.name, table.name).sql(dialect="sqlite")
-        columns = ", ".join(f'"{c.name.lower()}"' for c in table.columns)
-        marks = ", ".join("?" for _ in table.columns)
-        insert = f"INSERT INTO {physical} ({columns}) VALUES ({marks})"
-        with self._connect(experiment.name) as conn:
-            conn.execute("BEGIN IMMEDIATE")
+        names = [c.name.lower() for c in table.columns]
+        path = self.path(experiment.name)
+        if not path.exists():
+            raise NotFound(
+                "this run's staging copy in the warehouse is gone (the run was cancelled, "
+                "published, reset or deleted meanwhile); generate or load again"
+            )
+        # One transaction (the driver's, autocommit off): the ledger claim, every row, the count.
+        with _bulk_connection(path) as conn, conn.cursor() as cur:
+            cur.execute("PRAGMA busy_timeout = 60000")  # wait for another loader's shard
             try:
-                try:
-                    claimed = conn.execute(
-                        f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
-                        (ref.run_id, ref.table, ref.shard_index),
-                    ).rowcount
-                except sqlite3.OperationalError as error:
-                    if "no such table" not in str(error):
-                        raise
-                    # The ledger is made with the staging copy: without it the copy is gone
-                    # (published, reset or deleted meanwhile); the internal name means nothing.
-                    raise NotFound(
-                        "this run's staging copy in the warehouse is gone (published, reset "
-                        "or deleted meanwhile); generate or load again"
-                    ) from None
-                if not claimed:  # loaded before: a redelivered task is a no-op
-                    conn.execute("ROLLBACK")
-                    return self._ledger_rows(conn, ref)
-                rows = 0
-                for batch in pq.ParquetFile(parquet).iter_batches(batch_size=100_000):
-                    conn.executemany(insert, zip(*_python_columns(batch), strict=True))
-                    rows += batch.num_rows
-                conn.execute(
-                    f"UPDATE {self.LEDGER_TABLE} SET rows = ? WHERE run_id = ? AND table_name = ? "
-                    "AND shard_index = ?",
-                    (rows, ref.run_id, ref.table, ref.shard_index),
+                cur.execute(
+                    f"INSERT OR IGNORE INTO {self.LEDGER_TABLE} VALUES (?, ?, ?, 0)",
+                    (ref.run_id, ref.table, ref.shard_index),
                 )
-                conn.execute("COMMIT")
-                return rows
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            except Exception as error:
+                if "no such table" not in str(error):
+                    raise
+                # The ledger is made with the staging copy: without it the copy is gone
+                # (published, reset or deleted meanwhile); the internal name means nothing.
+                raise NotFound(
+                    "this run's staging copy in the warehouse is gone (published, reset "
+                    "or deleted meanwhile); generate or load again"
+                ) from None
+            cur.execute("SELECT changes()")
+            if not cur.fetchone()[0]:  # loaded before: a redelivered task is a no-op
+                conn.rollback()
+                cur.execute(
+                    f"SELECT rows FROM {self.LEDGER_TABLE} WHERE run_id = ? AND table_name = ? "
+                    "AND shard_index = ?",
+                    (ref.run_id, ref.table, ref.shard_index),
+                )
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
+            shard = pq.ParquetFile(parquet)
+            counter = [0]
+            reader = pa.RecordBatchReader.from_batches(
+                _stored_schema(shard.schema_arrow, names),
+                _stored_batches(shard.iter_batches(batch_size=100_000), names, counter),
+            )
+            cur.adbc_ingest(table.name.lower(), reader, mode="append")
+            cur.execute(
+                f"UPDATE {self.LEDGER_TABLE} SET rows = ? WHERE run_id = ? AND table_name = ? "
+                "AND shard_index = ?",
+                (counter[0], ref.run_id, ref.table, ref.shard_index),
+            )
+            conn.commit()
+            return counter[0]
 
     def _ledger_rows(self, conn: sqlite3.Connection, ref: ShardRef) -> int:
         row = conn.execute(
@@ -272,6 +331,8 @@ class SQLiteWarehouse(Warehouse):
                     raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
                 # A pack function (TO_NUMBER, REGEXP_LIKE, ...) refused a value: say which.
                 said = take_failure() if "user-defined" in str(error) else None
+                if said and (too_large := value_too_large("sqlite", said)):
+                    raise too_large from error  # a value-limit check of the query service
                 if said and "DWSIM_QUERY_VALUE_MAX_BYTES" in said:
                     raise QueryTooLarge(
                         f"sqlite: {said}", limit="DWSIM_QUERY_VALUE_MAX_BYTES"
@@ -295,6 +356,8 @@ class SQLiteWarehouse(Warehouse):
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
         for name in ("printf", "format"):
             conn.create_function(name, -1, reporting(name, bounded_printf(limit)))
+        # The query service's value-limit checks fail through it (never constant-folded).
+        conn.create_function("dwsim_value_too_large", 1, reporting("", _value_too_large))
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute(f"PRAGMA hard_heap_limit = {self.settings.sqlite_heap_limit_bytes}")
 

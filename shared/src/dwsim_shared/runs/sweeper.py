@@ -5,7 +5,8 @@ conditional UPDATE on `sweep_claims` elects the one process that sweeps in each 
 timer also records the worker as alive for its queue, which is how a run's status can say it
 waits for a generator or a loader worker instead of looking busy.
 
-`sweep()` takes `now` and an `enqueue` callable, so it is tested with a fake clock.
+`sweep()` takes `now` and an `enqueue` callable, so it is tested with a fake clock. What it
+sends is what `dispatch.next_tasks` says comes next, once that step's lease ran out.
 """
 
 from __future__ import annotations
@@ -16,20 +17,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dwsim_shared.celery_app import (
-    FINALIZE_RUN,
-    GENERATE_QUEUE,
-    GENERATE_SHARD,
-    LOAD_QUEUE,
-    LOAD_SHARD,
-    PREPARE_RUN,
-    TASK_QUEUES,
-)
-from dwsim_shared.leases import (
+from dwsim_shared.celery_app import FINALIZE_RUN, GENERATE_QUEUE, LOAD_QUEUE, PREPARE_RUN
+from dwsim_shared.runs.dispatch import SHARD_STEP, NextTask, Step, next_tasks
+from dwsim_shared.runs.leases import (
     expired,
     holder_gone,
     lease_end,
@@ -37,7 +31,8 @@ from dwsim_shared.leases import (
     step_claim_name,
     step_holder_gone,
 )
-from dwsim_shared.runs import fail_run
+from dwsim_shared.runs.transitions import fail_run, fail_shard, move_shard
+from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     RunRow,
@@ -51,13 +46,6 @@ from dwsim_shared.state.models import (
 log = logging.getLogger(__name__)
 
 SWEEP = "sweeper"
-# Which task picks a shard up again from the state it stalled in.
-RESUME_TASK = {
-    ShardStatus.PENDING: GENERATE_SHARD,
-    ShardStatus.GENERATING: GENERATE_SHARD,
-    ShardStatus.GENERATED: LOAD_SHARD,
-    ShardStatus.LOADING: LOAD_SHARD,
-}
 WORKING = (ShardStatus.GENERATING, ShardStatus.LOADING)
 REQUEUED_STATE = {
     ShardStatus.GENERATING: ShardStatus.PENDING,
@@ -76,6 +64,13 @@ class Policy:
     def alive_s(self) -> float:
         """A worker not seen for this long is taken for gone (two missed beats and slack)."""
         return 2 * self.sweep_s + 5
+
+
+def policy(settings: Settings) -> Policy:
+    """The lease, sweep and attempt figures every process of a deployment shares."""
+    return Policy(
+        lease_s=settings.lease_s, sweep_s=settings.sweep_s, max_attempts=settings.max_attempts
+    )
 
 
 @dataclass
@@ -205,68 +200,99 @@ def _sweep_run(
     live: set[str],
     report: SweepReport,
 ) -> None:
+    unfinished: list[RunShardRow] = []
+    if run.prepared_at is not None:
+        unfinished = list(
+            session.scalars(
+                select(RunShardRow).where(
+                    RunShardRow.run_id == run.id, RunShardRow.status != ShardStatus.LOADED
+                )
+            )
+        )
+    tasks = next_tasks(run, unfinished)
+    if tasks and tasks[0].step == Step.PREPARE:
+        _sweep_prepare(session, run, now, policy, enqueue, live, report)
+    elif tasks and tasks[0].step == Step.FINALIZE:
+        _sweep_finalize(session, run, now, policy, enqueue, live, report)
+    else:
+        _sweep_shards(session, run, tasks, unfinished, now, policy, enqueue, live, report)
+
+
+def _sweep_prepare(
+    session: Session,
+    run: RunRow,
+    now: dt.datetime,
+    policy: Policy,
+    enqueue: Callable[[str, int], None],
+    live: set[str],
+    report: SweepReport,
+) -> None:
     lease = run.lease_until
     if lease is None:  # just submitted: the gateway's own enqueue gets one lease period
         lease = lease_end(_aware(run.created_at), policy.lease_s)
-    if run.prepared_at is None:
-        if LOAD_QUEUE not in live:
-            report.waiting[run.id] = waiting_for({LOAD_QUEUE}, live) or ""
-            return
-        if not expired(lease, now) and not step_holder_gone(session, run):
-            return
-        if run.attempts >= policy.max_attempts:
-            fail_run(
-                session, run.id, f"preparing the run: its worker was lost {run.attempts} times"
-            )
-            session.commit()
-            report.failed_runs.append(run.id)
-            return
-        if run.attempts == 0:  # never taken: its message waits in the queue, or was lost
-            run.lease_until = lease_end(now, policy.lease_s)
-        # Else a holder died; its lease stays expired so the task may take the step over
-        # (each pass sends it again until one does; a duplicate finds it held or done).
-        _send(session, enqueue, PREPARE_RUN, run.id, report)
+    if LOAD_QUEUE not in live:
+        report.waiting[run.id] = waiting_for({LOAD_QUEUE}, live) or ""
         return
+    if not expired(lease, now) and not step_holder_gone(session, run):
+        return
+    if run.attempts >= policy.max_attempts:
+        fail_run(session, run.id, f"preparing the run: its worker was lost {run.attempts} times")
+        session.commit()
+        report.failed_runs.append(run.id)
+        return
+    if run.attempts == 0:  # never taken: its message waits in the queue, or was lost
+        run.lease_until = lease_end(now, policy.lease_s)
+    # Else a holder died; its lease stays expired so the task may take the step over
+    # (each pass sends it again until one does; a duplicate finds it held or done).
+    _send(session, enqueue, PREPARE_RUN, run.id, report)
 
-    stalled = session.scalars(
-        select(RunShardRow).where(
-            RunShardRow.run_id == run.id,
-            RunShardRow.status.in_(tuple(RESUME_TASK)),
-        )
-    ).all()
-    needed = {TASK_QUEUES[RESUME_TASK[ShardStatus(s.status)]] for s in stalled}
-    if waiting := waiting_for(needed, live):
+
+def _sweep_shards(
+    session: Session,
+    run: RunRow,
+    tasks: list[NextTask],
+    unfinished: list[RunShardRow],
+    now: dt.datetime,
+    policy: Policy,
+    enqueue: Callable[[str, int], None],
+    live: set[str],
+    report: SweepReport,
+) -> None:
+    if waiting := waiting_for({t.queue for t in tasks}, live):
         report.waiting[run.id] = waiting
-    for shard in stalled:
+    shards = {s.id: s for s in unfinished}
+    for task in tasks:
+        shard = shards[task.target]
+        if SHARD_STEP.get(ShardStatus(shard.status)) != task.step:
+            continue  # moved on since it was read (the last pass's commit reloads it)
         working = shard.status in WORKING
         if not expired(shard.lease_until, now) and not (working and holder_gone(shard.worker)):
             continue
-        if shard.status in WORKING and shard.attempts >= policy.max_attempts:
+        if working and shard.attempts >= policy.max_attempts:
             message = lost_message(shard, shard.attempts)
-            shard.status = ShardStatus.FAILED
-            shard.last_error = message
+            fail_shard(shard, message)
             fail_run(session, run.id, message)
             session.commit()
             report.failed_runs.append(run.id)
             return
-        task = RESUME_TASK[ShardStatus(shard.status)]
-        if TASK_QUEUES[task] not in live:
+        if task.queue not in live:
             continue
         shard.lease_until = lease_end(now, policy.lease_s)
         if working:  # its holder is lost: back to the state the re-enqueued task starts from
-            shard.status = REQUEUED_STATE[ShardStatus(shard.status)]
-            shard.worker = None
-        _send(session, enqueue, task, shard.id, report)
-    if stalled:
-        return
-    loaded_all = not session.scalar(
-        select(func.count())
-        .select_from(RunShardRow)
-        .where(RunShardRow.run_id == run.id, RunShardRow.status != ShardStatus.LOADED)
-    )
-    if not loaded_all:
-        return
-    # Every shard is loaded: finalization never started, or its holder died.
+            move_shard(shard, REQUEUED_STATE[ShardStatus(shard.status)], worker=None)
+        _send(session, enqueue, task.task, shard.id, report)
+
+
+def _sweep_finalize(
+    session: Session,
+    run: RunRow,
+    now: dt.datetime,
+    policy: Policy,
+    enqueue: Callable[[str, int], None],
+    live: set[str],
+    report: SweepReport,
+) -> None:
+    """Every shard is loaded: finalization never started, or its holder died."""
     if run.finalizing and not expired(run.lease_until, now) and not step_holder_gone(session, run):
         return
     if not run.finalizing and run.lease_until is not None and not expired(run.lease_until, now):

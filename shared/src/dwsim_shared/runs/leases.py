@@ -1,6 +1,6 @@
 """Leases: a worker holds a shard (or a run's prepare / finalize step) until `lease_until`,
 renewing it while it works. A lease that runs out means the holder died or its task was lost;
-the sweeper (sweeper.py) then enqueues the step again.
+the sweeper (runs/sweeper.py) then enqueues the step again.
 
 Every function takes `now`, so the rules are tested with a fake clock. A take counts an
 attempt; the attempt number also fences renewals, so a worker that lost its lease cannot
@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from dwsim_shared.runs import fail_run
+from dwsim_shared.runs.dispatch import Step
+from dwsim_shared.runs.outcomes import Skip, Skipped
+from dwsim_shared.runs.transitions import fail_run, fail_shard, update_run, update_shard
 from dwsim_shared.state.models import (
     ACTIVE_RUN_STATUSES,
     RunRow,
     RunShardRow,
+    RunStatus,
     ShardStatus,
     SweepClaimRow,
 )
@@ -33,9 +36,9 @@ from dwsim_shared.state.models import (
 log = logging.getLogger(__name__)
 
 # What a shard task may take, by stage: the states it starts from, the state it holds.
-STAGES: dict[str, tuple[tuple[str, ...], str]] = {
-    "generate": ((ShardStatus.PENDING, ShardStatus.GENERATING), ShardStatus.GENERATING),
-    "load": ((ShardStatus.GENERATED, ShardStatus.LOADING), ShardStatus.LOADING),
+STAGES: dict[str, tuple[tuple[ShardStatus, ...], ShardStatus]] = {
+    Step.GENERATE: ((ShardStatus.PENDING, ShardStatus.GENERATING), ShardStatus.GENERATING),
+    Step.LOAD: ((ShardStatus.GENERATED, ShardStatus.LOADING), ShardStatus.LOADING),
 }
 VERBS = {
     ShardStatus.PENDING: "generating",
@@ -124,6 +127,7 @@ class Taken:
     shard_id: int
     run_id: int
     attempt: int
+    holding: ShardStatus = ShardStatus.GENERATING
 
 
 def lost_message(shard: RunShardRow, attempts: int) -> str:
@@ -144,49 +148,43 @@ def take_shard(
     lease_s: float,
     max_attempts: int,
     worker: str | None = None,
-) -> Taken | str:
-    """Hold `shard` for `stage` ("generate" or "load"), or say why not: another worker holds
+) -> Taken | Skipped:
+    """Hold `shard` for `stage` (generate or load), or say why not: another worker holds
     it, it is past this stage, or it was taken `max_attempts` times already (which fails the run).
 
     Commits. The caller has checked that the run is active.
     """
     sources, holding = STAGES[stage]
     if shard.status not in sources:
-        return f"shard is {shard.status.lower()}"
+        return Skipped(Skip.PAST_STAGE, shard.status)
     if (
         shard.status == holding
         and not expired(shard.lease_until, now)
         and not holder_gone(shard.worker)
     ):
-        return "held by another worker"
+        return Skipped(Skip.HELD)
     if shard.attempts >= max_attempts:
         message = lost_message(shard, shard.attempts)
-        shard.status = ShardStatus.FAILED
-        shard.last_error = message
+        fail_shard(shard, message)
         fail_run(session, shard.run_id, message)
         session.commit()
-        return "failed: attempts exhausted"
+        return Skipped(Skip.ATTEMPTS_EXHAUSTED)
     # A conditional UPDATE: of two deliveries racing for the same shard, one wins.
-    result = session.execute(
-        update(RunShardRow)
-        .where(
-            RunShardRow.id == shard.id,
-            RunShardRow.attempts == shard.attempts,
-            RunShardRow.status == shard.status,
-        )
-        .values(
-            status=holding,
-            attempts=shard.attempts + 1,
-            worker=worker or worker_name(),
-            lease_until=lease_end(now, lease_s),
-        )
-        .execution_options(synchronize_session=False)
+    won = update_shard(
+        session,
+        shard.id,
+        holding,
+        from_=(ShardStatus(shard.status),),
+        where=(RunShardRow.attempts == shard.attempts,),
+        attempts=shard.attempts + 1,
+        worker=worker or worker_name(),
+        lease_until=lease_end(now, lease_s),
     )
     session.commit()
-    if not result.rowcount:  # type: ignore[attr-defined]
-        return "held by another worker"
+    if not won:
+        return Skipped(Skip.HELD)
     session.refresh(shard)
-    return Taken(shard.id, shard.run_id, shard.attempts)
+    return Taken(shard.id, shard.run_id, shard.attempts, holding)
 
 
 def release_shard(
@@ -204,23 +202,21 @@ def release_shard(
     its attempts start again at 0 for that stage. False when another attempt took it over:
     the work was done twice, which idempotent tasks allow, and the later attempt records it.
     """
-    values: dict[str, object] = {"status": status, "last_error": None, **fields}
+    values: dict[str, object] = {"last_error": None, **fields}
     if status == ShardStatus.GENERATED:
         values |= {"attempts": 0, "lease_until": lease_end(now, lease_s)}
     else:
         values["lease_until"] = None
-    result = session.execute(
-        update(RunShardRow)
-        .where(
-            RunShardRow.id == taken.shard_id,
-            RunShardRow.attempts == taken.attempt,
-            RunShardRow.status.in_((ShardStatus.GENERATING, ShardStatus.LOADING)),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    released = update_shard(
+        session,
+        taken.shard_id,
+        ShardStatus(status),
+        from_=(taken.holding,),
+        where=(RunShardRow.attempts == taken.attempt,),
+        **values,
     )
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return released
 
 
 def renew_shard(session: Session, taken: Taken, *, now: dt.datetime, lease_s: float) -> bool:
@@ -230,7 +226,7 @@ def renew_shard(session: Session, taken: Taken, *, now: dt.datetime, lease_s: fl
         .where(
             RunShardRow.id == taken.shard_id,
             RunShardRow.attempts == taken.attempt,
-            RunShardRow.status.in_((ShardStatus.GENERATING, ShardStatus.LOADING)),
+            RunShardRow.status == taken.holding,
         )
         .values(lease_until=lease_end(now, lease_s))
         .execution_options(synchronize_session=False)
@@ -248,7 +244,7 @@ def take_run_step(
     lease_s: float,
     max_attempts: int,
     worker: str | None = None,
-) -> int | str:
+) -> int | Skipped:
     """Hold a run's `prepare` or `finalize` step; the attempt number, or why not.
 
     Prepare is taken while the run is not prepared; finalize once every shard is LOADED
@@ -256,14 +252,10 @@ def take_run_step(
     """
     run = session.get(RunRow, run_id, populate_existing=True)
     if run is None:
-        return "gone"
+        return Skipped(Skip.GONE)
     if run.status not in ACTIVE_RUN_STATUSES:
-        return f"run {run.status.lower()}"
-    conditions = [
-        RunRow.id == run_id,
-        RunRow.status.in_(ACTIVE_RUN_STATUSES),
-        RunRow.attempts == run.attempts,
-    ]
+        return Skipped(Skip.RUN_ENDED, run.status)
+    conditions = [RunRow.attempts == run.attempts]
     # A holder known dead (a process of this host that is gone) holds nothing: no lease to wait.
     dead = step_holder_gone(session, run)
     held = run.attempts > 0 and not expired(run.lease_until, now) and not dead
@@ -271,12 +263,11 @@ def take_run_step(
         "attempts": run.attempts + 1,
         "lease_until": lease_end(now, lease_s),
     }
-    if step == "prepare":
+    if step == Step.PREPARE:
         if run.prepared_at is not None:
-            return "already prepared"
+            return Skipped(Skip.ALREADY_DONE, "prepared")
         if held:
-            return "held by another worker"
-        values["status"] = "RUNNING"
+            return Skipped(Skip.HELD)
         if run.started_at is None:
             values["started_at"] = now
     else:
@@ -287,24 +278,32 @@ def take_run_step(
         )
         conditions += [RunRow.prepared_at.is_not(None), ~not_loaded]
         if run.finalizing and held:
-            return "held by another worker"
+            return Skipped(Skip.HELD)
         if run.finalizing and not dead:
             conditions.append(or_(RunRow.lease_until.is_(None), RunRow.lease_until <= now))
         values["finalizing"] = True
-    if run.attempts >= max_attempts and (step == "prepare" or run.finalizing):
-        message = f"{'preparing' if step == 'prepare' else 'finalizing'} the run: its worker was lost {run.attempts} times"
+    if run.attempts >= max_attempts and (step == Step.PREPARE or run.finalizing):
+        message = f"{'preparing' if step == Step.PREPARE else 'finalizing'} the run: its worker was lost {run.attempts} times"
         fail_run(session, run_id, message)
         session.commit()
-        return "failed: attempts exhausted"
-    result = session.execute(
-        update(RunRow)
-        .where(*conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+        return Skipped(Skip.ATTEMPTS_EXHAUSTED)
+    if step == Step.PREPARE:  # QUEUED -> RUNNING (a retaken prepare stays RUNNING)
+        won = update_run(
+            session, run_id, RunStatus.RUNNING, from_=ACTIVE_RUN_STATUSES, where=conditions,
+            **values,
+        )  # fmt: skip
+    else:
+        won = bool(
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_RUN_STATUSES), *conditions)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+        )
+    if not won:
         session.commit()
-        return "not ready" if step == "finalize" else "held by another worker"
+        return Skipped(Skip.NOT_READY) if step == Step.FINALIZE else Skipped(Skip.HELD)
     _record_step_holder(session, run_id, now, worker or worker_name())
     session.commit()
     return run.attempts + 1

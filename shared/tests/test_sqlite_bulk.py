@@ -1,0 +1,80 @@
+"""SQLite loads through ADBC's bulk ingest: the values SQLite stores for every type, one
+transaction per shard (a failure half-way leaves neither rows nor a ledger claim), and a
+staging file that is gone stays gone."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dwsim_shared.errors import NotFound
+from dwsim_shared.generation.arrow_types import arrow_type
+from dwsim_shared.settings import Settings
+from dwsim_shared.warehouses import make_warehouse
+from dwsim_shared.warehouses.base import ShardRef
+from shared.tests.test_pg_binary import EDGES, TABLE, VALUES
+
+SCHEMA = pa.schema([pa.field(c.name, arrow_type(c)) for c in TABLE.columns])
+
+
+def _write(path: Path, values: dict[str, list[object]]) -> Path:
+    pq.write_table(pa.table(values, schema=SCHEMA), path, row_group_size=4)
+    return path
+
+
+def test_every_type_is_stored_as_sqlite_values(tmp_path: Path) -> None:
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(EDGES)
+    shard = _write(tmp_path / "edges.parquet", VALUES)
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == 8
+    with sqlite3.connect(warehouse.path("edges")) as conn:  # type: ignore[attr-defined]
+        rows = conn.execute("SELECT * FROM every_type ORDER BY rowid").fetchall()
+        kinds = conn.execute(
+            "SELECT typeof(s), typeof(b), typeof(cents), typeof(x), typeof(name), typeof(d), "
+            "typeof(t), typeof(ts), typeof(tstz), typeof(flag), typeof(doc) FROM every_type "
+            "WHERE rowid = 1"
+        ).fetchone()
+    assert kinds == (
+        "integer", "integer", "real", "real", "text", "text", "text", "text", "text", "integer",
+        "text",
+    )  # fmt: skip
+    names = [c.name for c in TABLE.columns]
+    first = dict(zip(names, rows[0], strict=True))
+    assert first["b"] == -9223372036854775808 and first["s"] == -32768
+    assert first["d"] == "0001-01-01" and first["ts"] == "0001-01-01 00:00:00"
+    assert first["tstz"] == "0001-01-02 00:00:00+00:00" and first["t"] == "00:00:00"
+    assert first["flag"] == 1 and first["doc"] == '{"a": 1}'
+    assert [r[names.index("name")] for r in rows] == VALUES["name"]  # NULL, quotes, newlines
+    assert [r[names.index("txt")] for r in rows] == VALUES["txt"]
+    assert rows[3] == (None,) * len(names)  # the row of NULLs
+
+
+def test_a_failure_half_way_leaves_no_rows_and_no_claim(tmp_path: Path) -> None:
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(EDGES)
+    with sqlite3.connect(warehouse.path("edges")) as conn:  # type: ignore[attr-defined]
+        conn.execute("CREATE TRIGGER refuse_last BEFORE INSERT ON every_type "
+                     "WHEN NEW.b = 8 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")  # fmt: skip
+    shard = _write(tmp_path / "edges.parquet", VALUES)  # b = 8 is in the last row group
+    with pytest.raises(sqlite3.Error, match="refused by the test"):
+        warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0))
+    with sqlite3.connect(warehouse.path("edges")) as conn:  # type: ignore[attr-defined]
+        assert conn.execute("SELECT count(*) FROM every_type").fetchone() == (0,)
+        assert conn.execute(f"SELECT count(*) FROM {warehouse.LEDGER_TABLE}").fetchone() == (0,)
+        conn.execute("DROP TRIGGER refuse_last")
+    # The redelivered task loads the shard in full, once.
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == 8
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == 8
+    assert warehouse.count_rows(EDGES, TABLE) == 8
+
+
+def test_a_staging_file_that_is_gone_is_not_made_again(tmp_path: Path) -> None:
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    shard = _write(tmp_path / "edges.parquet", VALUES)
+    with pytest.raises(NotFound, match="staging copy"):
+        warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0))
+    assert not warehouse.path("edges").exists()  # type: ignore[attr-defined]
