@@ -14,7 +14,9 @@ TEST_WORKERS ?= 2
 FUZZ := api-gateway/tests/test_fuzz.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo up test test-unit bench lint format clean
+DBT_ENV := $(TOOLS)/dbt
+DBT_REQUIREMENTS := tests/dbt/requirements.txt
+.PHONY: help install demo up test test-unit bench lint format clean dbt-env
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +33,14 @@ $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml)
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install every package of the workspace (from uv.lock)
+
+$(DBT_ENV)/.installed: $(UV) $(DBT_REQUIREMENTS)
+	@echo "installing dbt into $(DBT_ENV) (from $(DBT_REQUIREMENTS))..."
+	@$(UV) venv --quiet --allow-existing --python $(PYTHON) $(DBT_ENV)
+	@$(UV) pip install --quiet --python $(DBT_ENV)/bin/python -r $(DBT_REQUIREMENTS)
+	@touch $@
+
+dbt-env: $(DBT_ENV)/.installed ## dbt-core 1.10 with dbt-redshift and dbt-snowflake in .tools/dbt (its own venv)
 
 demo: install ## start every service with embedded defaults, run the scripted scenario, stop
 	$(BIN)/dw-sim-admin demo

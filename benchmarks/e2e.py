@@ -136,7 +136,7 @@ def bound_workload(url: str, rows: dict[str, int]) -> dict[str, Any]:
     (raw binary COPY of each shard into an empty twin schema): the time the pipeline's two
     halves need on their own, which the services' wall time is compared with."""
     from benchmarks.load import raw_binary_copy
-    from dwsim_shared.experiment import parse_experiment
+    from dwsim_shared.experiment_checks import parse_experiment
     from dwsim_shared.generation.shard import write_rows_parquet
     from dwsim_shared.settings import Settings
     from dwsim_shared.warehouses import make_warehouse

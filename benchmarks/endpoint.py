@@ -23,7 +23,7 @@ import psycopg2
 
 from benchmarks.measure import Options, postgres_server_url, rate, say
 from dwsim_shared.endpoint_credentials import endpoint_password
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
 from dwsim_shared.testing.servers import free_port, scratch_database, server_process
@@ -73,7 +73,7 @@ def _setup(rows: int) -> Iterator[tuple[str, str]]:
         port, rest_port = free_port(), free_port()
         env = {**os.environ, "DWSIM_HOME": home, "DWSIM_REDSHIFT_URL": url,
                "DWSIM_REDSHIFT_ENDPOINT_PORT": str(port), "DWSIM_QUERY_TIMEOUT_S": "600"}  # fmt: skip
-        argv = [sys.executable, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+        argv = [sys.executable, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(rest_port), "--log-level", "warning"]  # fmt: skip
         with server_process(argv, rest_port, "query service", env=env):
             from dwsim_shared.testing.servers import _wait_port

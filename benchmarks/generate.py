@@ -17,7 +17,8 @@ from typing import Any
 
 from benchmarks.measure import Options, rate, run_isolated, say
 from dwsim_generator.shards import produce_shard
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.objectstore import LocalObjectStore, shard_key
 from dwsim_shared.runs.plan import plan_shards

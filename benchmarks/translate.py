@@ -18,10 +18,11 @@ import yaml
 from sqlglot import exp
 
 from benchmarks.measure import REPO_ROOT, Options
+from dwsim_shared.engines import adapters
 
 CORPUS = REPO_ROOT / "query-service" / "tests" / "corpus"
 DDL = REPO_ROOT / "shared" / "tests" / "ddl" / "corpus" / "redshift_tpch.sql"
-ENGINES = ("strictsqlite", "postgres", "snowflake")
+ENGINES = tuple(a.sqlglot_dialect for a in adapters())
 
 
 def _queries() -> list[tuple[str, str]]:
@@ -45,7 +46,7 @@ def _median_ms(work: Callable[[], Any], repeats: int) -> float:
 def translate(options: Options) -> list[dict[str, Any]]:
     import dwsim_shared.warehouses.sqlite  # noqa: F401  (registers the strictsqlite dialect)
     from dwsim_query.compat.experiment_schema import schema_of
-    from dwsim_query.pipeline import prepare_sql
+    from dwsim_query.pipeline import prepare_query
     from dwsim_shared.ddl import import_ddl
 
     experiment = import_ddl(DDL.read_text(encoding="utf-8"), "redshift", name="tpch").experiment
@@ -63,7 +64,7 @@ def translate(options: Options) -> list[dict[str, Any]]:
             target = "sqlite" if engine == "strictsqlite" else engine
 
             def ours_once(sql: str = sql, dialect: str = dialect, engine: str = engine) -> str:
-                return prepare_sql(sql, dialect, engine, resolve, known, schema)
+                return prepare_query(sql, dialect, engine, resolve, known, schema).sql
 
             def bare_once(
                 sql: str = sql, dialect: str = dialect, target: str = target

@@ -11,7 +11,7 @@ import pytest
 
 from dwsim_shared.admin.demo import demo_ddl, demo_ports
 from dwsim_shared.ddl import import_ddl
-from dwsim_shared.experiment import check_experiment
+from dwsim_shared.experiment_checks import check_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

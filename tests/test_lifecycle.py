@@ -14,7 +14,7 @@ from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses import make_warehouse
 from dwsim_shared.warehouses.base import staging_name
 from tests.conftest import HOLD_PREFIX, LiveStack, unique_name
-from tests.test_e2e import fk_chain, query
+from tests.test_e2e import dw_sim, fk_chain, query
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +191,38 @@ def test_reset_load_and_retry_refuse_what_cannot_be_done(live: LiveStack) -> Non
     live.wait_run(name, run_id)
     internal = live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()["internal_id"]
     assert staging_name(name, internal).startswith("_r")
+
+
+def test_a_run_says_its_data_is_live_before_its_report_is_done(live: LiveStack) -> None:
+    """Published first, then reported: while the report runs (held by the stack's test-only
+    switch for `held_report_*` experiments) the run is RUNNING, `published_at` set, its report
+    pending, its data live and queryable, and it can no longer be cancelled; its final status
+    arrives only with the report."""
+    name = unique_name(f"{HOLD_PREFIX}report_")
+    answer = live.client.post("/api/experiments", json=fk_chain(name, live.warehouse, **SMALL))
+    assert answer.status_code == 201, answer.text
+    run_id = generate(live, name)
+    deadline = time.monotonic() + 120
+    run: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        run = live.client.get(f"/api/experiments/{name}/runs/{run_id}").json()
+        if run["published_at"] or run["status"] not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.05)
+    assert run["status"] == "RUNNING" and run["published_at"], run
+    assert run["report"] == {"state": "pending"} and run["verdict"] is None and run["live"]
+    assert run["finished_at"] is None
+    assert counts(live, name) == list(SMALL.values())  # queryable now
+    cancel = live.client.post(f"/api/experiments/{name}/runs/{run_id}/cancel")
+    assert cancel.status_code == 409 and "already published" in cancel.json()["message"]
+    done = live.wait_run(name, run_id)
+    assert done["status"] == "COMPLETED", done
+    assert done["report"]["state"] == "done" and done["report"]["failed"] == 0
+    assert done["verdict"].endswith("checks passed")
+    assert done["published_at"] == run["published_at"] and done["finished_at"]
+
+    # The CLI waiting on the next run says so too, before the final line.
+    waited = dw_sim(live, "experiment", "generate", name, "--wait", "--timeout", "180")
+    assert waited.returncode == 0, waited.stderr + waited.stdout
+    assert "published: the data is live and queryable; validation report running" in waited.stderr
+    assert "COMPLETED" in waited.stdout

@@ -41,6 +41,11 @@ export function runActions(name, run, started) {
       post(`/api/experiments/${enc(name)}/runs/${run.run_id}/retry`)));
   }
   if (run.live) buttons.push(el("span", { className: "badge", title: "Queries read this run's data" }, "live"));
+  if (run.report && run.report.state === "pending") {
+    buttons.push(el("span", { className: "muted report-pending",
+      title: "Every row is published: queries read this run's data now. Its validation report decides the final status." },
+      " data live and queryable; validation report running"));
+  }
   if (run.waiting_for) buttons.push(el("span", { className: "muted" }, ` ${run.waiting_for}`));
   return buttons;
 }

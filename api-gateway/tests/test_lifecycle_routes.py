@@ -50,6 +50,10 @@ def test_an_unserved_run_says_what_it_waits_for(gateway: GatewayFactory) -> None
     assert client.post("/api/experiments/idle/load", json={"run_id": 0}).status_code == 422
     reset = client.post("/api/experiments/idle/reset")
     assert reset.status_code == 200 and reset.json()["tables_emptied"] == []
+    assert reset.json()["workspace_cleared"] is False
+    # SQLite has no workspace: asking to empty one is refused by name.
+    refused = client.post("/api/experiments/idle/reset", json={"workspace": True})
+    assert refused.status_code == 409 and "has no workspace" in refused.json()["message"]
 
 
 def test_retry_reopens_only_the_latest_failed_run(gateway: GatewayFactory) -> None:

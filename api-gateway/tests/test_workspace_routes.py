@@ -52,7 +52,8 @@ def test_every_warehouse_is_listed_with_what_it_needs(client: TestClient) -> Non
     assert set(by_name) == {"sqlite", "redshift", "snowflake"}
     assert by_name["sqlite"]["configured"] is True
     assert by_name["snowflake"] == {
-        "name": "snowflake", "configured": False, "needs": "DWSIM_SNOWFLAKE_ACCOUNT or _HOST"
+        "name": "snowflake", "label": "Snowflake emulator", "configured": False,
+        "needs": "DWSIM_SNOWFLAKE_ACCOUNT or _HOST",
     }  # fmt: skip
     assert answer["default"] == "sqlite"
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from dwsim_cli.lifecycle import confirm
+from dwsim_cli.run_commands import confirm
 
 if TYPE_CHECKING:
     from .conftest import FakeGateway, Result
@@ -81,3 +81,18 @@ def test_delete_prints_the_warehouse_warning(gateway: FakeGateway, run_cli: RunC
     result = run_cli("experiment", "delete", "shop")
     assert result.code == 0 and "deleted experiment shop" in result.out
     assert "warning: the data of 'shop' in the redshift warehouse was not dropped" in result.err
+
+
+def test_workspace_flags_ask_for_the_workspace_too(gateway: FakeGateway, run_cli: RunCli) -> None:
+    answer = {"experiment": "shop", "live_run_id": 3, "tables_emptied": ["orders"],
+              "workspace_cleared": True}  # fmt: skip
+    gateway.on("POST", "/api/experiments/shop/reset", httpx.Response(200, json=answer))
+    accepted = {"run_id": 9, "experiment": "shop", "kind": "load", "source_run_id": 4,
+                "status": "QUEUED", "links": {}}  # fmt: skip
+    gateway.on("POST", "/api/experiments/shop/load", httpx.Response(202, json=accepted))
+    done = run_cli("experiment", "reset", "shop", "--yes", "--workspace")
+    assert done.code == 0
+    assert json.loads(gateway.requests[0].content) == {"workspace": True}
+    assert "dropped everything in the workspace of shop" in done.out
+    run_cli("experiment", "load", "shop", "--workspace")
+    assert json.loads(gateway.requests[1].content) == {"workspace": True}

@@ -274,3 +274,13 @@ def test_booleans_print_as_the_warehouses_print_them() -> None:
     ]  # fmt: skip
     text = _text(render.query_table(result))
     assert "true" in text and "false" in text and "True" not in text
+
+
+def test_status_line_of_a_published_run_says_its_data_is_queryable(make_run: MakeRun) -> None:
+    now = datetime(2024, 5, 1, 10, 0, 10, tzinfo=UTC)
+    totals = {"target_rows": 1000, "generated_rows": 1000, "loaded_rows": 1000}
+    published = make_run("RUNNING", totals=totals, published_at="2024-05-01T10:00:09+00:00")
+    assert render.run_status_line(published, now).endswith(
+        "  published: the data is live and queryable; validation report running"
+    )
+    assert "published" not in render.run_status_line(make_run("RUNNING", totals=totals), now)

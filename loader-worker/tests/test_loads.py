@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from dwsim_generator.shards import generate_one_shard
 from dwsim_loader.loads import finalize_run, load_one_shard, prepare_run
 from dwsim_shared.celery_app import FINALIZE_RUN
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.objectstore import shard_key
 from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.dispatch import Step

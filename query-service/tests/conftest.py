@@ -16,10 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dwsim_query.compat.experiment_schema import schema_of
-from dwsim_query.pipeline import PreparedSQL, prepare_query, prepare_sql
+from dwsim_query.pipeline import PreparedSQL
 from dwsim_query.results import encode_rows
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_query.service import ExperimentContext
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.warehouses import Warehouse, make_warehouse
@@ -79,37 +80,13 @@ class GoldenEngine:
     warehouse: Warehouse
     experiment: Experiment
 
-    def engine_sql(self, sql: str, dialect: str) -> str:
-        experiment = self.experiment
-
-        def resolve(name: str) -> Any:
-            table = experiment.table(name)
-            return (
-                None
-                if table is None
-                else self.warehouse.physical_table(experiment.name, table.name)
-            )
-
-        known = [t.name for t in experiment.tables]
-        return prepare_sql(
-            sql, dialect, self.warehouse.sqlglot_dialect, resolve, known, schema_of(experiment)
-        )
-
     def prepared(self, sql: str, dialect: str) -> PreparedSQL:
-        experiment = self.experiment
+        """What the query service makes of `sql` for this engine (its service layer)."""
+        context = ExperimentContext(0, self.experiment, self.warehouse, has_data=True)
+        return context.prepare(sql, dialect=dialect)
 
-        def resolve(name: str) -> Any:
-            table = experiment.table(name)
-            return (
-                None
-                if table is None
-                else self.warehouse.physical_table(experiment.name, table.name)
-            )
-
-        known = [t.name for t in experiment.tables]
-        return prepare_query(
-            sql, dialect, self.warehouse.sqlglot_dialect, resolve, known, schema_of(experiment)
-        )
+    def engine_sql(self, sql: str, dialect: str) -> str:
+        return self.prepared(sql, dialect).sql
 
     def run(self, sql: str, dialect: str) -> list[list[Any]]:
         """The rows as the query service answers them (booleans, exact decimals)."""

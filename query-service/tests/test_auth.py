@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app as create_gateway
-from dwsim_query import auth
-from dwsim_query.main import create_app
+from dwsim_query.app import create_app
+from dwsim_shared import http_edge
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.pipeline import embedded_runtime
 from dwsim_shared.testing.servers import free_port, server_process
@@ -52,8 +52,6 @@ def test_internal_token_takes_precedence_and_no_token_means_open(tmp_path: Path)
 def test_tokens_are_compared_in_constant_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dwsim_gateway import deps
-
     calls: list[tuple[bytes, bytes]] = []
     original = hmac.compare_digest
 
@@ -61,12 +59,12 @@ def test_tokens_are_compared_in_constant_time(
         calls.append((a, b))
         return original(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", recording)
+    # Both services check the bearer token in one place: the shared HTTP edge.
+    monkeypatch.setattr(http_edge.hmac, "compare_digest", recording)
     with TestClient(create_app(Settings(home=tmp_path, api_token="t"))) as client:
         client.post("/query", json=BODY, headers={"Authorization": "Bearer x"})
     assert calls == [(b"Bearer x", b"Bearer t")]
     calls.clear()
-    monkeypatch.setattr(deps.hmac, "compare_digest", recording)
     gateway = create_gateway(Settings(home=tmp_path / "gw", api_token="t"))
     with TestClient(gateway) as client:
         assert (
@@ -78,7 +76,7 @@ def test_tokens_are_compared_in_constant_time(
 def test_gateway_sends_the_token_to_a_real_query_service(tmp_path: Path) -> None:
     port = free_port()
     env = {"DWSIM_HOME": str(tmp_path), "DWSIM_INTERNAL_TOKEN": "inner", "PATH": "/usr/bin:/bin"}
-    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with server_process(argv, port, "query service", env=env):
         url = f"http://127.0.0.1:{port}"

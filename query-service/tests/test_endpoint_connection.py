@@ -54,6 +54,7 @@ def test_connection_details_work_as_given(live_endpoint: Live, gateway: TestClie
     details: dict[str, Any] = answer.json()
     assert details["engine"] == "redshift" and details["database"] == name
     assert details["port"] == live_endpoint.port and details["schema"] == "public"
+    assert details["workspace_schema"] == "workspace"
     assert details["password"] == live_endpoint.password()
     with contextlib.closing(
         psycopg2.connect(host=details["host"], port=details["port"], user=details["user"],
@@ -80,6 +81,7 @@ def test_connection_details_work_as_given(live_endpoint: Live, gateway: TestClie
     assert code == 0
     profile = yaml.safe_load(out)["dwsim"]["outputs"][name]
     assert profile["type"] == "redshift" and profile["dbname"] == name
+    assert profile["schema"] == "workspace"  # dbt builds in the workspace
     conn = redshift_connector.connect(
         host=profile["host"], port=profile["port"], user=profile["user"],
         password=profile["password"], database=profile["dbname"],

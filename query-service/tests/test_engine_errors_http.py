@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dwsim_query.main import create_app
-from dwsim_shared.experiment import parse_experiment
+from dwsim_query.app import create_app
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
 from dwsim_shared.warehouses.base import ShardRef

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlglot import exp
 
-from dwsim_query.pipeline import prepare_sql
+from dwsim_query.pipeline import prepare_query
 from dwsim_shared.warehouses import sqlite as _registers_strictsqlite  # noqa: F401
 
 from .conftest import GOLDEN
@@ -51,7 +51,7 @@ def current() -> list[dict[str, str]]:
     for dialect, sql in QUERIES:
         entry = {"dialect": dialect, "sql": sql}
         for engine, engine_dialect in ENGINES.items():
-            entry[engine] = prepare_sql(sql, dialect, engine_dialect, resolve, ["g"], SCHEMA)
+            entry[engine] = prepare_query(sql, dialect, engine_dialect, resolve, ["g"], SCHEMA).sql
         out.append(entry)
     return out
 

@@ -17,7 +17,8 @@ import pytest
 from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.pipeline import prepare_query
 from dwsim_query.results import encode_rows
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.warehouses import Warehouse, make_warehouse

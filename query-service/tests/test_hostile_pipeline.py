@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 from dwsim_shared.errors import BadRequest, DWSimError, NotFound, QueryTimeout
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.testing.fixtures import snowflake_settings
@@ -74,7 +74,7 @@ def test_hostile_queries_through_the_service(runtime: Runtime) -> None:
     for sql in HOSTILE:
         started = time.monotonic()
         try:
-            answer = run_query(runtime, QueryRequest(experiment="attacker", sql=sql))
+            answer = run_query(runtime, "attacker", sql)
         except (BadRequest, NotFound, QueryTimeout):
             pass
         except DWSimError as error:
@@ -82,9 +82,7 @@ def test_hostile_queries_through_the_service(runtime: Runtime) -> None:
         else:
             pytest.fail(f"ran {sql!r}: {answer['rows'][:3]}")
         assert time.monotonic() - started < LIMIT_S + 5, sql
-        check = run_query(
-            runtime, QueryRequest(experiment="attacker", sql="SELECT COUNT(*) FROM t")
-        )
+        check = run_query(runtime, "attacker", "SELECT COUNT(*) FROM t")
         assert check["rows"] == [[ROWS["attacker"]]], sql
-    victim = run_query(runtime, QueryRequest(experiment="victim", sql="SELECT COUNT(*) FROM t"))
+    victim = run_query(runtime, "victim", "SELECT COUNT(*) FROM t")
     assert victim["rows"] == [[ROWS["victim"]]]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 from dwsim_shared.errors import QueryTooLarge
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.memory import release_memory, rss_bytes
 from dwsim_shared.runtime import Runtime
@@ -138,7 +138,7 @@ def engine(
 
 
 def _ask(rt: Runtime, sql: str) -> dict[str, object]:
-    return run_query(rt, QueryRequest(experiment="memory", sql=sql))
+    return run_query(rt, "memory", sql)
 
 
 # Value-growing calls over a cross join (3,600 rows): DuckDB builds 2,048 rows of a vector

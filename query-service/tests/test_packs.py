@@ -22,8 +22,6 @@ def test_format_models_of_both_sources() -> None:
     assert formats.format_datetime(at, "Month", "redshift") == "March    "
     assert formats.format_datetime(at, "FMMonth", "redshift") == "March"
     assert formats.format_datetime(at, "DY MON", "snowflake") == "Sun Mar"
-    assert formats.to_strftime("YYYY-MM", "snowflake") == "%Y-%m"
-    assert formats.to_strftime("FMMonth", "redshift") is None
     assert formats.parse_datetime("17-Mar-2024", "DD-MON-YYYY", "snowflake") == dt.datetime(
         2024, 3, 17
     )
@@ -38,7 +36,7 @@ def test_a_failing_sqlite_pack_function_names_itself_in_the_query_error(tmp_path
     import pyarrow.parquet as pq
 
     from dwsim_shared.errors import BadRequest
-    from dwsim_shared.experiment import parse_experiment
+    from dwsim_shared.experiment_checks import parse_experiment
     from dwsim_shared.settings import Settings
     from dwsim_shared.warehouses import make_warehouse
     from dwsim_shared.warehouses.base import ShardRef

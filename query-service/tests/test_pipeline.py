@@ -8,7 +8,7 @@ from sqlglot import exp
 from dwsim_query.pipeline import (
     fold_identifiers,
     parse_one_read,
-    prepare_sql,
+    prepare_query,
     refuse_unsafe,
     rewrite_tables,
     transpile,
@@ -69,13 +69,15 @@ def test_functions_off_the_allowlist_are_refused(sql: str, engine: str) -> None:
     with pytest.raises(
         BadRequest, match=r"is not supported (on|by) the|is Snowflake SQL"
     ) as caught:
-        prepare_sql(sql, "redshift", engine, resolve, TABLES)
+        prepare_query(sql, "redshift", engine, resolve, TABLES)
     assert "sqlglot" not in caught.value.message and "<class" not in caught.value.message
 
 
 def test_refusal_names_the_construct_engine_line_and_column() -> None:
     with pytest.raises(BadRequest) as caught:
-        prepare_sql("SELECT 1,\n  my_udf(id) FROM orders", "redshift", "postgres", resolve, TABLES)
+        prepare_query(
+            "SELECT 1,\n  my_udf(id) FROM orders", "redshift", "postgres", resolve, TABLES
+        )
     assert caught.value.message == (
         "MY_UDF is not supported on the redshift mock engine (line 2, column 3)"
     )
@@ -87,31 +89,31 @@ def test_a_cte_never_hides_a_real_table_of_its_name() -> None:
         "pg_stat_activity) s, pg_stat_activity a"
     )
     with pytest.raises(BadRequest, match="unknown table 'pg_stat_activity'"):
-        prepare_sql(sql, "redshift", "postgres", resolve, TABLES)
+        prepare_query(sql, "redshift", "postgres", resolve, TABLES)
 
 
 def test_deep_nesting_and_long_queries_name_the_limit() -> None:
     deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000
     with pytest.raises(BadRequest, match="limit is 40") as caught:
-        prepare_sql(deep, "redshift", "postgres", resolve, TABLES)
+        prepare_query(deep, "redshift", "postgres", resolve, TABLES)
     assert caught.value.details["limit"] == "max_nesting"
     with pytest.raises(BadRequest, match="limit is 100000"):
-        prepare_sql("SELECT 1 " + " " * 100_000, "redshift", "postgres", resolve, TABLES)
-    assert prepare_sql(
+        prepare_query("SELECT 1 " + " " * 100_000, "redshift", "postgres", resolve, TABLES)
+    assert prepare_query(
         "SELECT " + "(" * 35 + "1" + ")" * 35, "redshift", "postgres", resolve, TABLES
-    )
+    ).sql
 
 
 def test_a_typo_names_no_library_class() -> None:
     with pytest.raises(BadRequest) as caught:
-        prepare_sql("SELECT id * FROM orders", "redshift", "postgres", resolve, TABLES)
+        prepare_query("SELECT id * FROM orders", "redshift", "postgres", resolve, TABLES)
     assert "class" not in caught.value.message and "sqlglot" not in caught.value.message
 
 
 def test_unknown_column_lists_the_known_columns() -> None:
     schema = {"orders": {"id": "INT", "total": "DECIMAL(10, 2)"}}
     with pytest.raises(BadRequest, match=r"unknown column 'totl'; columns of orders: id, total"):
-        prepare_sql("SELECT totl FROM orders", "redshift", "postgres", resolve, TABLES, schema)
+        prepare_query("SELECT totl FROM orders", "redshift", "postgres", resolve, TABLES, schema)
 
 
 def test_select_into_is_refused() -> None:
@@ -155,9 +157,9 @@ def test_transpile_to_the_engine_dialect() -> None:
 
 
 def test_whole_pipeline_from_snowflake_to_sqlite() -> None:
-    sql = prepare_sql(
+    sql = prepare_query(
         "SELECT IFF(id > 1, 'a', 'b') FROM Orders LIMIT 5", "snowflake", "sqlite", resolve, TABLES
-    )
+    ).sql
     assert "CASE WHEN" in sql or "IIF" in sql.upper()
     assert '"dwsim_shop"."orders" AS "orders"' in sql
 
@@ -171,10 +173,10 @@ def test_identifiers_fold_to_the_lower_case_physical_names() -> None:
 def test_date_functions_run_on_sqlite() -> None:
     import sqlite3
 
-    sql = prepare_sql(
+    sql = prepare_query(
         "SELECT DATE_TRUNC('month', at) AS m, EXTRACT(year FROM at) AS y, DATE_PART(dow, at) AS d FROM orders",
         "redshift", "sqlite", lambda name: exp.table_(exp.to_identifier("orders", quoted=True)), TABLES,
-    )  # fmt: skip
+    ).sql  # fmt: skip
     conn = sqlite3.connect(":memory:")
     conn.execute('CREATE TABLE "orders" ("at" TIMESTAMP)')
     conn.execute("INSERT INTO \"orders\" VALUES ('2024-03-17 10:11:12')")
@@ -184,7 +186,7 @@ def test_date_functions_run_on_sqlite() -> None:
     # Redshift's DATE_TRUNC answers a timestamp.
     assert conn.execute(sql).fetchall() == [("2024-03-01 00:00:00", 2024, 0)]
     with pytest.raises(BadRequest, match="DATE_TRUNC"):
-        prepare_sql(
+        prepare_query(
             "SELECT DATE_TRUNC('fortnight', at) FROM orders", "redshift", "sqlite", resolve, TABLES
         )
 
@@ -210,8 +212,8 @@ def test_a_misspelled_opening_keyword_is_reported_where_it_is(sql: str) -> None:
 
 def test_an_engine_refusal_of_a_catalogued_function_names_its_dialect_and_reason() -> None:
     with pytest.raises(BadRequest) as caught:
-        prepare_sql("SELECT CBRT(8)", "snowflake", "sqlite", resolve, TABLES)
+        prepare_query("SELECT CBRT(8)", "snowflake", "sqlite", resolve, TABLES)
     assert caught.value.message.startswith("CBRT (Snowflake SQL) is not supported on the sqlite")
     with pytest.raises(BadRequest) as caught:
-        prepare_sql("SELECT CRC32('a')", "redshift", "sqlite", resolve, TABLES)
+        prepare_query("SELECT CRC32('a')", "redshift", "sqlite", resolve, TABLES)
     assert caught.value.message.endswith(": not carried yet"), caught.value.message

@@ -21,7 +21,7 @@ import pytest
 import redshift_connector
 import sqlalchemy as sa
 
-from dwsim_query.main import QueryRequest, run_query
+from dwsim_query.service import run_query
 
 from .endpoint_fixtures import Live, live_endpoint
 
@@ -57,7 +57,7 @@ def _text(value: Any) -> str:
 
 
 def rest_rows(live: Live, sql: str) -> list[list[str]]:
-    answer = run_query(live.rt, QueryRequest(experiment=live.experiment.name, sql=sql))
+    answer = run_query(live.rt, live.experiment.name, sql)
     return plain(
         [[decimal.Decimal(v) if isinstance(v, str) and _number(v) else v for v in r]
          for r in answer["rows"]]
@@ -149,7 +149,7 @@ def test_sqlalchemy_connects(live_endpoint: Live, driver: str) -> None:
             rows = conn.execute(sa.text(QUERIES[0])).fetchall()
         assert plain(rows) == rest_rows(live_endpoint, QUERIES[0])
         inspector = sa.inspect(engine)
-        assert inspector.get_schema_names() == ["public"]
+        assert inspector.get_schema_names() == ["public", "workspace"]
         if driver.startswith("postgresql"):  # sqlalchemy-redshift reflects Redshift-only columns
             tables = sorted(t.name for t in live_endpoint.experiment.tables)
             assert sorted(inspector.get_table_names()) == tables
@@ -191,7 +191,7 @@ def test_refusals_carry_a_sqlstate_and_change_nothing(live_endpoint: Live) -> No
         for sql in ("DELETE FROM orders", "INSERT INTO region VALUES (9, 'x', 'y')",
                     "UPDATE customer SET c_name = 'x'", "TRUNCATE lineitem"):  # fmt: skip
             _refused(cur, sql, "42501", "read-only")
-        _refused(cur, "DROP TABLE orders", "0A000", "read-only")
+        _refused(cur, "DROP TABLE orders", "42501", "read-only")
         _refused(cur, "SET statement_timeout = 0", "0A000", "statement_timeout")
         # A refusal inside a transaction block fails the block, as PostgreSQL's own errors do.
         conn.autocommit = False
@@ -232,7 +232,7 @@ def test_the_catalog_shows_the_experiment_only(live_endpoint: Live) -> None:
         )
         assert [c for c, _ in cur.fetchall()] == ["r_regionkey", "r_name", "r_comment"]
         cur.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1")
-        assert cur.fetchall() == [("pg_catalog",), ("public",)]
+        assert cur.fetchall() == [("pg_catalog",), ("public",), ("workspace",)]
         cur.execute("SELECT COUNT(*) FROM pg_class WHERE relname = 'orders'")
         assert cur.fetchone() == (1,)  # the other experiment's orders stay out of sight
         cur.execute('SELECT DISTINCT "column" FROM pg_table_def WHERE tablename = %s', ("nation",))
@@ -320,9 +320,7 @@ def test_result_columns_are_named_as_redshift_names_them(live_endpoint: Live) ->
         "SELECT o_orderstatus, COUNT(*), SUM(o_totalprice), 1 + 1, MAX(o_orderkey) AS top "
         "FROM orders GROUP BY o_orderstatus ORDER BY 2 DESC, 1"
     )
-    answer = run_query(
-        live_endpoint.rt, QueryRequest(experiment=live_endpoint.experiment.name, sql=sql)
-    )
+    answer = run_query(live_endpoint.rt, live_endpoint.experiment.name, sql)
     rest_names = answer["columns"]
     assert rest_names == ["o_orderstatus", "count", "sum", "?column?", "top"]
     with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dwsim_gateway.main import create_app as create_gateway
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
@@ -53,7 +53,7 @@ def test_runaway_query_is_504_and_the_engine_is_free_again(
     rt.close()
 
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+    argv = [sys.executable, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with server_process(argv, port, "query service", env={**os.environ, **env}):
         settings = Settings.model_validate({

@@ -105,6 +105,34 @@ def test_replace_is_checked_by_the_size_it_would_build() -> None:
     assert _run_on_sqlite(sql) == [("axyz",), ("cd",)]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("source", ["redshift", "snowflake"])
+def test_regexp_replace_is_checked_by_a_bound_on_what_it_could_build(
+    engine: str, source: str
+) -> None:
+    sql = _sql("SELECT regexp_replace(a, '', 'xyz') FROM t", engine, source)
+    assert "would build a value over" in sql and "REGEXP_REPLACE" in sql.upper()
+    removal = _sql("SELECT regexp_replace(a, 'b') FROM t", engine, source)
+    assert "would build a value over" not in removal  # no replacement: it only shrinks
+
+
+def test_regexp_replace_past_the_limit_fails_on_the_engine() -> None:
+    small = ValueLimits(value_max_bytes=100, emulator_value_max_bytes=100)
+
+    def resolve(name: str) -> exp.Table:
+        return exp.Table(this=exp.to_identifier(name))
+
+    def checked(sql: str) -> str:
+        return prepare_query(sql, "redshift", "sqlite", resolve, ["t"], value_limits=small).sql
+
+    short = checked("SELECT regexp_replace(a, 'b', 'xyz') FROM t")
+    assert _run_on_sqlite(short) == [("axyz",), ("cd",)]  # short values pass, unchanged
+    longer = checked("SELECT regexp_replace(a || '" + "b" * 40 + "', 'b', 'xyz') FROM t")
+    with pytest.raises(sqlite3.OperationalError):
+        _run_on_sqlite(longer)
+    assert "REGEXP_REPLACE" in (take_failure() or "")
+
+
 def test_no_limits_leave_the_query_as_the_chain_wrote_it() -> None:
     def resolve(name: str) -> exp.Table:
         return exp.Table(this=exp.to_identifier(name))

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Experiment, format_loc, parse_experiment
+from dwsim_shared.experiment import Experiment, format_loc
+from dwsim_shared.experiment_checks import parse_experiment
 
 
 def doc(*columns: dict[str, Any], rows: int = 100, **table: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import clock
 from dwsim_shared.generation.faker_pools import faker_pool, reads_clock
 from dwsim_shared.generation.plan import compile_plan
@@ -44,7 +44,7 @@ DATE_DIMENSION = {
 SCRIPT = """
 import json, sys, hashlib
 from pathlib import Path
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation.shard import write_rows_parquet
 exp = parse_experiment(json.loads(sys.argv[2]))
 path = Path(sys.argv[1])

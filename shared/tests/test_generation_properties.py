@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.runs.plan import plan_shards
 

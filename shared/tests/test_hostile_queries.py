@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dwsim_shared.errors import BadRequest, NotFound, QueryTimeout
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings

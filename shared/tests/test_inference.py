@@ -8,7 +8,7 @@ import pytest
 
 from dwsim_shared.ddl import import_ddl
 from dwsim_shared.ddl.inference import CHOICE_RULES, FAKER_RULES, faker_max_length, infer_rules
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation.faker_pools import faker_has_rule
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.generation.permutation import permute, zipf_ranks
 from dwsim_shared.runs.plan import plan_shards

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.celery_app import FINALIZE_RUN, GENERATE_SHARD, LOAD_SHARD, PREPARE_RUN
 from dwsim_shared.errors import DependencyUnavailable
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.leases import (
     Taken,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.lineage import openlineage
 from dwsim_shared.lineage.graph import document_changes, lineage_graph, run_diff
 from dwsim_shared.lineage.history import record_event, record_version

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.objectstore import experiment_prefix
 from dwsim_shared.settings import Settings

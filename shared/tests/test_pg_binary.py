@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation.arrow_types import arrow_type
 from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses import make_warehouse

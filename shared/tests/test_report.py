@@ -11,7 +11,8 @@ from typing import Any
 import psycopg2
 import pytest
 
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.reports import compute_report, verdict
@@ -201,3 +202,72 @@ def test_the_loader_stores_the_report_with_the_status_and_recomputes_on_demand(
     with pytest.raises(Conflict, match="not the live run"):
         report_run(rt, run_id, recompute=True)
     rt.close()
+
+
+def test_sampled_checks_are_labelled_and_exact_checks_still_see_every_row(
+    engine, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """With a sample smaller than `sales`, its null fractions and moments are read from the
+    sample and say so; its key, foreign keys, ranges and count are still checked on every row:
+    one broken row fails them, whichever rows the sample holds."""
+    warehouse, execute = engine
+    load(warehouse, EXPERIMENT, tmp_path)
+    plan = compile_plan(EXPERIMENT)
+    report = compute_report(plan, warehouse, EXPERIMENT.name, sample_rows=1000)
+    assert report["failed"] == 0, [c for c in report["checks"] if not c["pass"]]
+    assert report["queries"] == 4  # one exact scan per table, and the sample of `sales`
+    by = {(c["table"], c["column"], c["check"]): c for c in report["checks"]}
+    for sampled in [("sales", "note", "null_fraction"), ("sales", "units", "distribution")]:
+        assert by[sampled]["sampled"]["rows"] == 1000
+        assert "1,000 rows" in by[sampled]["sampled"]["how"]
+    whole = compute_report(plan, warehouse, EXPERIMENT.name)  # the sample would hold them all
+    assert whole["queries"] == 3
+    assert {c["sampled"]["rows"] for c in whole["checks"] if "sampled" in c} == {3000}
+    exact = [
+        ("sales", None, "row_count"),
+        ("sales", None, "unique"),
+        ("sales", "units", "range"),
+        ("sales", "store_id", "foreign_key"),
+        ("sales", "ref", "length"),
+        ("sales", "sale_date", "null_fraction"),
+    ]  # a required column: never NULL, exactly
+    for key in exact:
+        assert "sampled" not in by[key], key
+
+    def table(name: str) -> str:
+        return warehouse.physical_table(EXPERIMENT.name, name).sql(
+            dialect=warehouse.sqlglot_dialect
+        )
+
+    sales = table("sales")
+    pairs = warehouse.run_query(
+        EXPERIMENT.name,
+        f"SELECT store_id, product_id FROM {sales} GROUP BY store_id, product_id "
+        "ORDER BY store_id DESC, product_id DESC LIMIT 3",
+        row_cap=3,
+        timeout_s=30,
+    ).rows
+
+    def one_row(pair: Any) -> str:  # the sale of this (store, product) with its first date
+        store, product = int(pair[0]), int(pair[1])
+        return (f"store_id = {store} AND product_id = {product} AND sale_date = (SELECT MIN(sale_date) "
+                f"FROM {sales} WHERE store_id = {store} AND product_id = {product})")  # fmt: skip
+
+    # A broken key, the count unchanged: one sale duplicated, another deleted.
+    execute(f"INSERT INTO {sales} SELECT * FROM {sales} WHERE {one_row(pairs[0])}")
+    execute(f"DELETE FROM {sales} WHERE {one_row(pairs[1])}")
+    broken = compute_report(plan, warehouse, EXPERIMENT.name, sample_rows=1000)
+    assert failing(broken) == {("sales", None, "unique")}
+    assert next(c for c in broken["checks"] if c["check"] == "unique" and c["table"] == "sales")[
+        "observed"
+    ] == {"duplicates": 1}
+    # One orphan store and one unit count out of range, in a single row.
+    execute(f"UPDATE {sales} SET store_id = 99999, units = 41 WHERE {one_row(pairs[2])}")
+    broken = compute_report(plan, warehouse, EXPERIMENT.name, sample_rows=1000)
+    assert failing(broken) == {
+        ("sales", None, "unique"), ("sales", "store_id", "foreign_key"), ("sales", "units", "range"),
+    }  # fmt: skip
+    # A wrong count: one more sale deleted.
+    execute(f"DELETE FROM {sales} WHERE store_id = 99999")
+    broken = compute_report(plan, warehouse, EXPERIMENT.name, sample_rows=1000)
+    assert failing(broken) == {("sales", None, "unique"), ("sales", None, "row_count")}

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from dwsim_shared.ddl import import_ddl
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import INTEGER_LIMITS, Experiment, parse_experiment
+from dwsim_shared.experiment import INTEGER_LIMITS, Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 
 CORPUS = Path(__file__).parent / "ddl" / "corpus"
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)

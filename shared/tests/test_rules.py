@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Column, Experiment, parse_experiment
+from dwsim_shared.experiment import Column, Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard
 from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.generation.rules import RULE_KINDS, select_rule

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dwsim_shared.errors import Conflict, InvalidInput
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.leases import take_run_step
 from dwsim_shared.runs.outcomes import Skipped

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.dispatch import NextTask, Step, next_tasks
 from dwsim_shared.runs.outcomes import Done, Failed, Skip, Skipped

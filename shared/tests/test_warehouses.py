@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dwsim_shared.errors import BadRequest, DependencyUnavailable, InvalidInput, QueryTimeout
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.servers import free_port

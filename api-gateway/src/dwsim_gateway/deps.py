@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
-import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_gateway.run_status import RunStatusCache
-from dwsim_shared.errors import DWSimError, NotFound
 from dwsim_shared.experiment import EXPERIMENT_NAME
+from dwsim_shared.http_edge import RUN_ID_MAX, require_bearer
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
-from dwsim_shared.state.models import ExperimentRow
-
-
-class Unauthorized(DWSimError):
-    status = 401
-    code = "unauthorized"
+from dwsim_shared.state.lookup import experiment_by_name
+from dwsim_shared.state.models import ExperimentRow, RunRow
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -50,23 +45,21 @@ async def require_token(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """With `DWSIM_API_TOKEN` set, every API call must carry `Authorization: Bearer <token>`."""
-    if settings.api_token is None:
-        return
-    expected = f"Bearer {settings.api_token}".encode()
-    if not hmac.compare_digest((authorization or "").encode(), expected):
-        raise Unauthorized(
-            "missing or wrong bearer token (Authorization: Bearer <DWSIM_API_TOKEN>)"
-        )
+    require_bearer(authorization, settings.api_token, " (Authorization: Bearer <DWSIM_API_TOKEN>)")
 
 
-# Checked before the name reaches a database, a path or an object key (NUL, control characters).
+# Typed, bounded ids in paths (dwsim_shared.http_edge says why and how far).
 ExperimentName = Annotated[
     str, Path(description="experiment name", max_length=63, pattern=EXPERIMENT_NAME.pattern)
 ]
-# The state DB's run ids are 32-bit integers: a larger one is refused, not sent to the database
-# (in a path or in a body).
-RUN_ID_MAX = 2**31 - 1
 RunId = Annotated[int, Path(description="run id", ge=1, le=RUN_ID_MAX)]
+
+
+async def get_query_service(request: Request) -> QueryServiceClient:
+    return request.app.state.query_service
+
+
+QueryServiceDep = Annotated[QueryServiceClient, Depends(get_query_service)]
 
 
 async def get_run_status(request: Request) -> RunStatusCache:
@@ -77,13 +70,15 @@ RunStatusDep = Annotated[RunStatusCache, Depends(get_run_status)]
 
 
 def get_experiment_row(session: SessionDep, name: ExperimentName) -> ExperimentRow:
-    row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
-    if row is None:
-        names = session.scalars(select(ExperimentRow.name)).all()
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise NotFound(f"experiment {name!r} does not exist{hint}", experiment=name)
-    return row
+    return experiment_by_name(session, name)
 
 
 ExperimentDep = Annotated[ExperimentRow, Depends(get_experiment_row)]
+
+
+def get_run(row: ExperimentDep, run_id: RunId, session: SessionDep) -> RunRow:
+    """The run `run_id` (its number) of the experiment in the path; 404 naming both."""
+    return run_by_number(session, row, run_id)
+
+
+RunDep = Annotated[RunRow, Depends(get_run)]

@@ -11,23 +11,24 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from dwsim_gateway import docs, errors
+from dwsim_gateway import docs
 from dwsim_gateway import history as query_history
+from dwsim_gateway.body_size import BodySizeLimit
 from dwsim_gateway.deps import require_token
-from dwsim_gateway.limits import BodySizeLimit
 from dwsim_gateway.models import ERROR_RESPONSES
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_gateway.routes import (
     bundles,
     connection,
     experiments,
     health,
     history,
-    lifecycle,
     lineage,
-    queries,
     query,
     reports,
+    run_actions,
     runs,
+    saved_queries,
     shards,
     sqltools,
     tables,
@@ -36,6 +37,7 @@ from dwsim_gateway.routes import (
 )
 from dwsim_gateway.run_lifecycle import start_gateway_sweeper
 from dwsim_gateway.run_status import CachedRunStatus, RunStatusCache
+from dwsim_shared.http_edge import install_error_handlers
 from dwsim_shared.lineage import openlineage
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings, get_settings
@@ -58,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as error:  # keep serving: requests answer 503 until the DB is back
             log.error("state database migration failed at start-up: %s", error)
         sweeper = start_gateway_sweeper(runtime)
+        app.state.query_service = QueryServiceClient(settings)
         yield
+        app.state.query_service.close()
         sweeper.stop()
         query_history.close(runtime)
         if (emitter := openlineage.current()) is not None:
@@ -73,23 +77,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    errors.install(app)
+    install_error_handlers(app, "gateway")
     app.state.run_status = RunStatusCache()
-    app.add_middleware(CachedRunStatus, cache=app.state.run_status, token=settings.api_token)
+    app.add_middleware(
+        CachedRunStatus,
+        cache=app.state.run_status,
+        token=settings.api_token,
+        route="/api/experiments/{name}/runs/{run_id}",
+    )
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     api = [Depends(require_token)]
     modules = (
         experiments,
         runs,
-        lifecycle,
+        run_actions,
         lineage,
         bundles,
         reports,
         shards,
         query,
         tables,
-        queries,
+        saved_queries,
         history,
         connection,
         sqltools,

@@ -116,6 +116,16 @@ class RunView(Answer):
     started_at: str | None
     finished_at: str | None
     error: str | None
+    published_at: str | None = Field(
+        default=None,
+        description="when the run's data went live in the warehouse (queryable from then on; "
+        "a RUNNING run with it set is computing its validation report)",
+    )
+    report: dict[str, Any] | None = Field(
+        default=None,
+        description='{"state": "pending"} while a published run computes its validation report, '
+        '{"state": "done", ...} once stored with the final status, null before publishing',
+    )
     tables: dict[str, TableProgress]
     totals: Totals
     objects: str = Field(description="where the experiment's Parquet objects lie")
@@ -305,6 +315,7 @@ class HistoryAnswer(Answer):
 
 class WarehouseInfo(Answer):
     name: str
+    label: str = Field(description="what the engine is, in a user's words")
     configured: bool
     needs: str | None = Field(description="the setting to provide when not configured")
 

@@ -8,10 +8,8 @@ see a view older than that."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -20,13 +18,17 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy import select
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dwsim_shared.errors import NotFound
+from dwsim_shared.http_edge import ExperimentNameText, RunNumber, bearer_matches
+from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.state.lookup import experiment_by_name
+from dwsim_shared.state.models import RunRow
 
 FRESH_S = 0.5  # a poll is answered from a view at most this old...
 STALE_S = 2.0  # ...or, while that view is being refreshed, at most this much older
@@ -83,8 +85,10 @@ class RunStatusCache:
         finally:
             refresh.release()
 
-    def forget(self, name: str, run_id: int) -> None:
+    def forget(self, name: str, run_id: int | None) -> None:
         """Drop a run's view after this process changed the run (cancel)."""
+        if run_id is None:
+            return
         with self._lock:
             self._views.pop((name, run_id), None)
 
@@ -128,41 +132,52 @@ class RunStatusCache:
 
 def _load(rt: Runtime, name: str, run_id: int, build: ViewBuilder) -> dict[str, Any]:
     with rt.session() as session:
-        run = session.scalars(
-            select(RunRow)
-            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
-            .where(RunRow.number == run_id, ExperimentRow.name == name)
-        ).first()
-        if run is None:
-            exists = session.scalar(select(ExperimentRow.id).where(ExperimentRow.name == name))
-            if exists is None:
-                raise NotFound(f"experiment {name!r} does not exist", experiment=name)
-            raise NotFound(f"experiment {name!r} has no run {run_id}", run_id=run_id)
+        run = run_by_number(session, experiment_by_name(session, name), run_id)
         return build(session, rt, run, name)
 
 
-_RUN_PATH = re.compile(r"/api/experiments/([a-z][a-z0-9_]{0,62})/runs/([1-9][0-9]{0,9})")
+_NAME = TypeAdapter(ExperimentNameText)
+_NUMBER = TypeAdapter(RunNumber)
 
 
 class CachedRunStatus:
     """ASGI middleware: a poll whose run view is fresh in the cache is answered here, before
     routing, validation and dependencies (most of a request's cost); anything else, including
-    a wrong or missing token, goes on to the application, which answers it in full."""
+    a wrong or missing token, goes on to the application, which answers it in full.
 
-    def __init__(self, app: ASGIApp, cache: RunStatusCache, token: str | None) -> None:
+    `route` is the application's own route of a run's status, which matches the path (the same
+    path parameters and the same id types as the route, never a second parser)."""
+
+    def __init__(self, app: ASGIApp, cache: RunStatusCache, token: str | None, route: str) -> None:
         self.app = app
         self.cache = cache
-        self.expected = f"Bearer {token}".encode() if token else None
+        self.token = token
+        self.route = route
+
+    def _key(self, scope: Scope) -> tuple[str, int] | None:
+        route = next(
+            (r for r in scope["app"].router.routes if getattr(r, "path", None) == self.route), None
+        )
+        if route is None:
+            return None
+        match, child = route.matches(scope)
+        if match != Match.FULL:
+            return None
+        params = child["path_params"]
+        try:
+            return _NAME.validate_python(params["name"]), _NUMBER.validate_python(params["run_id"])
+        except ValidationError:
+            return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            match = _RUN_PATH.fullmatch(scope["path"])
-            body, stale = self.cache.lookup(match[1], int(match[2])) if match else (None, False)
+            key = self._key(scope)
+            body, stale = self.cache.lookup(*key) if key else (None, False)
             if body is not None and self._authorized(scope):
-                if stale and match:  # answer now; one background thread fetches the next view
+                if stale and key:  # answer now; one background thread fetches the next view
                     rt = scope["app"].state.runtime
                     asyncio.get_running_loop().run_in_executor(
-                        None, self.cache.refresh_quietly, rt, match[1], int(match[2])
+                        None, self.cache.refresh_quietly, rt, *key
                     )
                 headers = [
                     (b"content-type", b"application/json"),
@@ -174,7 +189,5 @@ class CachedRunStatus:
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
-        if self.expected is None:
-            return True
         given = next((v for k, v in scope.get("headers") or [] if k == b"authorization"), b"")
-        return hmac.compare_digest(given, self.expected)
+        return bearer_matches(given, self.token)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.experiment import Column, Experiment, Table
-
-_DIALECTS = {"redshift": "redshift", "snowflake": "snowflake", "postgres": "postgres"}
 
 
 def _name(name: str, dialect: str) -> str:
@@ -55,5 +54,5 @@ def table_ddl(table: Table, dialect: str) -> str:
 
 
 def experiment_ddl(experiment: Experiment) -> str:
-    dialect = _DIALECTS.get(experiment.source_dialect, "postgres")
+    dialect = source_dialect_of(experiment.source_dialect).sqlglot
     return "\n\n".join(table_ddl(t, dialect) for t in experiment.tables) + "\n"

@@ -32,11 +32,7 @@ def export_request(
 
 
 def show_export(ctx: commands.Context, args: argparse.Namespace, answer: Any) -> int:
-    size = 0
-    with open(args.output, "wb") as sink:
-        for chunk in answer:
-            sink.write(chunk)
-            size += len(chunk)
+    size = commands.save_stream(answer, args.output)
     ctx.print(f"wrote {args.output} ({size:,} bytes): run {args.run} of {args.name}")
     return EXIT_OK
 

@@ -383,14 +383,20 @@ def build_query_export(args: argparse.Namespace) -> ApiRequest:
     return api.export_csv(args.name, sql, args.limit)
 
 
+def save_stream(answer: Any, path: str) -> int:
+    """Write a streamed answer to `path` as its bytes come; how many there were."""
+    size = 0
+    with open(path, "wb") as sink:
+        for chunk in answer:
+            sink.write(chunk)
+            size += len(chunk)
+    return size
+
+
 def show_export(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
     """Write the streamed CSV to --output (bytes as they come) or to stdout."""
     if args.output:
-        size = 0
-        with open(args.output, "wb") as sink:
-            for chunk in answer:
-                sink.write(chunk)
-                size += len(chunk)
+        size = save_stream(answer, args.output)
         # stderr: stdout stays the data channel; the user sees the export ended and where.
         ctx.note(f"wrote {args.output} ({render.byte_size(size)})")
         return EXIT_OK

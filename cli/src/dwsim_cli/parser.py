@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from dwsim_cli import bundles, commands, lifecycle, lineage, workspace
+from dwsim_cli import bundles, commands, lineage, run_commands, workspace
 from dwsim_cli.client import DEFAULT_URL, ApiRequest
 from dwsim_cli.report import add_report_command
 
@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id", metavar="RUN_ID", type=positive_int)
     add_report_command(runs_sub, leaf)
 
-    lifecycle.add_commands(exp_sub, runs_sub, leaf)  # experiment reset|load, runs retry
+    run_commands.add_commands(exp_sub, runs_sub, leaf)  # experiment reset|load, runs retry
     lineage.add_commands(exp_sub, leaf)  # experiment lineage|lineage-diff
     bundles.add_commands(exp_sub, leaf)  # experiment export|import-bundle
 

@@ -22,7 +22,11 @@ class ProgressPrinter:
         self._bar: Any = None
 
     def __call__(self, run: dict[str, Any]) -> None:
-        key = (run.get("status"), json.dumps(run.get("totals"), sort_keys=True))
+        key = (
+            run.get("status"),
+            run.get("published_at"),
+            json.dumps(run.get("totals"), sort_keys=True),
+        )
         final = run.get("status") in TERMINAL_STATUSES
         if self._ctx.err.isatty() and not final:
             self._live(run)
@@ -55,7 +59,8 @@ class ProgressPrinter:
         loaded = totals.get("loaded_rows") or 0
         self._bar.update(
             self._task,
-            description=f"run {run.get('run_id')} {run.get('status')}",
+            description=f"run {run.get('run_id')} {run.get('status')}"
+            + (" · data live, report running" if run.get("published_at") else ""),
             total=target or None,
             completed=loaded,
             rows=f"{loaded:,}/{target:,} rows",

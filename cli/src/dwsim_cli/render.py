@@ -101,6 +101,8 @@ def run_status_line(run: dict[str, Any], now: datetime | None = None) -> str:
         line += f"  ({duration:.1f} s)"
     if run.get("verdict"):
         line += f"  {run['verdict']}"
+    elif run.get("published_at") and run.get("status") in ("QUEUED", "RUNNING"):
+        line += "  published: the data is live and queryable; validation report running"
     return line
 
 

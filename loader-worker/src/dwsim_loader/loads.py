@@ -16,7 +16,7 @@ from dwsim_shared.runs.dispatch import Step
 from dwsim_shared.runs.outcomes import Done, Failed, Outcome, Skip, Skipped
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.warehouses.base import ShardRef, staged
-from dwsim_shared.worker_runtime import retrying, run_step, shard_step
+from dwsim_shared.worker_runtime import hold_report_for_tests, retrying, run_step, shard_step
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _finalize_if_due(rt: Runtime, **run_or_shard: int) -> Outcome | None:
 def finalize_run(rt: Runtime, run_id: int) -> Outcome:
     """Once every shard is LOADED, exactly one caller (the last loader, or the task the
     sweeper sends when that loader died) counts the staged rows, publishes the staging as
-    the live data, and completes the run. A mismatch fails the run and the live data stays."""
+    the live data (the run says it is live), computes the report, and completes the run. A mismatch fails the run and the live data stays."""
     with run_step(rt, run_id, Step.FINALIZE) as step:
         if isinstance(step, Skipped):
             return step
@@ -98,8 +98,12 @@ def finalize_run(rt: Runtime, run_id: int) -> Outcome:
             rt, f"publishing run {run_id}", step.component,
             lambda: warehouse.publish(experiment, run_id),
         )  # fmt: skip
-        # The checks read the live tables, so they run once the staging is published, while
-        # this step's lease is still held and renewed (a large report takes minutes).
+        # The data is queryable now, and the run says so (RUNNING, `published_at` set, its
+        # report pending). The checks read the live tables, so they run after, while this
+        # step's lease is still held and renewed (a large report takes minutes); the run's
+        # final status is written only with the report.
+        service.went_live(rt, run_id)
+        hold_report_for_tests(rt, experiment.name)
         report, status, digest = published_report(rt, run_id)
     service.published(rt, run_id, status=status, report=report, plan_digest=digest)
     return Done(Step.FINALIZE)

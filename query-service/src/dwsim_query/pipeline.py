@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
@@ -21,16 +21,16 @@ from sqlglot.tokens import Token, TokenType
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.catalogue import LABELS as SOURCE_LABELS
+from dwsim_query.compat.catalogue import SOURCES as CATALOGUE_SOURCES
 from dwsim_query.compat.catalogue import catalogue, check_calls
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
-    ENGINE_LABELS,
-    SOURCES,
+    engine_labels,
     engine_of,
     mark_origins,
     origin_of,
 )
-from dwsim_query.compat.schema import Schema, annotate
+from dwsim_query.compat.schema import Schema, _best_effort, annotate
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.grouping_sets import expand_grouping_sets
 from dwsim_query.results import ResultColumn, describe, projection_names
@@ -42,7 +42,9 @@ from dwsim_query.structure import (
     values_tables,
 )
 from dwsim_query.value_limits import ValueLimits, bound_values
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
+from dwsim_shared.sql_errors import parse_failure
 
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 MAX_SQL_CHARS = 100_000
@@ -53,6 +55,84 @@ CTE_REF = "dwsim_cte_ref"
 log = logging.getLogger(__name__)
 
 TableResolver = Callable[[str], exp.Table | None]
+# While a statement is checked and typed, a workspace object or a session's temporary table is
+# named by one of these prefixes (so a workspace table named like a generated one stays apart);
+# `rewrite_tables` gives it its place.
+WORKSPACE_REF = "dwsim_ws__"
+TEMPORARY_REF = "dwsim_tmp__"
+
+
+@dataclass
+class WorkspaceNames:
+    """An experiment's workspace as statements name it: the schema `logical` (the physical
+    schema `physical`), its objects and their column types read by `lookup` when a statement
+    first needs them, and the session's temporary tables (wire endpoints only)."""
+
+    logical: str
+    physical: str
+    lookup: Callable[[], dict[str, dict[str, str]]]
+    temporary: set[str] = field(default_factory=set)
+    _objects: dict[str, dict[str, str]] | None = None
+
+    def objects(self, refresh: bool = False) -> dict[str, dict[str, str]]:
+        if self._objects is None or refresh:
+            self._objects = {k.lower(): v for k, v in self.lookup().items()}
+        return self._objects
+
+    @property
+    def loaded(self) -> bool:
+        return self._objects is not None
+
+    def forget(self) -> None:
+        """After DDL: the objects are read again when next needed."""
+        self._objects = None
+
+    def schema(self, tree: exp.Expression) -> Schema:
+        """The column types of the workspace objects `tree` names, under their reference
+        names (PostgreSQL's type names, as sqlglot reads them)."""
+        wanted = {
+            t.name[len(WORKSPACE_REF) :] for t in tree.find_all(exp.Table)
+            if t.name.startswith(WORKSPACE_REF)
+        }  # fmt: skip
+        if not wanted:
+            return {}
+        objects = self.objects()
+        out: Schema = {}
+        for name in wanted:
+            columns = objects.get(name)
+            if columns is None:
+                continue
+            typed = {}
+            for column, kind in columns.items():
+                try:
+                    typed[column] = exp.DataType.build(kind, dialect="postgres").sql("redshift")
+                except (SqlglotError, ValueError):
+                    typed[column] = "UNKNOWN"
+            out[WORKSPACE_REF + name] = typed
+        return out
+
+
+def annotate_known(tree: exp.Expression, schema: Schema | None, dialect: str) -> exp.Expression:
+    """`annotate`, when every table the query reads has known columns; else typed as far as
+    the known ones go (a temporary table, or a workspace object the same transaction made)."""
+    if schema and any(
+        t.name.startswith((WORKSPACE_REF, TEMPORARY_REF)) and t.name not in schema
+        for t in tree.find_all(exp.Table)
+    ):
+        return _best_effort(tree, schema, dialect)
+    return annotate(tree, schema, dialect)
+
+
+def _as_workspace(table: exp.Table, prefix: str = WORKSPACE_REF) -> None:
+    """Name `table` by its reference name (its own name as alias, so `t.col` still reads)."""
+    name = table.name
+    if not table.args.get("alias"):
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+    table.set("this", exp.to_identifier(prefix + name.lower(), quoted=True))
+    table.set("db", None)
+    table.set("catalog", None)
+
+
 _CLASS_NAMES = re.compile(r"<class '[^']*'>|sqlglot\.[\w.]+")
 
 
@@ -114,14 +194,11 @@ def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
-        first = error.errors[0] if error.errors else {}
-        description = _plain(str(first.get("description", error)))
+        description, where = parse_failure(error)
+        at = f"line {where['line'] or '?'}, column {where['column'] or '?'}"
         raise BadRequest(
-            f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
-            f"{description}",
-            line=first.get("line"),
-            column=first.get("col"),
-            near=first.get("highlight"),
+            f"SQL syntax error at {at}: {_plain(description or str(error))}",
+            **where,
         ) from error
     except SqlglotError as error:  # tokenizer errors: an unterminated string and the like
         raise BadRequest(f"SQL syntax error: {_plain(str(error))}") from error
@@ -146,13 +223,20 @@ def refuse_unsafe(tree: exp.Expression) -> exp.Expression:
 
 
 def check_tables(
-    tree: exp.Expression, known: list[str], qualifiers: frozenset[str] = frozenset()
+    tree: exp.Expression,
+    known: list[str],
+    qualifiers: frozenset[str] = frozenset(),
+    workspace: WorkspaceNames | None = None,
+    catalogs: frozenset[str] = frozenset(),
 ) -> exp.Expression:
     """Resolve every table by scope: a name is a CTE only where that CTE is visible, so a CTE
     named like a real table never hides a table of that name elsewhere in the query.
 
     A table qualified by one of `qualifiers` (schema names that stand for the experiment's own
-    tables) loses its qualifier and resolves like a bare name."""
+    tables) loses its qualifier and resolves like a bare name; one qualified by the workspace's
+    name is a workspace object, and so is a bare name that is no generated table but names a
+    workspace object (or the session's temporary table). `catalogs`: database names that stand
+    for the experiment (a three-part name's first part)."""
     known_lower = {k.lower() for k in known}
     try:
         scopes = traverse_scope(tree)
@@ -162,10 +246,19 @@ def check_tables(
         ) from error
     for scope in scopes:
         for table in scope.tables:
-            if not table.name:
+            if not table.name or table.name.startswith((WORKSPACE_REF, TEMPORARY_REF)):
                 continue
+            if table.args.get("catalog") and table.catalog.lower() in catalogs:
+                table.set("catalog", None)
             if not table.args.get("catalog") and table.db.lower() in qualifiers:
                 table.set("db", None)
+            if (
+                workspace is not None
+                and not table.args.get("catalog")
+                and table.db.lower() == workspace.logical
+            ):
+                _as_workspace(table)
+                continue
             if table.args.get("db") or table.args.get("catalog"):
                 raise BadRequest(
                     f"table {table.sql()} is qualified: refer to the experiment's tables by name "
@@ -173,6 +266,12 @@ def check_tables(
                 )
             if table.name in scope.cte_sources:
                 table.meta[CTE_REF] = True
+            elif (
+                table.name.lower() not in known_lower
+                and workspace is not None
+                and (_workspace_name(table, workspace))
+            ):
+                continue
             elif table.name.lower() not in known_lower:
                 raise BadRequest(
                     f"unknown table {table.name!r}; this experiment's tables: {', '.join(known)}",
@@ -181,8 +280,30 @@ def check_tables(
     return tree
 
 
+def _workspace_name(table: exp.Table, workspace: WorkspaceNames) -> bool:
+    """Whether a bare name that is no generated table names a temporary table of the session
+    or a workspace object (named so when it does)."""
+    name = table.name.lower()
+    if name in workspace.temporary:
+        _as_workspace(table, TEMPORARY_REF)
+        return True
+    known_before = workspace.loaded
+    objects = workspace.objects()
+    if name not in objects and known_before:  # made since it was read: read it again
+        objects = workspace.objects(refresh=True)
+    if name in objects:
+        _as_workspace(table)
+        return True
+    return False
+
+
 def rewrite_tables(
-    tree: exp.Expression, resolve: TableResolver, known: list[str], *, copy: bool = True
+    tree: exp.Expression,
+    resolve: TableResolver,
+    known: list[str],
+    *,
+    copy: bool = True,
+    workspace: WorkspaceNames | None = None,
 ) -> exp.Expression:
     """Replace each logical table name with its physical table; unknown names are refused.
 
@@ -192,6 +313,15 @@ def rewrite_tables(
     for table in list(tree.find_all(exp.Table)):
         name = table.name
         if not name or (table._meta and table.meta.get(CTE_REF)):
+            continue
+        if name.startswith(WORKSPACE_REF):
+            if workspace is None:
+                raise BadRequest(f"unknown table {name[len(WORKSPACE_REF) :]!r}")
+            table.set("this", exp.to_identifier(name[len(WORKSPACE_REF) :], quoted=True))
+            table.set("db", exp.to_identifier(workspace.physical, quoted=True))
+            continue
+        if name.startswith(TEMPORARY_REF):
+            table.set("this", exp.to_identifier(name[len(TEMPORARY_REF) :], quoted=True))
             continue
         physical = resolve(name)
         if physical is None:
@@ -230,9 +360,10 @@ def _refuse(
     _words, line, column = _where(node)
     place = f" (line {line}, column {column})" if line else ""
     detail = f": {reason}" if reason else ""
+    label = engine_labels()[engine]
     return BadRequest(
-        f"{construct} is not supported on the {ENGINE_LABELS[engine]} engine{place}{detail}",
-        construct=construct, engine=ENGINE_LABELS[engine], line=line, column=column,
+        f"{construct} is not supported on the {label} engine{place}{detail}",
+        construct=construct, engine=label, line=line, column=column,
     )  # fmt: skip
 
 
@@ -267,7 +398,7 @@ def check_allowed(
                 words or (node.name if isinstance(node, exp.Anonymous) else node.key)
             ).upper()
             entry = catalogue().get(construct)
-            if source in SOURCES and entry is not None and entry.exists_in(source):
+            if source in CATALOGUE_SOURCES and entry is not None and entry.exists_in(source):
                 status = entry.status(engine, source)
                 reason = status.removeprefix("refused: ") if status != "yes" else ""
                 construct = f"{construct} ({SOURCE_LABELS[source]} SQL)"
@@ -279,7 +410,7 @@ def transpile(tree: exp.Expression, engine_dialect: str) -> str:
     try:
         return tree.sql(dialect=engine_dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as error:
-        label = ENGINE_LABELS.get(engine_of(engine_dialect), engine_dialect)
+        label = engine_labels().get(engine_of(engine_dialect), engine_dialect)
         reason = _plain(str(error).splitlines()[0])
         raise BadRequest(f"cannot translate this query for the {label} engine: {reason}") from error
 
@@ -335,22 +466,6 @@ class PreparedSQL:
     columns: list[ResultColumn]
 
 
-def prepare_sql(
-    sql: str,
-    source_dialect: str,
-    engine_dialect: str,
-    resolve: TableResolver,
-    known: list[str],
-    schema: Schema | None = None,
-    *,
-    qualifiers: frozenset[str] = frozenset(),
-) -> str:
-    """The whole pipeline: what the engine will run for the user's `sql`."""
-    return prepare_query(
-        sql, source_dialect, engine_dialect, resolve, known, schema, qualifiers=qualifiers
-    ).sql
-
-
 def prepare_query(
     sql: str,
     source_dialect: str,
@@ -360,14 +475,15 @@ def prepare_query(
     schema: Schema | None = None,
     *,
     qualifiers: frozenset[str] = frozenset(),
+    workspace: WorkspaceNames | None = None,
+    catalogs: frozenset[str] = frozenset(),
     value_limits: ValueLimits | None = None,
 ) -> PreparedSQL:
     """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns.
     `value_limits`: check value-growing calls against them (`value_limits.bound_values`)."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
-    # A PostgreSQL (or SQLite) source reads like Redshift, which was built from PostgreSQL.
-    semantics = source_dialect if source_dialect in SOURCES else "redshift"
+    semantics = source_dialect_of(source_dialect).semantics
     try:
         tree = parse_one_read(sql, source_dialect)
         check_calls(sql, source_dialect)
@@ -379,18 +495,20 @@ def prepare_query(
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
         tree = refuse_unsafe(tree)
-        tree = check_tables(tree, known, qualifiers)
+        tree = check_tables(tree, known, qualifiers, workspace, catalogs)
         tree = fold_identifiers(tree, copy=False)
+        if workspace is not None:
+            schema = {**(schema or {}), **workspace.schema(tree)}
         tree = values_tables(name_tables_by_themselves(tree), semantics)
         if source_dialect in ("redshift", "postgres"):
             tree = super_paths(tree, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
-        tree = fold_identifiers(annotate(tree, schema, source_dialect), copy=False)
+        tree = fold_identifiers(annotate_known(tree, schema, source_dialect), copy=False)
         columns = _described(names, tree, semantics)
         tree = coerce_temporal_literals(tree)
         tree = translate(tree, semantics, engine)
         tree = bound_values(tree, engine, value_limits)
-        tree = rewrite_tables(tree, resolve, known, copy=False)
+        tree = rewrite_tables(tree, resolve, known, copy=False, workspace=workspace)
         if engine == "sqlite":
             tree = expand_grouping_sets(values_as_selects(tree))
         if engine in ("sqlite", "snowflake"):

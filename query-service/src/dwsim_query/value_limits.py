@@ -1,5 +1,5 @@
 """A limit on every value a query builds (issue 14, D2): the calls that make a value larger
-than their arguments (REPEAT, LPAD/RPAD, SPACE, REPLACE, and concatenation in a recursive CTE,
+than their arguments (REPEAT, LPAD/RPAD, SPACE, REPLACE, REGEXP_REPLACE, and concatenation in a recursive CTE,
 which doubles a value per step) are checked so no value they build passes the limit.
 
 Arguments known when the query is read (literals) are checked then; otherwise the call is
@@ -26,7 +26,7 @@ from typing import Any
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import call, text
-from dwsim_query.compat.registry import ENGINE_LABELS, origin_of
+from dwsim_query.compat.registry import engine_labels, origin_of
 from dwsim_shared.errors import BadRequest, QueryTooLarge
 from dwsim_shared.warehouses.base import VALUE_TOO_LARGE
 
@@ -169,10 +169,23 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
         )
         growth = exp.paren(exp.Sub(this=nbytes(to), expression=nbytes(found)), copy=False)
         return exp.Add(this=nbytes(source), expression=exp.Mul(this=occurrences, expression=growth))
+    if (regexp := _regexp_replace_parts(node)) is not None:
+        # An upper bound, linear in the source: at most len(s) + 1 matches (empty ones too),
+        # each replaced by the replacement, whose back-references add at most len(s) in all per
+        # reference (matches do not overlap), so len(s) * (1 + 2 * len(to)) + len(to).
+        source, to = regexp
+        factor = exp.Add(
+            this=exp.Literal.number(1),
+            expression=exp.Mul(this=exp.Literal.number(2), expression=nbytes(to)),
+        )
+        return exp.Add(
+            this=exp.Mul(this=nbytes(source), expression=exp.paren(factor, copy=False)),
+            expression=nbytes(to),
+        )
     if isinstance(node, exp.DPipe | exp.Concat):
-        parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
-        total: exp.Expression = nbytes(parts[0])
-        for part in parts[1:]:
+        pieces = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
+        total: exp.Expression = nbytes(pieces[0])
+        for part in pieces[1:]:
             total = exp.Add(this=total, expression=nbytes(part))
         return total
     return None
@@ -180,6 +193,20 @@ def _size(node: exp.Expression, engine: str) -> exp.Expression | None:
 
 GROWING = (exp.Repeat, exp.Space, exp.Pad, exp.Replace)
 CONCATS = (exp.DPipe, exp.Concat)
+
+
+def _regexp_replace_parts(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
+    """(source, replacement) of a REGEXP_REPLACE as the chain left it (sqlglot's node, or a
+    call by name where an engine's form has more arguments); None for anything else, or when
+    there is no replacement (the matches are removed: the value only shrinks)."""
+    if isinstance(node, exp.RegexpReplace):
+        source, to = node.this, node.args.get("replacement")
+    elif isinstance(node, exp.Anonymous) and node.name.upper() == "REGEXP_REPLACE":
+        args = node.expressions
+        source, to = args[0], (args[2] if len(args) >= 3 else None)
+    else:
+        return None
+    return None if to is None or _literal_text(to) == "" else (source, to)
 
 
 def _in_recursive_cte(node: exp.Expression) -> bool:
@@ -193,7 +220,7 @@ def _in_recursive_cte(node: exp.Expression) -> bool:
 
 
 def _checked(node: exp.Expression) -> bool:
-    if isinstance(node, GROWING):
+    if isinstance(node, GROWING) or _regexp_replace_parts(node) is not None:
         return True
     return isinstance(node, CONCATS) and _in_recursive_cte(node)
 
@@ -216,7 +243,7 @@ def bound_values(tree: exp.Expression, engine: str, limits: ValueLimits | None) 
     if not sites:
         return tree
     limit = _limit(engine, limits, len(sites))
-    engine_label = ENGINE_LABELS.get(engine, engine)
+    engine_label = engine_labels().get(engine, engine)
     # Innermost first: an outer call's size expression copies its (already checked) arguments.
     for node in reversed(sites):
         name, where = _name(node), _where(node)

@@ -85,7 +85,7 @@ class Stack:
     def _specs(self) -> list[tuple[str, list[str]]]:
         py = sys.executable
         specs = [
-            ("query-service", [py, "-m", "uvicorn", "dwsim_query.main:create_app", "--factory",
+            ("query-service", [py, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
                                "--host", "127.0.0.1", "--port", str(self.query_port),
                                "--log-level", "warning"]),
             ("api-gateway", [py, "-m", "uvicorn", "dwsim_gateway.main:create_app", "--factory",

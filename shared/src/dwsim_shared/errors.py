@@ -37,6 +37,11 @@ class NotFound(DWSimError):
     code = "not_found"
 
 
+class Unauthorized(DWSimError):
+    status = 401
+    code = "unauthorized"
+
+
 class Conflict(DWSimError):
     status = 409
     code = "conflict"

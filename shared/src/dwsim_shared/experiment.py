@@ -1,9 +1,8 @@
 """The experiment schema language (docs/schema-language.md) as pydantic models.
 
 `Experiment.model_validate(json)` checks shapes and single-field rules;
-`parse_experiment()` adds the checks that need the whole document
-(`experiment_checks`) and reports every problem with its JSON path, e.g.
-``tables[2].columns[5].max_value``.
+`experiment_checks.parse_experiment()` adds the checks that need the whole document and
+reports every problem with its JSON path, e.g. ``tables[2].columns[5].max_value``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dwsim_shared.engines import (
+    DEFAULT_SOURCE_DIALECT,
+    SOURCE_DIALECTS,
+    check_source_dialect,
+    check_warehouse_name,
+    warehouse_names,
+)
 from dwsim_shared.errors import InvalidInput
 
 EXPERIMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -289,11 +295,20 @@ class Table(_Model):
         return any(sorted(k.lower() for k in key) == wanted for key in self.unique_keys())
 
 
+def _dialect_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(SOURCE_DIALECTS)
+
+
+def _warehouse_enum(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [{"enum": warehouse_names(), "type": "string"}, {"type": "null"}]
+
+
 class Experiment(_Model):
     name: str
     description: str | None = None
-    source_dialect: Literal["redshift", "snowflake", "postgres", "sqlite"] = "redshift"
-    target_warehouse: Literal["sqlite", "redshift", "snowflake"] | None = None
+    # Names from the engine registry (`dwsim_shared.engines`), read when the JSON schema is made.
+    source_dialect: str = Field(default=DEFAULT_SOURCE_DIALECT, json_schema_extra=_dialect_enum)
+    target_warehouse: str | None = Field(default=None, json_schema_extra=_warehouse_enum)
     locale: str = "en_US"
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     # The instant generation rules that read "now" see (Faker's date_time, past_date, ...);
@@ -330,10 +345,15 @@ class Experiment(_Model):
             raise ValueError(f"unknown locale {value!r}{hint}")
         return value
 
-    @field_validator("source_dialect", "target_warehouse", mode="before")
+    @field_validator("source_dialect")
     @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
+    def _known_dialect(cls, value: str) -> str:
+        return check_source_dialect(value)
+
+    @field_validator("target_warehouse")
+    @classmethod
+    def _known_warehouse(cls, value: str | None) -> str | None:
+        return None if value is None else check_warehouse_name(value)
 
     def table(self, name: str) -> Table | None:
         lowered = name.lower()
@@ -363,25 +383,6 @@ def problems_from_validation(error: ValidationError) -> list[dict[str, str]]:
         message = item["msg"].removeprefix("Value error, ")
         problems.append({"path": format_loc(loc), "message": message})
     return problems
-
-
-def parse_experiment(document: Any) -> Experiment:
-    """Validate a JSON document into an `Experiment`, or raise `InvalidInput` listing every problem."""
-    try:
-        exp = Experiment.model_validate(document)
-    except ValidationError as error:
-        raise invalid_input(error) from None
-    check_experiment(exp)
-    return exp
-
-
-def check_experiment(exp: Experiment) -> None:
-    """The whole-document checks; `InvalidInput` lists every problem with its JSON path."""
-    from dwsim_shared.experiment_checks import document_problems
-
-    problems = document_problems(exp)
-    if problems:
-        raise InvalidInput(summary(problems), problems=problems)
 
 
 def invalid_input(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> InvalidInput:

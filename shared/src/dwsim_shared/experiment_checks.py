@@ -9,7 +9,11 @@ keys and cycles of required foreign keys.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from pydantic import ValidationError
+
+from dwsim_shared.errors import InvalidInput
 from dwsim_shared.experiment import (
     MAX_DECIMAL_PRECISION,
     NUMERIC_TYPES,
@@ -18,6 +22,8 @@ from dwsim_shared.experiment import (
     Column,
     Experiment,
     Table,
+    invalid_input,
+    summary,
 )
 from dwsim_shared.generation.plan import GenerationPlan, TablePlan, compile_plan
 from dwsim_shared.generation.rules import rule_conflicts
@@ -25,7 +31,7 @@ from dwsim_shared.generation.rules.base import Problem
 from dwsim_shared.generation.rules.composite import capacity_problem
 from dwsim_shared.generation.rules.foreign_key import reference_problems
 
-__all__ = ["Problem", "document_problems"]
+__all__ = ["Problem", "check_experiment", "document_problems", "parse_experiment"]
 
 
 def document_problems(exp: Experiment) -> list[dict[str, str]]:
@@ -202,3 +208,20 @@ def _cycle_problems(exp: Experiment) -> Iterator[Problem]:
                 f"tables[{index}]",
                 f"required foreign keys form a cycle ({chain}); make one of them nullable",
             )
+
+
+def parse_experiment(document: Any) -> Experiment:
+    """Validate a JSON document into an `Experiment`, or raise `InvalidInput` listing every problem."""
+    try:
+        exp = Experiment.model_validate(document)
+    except ValidationError as error:
+        raise invalid_input(error) from None
+    check_experiment(exp)
+    return exp
+
+
+def check_experiment(exp: Experiment) -> None:
+    """The whole-document checks; `InvalidInput` lists every problem with its JSON path."""
+    problems = document_problems(exp)
+    if problems:
+        raise InvalidInput(summary(problems), problems=problems)

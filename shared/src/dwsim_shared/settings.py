@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-WarehouseName = Literal["sqlite", "redshift", "snowflake"]
+from dwsim_shared.engines import DEFAULT_WAREHOUSE, check_warehouse_name
 
 
 class Settings(BaseSettings):
@@ -37,6 +36,9 @@ class Settings(BaseSettings):
     redshift_endpoint_port: int = Field(default=5439, ge=0, le=65535)
     redshift_endpoint_host: str = "127.0.0.1"
     redshift_endpoint_public_host: str | None = None
+    # The writable workspace of each experiment on the Redshift mock (issue 17): the bytes its
+    # tables may hold before further writes are refused.
+    workspace_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)
     snowflake_account: str | None = None
     snowflake_host: str | None = None
     snowflake_port: int | None = None
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     # emulator), and the cancel of a statement that has no timeout of its own (loads, DDL,
     # publish; queries have query_timeout_s).
     snowflake_network_timeout_s: float = Field(default=600.0, gt=0)
-    default_warehouse: WarehouseName = "sqlite"
+    default_warehouse: str = DEFAULT_WAREHOUSE
     query_service_url: str | None = None
     api_token: str | None = None
     # The token the gateway sends to the query service; DWSIM_API_TOKEN when unset.
@@ -110,10 +112,10 @@ class Settings(BaseSettings):
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("default_warehouse", mode="before")
+    @field_validator("default_warehouse", mode="after")
     @classmethod
-    def _lower_warehouse(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
+    def _known_warehouse(cls, value: str) -> str:
+        return check_warehouse_name(value, "DWSIM_DEFAULT_WAREHOUSE")
 
     @field_validator("object_store", mode="after")
     @classmethod

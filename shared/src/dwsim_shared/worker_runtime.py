@@ -102,6 +102,17 @@ def hold_for_tests(rt: Runtime, experiment: str, shard_index: int, attempt: int)
         time.sleep(s.test_hold_s)
 
 
+def hold_report_for_tests(rt: Runtime, experiment: str) -> None:
+    """`DWSIM_TEST_HOLD_S` again: a `held_report_*` run's validation report starts this much
+    later, so a test sees the run published (live, queryable) with its report pending."""
+    s = rt.settings
+    if s.test_hold_s > 0 and experiment.startswith(f"{s.test_hold_prefix}report_"):
+        log.info(
+            "holding the report of %s for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s
+        )
+        time.sleep(s.test_hold_s)
+
+
 @contextlib.contextmanager
 def holding_shard(rt: Runtime, taken: Taken) -> Iterator[None]:
     lease_s = rt.settings.lease_s

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from dwsim_gateway.deps import ExperimentDep, RunId, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, RunDep, RuntimeDep, SessionDep
 from dwsim_shared.lineage.bundle import write_bundle
-from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.transient import unavailable_as
 
 router = APIRouter(tags=["lineage"])
@@ -25,7 +24,7 @@ router = APIRouter(tags=["lineage"])
 )
 def export_run(
     row: ExperimentDep,
-    run_id: RunId,
+    run: RunDep,
     session: SessionDep,
     rt: RuntimeDep,
     with_data: Annotated[bool, Query(description="include the Parquet objects")] = False,
@@ -38,7 +37,6 @@ def export_run(
     size, plan digest, lineage, every object's checksum, lock file, requirements, the project's
     generation code as a wheel (with `with_wheels`, every library's too), README, `verify.py`
     and a Dockerfile that regenerates and verifies the data."""
-    run = run_by_number(session, row, run_id)
     handle, path = tempfile.mkstemp(prefix="dwsim-bundle-", suffix=".tar.gz")
     try:
         with os.fdopen(handle, "wb") as out, unavailable_as("object store"):
@@ -53,6 +51,6 @@ def export_run(
     return FileResponse(
         path,
         media_type="application/gzip",
-        filename=f"{row.name}-run{run_id}.tar.gz",
+        filename=f"{row.name}-run{run.number}.tar.gz",
         background=BackgroundTask(os.unlink, path),
     )

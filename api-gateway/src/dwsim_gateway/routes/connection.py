@@ -4,16 +4,19 @@ SQLAlchemy, dbt) need to reach it, and the rotation of its password."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_shared.endpoint_credentials import endpoint_password, rotate_password
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
+from dwsim_shared.warehouses.namespaces import WORKSPACE_SCHEMA
 
 router = APIRouter(tags=["connection"])
 CERT_FILE = "endpoint/redshift-endpoint.crt"  # under DWSIM_HOME, written by the query service
@@ -51,7 +54,7 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
         "password": password,
         "database": name,
         "schema": SCHEMA,
-        "workspace_schema": None,
+        "workspace_schema": WORKSPACE_SCHEMA,
         "sslmode": "prefer",
         "sslrootcert": sslrootcert,
         "url": f"redshift+psycopg2://{name}:{quote(password, safe='')}@{host}:{port}/{name}"
@@ -64,41 +67,46 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
             "user": name,
             "password": password,
             "dbname": name,
-            "schema": SCHEMA,
+            "schema": WORKSPACE_SCHEMA,  # what dbt builds; sources read schema public
             "threads": 1,
             # redshift_connector verifies TLS against Redshift's CA: the endpoint's own
             # certificate needs SSL_CERT_FILE=<sslrootcert> for verify-ca.
             "sslmode": "disable",
         },
         "notes": [
-            "the generated tables are read-only; this endpoint has no writable workspace yet",
+            f"the generated tables (schema {SCHEMA}) are read-only; your own tables and views go "
+            f"in the schema {WORKSPACE_SCHEMA} (CREATE TABLE/VIEW, CTAS, INSERT, UPDATE, DELETE, "
+            "MERGE, TRUNCATE), which runs, reset and load leave alone",
             "every statement goes through the same compatibility layer as the query API",
         ],
     }
+
+
+def _answer(
+    row: ExperimentRow,
+    session: Session,
+    settings: Settings,
+    password: Callable[[Session, int], str],
+) -> dict[str, Any]:
+    """The connection details with `password(session, experiment id)`, or why there are none."""
+    warehouse = _warehouse(session, row)
+    if warehouse != "redshift":
+        return {
+            "available": False,
+            "engine": warehouse,
+            "message": NO_ENDPOINT[warehouse].format(name=row.name),
+        }
+    return details(settings, row.name, password(session, row.id))
 
 
 @router.get("/{name}/connection")
 def connection(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """How to connect psql, drivers, SQLAlchemy or dbt to the experiment (its password
     included: treat the answer as a secret)."""
-    warehouse = _warehouse(session, row)
-    if warehouse != "redshift":
-        return {
-            "available": False,
-            "engine": warehouse,
-            "message": NO_ENDPOINT[warehouse].format(name=row.name),
-        }
-    return details(settings, row.name, endpoint_password(session, row.id))
+    return _answer(row, session, settings, endpoint_password)
 
 
 @router.post("/{name}/connection/rotate")
 def rotate(row: ExperimentDep, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """A new endpoint password for the experiment: new connections need it, open ones go on."""
-    warehouse = _warehouse(session, row)
-    if warehouse != "redshift":
-        return {
-            "available": False,
-            "engine": warehouse,
-            "message": NO_ENDPOINT[warehouse].format(name=row.name),
-        }
-    return details(settings, row.name, rotate_password(session, row.id))
+    return _answer(row, session, settings, rotate_password)

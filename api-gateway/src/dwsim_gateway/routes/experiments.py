@@ -15,7 +15,8 @@ from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep, SettingsDe
 from dwsim_gateway.models import ExperimentList, ImportAnswer, ValidateAnswer
 from dwsim_gateway.run_lifecycle import drop_warehouse_data
 from dwsim_shared.errors import BadRequest, Conflict, InvalidInput
-from dwsim_shared.experiment import Experiment, check_experiment, invalid_input
+from dwsim_shared.experiment import Experiment, invalid_input
+from dwsim_shared.experiment_checks import check_experiment
 from dwsim_shared.input_limits import check_ddl_size, check_run_size
 from dwsim_shared.lineage.history import record_version
 from dwsim_shared.objectstore import experiment_prefix

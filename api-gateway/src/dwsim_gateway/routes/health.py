@@ -6,11 +6,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from dwsim_gateway.deps import RuntimeDep
+from dwsim_gateway.deps import QueryServiceDep, RuntimeDep
 from dwsim_shared.celery_app import check_broker
 from dwsim_shared.errors import DependencyUnavailable, error_text
 from dwsim_shared.state.db import check_state
@@ -37,26 +36,15 @@ def _probe(check: Callable[[], None]) -> dict[str, Any]:
 
 
 @router.get("/health")
-def health(rt: RuntimeDep) -> JSONResponse:
+def health(rt: RuntimeDep, query_service: QueryServiceDep) -> JSONResponse:
     """200 when the state DB, broker, object store and query service all answer; else 503."""
     settings = rt.settings
-
-    def query_service() -> None:
-        url = settings.resolved_query_service_url
-        try:
-            answer = httpx.get(f"{url}/health", timeout=settings.dependency_timeout_s)
-        except httpx.HTTPError as error:
-            raise DependencyUnavailable("query service", f"{url}: {error}") from error
-        if answer.status_code != 200:
-            raise DependencyUnavailable(
-                "query service", f"{url}/health answered {answer.status_code}"
-            )
 
     components = {
         "state": _probe(lambda: check_state(rt.engine)),
         "broker": _probe(lambda: check_broker(rt.celery, settings.dependency_timeout_s)),
         "object_store": _probe(rt.objects.check),
-        "query_service": _probe(query_service),
+        "query_service": _probe(query_service.check),
     }
     healthy = all(c["status"] == "ok" for c in components.values())
     return JSONResponse(

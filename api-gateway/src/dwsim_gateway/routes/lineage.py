@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep
+from dwsim_shared.http_edge import RUN_ID_MAX
 from dwsim_shared.lineage.graph import lineage_graph, run_diff
 from dwsim_shared.lineage.provenance import environment
 from dwsim_shared.runs.queries import run_by_number
@@ -16,7 +17,7 @@ router = APIRouter(tags=["lineage"])
 environment_router = APIRouter(tags=["lineage"])
 
 RunQuery = Annotated[
-    int, Query(ge=1, le=2**31 - 1, description="run id (the run's number in its experiment)")
+    int, Query(ge=1, le=RUN_ID_MAX, description="run id (the run's number in its experiment)")
 ]
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import object_session
 from starlette.background import BackgroundTask
 
 from dwsim_gateway import history
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep
+from dwsim_gateway.deps import ExperimentDep, QueryServiceDep, RuntimeDep
 from dwsim_gateway.models import QueryAnswer
-from dwsim_gateway.queryservice import internal_headers
+from dwsim_gateway.query_client import QueryServiceClient
 from dwsim_shared.errors import DependencyUnavailable
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import ExperimentRow
@@ -57,21 +57,25 @@ QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/{name}/query", response_model=None, responses=QUERY_RESPONSES)
-def run_query(row: ExperimentDep, request: QueryRequest, rt: RuntimeDep) -> Response:
+def run_query(
+    row: ExperimentDep, request: QueryRequest, rt: RuntimeDep, query_service: QueryServiceDep
+) -> Response:
     """Run SQL written with the experiment's logical table names against its warehouse."""
-    return forward(rt, row, request)
+    return forward(rt, query_service, row, request)
 
 
 def forward(
-    rt: Runtime, row: ExperimentRow, request: QueryRequest, saved_query: str | None = None
+    rt: Runtime,
+    query_service: QueryServiceClient,
+    row: ExperimentRow,
+    request: QueryRequest,
+    saved_query: str | None = None,
 ) -> Response:
     """Send a query to the query service and relay its answer; the outcome goes to history."""
-    settings = rt.settings
     experiment_id, name = row.id, row.name
     # A query may run for minutes: give the state connection back first, so concurrent
     # queries do not hold the gateway's state pool.
     release_state(row)
-    url = f"{settings.resolved_query_service_url}/query"
     payload: dict[str, Any] = {"experiment": name, **request.model_dump(exclude_none=True)}
     started = time.monotonic()
 
@@ -81,25 +85,15 @@ def forward(
             status_code=status_code, body=body, saved_query=saved_query,
         )  # fmt: skip
 
-    if request.format == "csv":
-        try:
-            response = _stream(url, payload, settings.export_timeout_s, internal_headers(settings))
-        except DependencyUnavailable as error:
-            remember(503, error.to_dict())
-            raise
-        remember(response.status_code, _error_body(response))
-        return response
     try:
-        answer = httpx.post(
-            url,
-            json=payload,
-            headers=internal_headers(settings),
-            timeout=settings.query_timeout_s + 10,
-        )
-    except httpx.HTTPError as error:
-        unavailable = DependencyUnavailable("query service", f"{url}: {error}")
-        remember(503, unavailable.to_dict())
-        raise unavailable from error
+        if request.format == "csv":
+            response = _stream(query_service, payload, rt.settings.export_timeout_s)
+            remember(response.status_code, _error_body(response))
+            return response
+        answer = query_service.request("/query", payload)
+    except DependencyUnavailable as error:
+        remember(503, error.to_dict())
+        raise
     response = _relay_json(answer)
     remember(answer.status_code, answer.json())
     return response
@@ -131,29 +125,17 @@ def _relay_json(answer: httpx.Response) -> JSONResponse:
 
 
 def _stream(
-    url: str, payload: dict[str, Any], timeout_s: float, headers: dict[str, str]
+    query_service: QueryServiceClient, payload: dict[str, Any], timeout_s: float
 ) -> Response:
     """Relay the query service's CSV as it comes, without holding the result in memory."""
-    client = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=5))
-    try:
-        answer = client.send(
-            client.build_request("POST", url, json=payload, headers=headers), stream=True
-        )
-    except httpx.HTTPError as error:
-        client.close()
-        raise DependencyUnavailable("query service", f"{url}: {error}") from error
+    answer = query_service.request("/query", payload, timeout_s=timeout_s, stream=True)
     if answer.status_code != 200:
         answer.read()
-        client.close()
-        return _relay_json(answer)
-
-    def close() -> None:
         answer.close()
-        client.close()
-
+        return _relay_json(answer)
     return StreamingResponse(
         answer.iter_bytes(),
         media_type=answer.headers.get("content-type", "text/csv"),
         headers={k: v for k, v in answer.headers.items() if k.lower() == "content-disposition"},
-        background=BackgroundTask(close),
+        background=BackgroundTask(answer.close),
     )

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from dwsim_gateway.deps import ExperimentDep, RunId, RunStatusDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, RunDep, RunStatusDep, RuntimeDep, SessionDep
 from dwsim_shared.errors import NotFound
 from dwsim_shared.reports import report_run, verdict
-from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.state.models import RunRow
 
 router = APIRouter(tags=["reports"])
@@ -28,34 +27,26 @@ def _report_view(run: RunRow, experiment: str) -> dict[str, Any]:
     }
 
 
-def _run(session: Any, row: Any, run_id: int) -> RunRow:
-    return run_by_number(session, row, run_id)
-
-
 @router.get("/{name}/runs/{run_id}/report")
-def show_report(row: ExperimentDep, run_id: RunId, session: SessionDep) -> dict[str, Any]:
+def show_report(row: ExperimentDep, run: RunDep) -> dict[str, Any]:
     """Each check of the run: what, expected, observed, pass; 404 until the run has a report."""
-    run = _run(session, row, run_id)
     if run.report is None:
         raise NotFound(
-            f"run {run_id} of {row.name!r} has no report yet (status {run.status}); "
+            f"run {run.number} of {row.name!r} has no report yet (status {run.status}); "
             "a report is made when a run completes",
-            run_id=run_id,
+            run_id=run.number,
         )
     return _report_view(run, row.name)
 
 
 @router.post("/{name}/runs/{run_id}/report")
 async def recompute_report(
-    row: ExperimentDep,
-    run_id: RunId,
-    session: SessionDep,
-    rt: RuntimeDep,
-    cache: RunStatusDep,
+    row: ExperimentDep, run: RunDep, session: SessionDep, rt: RuntimeDep, cache: RunStatusDep
 ) -> dict[str, Any]:
     """Run the checks again in the warehouse (e.g. after the tables were changed by SQL)."""
-    run = _run(session, row, run_id)
     await run_in_threadpool(report_run, rt, run.id, recompute=True)
-    cache.forget(row.name, run_id)  # the status follows the report: polls must not see the old one
-    session.expire_all()
-    return _report_view(_run(session, row, run_id), row.name)
+    cache.forget(
+        row.name, run.number
+    )  # the status follows the report: polls must not see the old one
+    session.refresh(run)
+    return _report_view(run, row.name)

@@ -23,7 +23,7 @@ from dwsim_shared.reports import verdict
 from dwsim_shared.runs import service as runs
 from dwsim_shared.runs.queries import progress
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ExperimentRow, RunRow
+from dwsim_shared.state.models import ACTIVE_RUN_STATUSES, ExperimentRow, RunRow
 
 router = APIRouter(tags=["runs"])
 
@@ -43,6 +43,20 @@ class GenerateRequest(BaseModel):
         default=None, description="Run seed; a random one is recorded when omitted."
     )
     shard_size: Annotated[int, Field(ge=1, le=50_000_000)] | None = None
+
+
+def report_state(run: RunRow) -> dict[str, Any] | None:
+    """`pending` while a published run (its data live and queryable) computes its report,
+    `done` once stored with the run's final status, None before the data is published."""
+    if run.report is not None:
+        return {
+            "state": "done",
+            "failed": run.report.get("failed"),
+            "total": run.report.get("total"),
+        }
+    if run.published_at is not None and run.status in ACTIVE_RUN_STATUSES:
+        return {"state": "pending"}
+    return None
 
 
 def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[str, Any]:
@@ -66,6 +80,7 @@ def run_view(session: Any, rt: Runtime, run: RunRow, experiment: str) -> dict[st
         "error": run.error,
         "plan_digest": run.plan_digest,
         "verdict": verdict(run.report),
+        "report": report_state(run),
         **lifecycle_view(session, rt, run),
         "tables": tables,
         "totals": totals,

@@ -7,19 +7,17 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, RunDep, RuntimeDep, SessionDep
 from dwsim_gateway.models import ShardList
 from dwsim_shared.objectstore import shard_key
-from dwsim_shared.runs.queries import run_by_number
 from dwsim_shared.state.models import RunRow, RunShardRow
 
 router = APIRouter(tags=["runs"])
 
 
 @router.get("/{name}/runs/{run_id}/shards", response_model=ShardList)
-def run_shards(row: ExperimentDep, run_id: int, session: SessionDep, rt: RuntimeDep) -> Any:
+def run_shards(row: ExperimentDep, run: RunDep, session: SessionDep, rt: RuntimeDep) -> Any:
     """Every shard of a run (state, attempts, worker, error, object) and the objects it wrote."""
-    run = run_by_number(session, row, run_id)
     shards = session.scalars(
         select(RunShardRow)
         .where(RunShardRow.run_id == run.id)

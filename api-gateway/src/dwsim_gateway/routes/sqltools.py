@@ -13,13 +13,12 @@ from sqlglot.tokens import TokenType
 
 from dwsim_gateway.deps import ExperimentDep
 from dwsim_gateway.show_ddl import experiment_ddl
+from dwsim_shared.engines import source_dialect_of
 from dwsim_shared.errors import BadRequest
 from dwsim_shared.experiment import Experiment
+from dwsim_shared.sql_errors import parse_failure
 
 router = APIRouter(tags=["query"])
-
-# The schema language's dialect names are sqlglot's, but for the Redshift mock's "postgres".
-_DIALECTS = {"redshift": "redshift", "snowflake": "snowflake", "postgres": "postgres"}
 
 
 class SqlText(BaseModel):
@@ -32,7 +31,7 @@ class SqlText(BaseModel):
 
 
 def _dialect(row: Any) -> str:
-    return _DIALECTS.get(row.source_dialect, "postgres")
+    return source_dialect_of(row.source_dialect).sqlglot
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -94,14 +93,11 @@ def format_sql(row: ExperimentDep, request: SqlText) -> dict[str, Any]:
     try:
         parsed = sqlglot.parse(request.sql, read=dialect)
     except (ParseError, TokenError) as error:
-        errors = getattr(error, "errors", None) or [{}]
-        first = errors[0]
+        description, where = parse_failure(error)
         raise BadRequest(
             f"cannot format: the SQL does not parse in {row.source_dialect} "
-            f"({first.get('description') or 'syntax error'})",
-            line=first.get("line"),
-            column=first.get("col"),
-            near=first.get("highlight"),
+            f"({description or 'syntax error'})",
+            **where,
         ) from None
     pretty = [e.sql(dialect=dialect, pretty=True) for e in parsed if e is not None]
     return {"sql": ";\n\n".join(pretty) + (";" if len(pretty) > 1 else "")}

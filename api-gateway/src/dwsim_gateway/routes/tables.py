@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from dwsim_gateway import queryservice
-from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
+from dwsim_gateway.deps import ExperimentDep, QueryServiceDep, SessionDep
 from dwsim_gateway.describe import describe_table, experiment_notes
 from dwsim_gateway.models import PreviewAnswer, ProfileAnswer, TablesAnswer
 from dwsim_shared.experiment import Experiment
@@ -23,7 +22,7 @@ PREVIEW_MAX = 1000
 def list_tables(
     row: ExperimentDep,
     session: SessionDep,
-    settings: SettingsDep,
+    query_service: QueryServiceDep,
     source: Annotated[
         Literal["live", "document"],
         Query(
@@ -38,7 +37,7 @@ def list_tables(
     experiment = Experiment.model_validate(run.schema_json if live and run else row.schema_json)
     counts: dict[str, int] = {}
     if live:
-        counts = queryservice.post(settings, "/inspect/counts", {"experiment": row.name})["counts"]
+        counts = query_service.post("/inspect/counts", {"experiment": row.name})["counts"]
     return {
         "experiment": row.name,
         "source": source,
@@ -65,18 +64,18 @@ def list_tables(
 def preview_table(
     row: ExperimentDep,
     table: str,
-    settings: SettingsDep,
+    query_service: QueryServiceDep,
     limit: Annotated[int, Query(ge=1, le=PREVIEW_MAX, description="rows, at most 1000")] = (
         PREVIEW_DEFAULT
     ),
 ) -> dict[str, Any]:
     """The first rows of one table, read in the warehouse."""
     payload = {"experiment": row.name, "table": table, "limit": limit}
-    return queryservice.post(settings, "/inspect/preview", payload)
+    return query_service.post("/inspect/preview", payload)
 
 
 @router.get("/{name}/tables/{table}/profile", response_model=ProfileAnswer)
-def profile_table(row: ExperimentDep, table: str, settings: SettingsDep) -> dict[str, Any]:
+def profile_table(row: ExperimentDep, table: str, query_service: QueryServiceDep) -> dict[str, Any]:
     """Per column: null fraction, distinct count (approximate on Snowflake), min, max and the
     most frequent values, computed in the warehouse by one query."""
-    return queryservice.post(settings, "/inspect/profile", {"experiment": row.name, "table": table})
+    return query_service.post("/inspect/profile", {"experiment": row.name, "table": table})

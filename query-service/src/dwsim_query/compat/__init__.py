@@ -24,6 +24,6 @@ from dwsim_query.compat import (  # noqa: F401
     times,
     windows,
 )
-from dwsim_query.compat.registry import ENGINE_LABELS, apply, chain, engine_of
+from dwsim_query.compat.registry import apply, chain, compat_engines, engine_labels, engine_of
 
-__all__ = ["ENGINE_LABELS", "apply", "chain", "engine_of"]
+__all__ = ["apply", "chain", "compat_engines", "engine_labels", "engine_of"]

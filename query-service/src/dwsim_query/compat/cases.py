@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("sqlite", "redshift", "snowflake")
+from dwsim_shared.engines import adapters
+
+# The warehouses a case runs on: every adapter of the engine registry.
+ENGINES = tuple(a.name for a in adapters())
 
 
 @dataclass(frozen=True)

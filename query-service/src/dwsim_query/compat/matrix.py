@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from dwsim_query.compat.cases import ENGINES, Case, load_cases
+from dwsim_shared.engines import adapters
 
 ROOT = Path(__file__).resolve().parents[4]
 CASES = ROOT / "query-service" / "tests" / "golden" / "cases"
 DOC = ROOT / "docs" / "sql-compatibility.md"
-LABELS = {"sqlite": "SQLite", "redshift": "Redshift mock", "snowflake": "Snowflake emulator"}
+LABELS = {a.name: a.label for a in adapters()}
 INTRO = """# SQL compatibility
 
 What runs where. Each row is a golden case: a construct written in the source dialect, with

@@ -8,7 +8,6 @@ from sqlglot import exp
 
 T = exp.DataType.Type
 INTEGER_TYPES = frozenset({T.TINYINT, T.SMALLINT, T.INT, T.BIGINT, T.UBIGINT, T.UINT})
-FLOAT_TYPES = frozenset({T.FLOAT, T.DOUBLE})
 TIMESTAMP_TYPES = frozenset(
     {T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME, T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
 )

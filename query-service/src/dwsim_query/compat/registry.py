@@ -13,15 +13,37 @@ from typing import Any
 
 from sqlglot import exp
 
+from dwsim_shared.engines import adapters, semantic_sources
+
 Rewrite = Callable[[exp.Expression], exp.Expression]
 
-SOURCES = ("redshift", "snowflake")
-ENGINES = ("sqlite", "postgres", "snowflake")
-# What a user reads: the engine the warehouse runs on here.
-ENGINE_LABELS = {"sqlite": "sqlite", "postgres": "redshift mock", "snowflake": "snowflake emulator"}
-# sqlglot dialect a warehouse adapter writes -> engine key of the chain.
-DIALECT_ENGINES = {"sqlite": "sqlite", "strictsqlite": "sqlite", "postgres": "postgres",
-                   "snowflake": "snowflake"}  # fmt: skip
+# The dialects whose meaning the chain carries, and the engines it writes for: both derive
+# from the engine registry (`dwsim_shared.engines`); an engine is a warehouse adapter's
+# `compat_engine` (the Redshift mock's is "postgres": it runs PostgreSQL's SQL).
+SOURCES = semantic_sources()
+
+
+def compat_engines() -> tuple[str, ...]:
+    """The chain's engines, one per warehouse adapter (in registration order)."""
+    return tuple(dict.fromkeys(a.compat_engine for a in adapters()))
+
+
+def engine_labels() -> dict[str, str]:
+    """What a refusal calls each engine: the label of the warehouse that runs on it."""
+    labels: dict[str, str] = {}
+    for adapter in adapters():
+        labels.setdefault(adapter.compat_engine, adapter.label.lower())
+    return labels
+
+
+def engine_of(dialect: str) -> str:
+    """The chain's engine for the sqlglot dialect a warehouse adapter writes."""
+    for adapter in adapters():
+        if dialect in (adapter.sqlglot_dialect, adapter.compat_engine):
+            return adapter.compat_engine
+    return dialect
+
+
 ORIGIN = "dwsim_origin"
 # The chain's order, family by family (within a family: the order of registration).
 # GROUP BY ALL is spelled out before aggregates become pack calls; JSON paths and dates
@@ -35,27 +57,30 @@ class Registered:
     family: str
     fn: Rewrite
     sources: frozenset[str]
-    engines: frozenset[str]
+    engines: frozenset[str] | None  # None: every engine, also one registered later
 
 
 _REGISTRY: list[Registered] = []
 
 
 def rewrite(
-    family: str, *, sources: Iterable[str] = SOURCES, engines: Iterable[str] = ENGINES
+    family: str, *, sources: Iterable[str] = SOURCES, engines: Iterable[str] | None = None
 ) -> Callable[[Rewrite], Rewrite]:
-    """Register a rewrite; the order of registration (module by module) is the chain's order."""
+    """Register a rewrite (for every engine unless `engines` names some); the order of
+    registration (module by module) is the chain's order."""
 
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
-    sources, engines = tuple(sources), tuple(engines)
-    if unknown := sorted(set(sources) - set(SOURCES)) + sorted(set(engines) - set(ENGINES)):
+    sources = tuple(sources)
+    chosen = None if engines is None else frozenset(engines)
+    known = compat_engines()
+    if unknown := sorted(set(sources) - set(SOURCES)) + sorted((chosen or set()) - set(known)):
         raise ValueError(
-            f"unknown source or engine {unknown}; sources: {SOURCES}, engines: {ENGINES}"
+            f"unknown source or engine {unknown}; sources: {SOURCES}, engines: {known}"
         )
 
     def register(fn: Rewrite) -> Rewrite:
-        _REGISTRY.append(Registered(family, fn, frozenset(sources), frozenset(engines)))
+        _REGISTRY.append(Registered(family, fn, frozenset(sources), chosen))
         return fn
 
     return register
@@ -75,12 +100,11 @@ def combine(*fns: Rewrite) -> Rewrite:
 
 
 def chain(source: str, engine: str) -> list[Registered]:
-    chosen = [r for r in _REGISTRY if source in r.sources and engine in r.engines]
+    chosen = [
+        r for r in _REGISTRY
+        if source in r.sources and (r.engines is None or engine in r.engines)
+    ]  # fmt: skip
     return sorted(chosen, key=lambda r: FAMILIES.index(r.family))
-
-
-def engine_of(dialect: str) -> str:
-    return DIALECT_ENGINES.get(dialect, dialect)
 
 
 def mark_origins(tree: exp.Expression, sql: str) -> None:

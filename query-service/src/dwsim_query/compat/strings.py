@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from dwsim_query.compat import regex
 from dwsim_query.compat.nodes import Refusal, call, text
-from dwsim_query.compat.registry import ENGINES, SOURCES, Rewrite, rewrite
+from dwsim_query.compat.registry import SOURCES, Rewrite, compat_engines, rewrite
 
 
 def _pack_functions(node: exp.Expression) -> exp.Expression:
@@ -101,6 +101,6 @@ def _regexes(engine: str, source: str) -> Rewrite:
     return lambda node: build[engine](node, source)
 
 
-for _engine in ENGINES:
+for _engine in compat_engines():
     for _source in SOURCES:
         rewrite("strings", sources=[_source], engines=[_engine])(_regexes(_engine, _source))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, text, type_of
-from dwsim_query.compat.registry import ENGINES, SOURCES, Rewrite, combine, rewrite
+from dwsim_query.compat.registry import SOURCES, Rewrite, combine, compat_engines, rewrite
 
 T = exp.DataType.Type
 TEXT_TARGETS = frozenset({T.VARCHAR, T.NVARCHAR, T.CHAR, T.NCHAR, T.TEXT})
@@ -179,7 +179,7 @@ def cast_text(value: exp.Expression) -> exp.Expression:
 
 # One pass per (source, engine): none of these needs to see what another builds below it.
 for _source in SOURCES:
-    for _engine in ENGINES:
+    for _engine in compat_engines():
         _fns = [_hashes(_engine)]
         if _engine == "snowflake":
             _fns.append(emulator_trim_characters)

@@ -16,7 +16,14 @@ from dwsim_query.compat.nodes import (
     type_of,
     unit_name,
 )
-from dwsim_query.compat.registry import ENGINES, SOURCES, Rewrite, combine, origin_of, rewrite
+from dwsim_query.compat.registry import (
+    SOURCES,
+    Rewrite,
+    combine,
+    compat_engines,
+    origin_of,
+    rewrite,
+)
 
 T = exp.DataType.Type
 TIME_UNITS = frozenset({"HOUR", "MINUTE", "SECOND", "MILLISECOND"})
@@ -260,7 +267,7 @@ def to_timestamp_of_a_date(node: exp.Expression) -> exp.Expression:
 
 # One pass per (source, engine): none of these needs to see what another builds below it.
 for _source in SOURCES:
-    for _engine in ENGINES:
+    for _engine in compat_engines():
         _fns = [add_months(_source), _times(_engine), next_day]
         if _source == "redshift":
             _fns += [redshift_date_parts, redshift_year_from_leap_day]

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from dwsim_query.main import start_redshift_endpoint
+from dwsim_query.app import start_redshift_endpoint
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import get_settings
 

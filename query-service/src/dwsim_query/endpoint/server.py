@@ -34,7 +34,11 @@ from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_shared.endpoint_credentials import endpoint_password
 from dwsim_shared.errors import DWSimError, NotFound
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.namespaces import (
+    WORKSPACE_SCHEMA,
+    live_namespace,
+    workspace_namespace,
+)
 from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,7 @@ FORWARDED_PARAMS = {
     "intervalstyle",
 }  # fmt: skip
 COMPAT_SCHEMA = "dwsim_compat"
+CATALOG_SCHEMA = "dwsim_catalog"
 STARTUP_TIMEOUT_S = 60
 _MARKER = re.compile(r'"(dwsim_refused_\d+)"')
 
@@ -129,6 +134,7 @@ class Session:
             return
         user = params.get("user", "")
         self.translator = Translator(context, user, int(self.rt.settings.query_timeout_s * 1000))
+        self.translator.backend_pid = int.from_bytes(upstream_session.key_data[:4], "big")
         out = [wire.authentication(0)]
         for name, value in upstream_session.statuses:
             if name == "session_authorization":
@@ -248,8 +254,13 @@ class Session:
         session_params = {
             **forwarded,
             "application_name": forwarded.get("application_name", "dwsim-redshift-endpoint"),
-            "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}',
+            # The catalog last: its functions (pg_get_late_binding_view_cols) by their names.
+            "search_path": f'"{live_namespace(context.name)}", {COMPAT_SCHEMA}, {CATALOG_SCHEMA}',
             "statement_timeout": str(int(settings.query_timeout_s * 1000)),
+            # The role's default is read-only (the REST path); through the endpoint it writes
+            # its workspace, and its grants keep the generated tables read-only.
+            "default_transaction_read_only": "off",
+            "dwsim.database": context.name,  # what the catalog views answer as the database
         }
         if context.name not in self.endpoint.readied:
             # Once per experiment and process: the reader's grants and the catalog views are
@@ -334,7 +345,7 @@ class Session:
             end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
             if end > size:
                 break
-            if data[pos] == 0x45 and self.refusals:  # "E"
+            if data[pos] == 0x45:  # "E"
                 parts.append(bytes(data[start:pos]))
                 parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
                 start = end
@@ -347,8 +358,30 @@ class Session:
         found = _MARKER.search(fields.get("M", "")) if fields.get("C") == "42601" else None
         refusal = self.refusals.pop(found[1], None) if found else None
         if refusal is None:
-            return payload
+            return self._logical_names(fields) or payload
         return wire.error_response(refusal.sqlstate, refusal.message)[5:]
+
+    def _logical_names(self, fields: dict[str, str]) -> bytes | None:
+        """PostgreSQL's error with the schemas named as the client names them, or None when it
+        names none of them."""
+        if self.translator is None:
+            return None
+        name = self.translator.context.name
+        names = {workspace_namespace(name): WORKSPACE_SCHEMA, live_namespace(name): "public"}
+        changed = False
+        for key in ("M", "D", "H", "W", "s"):
+            text = fields.get(key)
+            if not text:
+                continue
+            for physical, logical in names.items():
+                if physical in text:
+                    text = text.replace(f'"{physical}"', logical).replace(physical, logical)
+                    changed = True
+            fields[key] = text
+        if not changed:
+            return None
+        body = b"".join(k.encode() + v.encode() + b"\0" for k, v in fields.items()) + b"\0"
+        return body
 
     def _marker(self, refusal: Refused) -> str:
         marker = f"dwsim_refused_{next(self.endpoint.markers)}"

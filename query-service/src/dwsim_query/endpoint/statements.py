@@ -8,7 +8,9 @@ Redshift would; everything else is refused with a SQLSTATE and a message naming 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -16,11 +18,14 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
+from dwsim_query.writes import WriteRefused
 from dwsim_shared.errors import BadRequest, DWSimError
 from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
+from dwsim_shared.warehouses.redshift import RedshiftMockWarehouse
 
 # What `SELECT version()` answers on Redshift (drivers and SQLAlchemy parse "PostgreSQL 8.0.2").
 REDSHIFT_VERSION = (
@@ -67,6 +72,39 @@ _EXPLAIN = re.compile(
     r"(\s*(?:--[^\n]*\n|/\*.*?\*/|\s)*EXPLAIN\s+(?:(?:ANALYZE|VERBOSE)\s+)*)", re.I | re.S
 )
 _UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "DROP", "ALTER"}
+QUOTA_CHECK_S = 0.5  # how long a reading of the workspace's size is trusted
+_PARAMETER_PAIR = re.compile(r"(\$\d+)()(?=[^\s\d])")
+
+
+def space_parameters(sql: str) -> str:
+    """`($1,$2)` as `($1 , $2 )`: the tokenizer would read `$1,$` as a dollar-quote's opening
+    tag. Only outside quotes and line comments.
+
+    >>> space_parameters("VALUES ($1,$2) -- '$1,$2'")
+    "VALUES ($1 ,$2 ) -- '$1,$2'"
+    """
+    if "$" not in sql:
+        return sql
+    pieces, pos, size, start = [], 0, len(sql), 0
+    while pos < size:
+        ch = sql[pos]
+        if ch in "'\"":
+            end = sql.find(ch, pos + 1)
+            while end != -1 and ch == "'" and sql[end + 1 : end + 2] == "'":
+                end = sql.find(ch, end + 2)
+            end = size if end == -1 else end + 1
+        elif sql.startswith("--", pos):
+            end = sql.find("\n", pos)
+            end = size if end == -1 else end
+        else:
+            pos += 1
+            continue
+        pieces.append(_PARAMETER_PAIR.sub(r"\1\2 ", sql[start:pos]))
+        pieces.append(sql[pos:end])
+        pos = start = end
+    pieces.append(_PARAMETER_PAIR.sub(r"\1\2 ", sql[start:]))
+    return "".join(pieces)
 
 
 def catalog_name(table: exp.Table) -> bool:
@@ -122,6 +160,8 @@ def sqlstate_of(error: DWSimError) -> str:
         return "0A000"  # feature_not_supported
     if "line" in details or error.message.startswith("SQL syntax error"):
         return "42601"  # syntax_error
+    if isinstance(error, WriteRefused):
+        return error.sqlstate
     if error.status == 404:
         return "3D000"
     if error.status == 409:
@@ -174,6 +214,14 @@ class Translator:
     # Statements already translated in this session (tools repeat theirs; the experiment's
     # schema is fixed for the session): the pipeline runs once per distinct text.
     cache: dict[str, str] = field(default_factory=dict)
+    workspace: WorkspaceNames | None = None
+    wrote: bool = False  # the statement translated last writes (never cached: quota, names)
+    backend_pid: int = 0  # the upstream session's, as cancel requests name it
+    _quota_checked: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.workspace is None and self.context is not None:
+            self.workspace = self.context.workspace()
 
     def cached(self, sql: str) -> str | None:
         return self.cache.get(sql)
@@ -182,10 +230,18 @@ class Translator:
         """A simple-protocol query string (one or more statements), rewritten; `Refused` at the
         first statement that is not sent (PostgreSQL parses a whole string before running it,
         so nothing of it runs)."""
-        statements = split_script(sql)
+        statements = split_script(space_parameters(sql))
         if not statements:
             return sql
-        rewritten = ";\n".join(self.statement(s) for s in statements)
+        self.wrote = False
+        pieces = []
+        writes = False
+        for statement in statements:
+            pieces.append(self.statement(statement))
+            writes = writes or self.wrote
+        rewritten = ";\n".join(pieces)
+        if writes:
+            return rewritten
         if len(self.cache) >= CACHED_STATEMENTS:
             self.cache.pop(next(iter(self.cache)))
         self.cache[sql] = rewritten
@@ -221,17 +277,65 @@ class Translator:
             first == "ALTER" and words[1:2] in (["USER"], ["GROUP"])
         ):
             raise self._role_change(" ".join(words[:2]))
-        if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "COPY", "CREATE",
-                     "DROP", "ALTER", "GRANT", "REVOKE", "COMMENT", "VACUUM", "ANALYZE",
-                     "REFRESH", "UNLOAD", "CALL", "DO", "LOCK", "SECURITY"}:  # fmt: skip
+        if first in WRITES and self.workspace is not None:
+            return self._write(sql)
+        if first in WRITES:
             raise Refused(
                 "42501"
                 if first in {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"}
                 else "0A000",
                 f"{first} is not allowed here: the experiment's generated tables are read-only "
-                "(runs, reset and load change them) and this endpoint has no writable workspace",
+                "(runs, reset and load change them) and it has no writable workspace",
+            )
+        if first in {"COPY", "UNLOAD"}:
+            raise Refused(
+                "0A000",
+                f"{first} is not supported by the endpoint yet: load files into the workspace "
+                "with INSERT, or query the experiment's data where it is",
+            )
+        if first in {"GRANT", "REVOKE", "COMMENT", "VACUUM", "ANALYZE", "REFRESH", "CALL", "DO",
+                     "LOCK", "SECURITY"}:  # fmt: skip
+            raise Refused(
+                "0A000",
+                f"{first} is not allowed here: the experiment's generated tables are read-only "
+                "(runs, reset and load change them); its workspace takes CREATE, DROP and ALTER "
+                "of tables and views, INSERT, UPDATE, DELETE, MERGE and TRUNCATE",
             )
         raise Refused("0A000", f"{first or 'this statement'} is not supported by the endpoint")
+
+    def _write(self, sql: str) -> str:
+        assert self.workspace is not None
+        try:
+            prepared = self.context.prepare_write(
+                sql, self.workspace, frozenset({LOGICAL_SCHEMA, self.context.name})
+            )
+        except DWSimError as error:
+            raise Refused(sqlstate_of(error), error.message) from error
+        self.wrote = True
+        if prepared.ddl:
+            self.cache.clear()
+            self.workspace.forget()
+        if prepared.adds_data:
+            self._check_quota()
+        return prepared.sql
+
+    def _check_quota(self) -> None:
+        """Refuse a write while the workspace holds its quota (checked before a statement:
+        the one that crosses it completes, the next is refused)."""
+        warehouse = self.context.warehouse
+        limit = warehouse.settings.workspace_max_bytes
+        now = time.monotonic()
+        if now - self._quota_checked < QUOTA_CHECK_S:
+            return
+        assert isinstance(warehouse, RedshiftMockWarehouse)  # the only one with a workspace
+        used = warehouse.workspace_bytes(self.context.name)
+        if used >= limit:
+            raise Refused(
+                "53400",
+                f"the workspace of {self.context.name!r} holds {used:,} bytes, its quota is "
+                f"{limit:,} (DWSIM_WORKSPACE_MAX_BYTES): drop or truncate tables to write more",
+            )
+        self._quota_checked = now
 
     @staticmethod
     def _role_change(what: str) -> Refused:
@@ -291,12 +395,19 @@ class Translator:
         if len(trees) == 1 and trees[0] is not None:
             tree = trees[0]
             if catalog_tables(tree):
+                # Catalog queries are the tools' PostgreSQL (REGEXP_SUBSTR is PostgreSQL's own
+                # there): read as such, so they reach the server as written.
+                with contextlib.suppress(SqlglotError):
+                    tree = sqlglot.parse_one(sql, read="postgres")
                 return self._catalog_read(tree)
             if self._answer_session_functions(tree):
                 sql = tree.sql(dialect=DIALECT)
         try:
             prepared = self.context.prepare(
-                sql, qualifiers=frozenset({LOGICAL_SCHEMA, self.context.name}), dialect=DIALECT
+                sql,
+                qualifiers=frozenset({LOGICAL_SCHEMA, self.context.name}),
+                dialect=DIALECT,
+                workspace=self.workspace,
             )
         except DWSimError as error:
             raise Refused(sqlstate_of(error), error.message) from error
@@ -340,6 +451,13 @@ class Translator:
         }
         changed = False
         for node in list(tree.walk()):
+            if isinstance(node, exp.Anonymous) and node.name.lower() == "pg_backend_pid":
+                pid: exp.Expr = exp.Literal.number(self.backend_pid)
+                if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+                    pid = exp.alias_(pid, "pg_backend_pid")
+                node.replace(pid)
+                changed = True
+                continue
             name = SESSION_FUNCTIONS.get(type(node))
             target: exp.Expr = node
             if (

@@ -28,7 +28,8 @@ def _case(word: str, element: str) -> str:
     return word
 
 
-# element -> (formatter, strftime pattern or None, parse regex)
+# element -> (formatter, strftime pattern or None, parse regex); the emulator's TO_CHAR
+# rewrite (compat/dates) builds STRFTIME from the pattern
 def _redshift_elements() -> dict[str, tuple[Any, ...]]:
     def month_name(e: str, pad: bool) -> tuple[Any, ...]:
         def fmt(v: dt.datetime, fm: bool) -> str:
@@ -166,23 +167,6 @@ def format_datetime(value: dt.datetime, model: str, dialect: str) -> str:
             fm = False  # PostgreSQL's FM applies to the next element only (Oracle's to all)
         else:
             parts.append(piece)
-    return "".join(parts)
-
-
-def to_strftime(model: str, dialect: str) -> str | None:
-    """The model as a strftime pattern, or None when an element has no exact equivalent."""
-    table = ELEMENTS[dialect]
-    parts = []
-    for kind, piece in tokens(model, dialect):
-        if kind == "fm":
-            return None
-        if kind == "element":
-            pattern = table[piece][1]
-            if pattern is None:
-                return None
-            parts.append(pattern)
-        else:
-            parts.append(piece.replace("%", "%%"))
     return "".join(parts)
 
 

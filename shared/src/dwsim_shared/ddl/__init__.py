@@ -81,10 +81,12 @@ from dwsim_shared.ddl.constraints import (
 )
 from dwsim_shared.ddl.script import read_script
 from dwsim_shared.ddl.statements import split_statements
+from dwsim_shared.engines import ddl_dialects
 from dwsim_shared.errors import InvalidInput
-from dwsim_shared.experiment import Experiment, parse_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import parse_experiment
 
-SUPPORTED_DIALECTS = ("redshift", "snowflake", "postgres")
+SUPPORTED_DIALECTS = ddl_dialects()
 
 __all__ = ["SUPPORTED_DIALECTS", "ImportResult", "import_ddl"]
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from dwsim_shared.celery_app import check_broker, enqueue
 from dwsim_shared.errors import Conflict, DependencyUnavailable
-from dwsim_shared.experiment import Experiment, check_experiment
+from dwsim_shared.experiment import Experiment
+from dwsim_shared.experiment_checks import check_experiment
 from dwsim_shared.input_limits import check_run_size
 from dwsim_shared.lineage.history import (
     forget_run_events,
@@ -193,6 +194,13 @@ def cancel_run(session: Session, rt: Runtime, row: ExperimentRow, number: int) -
     `Conflict` for a finished run."""
     run = run_by_number(session, row, number)
     if not abort_run(session, run.id):
+        session.refresh(run)
+        if run.status == RunStatus.RUNNING and run.published_at is not None:
+            raise Conflict(
+                f"run {number} of {row.name!r} is already published (its data is live); only its "
+                "validation report is still running, so it cannot be cancelled",
+                run_id=number,
+            )
         raise Conflict(f"run {number} of {row.name!r} is {run.status}, not active", run_id=number)
     session.commit()
     session.refresh(run)
@@ -295,6 +303,29 @@ def count_mismatch(row_targets: dict[str, Any], counts: dict[str, int]) -> str |
     )
 
 
+def mark_live(session: Session, run_id: int, *, now: dt.datetime) -> bool:
+    """The run's data was just published: it is what queries read from now on, and the run
+    says so (`published_at`) while it stays RUNNING until its validation report is stored with
+    its final status. Not a status change; idempotent (a retried finalize keeps the first time)."""
+    live = session.execute(
+        update(RunRow)
+        .where(
+            RunRow.id == run_id,
+            RunRow.status == RunStatus.RUNNING,
+            RunRow.published_at.is_(None),
+        )
+        .values(published_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(live.rowcount)  # type: ignore[attr-defined]
+
+
+def went_live(rt: Runtime, run_id: int) -> None:
+    with rt.session() as session:
+        mark_live(session, run_id, now=utcnow())
+
+
 def mark_published(
     session: Session,
     run_id: int,
@@ -305,12 +336,12 @@ def mark_published(
     plan_digest: str | None = None,
 ) -> None:
     """The run is live and final, with its validation report (one transaction: nobody sees it
-    COMPLETED without its report)."""
+    COMPLETED without its report). `published_at` stays the moment its data went live."""
     if update_run(
         session,
         run_id,
         RunStatus(status),
-        published_at=now,
+        published_at=func.coalesce(RunRow.published_at, now),
         finished_at=now,
         lease_until=None,
         report=report,

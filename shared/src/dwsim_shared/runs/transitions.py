@@ -168,10 +168,12 @@ def fail_run(session: Session, run_id: int, error: str, traceback: str | None = 
 
 
 def abort_run(session: Session, run_id: int) -> bool:
-    """Mark an active run ABORTED; False if it had already finished."""
+    """Mark an active run ABORTED; False if it had already finished, or its data is already
+    published (it only waits for its report: its data is live, and so is its outcome)."""
     aborted = update_run(
-        session, run_id, R.ABORTED, error="aborted by a user", finished_at=utcnow()
-    )
+        session, run_id, R.ABORTED, where=[RunRow.published_at.is_(None)],
+        error="aborted by a user", finished_at=utcnow(),
+    )  # fmt: skip
     if aborted:
         record_run_event(session, run_id, "abort")
     return aborted

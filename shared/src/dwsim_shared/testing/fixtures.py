@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -85,13 +84,6 @@ def s3_bucket(s3_endpoint_url: str) -> str:
         Bucket=name
     )
     return name
-
-
-@pytest.fixture
-def dwsim_home(tmp_path: Path) -> Path:
-    home = tmp_path / "dwsim-home"
-    home.mkdir()
-    return home
 
 
 SERVER_FIXTURES = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dwsim_shared.experiment import parse_experiment
+from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.runs.create import create_run
 from dwsim_shared.runs.service import mark_published
 from dwsim_shared.runs.transitions import update_run

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import importlib
 import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,8 @@ from typing import Any, ClassVar, Protocol
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from dwsim_shared.errors import InvalidInput, QueryTooLarge
+from dwsim_shared.engines import SOURCE_DIALECTS
+from dwsim_shared.errors import QueryTooLarge
 from dwsim_shared.experiment import Column, Experiment, Table, canonical_type
 from dwsim_shared.memory import rss_bytes
 from dwsim_shared.settings import Settings
@@ -152,10 +152,20 @@ def staged(experiment: Experiment, run_id: int) -> Experiment:
 
 
 class Warehouse(abc.ABC):
-    """One engine. Tables are created exactly as the experiment declares them (no extra columns)."""
+    """One engine. Tables are created exactly as the experiment declares them (no extra columns).
+
+    Its class attributes are the engine's entry in the registry (`dwsim_shared.engines`)."""
 
     name: ClassVar[str]
+    # What a user reads where the engine is named (refusals, menus).
+    label: ClassVar[str]  # "Redshift mock"
+    # The engine key of the query service's rewrite chain (the SQL the engine itself speaks).
+    compat_engine: ClassVar[str]
     sqlglot_dialect: ClassVar[str]
+    # Whether distinct counts (table profiles) are approximate here, at a reasonable price.
+    approximate_distinct: ClassVar[bool] = False
+    # What must be set before the engine can be used (None: nothing).
+    required_settings: ClassVar[str | None] = None
     # Canonical model type -> engine DDL type (VARCHAR gets its length added).
     ddl_types: ClassVar[dict[str, str]]
     # The dialect DDL is written in (SQLite keeps whatever type names it is given).
@@ -164,6 +174,11 @@ class Warehouse(abc.ABC):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        """Whether `settings` name what this engine needs."""
+        return True
 
     @abc.abstractmethod
     def check(self) -> None:
@@ -224,13 +239,19 @@ class Warehouse(abc.ABC):
         or when the rows read passed `byte_cap` bytes of JSON (reading stops there: the rows
         past it are never fetched). `memory_ceiling_mb`: the process's resident size past which
         reading stops with `QueryTooLarge` (the query service passes its own)."""
+        engine_sql = self.bounded_sql(experiment_name, sql, row_cap + 1)
         with self.query_cursor(
-            experiment_name, sql, timeout_s=timeout_s, answer_bytes=byte_cap
+            experiment_name, engine_sql, timeout_s=timeout_s, answer_bytes=byte_cap
         ) as cursor:
             rows, cut = read_bounded(cursor, row_cap + 1, byte_cap, memory_ceiling_mb)
             columns = cursor.columns
         truncated = cut or len(rows) > row_cap
         return QueryResult(columns, rows[:row_cap], truncated, sql)
+
+    def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
+        """The statement `run_query` sends for at most `rows` rows of `sql`: itself, unless the
+        engine sends a whole answer at once (then it is told the limit)."""
+        return sql
 
     def stream_query(
         self,
@@ -278,7 +299,8 @@ class Warehouse(abc.ABC):
         match = _TYPE_NAME.match(col.source_type)
         if match is None or canonical_type(match.group(1)) != col.data_type:
             return None  # the document's data_type was changed after import: it wins
-        dialect = "postgres" if source_dialect == "redshift" else source_dialect
+        known = SOURCE_DIALECTS.get(source_dialect)
+        dialect = known.types if known else source_dialect
         try:
             built = exp.DataType.build(col.source_type, dialect=dialect)
         except (ParseError, ValueError):
@@ -320,32 +342,3 @@ class Warehouse(abc.ABC):
         return exp.Create(this=schema, kind="TABLE").sql(
             dialect=self.ddl_dialect or self.sqlglot_dialect
         )
-
-
-# Adapters by name, imported only when asked for: a worker loading into SQLite never pays for
-# the Snowflake connector's imports.
-ADAPTERS = {
-    "sqlite": "dwsim_shared.warehouses.sqlite:SQLiteWarehouse",
-    "redshift": "dwsim_shared.warehouses.redshift:RedshiftMockWarehouse",
-    "snowflake": "dwsim_shared.warehouses.snowflake:SnowflakeWarehouse",
-}
-
-
-def warehouse_names() -> list[str]:
-    return sorted(ADAPTERS)
-
-
-def warehouse_class(name: str) -> type[Warehouse]:
-    module_name, _, class_name = ADAPTERS[name].partition(":")
-    cls: type[Warehouse] = getattr(importlib.import_module(module_name), class_name)
-    return cls
-
-
-def make_warehouse(name: str, settings: Settings) -> Warehouse:
-    """The adapter for a warehouse name; `InvalidInput` names the ones that exist."""
-    if name not in ADAPTERS:
-        raise InvalidInput(
-            f"target_warehouse {name!r} is not available; available: {', '.join(warehouse_names())}",
-            path="target_warehouse",
-        )
-    return warehouse_class(name)(settings)

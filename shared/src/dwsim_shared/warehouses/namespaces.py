@@ -75,3 +75,19 @@ def checked_experiment_name(experiment_name: str) -> str:
 def live_namespace(experiment_name: str) -> str:
     """The schema (PostgreSQL, Snowflake) that holds an experiment's loaded tables."""
     return namespace_identifier(PREFIX + checked_experiment_name(experiment_name))
+
+
+# Where an experiment's workspace lives: `dwsim__ws_<experiment>`. It starts with `dwsim__`,
+# which no live namespace does (experiment names start with a letter), and a staging name's
+# `_r<digits>` never equals `_ws`.
+WORKSPACE_PREFIX = PREFIX + "_ws_"
+WORKSPACE_SCHEMA = "workspace"  # the workspace, as the wire endpoints and the query API name it
+
+
+def workspace_namespace(experiment_name: str) -> str:
+    """The schema that holds an experiment's workspace (the user's own tables and views).
+
+    >>> workspace_namespace("shop")
+    'dwsim__ws_shop'
+    """
+    return namespace_identifier(WORKSPACE_PREFIX + checked_experiment_name(experiment_name))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA = "dwsim_catalog"
-VERSION = 1
+VERSION = 5
 _LOCK_KEY = 0x6477_6361  # "dwca"
 # A schema a session may use and that holds an experiment's tables: its own live schema.
 _OWN = (
@@ -21,11 +21,22 @@ _OWN = (
     "AND n.nspname NOT IN ('dwsim_compat', 'dwsim_catalog')"
 )
 _VIEWS = f"""
+-- The database as the client named it (the endpoint sets dwsim.database at login): tools match
+-- relations by it. SECURITY DEFINER: current_setting is not PUBLIC's in the mock.
+CREATE FUNCTION {SCHEMA}.database_name() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog
+  AS $$SELECT COALESCE(NULLIF(current_setting('dwsim.database', true), ''),
+                       current_database())::text$$;
+-- pg_get_viewdef reads pg_rewrite, which readers may not: through its owner, for the views
+-- the reader sees (the views view lists only those).
+CREATE FUNCTION {SCHEMA}.view_definition(oid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog AS $$SELECT pg_get_viewdef($1)$$;
 CREATE VIEW {SCHEMA}.pg_namespace AS
-  SELECT n.oid, (CASE WHEN {_OWN} THEN 'public' ELSE n.nspname END)::name AS nspname,
+  SELECT n.oid, (CASE WHEN n.nspname LIKE 'dwsim\\_\\_ws\\_%' THEN 'workspace'
+                      WHEN {_OWN} THEN 'public' ELSE n.nspname END)::name AS nspname,
          n.nspowner, NULL::aclitem[] AS nspacl
   FROM pg_catalog.pg_namespace n
-  WHERE n.nspname = 'pg_catalog' OR ({_OWN});
+  WHERE n.nspname = 'pg_catalog' OR ({_OWN}) OR n.oid = pg_my_temp_schema();
 CREATE VIEW {SCHEMA}.pg_class AS
   SELECT c.* FROM pg_catalog.pg_class c
   WHERE c.relnamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace)
@@ -50,6 +61,14 @@ CREATE VIEW {SCHEMA}.pg_description AS
   SELECT d.* FROM pg_catalog.pg_description d
   WHERE d.classoid = 'pg_catalog.pg_class'::regclass
     AND d.objoid IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_rewrite AS
+  SELECT r.oid, r.rulename, r.ev_class, r.ev_type, r.ev_enabled, r.is_instead
+  FROM pg_catalog.pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM {SCHEMA}.pg_class);
+CREATE VIEW {SCHEMA}.pg_depend AS
+  SELECT d.* FROM pg_catalog.pg_depend d
+  WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass
+    AND d.objid IN (SELECT oid FROM {SCHEMA}.pg_rewrite)
+    AND d.refobjid IN (SELECT oid FROM {SCHEMA}.pg_class);
 CREATE VIEW {SCHEMA}.pg_proc AS
   SELECT p.* FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace;
 CREATE VIEW {SCHEMA}.pg_tables AS
@@ -64,18 +83,18 @@ CREATE VIEW {SCHEMA}.pg_views AS
   FROM {SCHEMA}.pg_class c JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind = 'v' AND n.nspname <> 'pg_catalog';
 CREATE VIEW {SCHEMA}.schemata AS
-  SELECT current_database()::text AS catalog_name, nspname::text AS schema_name,
+  SELECT {SCHEMA}.database_name() AS catalog_name, nspname::text AS schema_name,
          NULL::text AS schema_owner
   FROM {SCHEMA}.pg_namespace;
 CREATE VIEW {SCHEMA}.tables AS
-  SELECT current_database()::text AS table_catalog, schemaname::text AS table_schema,
+  SELECT {SCHEMA}.database_name() AS table_catalog, schemaname::text AS table_schema,
          tablename::text AS table_name, 'BASE TABLE'::text AS table_type
   FROM {SCHEMA}.pg_tables
   UNION ALL
-  SELECT current_database()::text, schemaname::text, viewname::text, 'VIEW'::text
+  SELECT {SCHEMA}.database_name(), schemaname::text, viewname::text, 'VIEW'::text
   FROM {SCHEMA}.pg_views;
 CREATE VIEW {SCHEMA}.columns AS
-  SELECT current_database()::text AS table_catalog, n.nspname::text AS table_schema,
+  SELECT {SCHEMA}.database_name() AS table_catalog, n.nspname::text AS table_schema,
          c.relname::text AS table_name, a.attname::text AS column_name,
          a.attnum::int AS ordinal_position, NULL::text AS column_default,
          (CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END)::text AS is_nullable,
@@ -92,6 +111,13 @@ CREATE VIEW {SCHEMA}.columns AS
   JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
   WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v')
     AND n.nspname <> 'pg_catalog';
+CREATE VIEW {SCHEMA}.views AS
+  SELECT {SCHEMA}.database_name() AS table_catalog, n.nspname::text AS table_schema,
+         c.relname::text AS table_name, {SCHEMA}.view_definition(c.oid) AS view_definition,
+         'NONE'::text AS check_option, 'NO'::text AS is_updatable,
+         'NO'::text AS is_insertable_into
+  FROM {SCHEMA}.pg_class c JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND n.nspname <> 'pg_catalog';
 CREATE VIEW {SCHEMA}.svv_tables AS
   SELECT table_catalog, table_schema, table_name, table_type, NULL::text AS remarks
   FROM {SCHEMA}.tables;
@@ -123,6 +149,41 @@ CREATE VIEW {SCHEMA}.svv_external_columns AS
   SELECT NULL::name AS schemaname, NULL::name AS tablename, NULL::name AS columnname,
          NULL::text AS external_type, NULL::int AS columnnum, NULL::int AS part_key,
          NULL::text AS is_nullable WHERE false;
+-- What Redshift's SVV_TABLE_INFO tells of a table, as far as PostgreSQL knows it (sizes and
+-- row counts are the planner's statistics: the size functions are not the reader's).
+CREATE VIEW {SCHEMA}.svv_table_info AS
+  SELECT {SCHEMA}.database_name() AS database, n.nspname::text AS schema, c.oid AS table_id,
+         c.relname::text AS "table", 'N'::char(1) AS encoded, 'EVEN'::text AS diststyle,
+         NULL::text AS sortkey1, 0 AS max_varchar, NULL::char(1) AS sortkey1_enc,
+         0 AS sortkey_num, (c.relpages::bigint * 8192 / 1048576)::bigint AS size,
+         0::numeric(10, 4) AS pct_used, 0::numeric(10, 4) AS empty, NULL::numeric AS unsorted,
+         NULL::numeric AS stats_off, GREATEST(c.reltuples, 0)::numeric(38, 0) AS tbl_rows,
+         NULL::numeric(10, 4) AS skew_sortkey1, NULL::numeric(10, 4) AS skew_rows,
+         GREATEST(c.reltuples, 0)::numeric(38, 0) AS estimated_visible_rows,
+         'AUTO(EVEN)'::text AS risk_event, NULL::text AS vacuum_sort_benefit
+  FROM {SCHEMA}.pg_class c JOIN {SCHEMA}.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'pg_catalog';
+-- Late-binding views: the mock's views are bound, so the function answers none.
+CREATE FUNCTION {SCHEMA}.pg_get_late_binding_view_cols() RETURNS SETOF record
+  LANGUAGE sql STABLE
+  AS 'SELECT NULL::name, NULL::name, NULL::name, NULL::varchar, NULL::int WHERE false';
+-- The query and load history are not kept by the mock: empty, with Redshift's columns.
+CREATE VIEW {SCHEMA}.stl_load_errors AS
+  SELECT NULL::int AS userid, NULL::int AS slice, NULL::int AS tbl,
+         NULL::timestamp AS starttime, NULL::int AS session, NULL::int AS query,
+         NULL::char(256) AS filename, NULL::bigint AS line_number,
+         NULL::char(127) AS colname, NULL::char(10) AS type, NULL::char(10) AS col_length,
+         NULL::int AS position, NULL::char(1024) AS raw_line, NULL::char(1024) AS raw_field_value,
+         NULL::int AS err_code, NULL::char(100) AS err_reason WHERE false;
+CREATE VIEW {SCHEMA}.stl_query AS
+  SELECT NULL::int AS userid, NULL::int AS query, NULL::char(15) AS label,
+         NULL::bigint AS xid, NULL::int AS pid, NULL::char(32) AS database,
+         NULL::char(4000) AS querytxt, NULL::timestamp AS starttime,
+         NULL::timestamp AS endtime, NULL::int AS aborted WHERE false;
+CREATE VIEW {SCHEMA}.stv_recents AS
+  SELECT NULL::int AS userid, NULL::char(20) AS status, NULL::timestamp AS starttime,
+         NULL::bigint AS duration, NULL::char(50) AS user_name, NULL::char(50) AS db_name,
+         NULL::char(600) AS query, NULL::int AS pid WHERE false;
 GRANT USAGE ON SCHEMA {SCHEMA} TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO PUBLIC;
 CREATE VIEW {SCHEMA}.catalog_version AS SELECT {VERSION} AS version;
@@ -133,9 +194,10 @@ VIEWS = frozenset({
     "pg_namespace", "pg_class", "pg_attribute", "pg_type", "pg_index", "pg_constraint",
     "pg_attrdef", "pg_description", "pg_proc", "pg_tables", "pg_views", "svv_tables",
     "svv_columns", "pg_table_def", "pg_collation", "pg_user", "svv_external_schemas",
-    "svv_external_tables", "svv_external_columns",
+    "svv_external_tables", "svv_external_columns", "svv_table_info", "stl_load_errors",
+    "stl_query", "stv_recents", "pg_rewrite", "pg_depend",
 })  # fmt: skip
-INFORMATION_SCHEMA = frozenset({"schemata", "tables", "columns"})
+INFORMATION_SCHEMA = frozenset({"schemata", "tables", "columns", "views"})
 
 
 def install_catalog(cursor: Any) -> bool:

@@ -133,6 +133,20 @@ def grant_reader(
     return role
 
 
+def grant_workspace(conn: psycopg2.extensions.connection, role: str, workspace: str) -> None:
+    """The experiment's workspace schema (created when missing), where its role may create
+    tables and views and write them; and temporary tables, which tools such as dbt use."""
+    ident, ws = pgsql.Identifier(role), pgsql.Identifier(workspace)
+    with conn.cursor() as cur:
+        cur.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ws))
+        cur.execute(pgsql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(ws, ident))
+        cur.execute(
+            pgsql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
+                pgsql.Identifier(conn.info.dbname), ident
+            )
+        )
+
+
 def drop_reader(conn: psycopg2.extensions.connection, schema: str) -> None:
     role = reader_role(conn.info.dbname, schema)
     with conn.cursor() as cur:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +30,7 @@ from dwsim_shared.errors import (
     TooManyRequests,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
+from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
@@ -37,7 +39,11 @@ from dwsim_shared.warehouses.base import (
     staging_name,
     value_too_large,
 )
-from dwsim_shared.warehouses.namespaces import is_staging_name, live_namespace
+from dwsim_shared.warehouses.namespaces import (
+    is_staging_name,
+    live_namespace,
+    workspace_namespace,
+)
 from dwsim_shared.warehouses.pg_binary import BinaryCopyStream, binary_plan
 from dwsim_shared.warehouses.pg_catalog_views import install_catalog
 from dwsim_shared.warehouses.pg_reader import (
@@ -45,10 +51,13 @@ from dwsim_shared.warehouses.pg_reader import (
     database_of,
     drop_reader,
     grant_reader,
+    grant_workspace,
     harden_database,
     reader_password,
     reader_role,
 )
+
+log = logging.getLogger(__name__)
 
 
 class _CsvStream(io.RawIOBase):
@@ -98,7 +107,10 @@ def libpq_url(url: str) -> str:
 
 class RedshiftMockWarehouse(Warehouse):
     name = "redshift"
+    label = "Redshift mock"
+    compat_engine = "postgres"  # the mock is PostgreSQL: the chain writes PostgreSQL's SQL
     sqlglot_dialect = "postgres"
+    required_settings = "DWSIM_REDSHIFT_URL"
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
@@ -117,6 +129,10 @@ class RedshiftMockWarehouse(Warehouse):
     }
 
     schema_name = staticmethod(live_namespace)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.redshift_url is not None
 
     def _url(self) -> str:
         if not self.settings.redshift_url:
@@ -170,9 +186,7 @@ class RedshiftMockWarehouse(Warehouse):
             )
             harden_database(conn)
             if not is_staging_name(experiment.name):  # a run's staging gets its reader at publish
-                grant_reader(
-                    conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE]
-                )
+                self._grant(conn, experiment.name)
             compat_pack.install_compat(cur)
             conn.commit()
 
@@ -244,8 +258,135 @@ class RedshiftMockWarehouse(Warehouse):
         with self._connect() as conn, conn.cursor() as cur:
             schema = pgsql.Identifier(self.schema_name(experiment_name))
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+            if not is_staging_name(experiment_name):
+                workspace = pgsql.Identifier(workspace_namespace(experiment_name))
+                cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(workspace))
             drop_reader(conn, self.schema_name(experiment_name))
             conn.commit()
+
+    def _grant(self, conn: psycopg2.extensions.connection, experiment_name: str) -> None:
+        """The reader role of the live schema, and its workspace."""
+        role = grant_reader(
+            conn, self._url(), self.schema_name(experiment_name), [self.LEDGER_TABLE]
+        )
+        grant_workspace(conn, role, workspace_namespace(experiment_name))
+
+    # The workspace (issue 17): the user's own tables and views beside the generated ones,
+    # written through the endpoint as the experiment's role; runs, reset and load leave it.
+    def workspace_objects(self, experiment_name: str) -> dict[str, dict[str, str]]:
+        """The workspace's tables and views: {name: {column: type}} (PostgreSQL's type names)."""
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+                "AND NOT a.attisdropped "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+                "ORDER BY c.relname, a.attnum",
+                (workspace_namespace(experiment_name),),
+            )
+            found: dict[str, dict[str, str]] = {}
+            for table, column, kind in cur.fetchall():
+                columns = found.setdefault(table, {})
+                if column is not None:
+                    columns[column] = kind
+            return found
+
+    def workspace_bytes(self, experiment_name: str) -> int:
+        """What the workspace's tables hold on disk (indexes and TOAST included). A table that
+        an open transaction holds locked (a TRUNCATE, a DROP) counts its last known size: the
+        reading never waits for the user's own session."""
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SET lock_timeout = '100ms'")
+            cur.execute(
+                "SELECT c.oid, c.relpages::bigint * 8192 FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'm', 'p')",
+                (workspace_namespace(experiment_name),),
+            )
+            total = 0
+            for oid, known in cur.fetchall():
+                cur.execute("SAVEPOINT size")
+                try:
+                    cur.execute("SELECT pg_total_relation_size(%s)", (oid,))
+                    row = cur.fetchone()
+                    total += int(row[0]) if row and row[0] is not None else 0
+                    cur.execute("RELEASE SAVEPOINT size")
+                except psycopg2.errors.LockNotAvailable:
+                    cur.execute("ROLLBACK TO SAVEPOINT size")
+                    total += int(known)
+            conn.rollback()
+            return total
+
+    def clear_workspace(self, experiment_name: str) -> bool:
+        """Drop everything in the workspace (it stays, empty); False when there was none."""
+        workspace = workspace_namespace(experiment_name)
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (workspace,))
+            if cur.fetchone() is None:
+                return False
+            cur.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(workspace)))
+            cur.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                (self.schema_name(experiment_name),),
+            )
+            if cur.fetchone() is not None:
+                self._grant(conn, experiment_name)
+            conn.commit()
+        return True
+
+    @staticmethod
+    def _workspace_views(cur: Any, experiment_name: str) -> list[tuple[str, str, str]]:
+        cur.execute(
+            "SELECT c.relname, pg_get_viewdef(c.oid), pg_get_userbyid(c.relowner) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'v' ORDER BY c.oid",
+            (workspace_namespace(experiment_name),),
+        )
+        return [(r[0], r[1], r[2]) for r in cur.fetchall()]
+
+    @staticmethod
+    def _restore_views(
+        conn: psycopg2.extensions.connection,
+        experiment_name: str,
+        views: list[tuple[str, str, str]],
+    ) -> None:
+        """Create again the workspace views that replacing the live schema dropped (they read
+        its tables): the user's views outlive a run, as their tables do. A view the new
+        tables cannot carry (a column gone) is logged and left out."""
+        workspace = workspace_namespace(experiment_name)
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind = 'v'",
+                (workspace,),
+            )
+            present = {r[0] for r in cur.fetchall()}
+            missing = [v for v in views if v[0] not in present]
+            while missing:  # a view on a view comes back once the one it reads is back
+                failed = []
+                for name, definition, owner in missing:
+                    cur.execute("SAVEPOINT dwsim_view")
+                    try:
+                        cur.execute(pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier(owner)))
+                        cur.execute(
+                            pgsql.SQL("CREATE VIEW {} AS ").format(
+                                pgsql.Identifier(workspace, name)
+                            )
+                            + pgsql.SQL(definition)
+                        )
+                        cur.execute("RESET ROLE")
+                        cur.execute("RELEASE SAVEPOINT dwsim_view")
+                    except psycopg2.Error as error:
+                        cur.execute("ROLLBACK TO SAVEPOINT dwsim_view")
+                        failed.append((name, definition, owner, str(error).strip()))
+                if len(failed) == len(missing):
+                    for name, _, _, why in failed:
+                        log.warning(
+                            "workspace view %s of %s not restored: %s", name, experiment_name, why
+                        )
+                    break
+                missing = [(n, d, o) for n, d, o, _ in failed]
 
     def reader_login(self, experiment_name: str) -> dict[str, str]:
         """How to log in as the experiment's reader role: the privileged URL's server and
@@ -256,7 +397,7 @@ class RedshiftMockWarehouse(Warehouse):
 
     def ensure_reader(self, experiment_name: str) -> None:
         """Create (or refresh) the experiment's reader role; `NotFound` when it has no data."""
-        schema, url = self.schema_name(experiment_name), self._url()
+        schema = self.schema_name(experiment_name)
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
             if cur.fetchone() is None:
@@ -265,7 +406,7 @@ class RedshiftMockWarehouse(Warehouse):
                     "generate a run first"
                 )
             harden_database(admin)
-            grant_reader(admin, url, schema, [self.LEDGER_TABLE])
+            self._grant(admin, experiment_name)
             compat_pack.install_compat(cur)  # data loaded before the pack existed
             install_catalog(cur)
             admin.commit()
@@ -297,12 +438,14 @@ class RedshiftMockWarehouse(Warehouse):
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (staging,))
             if cur.fetchone() is None:
                 return False
+            views = self._workspace_views(cur, experiment.name)
             cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(live))
             cur.execute(
                 pgsql.SQL("ALTER SCHEMA {} RENAME TO {}").format(pgsql.Identifier(staging), live)
             )
             # Privileges belong to the schema object: the renamed one has no reader grants yet.
-            grant_reader(conn, self._url(), self.schema_name(experiment.name), [self.LEDGER_TABLE])
+            self._grant(conn, experiment.name)
+            self._restore_views(conn, experiment.name, views)
             conn.commit()
         return True
 
@@ -362,7 +505,12 @@ class RedshiftMockWarehouse(Warehouse):
             except psycopg2.errors.QueryCanceled as error:
                 raise QueryTimeout(f"query ran longer than {timeout_s:g} s") from error
             except psycopg2.Error as error:
-                raise BadRequest(f"redshift mock: {_pg_message(error)}", engine_sql=sql) from error
+                message = (
+                    _pg_message(error)
+                    .replace(f'"{workspace_namespace(experiment_name)}"', "workspace")
+                    .replace(workspace_namespace(experiment_name), "workspace")
+                )
+                raise BadRequest(f"redshift mock: {message}", engine_sql=sql) from error
             finally:
                 conn.rollback()
 

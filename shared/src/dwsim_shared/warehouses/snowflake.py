@@ -33,17 +33,15 @@ from the project's password, `emulator_guard`), which the emulator confines to r
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow.parquet as pq
-import snowflake.connector
-import snowflake.connector.errors as sferrors
-from snowflake.connector.cursor import SnowflakeCursor
 from sqlglot import exp
 
 from dwsim_shared.emulator_guard import reader_login, reader_password
@@ -55,10 +53,10 @@ from dwsim_shared.errors import (
     QueryTooLarge,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
+from dwsim_shared.settings import Settings
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
-    QueryResult,
     ShardRef,
     Warehouse,
     staging_name,
@@ -66,6 +64,27 @@ from dwsim_shared.warehouses.base import (
 )
 from dwsim_shared.warehouses.namespaces import live_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
+
+
+class LazyModule:
+    """A module imported when one of its names is first read."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    import snowflake.connector as connector
+    import snowflake.connector.errors as sferrors
+    from snowflake.connector.cursor import SnowflakeCursor
+else:
+    # The connector costs about a second to import: the engine registry reads this adapter's
+    # class attributes in processes that never connect (the query service's rewrite chain).
+    connector = LazyModule("snowflake.connector")
+    sferrors = LazyModule("snowflake.connector.errors")
 
 COMPONENT = "snowflake warehouse"
 # The emulator's answer limit a session asks for (emulator_server), and its error's code.
@@ -80,9 +99,7 @@ TIMEOUT_ERRNOS = frozenset({604, 630})
 # DuckDB transaction conflict so): the same statement may succeed when tried again.
 CONFLICT_SQLSTATE = "40001"
 # Faults of the statement, not of the engine or the network.
-STATEMENT_ERRORS = (
-    sferrors.ProgrammingError, sferrors.DataError, sferrors.IntegrityError, sferrors.NotSupportedError,
-)  # fmt: skip
+STATEMENT_ERRORS = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
 NOT_CONFIGURED = (
     "not configured: set DWSIM_SNOWFLAKE_HOST (with _PORT and _PROTOCOL) for a fakesnow server, "
     "or DWSIM_SNOWFLAKE_ACCOUNT for a real account, and DWSIM_SNOWFLAKE_USER and _PASSWORD"
@@ -112,7 +129,7 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
             raise DependencyUnavailable(
                 COMPONENT, f"a concurrent change conflicted: {_message(error)}"
             ) from error
-        if isinstance(error, STATEMENT_ERRORS):
+        if isinstance(error, tuple(getattr(sferrors, name) for name in STATEMENT_ERRORS)):
             raise BadRequest(f"snowflake: {_message(error)}", engine_sql=sql) from error
         if sql is not None and isinstance(error, sferrors.InternalServerError):
             # fakesnow answers a query it cannot run (an unsupported function) with HTTP 500.
@@ -124,7 +141,11 @@ def _translated(sql: str | None = None, timeout_s: float | None = None) -> Itera
 
 class SnowflakeWarehouse(Warehouse):
     name = "snowflake"
+    label = "Snowflake emulator"
+    compat_engine = "snowflake"
     sqlglot_dialect = "snowflake"
+    approximate_distinct = True  # COUNT(DISTINCT) over a profile's every column is costly
+    required_settings = "DWSIM_SNOWFLAKE_ACCOUNT or _HOST"
     ddl_types: ClassVar[dict[str, str]] = {
         "SMALLINT": "SMALLINT",
         "INT": "INTEGER",
@@ -150,6 +171,10 @@ class SnowflakeWarehouse(Warehouse):
     }
 
     schema_name = staticmethod(live_namespace)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.snowflake_account or settings.snowflake_host)
 
     def column_type(self, col: Column, source_dialect: str | None = None) -> exp.DataType:
         built = super().column_type(col, source_dialect)
@@ -193,7 +218,7 @@ class SnowflakeWarehouse(Warehouse):
             args["user"] = reader_login(reader_of)
             args["password"] = reader_password(args["password"], reader_of)
         try:
-            conn = snowflake.connector.connect(**args)
+            conn = connector.connect(**args)
         except sferrors.Error as error:
             raise DependencyUnavailable(COMPONENT, _message(error)) from error
         try:
@@ -328,28 +353,9 @@ class SnowflakeWarehouse(Warehouse):
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
 
-    def run_query(
-        self,
-        experiment_name: str,
-        sql: str,
-        *,
-        row_cap: int,
-        timeout_s: float,
-        byte_cap: int | None = None,
-        memory_ceiling_mb: int | None = None,
-    ) -> QueryResult:
+    def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
         check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
-        capped = with_row_limit(sql, row_cap + 1)
-        result = super().run_query(
-            experiment_name,
-            capped,
-            row_cap=row_cap,
-            timeout_s=timeout_s,
-            byte_cap=byte_cap,
-            memory_ceiling_mb=memory_ceiling_mb,
-        )
-        result.engine_sql = sql
-        return result
+        return with_row_limit(sql, rows)
 
     def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
         cur.execute(

@@ -128,6 +128,8 @@ class StrictSQLite(SQLite):
 
 class SQLiteWarehouse(Warehouse):
     name = "sqlite"
+    label = "SQLite"
+    compat_engine = "sqlite"
     sqlglot_dialect = "strictsqlite"
     ddl_dialect = "postgres"  # SQLite stores declared types verbatim: keep the user's spelling
     ddl_types: ClassVar[dict[str, str]] = {

@@ -20,11 +20,13 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.parser import Parser
 from sqlglot.tokens import TokenType
 
+from dwsim_query.compat.registry import engine_labels
+from dwsim_shared.engines import SOURCE_DIALECTS, semantic_sources
 from dwsim_shared.errors import BadRequest
 
-SOURCES = ("redshift", "snowflake")
-LABELS = {"redshift": "Redshift", "snowflake": "Snowflake"}
-ENGINE_LABELS = {"sqlite": "sqlite", "postgres": "redshift mock", "snowflake": "snowflake emulator"}
+SOURCES = semantic_sources()
+LABELS = {name: SOURCE_DIALECTS[name].label for name in SOURCES}
+ENGINE_LABELS = engine_labels()
 # Literal arguments whose meaning is honoured on every engine (or refused by name there).
 LITERALS = {
     "REGEXP_SUBSTR": {"redshift": "parameters c i e p", "snowflake": "parameters c i m e s"},

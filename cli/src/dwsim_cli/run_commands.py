@@ -13,14 +13,18 @@ from dwsim_cli.client import ApiRequest
 from dwsim_cli.errors import EXIT_OK, LocalInputError
 
 
-def reset_request(name: str) -> ApiRequest:
-    """POST /api/experiments/{name}/reset."""
-    return ApiRequest("POST", f"{_experiment_path(name)}/reset", {})
+def reset_request(name: str, workspace: bool = False) -> ApiRequest:
+    """POST /api/experiments/{name}/reset (`workspace`: the workspace's objects go too)."""
+    return ApiRequest(
+        "POST", f"{_experiment_path(name)}/reset", {"workspace": True} if workspace else {}
+    )
 
 
-def load_request(name: str, run_id: int | None = None) -> ApiRequest:
+def load_request(name: str, run_id: int | None = None, workspace: bool = False) -> ApiRequest:
     """POST /api/experiments/{name}/load; without a run id, the latest completed generate run."""
     body: dict[str, Any] = {} if run_id is None else {"run_id": run_id}
+    if workspace:
+        body["workspace"] = True
     return ApiRequest("POST", f"{_experiment_path(name)}/load", body)
 
 
@@ -47,10 +51,13 @@ def build_reset(args: argparse.Namespace) -> ApiRequest:
     if (
         not args.yes
         and not getattr(args, "print_curl", False)
-        and not confirm(f"Empty every table of {args.name!r} (the schema and runs are kept)?")
+        and not confirm(
+            f"Empty every table of {args.name!r} (the schema and runs are kept)"
+            + (" and drop everything in its workspace?" if args.workspace else "?")
+        )
     ):
         raise LocalInputError("reset not confirmed: nothing was changed (use --yes to skip asking)")
-    return reset_request(args.name)
+    return reset_request(args.name, args.workspace)
 
 
 def show_reset(ctx: commands.Context, args: argparse.Namespace, answer: Any) -> int:
@@ -62,11 +69,13 @@ def show_reset(ctx: commands.Context, args: argparse.Namespace, answer: Any) -> 
         ctx.print(f"{args.name} has no live data: nothing to reset")
     else:
         ctx.print(f"emptied {len(tables)} tables of {args.name}: {', '.join(tables)}")
+    if answer.get("workspace_cleared"):
+        ctx.print(f"dropped everything in the workspace of {args.name}")
     return EXIT_OK
 
 
 def build_load(args: argparse.Namespace) -> ApiRequest:
-    return load_request(args.name, args.run)
+    return load_request(args.name, args.run, args.workspace)
 
 
 def build_retry(args: argparse.Namespace) -> ApiRequest:
@@ -84,6 +93,10 @@ def add_commands(exp_sub: Any, runs_sub: Any, leaf: Callable[..., argparse.Argum
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--workspace", action="store_true",
+        help="also drop the tables and views in the experiment's workspace (kept by default)",
+    )  # fmt: skip
     p = leaf(
         exp_sub,
         "load",
@@ -93,6 +106,10 @@ def add_commands(exp_sub: Any, runs_sub: Any, leaf: Callable[..., argparse.Argum
     )
     p.add_argument("name", metavar="NAME")
     p.add_argument("--run", type=int, default=None, metavar="N", help="the generate run to load")
+    p.add_argument(
+        "--workspace", action="store_true",
+        help="also drop the tables and views in the experiment's workspace (kept by default)",
+    )  # fmt: skip
     _wait_options(p)
     p = leaf(
         runs_sub,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dwsim_gateway.deps import ExperimentDep, RuntimeDep, SessionDep
+from dwsim_gateway.deps import ExperimentDep, QueryServiceDep, RuntimeDep, SessionDep
 from dwsim_gateway.models import SavedQuery, SavedQueryList
 from dwsim_gateway.routes.query import QUERY_RESPONSES, QueryRequest, forward
 from dwsim_shared.errors import Conflict, NotFound
@@ -142,10 +142,11 @@ def run_saved_query(
     query_name: QueryName,
     session: SessionDep,
     rt: RuntimeDep,
+    query_service: QueryServiceDep,
     request: Annotated[RunSavedRequest | None, Body()] = None,
 ) -> Response:
     """Run a saved query: JSON rows, or with format csv the whole result streamed."""
     request = request or RunSavedRequest()
     sql = _find(session, row, query_name).sql_text
     query = QueryRequest(sql=sql, limit=request.limit, format=request.format)
-    return forward(rt, row, query, saved_query=query_name)
+    return forward(rt, query_service, row, query, saved_query=query_name)

@@ -10,14 +10,16 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 
 from dwsim_gateway.deps import (
-    RUN_ID_MAX,
     ExperimentDep,
     RunId,
     RunStatusDep,
     RuntimeDep,
     SessionDep,
 )
+from dwsim_shared.errors import Conflict
+from dwsim_shared.http_edge import RunNumber
 from dwsim_shared.runs import service as runs
+from dwsim_shared.transient import unavailable_as
 
 router = APIRouter(tags=["runs"])
 
@@ -25,20 +27,58 @@ router = APIRouter(tags=["runs"])
 class LoadRequest(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"run_id": 2}, {}]}}
 
-    run_id: Annotated[int, Field(ge=1, le=RUN_ID_MAX)] | None = Field(
+    run_id: RunNumber | None = Field(
         default=None,
         description="The generate run whose Parquet to load; default: the latest completed.",
     )
+    workspace: bool = Field(
+        default=False,
+        description="Also drop everything in the experiment's workspace (its users' own "
+        "tables and views); by default a load leaves it alone.",
+    )
+
+
+class ResetRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    workspace: bool = Field(
+        default=False,
+        description="Also drop everything in the experiment's workspace (its users' own "
+        "tables and views); by default a reset leaves it alone.",
+    )
+
+
+def _clear_workspace(rt: Any, warehouse_name: str, name: str) -> bool:
+    """Drop the workspace's objects; `Conflict` on a warehouse that has no workspace."""
+    warehouse = rt.warehouse(warehouse_name)
+    clear = getattr(warehouse, "clear_workspace", None)
+    if clear is None:
+        raise Conflict(
+            f"experiment {name!r} is on the {warehouse_name} warehouse, which has no workspace: "
+            "leave out workspace",
+        )
+    with unavailable_as(f"{warehouse_name} warehouse"):
+        return bool(clear(name))
 
 
 @router.post("/{name}/reset")
-def reset_experiment(row: ExperimentDep, session: SessionDep, rt: RuntimeDep) -> dict[str, Any]:
-    """Empty every table of the live data; the tables, the experiment and its runs stay."""
+def reset_experiment(
+    row: ExperimentDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Annotated[ResetRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    """Empty every table of the live data; the tables, the experiment and its runs stay, and
+    so does the workspace unless `workspace` is true."""
     live, emptied = runs.reset_live_data(session, rt, row)
+    cleared = False
+    if (request or ResetRequest()).workspace:
+        cleared = _clear_workspace(rt, live.warehouse if live else row.target_warehouse, row.name)
     return {
         "experiment": row.name,
         "live_run_id": live.number if live else None,
         "tables_emptied": emptied,
+        "workspace_cleared": cleared,
     }
 
 
@@ -51,7 +91,10 @@ def load_run(
 ) -> dict[str, Any]:
     """Load the kept Parquet of an earlier generate run (default: the latest completed) into
     the warehouse again, through the same staged load and publish as a generate run."""
-    run, source = runs.submit_load(session, rt, row, (request or LoadRequest()).run_id)
+    request = request or LoadRequest()
+    run, source = runs.submit_load(session, rt, row, request.run_id)
+    if request.workspace:
+        _clear_workspace(rt, row.target_warehouse, row.name)
     return {
         "run_id": run.number,
         "experiment": row.name,

@@ -9,66 +9,18 @@ count, min and max, and one grouped sub-query per column finds its most frequent
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlglot import exp
 
+from dwsim_query.encoding import jsonable
 from dwsim_query.results import encode_rows, stored_column
-from dwsim_shared.errors import Conflict, NotFound
+from dwsim_query.service import ExperimentContext, live_context
+from dwsim_shared.errors import NotFound
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Column, Experiment, Table
-from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import ExperimentRow
-from dwsim_shared.warehouses import Warehouse
 
-router = APIRouter(prefix="/inspect", tags=["inspect"])
-
-PREVIEW_MAX_ROWS = 1000
 TOP_VALUES = 5
-# Engines that only count distinct values approximately at a reasonable price.
-APPROXIMATE_DISTINCT = frozenset({"snowflake"})
-
-
-class ExperimentRequest(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    experiment: str
-
-
-class TableRequest(ExperimentRequest):
-    table: str
-
-
-class PreviewRequest(TableRequest):
-    limit: Annotated[int, Field(ge=1, le=PREVIEW_MAX_ROWS)] = 50
-
-
-@dataclass(frozen=True)
-class Live:
-    experiment: Experiment
-    warehouse: Warehouse
-
-
-def live_data(rt: Runtime, name: str) -> Live:
-    """The schema and warehouse of the experiment's live run (the last one published): what its
-    warehouse holds."""
-    with rt.session() as session:
-        row = session.scalars(select(ExperimentRow).where(ExperimentRow.name == name)).first()
-        if row is None:
-            raise NotFound(f"experiment {name!r} does not exist", experiment=name)
-        run = live_run(session, row.id)  # a newer run may still be loading into its staging
-        if run is None:
-            raise Conflict(
-                f"experiment {name!r} has no data yet: generate a run first", experiment=name
-            )
-        experiment = Experiment.model_validate(run.schema_json)
-        warehouse = run.warehouse
-    return Live(experiment, rt.warehouse(warehouse))
 
 
 def find_table(experiment: Experiment, name: str) -> Table:
@@ -89,7 +41,7 @@ def _column(col: Column) -> exp.Column:
     return exp.column(exp.to_identifier(col.name.lower(), quoted=True))
 
 
-def preview_sql(live: Live, table: Table, limit: int) -> str:
+def preview_sql(live: ExperimentContext, table: Table, limit: int) -> str:
     source = live.warehouse.physical_table(live.experiment.name, table.name)
     query = exp.select(*(_column(c) for c in table.columns)).from_(source).limit(limit)
     return query.sql(dialect=live.warehouse.sqlglot_dialect)
@@ -109,12 +61,12 @@ def _orderable(col: Column) -> bool:
     return col.data_type not in SEMI_STRUCTURED_TYPES and col.data_type != "BOOLEAN"
 
 
-def profile_sql(live: Live, table: Table) -> str:
+def profile_sql(live: ExperimentContext, table: Table) -> str:
     """One statement; each output row is `(column, kind, low, high, n1, n2, total)`:
     kind `stats` (low=min, high=max, n1=nulls, n2=distinct) or `top` (low=value, n1=frequency)."""
     dialect = live.warehouse.sqlglot_dialect
     source = live.warehouse.physical_table(live.experiment.name, table.name)
-    approximate = live.warehouse.name in APPROXIMATE_DISTINCT
+    approximate = live.warehouse.approximate_distinct
     stats: list[Any] = [exp.alias_(exp.Count(this=exp.Star()), "total")]
     for i, col in enumerate(table.columns):
         ref = _column(col)
@@ -189,7 +141,9 @@ def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def profile_from_rows(live: Live, table: Table, rows: list[list[Any]]) -> dict[str, Any]:
+def profile_from_rows(
+    live: ExperimentContext, table: Table, rows: list[list[Any]]
+) -> dict[str, Any]:
     total = 0
     columns: dict[str, dict[str, Any]] = {}
     for col in table.columns:
@@ -221,23 +175,23 @@ def profile_from_rows(live: Live, table: Table, rows: list[list[Any]]) -> dict[s
         "table": table.name,
         "warehouse": live.warehouse.name,
         "row_count": total,
-        "distinct_is_approximate": live.warehouse.name in APPROXIMATE_DISTINCT,
+        "distinct_is_approximate": live.warehouse.approximate_distinct,
         "columns": list(columns.values()),
     }
 
 
-def count_tables(rt: Runtime, request: ExperimentRequest) -> dict[str, Any]:
-    live = live_data(rt, request.experiment)
+def count_tables(rt: Runtime, experiment: str) -> dict[str, Any]:
+    """Rows in the warehouse per table of the experiment's live data."""
+    live = live_context(rt, experiment)
     counts = {t.name: live.warehouse.count_rows(live.experiment, t) for t in live.experiment.tables}
     return {"experiment": live.experiment.name, "warehouse": live.warehouse.name, "counts": counts}
 
 
-def preview(rt: Runtime, request: PreviewRequest) -> dict[str, Any]:
-    from dwsim_query.main import _jsonable
-
-    live = live_data(rt, request.experiment)
-    table = find_table(live.experiment, request.table)
-    sql = preview_sql(live, table, request.limit)
+def preview(rt: Runtime, experiment: str, table_name: str, limit: int) -> dict[str, Any]:
+    """The first `limit` rows of one table."""
+    live = live_context(rt, experiment)
+    table = find_table(live.experiment, table_name)
+    sql = preview_sql(live, table, limit)
     stored = [
         stored_column(
             c.name,
@@ -247,46 +201,27 @@ def preview(rt: Runtime, request: PreviewRequest) -> dict[str, Any]:
         for c in table.columns
     ]
     result = live.warehouse.run_query(
-        live.experiment.name, sql, row_cap=request.limit, timeout_s=rt.settings.query_timeout_s
+        live.experiment.name, sql, row_cap=limit, timeout_s=rt.settings.query_timeout_s
     )
     return {
         "experiment": live.experiment.name,
         "table": table.name,
         "columns": [c.name for c in table.columns],
-        "rows": [[_jsonable(v) for v in r] for r in encode_rows(result.rows, stored)],
+        "rows": [[jsonable(v) for v in r] for r in encode_rows(result.rows, stored)],
         "row_count": len(result.rows),
-        "limit": request.limit,
+        "limit": limit,
         "engine_sql": sql,
     }
 
 
-def profile(rt: Runtime, request: TableRequest) -> dict[str, Any]:
-    from dwsim_query.main import _jsonable
-
-    live = live_data(rt, request.experiment)
-    table = find_table(live.experiment, request.table)
+def profile(rt: Runtime, experiment: str, table_name: str) -> dict[str, Any]:
+    """Per column: null fraction, distinct count, min, max and most frequent values."""
+    live = live_context(rt, experiment)
+    table = find_table(live.experiment, table_name)
     sql = profile_sql(live, table)
     cap = len(table.columns) * (TOP_VALUES + 1) + 1
     result = live.warehouse.run_query(
         live.experiment.name, sql, row_cap=cap, timeout_s=rt.settings.query_timeout_s
     )
-    rows = [[_jsonable(v) for v in r] for r in result.rows]
+    rows = [[jsonable(v) for v in r] for r in result.rows]
     return {**profile_from_rows(live, table, rows), "engine_sql": sql}
-
-
-@router.post("/counts")
-async def counts_endpoint(request: Request, body: ExperimentRequest) -> dict[str, Any]:
-    """Rows in the warehouse per table of the experiment's live data."""
-    return await run_in_threadpool(count_tables, request.app.state.runtime, body)
-
-
-@router.post("/preview")
-async def preview_endpoint(request: Request, body: PreviewRequest) -> dict[str, Any]:
-    """The first `limit` rows of one table."""
-    return await run_in_threadpool(preview, request.app.state.runtime, body)
-
-
-@router.post("/profile")
-async def profile_endpoint(request: Request, body: TableRequest) -> dict[str, Any]:
-    """Per column: null fraction, distinct count, min, max and most frequent values."""
-    return await run_in_threadpool(profile, request.app.state.runtime, body)

@@ -1,0 +1,2 @@
+select c_custkey, c_name, c_mktsegment
+from {{ source('tpch', 'customer') }}
