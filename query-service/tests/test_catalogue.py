@@ -14,10 +14,55 @@ def test_every_entry_has_a_dialect_a_result_and_a_page() -> None:
     entries = catalogue()
     assert len(entries) > 150
     for entry in entries.values():
-        assert entry.forms, entry.name
+        assert entry.forms or entry.unsupported, entry.name
         assert entry.result, entry.name
-        for dialect in entry.forms:
+        for dialect in (*entry.forms, *entry.unsupported):
             assert entry.doc(dialect).startswith("https://docs."), entry.name
+
+
+def test_the_vendor_references_are_catalogued_completely() -> None:
+    """Every function of both references has an entry, run or refused with a reason."""
+    entries = catalogue().values()
+    redshift = [e for e in entries if e.exists_in("redshift")]
+    snowflake = [e for e in entries if e.exists_in("snowflake")]
+    assert len(redshift) >= 350 and len(snowflake) >= 1000
+    for name in ("ST_AREA", "HLL", "GET_BYTE", "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "SOUNDEX"):
+        assert name in {e.name for e in redshift}, name
+    for name in ("AI_COMPLETE", "ARRAY_SORT", "SYSTEM$WAIT", "SNOWFLAKE.CORTEX.COMPLETE", "ZIPF"):
+        assert name in {e.name for e in snowflake}, name
+    for entry in (*redshift, *snowflake):
+        for dialect in entry.unsupported:
+            assert entry.status("sqlite", dialect).startswith("refused: "), entry.name
+    assert catalogue()["ST_AREA"].doc("redshift").endswith("/dg/ST_Area-function.html")
+    assert catalogue()["AS_VARCHAR"].doc("snowflake").endswith("/functions/as_char-varchar")
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "message"),
+    [
+        ("SELECT HASH(a) FROM t", "snowflake",
+         "HASH (Snowflake SQL) is not supported by the simulator (line 1, column 8)"),
+        ("SELECT a, ST_AREA(g) FROM t", "snowflake",
+         "ST_AREA (Snowflake SQL) is not supported by the simulator (line 1, column 11): "
+         "geospatial types are not simulated"),
+        ("SELECT SNOWFLAKE.CORTEX.COMPLETE('m', p) FROM t", "snowflake",
+         "SNOWFLAKE.CORTEX.COMPLETE (Snowflake SQL) is not supported by the simulator "
+         "(line 1, column 8): Cortex AI functions"),
+        ("SELECT NOW()", "redshift", "NOW (Redshift SQL) is not supported by the simulator"),
+        ("SELECT SOUNDEX(s) FROM t", "redshift", "SOUNDEX (Redshift SQL) is not supported"),
+    ],
+)  # fmt: skip
+def test_a_vendor_function_the_simulator_does_not_run_is_refused_by_name(
+    sql: str, dialect: str, message: str
+) -> None:
+    with pytest.raises(BadRequest) as caught:
+        check_calls(sql, dialect)
+    assert caught.value.message.startswith(message), caught.value.message
+
+
+def test_type_names_and_operators_are_not_taken_for_calls() -> None:
+    check_calls("SELECT CAST(a AS CHAR(3)), a::NUMBER(10,2) FROM t WHERE a IN (1, 2)", "snowflake")
+    check_calls("SELECT CAST(a AS DECIMAL(10, 2)) FROM t WHERE a IN (1, 2)", "redshift")
 
 
 def test_the_functions_the_engines_allow_are_catalogued() -> None:
@@ -67,3 +112,14 @@ def test_documented_cases_cite_a_vendor_reference_page() -> None:
         assert case.doc is not None and case.doc.startswith(
             ("https://docs.aws.amazon.com/redshift/", "https://docs.snowflake.com/en/")
         ), case.id
+
+
+def test_every_function_the_simulator_does_not_run_is_refused_with_its_reason() -> None:
+    for entry in catalogue().values():
+        for dialect, reason in entry.unsupported.items():
+            with pytest.raises(BadRequest) as caught:
+                check_calls(f"SELECT {entry.name}(1) FROM t", dialect)
+            message = caught.value.message
+            label = {"redshift": "Redshift", "snowflake": "Snowflake"}[dialect]
+            assert message.startswith(f"{entry.name} ({label} SQL) is not supported"), message
+            assert reason in message or reason == "not supported by the simulator", message

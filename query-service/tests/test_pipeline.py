@@ -65,7 +65,10 @@ def test_syntax_error_has_line_and_column() -> None:
      ("SELECT SYSTEM$WAIT(10)", "snowflake"), ("SELECT 'pg_authid'::regclass", "postgres")],
 )  # fmt: skip
 def test_functions_off_the_allowlist_are_refused(sql: str, engine: str) -> None:
-    with pytest.raises(BadRequest, match="is not supported on the") as caught:
+    # The catalogue refuses a vendor function first (naming its dialect), the allowlist the rest.
+    with pytest.raises(
+        BadRequest, match=r"is not supported (on|by) the|is Snowflake SQL"
+    ) as caught:
         prepare_query(sql, "redshift", engine, resolve, TABLES)
     assert "sqlglot" not in caught.value.message and "<class" not in caught.value.message
 
@@ -205,3 +208,12 @@ def test_a_misspelled_opening_keyword_is_reported_where_it_is(sql: str) -> None:
     column = 1 if line == 1 else 3
     assert caught.value.details["line"] == line and caught.value.details["column"] == column
     assert "'SELEC'" in caught.value.message
+
+
+def test_an_engine_refusal_of_a_catalogued_function_names_its_dialect_and_reason() -> None:
+    with pytest.raises(BadRequest) as caught:
+        prepare_query("SELECT CBRT(8)", "snowflake", "sqlite", resolve, TABLES)
+    assert caught.value.message.startswith("CBRT (Snowflake SQL) is not supported on the sqlite")
+    with pytest.raises(BadRequest) as caught:
+        prepare_query("SELECT CRC32('a')", "redshift", "sqlite", resolve, TABLES)
+    assert caught.value.message.endswith(": not carried yet"), caught.value.message

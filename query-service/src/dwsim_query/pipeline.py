@@ -20,7 +20,9 @@ from sqlglot.tokens import Token, TokenType
 
 from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
-from dwsim_query.compat.catalogue import check_calls
+from dwsim_query.compat.catalogue import LABELS as SOURCE_LABELS
+from dwsim_query.compat.catalogue import SOURCES as CATALOGUE_SOURCES
+from dwsim_query.compat.catalogue import catalogue, check_calls
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
     engine_labels,
@@ -377,17 +379,30 @@ def translate(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
         raise _refuse(construct, engine, refusal.node, refusal.reason) from refusal
 
 
-def check_allowed(tree: exp.Expression, engine: str, dialect: str, sql: str | None = None) -> None:
-    """Every function and type the engine would run is on its allowlist."""
+def check_allowed(
+    tree: exp.Expression,
+    engine: str,
+    dialect: str,
+    sql: str | None = None,
+    source: str | None = None,
+) -> None:
+    """Every function and type the engine would run is on its allowlist; a refusal names the
+    source dialect of a catalogued function, and the catalogue's reason."""
     for node in unknown_constructs(tree, engine, dialect, sql):
         words, _, _ = _where(node)
+        reason = ""
         if isinstance(node, exp.DataType):
             construct = f"type {node.sql(dialect=dialect)}"
         else:
             construct = (
                 words or (node.name if isinstance(node, exp.Anonymous) else node.key)
             ).upper()
-        raise _refuse(construct, engine, node)
+            entry = catalogue().get(construct)
+            if source in CATALOGUE_SOURCES and entry is not None and entry.exists_in(source):
+                status = entry.status(engine, source)
+                reason = status.removeprefix("refused: ") if status != "yes" else ""
+                construct = f"{construct} ({SOURCE_LABELS[source]} SQL)"
+        raise _refuse(construct, engine, node, reason)
 
 
 def transpile(tree: exp.Expression, engine_dialect: str) -> str:
@@ -500,7 +515,7 @@ def prepare_query(
         if engine in ("sqlite", "snowflake"):
             tree = set_operands_as_selects(tree)
         engine_sql = transpile(tree, engine_dialect)
-        check_allowed(tree, engine, engine_dialect, engine_sql)
+        check_allowed(tree, engine, engine_dialect, engine_sql, source_dialect)
         return PreparedSQL(engine_sql, columns)
     except RecursionError as error:
         raise BadRequest(

@@ -12,6 +12,7 @@ Snowflake AVG of a NUMBER(12,2)).
 from __future__ import annotations
 
 import decimal
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,8 @@ def source_type(node: Any, source: str) -> exp.DataType | None:
     target = _unwrapped(node)
     if isinstance(target, exp.Count):
         return exp.DataType.build("BIGINT")
+    if source == "snowflake" and isinstance(target, exp.Array | exp.Struct):
+        return exp.DataType.build("ARRAY" if isinstance(target, exp.Array) else "OBJECT")
     if isinstance(target, exp.Sum | exp.Avg | exp.Min | exp.Max):
         argument = target.this
         if isinstance(argument, exp.Distinct) and len(argument.expressions) == 1:
@@ -293,6 +296,9 @@ def _snowflake_words(dtype: exp.DataType) -> str:
     }.get(kind, "unknown")  # fmt: skip
 
 
+SEMI_STRUCTURED = (T.VARIANT, T.ARRAY, T.OBJECT, T.JSON)
+
+
 def describe(
     names: list[str | None] | None, typed_tree: exp.Expression, source: str
 ) -> list[ResultColumn]:
@@ -318,6 +324,8 @@ def describe(
             if not isinstance(_unwrapped(projection), SCALED):
                 scale = None
             out.append(ResultColumn(name, words, "decimal", scale))
+        elif source == "snowflake" and dtype.this in SEMI_STRUCTURED:
+            out.append(ResultColumn(name, words, "variant"))
         else:
             out.append(ResultColumn(name, words))
     return out
@@ -359,6 +367,24 @@ def encode_value(value: Any, column: ResultColumn | None) -> Any:
         return _exact(value, column.scale)
     if column.kind == "integer" and isinstance(value, float) and value.is_integer():
         return int(value)  # the emulator sums integers in DOUBLE
+    if column.kind == "variant":
+        return _variant_text(value)
+    return value
+
+
+def _variant_text(value: Any) -> Any:
+    """An ARRAY or OBJECT as Snowflake prints it: JSON indented by two, keys sorted (a scalar
+    stays the JSON text the engine answers: '"z"', 3)."""
+    parsed = value
+    if isinstance(value, str):
+        if not value.lstrip().startswith(("[", "{")):
+            return value
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(parsed, list | dict):
+        return json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
     return value
 
 

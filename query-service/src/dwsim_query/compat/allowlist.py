@@ -158,7 +158,8 @@ def function_name(node: exp.Func, dialect: str) -> str | None:
     """The name the engine will be asked to call for this node (None: not a call)."""
     if isinstance(node, exp.Anonymous):
         return node.name.lower()
-    if isinstance(node, exp.Connector):  # AND / OR: its text starts with its left operand
+    # AND / OR: its text starts with its left operand; CASE (x) WHEN ...: syntax, not a call
+    if isinstance(node, exp.Connector | exp.Case):
         return None
     match = _LEADING.match(node.sql(dialect=dialect, copy=False))
     return match.group(1).lower() if match else None

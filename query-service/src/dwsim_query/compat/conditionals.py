@@ -56,3 +56,17 @@ def greatest_of_a_null_is_null(node: exp.Expression) -> exp.Expression:
     for test in nulls[1:]:
         any_null = exp.Or(this=any_null, expression=test)
     return exp.Case(ifs=[exp.If(this=any_null, true=exp.Null())], default=node)
+
+
+@rewrite("conditionals", sources=["snowflake"])
+def listagg_empty(node: exp.Expression) -> exp.Expression:
+    """Snowflake's LISTAGG: no delimiter joins with '' (the emulator's default is ','), and a
+    group of only NULLs (or no rows) answers '' (the engines answer NULL)."""
+    concat = node.this if isinstance(node, exp.Window) else node
+    if not isinstance(concat, exp.GroupConcat):
+        return node
+    if concat.args.get("separator") is None:
+        concat.set("separator", exp.Literal.string(""))
+    if isinstance(node, exp.GroupConcat) and isinstance(node.parent, exp.Window):
+        return node  # the window around it is wrapped instead
+    return exp.Coalesce(this=node, expressions=[exp.Literal.string("")])

@@ -13,6 +13,7 @@ from dwsim_query.compat.nodes import (
     cast,
     is_date,
     is_integer,
+    is_text,
     is_timestamp,
     text,
     type_of,
@@ -30,7 +31,8 @@ DIFF_UNITS = DATE_UNITS | {"HOUR", "MINUTE", "SECOND"}
 PART_FUNCS: dict[type[exp.Expression], str] = {exp.Year: "YEAR", exp.Quarter: "QUARTER", exp.Month: "MONTH", exp.Day: "DAY",
               exp.DayOfMonth: "DAY", exp.DayOfWeek: "DOW", exp.DayOfYear: "DOY",
               exp.WeekOfYear: "WEEK", exp.Hour: "HOUR", exp.Minute: "MINUTE",
-              exp.Second: "SECOND"}  # fmt: skip
+              exp.Second: "SECOND", exp.Week: "WEEK", exp.YearOfWeek: "ISOYEAR",
+              exp.YearOfWeekIso: "ISOYEAR", exp.DayOfWeekIso: "ISODOW"}  # fmt: skip
 PARTS = frozenset(PART_FUNCS.values()) | {"EPOCH", "MILLISECOND", "MICROSECOND"}
 FORMATTED = (exp.TimeToStr, exp.ToChar)
 PARSED = (exp.StrToDate, exp.StrToTime, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)
@@ -379,8 +381,14 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 # --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
 
 
+ISO_PARTS: dict[type[exp.Expression], str] = {exp.WeekOfYear: "WEEK", exp.YearOfWeek: "ISOYEAR", exp.YearOfWeekIso: "ISOYEAR",
+             exp.DayOfWeekIso: "ISODOW"}  # fmt: skip
+
+
 def _emulator_dates(source: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
+        if type(node) in ISO_PARTS:  # the emulator knows them as EXTRACT parts only
+            return exp.Extract(this=exp.Var(this=ISO_PARTS[type(node)]), expression=node.this)
         if _date_plus_interval(node, source):
             return cast(node, "DATE")  # fakesnow answers a timestamp
         if isinstance(node, ADDS):
@@ -395,7 +403,12 @@ def _emulator_dates(source: str) -> Rewrite:
             return added
         if isinstance(node, DIFFS):
             unit = _unit(node, DIFF_UNITS, "DATEDIFF")
-            return exp.DateDiff(this=node.this, expression=node.expression, unit=exp.Var(this=unit))
+            # Snowflake reads text arguments as timestamps; DuckDB has no DATE_DIFF of text.
+            later, earlier = (
+                cast(v, "TIMESTAMP_NTZ", "snowflake") if is_text(v) else v
+                for v in (node.this, node.expression)
+            )
+            return exp.DateDiff(this=later, expression=earlier, unit=exp.Var(this=unit))
         if isinstance(node, TRUNCS):
             unit = _unit(node, DIFF_UNITS, "DATE_TRUNC")
             truncated = exp.TimestampTrunc(this=node.this, unit=exp.Var(this=unit))
@@ -431,7 +444,13 @@ REDSHIFT_TO_SNOWFLAKE = {"Mon": "MON", "MON": "MON", "Month": "MMMM", "Dy": "DY"
 
 def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
     if source == "snowflake":
-        return model
+        # fakesnow knows HH24 only; letters that are no element stay text, quoted for it.
+        return "".join(
+            ("HH24" if piece == "HH" else piece)
+            if kind == "element"
+            else (f'"{piece}"' if piece.isalpha() else piece)
+            for kind, piece in tokens(model, source)
+        )
     out = []
     for kind, piece in tokens(model, source):
         if kind == "fm":

@@ -41,3 +41,20 @@ def null_timestamps(node: exp.Expression) -> exp.Expression:
         node.expressions[index] = exp.alias_(_as_text(value), name or f"_col_{index}", quoted=True)
         node.expressions[index].parent = node
     return node
+
+
+@rewrite("emulator", engines=["snowflake"])
+def arrays_as_variants(node: exp.Expression) -> exp.Expression:
+    """fakesnow's server fails to send an ARRAY in the final result (HTTP 500); as a VARIANT it
+    is sent as its JSON text."""
+    if not isinstance(node, exp.Select) or not _outermost(node):
+        return node
+    for index, projection in enumerate(node.expressions):
+        value = projection.this if isinstance(projection, exp.Alias) else projection
+        if not isinstance(value, exp.Array):
+            continue
+        name = projection.alias_or_name
+        variant = exp.cast(value.copy(), exp.DataType.build("VARIANT", dialect="snowflake"))
+        node.expressions[index] = exp.alias_(variant, name or f"_col_{index}", quoted=True)
+        node.expressions[index].parent = node
+    return node

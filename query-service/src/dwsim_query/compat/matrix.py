@@ -33,20 +33,45 @@ def _cell(case: Case, engine: str) -> str:
 
 
 def _catalogue_section() -> str:
-    from dwsim_query.compat.catalogue import ENGINE_LABELS, catalogue
+    from dwsim_query.compat.catalogue import ENGINE_LABELS, LABELS, catalogue
 
-    entries = catalogue().values()
+    entries = sorted(catalogue().values(), key=lambda e: e.name)
     lines = ["## Function catalogue\n\n",
-             "Functions catalogued in `compat/catalogue/functions.txt`, per source dialect, and "
-             "how many each engine runs as the catalogue records it (the rest are refused by name; a "
-             "function without golden cases below is not yet verified there).\n\n",
-             "| dialect | catalogued | " + " | ".join(ENGINE_LABELS.values()) + " |\n",
-             "|---|---|" + "---|" * len(ENGINE_LABELS) + "\n"]  # fmt: skip
+             "Every function of the vendors' SQL references is catalogued (`compat/catalogue/`: "
+             "`vendor_redshift.txt` and `vendor_snowflake.txt` list the references, `functions.txt` "
+             "the functions the simulator runs, with their argument forms and result types). Per "
+             "engine, **supported / refused**: a refused function is answered with a 400 naming it, "
+             "its dialect and the reason; a function whose forms are refused only in part (a flag, a "
+             "rounding mode) counts as refused on that engine.\n\n"]  # fmt: skip
+    names = [ENGINE_LABELS[e] for e in ENGINE_LABELS]
     for dialect in ("redshift", "snowflake"):
-        mine = [e for e in entries if e.in_dialect(dialect)]
-        runs = [sum(e.status(engine) == "yes" for e in mine) for engine in ENGINE_LABELS]
-        lines.append(f"| {dialect} | {len(mine)} | " + " | ".join(map(str, runs)) + " |\n")
-    return "".join(lines) + "\n"
+        mine = [e for e in entries if e.exists_in(dialect) and e.family != "operators"]
+        families = sorted({e.family for e in mine})
+        lines.append(f"### {LABELS[dialect]}: {len(mine)} functions\n\n")
+        lines.append("| family | catalogued | " + " | ".join(names) + " |\n")
+        lines.append("|---|---|" + "---|" * len(names) + "\n")
+        for family in [*families, None]:
+            group = [e for e in mine if family is None or e.family == family]
+            cells = []
+            for engine in ENGINE_LABELS:
+                yes = sum(e.status(engine, dialect) == "yes" for e in group)
+                cells.append(f"{yes} / {len(group) - yes}")
+            label = family or "**all**"
+            lines.append(f"| {label} | {len(group)} | " + " | ".join(cells) + " |\n")
+        lines.append("\n")
+        for family in families:
+            group = [e for e in mine if e.family == family]
+            runs = [e.name for e in group if e.in_dialect(dialect)]
+            refused: dict[str, list[str]] = {}
+            for e in group:
+                if not e.in_dialect(dialect):
+                    refused.setdefault(e.unsupported[dialect], []).append(e.name)
+            text = f"- **{family}**: runs " + (", ".join(runs) or "none")
+            for reason, refused_names in refused.items():
+                text += f"; refused ({reason}): " + ", ".join(refused_names)
+            lines.append(text.replace("|", "\\|").replace("$", "\\$") + "\n")
+        lines.append("\n")
+    return "".join(lines)
 
 
 def render(cases: list[Case]) -> str:

@@ -80,6 +80,10 @@ def is_timestamp(node: exp.Expression) -> bool:
     return type_of(node) in TIMESTAMP_TYPES
 
 
+def is_text(node: exp.Expression) -> bool:
+    return type_of(node) in exp.DataType.TEXT_TYPES
+
+
 def cast(node: exp.Expression, to: str, dialect: str | None = None) -> exp.Cast:
     built = exp.cast(node, exp.DataType.build(to, dialect=dialect), copy=False)
     built.type = built.to

@@ -124,12 +124,23 @@ def _rounding_mode(node: exp.Round) -> str | None:
     return name
 
 
+def _places_literal(node: exp.Round) -> bool:
+    """ROUND's places are absent or a literal of zero or more."""
+    places = node.args.get("decimals")
+    return places is None or (
+        isinstance(places, exp.Literal) and places.is_int and int(places.this) >= 0
+    )
+
+
 @rewrite("numeric", engines=["sqlite"])
 def numbers_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Round) and (mode := _rounding_mode(node)) is not None:
         places = node.args.get("decimals") or exp.Literal.number(0)
         return call("dwsim_round_mode", node.this, places, text(mode))
-    if isinstance(node, exp.Round) and type_of(node.this) not in (T.DOUBLE, T.FLOAT):
+    if isinstance(node, exp.Round) and (
+        type_of(node.this) not in (T.DOUBLE, T.FLOAT) or not _places_literal(node)
+    ):
+        # SQLite's own ROUND ignores a negative number of places (-975.975 at -1: -976).
         return call("dwsim_round", node.this, node.args.get("decimals") or exp.Literal.number(0))
     if isinstance(node, exp.Trunc):
         return call("dwsim_trunc", node.this, node.args.get("decimals") or exp.Literal.number(0))

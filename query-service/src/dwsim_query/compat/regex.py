@@ -7,6 +7,8 @@ Snowflake `c` `i`, `m` (^ and $ at line ends), `s` (. matches a newline), `e`.""
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, text
@@ -104,11 +106,25 @@ def _pg_flags(flags: str, source: str) -> str:
     return case + lines["m" in flags, "s" in flags]
 
 
+# A word boundary is \b in Perl and RE2 (the sources) and \y in PostgreSQL (\b: a backspace).
+_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\([bB])")
+
+
+def _pg_pattern(pattern: exp.Expression, node: exp.Expression) -> exp.Expression:
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        return text(_BOUNDARY.sub(lambda m: m[1] + ("\\y" if m[2] == "b" else "\\Y"), pattern.this))
+    if "\\b" in pattern.sql() or "\\B" in pattern.sql():
+        raise Refusal(f"{NAMES[type(node)]} with a computed pattern holding \\b", node)
+    return pattern
+
+
 def postgres(node: exp.Expression, source: str) -> exp.Expression:
     """PostgreSQL 15's own REGEXP_* take a start, an occurrence, flags and a sub-expression."""
     if not isinstance(node, REGEXES):
         return node
     flags = parameters(node, source)
+    if source == "snowflake" or "p" in flags:  # Redshift's POSIX patterns have no \b
+        node.set("expression", _pg_pattern(node.expression, node))
     if isinstance(node, exp.RegexpLike) and not flags:
         return node
     _default_group(node, flags)
@@ -130,8 +146,30 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
             return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
                         text("g"))  # fmt: skip
         occurrence = _arg(node, "occurrence", ZERO)
+        position = _arg(node, "position", ONE)
+        if source == "snowflake" and not (
+            isinstance(position, exp.Literal) and position.this == "1"
+        ):
+            # Snowflake searches the rest of the subject as a string of its own (\b and ^ match
+            # at its start); PostgreSQL keeps the characters before the start in view.
+            head = exp.Substring(
+                this=this.copy(),
+                start=ONE.copy(),
+                length=exp.Sub(this=position.copy(), expression=ONE.copy()),
+            )
+            rest = exp.Substring(this=this, start=position)
+            replaced = call(
+                "REGEXP_REPLACE",
+                rest,
+                pattern,
+                _arg(node, "replacement", text("")),
+                ONE.copy(),
+                occurrence,
+                flag,
+            )
+            return exp.DPipe(this=head, expression=replaced)
         return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
-                    _arg(node, "position", ONE), occurrence, flag)  # fmt: skip
+                    position, occurrence, flag)  # fmt: skip
     if node.args.get("full_match"):
         pattern = exp.DPipe(this=exp.DPipe(this=text("^(?:"), expression=pattern),
                             expression=text(")$"))  # fmt: skip

@@ -106,3 +106,37 @@ def super_paths(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) 
         keys = [exp.JSONPathRoot()] + [exp.JSONPathKey(this=p) for p in path]
         column.replace(exp.JSONExtract(this=base, expression=exp.JSONPath(expressions=keys)))
     return tree
+
+
+def _array_elements(node: exp.Array) -> list[exp.Expression]:
+    if any(isinstance(e, exp.Null) for e in node.expressions):
+        # Snowflake keeps a SQL NULL element as `undefined`, which JSON cannot hold.
+        raise Refusal("ARRAY_CONSTRUCT with a NULL element", node)
+    return list(node.expressions)
+
+
+def _array_size(value: exp.Expression, typeof: str, length: str) -> exp.Expression:
+    """ARRAY_SIZE: the array's length; NULL for a value that is not an array."""
+    is_array = exp.EQ(this=call(typeof, value.copy()), expression=text("array"))
+    return exp.Case(ifs=[exp.If(this=is_array, true=call(length, value))])
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["sqlite"])
+def arrays_sqlite(node: exp.Expression) -> exp.Expression:
+    """ARRAY_CONSTRUCT and ARRAY_SIZE on JSON text."""
+    if isinstance(node, exp.Array):
+        return call("json_array", *_array_elements(node))
+    if isinstance(node, exp.ArraySize):
+        return _array_size(node.this, "json_type", "json_array_length")
+    return node
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def arrays_postgres(node: exp.Expression) -> exp.Expression:
+    """ARRAY_CONSTRUCT and ARRAY_SIZE on JSONB (a PostgreSQL array holds one type only)."""
+    if isinstance(node, exp.Array):
+        return call("jsonb_build_array", *_array_elements(node))
+    if isinstance(node, exp.ArraySize):
+        value = exp.cast(node.this, exp.DataType.build("JSONB"))
+        return _array_size(value, "jsonb_typeof", "jsonb_array_length")
+    return node

@@ -19,7 +19,45 @@ def _pack_functions(node: exp.Expression) -> exp.Expression:
             node.args.get("part_index") or exp.Literal.number(1),
         )
     if isinstance(node, exp.Levenshtein):
-        return call("editdistance", node.this, node.expression)
+        return _at_most(call("editdistance", node.this, node.expression), node)
+    return node
+
+
+def _at_most(distance: exp.Expression, node: exp.Levenshtein) -> exp.Expression:
+    """EDITDISTANCE's maximum: LEAST(distance, maximum), a negative maximum read as 0."""
+    limit = node.args.get("max_dist")
+    if limit is None:
+        return distance
+    floor = exp.Greatest(this=limit, expressions=[exp.Literal.number(0)])
+    # LEAST skips NULLs on PostgreSQL and SQLite's MIN does not: a NULL distance stays NULL.
+    return exp.Case(
+        ifs=[exp.If(this=exp.Is(this=distance.copy(), expression=exp.Null()), true=exp.Null())],
+        default=exp.Least(this=distance, expressions=[floor]),
+    )
+
+
+@rewrite("strings", sources=["snowflake"], engines=["sqlite", "postgres"])
+def split_part_zero(node: exp.Expression) -> exp.Expression:
+    """Snowflake reads part 0 of SPLIT_PART as part 1 (the mock fails it, SQLite answers '')."""
+    if not isinstance(node, exp.SplitPart):
+        return node
+    index = node.args["part_index"]
+    if isinstance(index, exp.Literal):
+        if index.this == "0":
+            node.set("part_index", exp.Literal.number(1))
+        return node
+    zero = exp.EQ(this=index.copy(), expression=exp.Literal.number(0))
+    node.set("part_index", exp.If(this=zero, true=exp.Literal.number(1), false=index))
+    return node
+
+
+@rewrite("strings", sources=["snowflake"], engines=["postgres"])
+def left_right_negative(node: exp.Expression) -> exp.Expression:
+    """Snowflake's LEFT/RIGHT of a negative length is '' (PostgreSQL drops that many)."""
+    if isinstance(node, exp.Left | exp.Right):
+        node.set(
+            "expression", exp.Greatest(this=node.expression, expressions=[exp.Literal.number(0)])
+        )
     return node
 
 
@@ -53,6 +91,8 @@ def strings_postgres(node: exp.Expression) -> exp.Expression:
 def strings_emulator(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.SimilarTo):
         raise Refusal("SIMILAR TO", node)
+    if isinstance(node, exp.Levenshtein):
+        raise Refusal("EDITDISTANCE", node, "the emulator counts bytes, not characters")
     return node
 
 

@@ -134,7 +134,18 @@ def _hashes(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.EqualNull):
             return exp.NullSafeEQ(this=node.this, expression=node.expression)
+        if isinstance(node, exp.Contains) and engine != "snowflake":  # NULL stays NULL
+            finder = "instr" if engine == "sqlite" else "STRPOS"
+            args = (node.this, node.expression)
+            return exp.Paren(
+                this=exp.GT(this=call(finder, *args), expression=exp.Literal.number(0))
+            )
         if engine == "snowflake":
+            if isinstance(node, exp.SHA2):
+                bits = node.args.get("length")
+                if bits is not None and not (isinstance(bits, exp.Literal) and bits.this == "256"):
+                    raise Refusal("SHA2 with a digest size other than 256", node,
+                                  "the emulator computes SHA-256 only")  # fmt: skip
             return node
         if isinstance(node, exp.SHA2):
             bits = node.args.get("length") or exp.Literal.number(256)

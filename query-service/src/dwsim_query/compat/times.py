@@ -141,6 +141,8 @@ def _time_unit(node: exp.Expression) -> str:
 def _times(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         time_type = TIME_TYPE
+        if isinstance(node, exp.DateTrunc | exp.TimestampTrunc) and _is_time(node.this):
+            raise Refusal("DATE_TRUNC of a TIME", node)
         value = _to_time(node)
         if value is not None:
             if engine == "sqlite":
@@ -235,12 +237,43 @@ def next_day(node: exp.Expression) -> exp.Expression:
     return cast(_date_add(value, days, "DAY"), "DATE")
 
 
+def to_date_forms(node: exp.Expression) -> exp.Expression:
+    """Snowflake's TO_DATE(x, 'AUTO') is TO_DATE(x); TO_DATE(x) of text or a timestamp is a
+    cast; TO_DATE of a string of digits (seconds, milliseconds... since the epoch) is refused."""
+    fmt = node.args.get("format") if isinstance(node, exp.TsOrDsToDate | exp.StrToDate) else None
+    if isinstance(fmt, exp.Literal) and fmt.name.upper() == "AUTO":
+        node.set("format", None)
+        if node._meta:
+            node.meta.pop("dwsim_format", None)
+        fmt = None
+    if isinstance(node, exp.TsOrDsToDate) and fmt is None and not node.args.get("safe"):
+        return cast(node.this, "DATE")
+    if isinstance(node, exp.Anonymous) and node.name.upper() in ("TO_DATE", "DATE"):
+        raise Refusal("TO_DATE of a string of digits", node, "epoch units are not read yet")
+    return node
+
+
+def to_timestamp_of_a_date(node: exp.Expression) -> exp.Expression:
+    """Snowflake's TO_TIMESTAMP(d) of a DATE or TIMESTAMP: that value as a timestamp."""
+    if (
+        isinstance(node, exp.Anonymous)
+        and node.name.upper() in ("TO_TIMESTAMP", "TO_TIMESTAMP_NTZ")
+        and len(node.expressions) == 1
+        and (is_date(node.expressions[0]) or is_timestamp(node.expressions[0]))
+    ):
+        return cast(node.expressions[0], "TIMESTAMP")
+    return node
+
+
 # One pass per (source, engine): none of these needs to see what another builds below it.
 for _source in SOURCES:
     for _engine in compat_engines():
         _fns = [add_months(_source), _times(_engine), next_day]
         if _source == "redshift":
             _fns += [redshift_date_parts, redshift_year_from_leap_day]
+        else:
+            _fns.append(to_timestamp_of_a_date)
+            _fns.insert(0, to_date_forms)
         if _engine != "snowflake":
             _fns.append(try_casts_to_dates)
             if _source == "snowflake":

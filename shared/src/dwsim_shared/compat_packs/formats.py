@@ -98,6 +98,7 @@ def _snowflake_elements() -> dict[str, tuple[Any, ...]]:
     base = _redshift_elements()
     # Snowflake's elements are case-insensitive; names come out capitalised ("Mar", "Sun").
     table = {k: base[k] for k in ("YYYY", "YY", "MM", "DD", "HH24", "HH12", "MI", "SS")}
+    table["HH"] = base["HH24"]  # Snowflake reads a bare HH as the 24-hour clock
     table["MON"] = base["Mon"]
     table["MMMM"] = (lambda v, fm: MONTHS[v.month - 1], "%B", r"[A-Za-z]+")
     table["DY"] = base["Dy"]
@@ -144,7 +145,8 @@ def tokens(model: str, dialect: str) -> tuple[tuple[str, str], ...]:
             if upper is not None and (found is None or len(upper) > len(found)):
                 found = upper
         if found is None:
-            if model[i].isalpha():
+            # Snowflake prints letters that are no element as they are ('hh24:mi hours').
+            if model[i].isalpha() and dialect == "redshift":
                 raise FormatError(f"format element at {model[i:]!r}")
             out.append(("text", model[i]))
             i += 1

@@ -28,11 +28,13 @@ $$;
 
 CREATE OR REPLACE FUNCTION dwsim_compat.strtok(value text, delimiters text DEFAULT ' ', n integer DEFAULT 1)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT t FROM (
+  -- An empty set of delimiters makes the whole string one token (none when it is empty).
+  SELECT CASE WHEN delimiters = '' THEN CASE WHEN value <> '' AND n = 1 THEN value END
+  ELSE (SELECT t FROM (
     SELECT t, row_number() OVER () AS i
     FROM regexp_split_to_table(value, '[' || regexp_replace(delimiters, '([\]\[\\^-])', '\\\1', 'g') || ']') AS t
     WHERE t <> ''
-  ) parts WHERE i = n
+  ) parts WHERE i = n) END
 $$;
 
 CREATE OR REPLACE FUNCTION dwsim_compat.editdistance(a text, b text)

@@ -53,10 +53,12 @@ def split_part(value: Any, delimiter: Any, index: Any) -> str | None:
 
 
 def strtok(value: Any, delimiters: Any = " ", index: Any = 1) -> str | None:
-    if value is None:
+    if value is None or delimiters is None or index is None:
         return None
-    chars = re.escape(str(delimiters)) if delimiters else r"\s"
-    tokens = [t for t in re.split(f"[{chars}]", str(value)) if t]
+    if delimiters == "":  # the whole string is one token (none when it is empty)
+        tokens = [str(value)] if value != "" else []
+    else:
+        tokens = [t for t in re.split(f"[{re.escape(str(delimiters))}]", str(value)) if t]
     n = int(index)
     return tokens[n - 1] if 1 <= n <= len(tokens) else None
 
@@ -86,7 +88,10 @@ def round_half_away(value: Any, places: Any = 0) -> float | int | None:
     if value is None or places is None:
         return None
     quantum = decimal.Decimal(1).scaleb(-int(places))
-    rounded = _decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    try:
+        rounded = _decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    except decimal.InvalidOperation:  # more places than the value has digits: no effect
+        return value
     return int(rounded) if int(places) <= 0 and isinstance(value, int) else float(rounded)
 
 

@@ -130,6 +130,7 @@ def date_part(unit: str, value: Any) -> float | int | None:
         "YEAR": v.year, "QUARTER": (v.month - 1) // 3 + 1, "MONTH": v.month, "DAY": v.day,
         "HOUR": v.hour, "MINUTE": v.minute, "DOW": (v.weekday() + 1) % 7,
         "DOY": v.timetuple().tm_yday, "WEEK": v.isocalendar()[1],
+        "ISOYEAR": v.isocalendar()[0], "ISODOW": v.isoweekday(),
         "EPOCH": int((v - dt.datetime(1970, 1, 1)).total_seconds()),
         "MILLISECOND": v.second * 1000 + v.microsecond // 1000,
         "MICROSECOND": v.second * 1_000_000 + v.microsecond,

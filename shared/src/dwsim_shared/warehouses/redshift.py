@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import psycopg2
 import psycopg2.errors
+import psycopg2.extras
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -418,14 +419,14 @@ class RedshiftMockWarehouse(Warehouse):
         url = login.pop("url")
         timeout = max(1, int(self.settings.dependency_timeout_s))
         try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
+            return _json_as_text(psycopg2.connect(url, connect_timeout=timeout, **login))
         except psycopg2.OperationalError as error:
             if _at_a_limit(error):
                 raise _connect_error(error, experiment_name) from error
             # else no such role yet, or the server is down: the privileged connection tells
         self.ensure_reader(experiment_name)
         try:
-            return psycopg2.connect(url, connect_timeout=timeout, **login)
+            return _json_as_text(psycopg2.connect(url, connect_timeout=timeout, **login))
         except psycopg2.OperationalError as error:
             raise _connect_error(error, experiment_name) from error
 
@@ -559,6 +560,39 @@ class RedshiftMockWarehouse(Warehouse):
 
 ROLE_LIMIT = "too many connections for role"
 SERVER_LIMITS = ("too many clients already", "remaining connection slots are reserved")
+
+
+def _json_as_text(conn: psycopg2.extensions.connection) -> psycopg2.extensions.connection:
+    """JSON and JSONB answered as the JSON text the warehouse prints, not decoded: a string
+    value keeps its quotes ('"z"'), as SUPER and VARIANT values do, and without the blanks
+    PostgreSQL puts after `,` and `:` (Redshift prints SUPER compact: `[1,"abc",true]`)."""
+    psycopg2.extras.register_default_json(conn, loads=compact_json)
+    psycopg2.extras.register_default_jsonb(conn, loads=compact_json)
+    return conn
+
+
+def compact_json(text: str | None) -> str | None:
+    """JSON text without whitespace outside strings; numbers and strings kept byte for byte
+    (nothing is parsed, so `1.10` stays `1.10`)."""
+    if text is None:
+        return None
+    out: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            out.append(char)
+        elif char not in " \t\n\r":
+            out.append(char)
+    return "".join(out)
 
 
 def _at_a_limit(error: psycopg2.OperationalError) -> bool:

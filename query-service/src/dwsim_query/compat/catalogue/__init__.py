@@ -1,9 +1,12 @@
-"""The SQL function catalogue, as data (`functions.txt`): per function, the argument forms
-each source dialect accepts, the result type rule, the literal arguments whose meaning is
-honoured, the engines that refuse it and the reference page.
+"""The SQL function catalogue, as data: every function of the vendors' SQL references
+(`vendor_redshift.txt`, `vendor_snowflake.txt`, read from their function lists) and, for the
+ones the simulator runs (`functions.txt`), the argument forms each source dialect accepts, the
+result type rule, the literal arguments whose meaning is honoured, the engines that refuse a
+form and the reference page.
 
 `check_calls(sql, dialect)` refuses, by name, a call the source itself would not accept
-(IFF in Redshift SQL, REGEXP_SUBSTR with eight arguments) and a form an engine cannot honour.
+(IFF in Redshift SQL, REGEXP_SUBSTR with eight arguments) and a vendor function the simulator
+does not run (with the catalogue's reason and the dialect named).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.parser import Parser
 from sqlglot.tokens import TokenType
 
 from dwsim_query.compat.registry import engine_labels
@@ -39,8 +43,11 @@ LITERALS = {
 REFUSED = {
     ("TO_HEX", "snowflake"): "the emulator answers the decimal digits",
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
-    ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
+    ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
+    ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
+    ("REPEAT", "sqlite"): "not carried yet",
+    ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
     **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
     **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
@@ -81,27 +88,65 @@ REDSHIFT_PAGES = {
     "SHA2": "SHA2", "CRC32": "crc32-function", "FNV_HASH": "r_FNV_HASH",
     "GREATEST": "r_GREATEST_LEAST", "LEAST": "r_GREATEST_LEAST",
 }  # fmt: skip
+_NOT_CALLS = {TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER}
 _STOP = {TokenType.FROM, TokenType.IN, TokenType.FOR, TokenType.ALIAS, TokenType.USING}
+# Why a vendor function the simulator does not run is refused, per family of the reference.
+UNSUPPORTED = "not supported by the simulator"
+LEADER_ONLY = "Redshift deprecates it, as it runs on the leader node only"
+REASONS = {
+    "ai": "Cortex AI functions need Snowflake's hosted models",
+    "context": "the session, account and role context of a warehouse is not simulated",
+    "system": "system functions act on a real warehouse account",
+    "table": "account history and metadata table functions are not simulated",
+    "file": "stages and files are not simulated",
+    "dmf": "data metric functions are not simulated",
+    "geospatial": "geospatial types are not simulated",
+    "vector": "the VECTOR type is not simulated",
+    "encryption": "encryption keys are not simulated",
+    "notification": "notifications are not simulated",
+    "ml": "machine learning models are not simulated",
+    "privacy": "differential privacy is not simulated",
+    "metadata": "metadata functions act on a real warehouse account",
+    "period": "the PERIOD type is not simulated",
+    "binary": "the VARBYTE and BINARY types are not simulated",
+    "datagen": "generated values differ from the warehouse's own",
+}
 
 
 @dataclass(frozen=True)
 class Entry:
+    """One function: the dialects that have it and whether the simulator runs it there."""
+
     name: str
     family: str
-    forms: dict[str, frozenset[int] | None]  # per dialect: argument counts (None: any)
+    forms: dict[str, frozenset[int] | None]  # per dialect the simulator runs: argument counts
     result: str
     literals: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # per dialect: the reference page
+    # Dialects whose reference has the function while the simulator refuses it, with why.
+    unsupported: dict[str, str] = field(default_factory=dict)
+    # Per dialect, as the reference writes them: argument counts and the result's types.
+    documented: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def in_dialect(self, dialect: str) -> bool:
+        """The simulator runs it for this source dialect."""
         return dialect in self.forms
+
+    def exists_in(self, dialect: str) -> bool:
+        """The dialect's reference has it (whether or not the simulator runs it)."""
+        return dialect in self.forms or dialect in self.unsupported
 
     def doc(self, dialect: str) -> str:
         if dialect == "redshift":
-            page = REDSHIFT_PAGES.get(self.name, f"r_{self.name}")
+            page = self.pages.get(dialect) or REDSHIFT_PAGES.get(self.name, f"r_{self.name}")
             return f"https://docs.aws.amazon.com/redshift/latest/dg/{page}.html"
-        return f"https://docs.snowflake.com/en/sql-reference/functions/{self.name.lower()}"
+        page = self.pages.get(dialect) or self.name.lower()
+        return f"https://docs.snowflake.com/en/sql-reference/functions/{page}"
 
-    def status(self, engine: str) -> str:
+    def status(self, engine: str, dialect: str | None = None) -> str:
+        """`yes`, or `refused: why` (for the dialect, when given, else for any form)."""
+        if dialect is not None and dialect in self.unsupported:
+            return f"refused: {self.unsupported[dialect]}"
         reason = REFUSED.get((self.name, engine))
         return f"refused: {reason}" if reason else "yes"
 
@@ -116,20 +161,34 @@ def _forms(spec: str) -> frozenset[int] | None:
     return frozenset(counts)
 
 
+def _lines(filename: str) -> list[list[str]]:
+    text = resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+    return [shlex.split(line) for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
 @cache
 def catalogue() -> dict[str, Entry]:
-    text = resources.files(__package__).joinpath("functions.txt").read_text(encoding="utf-8")
+    """Every catalogued function by name: the ones the simulator runs and the vendors' rest."""
     entries: dict[str, Entry] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, family, redshift, snowflake, result = shlex.split(line)
+    for name, family, redshift, snowflake, result in _lines("functions.txt"):
         forms = {
             dialect: _forms(spec)
             for dialect, spec in (("redshift", redshift), ("snowflake", snowflake))
             if spec != "-"
         }
         entries[name] = Entry(name, family, forms, result, LITERALS.get(name, {}))
+    for dialect in SOURCES:
+        for name, family, page, spec, result in _lines(f"vendor_{dialect}.txt"):
+            entry = entries.get(name)
+            if entry is None:
+                entry = entries[name] = Entry(name, family, {}, result)
+            entry.pages[dialect] = page
+            entry.documented[dialect] = (spec, result)
+            if dialect not in entry.forms:
+                entry.unsupported[dialect] = (
+                    LEADER_ONLY if page == "c_SQL_functions_leader_node_only"
+                    else REASONS.get(family, UNSUPPORTED)
+                )  # fmt: skip
     return entries
 
 
@@ -154,8 +213,18 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
             ):  # CURRENT_DATE, SYSDATE: a call written without parentheses
                 found.append((token.text.upper(), 0, token.line, token.col - len(token.text) + 1))
             continue
-        if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER):
+        if token.token_type in _NOT_CALLS:
             continue
+        if (
+            token.token_type in Parser.TYPE_TOKENS
+            and index
+            and tokens[index - 1].token_type in (TokenType.ALIAS, TokenType.DCOLON)
+        ):
+            continue  # a type: CAST(a AS DECIMAL(10, 2)), a::NUMBER(10, 2)
+        name, first = token.text.upper(), index
+        while first >= 2 and tokens[first - 1].token_type == TokenType.DOT:
+            first -= 2  # a qualified name: SNOWFLAKE.CORTEX.COMPLETE
+            name = f"{tokens[first].text.upper()}.{name}"
         depth, commas, empty, keyword = 0, 0, True, False
         for inner in tokens[index + 1 :]:
             if inner.token_type == TokenType.L_PAREN:
@@ -172,7 +241,8 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
                 keyword = True
             empty = False
         count = None if keyword else (0 if empty else commas + 1)
-        found.append((token.text.upper(), count, token.line, token.col - len(token.text) + 1))
+        start = tokens[first]
+        found.append((name, count, start.line, start.col - len(start.text) + 1))
     return found
 
 
@@ -183,9 +253,16 @@ def check_calls(sql: str, dialect: str) -> None:
     entries = catalogue()
     for name, count, line, column in _calls(sql, dialect):
         entry = entries.get(name)
-        if entry is None:
+        if entry is None or entry.family == "operators":
             continue
         place = f" (line {line}, column {column})"
+        if dialect in entry.unsupported:
+            reason = entry.unsupported[dialect]
+            raise BadRequest(
+                f"{name} ({LABELS[dialect]} SQL) is {UNSUPPORTED}{place}"
+                + ("" if reason == UNSUPPORTED else f": {reason}"),
+                construct=name, line=line, column=column,
+            )  # fmt: skip
         if not entry.in_dialect(dialect):
             other = next(d for d in SOURCES if d != dialect)
             hint = f": use {INSTEAD[name]}" if name in INSTEAD else ""
