@@ -100,26 +100,14 @@ def binary_plan(
     return BinaryPlan(pa.schema(fields), frozenset(jsonb))
 
 
-class BinaryCopyStream(io.RawIOBase):
-    """A file object that encodes record batches as binary COPY data while COPY reads it.
+class ChunkStream(io.RawIOBase):
+    """A file object that COPY reads: each read hands out the next slice of the current chunk
+    of `chunks` (without copying what remains), so memory stays at one chunk."""
 
-    Memory stays at one encoded batch, whatever the shard size; `rows` counts what was encoded.
-    """
-
-    def __init__(self, plan: BinaryPlan, batches: Iterator[pa.RecordBatch]) -> None:
-        self._plan = plan
-        self._encoder = plan.encoder()
-        self._chunks = self._encode(batches)
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
         self._chunk = memoryview(b"")
         self._pos = 0
-        self.rows = 0
-
-    def _encode(self, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
-        yield self._encoder.write_header()
-        for batch in batches:
-            self.rows += batch.num_rows
-            yield self._encoder.write_batch(self._plan.conform(batch))
-        yield self._encoder.finish()
 
     def readable(self) -> bool:
         return True
@@ -137,3 +125,21 @@ class BinaryCopyStream(io.RawIOBase):
 
     def readline(self, size: int | None = -1) -> bytes:  # COPY only calls read()
         return self.read(size)
+
+
+class BinaryCopyStream(ChunkStream):
+    """Record batches encoded as binary COPY data while COPY reads them; `rows` counts what was
+    encoded."""
+
+    def __init__(self, plan: BinaryPlan, batches: Iterator[pa.RecordBatch]) -> None:
+        self._plan = plan
+        self._encoder = plan.encoder()
+        self.rows = 0
+        super().__init__(self._encode(batches))
+
+    def _encode(self, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
+        yield self._encoder.write_header()
+        for batch in batches:
+            self.rows += batch.num_rows
+            yield self._encoder.write_batch(self._plan.conform(batch))
+        yield self._encoder.finish()

@@ -44,7 +44,7 @@ from dwsim_shared.warehouses.namespaces import (
     live_namespace,
     workspace_namespace,
 )
-from dwsim_shared.warehouses.pg_binary import BinaryCopyStream, binary_plan
+from dwsim_shared.warehouses.pg_binary import BinaryCopyStream, ChunkStream, binary_plan
 from dwsim_shared.warehouses.pg_catalog_views import install_catalog
 from dwsim_shared.warehouses.pg_reader import (
     READER_CONNECTION_LIMIT,
@@ -61,43 +61,20 @@ from dwsim_shared.warehouses.plans import postgres_plan
 log = logging.getLogger(__name__)
 
 
-class _CsvStream(io.RawIOBase):
-    """A file object that renders Parquet record batches as CSV while COPY reads it.
-
-    Each read hands out the next slice of the current batch's CSV without copying what
-    remains, and memory stays at one batch, whatever the shard size.
-    """
+class _CsvStream(ChunkStream):
+    """Parquet record batches rendered as CSV while COPY reads them (the path for a table with a
+    column type binary COPY cannot write); `rows` counts what was rendered."""
 
     def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
-        self._batches = batches
-        self._chunk = memoryview(b"")
-        self._pos = 0
         self.rows = 0
+        super().__init__(self._render(batches))
 
-    def readable(self) -> bool:
-        return True
-
-    def _next_chunk(self) -> bool:
-        batch = next(self._batches, None)
-        if batch is None:
-            return False
-        self.rows += batch.num_rows
-        sink = io.BytesIO()
-        pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
-        self._chunk, self._pos = sink.getbuffer(), 0
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        while self._pos >= len(self._chunk):
-            if not self._next_chunk():
-                return b""
-        end = len(self._chunk) if size is None or size < 0 else self._pos + size
-        piece = bytes(self._chunk[self._pos : end])
-        self._pos += len(piece)
-        return piece
-
-    def readline(self, size: int | None = -1) -> bytes:  # COPY only calls read()
-        return self.read(size)
+    def _render(self, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
+        for batch in batches:
+            self.rows += batch.num_rows
+            sink = io.BytesIO()
+            pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
+            yield sink.getvalue()
 
 
 def libpq_url(url: str) -> str:
