@@ -91,7 +91,12 @@ def functions(rt: Runtime, request: FunctionsRequest) -> dict[str, Any]:
     dialect = context.experiment.source_dialect
     engine = engine_of(context.warehouse.sqlglot_dialect)
     catalogued = dialect in SOURCES
-    entries = sorted(catalogue().values(), key=lambda e: e.name) if catalogued else []
+    entries = sorted(
+        (e for e in catalogue().values() if any(e.in_dialect(d) for d in SOURCES)),
+        key=lambda e: e.name,
+    )
+    if not catalogued:
+        entries = []
     return {
         "experiment": context.name,
         "dialect": dialect,
