@@ -227,13 +227,14 @@ def test_a_failing_or_hanging_endpoint_never_slows_a_run(
     assert (
         client.post("/api/experiments", json=fk_chain(name, "sqlite", **SIZES)).status_code == 201
     )
-    timings = {}
+    timings: dict[str, float] = {}
     for mode in ("ok", "500", "hang"):
         receiver.mode = mode
-        run = _run(client, name, {"shard_size": 40})
-        assert run["status"] == "COMPLETED", (mode, run["error"])
-        timings[mode] = _seconds(run)
-        receiver.wait_for(name, _ol_run_id(client, name, run["run_id"]), "COMPLETE")
+        for _ in range(2):  # the faster of two runs: one run's time is noisy on a busy machine
+            run = _run(client, name, {"shard_size": 40})
+            assert run["status"] == "COMPLETED", (mode, run["error"])
+            timings[mode] = min(timings.get(mode, float("inf")), _seconds(run))
+            receiver.wait_for(name, _ol_run_id(client, name, run["run_id"]), "COMPLETE")
     receiver.mode = "ok"
     # Sending is asynchronous: each event of a hanging endpoint costs its 1 s timeout in the
     # background, never in the run (a synchronous send would add several seconds).

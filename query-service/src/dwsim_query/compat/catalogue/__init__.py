@@ -216,6 +216,12 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
         if token.token_type in _NOT_CALLS:
             continue
         if (
+            token.token_type == TokenType.INSERT
+            and index
+            and tokens[index - 1].token_type == TokenType.THEN
+        ):
+            continue  # MERGE ... WHEN NOT MATCHED THEN INSERT (a, b): a clause, not INSERT()
+        if (
             token.token_type in Parser.TYPE_TOKENS
             and index
             and tokens[index - 1].token_type in (TokenType.ALIAS, TokenType.DCOLON)
