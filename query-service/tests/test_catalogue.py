@@ -123,3 +123,15 @@ def test_every_function_the_simulator_does_not_run_is_refused_with_its_reason() 
             label = {"redshift": "Redshift", "snowflake": "Snowflake"}[dialect]
             assert message.startswith(f"{entry.name} ({label} SQL) is not supported"), message
             assert reason in message or reason == "not supported by the simulator", message
+
+
+def test_merge_insert_clause_is_not_a_call_but_insert_after_then_in_case_is() -> None:
+    from dwsim_query.compat.catalogue import _calls
+
+    merge = (
+        "MERGE INTO n USING s ON n.id = s.id WHEN NOT MATCHED THEN INSERT (id, note) "
+        "VALUES (s.id, s.note)"
+    )
+    assert [c[0] for c in _calls(merge, "postgres")] == ["VALUES"]
+    case = "SELECT CASE WHEN a THEN INSERT('abc', 1, 1, 'z') END"
+    assert ("INSERT", 4, 1, 25) in _calls(case, "snowflake")

@@ -76,15 +76,11 @@ class ExperimentContext:
         objects are readable too (`workspace.name`, or a bare name no generated table has)."""
         experiment, warehouse = self.experiment, self.warehouse
 
-        def resolve(name: str) -> Any:
-            table = experiment.table(name)
-            return None if table is None else warehouse.physical_table(experiment.name, table.name)
-
         return prepare_query(
             sql,
             dialect or experiment.source_dialect,
             warehouse.sqlglot_dialect,
-            resolve,
+            self.resolve,
             [t.name for t in experiment.tables],
             schema_of(experiment),
             qualifiers=qualifiers,
@@ -93,20 +89,23 @@ class ExperimentContext:
             value_limits=ValueLimits.of(warehouse.settings),
         )
 
+    def resolve(self, name: str) -> Any:
+        """The engine's table of a generated table's name (None: no such table)."""
+        table = self.experiment.table(name)
+        if table is None:
+            return None
+        return self.warehouse.physical_table(self.experiment.name, table.name)
+
     def prepare_write(
         self, sql: str, workspace: WorkspaceNames, qualifiers: frozenset[str]
     ) -> PreparedWrite:
         """One write of the workspace (Redshift SQL), as the Redshift mock will run it."""
-        experiment, warehouse = self.experiment, self.warehouse
-
-        def resolve(name: str) -> Any:
-            table = experiment.table(name)
-            return None if table is None else warehouse.physical_table(experiment.name, table.name)
+        experiment = self.experiment
 
         return prepare_write(
             sql,
             known=[t.name for t in experiment.tables],
-            resolve=resolve,
+            resolve=self.resolve,
             schema=schema_of(experiment),
             workspace=workspace,
             qualifiers=qualifiers,

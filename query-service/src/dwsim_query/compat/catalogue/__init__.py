@@ -18,7 +18,7 @@ from importlib import resources
 
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.parser import Parser
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from dwsim_query.compat.registry import engine_labels
 from dwsim_shared.engines import SOURCE_DIALECTS, semantic_sources
@@ -198,6 +198,22 @@ WITHOUT_PARENTHESES = frozenset(
 )
 
 
+def _merge_insert(tokens: list[Token], index: int) -> bool:
+    """Whether the INSERT at `index` is MERGE's clause `THEN INSERT (columns) VALUES (...)`:
+    after THEN, and its parenthesis is followed by VALUES (a call of INSERT() never is)."""
+    if not index or tokens[index - 1].token_type != TokenType.THEN:
+        return False
+    depth = 0
+    for position in range(index + 1, len(tokens)):
+        kind = tokens[position].token_type
+        depth += kind == TokenType.L_PAREN
+        depth -= kind == TokenType.R_PAREN
+        if depth == 0:
+            following = tokens[position + 1] if position + 1 < len(tokens) else None
+            return following is not None and following.text.upper() == "VALUES"
+    return False
+
+
 def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
     """(NAME, argument count or None for keyword forms, line, column) of each call."""
     tokens = Dialect.get_or_raise(dialect).tokenize(sql)
@@ -215,12 +231,8 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
             continue
         if token.token_type in _NOT_CALLS:
             continue
-        if (
-            token.token_type == TokenType.INSERT
-            and index
-            and tokens[index - 1].token_type == TokenType.THEN
-        ):
-            continue  # MERGE ... WHEN NOT MATCHED THEN INSERT (a, b): a clause, not INSERT()
+        if token.token_type == TokenType.INSERT and _merge_insert(tokens, index):
+            continue  # MERGE ... WHEN NOT MATCHED THEN INSERT (a, b) VALUES: not INSERT()
         if (
             token.token_type in Parser.TYPE_TOKENS
             and index
