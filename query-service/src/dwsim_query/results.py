@@ -51,6 +51,7 @@ class ResultColumn:
     type: str  # in the source dialect's words; "unknown" when it cannot be told
     kind: str = "other"  # boolean | decimal | integer | other: how values are encoded
     scale: int | None = None  # a decimal's scale, when the source's rules fix it
+    integral: bool = False  # the source's type has scale 0: a whole value is an integer
 
     def to_dict(self) -> dict[str, str]:
         return {"name": self.name, "type": self.type}
@@ -247,8 +248,16 @@ def source_type(node: Any, source: str) -> exp.DataType | None:
             return _decimal(38, scale)
         if arg_type.this in FLOATS:
             return exp.DataType.build("DOUBLE")
-    if isinstance(target, exp.Column | exp.Cast | exp.TryCast):
-        return target.type
+    if (
+        source != "snowflake"
+        and isinstance(target, exp.TsOrDsAdd | exp.DateAdd)
+        and (target.type is None or target.type.this == T.UNKNOWN)
+    ):
+        # Redshift's DATEADD and ADD_MONTHS answer a TIMESTAMP (r_DATEADD_function.html)
+        inner = target.this.type if isinstance(target.this, exp.Expression) else None
+        if inner is not None and inner.this in (T.TIME, T.TIMETZ):
+            return inner
+        return exp.DataType.build("TIMESTAMP")
     return target.type
 
 
@@ -320,10 +329,11 @@ def describe(
         elif dtype.this == T.DECIMAL:
             params = _params(dtype)
             scale = (params[1] if len(params) > 1 else 0) if params else None
+            integral = scale == 0
             # Only where the source's rule for the scale is known is a value rounded to it.
             if not isinstance(_unwrapped(projection), SCALED):
                 scale = None
-            out.append(ResultColumn(name, words, "decimal", scale))
+            out.append(ResultColumn(name, words, "decimal", scale, integral))
         elif source == "snowflake" and dtype.this in SEMI_STRUCTURED:
             out.append(ResultColumn(name, words, "variant"))
         else:
@@ -364,7 +374,14 @@ def encode_value(value: Any, column: ResultColumn | None) -> Any:
     if column.kind == "boolean" and isinstance(value, int | float) and not isinstance(value, bool):
         return bool(value)
     if column.kind == "decimal":
-        return _exact(value, column.scale)
+        number = _exact(value, column.scale)
+        if (
+            column.integral
+            and isinstance(number, decimal.Decimal)
+            and number == number.to_integral_value()
+        ):
+            return int(number)  # NUMBER(p,0): the connector answers an int
+        return number
     if column.kind == "integer" and isinstance(value, float) and value.is_integer():
         return int(value)  # the emulator sums integers in DOUBLE
     if column.kind == "variant":

@@ -136,6 +136,14 @@ class Entry:
         """The dialect's reference has it (whether or not the simulator runs it)."""
         return dialect in self.forms or dialect in self.unsupported
 
+    def argument_counts(self, dialect: str) -> frozenset[int] | None:
+        """The argument counts the simulator runs in `dialect`, else the ones the vendor's
+        reference writes (None: any, or not known)."""
+        if dialect in self.forms:
+            return self.forms[dialect]
+        documented = self.documented.get(dialect)
+        return _forms(documented[0]) if documented else None
+
     def doc(self, dialect: str) -> str:
         if dialect == "redshift":
             page = self.pages.get(dialect) or REDSHIFT_PAGES.get(self.name, f"r_{self.name}")
@@ -190,6 +198,52 @@ def catalogue() -> dict[str, Entry]:
                     else REASONS.get(family, UNSUPPORTED)
                 )  # fmt: skip
     return entries
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator of the vendors' references (`operators.txt`): its pages, a documented
+    example with each source's answer, and the engines that refuse it."""
+
+    symbol: str
+    family: str
+    pages: dict[str, str]  # per dialect that has it
+    example: str  # an expression over the golden table's first row, or a whole query
+    answers: dict[str, str]  # per dialect, the source's answer as the file writes it
+    refused: dict[str, str] = field(default_factory=dict)  # per engine: why
+
+    def exists_in(self, dialect: str) -> bool:
+        return dialect in self.pages
+
+    def doc(self, dialect: str) -> str:
+        page = self.pages[dialect]
+        if page.startswith("https://"):
+            return page
+        if dialect == "redshift":
+            return f"https://docs.aws.amazon.com/redshift/latest/dg/{page}.html"
+        return f"https://docs.snowflake.com/en/{page}"
+
+    def status(self, engine: str) -> str:
+        reason = self.refused.get(engine)
+        return f"refused: {reason}" if reason else "yes"
+
+
+@cache
+def operators() -> dict[str, Operator]:
+    """Every catalogued operator by its symbol (or words: `IS DISTINCT FROM`)."""
+    out: dict[str, Operator] = {}
+    for symbol, family, redshift, snowflake, example, *answers in _lines("operators.txt"):
+        refused: dict[str, str] = {}
+        if len(answers) > 2:
+            for part in answers[2].split(";"):
+                engine, _, reason = part.partition("=")
+                refused[engine.strip()] = reason.strip()
+        pages = {d: p for d, p in (("redshift", redshift), ("snowflake", snowflake)) if p != "-"}
+        told = {d: a for d, a in zip(("redshift", "snowflake"), answers[:2], strict=True)}
+        out[symbol] = Operator(
+            symbol, family, pages, example, {d: told[d] for d in pages}, refused
+        )
+    return out
 
 
 # Functions both sources call without parentheses (a keyword, not a column name).
