@@ -71,7 +71,7 @@ def _signature(entry: Entry, dialect: str) -> str:
 def describe(entry: Entry, dialect: str, engine: str) -> dict[str, Any]:
     """One function as the editor shows it for an experiment of `dialect` on `engine`."""
     here = entry.in_dialect(dialect)
-    status = entry.status(engine)
+    status = entry.status(engine, dialect)
     out: dict[str, Any] = {
         "name": entry.name,
         "family": entry.family,
