@@ -112,7 +112,7 @@ def _promoted(node: exp.Expression, others: list[exp.Expression]) -> exp.Express
     return cast
 
 
-def _kind(node: Any) -> exp.DataType.Type | None:
+def _kind(node: Any) -> Any:
     return node.type.this if isinstance(node, exp.Expression) and node.type else None
 
 
