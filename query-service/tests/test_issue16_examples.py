@@ -95,6 +95,10 @@ EXAMPLES = [
             [("SUM(N)", "NUMBER(38,2)")], doc=SF + "functions/sum"),
     Example("decimal-avg-redshift", "redshift", "SELECT AVG(n) FROM g", [["22.76"]],
             [("avg", "numeric(38,2)")], doc=RS + "r_AVG.html"),
+    Example("decimal-avg-snowflake", "snowflake", "SELECT AVG(n) FROM g", [["22.75800000"]],
+            [("AVG(N)", "NUMBER(38,8)")], doc=SF + "functions/avg"),
+    Example("decimal-rows-snowflake", "snowflake", "SELECT n FROM g ORDER BY id",
+            [["2.25"], ["10.50"], ["0.05"], ["99.99"], ["1.00"]], [("N", "NUMBER(10,2)")]),
     Example("decimal-rows", "redshift", "SELECT n FROM g ORDER BY id",
             [["2.25"], ["10.50"], ["0.05"], ["99.99"], ["1.00"]], [("n", "numeric(10,2)")]),
     # names as the source names them
