@@ -98,7 +98,7 @@ def describe(entry: Entry, dialect: str, engine: str) -> dict[str, Any]:
         )
         out["doc"] = entry.doc(dialect)
     else:
-        other = next(d for d in SOURCES if d != dialect and entry.exists_in(d))
+        other = next(d for d in SOURCES if d != dialect and entry.exists_in(d))  # (runs there)
         out["signature"] = _signature(entry, other)
         out["supported"] = False
         hint = f"; use {INSTEAD[entry.name]}" if entry.name in INSTEAD else ""
@@ -112,13 +112,15 @@ def functions(rt: Runtime, request: FunctionsRequest) -> dict[str, Any]:
     dialect = context.experiment.source_dialect
     engine = engine_of(context.warehouse.sqlglot_dialect)
     catalogued = dialect in SOURCES
-    # Every function of either vendor's reference: the ones refused say why (operators are not
-    # called by name, so the editor's function help has no use for them).
+    # Every function of the dialect's reference, the refused ones saying why, and the other
+    # dialect's functions the simulator runs (to say what to write instead). Operators are not
+    # called by name: the editor's function help has no use for them.
     entries = sorted(
         (
             e
             for e in catalogue().values()
-            if e.family != "operators" and any(e.exists_in(d) for d in SOURCES)
+            if e.family != "operators"
+            and (e.exists_in(dialect) or any(e.in_dialect(d) for d in SOURCES))
         ),
         key=lambda e: e.name,
     )
