@@ -148,6 +148,9 @@ EXAMPLES = [
     Example("date-vs-timestamp-text", "snowflake",
             "SELECT id FROM g WHERE d BETWEEN TIMESTAMP '2024-01-31 00:00:00' "
             "AND TIMESTAMP '2024-02-29 00:00:00' ORDER BY id", [[2], [4]]),
+    Example("date-in-timestamps", "redshift",
+            "SELECT id FROM g WHERE d IN (TIMESTAMP '2024-01-31 00:00:00', ts) ORDER BY id",
+            [[2], [3]]),
     Example("date-vs-timestamp-column", "snowflake",
             "SELECT id FROM g WHERE d < ts ORDER BY id", [[1], [2], [4], [5]]),
     Example("timestamp-column-vs-date", "redshift",

@@ -126,6 +126,9 @@ def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
             kind = target.type if isinstance(target, exp.Expression) else None
             if kind is not None and kind.this in _TEMPORAL:
                 node.set("expressions", [_coerced(e, kind) for e in node.expressions])
+            if node.expressions:
+                node.set("this", _promoted(node.this, node.expressions))
+                node.set("expressions", [_promoted(e, [node.this]) for e in node.expressions])
             continue
         if isinstance(node, exp.Between):
             target = node.this
