@@ -125,6 +125,9 @@ def test_function_catalogue_for_the_editor(live: LiveStack, loaded: str) -> None
     )
     months = functions["MONTHS_BETWEEN"]
     assert not months["supported"] and months["status"].startswith("refused on the ")
+    age = functions["AGE"]  # in the vendor's reference, refused by the simulator: says why
+    assert not age["in_dialect"] and age["refused"]
+    assert age["status"].startswith("AGE (Redshift SQL) is not supported by the simulator: ")
     sha1 = functions["SHA1"]
     assert sha1["supported"] == (live.warehouse != "redshift"), sha1
     assert live.client.get("/api/experiments/none_such/functions").status_code == 404

@@ -135,3 +135,55 @@ def test_merge_insert_clause_is_not_a_call_but_insert_after_then_in_case_is() ->
     assert [c[0] for c in _calls(merge, "postgres")] == ["VALUES"]
     case = "SELECT CASE WHEN a THEN INSERT('abc', 1, 1, 'z') END"
     assert ("INSERT", 4, 1, 25) in _calls(case, "snowflake")
+
+
+def test_function_help_includes_the_vendor_functions_the_simulator_refuses() -> None:
+    """The editor's hover says why a vendor function is refused, instead of nothing; a
+    refused function is never offered as a completion (`in_dialect` is false)."""
+    from dwsim_query.routes.functions import describe
+
+    entries = catalogue()
+    area = describe(entries["ST_AREA"], "snowflake", "snowflake")
+    assert not area["in_dialect"] and not area["supported"] and area["refused"]
+    assert area["status"] == (
+        "ST_AREA (Snowflake SQL) is not supported by the simulator: "
+        "geospatial types are not simulated"
+    )
+    assert area["doc"] == "https://docs.snowflake.com/en/sql-reference/functions/st_area"
+    age = describe(entries["AGE"], "redshift", "postgres")
+    assert age["status"].startswith("AGE (Redshift SQL) is not supported by the simulator: ")
+    assert age["signature"] == "AGE(...)"
+    # a vendor function of the other dialect only: named by its dialect
+    assert describe(entries["AI_COMPLETE"], "redshift", "sqlite")["status"] == (
+        "Snowflake SQL, refused in Redshift SQL"
+    )
+    runs = describe(entries["ROUND"], "redshift", "sqlite")
+    assert runs["supported"] and not runs["refused"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT ARRAY_CONTAINS(ARRAY('red', 'green'), 'red')",
+         "ARRAY_CONTAINS (Redshift SQL) is not supported by the simulator (line 1, column 8)"),
+        ("SELECT ARRAY_SORT(ARRAY('b', 'a'))", "ARRAY_SORT (Redshift SQL) is not supported"),
+        ("SELECT H3_FromLongLat(0, 0, 10)",
+         "H3_FROMLONGLAT (Redshift SQL) is not supported by the simulator (line 1, column 8): "
+         "geospatial types are not simulated"),
+        ("SELECT UPPER_ATTRIBUTE_NAMES(JSON_PARSE('{\"a\": 1}'))",
+         "UPPER_ATTRIBUTE_NAMES (Redshift SQL) is not supported"),
+    ],
+)  # fmt: skip
+def test_redshift_functions_documented_since_april_2023_are_catalogued(
+    sql: str, message: str
+) -> None:
+    """The functions the Redshift reference added after the vendor list's copy: each refused
+    by name with its page, or run (TRY_CAST, GROUPING)."""
+    with pytest.raises(BadRequest) as caught:
+        check_calls(sql, "redshift")
+    assert caught.value.message.startswith(message), caught.value.message
+    entries = catalogue()
+    assert entries["ARRAY_CONTAINS"].doc("redshift").endswith("/dg/array_contains.html")
+    assert entries["TRY_CAST"].in_dialect("redshift")
+    assert entries["TRY_CAST"].doc("redshift").endswith("/dg/r_TRY_CAST.html")
+    check_calls("SELECT TRY_CAST('12' AS INT)", "redshift")

@@ -69,3 +69,45 @@ def test_forms_are_read_as_the_catalogue_writes_them() -> None:
     assert required_forms(entries["COALESCE"], "redshift") == {"1+"}
     # refused on every engine: no case to run
     assert required_forms(entries["CRC32"], "redshift") == set()
+
+
+# (function, dialect, engine) the catalogue says runs, with no golden case that runs it there
+# when this check was written: the list may only shrink.
+UNRUN = GOLDEN / "functions_without_engine_cases.txt"
+
+
+def unrun_functions() -> list[str]:
+    """`NAME (dialect) on engine` for each function the catalogue marks runnable on an engine
+    (`yes`) that no golden case of that dialect calls without that engine refusing it."""
+    from dwsim_shared.engines import adapters
+
+    golden = {a.compat_engine: a.name for a in adapters()}  # compat engine -> case engine
+    ran: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for case in CASES:
+        runs_on = {name for name in golden.values() if name not in case.refuse}
+        for name, _, _, _ in _calls(case.sql, case.dialect):
+            ran[(name, case.dialect)] |= runs_on
+    missing = []
+    for entry in catalogue().values():
+        for dialect in SOURCES:
+            if not entry.in_dialect(dialect):
+                continue
+            for engine in ENGINE_LABELS:
+                if entry.status(engine, dialect) != "yes":
+                    continue
+                if golden[engine] not in ran.get((entry.name, dialect), set()):
+                    missing.append(f"{entry.name} ({dialect}) on {golden[engine]}")
+    return missing
+
+
+def test_every_function_marked_runnable_ran_on_that_engine() -> None:
+    """A `yes` in the catalogue (and so in docs/sql-compatibility.md) is backed by a golden
+    case that answers on that engine: a case that refuses it there contradicts the catalogue."""
+    missing = set(unrun_functions())
+    known = {line for line in UNRUN.read_text().splitlines() if line and not line.startswith("#")}
+    new = sorted(missing - known)
+    assert not new, f"{len(new)} functions marked runnable never ran there: {', '.join(new)}"
+    covered_now = sorted(known - missing)
+    assert not covered_now, (
+        f"these run in a golden case now, take them off {UNRUN.name}: {covered_now}"
+    )

@@ -128,7 +128,7 @@ def test_function_hover_and_completion_from_the_catalogue(
     page.goto(f"{live_url}/ui/")
     page.get_by_role("button", name=name, exact=True).click()
     page.get_by_role("button", name="Insert table customers").wait_for()
-    _type_sql(page, "SELECT ROUND(stars, 1), IFF(stars > 2, 1, 0) FROM customers")
+    _type_sql(page, "SELECT ROUND(stars, 1), IFF(stars > 2, 1, 0), AGE(stars) FROM customers")
     page.wait_for_function("document.querySelector('#query-editor').dataset !== undefined")
 
     # Hover: the catalogue's card for the call under the mouse.
@@ -154,6 +154,11 @@ def test_function_hover_and_completion_from_the_catalogue(
     help_line = page.locator("#fn-help")
     help_line.filter(has_text="Snowflake SQL, refused in Redshift SQL").wait_for()
     assert "CASE WHEN" in help_line.inner_text()
+    # A function of the vendor's reference that the simulator refuses: the help says why.
+    box = page.evaluate(WORD_BOX, "AGE")
+    page.mouse.click(box["x"], box["y"])
+    help_line.filter(has_text="AGE (Redshift SQL) is not supported by the simulator").wait_for()
+    assert "leader node" in help_line.inner_text()
 
     # Completion offers the dialect's functions with their signature.
     _type_sql(page, "SELECT DATE_TR")

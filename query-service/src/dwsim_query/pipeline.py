@@ -22,7 +22,7 @@ from dwsim_query import compat
 from dwsim_query.compat.allowlist import unknown_constructs
 from dwsim_query.compat.catalogue import LABELS as SOURCE_LABELS
 from dwsim_query.compat.catalogue import SOURCES as CATALOGUE_SOURCES
-from dwsim_query.compat.catalogue import catalogue, check_calls
+from dwsim_query.compat.catalogue import catalogue, check_calls, check_operators
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
     engine_labels,
@@ -194,6 +194,7 @@ def parse_one_read(sql: str, dialect: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
+        check_operators(sql, dialect)  # a catalogued operator the parser cannot read: by name
         description, where = parse_failure(error)
         at = f"line {where['line'] or '?'}, column {where['column'] or '?'}"
         raise BadRequest(

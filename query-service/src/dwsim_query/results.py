@@ -51,6 +51,7 @@ class ResultColumn:
     type: str  # in the source dialect's words; "unknown" when it cannot be told
     kind: str = "other"  # boolean | decimal | integer | other: how values are encoded
     scale: int | None = None  # a decimal's scale, when the source's rules fix it
+    integral: bool = False  # the source's type has scale 0: a whole value is an integer
 
     def to_dict(self) -> dict[str, str]:
         return {"name": self.name, "type": self.type}
@@ -216,6 +217,41 @@ def _unwrapped(node: Any) -> Any:
     return target
 
 
+_DECIMAL_TEXT = re.compile(r"\d+\.\d*|\.\d+|\d+")
+
+
+def _exact_type(node: Any) -> exp.DataType | None:
+    """The exact NUMERIC type both sources give a decimal literal (4.5 is NUMERIC(2,1), not a
+    DOUBLE) and +, -, *, MOD and ROUND(x, n) over exact operands; None where any operand is not
+    exact (a FLOAT) or the rule is not known here."""
+    if isinstance(node, exp.Paren | exp.Neg):
+        return _exact_type(node.this)
+    if isinstance(node, exp.Literal):
+        if node.is_string or not _DECIMAL_TEXT.fullmatch(node.this):
+            return None
+        whole, _, fraction = node.this.partition(".")
+        digits = len(whole.lstrip("0")) + len(fraction)
+        return _decimal(max(digits, len(fraction), 1), len(fraction))
+    if isinstance(node, exp.Round):
+        inner, places = _exact_type(node.this), node.args.get("decimals")
+        if inner is None or not (
+            places is None or (isinstance(places, exp.Literal) and places.is_int)
+        ):
+            return None
+        scale = min(decimal_scale(inner) or 0, max(int(places.this) if places else 0, 0))
+        return _decimal(38, scale)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Mod):
+        left, right = _exact_type(node.this), _exact_type(node.expression)
+        if left is None or right is None:
+            return None
+        a, b = decimal_scale(left) or 0, decimal_scale(right) or 0
+        return _decimal(38, a + b if isinstance(node, exp.Mul) else max(a, b))
+    kind = node.type if isinstance(node, exp.Expression) else None
+    if kind is not None and (kind.this in INTEGERS or decimal_scale(kind) is not None):
+        return kind if kind.this == T.DECIMAL else _decimal(38, 0)
+    return None
+
+
 def source_type(node: Any, source: str) -> exp.DataType | None:
     """The type the source warehouse gives an expression where its rules differ from the
     annotator's (aggregates over integers and decimals)."""
@@ -247,8 +283,20 @@ def source_type(node: Any, source: str) -> exp.DataType | None:
             return _decimal(38, scale)
         if arg_type.this in FLOATS:
             return exp.DataType.build("DOUBLE")
-    if isinstance(target, exp.Column | exp.Cast | exp.TryCast):
-        return target.type
+    if target.type is not None and target.type.this in FLOATS:
+        exact = _exact_type(target)  # the annotator reads a decimal literal as a DOUBLE
+        if exact is not None:
+            return exact
+    if (
+        source != "snowflake"
+        and isinstance(target, exp.TsOrDsAdd | exp.DateAdd)
+        and (target.type is None or target.type.this == T.UNKNOWN)
+    ):
+        # Redshift's DATEADD and ADD_MONTHS answer a TIMESTAMP (r_DATEADD_function.html)
+        inner = target.this.type if isinstance(target.this, exp.Expression) else None
+        if inner is not None and inner.this in (T.TIME, T.TIMETZ):
+            return inner
+        return exp.DataType.build("TIMESTAMP")
     return target.type
 
 
@@ -320,10 +368,11 @@ def describe(
         elif dtype.this == T.DECIMAL:
             params = _params(dtype)
             scale = (params[1] if len(params) > 1 else 0) if params else None
+            integral = scale == 0
             # Only where the source's rule for the scale is known is a value rounded to it.
             if not isinstance(_unwrapped(projection), SCALED):
                 scale = None
-            out.append(ResultColumn(name, words, "decimal", scale))
+            out.append(ResultColumn(name, words, "decimal", scale, integral))
         elif source == "snowflake" and dtype.this in SEMI_STRUCTURED:
             out.append(ResultColumn(name, words, "variant"))
         else:
@@ -364,7 +413,14 @@ def encode_value(value: Any, column: ResultColumn | None) -> Any:
     if column.kind == "boolean" and isinstance(value, int | float) and not isinstance(value, bool):
         return bool(value)
     if column.kind == "decimal":
-        return _exact(value, column.scale)
+        number = _exact(value, column.scale)
+        if (
+            column.integral
+            and isinstance(number, decimal.Decimal)
+            and number == number.to_integral_value()
+        ):
+            return int(number)  # NUMBER(p,0): the connector answers an int
+        return number
     if column.kind == "integer" and isinstance(value, float) and value.is_integer():
         return int(value)  # the emulator sums integers in DOUBLE
     if column.kind == "variant":

@@ -22,6 +22,7 @@ from dwsim_shared.errors import Conflict, DWSimError, InvalidInput, error_text
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runtime import Runtime
+from dwsim_shared.settings import Settings
 from dwsim_shared.state.lookup import experiment_by_name
 from dwsim_shared.warehouses import Warehouse
 from dwsim_shared.warehouses.namespaces import WORKSPACE_SCHEMA, workspace_namespace
@@ -190,15 +191,15 @@ class EngineFailure(DWSimError):
 
 
 def _page(
-    rt: Runtime, query: PreparedQuery, offset: int, cap: int
+    settings: Settings, query: PreparedQuery, offset: int, cap: int
 ) -> tuple[list[str], list[Any], bool]:
     """Rows `offset .. offset + cap` of the answer, read in batches and the first `offset`
     dropped as they come (the service pages; the client never holds the skipped rows)."""
     batches = query.warehouse.stream_query(
         query.experiment,
         query.engine_sql,
-        timeout_s=rt.settings.query_timeout_s,
-        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+        timeout_s=settings.query_timeout_s,
+        memory_ceiling_mb=settings.query_memory_ceiling_mb,
     )
     try:
         columns = [str(name) for name in next(batches)]
@@ -218,24 +219,30 @@ def run_query(
 ) -> dict[str, Any]:
     """One read-only statement's answer: at most `limit` (and the row cap) rows from `offset`,
     within the byte cap, with the source's column names and types."""
-    query = prepare(rt, experiment, sql)
-    cap = min(limit or rt.settings.query_row_cap, rt.settings.query_row_cap)
+    return answer(rt.settings, prepare(rt, experiment, sql), limit, offset)
+
+
+def answer(
+    settings: Settings, query: PreparedQuery, limit: int | None = None, offset: int = 0
+) -> dict[str, Any]:
+    """The JSON answer of a prepared statement (what `POST /query` returns)."""
+    cap = min(limit or settings.query_row_cap, settings.query_row_cap)
     try:
         if offset:
-            columns, page, more = _page(rt, query, offset, cap)
+            columns, page, more = _page(settings, query, offset, cap)
         else:
             result = query.warehouse.run_query(
                 query.experiment,
                 query.engine_sql,
                 row_cap=cap,
-                timeout_s=rt.settings.query_timeout_s,
-                byte_cap=rt.settings.query_byte_cap,
-                memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+                timeout_s=settings.query_timeout_s,
+                byte_cap=settings.query_byte_cap,
+                memory_ceiling_mb=settings.query_memory_ceiling_mb,
             )
             columns, page, more = result.columns, result.rows, result.truncated
         rows, cut = within_bytes(
             [[jsonable(v) for v in r] for r in query.encode(page)],
-            rt.settings.query_byte_cap,
+            settings.query_byte_cap,
         )
     except DWSimError:
         raise
@@ -277,12 +284,16 @@ def explain_query(rt: Runtime, experiment: str, sql: str) -> dict[str, Any]:
 def csv_stream(rt: Runtime, experiment: str, sql: str, limit: int | None = None) -> Iterator[str]:
     """The result as CSV text, header first; the statement runs before this returns, so a bad
     query is still an error status rather than a broken stream."""
-    query = prepare(rt, experiment, sql)
+    return csv_lines(rt.settings, prepare(rt, experiment, sql), limit)
+
+
+def csv_lines(settings: Settings, query: PreparedQuery, limit: int | None = None) -> Iterator[str]:
+    """The CSV answer of a prepared statement (what `POST /query` streams for `format=csv`)."""
     batches = query.warehouse.stream_query(
         query.experiment,
         query.engine_sql,
-        timeout_s=rt.settings.export_timeout_s,
-        memory_ceiling_mb=rt.settings.query_memory_ceiling_mb,
+        timeout_s=settings.export_timeout_s,
+        memory_ceiling_mb=settings.query_memory_ceiling_mb,
     )
     try:
         columns = query.names([str(name) for name in next(batches)])

@@ -5,6 +5,8 @@ are quoted lower case by then)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from dwsim_query.compat.registry import origin_of
@@ -97,15 +99,36 @@ def _coerced(literal: exp.Expression, kind: exp.DataType) -> exp.Expression:
     return cast
 
 
+def _promoted(node: exp.Expression, others: list[exp.Expression]) -> exp.Expression:
+    """A DATE operand compared with a TIMESTAMP one is read as the timestamp of its midnight,
+    as both sources promote it (SQLite would compare the two texts)."""
+    if _kind(node) != exp.DataType.Type.DATE:
+        return node
+    if not any(_kind(o) == exp.DataType.Type.TIMESTAMP for o in others):
+        return node
+    stamp = exp.DataType.build("TIMESTAMP")
+    cast = exp.Cast(this=node.copy(), to=stamp)
+    cast.type = stamp.copy()
+    return cast
+
+
+def _kind(node: Any) -> Any:
+    return node.type.this if isinstance(node, exp.Expression) and node.type else None
+
+
 def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
     """A text literal compared with a DATE or TIMESTAMP is read as that type, as both sources
-    do (`d >= '2024-03-17 00:00:00'` is `d >= DATE '2024-03-17'`), never compared as text."""
+    do (`d >= '2024-03-17 00:00:00'` is `d >= DATE '2024-03-17'`), never compared as text; a
+    DATE compared with a TIMESTAMP is read as a TIMESTAMP."""
     for node in list(tree.find_all(*_COMPARISONS, exp.Between, exp.In)):
         if isinstance(node, exp.In):
             target = node.this
             kind = target.type if isinstance(target, exp.Expression) else None
             if kind is not None and kind.this in _TEMPORAL:
                 node.set("expressions", [_coerced(e, kind) for e in node.expressions])
+            if node.expressions:
+                node.set("this", _promoted(node.this, node.expressions))
+                node.set("expressions", [_promoted(e, [node.this]) for e in node.expressions])
             continue
         if isinstance(node, exp.Between):
             target = node.this
@@ -113,12 +136,19 @@ def coerce_temporal_literals(tree: exp.Expression) -> exp.Expression:
             if kind is not None and kind.this in _TEMPORAL:
                 for key in ("low", "high"):
                     node.set(key, _coerced(node.args[key], kind))
+            bounds = [node.args["low"], node.args["high"]]
+            node.set("this", _promoted(node.this, bounds))
+            for key in ("low", "high"):
+                node.set(key, _promoted(node.args[key], [node.this]))
             continue
         left, right = node.this, node.expression
         for side, other, key in ((left, right, "expression"), (right, left, "this")):
             kind = side.type if isinstance(side, exp.Expression) else None
             if kind is not None and kind.this in _TEMPORAL:
                 node.set(key, _coerced(other, kind))
+        left, right = node.this, node.expression
+        node.set("this", _promoted(left, [right]))
+        node.set("expression", _promoted(right, [left]))
     return tree
 
 

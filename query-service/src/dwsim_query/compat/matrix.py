@@ -74,8 +74,46 @@ def _catalogue_section() -> str:
     return "".join(lines)
 
 
+def _operators_section() -> str:
+    from dwsim_query.compat.catalogue import ENGINE_LABELS, LABELS, operators
+
+    entries = list(operators().values())
+    names = [ENGINE_LABELS[e] for e in ENGINE_LABELS]
+    lines = ["## Operators\n\n",
+             "Every operator of the vendors' references (`compat/catalogue/operators.txt`, each "
+             "with a documented example that `tests/test_issue16_examples.py` runs on every "
+             "engine). Per engine, **supported / refused**.\n\n"]  # fmt: skip
+    for dialect in ("redshift", "snowflake"):
+        mine = [o for o in entries if o.exists_in(dialect)]
+        families = sorted({o.family for o in mine})
+        lines.append(f"### {LABELS[dialect]}: {len(mine)} operators\n\n")
+        lines.append("| family | catalogued | " + " | ".join(names) + " |\n")
+        lines.append("|---|---|" + "---|" * len(names) + "\n")
+        for family in [*families, None]:
+            group = [o for o in mine if family is None or o.family == family]
+            cells = []
+            for engine in ENGINE_LABELS:
+                yes = sum(o.status(engine) == "yes" for o in group)
+                cells.append(f"{yes} / {len(group) - yes}")
+            label = family or "**all**"
+            lines.append(f"| {label} | {len(group)} | " + " | ".join(cells) + " |\n")
+        lines.append("\n| operator | example | answer | " + " | ".join(names) + " |\n")
+        lines.append("|---|---|---|" + "---|" * len(names) + "\n")
+        for o in mine:
+            cells = [
+                "yes"
+                if o.status(e) == "yes"
+                else o.status(e).replace("refused: ", "refused (") + ")"
+                for e in ENGINE_LABELS
+            ]
+            row = [f"[`{o.symbol}`]({o.doc(dialect)})", f"`{o.example}`", o.answers[dialect]]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row + cells) + " |\n")
+        lines.append("\n")
+    return "".join(lines)
+
+
 def render(cases: list[Case]) -> str:
-    lines = [INTRO, _catalogue_section()]
+    lines = [INTRO, _catalogue_section(), _operators_section()]
     totals = {e: [0, 0] for e in ENGINES}
     for case in cases:
         for engine in ENGINES:

@@ -136,7 +136,12 @@ def _places_literal(node: exp.Round) -> bool:
 def numbers_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Round) and (mode := _rounding_mode(node)) is not None:
         places = node.args.get("decimals") or exp.Literal.number(0)
-        return call("dwsim_round_mode", node.this, places, text(mode))
+        rounded = call("dwsim_round_mode", node.this, places, text(mode))
+        exact = isinstance(node.this, exp.Literal) or type_of(node.this) in EXACT
+        if exact and isinstance(places, exp.Literal) and places.is_int and int(places.this) <= 0:
+            # a NUMBER rounded to no decimals answers a whole number (SQLite stores REAL)
+            return exp.cast(rounded, "BIGINT")
+        return rounded
     if isinstance(node, exp.Round) and (
         type_of(node.this) not in (T.DOUBLE, T.FLOAT) or not _places_literal(node)
     ):
@@ -170,7 +175,11 @@ def numbers_postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Round) and (mode := _rounding_mode(node)) is not None:
         places = node.args.get("decimals") or exp.Literal.number(0)
         name = "dwsim_round_half_even" if mode == "HALF_TO_EVEN" else "ROUND"
-        return call(name, cast(node.this, "NUMERIC"), places)
+        rounded = call(name, cast(node.this, "NUMERIC"), places)
+        if name != "ROUND" and isinstance(places, exp.Literal) and places.is_int:
+            # the pack divides, which leaves 16 decimals: the answer has the places asked for
+            rounded = call("ROUND", rounded, exp.Literal.number(max(int(places.this), 0)))
+        return rounded
     if isinstance(node, exp.Round | exp.Trunc) and type_of(node.this) not in EXACT:
         # PostgreSQL rounds to a number of places only on NUMERIC.
         decimals = node.args.get("decimals")

@@ -181,6 +181,16 @@ def emulator(node: exp.Expression, source: str) -> exp.Expression:
     emulator honours `e` and a group itself."""
     if not isinstance(node, REGEXES):
         return node
+    if isinstance(node, exp.RegexpLike) and source != "snowflake" and not node.args.get("flag"):
+        # Redshift's `~` matches anywhere (and `.` matches a newline); the emulator's
+        # REGEXP_LIKE matches the whole subject: the pattern is searched for.
+        pattern = node.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            node.set("expression", text(f"(?s).*(?:{pattern.this}).*"))
+        else:
+            inner = exp.DPipe(this=text("(?s).*(?:"), expression=pattern)
+            node.set("expression", exp.DPipe(this=inner, expression=text(").*")))
+        return node
     flags = parameters(node, source)
     name = NAMES[type(node)]
     if isinstance(node, exp.RegexpReplace):

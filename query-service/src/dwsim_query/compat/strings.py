@@ -104,3 +104,18 @@ def _regexes(engine: str, source: str) -> Rewrite:
 for _engine in compat_engines():
     for _source in SOURCES:
         rewrite("strings", sources=[_source], engines=[_engine])(_regexes(_engine, _source))
+
+
+@rewrite("strings", sources=["snowflake"], engines=["sqlite", "postgres"])
+def like_any(node: exp.Expression) -> exp.Expression:
+    """Snowflake's `s LIKE ANY (p1, p2)` (and ALL, ILIKE) is one LIKE per pattern, joined by
+    OR (AND for ALL), as its reference defines it (functions/like_any)."""
+    if not isinstance(node, exp.Like | exp.ILike):
+        return node
+    quantified = node.expression
+    if not isinstance(quantified, exp.Any | exp.All) or not isinstance(quantified.this, exp.Tuple):
+        return node
+    kind = type(node)
+    parts = [kind(this=node.this.copy(), expression=p.copy()) for p in quantified.this.expressions]
+    joined = exp.or_(*parts) if isinstance(quantified, exp.Any) else exp.and_(*parts)
+    return exp.Paren(this=joined)

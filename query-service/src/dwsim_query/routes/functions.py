@@ -13,7 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from dwsim_query.compat import engine_labels, engine_of
-from dwsim_query.compat.catalogue import INSTEAD, LABELS, SOURCES, Entry, catalogue
+from dwsim_query.compat.catalogue import (
+    INSTEAD,
+    LABELS,
+    SOURCES,
+    UNSUPPORTED,
+    Entry,
+    catalogue,
+)
 from dwsim_query.service import experiment_context
 from dwsim_shared.runtime import Runtime
 
@@ -56,19 +63,25 @@ def signature(name: str, forms: frozenset[int] | None) -> str:
     return f"{name}({', '.join(required)}{optional})"
 
 
+def _signature(entry: Entry, dialect: str) -> str:
+    """The signature the simulator runs, or the one the vendor's reference writes."""
+    return signature(entry.name, entry.argument_counts(dialect))
+
+
 def describe(entry: Entry, dialect: str, engine: str) -> dict[str, Any]:
     """One function as the editor shows it for an experiment of `dialect` on `engine`."""
     here = entry.in_dialect(dialect)
-    status = entry.status(engine)
+    status = entry.status(engine, dialect)
     out: dict[str, Any] = {
         "name": entry.name,
         "family": entry.family,
         "in_dialect": here,
         "result": entry.result,
         "literals": entry.literals.get(dialect),
+        "refused": not here or status != "yes",
     }
     if here:
-        out["signature"] = signature(entry.name, entry.forms[dialect])
+        out["signature"] = _signature(entry, dialect)
         out["supported"] = status == "yes"
         out["status"] = (
             f"runs on the {engine_labels()[engine]} engine"
@@ -76,9 +89,17 @@ def describe(entry: Entry, dialect: str, engine: str) -> dict[str, Any]:
             else f"refused on the {engine_labels()[engine]} engine: {status.removeprefix('refused: ')}"
         )
         out["doc"] = entry.doc(dialect)
+    elif dialect in entry.unsupported:  # the vendor's function, which the simulator refuses
+        reason = entry.unsupported[dialect]
+        out["signature"] = _signature(entry, dialect)
+        out["supported"] = False
+        out["status"] = f"{entry.name} ({LABELS[dialect]} SQL) is {UNSUPPORTED}" + (
+            "" if reason == UNSUPPORTED else f": {reason}"
+        )
+        out["doc"] = entry.doc(dialect)
     else:
-        other = next(d for d in SOURCES if d != dialect and entry.in_dialect(d))
-        out["signature"] = signature(entry.name, entry.forms[other])
+        other = next(d for d in SOURCES if d != dialect and entry.exists_in(d))  # (runs there)
+        out["signature"] = _signature(entry, other)
         out["supported"] = False
         hint = f"; use {INSTEAD[entry.name]}" if entry.name in INSTEAD else ""
         out["status"] = f"{LABELS[other]} SQL, refused in {LABELS[dialect]} SQL{hint}"
@@ -91,8 +112,16 @@ def functions(rt: Runtime, request: FunctionsRequest) -> dict[str, Any]:
     dialect = context.experiment.source_dialect
     engine = engine_of(context.warehouse.sqlglot_dialect)
     catalogued = dialect in SOURCES
+    # Every function of the dialect's reference, the refused ones saying why, and the other
+    # dialect's functions the simulator runs (to say what to write instead). Operators are not
+    # called by name: the editor's function help has no use for them.
     entries = sorted(
-        (e for e in catalogue().values() if any(e.in_dialect(d) for d in SOURCES)),
+        (
+            e
+            for e in catalogue().values()
+            if e.family != "operators"
+            and (e.exists_in(dialect) or any(e.in_dialect(d) for d in SOURCES))
+        ),
         key=lambda e: e.name,
     )
     if not catalogued:

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
 from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType
 
@@ -39,8 +40,42 @@ LITERALS = {
     "INITCAP": {"snowflake": "delimiters (any characters)"},
     "DATE_PART": {"redshift": "every part, ms/us/decade/century/millennium/epoch included"},
 }
-# Engines that refuse a function (or a form of it), with the reason.
-REFUSED = {
+# Engines that refuse a function (or a form of it), with the reason; a key naming a dialect
+# too refuses it for that source dialect only.
+_OFF_EMULATOR = "not on the emulator's list of checked functions yet"
+_OFF_SQLITE = "SQLite has no such function and the pack does not carry it yet"
+REFUSED: dict[tuple[str, ...], str] = {
+    **{
+        (name, "snowflake"): _OFF_EMULATOR
+        for name in (
+            "ACOS",
+            "ASIN",
+            "ATAN",
+            "ATAN2",
+            "COS",
+            "SIN",
+            "TAN",
+            "DEGREES",
+            "RADIANS",
+            "PI",
+            "RANDOM",
+            "OCTET_LENGTH",
+            "VAR_POP",
+        )
+    },
+    **{
+        (name, "sqlite"): _OFF_SQLITE
+        for name in ("ASCII", "CBRT", "OCTET_LENGTH", "VAR_POP", "TO_TIMESTAMP_NTZ")
+    },
+    ("OCTET_LENGTH", "postgres", "snowflake"): "not carried yet",
+    ("ARRAY", "sqlite"): "SUPER arrays are not carried on SQLite yet",
+    ("ANY_VALUE", "postgres"): "PostgreSQL 15 has no ANY_VALUE",
+    ("SHA1_HEX", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
+    ("TO_NUMBER", "snowflake"): "a format argument (the emulator reads none)",
+    ("GREATEST", "snowflake", "redshift"): "the emulator answers NULL for a NULL argument; "
+    "Redshift skips NULLs",
+    ("LEAST", "snowflake", "redshift"): "the emulator answers NULL for a NULL argument; "
+    "Redshift skips NULLs",
     ("TO_HEX", "snowflake"): "the emulator answers the decimal digits",
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
@@ -136,6 +171,14 @@ class Entry:
         """The dialect's reference has it (whether or not the simulator runs it)."""
         return dialect in self.forms or dialect in self.unsupported
 
+    def argument_counts(self, dialect: str) -> frozenset[int] | None:
+        """The argument counts the simulator runs in `dialect`, else the ones the vendor's
+        reference writes (None: any, or not known)."""
+        if dialect in self.forms:
+            return self.forms[dialect]
+        documented = self.documented.get(dialect)
+        return _forms(documented[0]) if documented else None
+
     def doc(self, dialect: str) -> str:
         if dialect == "redshift":
             page = self.pages.get(dialect) or REDSHIFT_PAGES.get(self.name, f"r_{self.name}")
@@ -147,7 +190,7 @@ class Entry:
         """`yes`, or `refused: why` (for the dialect, when given, else for any form)."""
         if dialect is not None and dialect in self.unsupported:
             return f"refused: {self.unsupported[dialect]}"
-        reason = REFUSED.get((self.name, engine))
+        reason = REFUSED.get((self.name, engine, dialect or "")) or REFUSED.get((self.name, engine))
         return f"refused: {reason}" if reason else "yes"
 
 
@@ -190,6 +233,50 @@ def catalogue() -> dict[str, Entry]:
                     else REASONS.get(family, UNSUPPORTED)
                 )  # fmt: skip
     return entries
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator of the vendors' references (`operators.txt`): its pages, a documented
+    example with each source's answer, and the engines that refuse it."""
+
+    symbol: str
+    family: str
+    pages: dict[str, str]  # per dialect that has it
+    example: str  # an expression over the golden table's first row, or a whole query
+    answers: dict[str, str]  # per dialect, the source's answer as the file writes it
+    refused: dict[str, str] = field(default_factory=dict)  # per engine: why
+
+    def exists_in(self, dialect: str) -> bool:
+        return dialect in self.pages
+
+    def doc(self, dialect: str) -> str:
+        page = self.pages[dialect]
+        if page.startswith("https://"):
+            return page
+        if dialect == "redshift":
+            return f"https://docs.aws.amazon.com/redshift/latest/dg/{page}.html"
+        return f"https://docs.snowflake.com/en/{page}"
+
+    def status(self, engine: str) -> str:
+        reason = self.refused.get(engine)
+        return f"refused: {reason}" if reason else "yes"
+
+
+@cache
+def operators() -> dict[str, Operator]:
+    """Every catalogued operator by its symbol (or words: `IS DISTINCT FROM`)."""
+    out: dict[str, Operator] = {}
+    for symbol, family, redshift, snowflake, example, *answers in _lines("operators.txt"):
+        refused: dict[str, str] = {}
+        if len(answers) > 2:
+            for part in answers[2].split(";"):
+                engine, _, reason = part.partition("=")
+                refused[engine.strip()] = reason.strip()
+        pages = {d: p for d, p in (("redshift", redshift), ("snowflake", snowflake)) if p != "-"}
+        told = {d: a for d, a in zip(("redshift", "snowflake"), answers[:2], strict=True)}
+        out[symbol] = Operator(symbol, family, pages, example, {d: told[d] for d in pages}, refused)
+    return out
 
 
 # Functions both sources call without parentheses (a keyword, not a column name).
@@ -295,4 +382,29 @@ def check_calls(sql: str, dialect: str) -> None:
                 f"{name} with {count} argument{'s' if count != 1 else ''} is not "
                 f"{LABELS[dialect]} SQL{place}: it takes {accepted}",
                 construct=name, line=line, column=column,
+            )  # fmt: skip
+
+
+def check_operators(sql: str, dialect: str) -> None:
+    """Refuse, by name and position, a catalogued operator that no engine here reads (Redshift's
+    `@` and `#`); called where the parser failed, so it only names what already fails."""
+    if dialect not in SOURCES:
+        return
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+    except SqlglotError:
+        return
+    known = operators()
+    for token in tokens:
+        if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+            continue
+        found = known.get(token.text)
+        if found is None or not found.exists_in(dialect):
+            continue
+        if all(found.status(engine) != "yes" for engine in ENGINE_LABELS):
+            column = token.col - len(token.text) + 1
+            raise BadRequest(
+                f"the {token.text} operator ({LABELS[dialect]} SQL) is {UNSUPPORTED} (line "
+                f"{token.line}, column {column}): {found.refused[next(iter(ENGINE_LABELS))]}",
+                construct=token.text, line=token.line, column=column,
             )  # fmt: skip
