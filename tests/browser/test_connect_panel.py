@@ -44,12 +44,17 @@ def _field(page: Any, key: str) -> str:
 
 
 def _select_one(page: Any, password: str) -> Any:
+    values = {key: _field(page, key) for key in ("host", "port", "database", "user", "sslmode")}
     with contextlib.closing(
         psycopg.connect(
-            host=_field(page, "host"), port=int(_field(page, "port")),
-            dbname=_field(page, "database"), user=_field(page, "user"), password=password,
-            sslmode=_field(page, "sslmode"), connect_timeout=10,
-        )  # fmt: skip
+            host=values["host"],
+            port=int(values["port"]),
+            dbname=values["database"],
+            user=values["user"],
+            password=password,
+            sslmode=values["sslmode"],
+            connect_timeout=10,
+        )
     ) as conn:
         return conn.execute("select 1").fetchone()
 
@@ -82,7 +87,7 @@ def test_connect_panel_shows_details_that_connect(
     copied = page.get_by_role("button", name="Copy Password").get_attribute("data-copy")
     assert copied == password
     assert _select_one(page, password) == (1,)  # what the panel shows is what connects
-    assert f"password: \"{password}\"" in page.locator("#connect-dbt").inner_text()
+    assert f'password: "{password}"' in page.locator("#connect-dbt").inner_text()
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Rotate password").click()
