@@ -330,3 +330,57 @@ def test_result_columns_are_named_as_redshift_names_them(live_endpoint: Live) ->
             assert plain(cur.fetchall()) == rest_rows(live_endpoint, sql)
         union = "SELECT COUNT(*) FROM orders UNION ALL SELECT COUNT(*) FROM lineitem"
         assert [d.name for d in conn.execute(union).description or []] == ["count"]
+
+
+def test_a_hundred_concurrent_connections_all_answer(live_endpoint: Live) -> None:
+    """100 client sessions open at once (the REST path's reader role takes 20), each running
+    its own query: every one answers."""
+    clients = 100
+    together = threading.Barrier(clients, timeout=120)
+    answers: dict[int, Any] = {}
+    failures: list[str] = []
+
+    def one(key: int) -> None:
+        try:
+            with psycopg.connect(live_endpoint.dsn(connect_timeout="60"), autocommit=True) as conn:
+                together.wait()  # all 100 sessions are open now
+                answers[key] = conn.execute(
+                    "SELECT COUNT(*) FROM orders WHERE o_custkey <> %s", (key,)
+                ).fetchone()
+                together.wait()
+        except Exception as error:  # reported below, with the others'
+            failures.append(f"{key}: {error}")
+            together.abort()
+
+    threads = [threading.Thread(target=one, args=(key,)) for key in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert not failures, failures[:5]
+    total = rest_rows(live_endpoint, "SELECT COUNT(*) FROM orders")[0][0]
+    assert len(answers) == clients and all(a[0] <= int(total) for a in answers.values())
+    assert live_endpoint.endpoint.upstreams == 0  # every session gave its connection back
+
+
+def test_past_the_session_limit_a_clear_error_not_a_wait(live_endpoint: Live) -> None:
+    endpoint = live_endpoint.endpoint
+    saved = endpoint.max_sessions
+    with contextlib.ExitStack() as held:
+        first = held.enter_context(psycopg.connect(live_endpoint.dsn(), autocommit=True))
+        endpoint.max_sessions = endpoint.upstreams  # the endpoint is full now
+        held.callback(setattr, endpoint, "max_sessions", saved)
+        started = time.monotonic()
+        with pytest.raises(redshift_connector.Error) as refused:  # it shows the SQLSTATE
+            redshift_connector.connect(
+                host="127.0.0.1", port=live_endpoint.port, database=live_endpoint.experiment.name,
+                user=live_endpoint.experiment.name, password=live_endpoint.password(), ssl=False,
+            )  # fmt: skip
+        assert time.monotonic() - started < 5
+        fields = refused.value.args[0]
+        assert fields["C"] == "53300", fields
+        assert "at most 1 sessions" in fields["M"]
+        assert "DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS" in fields["M"]
+        assert first.execute("SELECT 1").fetchone() == (1,)  # the open one goes on
+    with psycopg.connect(live_endpoint.dsn()) as again:
+        assert again.execute("SELECT 1").fetchone() == (1,)

@@ -71,6 +71,9 @@ class RedshiftEndpoint:
         self.markers = itertools.count(1)
         self.sessions: set[asyncio.Task[None]] = set()
         self.readied: set[str] = set()
+        self.upstreams = 0  # sessions holding a connection of the mock's server
+        self.max_sessions: int | None = None  # known at the first login
+        self.server_connections: int | None = None  # the server's max_connections
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, self.host, self.port)
@@ -110,6 +113,48 @@ class RedshiftEndpoint:
     def upstream_url(self) -> str:
         return RedshiftMockWarehouse(self.rt.settings)._url()
 
+    async def session_limit(self) -> int:
+        """How many sessions the endpoint serves at once: its setting, and no more than the
+        server's max_connections less the connections kept for the other services."""
+        if self.max_sessions is None:
+            settings = self.rt.settings
+            self.server_connections = await asyncio.to_thread(self._server_connections)
+            spare = self.server_connections - settings.redshift_endpoint_reserved_connections
+            self.max_sessions = max(1, min(settings.redshift_endpoint_max_sessions, spare))
+            if self.max_sessions < settings.redshift_endpoint_max_sessions:
+                log.warning(
+                    "redshift endpoint: at most %s sessions at once (the mock's max_connections "
+                    "%s less DWSIM_REDSHIFT_ENDPOINT_RESERVED_CONNECTIONS %s)",
+                    self.max_sessions, self.server_connections,
+                    settings.redshift_endpoint_reserved_connections,
+                )  # fmt: skip
+        return self.max_sessions
+
+    def _server_connections(self) -> int:
+        warehouse = RedshiftMockWarehouse(self.rt.settings)
+        with warehouse._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_setting('max_connections')::int")
+            row = cur.fetchone()
+            conn.rollback()
+        return int(row[0]) if row else 100
+
+    def limit_refusal(self, limit: int) -> LoginRefused:
+        settings = self.rt.settings
+        spare = (self.server_connections or 0) - settings.redshift_endpoint_reserved_connections
+        if limit == spare and limit < settings.redshift_endpoint_max_sessions:
+            why = (
+                f"the Redshift mock's max_connections is {self.server_connections}, of which "
+                f"{settings.redshift_endpoint_reserved_connections} are kept for the other "
+                "services (DWSIM_REDSHIFT_ENDPOINT_RESERVED_CONNECTIONS)"
+            )
+        else:
+            why = "DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS"
+        return LoginRefused(
+            "53300",
+            f"too many connections: the Redshift endpoint serves at most {limit} sessions at "
+            f"once ({why}); close one or retry later",
+        )
+
 
 class Session:
     def __init__(
@@ -119,8 +164,17 @@ class Session:
         self.reader, self.writer = reader, writer
         self.refusals: OrderedDict[str, Refused] = OrderedDict()
         self.translator: Translator | None = None
+        self.holds_slot = False
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            if self.holds_slot:
+                self.endpoint.upstreams -= 1
+                self.holds_slot = False
+
+    async def _run(self) -> None:
         try:
             # A client that connects and says nothing (or too slowly) holds nothing for long.
             async with asyncio.timeout(STARTUP_TIMEOUT_S):
@@ -249,7 +303,12 @@ class Session:
         settings = self.rt.settings
         warehouse = context.warehouse
         assert isinstance(warehouse, RedshiftMockWarehouse)
-        login = warehouse.reader_login(context.name)
+        limit = await self.endpoint.session_limit()
+        if self.endpoint.upstreams >= limit:
+            raise self.endpoint.limit_refusal(limit)
+        self.endpoint.upstreams += 1  # taken before the first await: no other login races it
+        self.holds_slot = True
+        login = warehouse.endpoint_login(context.name)
         forwarded = {k: v for k, v in params.items() if k.lower() in FORWARDED_PARAMS}
         session_params = {
             **forwarded,
@@ -261,6 +320,9 @@ class Session:
             # its workspace, and its grants keep the generated tables read-only.
             "default_transaction_read_only": "off",
             "dwsim.database": context.name,  # what the catalog views answer as the database
+            # The endpoint's login role runs every statement as the experiment's reader; RESET
+            # ROLE and DISCARD ALL come back to it (SET ROLE is refused).
+            "role": login["role"],
         }
         if context.name not in self.endpoint.readied:
             # Once per experiment and process: the reader's grants and the catalog views are
@@ -277,8 +339,11 @@ class Session:
                     settings.dependency_timeout_s,
                 )  # fmt: skip
             except upstream.UpstreamError as error:
+                code = error.fields.get("C", "")
+                if code == "53300":
+                    raise self._at_a_limit(context, error) from error
                 # The reader role is made on first use (data loaded before readers existed).
-                if attempt or not error.fields.get("C", "").startswith("28"):
+                if attempt or not code.startswith("28"):
                     raise LoginRefused("08006", f"redshift mock: {error}") from error
                 try:
                     await asyncio.to_thread(warehouse.ensure_reader, context.name)
@@ -287,6 +352,22 @@ class Session:
             except (OSError, TimeoutError) as error:
                 raise LoginRefused("08006", "redshift mock is not reachable") from error
         raise AssertionError("unreachable")
+
+    def _at_a_limit(self, context: ExperimentContext, error: upstream.UpstreamError) -> LoginRefused:
+        """PostgreSQL's own refusal for lack of connections, naming the limit reached."""
+        if "for role" in error.fields.get("M", ""):
+            return LoginRefused(
+                "53300",
+                f"too many connections to experiment {context.name!r}: it takes at most "
+                f"{self.rt.settings.redshift_endpoint_max_sessions} endpoint sessions at once "
+                "(DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS); close one or retry later",
+            )
+        return LoginRefused(
+            "53300",
+            "too many connections: every connection of the Redshift mock's server is in use "
+            f"(its max_connections is {self.endpoint.server_connections}); close one or retry "
+            "later",
+        )
 
     async def _relay(self, server: upstream.Upstream) -> None:
         to_server = asyncio.create_task(self._client_to_server(server))
