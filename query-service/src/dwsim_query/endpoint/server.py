@@ -353,7 +353,9 @@ class Session:
                 raise LoginRefused("08006", "redshift mock is not reachable") from error
         raise AssertionError("unreachable")
 
-    def _at_a_limit(self, context: ExperimentContext, error: upstream.UpstreamError) -> LoginRefused:
+    def _at_a_limit(
+        self, context: ExperimentContext, error: upstream.UpstreamError
+    ) -> LoginRefused:
         """PostgreSQL's own refusal for lack of connections, naming the limit reached."""
         if "for role" in error.fields.get("M", ""):
             return LoginRefused(
