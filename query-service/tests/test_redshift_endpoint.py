@@ -360,6 +360,9 @@ def test_a_hundred_concurrent_connections_all_answer(live_endpoint: Live) -> Non
     assert not failures, failures[:5]
     total = rest_rows(live_endpoint, "SELECT COUNT(*) FROM orders")[0][0]
     assert len(answers) == clients and all(a[0] <= int(total) for a in answers.values())
+    deadline = time.monotonic() + 10
+    while live_endpoint.endpoint.upstreams and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert live_endpoint.endpoint.upstreams == 0  # every session gave its connection back
 
 
@@ -384,3 +387,84 @@ def test_past_the_session_limit_a_clear_error_not_a_wait(live_endpoint: Live) ->
         assert first.execute("SELECT 1").fetchone() == (1,)  # the open one goes on
     with psycopg.connect(live_endpoint.dsn()) as again:
         assert again.execute("SELECT 1").fetchone() == (1,)
+
+
+def _fail_a_load(live: Live, experiment: str, table: str, error: str) -> str:
+    """Record, as the loader would, that the load of one shard of `table` failed."""
+    from sqlalchemy import select
+
+    from dwsim_query.service import experiment_context
+    from dwsim_shared.state.models import RunRow, RunShardRow
+
+    key = f"experiments/{experiment}/{table}/run_1/part-00000.parquet"
+    experiment_id = experiment_context(live.rt, experiment).experiment_id
+    with live.rt.session() as session:
+        shard = session.scalars(
+            select(RunShardRow).join(RunRow).where(
+                RunRow.experiment_id == experiment_id, RunShardRow.table_name == table
+            )
+        ).first()  # fmt: skip
+        assert shard is not None
+        shard.status, shard.object_key, shard.last_error = "FAILED", key, error
+        session.commit()
+    return key
+
+
+def test_stl_load_errors_are_the_experiments_failed_loads(live_endpoint: Live) -> None:
+    error = 'invalid input syntax for type numeric: "abc"\nCONTEXT: COPY orders, line 7'
+    key = _fail_a_load(live_endpoint, live_endpoint.experiment.name, "orders", error)
+    _fail_a_load(live_endpoint, live_endpoint.other.name, "nation", "the other's error")
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT TRIM(filename), slice, err_code, TRIM(err_reason), starttime IS NOT NULL, "
+            "line_number FROM stl_load_errors ORDER BY starttime DESC"
+        ).fetchall()
+        assert rows == [(key, 0, 9999, " ".join(error.split())[:100], True, 0)]
+        joined = conn.execute(
+            "SELECT c.relname, e.query FROM stl_load_errors e JOIN pg_class c ON c.oid = e.tbl"
+        ).fetchall()
+        assert joined == [("orders", 1)]  # tbl is the table's oid, query the run's number
+        described = conn.execute("SELECT * FROM stl_load_errors LIMIT 0").description
+        assert [d.name for d in described or []][:4] == ["userid", "slice", "tbl", "starttime"]
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        # Answered afresh each time (never from the session's cache of translations).
+        _fail_a_load(live_endpoint, live_endpoint.experiment.name, "orders", "second failure")
+        reasons = conn.execute("SELECT TRIM(err_reason) FROM stl_load_errors").fetchall()
+        assert reasons == [("second failure",)]
+
+
+def test_stl_query_and_stv_recents_show_what_the_sessions_ran(live_endpoint: Live) -> None:
+    marker = f"m{time.monotonic_ns()}"
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        conn.execute(f"SELECT COUNT(*) AS {marker} FROM region")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute(f"SELECT 1 / 0 AS {marker}")
+        rows = conn.execute(
+            "SELECT TRIM(querytxt), aborted, endtime >= starttime, pid = pg_backend_pid(), "
+            "TRIM(database) FROM stl_query WHERE querytxt LIKE %s AND querytxt NOT LIKE "
+            "'%%stl_query%%' ORDER BY query",
+            (f"%{marker}%",),
+        ).fetchall()
+        name = live_endpoint.experiment.name
+        assert rows == [
+            (f"SELECT COUNT(*) AS {marker} FROM region", 0, True, True, name),
+            (f"SELECT 1 / 0 AS {marker}", 1, True, True, name),
+        ]
+        recents = conn.execute(
+            "SELECT TRIM(status), TRIM(user_name) FROM stv_recents WHERE query LIKE %s "
+            "ORDER BY starttime",
+            (f"%{marker}%",),
+        ).fetchall()
+        assert recents == [("Done", name), ("Done", name)]
+        running = conn.execute(
+            "SELECT TRIM(query) FROM stv_recents WHERE status = 'Running'"
+        ).fetchall()
+        assert running == [("SELECT TRIM(query) FROM stv_recents WHERE status = 'Running'",)]
+    with psycopg.connect(live_endpoint.dsn(dbname=live_endpoint.other.name,
+                                           user=live_endpoint.other.name,
+                                           password=live_endpoint.password(
+                                               live_endpoint.other.name))) as other:  # fmt: skip
+        seen = other.execute(
+            "SELECT COUNT(*) FROM stl_query WHERE querytxt LIKE %s", (f"%{marker} FROM%",)
+        ).fetchone()
+        assert seen == (0,)  # another experiment's sessions are not shown

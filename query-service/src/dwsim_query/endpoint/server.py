@@ -25,8 +25,9 @@ import ssl
 import struct
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
-from dwsim_query.endpoint import upstream, wire
+from dwsim_query.endpoint import system_tables, upstream, wire
 from dwsim_query.endpoint.scram import ScramFailed, ScramServer
 from dwsim_query.endpoint.statements import REDSHIFT_SERVER_VERSION, Refused, Translator
 from dwsim_query.endpoint.tls import server_context
@@ -71,6 +72,7 @@ class RedshiftEndpoint:
         self.markers = itertools.count(1)
         self.sessions: set[asyncio.Task[None]] = set()
         self.readied: set[str] = set()
+        self.history = system_tables.History()  # what sessions sent (stl_query, stv_recents)
         self.upstreams = 0  # sessions holding a connection of the mock's server
         self.max_sessions: int | None = None  # known at the first login
         self.server_connections: int | None = None  # the server's max_connections
@@ -165,11 +167,16 @@ class Session:
         self.refusals: OrderedDict[str, Refused] = OrderedDict()
         self.translator: Translator | None = None
         self.holds_slot = False
+        self.user = ""
+        self.running: list[system_tables.Statement] = []  # sent, not yet answered
+        self.failed = False  # an error answered what is running
 
     async def run(self) -> None:
         try:
             await self._run()
         finally:
+            if self.running:  # the session ended before its answer: the statement did not finish
+                self._answered(aborted=True)
             if self.holds_slot:
                 self.endpoint.upstreams -= 1
                 self.holds_slot = False
@@ -189,6 +196,8 @@ class Session:
         user = params.get("user", "")
         self.translator = Translator(context, user, int(self.rt.settings.query_timeout_s * 1000))
         self.translator.backend_pid = int.from_bytes(upstream_session.key_data[:4], "big")
+        self.translator.system_rows = self._system_rows
+        self.user = user
         out = [wire.authentication(0)]
         for name, value in upstream_session.statuses:
             if name == "session_authorization":
@@ -353,6 +362,37 @@ class Session:
                 raise LoginRefused("08006", "redshift mock is not reachable") from error
         raise AssertionError("unreachable")
 
+    def _system_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """The rows of a system table for this session's experiment (in a translation
+        thread)."""
+        assert self.translator is not None
+        context = self.translator.context
+        if table == "stl_load_errors":
+            store = self.rt.settings.object_store or ""
+            bucket = (
+                store.removeprefix("s3://").split("/")[0] if store.startswith("s3://") else None
+            )
+            return system_tables.load_errors(self.rt, context.experiment_id, bucket)
+        if table == "stl_query":
+            return system_tables.query_rows(self.endpoint.history, context.name)
+        return system_tables.recents_rows(self.endpoint.history, context.name)
+
+    def _record(self, sql: str) -> None:
+        assert self.translator is not None
+        self.running.append(
+            self.endpoint.history.started(
+                self.translator.context.name, self.translator.backend_pid, self.user, sql
+            )
+        )
+
+    def _answered(self, aborted: bool) -> None:
+        """The server is ready for the next query: what was sent is over."""
+        now = system_tables._now()
+        for statement in self.running:
+            statement.end = now
+            statement.aborted = aborted
+        self.running.clear()
+
     def _at_a_limit(
         self, context: ExperimentContext, error: upstream.UpstreamError
     ) -> LoginRefused:
@@ -422,7 +462,7 @@ class Session:
     def _complete_messages(self, data: bytearray) -> tuple[bytes, int]:
         """The whole messages at the start of `data` (refusals' errors rewritten), and where
         the first incomplete one starts."""
-        pos, size, start = 0, len(data), 0
+        pos, size, start, last = 0, len(data), 0, -1
         parts: list[bytes] = []
         while size - pos >= 5:
             end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
@@ -432,7 +472,12 @@ class Session:
                 parts.append(bytes(data[start:pos]))
                 parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
                 start = end
-            pos = end
+                self.failed = True
+            last, pos = pos, end
+        # ReadyForQuery ends the server's answer to what was sent: the history notes its end.
+        if self.running and last >= 0 and data[last] == 0x5A:  # "Z"
+            self._answered(self.failed)
+            self.failed = False
         parts.append(bytes(data[start:pos]))
         return b"".join(parts), pos
 
@@ -476,6 +521,7 @@ class Session:
     async def _rewrite_query(self, payload: bytes) -> bytes:
         sql = payload.rstrip(b"\0").decode()
         assert self.translator is not None
+        self._record(sql)
         rewritten = await self._translate(sql)
         return rewritten.encode() + b"\0"
 
@@ -494,5 +540,6 @@ class Session:
     async def _rewrite_parse(self, payload: bytes) -> bytes:
         name, offset = wire.cstring(payload, 0)
         sql, offset = wire.cstring(payload, offset)
+        self._record(sql)
         rewritten = await self._translate(sql)
         return name.encode() + b"\0" + rewritten.encode() + b"\0" + payload[offset:]

@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from dwsim_query.endpoint import system_tables
 from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
 from dwsim_query.writes import WriteRefused
@@ -217,6 +220,9 @@ class Translator:
     workspace: WorkspaceNames | None = None
     wrote: bool = False  # the statement translated last writes (never cached: quota, names)
     backend_pid: int = 0  # the upstream session's, as cancel requests name it
+    # The rows of a system table that records what happened (stl_load_errors...), when known.
+    system_rows: Callable[[str], list[tuple[Any, ...]]] | None = None
+    volatile: bool = False  # the statement translated last read them: never cached
     _quota_checked: float = 0.0
 
     def __post_init__(self) -> None:
@@ -234,13 +240,14 @@ class Translator:
         if not statements:
             return sql
         self.wrote = False
+        self.volatile = False
         pieces = []
         writes = False
         for statement in statements:
             pieces.append(self.statement(statement))
             writes = writes or self.wrote
         rewritten = ";\n".join(pieces)
-        if writes:
+        if writes or self.volatile:
             return rewritten
         if len(self.cache) >= CACHED_STATEMENTS:
             self.cache.pop(next(iter(self.cache)))
@@ -423,6 +430,20 @@ class Translator:
         for table in list(tree.find_all(exp.Table)):
             name, schema = table.name.lower(), table.db.lower()
             if not name or (not schema and name in ctes):
+                continue
+            if (
+                name in system_tables.COLUMNS
+                and schema in ("", "pg_catalog")
+                and self.system_rows is not None
+            ):
+                derived = system_tables.relation(name, self.system_rows(name), CATALOG_SCHEMA)
+                if table.alias:
+                    derived.set("alias", exp.TableAlias(this=exp.to_identifier(table.alias)))
+                for key in ("joins", "laterals", "pivots"):
+                    if table.args.get(key):
+                        derived.set(key, table.args[key])
+                table.replace(derived)
+                self.volatile = True
                 continue
             allowed = INFORMATION_SCHEMA if schema == "information_schema" else CATALOG_VIEWS
             if schema not in ("", "pg_catalog", "information_schema") or name not in allowed:
