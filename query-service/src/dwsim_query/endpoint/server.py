@@ -23,17 +23,18 @@ import re
 import secrets
 import ssl
 import struct
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
-from dwsim_query.endpoint import system_tables, upstream, wire
+from dwsim_query.endpoint import copy, system_tables, upstream, wire
 from dwsim_query.endpoint.scram import ScramFailed, ScramServer
 from dwsim_query.endpoint.statements import REDSHIFT_SERVER_VERSION, Refused, Translator
 from dwsim_query.endpoint.tls import server_context
 from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_shared.endpoint_credentials import endpoint_password
 from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.objectstore import make_object_store
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.warehouses.namespaces import (
     WORKSPACE_SCHEMA,
@@ -73,6 +74,7 @@ class RedshiftEndpoint:
         self.sessions: set[asyncio.Task[None]] = set()
         self.readied: set[str] = set()
         self.history = system_tables.History()  # what sessions sent (stl_query, stv_recents)
+        self.store = make_object_store(rt.settings)  # COPY and UNLOAD read and write there
         self.upstreams = 0  # sessions holding a connection of the mock's server
         self.max_sessions: int | None = None  # known at the first login
         self.server_connections: int | None = None  # the server's max_connections
@@ -170,11 +172,19 @@ class Session:
         self.user = ""
         self.running: list[system_tables.Statement] = []  # sent, not yet answered
         self.failed = False  # an error answered what is running
+        # COPY and UNLOAD: what the statements sent load and unload, in order; the one
+        # PostgreSQL asked data for (feed) or sends data of (sink).
+        self.feeds: deque[copy.CopyIn] = deque()
+        self.unloads: deque[copy.Unload] = deque()
+        self.feed: copy.CopyIn | None = None
+        self.sink: copy.Unload | None = None
+        self.sink_done = False  # the sink's rows are all in: write its object, then answer
 
     async def run(self) -> None:
         try:
             await self._run()
         finally:
+            self._drop_copies()
             if self.running:  # the session ended before its answer: the statement did not finish
                 self._answered(aborted=True)
             if self.holds_slot:
@@ -197,6 +207,7 @@ class Session:
         self.translator = Translator(context, user, int(self.rt.settings.query_timeout_s * 1000))
         self.translator.backend_pid = int.from_bytes(upstream_session.key_data[:4], "big")
         self.translator.system_rows = self._system_rows
+        self.translator.store = self.endpoint.store
         self.user = user
         out = [wire.authentication(0)]
         for name, value in upstream_session.statuses:
@@ -453,11 +464,92 @@ class Session:
             if not chunk:
                 return
             pending += chunk
-            out, pos = self._complete_messages(pending)
-            del pending[:pos]
-            if out:
-                self.writer.write(out)
-                await self.writer.drain()
+            while True:
+                if self.feeds or self.unloads or self.sink is not None:
+                    out, pos = self._copy_messages(pending)
+                else:
+                    out, pos = self._complete_messages(pending)
+                del pending[:pos]
+                if out:
+                    self.writer.write(out)
+                    await self.writer.drain()
+                if self.feed is not None:  # PostgreSQL waits for the COPY's rows
+                    await self._feed(server, self.feed)
+                    self.feed = None
+                elif self.sink is not None and self.sink_done:  # the UNLOAD's rows are in
+                    sink = self.sink
+                    sink.result = await asyncio.to_thread(sink.finish)
+                    self.sink_done = False
+                    continue  # its CommandComplete, waiting in `pending`, is answered now
+                break
+
+    def _copy_messages(self, data: bytearray) -> tuple[bytes, int]:
+        """As `_complete_messages`, message by message, while a COPY or an UNLOAD is under
+        way: PostgreSQL's side of the copy stays between it and the endpoint, and the client
+        sees the statement's completion."""
+        pos, size = 0, len(data)
+        parts: list[bytes] = []
+        while size - pos >= 5:
+            kind = data[pos]
+            end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
+            if end > size:
+                break
+            sink = self.sink
+            if kind == 0x47 and self.feeds:  # CopyInResponse: the rows of the COPY now
+                self.feed = self.feeds.popleft()
+                pos = end
+                break
+            if kind == 0x48 and self.unloads and sink is None:  # CopyOutResponse
+                self.sink = self.unloads.popleft()
+            elif kind == 0x64 and sink is not None:  # CopyData
+                sink.write(bytes(data[pos + 5 : end]))
+            elif kind == 0x63 and sink is not None:  # CopyDone
+                self.sink_done = True
+            elif kind == 0x43 and sink is not None:  # CommandComplete of the UNLOAD
+                if sink.result is None:
+                    self.sink_done = True
+                    break  # answered once its object is written
+                if sink.result:
+                    parts.append(wire.error_response("58030", sink.result))
+                else:
+                    parts.append(wire.message(b"C", b"UNLOAD\0"))
+                self.sink = None
+            elif kind == 0x45:  # "E"
+                self.sink, self.sink_done = None, False
+                parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
+                self.failed = True
+            elif kind == 0x5A:  # ReadyForQuery: what was not started will not be
+                parts.append(bytes(data[pos:end]))
+                self._drop_copies()
+                if self.running:
+                    self._answered(self.failed)
+                self.failed = False
+            else:
+                parts.append(bytes(data[pos:end]))
+            pos = end
+        return b"".join(parts), pos
+
+    def _drop_copies(self) -> None:
+        for plan in self.feeds:
+            plan.close()
+        self.feeds.clear()
+        self.unloads.clear()
+        self.sink, self.sink_done = None, False
+
+    async def _feed(self, server: upstream.Upstream, plan: copy.CopyIn) -> None:
+        """The COPY's rows to PostgreSQL as CopyData, then CopyDone (CopyFail if a file cannot
+        be read: PostgreSQL then fails the statement with that reason)."""
+        try:
+            for chunk in plan.chunks():
+                server.writer.write(wire.message(b"d", chunk))
+                await server.writer.drain()
+            server.writer.write(wire.message(b"c"))
+        except OSError as error:
+            reason = f"COPY from {plan.table}: the prepared rows could not be read ({error})"
+            server.writer.write(wire.message(b"f", reason.encode() + b"\0"))
+        finally:
+            plan.close()
+        await server.writer.drain()
 
     def _complete_messages(self, data: bytearray) -> tuple[bytes, int]:
         """The whole messages at the start of `data` (refusals' errors rewritten), and where
@@ -532,10 +624,22 @@ class Session:
         cached = self.translator.cached(sql)
         if cached is not None:
             return cached
+        translator = self.translator
         try:
-            return await asyncio.to_thread(self.translator.script, sql)
+            rewritten = await asyncio.to_thread(translator.script, sql)
         except Refused as refusal:
+            for plan in translator.copies:
+                if isinstance(plan, copy.CopyIn):
+                    plan.close()
+            translator.copies.clear()
             return self._marker(refusal)
+        for plan in translator.copies:
+            if isinstance(plan, copy.CopyIn):
+                self.feeds.append(plan)
+            else:
+                self.unloads.append(plan)
+        translator.copies.clear()
+        return rewritten
 
     async def _rewrite_parse(self, payload: bytes) -> bytes:
         name, offset = wire.cstring(payload, 0)
