@@ -11,12 +11,12 @@ import { addExperimentTab } from "./tabs.js";
 
 // Shown first, in this order, when present; any other scalar key follows.
 const ORDER = ["engine", "host", "port", "account", "protocol", "database", "user", "password",
-  "schema", "workspace_schema", "warehouse", "role", "sslmode", "sslrootcert"];
+  "schema", "workspace_schema", "warehouse", "role", "sslmode", "sslrootcert", "object_store_prefix"];
 const LABELS = {
   engine: "Engine", host: "Host", port: "Port", account: "Account", protocol: "Protocol",
   database: "Database", user: "User", password: "Password", schema: "Schema (generated tables)",
   workspace_schema: "Workspace schema (yours)", warehouse: "Warehouse", role: "Role",
-  sslmode: "sslmode", sslrootcert: "TLS certificate",
+  sslmode: "sslmode", sslrootcert: "TLS certificate", object_store_prefix: "COPY / UNLOAD path",
 };
 // Drawn as blocks of their own, or not shown as fields.
 const BLOCKS = new Set(["available", "message", "url", "psql", "dbt_profile", "notes"]);

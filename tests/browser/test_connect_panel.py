@@ -73,6 +73,7 @@ def test_connect_panel_shows_details_that_connect(
     assert _field(page, "engine") == "redshift"
     assert _field(page, "database") == loaded and _field(page, "user") == loaded
     assert _field(page, "schema") == "public" and _field(page, "workspace_schema") == "workspace"
+    assert _field(page, "object_store_prefix").endswith(f"/workspace/{loaded}/")
     masked = _field(page, "password")
     assert "•" in masked
     assert "•" in page.locator("#connect-psql").inner_text()  # masked in the psql line too

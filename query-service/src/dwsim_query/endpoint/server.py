@@ -53,6 +53,7 @@ COMPAT_SCHEMA = "dwsim_compat"
 CATALOG_SCHEMA = "dwsim_catalog"
 STARTUP_TIMEOUT_S = 60
 _MARKER = re.compile(r'"(dwsim_refused_\d+)"')
+_LENGTH = struct.Struct("!xI").unpack_from  # a message's length, after its type byte
 
 
 class LoginRefused(Exception):
@@ -455,21 +456,21 @@ class Session:
     async def _server_to_client(self, server: upstream.Upstream) -> None:
         """Forward the server's bytes as they come, in chunks: a message is looked at only to
         find where it ends and, for an ErrorResponse, whether it answers a refusal."""
-        pending = bytearray()
+        pending = b""  # the start of a message that did not arrive whole
         while True:
             try:
-                chunk = await server.reader.read(1 << 18)
+                chunk = await server.reader.read(upstream.BUFFER)
             except ConnectionError:
                 return
             if not chunk:
                 return
-            pending += chunk
+            pending = pending + chunk if pending else chunk
             while True:
                 if self.feeds or self.unloads or self.sink is not None:
                     out, pos = self._copy_messages(pending)
                 else:
                     out, pos = self._complete_messages(pending)
-                del pending[:pos]
+                pending = pending[pos:]
                 if out:
                     self.writer.write(out)
                     await self.writer.drain()
@@ -483,7 +484,7 @@ class Session:
                     continue  # its CommandComplete, waiting in `pending`, is answered now
                 break
 
-    def _copy_messages(self, data: bytearray) -> tuple[bytes, int]:
+    def _copy_messages(self, data: bytes) -> tuple[bytes, int]:
         """As `_complete_messages`, message by message, while a COPY or an UNLOAD is under
         way: PostgreSQL's side of the copy stays between it and the endpoint, and the client
         sees the statement's completion."""
@@ -551,25 +552,36 @@ class Session:
             plan.close()
         await server.writer.drain()
 
-    def _complete_messages(self, data: bytearray) -> tuple[bytes, int]:
+    def _complete_messages(self, data: bytes) -> tuple[bytes, int]:
         """The whole messages at the start of `data` (refusals' errors rewritten), and where
-        the first incomplete one starts."""
-        pos, size, start, last = 0, len(data), 0, -1
-        parts: list[bytes] = []
-        while size - pos >= 5:
-            end = pos + 1 + int.from_bytes(data[pos + 1 : pos + 5], "big")
+        the first incomplete one starts. The hot path of a fetch: per message, only its
+        length is read (a million DataRows cost ~0.3 s here) and the bytes are copied once."""
+        pos, size, last = 0, len(data), -1
+        limit = size - 5
+        length = _LENGTH
+        errors: list[int] = []
+        while pos <= limit:
+            end = pos + 1 + length(data, pos)[0]
             if end > size:
                 break
             if data[pos] == 0x45:  # "E"
-                parts.append(bytes(data[start:pos]))
-                parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
-                start = end
-                self.failed = True
+                errors.append(pos)
             last, pos = pos, end
         # ReadyForQuery ends the server's answer to what was sent: the history notes its end.
+        if errors:
+            self.failed = True
         if self.running and last >= 0 and data[last] == 0x5A:  # "Z"
             self._answered(self.failed)
             self.failed = False
+        if not errors:
+            return (data if pos == size else data[:pos]), pos
+        parts: list[bytes] = []
+        start = 0
+        for at in errors:
+            end = at + 1 + length(data, at)[0]
+            parts.append(bytes(data[start:at]))
+            parts.append(wire.message(b"E", self._refusal_error(bytes(data[at + 5 : end]))))
+            start = end
         parts.append(bytes(data[start:pos]))
         return b"".join(parts), pos
 
