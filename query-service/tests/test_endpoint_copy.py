@@ -221,3 +221,15 @@ def test_copy_within_the_quota(s3: Bucket) -> None:
             assert cur.fetchone() == (0,)
     finally:
         settings.workspace_max_bytes = old
+
+
+def test_a_bad_row_fails_the_copy_as_postgresql_says_and_loads_nothing(s3: Bucket) -> None:
+    s3.put("bad/a.csv", b"1,ok\nabc,bad\n")
+    with cursor(s3.live) as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS workspace.strict (id INT, name VARCHAR(5))")
+        cur.execute("SELECT COUNT(*) FROM workspace.strict")
+        before = cur.fetchone()
+        with pytest.raises(psycopg2.errors.InvalidTextRepresentation, match="abc"):
+            cur.execute(f"COPY workspace.strict FROM '{s3.root}bad/' FORMAT CSV")
+        cur.execute("SELECT COUNT(*) FROM workspace.strict")
+        assert cur.fetchone() == before  # the session goes on; nothing was loaded

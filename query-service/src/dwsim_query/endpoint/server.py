@@ -33,7 +33,7 @@ from dwsim_query.endpoint.statements import REDSHIFT_SERVER_VERSION, Refused, Tr
 from dwsim_query.endpoint.tls import server_context
 from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_shared.endpoint_credentials import endpoint_password
-from dwsim_shared.errors import DWSimError, NotFound
+from dwsim_shared.errors import Busy, DWSimError, NotFound
 from dwsim_shared.objectstore import make_object_store
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.warehouses.namespaces import (
@@ -123,7 +123,12 @@ class RedshiftEndpoint:
         server's max_connections less the connections kept for the other services."""
         if self.max_sessions is None:
             settings = self.rt.settings
-            self.server_connections = await asyncio.to_thread(self._server_connections)
+            try:
+                self.server_connections = await asyncio.to_thread(self._server_connections)
+            except DWSimError as error:  # the mock is down or full: say so, count nothing
+                raise LoginRefused(
+                    "53300" if isinstance(error, Busy) else "08006", error.message
+                ) from error
             spare = self.server_connections - settings.redshift_endpoint_reserved_connections
             self.max_sessions = max(1, min(settings.redshift_endpoint_max_sessions, spare))
             if self.max_sessions < settings.redshift_endpoint_max_sessions:
