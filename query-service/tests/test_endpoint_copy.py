@@ -179,6 +179,8 @@ def test_unload_writes_the_query_result_to_the_experiments_prefix(s3: Bucket) ->
          "UNLOAD option GZIP is not supported"),
         ("COPY workspace.pets FROM '{root}nothing-here/' FORMAT CSV", "58030", "does not exist"),
         ("COPY workspace.nope FROM '{root}pets/' FORMAT PARQUET", "42P01", "workspace.nope"),
+        ("COPY workspace.pets TO '/tmp/pets.csv'", "0A000", "COPY ... TO is not Redshift SQL"),
+        ("COPY workspace.pets FROM STDIN", "0A000", "from the object store only"),
     ],
 )  # fmt: skip
 def test_copy_and_unload_refusals_name_what_is_refused(

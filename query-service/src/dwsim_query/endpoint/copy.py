@@ -250,6 +250,12 @@ def parse_copy(sql: str) -> tuple[exp.Table, list[str], str, Options]:
                 break
             if not tokens.accept(","):
                 raise CopyRefused("42601", "syntax error in COPY's column list")
+    if tokens.word() == "TO":
+        raise CopyRefused(
+            "0A000",
+            "COPY ... TO is not Redshift SQL: UNLOAD ('select ...') TO 's3://...' writes a "
+            "query's rows to the object store",
+        )
     if not tokens.accept("FROM"):
         raise CopyRefused("42601", "syntax error: COPY table FROM 's3://...' expected")
     if tokens.word() == "STDIN" or (tokens.peek() and tokens.word() is not None):
