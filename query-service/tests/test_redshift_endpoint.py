@@ -468,3 +468,34 @@ def test_stl_query_and_stv_recents_show_what_the_sessions_ran(live_endpoint: Liv
             "SELECT COUNT(*) FROM stl_query WHERE querytxt LIKE %s", (f"%{marker} FROM%",)
         ).fetchone()
         assert seen == (0,)  # another experiment's sessions are not shown
+
+
+def test_the_experiments_own_limit_is_a_clear_error_too(live_endpoint: Live) -> None:
+    """PostgreSQL's refusal at the endpoint role's connection limit, named as the setting."""
+    from dwsim_shared.warehouses.pg_reader import endpoint_role
+
+    login = live_endpoint.rt.warehouse("redshift").endpoint_login(  # type: ignore[attr-defined]
+        live_endpoint.experiment.name
+    )
+    role = endpoint_role(login["role"])
+    with contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as admin:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 1')
+        try:
+            with psycopg.connect(live_endpoint.dsn(), autocommit=True) as first:
+                with pytest.raises(redshift_connector.Error) as refused:
+                    redshift_connector.connect(
+                        host="127.0.0.1", port=live_endpoint.port,
+                        database=live_endpoint.experiment.name,
+                        user=live_endpoint.experiment.name, password=live_endpoint.password(),
+                        ssl=False,
+                    )  # fmt: skip
+                fields = refused.value.args[0]
+                assert fields["C"] == "53300", fields
+                assert "DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS" in fields["M"]
+                assert live_endpoint.experiment.name in fields["M"]
+                assert first.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 100')
