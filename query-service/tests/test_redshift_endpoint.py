@@ -499,3 +499,38 @@ def test_the_experiments_own_limit_is_a_clear_error_too(live_endpoint: Live) -> 
         finally:
             with admin.cursor() as cur:
                 cur.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 100')
+
+
+def test_a_small_server_keeps_its_reserve_and_says_so(live_endpoint: Live) -> None:
+    """On a server with few connections (a default install has 100), the endpoint takes no
+    more than max_connections less the reserve, and says which limit a login met."""
+    endpoint, settings = live_endpoint.endpoint, live_endpoint.rt.settings
+    with (
+        contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as admin,
+        admin.cursor() as cur,
+    ):
+        cur.execute("SHOW max_connections")
+        server = int(cur.fetchone()[0])
+    deadline = time.monotonic() + 10  # earlier tests' sessions are gone
+    while endpoint.upstreams and time.monotonic() < deadline:
+        time.sleep(0.05)
+    saved = endpoint.max_sessions, settings.redshift_endpoint_reserved_connections
+    try:
+        endpoint.max_sessions = None  # read again at the next login
+        settings.redshift_endpoint_reserved_connections = server - 1
+        with psycopg.connect(live_endpoint.dsn(), autocommit=True) as first:
+            assert endpoint.max_sessions == 1
+            with pytest.raises(redshift_connector.Error) as refused:
+                redshift_connector.connect(
+                    host="127.0.0.1", port=live_endpoint.port,
+                    database=live_endpoint.experiment.name, user=live_endpoint.experiment.name,
+                    password=live_endpoint.password(), ssl=False,
+                )  # fmt: skip
+            fields = refused.value.args[0]
+            assert fields["C"] == "53300", fields
+            assert f"max_connections is {server}" in fields["M"]
+            assert "DWSIM_REDSHIFT_ENDPOINT_RESERVED_CONNECTIONS" in fields["M"]
+            assert first.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        endpoint.max_sessions = saved[0]
+        settings.redshift_endpoint_reserved_connections = saved[1]
