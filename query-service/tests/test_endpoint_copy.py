@@ -221,6 +221,14 @@ def test_copy_within_the_quota(s3: Bucket) -> None:
             assert "DWSIM_WORKSPACE_MAX_BYTES" in str(refused.value)
             cur.execute("SELECT COUNT(*) FROM workspace.small")
             assert cur.fetchone() == (0,)
+        settings.workspace_max_bytes = 50  # fewer bytes than the nations' rows
+        with cursor(s3.live) as cur:
+            with pytest.raises(psycopg2.Error) as refused:
+                cur.execute(f"UNLOAD ('SELECT * FROM nation') TO '{s3.root}big_' FORMAT CSV")
+            assert refused.value.pgcode == "53400"
+            assert "UNLOAD would write more than 50 bytes" in str(refused.value)
+            cur.execute("SELECT 1")  # the session goes on
+        assert s3.keys("big_") == []
     finally:
         settings.workspace_max_bytes = old
 

@@ -15,12 +15,12 @@ https://docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html)
 from __future__ import annotations
 
 import contextlib
-import io
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -414,9 +414,14 @@ class Unload:
     options: Options
     columns: list[ResultColumn]
     max_bytes: int
-    buffer: io.BytesIO = field(default_factory=io.BytesIO)
+    # The rows as they come: in memory up to 8 MiB, then on disk (an UNLOAD may be large);
+    # closed by `finish` or `close`.
+    buffer: Any = field(
+        default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
+    )
     size: int = 0
     result: str | None = None  # None: not finished; "" ok; otherwise the error
+    sqlstate: str = "58030"  # the error's: io_error, or 53400 past the quota
 
     def arrow_types(self) -> dict[int, object]:
         return {i: _arrow_type(c) for i, c in enumerate(self.columns)}
@@ -431,17 +436,21 @@ class Unload:
         name = f"{base}0000_part_00" if self.options.parallel else f"{base}000"
         return name + (".parquet" if self.options.format == "PARQUET" else "")
 
+    def close(self) -> None:
+        self.buffer.close()
+
     def existing(self) -> list[str]:
         return self.store.list_keys(self.location.key)
 
     def finish(self) -> str:
         """Write the object; "" when done, else why not."""
-        if self.size > self.max_bytes:
-            return (
-                f"UNLOAD would write more than {self.max_bytes:,} bytes "
-                "(DWSIM_WORKSPACE_MAX_BYTES): nothing was written"
-            )
         try:
+            if self.size > self.max_bytes:
+                self.sqlstate = "53400"
+                return (
+                    f"UNLOAD would write more than {self.max_bytes:,} bytes "
+                    "(DWSIM_WORKSPACE_MAX_BYTES): nothing was written"
+                )
             if self.options.cleanpath:
                 self.store.delete_prefix(self.location.key)
             with tempfile.TemporaryDirectory(prefix="dwsim-unload-") as tmp:
@@ -450,6 +459,8 @@ class Unload:
                 self.store.put_file(path, self.key())
         except DWSimError as error:
             return f"UNLOAD to {self.location.text!r} failed: {error.message}"
+        finally:
+            self.buffer.close()
         return ""
 
     def _write_file(self, path: Path) -> None:
@@ -457,15 +468,16 @@ class Unload:
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
 
-        data = self.buffer.getvalue()
+        self.buffer.seek(0)
         if self.options.format != "PARQUET":
-            path.write_bytes(data)  # PostgreSQL's CSV, with the header and delimiter asked for
+            with path.open("wb") as out:  # PostgreSQL's CSV, with the header and delimiter
+                shutil.copyfileobj(self.buffer, out, CHUNK)
             return
         types = self.arrow_types()
         slots = [f"c{i}" for i in range(len(types))]  # result names may repeat
-        if data.strip():
+        if self.size:
             table = pacsv.read_csv(
-                io.BytesIO(data),
+                self.buffer,
                 read_options=pacsv.ReadOptions(column_names=slots),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict(zip(slots, types.values(), strict=True)),

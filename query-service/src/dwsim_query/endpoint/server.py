@@ -516,11 +516,13 @@ class Session:
                     self.sink_done = True
                     break  # answered once its object is written
                 if sink.result:
-                    parts.append(wire.error_response("58030", sink.result))
+                    parts.append(wire.error_response(sink.sqlstate, sink.result))
                 else:
                     parts.append(wire.message(b"C", b"UNLOAD\0"))
                 self.sink = None
             elif kind == 0x45:  # "E"
+                if sink is not None:
+                    sink.close()
                 self.sink, self.sink_done = None, False
                 parts.append(wire.message(b"E", self._refusal_error(bytes(data[pos + 5 : end]))))
                 self.failed = True
@@ -538,8 +540,12 @@ class Session:
     def _drop_copies(self) -> None:
         for plan in self.feeds:
             plan.close()
+        for sink in self.unloads:
+            sink.close()
         self.feeds.clear()
         self.unloads.clear()
+        if self.sink is not None:
+            self.sink.close()
         self.sink, self.sink_done = None, False
 
     async def _feed(self, server: upstream.Upstream, plan: copy.CopyIn) -> None:
@@ -646,8 +652,7 @@ class Session:
             rewritten = await asyncio.to_thread(translator.script, sql)
         except Refused as refusal:
             for plan in translator.copies:
-                if isinstance(plan, copy.CopyIn):
-                    plan.close()
+                plan.close()
             translator.copies.clear()
             return self._marker(refusal)
         for plan in translator.copies:
