@@ -80,13 +80,17 @@ function dbtYaml(name, profile) {
   return yaml({ dwsim: { target: name, outputs: { [name]: profile } } }).join("\n");
 }
 
+function multiline(value) {
+  return typeof value === "string" && value.includes("\n");
+}
+
 function fieldRows(details) {
   const keys = [...ORDER.filter((k) => k in details),
     ...Object.keys(details).filter((k) => !ORDER.includes(k) && !BLOCKS.has(k))];
   const rows = [];
   for (const key of keys) {
     const value = details[key];
-    if (value === null || value === undefined || typeof value === "object") continue;
+    if (value === null || value === undefined || typeof value === "object" || multiline(value)) continue;
     const shown = key === "password" && !current.revealed ? MASK : String(value);
     const code = el("code", { className: "connect-value" }, shown);
     code.dataset.field = key;
@@ -133,6 +137,13 @@ function render() {
     const text = dbtYaml(name, details.dbt_profile);
     parts.push(block("connect-dbt", "dbt profile (profiles.yml)", masked(text, password), text));
   }
+  // Anything else the warehouse's answer carries (a snippet, a settings object): a block each.
+  for (const [key, value] of Object.entries(details)) {
+    if (ORDER.includes(key) || BLOCKS.has(key) || value === null) continue;
+    if (typeof value !== "object" && !multiline(value)) continue;
+    const text = typeof value === "object" ? JSON.stringify(value, null, 2) : value;
+    parts.push(block(`connect-${key}`, label(key), masked(text, password), text));
+  }
   if (Array.isArray(details.notes) && details.notes.length) {
     parts.push(el("ul", { className: "connect-notes muted" }, ...details.notes.map((n) => el("li", {}, n))));
   }
@@ -152,6 +163,12 @@ async function load(name, method = "GET") {
   } catch (error) {
     showError(box, error);
   }
+}
+
+// Draw `details` (a /connection answer) for experiment `name` in the open tab, as `load` does.
+export function showDetails(name, details) {
+  current = { name, details, revealed: false };
+  render();
 }
 
 // The experiment's "Connect" tab, loaded each time it is shown.

@@ -123,3 +123,39 @@ def test_connect_panel_says_what_to_do_for_sqlite(
     assert page.get_by_role("button", name="Rotate password").is_hidden()
     assert page.locator("#connect-fields").count() == 0
     journey.no_sideways_scroll()
+
+
+SNOWFLAKE_ANSWER = {
+    "available": True, "engine": "snowflake", "host": "127.0.0.1", "port": 8085,
+    "account": "dwsim", "protocol": "http", "user": "shop", "password": "s3cret-pw",
+    "database": "SHOP", "schema": "PUBLIC", "workspace_schema": "WORKSPACE",
+    "warehouse": "COMPUTE_WH", "role": "SHOP_ROLE", "login_timeout": 30,
+    "url": "snowflake://shop:s3cret-pw@dwsim/SHOP/PUBLIC", "connector": {"insecure_mode": True},
+    "dbt_profile": {"type": "snowflake", "account": "dwsim", "password": "s3cret-pw"},
+}  # fmt: skip
+
+
+def test_connect_panel_draws_the_keys_another_warehouse_answers(
+    journey: Journey,  # noqa: F811
+    redshift_live: LiveStack,
+    loaded: str,
+) -> None:
+    """The panel's drawing of an answer with Snowflake's keys (account, protocol, warehouse,
+    role, and keys it does not know): each is shown, the password masked everywhere."""
+    page = journey.page
+    page.goto(f"{redshift_live.url}/ui/")
+    page.get_by_role("button", name=loaded, exact=True).click()
+    page.get_by_role("tab", name="Connect", exact=True).click()
+    page.locator("#connect-fields").wait_for()
+    page.evaluate(
+        "answer => import('./connect.js').then(m => m.showDetails('shop', answer))",
+        SNOWFLAKE_ANSWER,
+    )
+    for key in ("account", "protocol", "warehouse", "role", "login_timeout", "database"):
+        assert _field(page, key) == str(SNOWFLAKE_ANSWER[key]), key
+    assert "s3cret-pw" not in page.locator("#connect-body").inner_text()
+    assert '"insecure_mode": true' in page.locator("#connect-connector").inner_text()
+    assert 'type: "snowflake"' in page.locator("#connect-dbt").inner_text()
+    page.get_by_role("button", name="Reveal").click()
+    assert _field(page, "password") == "s3cret-pw"
+    journey.no_sideways_scroll()
