@@ -419,7 +419,8 @@ def test_stl_load_errors_are_the_experiments_failed_loads(live_endpoint: Live) -
             "SELECT TRIM(filename), slice, err_code, TRIM(err_reason), starttime IS NOT NULL, "
             "line_number FROM stl_load_errors ORDER BY starttime DESC"
         ).fetchall()
-        assert rows == [(key, 0, 9999, " ".join(error.split())[:100], True, 0)]
+        url = live_endpoint.endpoint.store.url(key)  # the object's URL in the project's store
+        assert rows == [(url[:256], 0, 9999, " ".join(error.split())[:100], True, 0)]
         joined = conn.execute(
             "SELECT c.relname, e.query FROM stl_load_errors e JOIN pg_class c ON c.oid = e.tbl"
         ).fetchall()

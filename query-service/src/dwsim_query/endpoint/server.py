@@ -385,11 +385,7 @@ class Session:
         assert self.translator is not None
         context = self.translator.context
         if table == "stl_load_errors":
-            store = self.rt.settings.object_store or ""
-            bucket = (
-                store.removeprefix("s3://").split("/")[0] if store.startswith("s3://") else None
-            )
-            return system_tables.load_errors(self.rt, context.experiment_id, bucket)
+            return system_tables.load_errors(self.rt, context.experiment_id, self.endpoint.store)
         if table == "stl_query":
             return system_tables.query_rows(self.endpoint.history, context.name)
         return system_tables.recents_rows(self.endpoint.history, context.name)

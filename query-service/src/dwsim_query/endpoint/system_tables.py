@@ -21,6 +21,7 @@ import sqlglot
 from sqlalchemy import select
 from sqlglot import exp
 
+from dwsim_shared.objectstore import ObjectStore
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.state.models import RunRow, RunShardRow
 
@@ -98,7 +99,7 @@ class TableOid:
     name: str
 
 
-def load_errors(rt: Runtime, experiment_id: int, bucket: str | None) -> list[tuple[Any, ...]]:
+def load_errors(rt: Runtime, experiment_id: int, store: ObjectStore) -> list[tuple[Any, ...]]:
     """Rows of `stl_load_errors`: the shards of this experiment's runs on the Redshift mock
     whose load failed (the last error of each), latest first."""
     query = (
@@ -116,8 +117,7 @@ def load_errors(rt: Runtime, experiment_id: int, bucket: str | None) -> list[tup
     rows: list[tuple[Any, ...]] = []
     with rt.session() as session:
         for shard, number, run_id in session.execute(query):
-            key = shard.object_key or ""
-            filename = f"s3://{bucket}/{key}" if bucket else key
+            filename = store.url(shard.object_key or "")
             error = " ".join((shard.last_error or "").split())
             rows.append((
                 USERID, shard.shard_index, TableOid(shard.table_name), _utc(shard.updated_at),
