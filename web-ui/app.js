@@ -5,6 +5,7 @@ import { api, enc, getToken, request, setToken } from "./api.js";
 import { $, cell, count, el, joinText, jsonParts, showError, statusBadge, when } from "./dom.js";
 import { gridRows, gridTotal, renderGrid } from "./gengrid.js";
 import { runActions, setupReset } from "./lifecycle.js";
+import { setupConnectTab } from "./connect.js";
 import { setupLineageTab } from "./lineage.js";
 import { resetQuery, setDefaultSql, setupQuery, onQueryRun } from "./query.js";
 import { duration, rowsPerSecond, setupRunView, showRunView, shownRun } from "./runview.js";
@@ -559,6 +560,7 @@ function start() {
     showExperimentTab("runs");
     showRunView(name, runId);
   });
+  setupConnectTab();
   $("create-form").addEventListener("submit", createExperiment);
   $("import-form").addEventListener("submit", (event) => importDdl(event, true));
   $("import-validate").addEventListener("click", (event) => importDdl(event, false));

@@ -55,6 +55,7 @@ def test_connection_details_work_as_given(live_endpoint: Live, gateway: TestClie
     assert details["engine"] == "redshift" and details["database"] == name
     assert details["port"] == live_endpoint.port and details["schema"] == "public"
     assert details["workspace_schema"] == "workspace"
+    assert details["object_store_prefix"].endswith(f"/workspace/{name}/")
     assert details["password"] == live_endpoint.password()
     with contextlib.closing(
         psycopg2.connect(host=details["host"], port=details["port"], user=details["user"],

@@ -215,6 +215,14 @@ def test_runs_and_reset_leave_the_workspace_and_deleting_drops_it(
         with pytest.raises(psycopg2.errors.UndefinedTable):
             cur.execute("SELECT * FROM workspace.mine")
         cur.execute("CREATE TABLE workspace.again AS SELECT 1 AS a")
+    login = warehouse.endpoint_login(name)  # type: ignore[attr-defined]
+    roles = "SELECT COUNT(*) FROM pg_roles WHERE rolname IN (%s, %s)"
+    with (
+        contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(roles, (login["user"], login["role"]))
+        assert cur.fetchone() == (2,)
     warehouse.drop(name)
     with (
         contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as conn,
@@ -223,6 +231,9 @@ def test_runs_and_reset_leave_the_workspace_and_deleting_drops_it(
         cur.execute(
             "SELECT COUNT(*) FROM pg_namespace WHERE nspname = %s", (workspace_namespace(name),)
         )
+        assert cur.fetchone() == (0,)
+        # Its roles go with it: the reader and the endpoint's login role.
+        cur.execute(roles, (login["user"], login["role"]))
         assert cur.fetchone() == (0,)
 
 

@@ -330,3 +330,208 @@ def test_result_columns_are_named_as_redshift_names_them(live_endpoint: Live) ->
             assert plain(cur.fetchall()) == rest_rows(live_endpoint, sql)
         union = "SELECT COUNT(*) FROM orders UNION ALL SELECT COUNT(*) FROM lineitem"
         assert [d.name for d in conn.execute(union).description or []] == ["count"]
+
+
+def test_a_hundred_concurrent_connections_all_answer(live_endpoint: Live) -> None:
+    """100 client sessions open at once (the REST path's reader role takes 20), each running
+    its own query: every one answers."""
+    clients = 100
+    together = threading.Barrier(clients, timeout=120)
+    answers: dict[int, Any] = {}
+    failures: list[str] = []
+
+    def one(key: int) -> None:
+        try:
+            with psycopg.connect(live_endpoint.dsn(connect_timeout="60"), autocommit=True) as conn:
+                together.wait()  # all 100 sessions are open now
+                answers[key] = conn.execute(
+                    "SELECT COUNT(*) FROM orders WHERE o_custkey <> %s", (key,)
+                ).fetchone()
+                together.wait()
+        except Exception as error:  # reported below, with the others'
+            failures.append(f"{key}: {error}")
+            together.abort()
+
+    threads = [threading.Thread(target=one, args=(key,)) for key in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert not failures, failures[:5]
+    total = rest_rows(live_endpoint, "SELECT COUNT(*) FROM orders")[0][0]
+    assert len(answers) == clients and all(a[0] <= int(total) for a in answers.values())
+    deadline = time.monotonic() + 10
+    while live_endpoint.endpoint.upstreams and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live_endpoint.endpoint.upstreams == 0  # every session gave its connection back
+
+
+def test_past_the_session_limit_a_clear_error_not_a_wait(live_endpoint: Live) -> None:
+    endpoint = live_endpoint.endpoint
+    saved = endpoint.max_sessions
+    with contextlib.ExitStack() as held:
+        first = held.enter_context(psycopg.connect(live_endpoint.dsn(), autocommit=True))
+        endpoint.max_sessions = endpoint.upstreams  # the endpoint is full now
+        held.callback(setattr, endpoint, "max_sessions", saved)
+        started = time.monotonic()
+        with pytest.raises(redshift_connector.Error) as refused:  # it shows the SQLSTATE
+            redshift_connector.connect(
+                host="127.0.0.1", port=live_endpoint.port, database=live_endpoint.experiment.name,
+                user=live_endpoint.experiment.name, password=live_endpoint.password(), ssl=False,
+            )  # fmt: skip
+        assert time.monotonic() - started < 5
+        fields = refused.value.args[0]
+        assert fields["C"] == "53300", fields
+        assert "at most 1 sessions" in fields["M"]
+        assert "DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS" in fields["M"]
+        assert first.execute("SELECT 1").fetchone() == (1,)  # the open one goes on
+    with psycopg.connect(live_endpoint.dsn()) as again:
+        assert again.execute("SELECT 1").fetchone() == (1,)
+
+
+def _fail_a_load(live: Live, experiment: str, table: str, error: str) -> str:
+    """Record, as the loader would, that the load of one shard of `table` failed."""
+    from sqlalchemy import select
+
+    from dwsim_query.service import experiment_context
+    from dwsim_shared.state.models import RunRow, RunShardRow
+
+    key = f"experiments/{experiment}/{table}/run_1/part-00000.parquet"
+    experiment_id = experiment_context(live.rt, experiment).experiment_id
+    with live.rt.session() as session:
+        shard = session.scalars(
+            select(RunShardRow).join(RunRow).where(
+                RunRow.experiment_id == experiment_id, RunShardRow.table_name == table
+            )
+        ).first()  # fmt: skip
+        assert shard is not None
+        shard.status, shard.object_key, shard.last_error = "FAILED", key, error
+        session.commit()
+    return key
+
+
+def test_stl_load_errors_are_the_experiments_failed_loads(live_endpoint: Live) -> None:
+    error = 'invalid input syntax for type numeric: "abc"\nCONTEXT: COPY orders, line 7'
+    key = _fail_a_load(live_endpoint, live_endpoint.experiment.name, "orders", error)
+    _fail_a_load(live_endpoint, live_endpoint.other.name, "nation", "the other's error")
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT TRIM(filename), slice, err_code, TRIM(err_reason), starttime IS NOT NULL, "
+            "line_number FROM stl_load_errors ORDER BY starttime DESC"
+        ).fetchall()
+        url = live_endpoint.endpoint.store.url(key)  # the object's URL in the project's store
+        assert rows == [(url[:256], 0, 9999, " ".join(error.split())[:100], True, 0)]
+        joined = conn.execute(
+            "SELECT c.relname, e.query FROM stl_load_errors e JOIN pg_class c ON c.oid = e.tbl"
+        ).fetchall()
+        assert joined == [("orders", 1)]  # tbl is the table's oid, query the run's number
+        described = conn.execute("SELECT * FROM stl_load_errors LIMIT 0").description
+        assert [d.name for d in described or []][:4] == ["userid", "slice", "tbl", "starttime"]
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        # Answered afresh each time (never from the session's cache of translations).
+        _fail_a_load(live_endpoint, live_endpoint.experiment.name, "orders", "second failure")
+        reasons = conn.execute("SELECT TRIM(err_reason) FROM stl_load_errors").fetchall()
+        assert reasons == [("second failure",)]
+
+
+def test_stl_query_and_stv_recents_show_what_the_sessions_ran(live_endpoint: Live) -> None:
+    marker = f"m{time.monotonic_ns()}"
+    with psycopg.connect(live_endpoint.dsn(), autocommit=True) as conn:
+        conn.execute(f"SELECT COUNT(*) AS {marker} FROM region")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute(f"SELECT 1 / 0 AS {marker}")
+        rows = conn.execute(
+            "SELECT TRIM(querytxt), aborted, endtime >= starttime, pid = pg_backend_pid(), "
+            "TRIM(database) FROM stl_query WHERE querytxt LIKE %s AND querytxt NOT LIKE "
+            "'%%stl_query%%' ORDER BY query",
+            (f"%{marker}%",),
+        ).fetchall()
+        name = live_endpoint.experiment.name
+        assert rows == [
+            (f"SELECT COUNT(*) AS {marker} FROM region", 0, True, True, name),
+            (f"SELECT 1 / 0 AS {marker}", 1, True, True, name),
+        ]
+        recents = conn.execute(
+            "SELECT TRIM(status), TRIM(user_name) FROM stv_recents WHERE query LIKE %s "
+            "ORDER BY starttime",
+            (f"%{marker}%",),
+        ).fetchall()
+        assert recents == [("Done", name), ("Done", name)]
+        running = conn.execute(
+            "SELECT TRIM(query) FROM stv_recents WHERE status = 'Running'"
+        ).fetchall()
+        assert running == [("SELECT TRIM(query) FROM stv_recents WHERE status = 'Running'",)]
+    with psycopg.connect(live_endpoint.dsn(dbname=live_endpoint.other.name,
+                                           user=live_endpoint.other.name,
+                                           password=live_endpoint.password(
+                                               live_endpoint.other.name))) as other:  # fmt: skip
+        seen = other.execute(
+            "SELECT COUNT(*) FROM stl_query WHERE querytxt LIKE %s", (f"%{marker} FROM%",)
+        ).fetchone()
+        assert seen == (0,)  # another experiment's sessions are not shown
+
+
+def test_the_experiments_own_limit_is_a_clear_error_too(live_endpoint: Live) -> None:
+    """PostgreSQL's refusal at the endpoint role's connection limit, named as the setting."""
+    from dwsim_shared.warehouses.pg_reader import endpoint_role
+
+    login = live_endpoint.rt.warehouse("redshift").endpoint_login(  # type: ignore[attr-defined]
+        live_endpoint.experiment.name
+    )
+    role = endpoint_role(login["role"])
+    with contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as admin:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 1')
+        try:
+            with psycopg.connect(live_endpoint.dsn(), autocommit=True) as first:
+                with pytest.raises(redshift_connector.Error) as refused:
+                    redshift_connector.connect(
+                        host="127.0.0.1", port=live_endpoint.port,
+                        database=live_endpoint.experiment.name,
+                        user=live_endpoint.experiment.name, password=live_endpoint.password(),
+                        ssl=False,
+                    )  # fmt: skip
+                fields = refused.value.args[0]
+                assert fields["C"] == "53300", fields
+                assert "DWSIM_REDSHIFT_ENDPOINT_MAX_SESSIONS" in fields["M"]
+                assert live_endpoint.experiment.name in fields["M"]
+                assert first.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 100')
+
+
+def test_a_small_server_keeps_its_reserve_and_says_so(live_endpoint: Live) -> None:
+    """On a server with few connections (a default install has 100), the endpoint takes no
+    more than max_connections less the reserve, and says which limit a login met."""
+    endpoint, settings = live_endpoint.endpoint, live_endpoint.rt.settings
+    with (
+        contextlib.closing(psycopg2.connect(live_endpoint.redshift_url)) as admin,
+        admin.cursor() as cur,
+    ):
+        cur.execute("SHOW max_connections")
+        server = int(cur.fetchone()[0])
+    deadline = time.monotonic() + 10  # earlier tests' sessions are gone
+    while endpoint.upstreams and time.monotonic() < deadline:
+        time.sleep(0.05)
+    saved = endpoint.max_sessions, settings.redshift_endpoint_reserved_connections
+    try:
+        endpoint.max_sessions = None  # read again at the next login
+        settings.redshift_endpoint_reserved_connections = server - 1
+        with psycopg.connect(live_endpoint.dsn(), autocommit=True) as first:
+            assert endpoint.max_sessions == 1
+            with pytest.raises(redshift_connector.Error) as refused:
+                redshift_connector.connect(
+                    host="127.0.0.1", port=live_endpoint.port,
+                    database=live_endpoint.experiment.name, user=live_endpoint.experiment.name,
+                    password=live_endpoint.password(), ssl=False,
+                )  # fmt: skip
+            fields = refused.value.args[0]
+            assert fields["C"] == "53300", fields
+            assert f"max_connections is {server}" in fields["M"]
+            assert "DWSIM_REDSHIFT_ENDPOINT_RESERVED_CONNECTIONS" in fields["M"]
+            assert first.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        endpoint.max_sessions = saved[0]
+        settings.redshift_endpoint_reserved_connections = saved[1]

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     redshift_endpoint_port: int = Field(default=5439, ge=0, le=65535)
     redshift_endpoint_host: str = "127.0.0.1"
     redshift_endpoint_public_host: str | None = None
+    # Client sessions the endpoint serves at once, per experiment and in all (each holds one
+    # connection of the mock's server); in all, at most the server's max_connections less the
+    # reserve the other services keep (state, loaders, REST queries).
+    redshift_endpoint_max_sessions: int = Field(default=100, ge=1)
+    redshift_endpoint_reserved_connections: int = Field(default=30, ge=0)
     # The writable workspace of each experiment on the Redshift mock (issue 17): the bytes its
     # tables may hold before further writes are refused.
     workspace_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)

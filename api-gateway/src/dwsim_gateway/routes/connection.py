@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dwsim_gateway.deps import ExperimentDep, SessionDep, SettingsDep
 from dwsim_shared.endpoint_credentials import endpoint_password, rotate_password
+from dwsim_shared.objectstore import make_object_store
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import ExperimentRow
@@ -57,6 +58,8 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
         "workspace_schema": WORKSPACE_SCHEMA,
         "sslmode": "prefer",
         "sslrootcert": sslrootcert,
+        # Where COPY reads and UNLOAD writes (the endpoint's own path check is the rule).
+        "object_store_prefix": make_object_store(settings).url(f"workspace/{name}/"),
         "url": f"redshift+psycopg2://{name}:{quote(password, safe='')}@{host}:{port}/{name}"
         "?sslmode=prefer",
         "psql": f"PGPASSWORD={shlex.quote(password)} psql {shlex.quote(conninfo)}",

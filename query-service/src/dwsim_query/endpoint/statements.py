@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from dwsim_query.endpoint import copy, system_tables
 from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
 from dwsim_query.writes import WriteRefused
@@ -217,6 +220,13 @@ class Translator:
     workspace: WorkspaceNames | None = None
     wrote: bool = False  # the statement translated last writes (never cached: quota, names)
     backend_pid: int = 0  # the upstream session's, as cancel requests name it
+    # The rows of a system table that records what happened (stl_load_errors...), when known.
+    system_rows: Callable[[str], list[tuple[Any, ...]]] | None = None
+    volatile: bool = False  # the statement translated last read them: never cached
+    # The project's object store (COPY and UNLOAD), and what the statements translated last
+    # load or unload: the session feeds and collects them as PostgreSQL asks.
+    store: Any = None
+    copies: list[copy.CopyIn | copy.Unload] = field(default_factory=list)
     _quota_checked: float = 0.0
 
     def __post_init__(self) -> None:
@@ -234,13 +244,14 @@ class Translator:
         if not statements:
             return sql
         self.wrote = False
+        self.volatile = False
         pieces = []
         writes = False
         for statement in statements:
             pieces.append(self.statement(statement))
             writes = writes or self.wrote
         rewritten = ";\n".join(pieces)
-        if writes:
+        if writes or self.volatile:
             return rewritten
         if len(self.cache) >= CACHED_STATEMENTS:
             self.cache.pop(next(iter(self.cache)))
@@ -287,12 +298,17 @@ class Translator:
                 f"{first} is not allowed here: the experiment's generated tables are read-only "
                 "(runs, reset and load change them) and it has no writable workspace",
             )
-        if first in {"COPY", "UNLOAD"}:
+        if first in {"COPY", "UNLOAD"} and (self.workspace is None or self.store is None):
             raise Refused(
                 "0A000",
-                f"{first} is not supported by the endpoint yet: load files into the workspace "
-                "with INSERT, or query the experiment's data where it is",
+                f"{first} is not supported here: the experiment has no writable workspace",
             )
+        if first in {"COPY", "UNLOAD"}:
+            try:
+                with copy.refusals():
+                    return self._copy(sql) if first == "COPY" else self._unload(sql)
+            except copy.CopyRefused as error:
+                raise Refused(error.sqlstate, error.message) from error
         if first in {"GRANT", "REVOKE", "COMMENT", "VACUUM", "ANALYZE", "REFRESH", "CALL", "DO",
                      "LOCK", "SECURITY"}:  # fmt: skip
             raise Refused(
@@ -319,14 +335,74 @@ class Translator:
             self._check_quota()
         return prepared.sql
 
-    def _check_quota(self) -> None:
+    def _copy(self, sql: str) -> str:
+        """Redshift's COPY of the object store's files into a workspace table."""
+        assert self.workspace is not None
+        table, columns, path, options = copy.parse_copy(sql)
+        name, schema = table.name.lower(), table.db.lower()
+        generated = {t.name.lower() for t in self.context.experiment.tables}
+        if table.catalog and table.catalog.lower() != self.context.name.lower():
+            raise Refused("3D000", f"database {table.catalog!r} is not this experiment's")
+        if schema == LOGICAL_SCHEMA or (not schema and name in generated):
+            raise Refused(
+                "42501",
+                f"COPY into {table.name} is not allowed: the experiment's generated tables are "
+                f"read-only (runs, reset and load change them); COPY into the "
+                f"{self.workspace.logical} schema",
+            )
+        if schema not in ("", self.workspace.logical):
+            raise Refused("3F000", f"schema {table.db!r} is not available: COPY into "
+                          f"{self.workspace.logical}.<table>")  # fmt: skip
+        objects = self.workspace.objects(refresh=True)
+        if name not in objects:
+            raise Refused("42P01", f'relation "{self.workspace.logical}.{name}" does not exist')
+        known = list(objects[name])
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise Refused(
+                "42703", f"column {missing[0]!r} of {self.workspace.logical}.{name} does not exist"
+            )
+        location = copy.locate(self.store, path, self.context.name, writing=False)
+        self._quota_checked = 0.0
+        room = self.context.warehouse.settings.workspace_max_bytes - self._check_quota()
+        plan = copy.prepare_copy_in(
+            self.store, location, options, f"{self.workspace.logical}.{name}", columns or known,
+            room,
+        )  # fmt: skip
+        self.copies.append(plan)
+        self.wrote = True
+        return copy.copy_in_sql(self.workspace.physical, name, plan.columns, options)
+
+    def _unload(self, sql: str) -> str:
+        """Redshift's UNLOAD of a query's rows to one object of the store."""
+        query, path, options = copy.parse_unload(sql)
+        location = copy.locate(self.store, path, self.context.name, writing=True)
+        engine_sql, columns = self._prepared_read(query)
+        sink = copy.Unload(
+            self.store, location, options, columns,
+            self.context.warehouse.settings.workspace_max_bytes,
+        )  # fmt: skip
+        if options.format == "PARQUET":
+            sink.arrow_types()  # a type Parquet cannot take is refused before anything runs
+        if not (options.allowoverwrite or options.cleanpath) and sink.existing():
+            raise Refused(
+                "58030",
+                f"the unload destination {path!r} is not empty: use another prefix, remove the "
+                "objects there, or add ALLOWOVERWRITE or CLEANPATH",
+            )
+        self.copies.append(sink)
+        self.volatile = True
+        return copy.unload_sql(engine_sql, options)
+
+    def _check_quota(self) -> int:
         """Refuse a write while the workspace holds its quota (checked before a statement:
-        the one that crosses it completes, the next is refused)."""
+        the one that crosses it completes, the next is refused); the bytes it holds (0 when
+        read less than QUOTA_CHECK_S ago)."""
         warehouse = self.context.warehouse
         limit = warehouse.settings.workspace_max_bytes
         now = time.monotonic()
         if now - self._quota_checked < QUOTA_CHECK_S:
-            return
+            return 0
         assert isinstance(warehouse, RedshiftMockWarehouse)  # the only one with a workspace
         used = warehouse.workspace_bytes(self.context.name)
         if used >= limit:
@@ -336,6 +412,7 @@ class Translator:
                 f"{limit:,} (DWSIM_WORKSPACE_MAX_BYTES): drop or truncate tables to write more",
             )
         self._quota_checked = now
+        return used
 
     @staticmethod
     def _role_change(what: str) -> Refused:
@@ -402,6 +479,10 @@ class Translator:
                 return self._catalog_read(tree)
             if self._answer_session_functions(tree):
                 sql = tree.sql(dialect=DIALECT)
+        return self._prepared_read(sql)[0]
+
+    def _prepared_read(self, sql: str) -> tuple[str, list[Any]]:
+        """A read through the query pipeline: the engine's SQL and the result's columns."""
         try:
             prepared = self.context.prepare(
                 sql,
@@ -411,7 +492,8 @@ class Translator:
             )
         except DWSimError as error:
             raise Refused(sqlstate_of(error), error.message) from error
-        return with_source_names(prepared.sql, [c.name for c in prepared.columns])
+        columns = list(prepared.columns)
+        return with_source_names(prepared.sql, [c.name for c in columns]), columns
 
     def _catalog_read(self, tree: exp.Expr) -> str:
         """A read of the catalogs only, on the views limited to the experiment: tools'
@@ -423,6 +505,20 @@ class Translator:
         for table in list(tree.find_all(exp.Table)):
             name, schema = table.name.lower(), table.db.lower()
             if not name or (not schema and name in ctes):
+                continue
+            if (
+                name in system_tables.COLUMNS
+                and schema in ("", "pg_catalog")
+                and self.system_rows is not None
+            ):
+                derived = system_tables.relation(name, self.system_rows(name), CATALOG_SCHEMA)
+                if table.alias:
+                    derived.set("alias", exp.TableAlias(this=exp.to_identifier(table.alias)))
+                for key in ("joins", "laterals", "pivots"):
+                    if table.args.get(key):
+                        derived.set(key, table.args[key])
+                table.replace(derived)
+                self.volatile = True
                 continue
             allowed = INFORMATION_SCHEMA if schema == "information_schema" else CATALOG_VIEWS
             if schema not in ("", "pg_catalog", "information_schema") or name not in allowed:

@@ -13,6 +13,8 @@ from scramp import ScramClient
 
 from dwsim_query.endpoint import wire
 
+BUFFER = 1 << 20
+
 
 class UpstreamError(Exception):
     def __init__(self, fields: dict[str, str]) -> None:
@@ -37,11 +39,12 @@ async def open_socket(
     url: str, timeout_s: float
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     host, port = address(url)
+    # A large buffer: a result streams in reads of up to a megabyte, not 64 KiB.
     if host.startswith("/"):  # a socket directory, as libpq takes it
         return await asyncio.wait_for(
-            asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}"), timeout_s
+            asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}", limit=BUFFER), timeout_s
         )
-    return await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    return await asyncio.wait_for(asyncio.open_connection(host, port, limit=BUFFER), timeout_s)
 
 
 async def connect(

@@ -133,6 +133,38 @@ def grant_reader(
     return role
 
 
+def endpoint_role(reader: str) -> str:
+    """The login role the Redshift endpoint's sessions of one experiment use (`reader` + `_e`):
+    its connection limit is the endpoint's, apart from the REST path's; each session then runs
+    as `reader` (the startup parameter `role`), so it owns and reads what the reader does."""
+    return reader + "_e"
+
+
+def grant_endpoint(
+    conn: psycopg2.extensions.connection, admin_url: str, schema: str, limit: int
+) -> str:
+    """Create (or refresh) the endpoint's login role of the schema's reader: a member of it
+    with no privileges of its own (NOINHERIT), at most `limit` sessions at once."""
+    reader = reader_role(conn.info.dbname, schema)
+    role = endpoint_role(reader)
+    ident = pgsql.Identifier(role)
+    options = pgsql.SQL(
+        "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION "
+        f"CONNECTION LIMIT {int(limit)} PASSWORD {{}}"
+    ).format(pgsql.Literal(reader_password(admin_url, role)))
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+        verb = "ALTER" if cur.fetchone() else "CREATE"
+        cur.execute(pgsql.SQL(verb + " ROLE {} WITH {}").format(ident, options))
+        comment = f"{READER_COMMENT}{conn.info.dbname}/{schema}"
+        cur.execute(pgsql.SQL("COMMENT ON ROLE {} IS {}").format(ident, pgsql.Literal(comment)))
+        cur.execute(pgsql.SQL("GRANT {} TO {}").format(pgsql.Identifier(reader), ident))
+        # Per login role, like the reader's: the session's bounds whatever role it runs as.
+        cur.execute(pgsql.SQL("ALTER ROLE {} SET work_mem = '64MB'").format(ident))
+        cur.execute(pgsql.SQL("ALTER ROLE {} SET temp_file_limit = '1GB'").format(ident))
+    return role
+
+
 def grant_workspace(conn: psycopg2.extensions.connection, role: str, workspace: str) -> None:
     """The experiment's workspace schema (created when missing), where its role may create
     tables and views and write them; and temporary tables, which tools such as dbt use."""
@@ -150,6 +182,9 @@ def grant_workspace(conn: psycopg2.extensions.connection, role: str, workspace: 
 def drop_reader(conn: psycopg2.extensions.connection, schema: str) -> None:
     role = reader_role(conn.info.dbname, schema)
     with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (endpoint_role(role),))
+        if cur.fetchone():
+            cur.execute(pgsql.SQL("DROP ROLE {}").format(pgsql.Identifier(endpoint_role(role))))
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
         if cur.fetchone():
             cur.execute(pgsql.SQL("DROP OWNED BY {}").format(pgsql.Identifier(role)))

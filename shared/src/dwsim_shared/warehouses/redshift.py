@@ -50,6 +50,8 @@ from dwsim_shared.warehouses.pg_reader import (
     READER_CONNECTION_LIMIT,
     database_of,
     drop_reader,
+    endpoint_role,
+    grant_endpoint,
     grant_reader,
     grant_workspace,
     harden_database,
@@ -248,6 +250,10 @@ class RedshiftMockWarehouse(Warehouse):
             conn, self._url(), self.schema_name(experiment_name), [self.LEDGER_TABLE]
         )
         grant_workspace(conn, role, workspace_namespace(experiment_name))
+        grant_endpoint(
+            conn, self._url(), self.schema_name(experiment_name),
+            self.settings.redshift_endpoint_max_sessions,
+        )  # fmt: skip
 
     # The workspace (issue 17): the user's own tables and views beside the generated ones,
     # written through the endpoint as the experiment's role; runs, reset and load leave it.
@@ -372,6 +378,14 @@ class RedshiftMockWarehouse(Warehouse):
         url = self._url()
         role = reader_role(database_of(url), self.schema_name(experiment_name))
         return {"url": url, "user": role, "password": reader_password(url, role)}
+
+    def endpoint_login(self, experiment_name: str) -> dict[str, str]:
+        """How the Redshift endpoint logs in for the experiment: its own login role (the
+        endpoint's connection limit), then runs as `role`, the experiment's reader."""
+        login = self.reader_login(experiment_name)
+        user = endpoint_role(login["user"])
+        return {**login, "user": user, "password": reader_password(login["url"], user),
+                "role": login["user"]}  # fmt: skip
 
     def ensure_reader(self, experiment_name: str) -> None:
         """Create (or refresh) the experiment's reader role; `NotFound` when it has no data."""
