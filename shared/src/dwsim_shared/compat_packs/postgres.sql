@@ -106,3 +106,33 @@ EXCEPTION WHEN others THEN
   RETURN NULL;
 END
 $$;
+
+-- Snowflake's TO_NUMBER(value[, model], precision, scale) and TRY_TO_NUMBER (safe): `pattern` is
+-- the model compiled by dwsim_shared.compat_packs.number_models (NULL: any number); rounded
+-- half away from zero to the scale, failing (or NULL) when the digits do not fit the precision.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_sf_number(
+  value text, pattern text, trailing_sign boolean, p integer, s integer, safe boolean)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  clean text;
+  result numeric;
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF value !~ coalesce(pattern, '^ *[+-]? *([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)? *$') THEN
+    IF safe THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'Numeric value ''%'' is not recognized', value USING ERRCODE = '22018';
+  END IF;
+  clean := replace(replace(replace(value, '$', ''), ',', ''), ' ', '');
+  IF trailing_sign AND length(clean) > 1 AND right(clean, 1) IN ('+', '-') THEN
+    clean := CASE right(clean, 1) WHEN '-' THEN '-' ELSE '' END || left(clean, -1);
+  END IF;
+  result := round(clean::numeric, s);
+  IF result <> 0 AND abs(result) >= power(10::numeric, p - s) THEN
+    IF safe THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'Numeric value ''%'' is out of range', value USING ERRCODE = '22003';
+  END IF;
+  RETURN result;
+END
+$$;

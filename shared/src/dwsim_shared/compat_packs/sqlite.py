@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import sqlite_dates, sqlite_decimals, sqlite_functions
+from dwsim_shared.compat_packs import number_models, sqlite_dates, sqlite_decimals, sqlite_functions
 
 PACK_VERSION = 1
 
@@ -301,7 +301,7 @@ SCALARS = {
     "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
-    "dwsim_integer_text": (integer_text, 1),
+    "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
@@ -325,7 +325,7 @@ _failure = threading.local()
 # What the user wrote where a pack function's own name would mislead ("" = the message alone:
 # dwsim_round also serves CAST to an integer, dwsim_divisor every division).
 SQL_NAMES = {
-    "dwsim_round": "", "dwsim_divisor": "", "dwsim_integer_text": "CAST to an integer",
+    "dwsim_round": "", "dwsim_divisor": "", "dwsim_sf_number": "TO_NUMBER", "dwsim_integer_text": "CAST to an integer",
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
