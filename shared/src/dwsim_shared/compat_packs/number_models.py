@@ -78,7 +78,7 @@ def compile_model(model: str) -> NumberModel:
         raise UnsupportedElement("a model without digits")
     whole = _integer_part(integer)
     if fraction:
-        digits = "[0-9]{0,%d}" % len(fraction)
+        digits = f"[0-9]{{0,{len(fraction)}}}"
         number = rf"({whole}([.]{digits})?|[.][0-9]{{1,{len(fraction)}}})"
     else:
         number = whole
