@@ -136,3 +136,55 @@ BEGIN
   RETURN result;
 END
 $$;
+
+-- TRY_TO_DATE / TRY_TO_TIMESTAMP with a format: NULL where the text does not parse.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_date(value text, model text)
+RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN to_date(value, model);
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_timestamp(value text, model text)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN to_timestamp(value, model)::timestamp;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+-- Snowflake's TIME_SLICE: slices aligned to 1970-01-01 (weeks to Monday 1969-12-29).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_time_slice(
+  value timestamp, length integer, part text, ending boolean)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  months bigint;
+  width bigint;
+  origin timestamp := CASE WHEN upper(part) = 'WEEK' THEN timestamp '1969-12-29' ELSE timestamp '1970-01-01' END;
+  elapsed bigint;
+BEGIN
+  IF value IS NULL OR length IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF length < 1 THEN
+    RAISE EXCEPTION 'TIME_SLICE: the slice length % is not 1 or more', length;
+  END IF;
+  IF upper(part) IN ('YEAR', 'QUARTER', 'MONTH') THEN
+    months := (extract(year FROM value)::bigint - 1970) * 12 + extract(month FROM value)::bigint - 1;
+    width := length * CASE upper(part) WHEN 'YEAR' THEN 12 WHEN 'QUARTER' THEN 3 ELSE 1 END;
+    months := floor(months::numeric / width)::bigint * width + CASE WHEN ending THEN width ELSE 0 END;
+    RETURN timestamp '1970-01-01' + make_interval(months => months::integer);
+  END IF;
+  width := length * CASE upper(part) WHEN 'WEEK' THEN 604800 WHEN 'DAY' THEN 86400
+    WHEN 'HOUR' THEN 3600 WHEN 'MINUTE' THEN 60 WHEN 'SECOND' THEN 1 END;
+  IF width IS NULL THEN
+    RAISE EXCEPTION 'TIME_SLICE: unknown date or time part %', part;
+  END IF;
+  elapsed := floor(extract(epoch FROM value - origin))::bigint;
+  elapsed := floor(elapsed::numeric / width)::bigint * width + CASE WHEN ending THEN width ELSE 0 END;
+  RETURN origin + make_interval(secs => elapsed);
+END
+$$;

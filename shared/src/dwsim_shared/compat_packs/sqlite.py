@@ -11,7 +11,13 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import number_models, sqlite_dates, sqlite_decimals, sqlite_functions
+from dwsim_shared.compat_packs import (
+    number_models,
+    sqlite_dates,
+    sqlite_decimals,
+    sqlite_functions,
+    time_slice,
+)
 
 PACK_VERSION = 1
 
@@ -141,6 +147,20 @@ def integer_text(value: Any) -> Any:
     if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
         raise ValueError(f'invalid input syntax for type integer: "{value}"')
     return value
+
+
+def to_boolean(value: Any) -> int | None:
+    """Snowflake's TO_BOOLEAN: the words it knows (any case), or a number (TRUE unless 0)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value != 0)
+    word = str(value).lower()
+    if word in ("true", "t", "yes", "y", "on", "1"):
+        return 1
+    if word in ("false", "f", "no", "n", "off", "0"):
+        return 0
+    raise ValueError(f"Boolean value '{value}' is not recognized")
 
 
 def to_number(value: Any, model: Any = None) -> float | int | None:
@@ -306,12 +326,16 @@ SCALARS = {
     **sqlite_functions.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
+    "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),
+    "dwsim_try_to_date": (sqlite_functions.try_(sqlite_dates.to_date), 3),
+    "dwsim_try_to_timestamp": (sqlite_functions.try_(sqlite_dates.to_timestamp), 3),
 }  # fmt: skip
 AGGREGATES = {
     "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
+    "variance_pop": (VarPop, 1),
 }  # fmt: skip
 WINDOW_AGGREGATES = sqlite_decimals.WINDOW_AGGREGATES
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
@@ -325,7 +349,8 @@ _failure = threading.local()
 # What the user wrote where a pack function's own name would mislead ("" = the message alone:
 # dwsim_round also serves CAST to an integer, dwsim_divisor every division).
 SQL_NAMES = {
-    "dwsim_round": "", "dwsim_divisor": "", "dwsim_sf_number": "TO_NUMBER", "dwsim_integer_text": "CAST to an integer",
+    "dwsim_round": "", "dwsim_divisor": "", "dwsim_sf_number": "TO_NUMBER",
+    "dwsim_time_slice": "TIME_SLICE", "dwsim_to_boolean": "TO_BOOLEAN", "dwsim_integer_text": "CAST to an integer",
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
