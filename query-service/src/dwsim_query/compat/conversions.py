@@ -77,6 +77,17 @@ def _times(engine: str) -> Rewrite:
         ):  # the parser reads TRY_TO_TIMESTAMP(column) as an unknown function
             node = exp.TryCast(this=node.expressions[0], to=exp.DataType.build("TIMESTAMP"))
             node.type = node.to
+        if (
+            isinstance(node, exp.Anonymous)
+            and node.name.upper() in ("TO_TIMESTAMP_NTZ", "TO_TIMESTAMP")
+            and len(node.expressions) == 1
+            and (
+                isinstance(node.expressions[0], exp.Null)
+                or type_of(node.expressions[0])
+                in (*exp.DataType.TEXT_TYPES, exp.DataType.Type.DATE, *TIMESTAMPS)
+            )
+        ):  # the parser reads TO_TIMESTAMP_NTZ(column) as an unknown function: a cast
+            node = cast(node.expressions[0], "TIMESTAMP")
         if isinstance(node, exp.TsOrDsToTime) and node.args.get("format") is not None:
             # TO_TIME(text, model): the text parsed as a timestamp by the model, its time of day
             if node.args.get("safe"):
@@ -92,6 +103,8 @@ def _times(engine: str) -> Rewrite:
             parsed.meta["dwsim_format"] = written
             return cast(parsed, "TIME")
         if engine == "snowflake":
+            if isinstance(node, exp.TimeSlice) and is_date(node.this):
+                return cast(node, "DATE")  # fakesnow answers a timestamp for the END of a date
             if (
                 isinstance(node, exp.TryCast)
                 and node.to.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)

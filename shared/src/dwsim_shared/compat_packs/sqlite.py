@@ -105,7 +105,10 @@ def trunc(value: Any, places: Any = 0) -> float | int | None:
     if value is None or places is None:
         return None
     quantum = decimal.Decimal(1).scaleb(-int(places))
-    cut = _decimal(value).quantize(quantum, rounding=decimal.ROUND_DOWN)
+    try:
+        cut = _decimal(value).quantize(quantum, rounding=decimal.ROUND_DOWN)
+    except decimal.InvalidOperation:  # more places than the value has digits: no effect
+        return value
     return int(cut) if int(places) <= 0 else float(cut)
 
 
