@@ -19,7 +19,6 @@ from dwsim_query.compat.nodes import (
 )
 from dwsim_query.compat.registry import Rewrite, rewrite
 from dwsim_shared.compat_packs.number_models import (
-    ANY_NUMBER,
     NumberModel,
     UnsupportedElement,
     compile_model,
@@ -150,12 +149,9 @@ def _snowflake_number(engine: str) -> Rewrite:
         if isinstance(node, exp.ToDouble) and node.args.get("format") is not None:
             model = _number_model(node, engine)
             assert model is not None
-            fraction = (
-                node.args["format"].this.split(".")[-1] if "." in node.args["format"].this else ""
-            )
             parsed = exp.ToNumber(
                 this=node.this, format=node.args["format"], precision=exp.Literal.number(38),
-                scale=exp.Literal.number(len(fraction) if model.pattern != ANY_NUMBER else 18),
+                scale=exp.Literal.number(model.fraction_digits),
             )  # fmt: skip
             return cast(fn(parsed), "DOUBLE")
         if not isinstance(node, exp.ToNumber):
@@ -178,7 +174,9 @@ def _snowflake_number(engine: str) -> Rewrite:
         if model is None:  # the emulator rounds and checks the range as Snowflake does
             return node
         value = node.this
-        plain = exp.RegexpReplace(this=value.copy(), expression=text("[$, ]"), replacement=text(""))
+        plain: exp.Expression = exp.RegexpReplace(
+            this=value.copy(), expression=text("[$, ]"), replacement=text("")
+        )
         if model.trailing_sign:
             plain = exp.Case(ifs=[exp.If(
                 this=exp.Like(this=plain.copy(), expression=text("%-")),

@@ -36,6 +36,7 @@ class NumberModel:
     pattern: str  # anchored; the same syntax in Python re, PostgreSQL ARE and RE2
     trailing_sign: bool = False  # S or MI at the end: "12-" is -12
     hexadecimal: bool = False  # X digits: the text is a hexadecimal integer
+    fraction_digits: int = 18  # digit positions after the decimal point (text-minimal: 18)
 
 
 _ELEMENT = re.compile(r"TM9|TME|TM|MI|[90XDGS.,$]", re.IGNORECASE)
@@ -59,7 +60,9 @@ def compile_model(model: str) -> NumberModel:
     if "X" in pieces:
         if set(pieces) != {"X"}:
             raise UnsupportedElement("X with other elements")
-        return NumberModel(rf"^ *[0-9a-fA-F]{{1,{len(pieces)}}} *$", hexadecimal=True)
+        return NumberModel(
+            rf"^ *[0-9a-fA-F]{{1,{len(pieces)}}} *$", hexadecimal=True, fraction_digits=0
+        )
     if pieces.count("TM") or any(p.startswith("TM") for p in pieces):
         raise UnsupportedElement("TM with other elements")
     dollar = "$" in pieces
@@ -84,7 +87,8 @@ def compile_model(model: str) -> NumberModel:
         number = whole
     sign_after = "[+-]?" if trailing and pieces[-1] == "S" else "-?" if trailing else ""
     money = "[$] *" if dollar else ""
-    return NumberModel(rf"^ *[+-]? *{money}{number} *{sign_after} *$", trailing_sign=trailing)
+    pattern = rf"^ *[+-]? *{money}{number} *{sign_after} *$"
+    return NumberModel(pattern, trailing_sign=trailing, fraction_digits=len(fraction))
 
 
 def _integer_part(positions: list[str]) -> str:
