@@ -146,12 +146,14 @@ def _snowflake_number(engine: str) -> Rewrite:
     integer digits exceed precision - scale. TO_DOUBLE with a model parses the same way."""
 
     def fn(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.ToDouble) and node.args.get("safe") and not node.args.get("format"):
+            return exp.TryCast(this=node.this, to=exp.DataType.build("DOUBLE"))  # TRY_TO_DOUBLE
         if isinstance(node, exp.ToDouble) and node.args.get("format") is not None:
             model = _number_model(node, engine)
             assert model is not None
             parsed = exp.ToNumber(
                 this=node.this, format=node.args["format"], precision=exp.Literal.number(38),
-                scale=exp.Literal.number(model.fraction_digits),
+                scale=exp.Literal.number(model.fraction_digits), safe=node.args.get("safe"),
             )  # fmt: skip
             return cast(fn(parsed), "DOUBLE")
         if not isinstance(node, exp.ToNumber):
