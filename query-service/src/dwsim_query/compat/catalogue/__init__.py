@@ -52,7 +52,7 @@ LITERALS = {
             "TO_DOUBLE",
             "TRY_TO_DOUBLE",
         )
-    },  # fmt: skip
+    },
     "TIME_SLICE": {"snowflake": "parts YEAR QUARTER MONTH WEEK DAY HOUR MINUTE SECOND; START, END"},
 }
 # Engines that refuse a function (or a form of it), with the reason.
