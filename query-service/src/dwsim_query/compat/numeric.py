@@ -135,8 +135,8 @@ def _number_model(node: exp.ToNumber | exp.ToDouble, engine: str) -> NumberModel
         model = compile_model(fmt.this)
     except UnsupportedElement as unsupported:
         raise Refusal(f"TO_NUMBER format element {unsupported.element}", node) from None
-    if model.hexadecimal and engine != "sqlite":
-        raise Refusal("TO_NUMBER format element X", node)
+    if model.hexadecimal > 15 and engine == "snowflake":  # read through a BIGINT there
+        raise Refusal("TO_NUMBER format element X more than 15 times", node)
     return model
 
 
@@ -179,7 +179,10 @@ def _snowflake_number(engine: str) -> Rewrite:
         plain: exp.Expression = exp.RegexpReplace(
             this=value.copy(), expression=text("[$, ]"), replacement=text("")
         )
-        if model.trailing_sign:
+        if model.hexadecimal:  # DuckDB reads '0x...' as a BIGINT; the model allows 15 digits
+            hex_text = exp.DPipe(this=text("0x"), expression=exp.Trim(this=value.copy()))
+            plain = exp.Cast(this=hex_text, to=exp.DataType.build("BIGINT"))
+        elif model.trailing_sign:
             plain = exp.Case(ifs=[exp.If(
                 this=exp.Like(this=plain.copy(), expression=text("%-")),
                 true=exp.DPipe(this=text("-"), expression=exp.RegexpReplace(

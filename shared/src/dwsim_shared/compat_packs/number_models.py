@@ -35,7 +35,7 @@ class UnsupportedElement(ValueError):
 class NumberModel:
     pattern: str  # anchored; the same syntax in Python re, PostgreSQL ARE and RE2
     trailing_sign: bool = False  # S or MI at the end: "12-" is -12
-    hexadecimal: bool = False  # X digits: the text is a hexadecimal integer
+    hexadecimal: int = 0  # X digits (how many): the text is a hexadecimal integer
     fraction_digits: int = 18  # digit positions after the decimal point (text-minimal: 18)
 
 
@@ -61,7 +61,7 @@ def compile_model(model: str) -> NumberModel:
         if set(pieces) != {"X"}:
             raise UnsupportedElement("X with other elements")
         return NumberModel(
-            rf"^ *[0-9a-fA-F]{{1,{len(pieces)}}} *$", hexadecimal=True, fraction_digits=0
+            rf"^ *[0-9a-fA-F]{{1,{len(pieces)}}} *$", hexadecimal=len(pieces), fraction_digits=0
         )
     if pieces.count("TM") or any(p.startswith("TM") for p in pieces):
         raise UnsupportedElement("TM with other elements")

@@ -125,6 +125,13 @@ BEGIN
     RAISE EXCEPTION 'Numeric value ''%'' is not recognized', value USING ERRCODE = '22018';
   END IF;
   clean := replace(replace(replace(value, '$', ''), ',', ''), ' ', '');
+  IF pattern LIKE '^ *[0-9a-fA-F]%' THEN  -- X digits: a hexadecimal integer
+    result := 0;
+    FOR i IN 1..length(clean) LOOP
+      result := result * 16 + (position(lower(substr(clean, i, 1)) IN '0123456789abcdef') - 1);
+    END LOOP;
+    clean := result::text;
+  END IF;
   IF trailing_sign AND length(clean) > 1 AND right(clean, 1) IN ('+', '-') THEN
     clean := CASE right(clean, 1) WHEN '-' THEN '-' ELSE '' END || left(clean, -1);
   END IF;
