@@ -28,7 +28,7 @@ SOURCES = semantic_sources()
 LABELS = {name: SOURCE_DIALECTS[name].label for name in SOURCES}
 ENGINE_LABELS = engine_labels()
 # Number format model elements parsed on every engine (the rest are refused by name).
-NUMBER_FORMATS = "format elements 9 0 . D , G $ S MI TM TM9 TME; X on SQLite only"
+NUMBER_FORMATS = "format elements 9 0 . D , G $ S MI TM TM9 TME X (up to 15 on the emulator)"
 # Literal arguments whose meaning is honoured on every engine (or refused by name there).
 LITERALS = {
     "REGEXP_SUBSTR": {"redshift": "parameters c i e p", "snowflake": "parameters c i m e s"},
