@@ -4,6 +4,8 @@ no timestamp on the emulator."""
 
 from __future__ import annotations
 
+import decimal
+
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.time import format_time
@@ -68,6 +70,35 @@ for _engine in ("sqlite", "postgres"):
     rewrite("conditionals", sources=["snowflake"], engines=[_engine])(_starts_with)
 
 
+def _to_char(node: exp.ToChar, engine: str) -> exp.Expression:
+    """TO_CHAR / TO_VARCHAR without a format: a TIMESTAMP_NTZ as its default output format
+    (YYYY-MM-DD HH24:MI:SS.FF3), a DECIMAL with its scale's digits, a BOOLEAN as true/false.
+    A FLOAT prints with Snowflake's own digits (TO_VARCHAR(LOG(3,4)) is 1.261859507): refused."""
+    value, kind = node.this, type_of(node.this)
+    if kind in TIMESTAMPS:
+        if engine == "snowflake":
+            return call("STRFTIME", value, text("%Y-%m-%d %H:%M:%S.%g"))
+        formatted = exp.ToChar(this=value, format=text("YYYY-MM-DD HH24:MI:SS.FF3"))
+        formatted.meta["dwsim_format"] = "YYYY-MM-DD HH24:MI:SS.FF3"
+        return formatted
+    literal, sign = (value.this, "-") if isinstance(value, exp.Neg) else (value, "")
+    if isinstance(literal, exp.Literal) and literal.is_number and "e" not in literal.this.lower():
+        # a number literal is a NUMBER with its own scale (12.50 prints 12.50), not a FLOAT
+        return text(sign + format(decimal.Decimal(literal.this), "f"))
+    if kind in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT):
+        raise Refusal("TO_CHAR of a FLOAT without a format", node,
+                      "Snowflake prints a FLOAT with its own number of digits")  # fmt: skip
+    if engine != "sqlite":
+        return node
+    if kind == exp.DataType.Type.BOOLEAN:
+        return exp.Case(ifs=[exp.If(this=value.copy(), true=text("true")),
+                             exp.If(this=exp.Not(this=value.copy()), true=text("false"))])  # fmt: skip
+    scale = value.type.expressions[1:2] if isinstance(value.type, exp.DataType) else []
+    if kind == exp.DataType.Type.DECIMAL and scale and int(scale[0].name or 0) > 0:
+        return call("printf", text(f"%.{int(scale[0].name)}f"), value)  # SQLite keeps a REAL
+    return node
+
+
 def _times(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if (
@@ -88,6 +119,8 @@ def _times(engine: str) -> Rewrite:
             )
         ):  # the parser reads TO_TIMESTAMP_NTZ(column) as an unknown function: a cast
             node = cast(node.expressions[0], "TIMESTAMP")
+        if isinstance(node, exp.ToChar) and node.args.get("format") is None:
+            return _to_char(node, engine)
         if isinstance(node, exp.TsOrDsToTime) and node.args.get("format") is not None:
             # TO_TIME(text, model): the text parsed as a timestamp by the model, its time of day
             if node.args.get("safe"):
