@@ -18,6 +18,7 @@ FALSE_WORDS = ("false", "f", "no", "n", "off", "0")
 TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
 # An ISO date or timestamp without its offset (TIMESTAMP_NTZ ignores one)
 ISO = r" *[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?"
+DATE_SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY"})
 SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"})
 
 
@@ -135,6 +136,18 @@ def _times(engine: str) -> Rewrite:
                                       snowflake.INVERSE_TIME_MAPPING, snowflake.INVERSE_TIME_TRIE)  # fmt: skip
             parsed.meta["dwsim_format"] = written
             return cast(parsed, "TIME")
+        if isinstance(node, exp.TimeSlice) and is_date(node.this):
+            unit = unit_name(node.args.get("unit"))
+            if unit not in DATE_SLICE_PARTS:  # Snowflake fails it; the engines kept the date
+                raise Refusal(f"TIME_SLICE of a DATE with part {unit.lower()}", node,
+                              "a DATE is sliced by YEAR, QUARTER, MONTH, WEEK or DAY")  # fmt: skip
+        if (
+            engine == "sqlite"
+            and isinstance(node, exp.ToDouble)
+            and not node.args.get("format")
+            and type_of(node.this) not in exp.DataType.NUMERIC_TYPES
+        ):  # SQLite reads 'abc' as 0.0
+            return call("dwsim_to_double", node.this, exp.Boolean(this=bool(node.args.get("safe"))))
         if engine == "snowflake":
             if isinstance(node, exp.TimeSlice) and is_date(node.this):
                 return cast(node, "DATE")  # fakesnow answers a timestamp for the END of a date

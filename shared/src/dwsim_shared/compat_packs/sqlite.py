@@ -166,6 +166,22 @@ def to_boolean(value: Any) -> int | None:
     raise ValueError(f"Boolean value '{value}' is not recognized")
 
 
+def to_double(value: Any, safe: Any) -> float | None:
+    """Snowflake's TO_DOUBLE (TRY_TO_DOUBLE with `safe`) of text: a number, 'inf', '-inf' or
+    'NaN' (any case); other text fails (NULL) where SQLite would read 0.0."""
+    if value is None or isinstance(value, int | float):
+        return None if value is None else float(value)
+    text = str(value).strip()
+    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf|nan", text, re.IGNORECASE):
+        number = float(text)
+        if math.isnan(number):  # SQLite stores NaN as NULL: fail rather than answer NULL
+            raise ValueError("NaN has no value on the SQLite engine")
+        return number
+    if safe:
+        return None
+    raise ValueError(f"Numeric value '{value}' is not recognized")
+
+
 def to_number(value: Any, model: Any = None) -> float | int | None:
     if value is None:
         return None
@@ -330,6 +346,7 @@ SCALARS = {
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
     "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),
+    "dwsim_to_double": (to_double, 2),
     "dwsim_try_to_date": (sqlite_functions.try_(sqlite_dates.to_date), 3),
     "dwsim_try_to_timestamp": (sqlite_functions.try_(sqlite_dates.to_timestamp), 3),
 }  # fmt: skip
@@ -353,7 +370,7 @@ _failure = threading.local()
 # dwsim_round also serves CAST to an integer, dwsim_divisor every division).
 SQL_NAMES = {
     "dwsim_round": "", "dwsim_divisor": "", "dwsim_sf_number": "TO_NUMBER",
-    "dwsim_time_slice": "TIME_SLICE", "dwsim_to_boolean": "TO_BOOLEAN", "dwsim_integer_text": "CAST to an integer",
+    "dwsim_time_slice": "TIME_SLICE", "dwsim_to_boolean": "TO_BOOLEAN", "dwsim_to_double": "TO_DOUBLE", "dwsim_integer_text": "CAST to an integer",
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
