@@ -11,6 +11,7 @@ from __future__ import annotations
 from dwsim_query.compat import (  # noqa: F401
     aggregates,
     conditionals,
+    conversions,
     dates,
     emulator,
     exact,

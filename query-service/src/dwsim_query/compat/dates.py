@@ -163,6 +163,8 @@ def _sqlite_dates(source: str) -> Rewrite:
                 else "dwsim_to_timestamp"
             )
             model = text(_model(node, source)) if fmt is not None else exp.Null()
+            if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+                target = target.replace("dwsim_", "dwsim_try_")
             return call(target, node.this, model, text(source))
         if isinstance(node, exp.Cast | exp.TryCast) and node.to.this in (exp.DataType.Type.DATE,):
             return call("dwsim_cast_date", node.this)
@@ -343,6 +345,10 @@ def _postgres_dates(source: str) -> Rewrite:
             return call("TO_CHAR", _as_timestamp(node.this), text(_pg_model(model, source, node)))
         if isinstance(node, PARSED) and node.args.get("format") is not None:
             pg_model = text(_pg_model(_model(node, source), source, node))
+            if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+                to_date = isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
+                name = "dwsim_try_to_date" if to_date else "dwsim_try_to_timestamp"
+                return call(name, cast(node.this, "TEXT"), pg_model)
             if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
                 return call("TO_DATE", node.this, pg_model)
             return cast(call("TO_TIMESTAMP", node.this, pg_model), "TIMESTAMP")
@@ -417,6 +423,13 @@ def _emulator_dates(source: str) -> Rewrite:
             return cast(truncated, "TIMESTAMP_NTZ", "snowflake")
         if isinstance(node, PARSED) and node.args.get("format") is not None:
             sf_model = text(_snowflake_model(_model(node, source), source, node))
+            if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+                name = (
+                    "TRY_TO_DATE"
+                    if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
+                    else "TRY_TO_TIMESTAMP"
+                )
+                return call(name, node.this, sf_model)
             if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
                 return call("TO_DATE", node.this, sf_model)
             return call("TO_TIMESTAMP", node.this, sf_model)

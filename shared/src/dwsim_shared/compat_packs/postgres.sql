@@ -106,3 +106,92 @@ EXCEPTION WHEN others THEN
   RETURN NULL;
 END
 $$;
+
+-- Snowflake's TO_NUMBER(value[, model], precision, scale) and TRY_TO_NUMBER (safe): `pattern` is
+-- the model compiled by dwsim_shared.compat_packs.number_models (NULL: any number); rounded
+-- half away from zero to the scale, failing (or NULL) when the digits do not fit the precision.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_sf_number(
+  value text, pattern text, trailing_sign boolean, p integer, s integer, safe boolean)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  clean text;
+  result numeric;
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF value !~ coalesce(pattern, '^ *[+-]? *([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)? *$') THEN
+    IF safe THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'Numeric value ''%'' is not recognized', value USING ERRCODE = '22018';
+  END IF;
+  clean := replace(replace(replace(value, '$', ''), ',', ''), ' ', '');
+  IF pattern LIKE '^ *[0-9a-fA-F]%' THEN  -- X digits: a hexadecimal integer
+    result := 0;
+    FOR i IN 1..length(clean) LOOP
+      result := result * 16 + (position(lower(substr(clean, i, 1)) IN '0123456789abcdef') - 1);
+    END LOOP;
+    clean := result::text;
+  END IF;
+  IF trailing_sign AND length(clean) > 1 AND right(clean, 1) IN ('+', '-') THEN
+    clean := CASE right(clean, 1) WHEN '-' THEN '-' ELSE '' END || left(clean, -1);
+  END IF;
+  result := round(clean::numeric, s);
+  IF result <> 0 AND abs(result) >= power(10::numeric, p - s) THEN
+    IF safe THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'Numeric value ''%'' is out of range', value USING ERRCODE = '22003';
+  END IF;
+  RETURN result;
+END
+$$;
+
+-- TRY_TO_DATE / TRY_TO_TIMESTAMP with a format: NULL where the text does not parse.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_date(value text, model text)
+RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN to_date(value, model);
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_timestamp(value text, model text)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN to_timestamp(value, model)::timestamp;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+-- Snowflake's TIME_SLICE: slices aligned to 1970-01-01 (weeks to Monday 1969-12-29).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_time_slice(
+  value timestamp, length integer, part text, ending boolean)
+RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  months bigint;
+  width bigint;
+  origin timestamp := CASE WHEN upper(part) = 'WEEK' THEN timestamp '1969-12-29' ELSE timestamp '1970-01-01' END;
+  elapsed bigint;
+BEGIN
+  IF value IS NULL OR length IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF length < 1 THEN
+    RAISE EXCEPTION 'TIME_SLICE: the slice length % is not 1 or more', length;
+  END IF;
+  IF upper(part) IN ('YEAR', 'QUARTER', 'MONTH') THEN
+    months := (extract(year FROM value)::bigint - 1970) * 12 + extract(month FROM value)::bigint - 1;
+    width := length * CASE upper(part) WHEN 'YEAR' THEN 12 WHEN 'QUARTER' THEN 3 ELSE 1 END;
+    months := floor(months::numeric / width)::bigint * width + CASE WHEN ending THEN width ELSE 0 END;
+    RETURN timestamp '1970-01-01' + make_interval(months => months::integer);
+  END IF;
+  width := length * CASE upper(part) WHEN 'WEEK' THEN 604800 WHEN 'DAY' THEN 86400
+    WHEN 'HOUR' THEN 3600 WHEN 'MINUTE' THEN 60 WHEN 'SECOND' THEN 1 END;
+  IF width IS NULL THEN
+    RAISE EXCEPTION 'TIME_SLICE: unknown date or time part %', part;
+  END IF;
+  elapsed := floor(extract(epoch FROM value - origin))::bigint;
+  elapsed := floor(elapsed::numeric / width)::bigint * width + CASE WHEN ending THEN width ELSE 0 END;
+  RETURN origin + make_interval(secs => elapsed);
+END
+$$;

@@ -11,7 +11,13 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from dwsim_shared.compat_packs import sqlite_dates, sqlite_decimals, sqlite_functions
+from dwsim_shared.compat_packs import (
+    number_models,
+    sqlite_dates,
+    sqlite_decimals,
+    sqlite_functions,
+    time_slice,
+)
 
 PACK_VERSION = 1
 
@@ -99,7 +105,10 @@ def trunc(value: Any, places: Any = 0) -> float | int | None:
     if value is None or places is None:
         return None
     quantum = decimal.Decimal(1).scaleb(-int(places))
-    cut = _decimal(value).quantize(quantum, rounding=decimal.ROUND_DOWN)
+    try:
+        cut = _decimal(value).quantize(quantum, rounding=decimal.ROUND_DOWN)
+    except decimal.InvalidOperation:  # more places than the value has digits: no effect
+        return value
     return int(cut) if int(places) <= 0 else float(cut)
 
 
@@ -141,6 +150,36 @@ def integer_text(value: Any) -> Any:
     if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
         raise ValueError(f'invalid input syntax for type integer: "{value}"')
     return value
+
+
+def to_boolean(value: Any) -> int | None:
+    """Snowflake's TO_BOOLEAN: the words it knows (any case), or a number (TRUE unless 0)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value != 0)
+    word = str(value).lower()
+    if word in ("true", "t", "yes", "y", "on", "1"):
+        return 1
+    if word in ("false", "f", "no", "n", "off", "0"):
+        return 0
+    raise ValueError(f"Boolean value '{value}' is not recognized")
+
+
+def to_double(value: Any, safe: Any) -> float | None:
+    """Snowflake's TO_DOUBLE (TRY_TO_DOUBLE with `safe`) of text: a number, 'inf', '-inf' or
+    'NaN' (any case); other text fails (NULL) where SQLite would read 0.0."""
+    if value is None or isinstance(value, int | float):
+        return None if value is None else float(value)
+    text = str(value).strip()
+    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf|nan", text, re.IGNORECASE):
+        number = float(text)
+        if math.isnan(number):  # SQLite stores NaN as NULL: fail rather than answer NULL
+            raise ValueError("NaN has no value on the SQLite engine")
+        return number
+    if safe:
+        return None
+    raise ValueError(f"Numeric value '{value}' is not recognized")
 
 
 def to_number(value: Any, model: Any = None) -> float | int | None:
@@ -301,17 +340,22 @@ SCALARS = {
     "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
-    "dwsim_integer_text": (integer_text, 1),
+    "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
+    "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),
+    "dwsim_to_double": (to_double, 2),
+    "dwsim_try_to_date": (sqlite_functions.try_(sqlite_dates.to_date), 3),
+    "dwsim_try_to_timestamp": (sqlite_functions.try_(sqlite_dates.to_timestamp), 3),
 }  # fmt: skip
 AGGREGATES = {
     "dwsim_median": (Median, 1), "dwsim_percentile_cont": (PercentileCont, -1),
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
+    "variance_pop": (VarPop, 1),
 }  # fmt: skip
 WINDOW_AGGREGATES = sqlite_decimals.WINDOW_AGGREGATES
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
@@ -325,7 +369,8 @@ _failure = threading.local()
 # What the user wrote where a pack function's own name would mislead ("" = the message alone:
 # dwsim_round also serves CAST to an integer, dwsim_divisor every division).
 SQL_NAMES = {
-    "dwsim_round": "", "dwsim_divisor": "", "dwsim_integer_text": "CAST to an integer",
+    "dwsim_round": "", "dwsim_divisor": "", "dwsim_sf_number": "TO_NUMBER",
+    "dwsim_time_slice": "TIME_SLICE", "dwsim_to_boolean": "TO_BOOLEAN", "dwsim_to_double": "TO_DOUBLE", "dwsim_integer_text": "CAST to an integer",
     "dwsim_cast_date": "CAST to DATE",
     "dwsim_cast_timestamp": "CAST to TIMESTAMP", "dwsim_convert_tz": "CONVERT_TIMEZONE",
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from dwsim_shared.compat_packs.formats import format_datetime, parse_datetime
 
+# "12:30:00 +05:00": an offset after a blank, which fromisoformat reads only without it
+_SPACED_OFFSET = re.compile(r"(\d)\s+([+-]\d{2}(?::?\d{2})?)$")
 _TIME_OF_DAY = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 # A fixed offset as the rewrites spell it (`GMT-08:00`: east of Greenwich is positive).
 _FIXED_ZONE = re.compile(r"GMT([+-])(\d{2}):(\d{2})")
@@ -29,7 +31,7 @@ def parse(value: Any) -> dt.datetime | None:
         return None
     if isinstance(value, int | float):
         return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=value)
-    text = str(value).strip().replace("T", " ")
+    text = _SPACED_OFFSET.sub(r"\1\2", str(value).strip().replace("T", " "))
     if _TIME_OF_DAY.fullmatch(text):  # a TIME: on one fixed day (DATEDIFF of two times)
         return dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text))
     parsed = dt.datetime.fromisoformat(text)

@@ -270,9 +270,9 @@ def _scaled(rounding: str) -> Any:
 def try_(fn: Any) -> Any:
     """The TRY_ variant of a conversion: NULL where the conversion fails."""
 
-    def attempt(value: Any) -> Any:
+    def attempt(*values: Any) -> Any:
         try:
-            return fn(value)
+            return fn(*values)
         except (ValueError, TypeError, OverflowError):
             return None
 

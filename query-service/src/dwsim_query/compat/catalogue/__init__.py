@@ -28,6 +28,8 @@ from dwsim_shared.errors import BadRequest
 SOURCES = semantic_sources()
 LABELS = {name: SOURCE_DIALECTS[name].label for name in SOURCES}
 ENGINE_LABELS = engine_labels()
+# Number format model elements parsed on every engine (the rest are refused by name).
+NUMBER_FORMATS = "format elements 9 0 . D , G $ S MI TM TM9 TME X (up to 15 on the emulator)"
 # Literal arguments whose meaning is honoured on every engine (or refused by name there).
 LITERALS = {
     "REGEXP_SUBSTR": {"redshift": "parameters c i e p", "snowflake": "parameters c i m e s"},
@@ -39,6 +41,20 @@ LITERALS = {
     "ROUND": {"snowflake": "rounding mode HALF_AWAY_FROM_ZERO, HALF_TO_EVEN"},
     "INITCAP": {"snowflake": "delimiters (any characters)"},
     "DATE_PART": {"redshift": "every part, ms/us/decade/century/millennium/epoch included"},
+    **{
+        name: {"snowflake": NUMBER_FORMATS}
+        for name in (
+            "TO_NUMBER",
+            "TO_DECIMAL",
+            "TO_NUMERIC",
+            "TRY_TO_NUMBER",
+            "TRY_TO_DECIMAL",
+            "TRY_TO_NUMERIC",
+            "TO_DOUBLE",
+            "TRY_TO_DOUBLE",
+        )
+    },
+    "TIME_SLICE": {"snowflake": "parts YEAR QUARTER MONTH WEEK DAY HOUR MINUTE SECOND; START, END"},
 }
 # Engines that refuse a function (or a form of it), with the reason; a key naming a dialect
 # too refuses it for that source dialect only.
