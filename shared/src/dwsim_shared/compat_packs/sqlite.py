@@ -18,7 +18,7 @@ PACK_VERSION = 1
 
 @lru_cache(maxsize=256)
 def _regex(pattern: str, flags: str = "") -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+    return re.compile(sqlite_functions.posix_classes(pattern), re.IGNORECASE if "i" in flags else 0)
 
 
 def regexp(pattern: Any, value: Any) -> int | None:

@@ -12,8 +12,27 @@ from functools import lru_cache
 from typing import Any
 
 # The compat layer hands the pack normalised flags: i (ignore case), m (^ and $ at lines),
-# s (. matches a newline), e (answer a sub-expression); c is already folded away.
+# s (. matches a newline), e (answer a sub-expression); c is already folded away. r: the
+# subject from the position on is searched as a string of its own, as Snowflake does (\b and
+# ^ match at the position); without it the characters before the position stay in view.
 _RE_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+# POSIX bracket classes (both sources write them: [[:alpha:]]), which Python's re lacks.
+_POSIX_CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f", "word": "\\w",
+    "punct": "!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~", "cntrl": "\\x00-\\x1f\\x7f",
+    "print": "\\x20-\\x7e", "graph": "\\x21-\\x7e",
+}  # fmt: skip
+_POSIX_CLASS = re.compile(r"(?<!\\)\[:(" + "|".join(_POSIX_CLASSES) + r"):\]")
+
+
+def posix_classes(pattern: str) -> str:
+    """`[[:alpha:]_]` as Python's re reads it: `[a-zA-Z_]`.
+
+    >>> posix_classes("[[:alpha:]_][[:digit:]]+")
+    '[a-zA-Z_][0-9]+'
+    """
+    return _POSIX_CLASS.sub(lambda m: _POSIX_CLASSES[m[1]], pattern)
 
 
 @lru_cache(maxsize=256)
@@ -21,16 +40,20 @@ def _compiled(pattern: str, flags: str) -> re.Pattern[str]:
     value = 0
     for letter in flags:
         value |= _RE_FLAGS.get(letter, 0)
-    return re.compile(pattern, value)
+    return re.compile(posix_classes(pattern), value)
 
 
 def _matches(value: Any, pattern: Any, position: Any, flags: Any) -> list[re.Match[str]] | None:
+    """The matches from `position` on; with flag r their offsets count from the position."""
     if value is None or pattern is None or position is None:
         return None
     start = int(position)
     if start < 1:
         raise ValueError(f"the position must be 1 or more, not {start}")
-    return list(_compiled(str(pattern), str(flags or "")).finditer(str(value), start - 1))
+    compiled = _compiled(str(pattern), str(flags or ""))
+    if "r" in str(flags or ""):
+        return list(compiled.finditer(str(value)[start - 1 :]))
+    return list(compiled.finditer(str(value), start - 1))
 
 
 def regexp_substr(
@@ -82,7 +105,10 @@ def regexp_instr(
         group = 1
     index = 0 if group is None else int(group)
     match = found[n - 1]
-    return (match.end(index) if int(option) else match.start(index)) + 1
+    if index > (match.re.groups or 0):
+        raise ValueError(f"the pattern has no group {index}")
+    offset = int(position) - 1 if "r" in str(flags or "") else 0
+    return (match.end(index) if int(option) else match.start(index)) + 1 + offset
 
 
 def regexp_replace(
