@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -286,11 +287,41 @@ def _scaled(rounding: str) -> Any:
     def fn(value: Any, places: Any) -> int | float | None:
         if value is None or places is None:
             return None
+        exact = _exact(value)
+        exponent = exact.as_tuple().exponent
+        if isinstance(exponent, int) and int(places) >= -exponent:  # finer than the value
+            return value if isinstance(value, int) else float(exact)
         quantum = decimal.Decimal(1).scaleb(-int(places))
-        done = _exact(value).quantize(quantum, rounding=rounding)
+        done = exact.quantize(quantum, rounding=rounding)
         return int(done) if int(places) <= 0 and isinstance(value, int) else float(done)
 
     return fn
+
+
+def ascii_code(value: Any) -> int | None:
+    """Snowflake's ASCII: the first character's code, 0 for an empty string."""
+    if value is None:
+        return None
+    text = str(value)
+    return ord(text[0]) if text else 0
+
+
+def chr_(value: Any) -> str | None:
+    """CHR: the character of a Unicode code point; an invalid one fails (SQLite's CHAR answers
+    U+FFFD, and a NUL for NULL)."""
+    if value is None:
+        return None
+    code = int(value)
+    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"Invalid character code {code} in the CHR input")
+    return chr(code)
+
+
+def cbrt(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return math.copysign(round(abs(number) ** (1 / 3), 15), number)
 
 
 def try_(fn: Any) -> Any:
@@ -315,6 +346,7 @@ FUNCTIONS = {
     "concat_ws": (concat_ws, -1),
     "dwsim_md5": (_hash("md5"), 1), "dwsim_sha1": (_hash("sha1"), 1), "dwsim_sha2": (sha2, 2),
     "dwsim_translate": (translate, 3),
+    "dwsim_ascii": (ascii_code, 1), "dwsim_chr": (chr_, 1), "cbrt": (cbrt, 1),
     "dwsim_ceil": (_scaled(decimal.ROUND_CEILING), 2),
     "dwsim_floor": (_scaled(decimal.ROUND_FLOOR), 2),
     "regexp_substr": (regexp_substr, -1), "regexp_count": (regexp_count, -1),
