@@ -79,7 +79,7 @@ SNOWFLAKE = frozenset(
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
     to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
     strlen error
-    pi cos sin tan acos asin atan atan2 degrees radians
+    pi cos sin tan acos asin atan atan2 degrees radians random
     """
     ).split()
 )

@@ -324,6 +324,16 @@ def cbrt(value: Any) -> float | None:
     return math.copysign(round(abs(number) ** (1 / 3), 15), number)
 
 
+def date_from_parts(year: Any, month: Any, day: Any) -> str | None:
+    """Snowflake's DATE_FROM_PARTS: January 1 of the year, plus month - 1 months, plus day - 1
+    days (out-of-range, zero and negative parts move the date)."""
+    if year is None or month is None or day is None:
+        return None
+    years, month0 = divmod(int(year) * 12 + int(month) - 1, 12)
+    first = dt.date(years, month0 + 1, 1)
+    return (first + dt.timedelta(days=int(day) - 1)).isoformat()
+
+
 def try_(fn: Any) -> Any:
     """The TRY_ variant of a conversion: NULL where the conversion fails."""
 
@@ -346,7 +356,7 @@ FUNCTIONS = {
     "concat_ws": (concat_ws, -1),
     "dwsim_md5": (_hash("md5"), 1), "dwsim_sha1": (_hash("sha1"), 1), "dwsim_sha2": (sha2, 2),
     "dwsim_translate": (translate, 3),
-    "dwsim_ascii": (ascii_code, 1), "dwsim_chr": (chr_, 1), "cbrt": (cbrt, 1),
+    "dwsim_date_from_parts": (date_from_parts, 3), "dwsim_ascii": (ascii_code, 1), "dwsim_chr": (chr_, 1), "cbrt": (cbrt, 1),
     "dwsim_ceil": (_scaled(decimal.ROUND_CEILING), 2),
     "dwsim_floor": (_scaled(decimal.ROUND_FLOOR), 2),
     "regexp_substr": (regexp_substr, -1), "regexp_count": (regexp_count, -1),
