@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, text
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
+from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 T = exp.DataType.Type
 TEXT_TYPES = frozenset({T.VARCHAR, T.TEXT, T.CHAR, T.NVARCHAR, T.NCHAR})
@@ -38,6 +38,62 @@ def _sqlite_path(steps: list[str | int]) -> str:
 
 def _extract(node: exp.Expression) -> bool:
     return isinstance(node, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract)
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def path_text_of_text(node: exp.Expression) -> exp.Expression:
+    """JSON_EXTRACT_PATH_TEXT of text parses it as JSON first (the mock's operators take JSON)."""
+    if isinstance(node, exp.JSONExtractScalar):
+        value = node.this
+        literal = isinstance(value, exp.Literal) and value.is_string
+        if isinstance(value, exp.Null) or literal or type_of(value) in TEXT_TYPES:
+            value = cast(value, "JSONB")
+        # An object or an array prints compact, as Snowflake's text of it (`::text` of JSONB
+        # puts a blank after each , and :); the separators inside strings are kept.
+        path = _pg_path(_steps(node))
+        found = exp.JSONBExtract(this=value.copy(), expression=path.copy())
+        compact = call("REGEXP_REPLACE", cast(exp.Paren(this=found.copy()), "TEXT"),
+                       text(r'("(?:[^"\\]|\\.)*")|([,:]) '), text(r"\1\2"), text("g"))  # fmt: skip
+        document = exp.In(
+            this=call("JSONB_TYPEOF", found), expressions=[text("object"), text("array")]
+        )
+        scalar = exp.Paren(this=exp.JSONBExtractScalar(this=value, expression=path))
+        return exp.Case(ifs=[exp.If(this=document, true=compact)], default=scalar)
+    return node
+
+
+def _get_as_path(engine: str) -> Rewrite:
+    return lambda node: get_as_path(node, engine)
+
+
+def get_as_path(node: exp.Expression, engine: str) -> exp.Expression:
+    """GET(v, 'key') and GET(v, index) are the paths `v:key` and `v[index]` (on every engine a
+    cast of GET's VARIANT read the JSON text, quotes and all)."""
+    if not isinstance(node, exp.GetExtract):
+        return node
+    key = node.expression
+    if isinstance(key, exp.Null):
+        return exp.Null()
+    if isinstance(key, exp.Literal) and key.is_string and key.this:
+        step: exp.Expression = exp.JSONPathKey(this=key.this)
+    elif isinstance(key, exp.Literal) and key.is_int:
+        step = exp.JSONPathSubscript(this=int(key.this))
+    else:
+        raise Refusal("GET with a key or index that is not a literal", node)
+    inner = node.this
+    if isinstance(inner, exp.Array | exp.Struct) and engine != "snowflake":
+        return node  # GET of ARRAY_CONSTRUCT / OBJECT_CONSTRUCT: refused by name there
+    if isinstance(inner, exp.JSONExtract) and isinstance(inner.expression, exp.JSONPath):
+        path = inner.expression.copy()
+        path.append("expressions", step)
+        return exp.JSONExtract(this=inner.this, expression=path, variant_extract=True,
+                               requires_json=True)  # fmt: skip
+    path = exp.JSONPath(expressions=[exp.JSONPathRoot(), step])
+    return exp.JSONExtract(this=inner, expression=path, variant_extract=True, requires_json=True)
+
+
+for _engine in compat_engines():
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine])(_get_as_path(_engine))
 
 
 @rewrite("semistructured", engines=["sqlite"])
