@@ -277,12 +277,12 @@ def random_in_unit_interval(node: exp.Expression) -> exp.Expression:
     return exp.Div(this=exp.Paren(this=spread), expression=exp.Literal.number(f"{1 << 53}.0"))
 
 
-def _ancestors(node: exp.Expression) -> list[exp.Expression]:
-    found, parent = [], node.parent
+def _selects_above(node: exp.Expression) -> int:
+    count, parent = 0, node.parent
     while parent is not None:
-        found.append(parent)
+        count += isinstance(parent, exp.Select)
         parent = parent.parent
-    return found
+    return count
 
 
 def _snowflake_random(engine: str) -> Rewrite:
@@ -299,7 +299,7 @@ def _snowflake_random(engine: str) -> Rewrite:
         if engine == "snowflake":
             # fakesnow rewrites the first RANDOM() it finds below each SELECT: one nested in a
             # subquery (or a CTE) is rewritten twice and overflows.
-            if sum(isinstance(a, exp.Select) for a in _ancestors(node)) > 1:
+            if _selects_above(node) > 1:
                 raise Refusal("RANDOM in a subquery", node, "the emulator fails it")
             return node
         if engine == "sqlite":
