@@ -68,10 +68,18 @@ def _get_as_path(engine: str) -> Rewrite:
 
 def get_as_path(node: exp.Expression, engine: str) -> exp.Expression:
     """GET(v, 'key') and GET(v, index) are the paths `v:key` and `v[index]` (on every engine a
-    cast of GET's VARIANT read the JSON text, quotes and all)."""
-    if not isinstance(node, exp.GetExtract):
+    cast of GET's VARIANT read the JSON text, quotes and all). So are `v['key']` and `v[index]`
+    on SQLite and the mock (which read a bracket as their own subscript: the mock's cast kept
+    the quotes and its index counted from 1; SQLite failed)."""
+    bracket = isinstance(node, exp.Bracket) and len(node.expressions) == 1
+    if bracket and engine != "snowflake":
+        key = node.expressions[0]
+        if not (isinstance(key, exp.Literal) and (key.is_int or (key.is_string and key.this))):
+            return node
+    elif isinstance(node, exp.GetExtract):
+        key = node.expression
+    else:
         return node
-    key = node.expression
     if isinstance(key, exp.Null):
         return exp.Null()
     if isinstance(key, exp.Literal) and key.is_string and key.this:
@@ -81,8 +89,8 @@ def get_as_path(node: exp.Expression, engine: str) -> exp.Expression:
     else:
         raise Refusal("GET with a key or index that is not a literal", node)
     inner = node.this
-    if isinstance(inner, exp.Array | exp.Struct) and engine != "snowflake":
-        return node  # GET of ARRAY_CONSTRUCT / OBJECT_CONSTRUCT: refused by name there
+    if isinstance(inner, exp.Array | exp.Struct) and engine == "sqlite":
+        raise Refusal("GET or [] of ARRAY_CONSTRUCT or OBJECT_CONSTRUCT", node)
     if isinstance(inner, exp.JSONExtract) and isinstance(inner.expression, exp.JSONPath):
         path = inner.expression.copy()
         path.append("expressions", step)
@@ -196,3 +204,27 @@ def arrays_postgres(node: exp.Expression) -> exp.Expression:
         value = exp.cast(node.this, exp.DataType.build("JSONB"))
         return _array_size(value, "jsonb_typeof", "jsonb_array_length")
     return node
+
+
+# After arrays_postgres: the ARRAY[...] of keys below is a PostgreSQL array, not ARRAY_CONSTRUCT.
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def object_construct_postgres(node: exp.Expression) -> exp.Expression:
+    """OBJECT_CONSTRUCT as JSONB_BUILD_OBJECT, less the keys whose value is a SQL NULL
+    (Snowflake omits those pairs; a JSON null, PARSE_JSON('null'), is kept)."""
+    if not isinstance(node, exp.Struct):
+        return node
+    pairs = node.expressions
+    if not all(isinstance(p, exp.PropertyEQ) for p in pairs):
+        raise Refusal("OBJECT_CONSTRUCT(*)", node)
+    if any(not (isinstance(p.this, exp.Literal) and p.this.is_string) for p in pairs):
+        raise Refusal("OBJECT_CONSTRUCT with a key that is not a literal", node)
+    built = call("JSONB_BUILD_OBJECT", *[part for p in pairs for part in (p.this, p.expression)])
+    if not pairs:
+        return built
+    nulls = [exp.Is(this=p.expression.copy(), expression=exp.Null()) for p in pairs]
+    missing = [
+        exp.Case(ifs=[exp.If(this=n, true=p.this.copy())])
+        for n, p in zip(nulls, pairs, strict=True)
+    ]
+    keys = call("ARRAY_REMOVE", exp.Array(expressions=missing), exp.Null())
+    return exp.Paren(this=exp.Sub(this=built, expression=keys))
