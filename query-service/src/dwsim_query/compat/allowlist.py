@@ -31,7 +31,7 @@ SQLITE = (
             _COMMON
             + """
     ifnull iif instr printf format char unicode hex typeof date time datetime julianday
-    strftime unixepoch group_concat total json json_extract json_array json_object
+    strftime unixepoch group_concat total json json_extract json_array json_object json_remove
     json_array_length json_type json_valid json_quote json_each json_group_array json_group_object
     pi cos sin tan acos asin atan atan2 degrees radians log10 log2 trunc random like glob
     dwsim_value_too_large

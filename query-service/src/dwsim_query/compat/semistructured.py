@@ -89,8 +89,6 @@ def get_as_path(node: exp.Expression, engine: str) -> exp.Expression:
     else:
         raise Refusal("GET with a key or index that is not a literal", node)
     inner = node.this
-    if isinstance(inner, exp.Array | exp.Struct) and engine == "sqlite":
-        raise Refusal("GET or [] of ARRAY_CONSTRUCT or OBJECT_CONSTRUCT", node)
     if isinstance(inner, exp.JSONExtract) and isinstance(inner.expression, exp.JSONPath):
         path = inner.expression.copy()
         path.append("expressions", step)
@@ -206,6 +204,57 @@ def arrays_postgres(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _object_pairs(node: exp.Struct) -> list[exp.PropertyEQ]:
+    """OBJECT_CONSTRUCT's pairs, refused where an engine would not print a value as Snowflake
+    does (a timestamp's VARIANT text) or a key is not a plain literal."""
+    pairs = node.expressions
+    if not all(isinstance(p, exp.PropertyEQ) for p in pairs):
+        raise Refusal("OBJECT_CONSTRUCT(*)", node)
+    for pair in pairs:
+        key = pair.this
+        if not (isinstance(key, exp.Literal) and key.is_string) or set(key.this) & set('"\\'):
+            raise Refusal("OBJECT_CONSTRUCT with a key that is not a plain literal", node)
+        if type_of(pair.expression) in exp.DataType.TEMPORAL_TYPES:
+            raise Refusal("OBJECT_CONSTRUCT of a date or time value", node)
+    return list(pairs)
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["snowflake"])
+def object_construct_times(node: exp.Expression) -> exp.Expression:
+    """The emulator prints a timestamp in an OBJECT without Snowflake's milliseconds."""
+    if isinstance(node, exp.Struct) and any(
+        type_of(p.expression) in exp.DataType.TEMPORAL_TYPES
+        for p in node.expressions
+        if isinstance(p, exp.PropertyEQ)
+    ):
+        raise Refusal("OBJECT_CONSTRUCT of a date or time value", node)
+    return node
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["sqlite"])
+def object_construct_sqlite(node: exp.Expression) -> exp.Expression:
+    """OBJECT_CONSTRUCT as JSON_OBJECT less the keys whose value is a SQL NULL (a JSON null is
+    kept): JSON_REMOVE of `$."key"` for those, of `$[0]` (never in an object) for the rest.
+    Booleans are JSON booleans and VARIANT text is embedded as JSON, not as a string."""
+    if not isinstance(node, exp.Struct):
+        return node
+    pairs, parts, removed = _object_pairs(node), [], []
+    for pair in pairs:
+        value = pair.expression
+        kind = type_of(value)
+        if kind == T.BOOLEAN:
+            value = exp.Case(ifs=[exp.If(this=value.copy(), true=call("json", text("true"))),
+                                  exp.If(this=exp.Not(this=value), true=call("json", text("false")))])  # fmt: skip
+        elif kind in (T.VARIANT, T.OBJECT, T.ARRAY, T.JSON):
+            value = call("json", value)
+        parts += [pair.this, value]
+        gone = exp.Is(this=pair.expression.copy(), expression=exp.Null())
+        removed.append(exp.Case(ifs=[exp.If(this=gone, true=text(f'$."{pair.this.this}"'))],
+                                default=text("$[0]")))  # fmt: skip
+    built = call("json_object", *parts)
+    return call("json_remove", built, *removed) if removed else built
+
+
 # After arrays_postgres: the ARRAY[...] of keys below is a PostgreSQL array, not ARRAY_CONSTRUCT.
 @rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
 def object_construct_postgres(node: exp.Expression) -> exp.Expression:
@@ -213,11 +262,7 @@ def object_construct_postgres(node: exp.Expression) -> exp.Expression:
     (Snowflake omits those pairs; a JSON null, PARSE_JSON('null'), is kept)."""
     if not isinstance(node, exp.Struct):
         return node
-    pairs = node.expressions
-    if not all(isinstance(p, exp.PropertyEQ) for p in pairs):
-        raise Refusal("OBJECT_CONSTRUCT(*)", node)
-    if any(not (isinstance(p.this, exp.Literal) and p.this.is_string) for p in pairs):
-        raise Refusal("OBJECT_CONSTRUCT with a key that is not a literal", node)
+    pairs = _object_pairs(node)
     built = call("JSONB_BUILD_OBJECT", *[part for p in pairs for part in (p.this, p.expression)])
     if not pairs:
         return built
