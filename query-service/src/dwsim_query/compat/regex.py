@@ -63,6 +63,20 @@ def _group_asked(node: exp.Expression) -> bool:
     return group is not None and not (isinstance(group, exp.Literal) and group.this == "0")
 
 
+def _below_one(node: exp.Expression) -> None:
+    """Snowflake fails a position below 1 (PostgreSQL and DuckDB answer from the start)."""
+    position = node.args.get("position")
+    if isinstance(position, exp.Neg):
+        position = position.this
+    if isinstance(position, exp.Literal) and position.is_number:
+        value = node.args["position"]
+        number = -float(position.this) if isinstance(value, exp.Neg) else float(position.this)
+        if number < 1:
+            raise Refusal(
+                f"{NAMES[type(node)]} with a position below 1", node, "Snowflake fails it"
+            )
+
+
 def _plain(node: exp.Expression) -> bool:
     return node.args.get("position") is None and node.args.get("occurrence") is None
 
@@ -131,6 +145,8 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
     if not isinstance(node, REGEXES):
         return node
     flags = parameters(node, source)
+    if source == "snowflake":
+        _below_one(node)
     if source == "snowflake" or "p" in flags:  # Redshift's POSIX patterns have no \b
         node.set("expression", _pg_pattern(node.expression, node))
     if isinstance(node, exp.RegexpLike) and not flags and not node.args.get("full_match"):
@@ -207,6 +223,8 @@ def emulator(node: exp.Expression, source: str) -> exp.Expression:
         return node
     flags = parameters(node, source)
     name = NAMES[type(node)]
+    if source == "snowflake":
+        _below_one(node)
     if isinstance(node, exp.RegexpReplace):
         for key, default in (("position", "1"), ("occurrence", "0")):
             value = node.args.get(key)
