@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast, text
+from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
 from dwsim_query.compat.registry import rewrite
 
 
@@ -143,4 +143,38 @@ def count_if(node: exp.Expression) -> exp.Expression:
     """COUNT_IF counts rows, so no rows give 0, not NULL (fakesnow answers NULL)."""
     if isinstance(node, exp.CountIf):
         return exp.Count(this=exp.Case(ifs=[exp.If(this=node.this, true=exp.Literal.number(1))]))
+    return node
+
+
+@rewrite("aggregates", sources=["snowflake"])
+def boolean_aggregates_of_numbers(node: exp.Expression) -> exp.Expression:
+    """BOOLAND_AGG / BOOLOR_AGG read a number as TRUE when it is not zero (SQLite's MIN / MAX
+    of -1 and 0 would not, and PostgreSQL's BOOL_AND takes no numbers)."""
+    numbers = exp.DataType.NUMERIC_TYPES
+    if isinstance(node, exp.LogicalAnd | exp.LogicalOr) and type_of(node.this) in numbers:
+        node.set("this", exp.NEQ(this=node.this, expression=exp.Literal.number(0)))
+    return node
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["sqlite"])
+def mode_sqlite(node: exp.Expression) -> exp.Expression:
+    """MODE: the pack's aggregate (a window function as well)."""
+    return call("dwsim_mode", node.this) if isinstance(node, exp.Mode) else node
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["postgres"])
+def mode_and_any_value_postgres(node: exp.Expression) -> exp.Expression:
+    """MODE is PostgreSQL's ordered-set aggregate (never a window function there); ANY_VALUE
+    is any of the group's values (MIN will do; PostgreSQL 15 has no ANY_VALUE)."""
+    if isinstance(node, exp.Mode):
+        if isinstance(node.parent, exp.Window):
+            raise Refusal(
+                "MODE as a window function", node, "PostgreSQL's MODE is an ordered-set aggregate"
+            )
+        order = exp.Order(expressions=[exp.Ordered(this=node.this)])
+        return exp.WithinGroup(this=call("MODE"), expression=order)
+    if isinstance(node, exp.AnyValue):
+        if type_of(node.this) == exp.DataType.Type.BOOLEAN:
+            return exp.LogicalOr(this=node.this)
+        return exp.Min(this=node.this)
     return node

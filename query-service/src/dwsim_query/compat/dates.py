@@ -558,3 +558,47 @@ def _special_element(
             "VARCHAR",
         )
     return None
+
+
+@rewrite("dates", sources=["snowflake"], engines=["postgres", "snowflake"])
+def current_timestamp_precision(node: exp.Expression) -> exp.Expression:
+    """CURRENT_TIMESTAMP(p) reports at most p fractional digits (the reference allows fewer
+    than asked): whole seconds for 0-2, milliseconds for 3-5 (the engines ignore p). SQLite's
+    CURRENT_TIMESTAMP has whole seconds already."""
+    if not isinstance(node, exp.CurrentTimestamp) or node.this is None:
+        return node
+    digits = node.this
+    if not (isinstance(digits, exp.Literal) and digits.is_int):
+        raise Refusal("CURRENT_TIMESTAMP with a precision that is not a literal", node)
+    node.set("this", None)
+    if int(digits.this) >= 6:
+        return node
+    unit = "SECOND" if int(digits.this) < 3 else "MILLISECOND"
+    return exp.TimestampTrunc(this=node, unit=exp.var(unit))
+
+
+def _date_from_parts(engine: str) -> Rewrite:
+    """DATE_FROM_PARTS(y, m, d): January 1 of y, plus m - 1 months, plus d - 1 days (so months
+    and days out of range, zero or negative, move the date as Snowflake documents)."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.DateFromParts):
+            return node
+        year, month, day = (node.args[k] for k in ("year", "month", "day"))
+        if engine == "sqlite":
+            return call("dwsim_date_from_parts", year, month, day)
+        one = exp.Literal.number(1)
+        start = call("MAKE_DATE", year, one, one.copy())
+        steps = [
+            exp.Mul(this=exp.Paren(this=exp.Sub(this=part, expression=one.copy())),
+                    expression=exp.Interval(this=text("1"), unit=exp.var(unit)))
+            for part, unit in ((month, "MONTH"), (day, "DAY"))
+        ]  # fmt: skip
+        moved = exp.Add(this=exp.Add(this=start, expression=steps[0]), expression=steps[1])
+        return cast(moved, "DATE")
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres"):
+    rewrite("dates", sources=["snowflake"], engines=[_engine])(_date_from_parts(_engine))

@@ -17,7 +17,7 @@ from dwsim_query.compat.nodes import (
     text,
     type_of,
 )
-from dwsim_query.compat.registry import Rewrite, rewrite
+from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 from dwsim_shared.compat_packs.number_models import (
     NumberModel,
     UnsupportedElement,
@@ -376,10 +376,56 @@ def _never_zero(divisor: exp.Expression) -> bool:
     )
 
 
-@rewrite("numeric", engines=["sqlite"])
+@rewrite("numeric", sources=["redshift"], engines=["sqlite"])
 def random_in_unit_interval(node: exp.Expression) -> exp.Expression:
-    """RANDOM() is a double in [0, 1) in both sources; SQLite's is a 64-bit integer."""
+    """Redshift's RANDOM() is a double in [0, 1); SQLite's is a 64-bit integer."""
     if not isinstance(node, exp.Rand) or node.this is not None:
         return node
     spread = exp.Mod(this=exp.Abs(this=call("RANDOM")), expression=exp.Literal.number(1 << 53))
     return exp.Div(this=exp.Paren(this=spread), expression=exp.Literal.number(f"{1 << 53}.0"))
+
+
+def _selects_above(node: exp.Expression) -> int:
+    count, parent = 0, node.parent
+    while parent is not None:
+        count += isinstance(parent, exp.Select)
+        parent = parent.parent
+    return count
+
+
+def _snowflake_random(engine: str) -> Rewrite:
+    """Snowflake's RANDOM() is a 64-bit integer: SQLite's own; on PostgreSQL its double spread
+    over the 64-bit range; the emulator's is Snowflake's. RANDOM(seed) repeats one value for
+    every call with that seed in a row and differs between rows, which no engine here can do
+    (it would not repeat Snowflake's numbers either): refused by name."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Rand):
+            return node
+        if node.this is not None:
+            raise Refusal("RANDOM with a seed", node, "a seeded sequence is not carried")
+        if engine == "snowflake":
+            # fakesnow rewrites the first RANDOM() it finds below each SELECT: one nested in a
+            # subquery (or a CTE) is rewritten twice and overflows.
+            if _selects_above(node) > 1:
+                raise Refusal("RANDOM in a subquery", node, "the emulator fails it")
+            return node
+        if engine == "sqlite":
+            return call("RANDOM")
+        centred = exp.Sub(this=call("RANDOM"), expression=exp.Literal.number(0.5))
+        spread = exp.Mul(this=exp.Paren(this=centred), expression=exp.Literal.number(1 << 64))
+        return cast(exp.Floor(this=spread), "BIGINT")
+
+    return fn
+
+
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"])
+def redshift_random_on_the_emulator(node: exp.Expression) -> exp.Expression:
+    """The emulator's RANDOM is Snowflake's 64-bit integer, not Redshift's [0, 1) double."""
+    if isinstance(node, exp.Rand):
+        raise Refusal("RANDOM (Redshift SQL)", node)
+    return node
+
+
+for _engine in compat_engines():
+    rewrite("numeric", sources=["snowflake"], engines=[_engine])(_snowflake_random(_engine))

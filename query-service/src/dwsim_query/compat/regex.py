@@ -58,6 +58,25 @@ def _default_group(node: exp.Expression, flags: str) -> None:
         node.set("group", ONE.copy())
 
 
+def _group_asked(node: exp.Expression) -> bool:
+    group = node.args.get("group")
+    return group is not None and not (isinstance(group, exp.Literal) and group.this == "0")
+
+
+def _below_one(node: exp.Expression) -> None:
+    """Snowflake fails a position below 1 (PostgreSQL and DuckDB answer from the start)."""
+    position = node.args.get("position")
+    if isinstance(position, exp.Neg):
+        position = position.this
+    if isinstance(position, exp.Literal) and position.is_number:
+        value = node.args["position"]
+        number = -float(position.this) if isinstance(value, exp.Neg) else float(position.this)
+        if number < 1:
+            raise Refusal(
+                f"{NAMES[type(node)]} with a position below 1", node, "Snowflake fails it"
+            )
+
+
 def _plain(node: exp.Expression) -> bool:
     return node.args.get("position") is None and node.args.get("occurrence") is None
 
@@ -72,10 +91,12 @@ def sqlite(node: exp.Expression, source: str) -> exp.Expression:
     if not isinstance(node, REGEXES):
         return node
     flags = parameters(node, source)
-    if isinstance(node, exp.RegexpLike) and not flags:
+    if isinstance(node, exp.RegexpLike) and not flags and not node.args.get("full_match"):
         return node
     _default_group(node, flags)
-    flag = text(flags.replace("p", ""))
+    # Snowflake searches the subject from the position on as a string of its own (flag r).
+    own = "r" if source == "snowflake" else ""
+    flag = text(flags.replace("p", "") + own)
     this, pattern = node.this, node.expression
     if isinstance(node, exp.RegexpExtract):
         group = node.args.get("group") or exp.Null()
@@ -88,13 +109,14 @@ def sqlite(node: exp.Expression, source: str) -> exp.Expression:
         return call("regexp_instr", this, pattern, _arg(node, "position", ONE),
                     _arg(node, "occurrence", ONE), _arg(node, "option", ZERO), flag, group)  # fmt: skip
     if isinstance(node, exp.RegexpReplace):
+        flag = text(flags.replace("p", ""))  # the pack's REGEXP_REPLACE always cuts the subject
         if not flags and _plain(node):
             return call("regexp_replace", this, pattern, _arg(node, "replacement", text("")))
         return call("regexp_replace", this, pattern, _arg(node, "replacement", text("")),
                     _arg(node, "position", ONE), _arg(node, "occurrence", ZERO), flag)  # fmt: skip
     if not node.args.get("full_match"):
         raise Refusal("REGEXP_LIKE with parameters", node)
-    return call("dwsim_regexp_like", this, pattern, flag)
+    return call("dwsim_regexp_like", this, pattern, text(flags.replace("p", "")))
 
 
 def _pg_flags(flags: str, source: str) -> str:
@@ -123,9 +145,11 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
     if not isinstance(node, REGEXES):
         return node
     flags = parameters(node, source)
+    if source == "snowflake":
+        _below_one(node)
     if source == "snowflake" or "p" in flags:  # Redshift's POSIX patterns have no \b
         node.set("expression", _pg_pattern(node.expression, node))
-    if isinstance(node, exp.RegexpLike) and not flags:
+    if isinstance(node, exp.RegexpLike) and not flags and not node.args.get("full_match"):
         return node
     _default_group(node, flags)
     flag = text(_pg_flags(flags, source))
@@ -133,14 +157,30 @@ def postgres(node: exp.Expression, source: str) -> exp.Expression:
     group = node.args.get("group")
     if group is None:
         group = ONE.copy() if "e" in flags else ZERO.copy()
+    position = _arg(node, "position", ONE)
+    skipped: exp.Expression | None = None
+    if (
+        source == "snowflake"
+        and isinstance(node, exp.RegexpExtract | exp.RegexpCount | exp.RegexpInstr)
+        and not (isinstance(position, exp.Literal) and position.this == "1")
+    ):
+        # Snowflake searches the rest of the subject as a string of its own (\b and ^ match
+        # at its start); PostgreSQL keeps the characters before the start in view.
+        this = exp.Substring(this=this, start=position)
+        skipped, position = exp.Sub(this=position.copy(), expression=ONE.copy()), ONE.copy()
     if isinstance(node, exp.RegexpExtract):
-        return call("REGEXP_SUBSTR", this, pattern, _arg(node, "position", ONE),
+        return call("REGEXP_SUBSTR", this, pattern, position,
                     _arg(node, "occurrence", ONE), flag, group)  # fmt: skip
     if isinstance(node, exp.RegexpCount):
-        return call("REGEXP_COUNT", this, pattern, _arg(node, "position", ONE), flag)
+        return call("REGEXP_COUNT", this, pattern, position, flag)
     if isinstance(node, exp.RegexpInstr):
-        return call("REGEXP_INSTR", this, pattern, _arg(node, "position", ONE),
-                    _arg(node, "occurrence", ONE), _arg(node, "option", ZERO), flag, group)  # fmt: skip
+        found = call("REGEXP_INSTR", this, pattern, position,
+                     _arg(node, "occurrence", ONE), _arg(node, "option", ZERO), flag, group)  # fmt: skip
+        if skipped is None:
+            return found
+        # An offset in the rest, counted from the subject's start (0, no match, stays 0).
+        moved = exp.Add(this=exp.Nullif(this=found, expression=ZERO.copy()), expression=skipped)
+        return exp.Coalesce(this=moved, expressions=[found.copy()])
     if isinstance(node, exp.RegexpReplace):
         if not flags and _plain(node) and source == "redshift":
             return call("REGEXP_REPLACE", this, pattern, _arg(node, "replacement", text("")),
@@ -193,17 +233,26 @@ def emulator(node: exp.Expression, source: str) -> exp.Expression:
         return node
     flags = parameters(node, source)
     name = NAMES[type(node)]
+    if source == "snowflake":
+        _below_one(node)
     if isinstance(node, exp.RegexpReplace):
         for key, default in (("position", "1"), ("occurrence", "0")):
             value = node.args.get(key)
             if value is not None and not (isinstance(value, exp.Literal) and value.this == default):
                 raise Refusal(f"{name} with a {key}", node)
             node.set(key, None)
+    if isinstance(node, exp.RegexpInstr) and ("e" in flags or _group_asked(node)):
+        raise Refusal(
+            f"{name} with parameters 'e' or a group", node, "the emulator answers the whole match"
+        )
     if not flags:
+        for key in ("parameters", "modifiers", "flag"):
+            if node.args.get(key) is not None:  # 'c' (or 'ic'): the case-sensitive default
+                node.set(key, text(""))
         return node
     if "p" in flags:
         raise Refusal(f"{name} with parameters 'p'", node, "RE2 is not PCRE")
-    if "e" in flags and not isinstance(node, exp.RegexpExtract | exp.RegexpInstr):
+    if "e" in flags and not isinstance(node, exp.RegexpExtract):
         raise Refusal(f"{name} with parameters 'e'", node)
     inline = "".join(c for c in "ims" if c in flags)
     for key in ("parameters", "modifiers", "flag"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, text
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
+from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 T = exp.DataType.Type
 TEXT_TYPES = frozenset({T.VARCHAR, T.TEXT, T.CHAR, T.NVARCHAR, T.NCHAR})
@@ -38,6 +38,68 @@ def _sqlite_path(steps: list[str | int]) -> str:
 
 def _extract(node: exp.Expression) -> bool:
     return isinstance(node, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract)
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def path_text_of_text(node: exp.Expression) -> exp.Expression:
+    """JSON_EXTRACT_PATH_TEXT of text parses it as JSON first (the mock's operators take JSON)."""
+    if isinstance(node, exp.JSONExtractScalar):
+        value = node.this
+        literal = isinstance(value, exp.Literal) and value.is_string
+        if isinstance(value, exp.Null) or literal or type_of(value) in TEXT_TYPES:
+            value = cast(value, "JSONB")
+        # An object or an array prints compact, as Snowflake's text of it (`::text` of JSONB
+        # puts a blank after each , and :); the separators inside strings are kept.
+        path = _pg_path(_steps(node))
+        found = exp.JSONBExtract(this=value.copy(), expression=path.copy())
+        compact = call("REGEXP_REPLACE", cast(exp.Paren(this=found.copy()), "TEXT"),
+                       text(r'("(?:[^"\\]|\\.)*")|([,:]) '), text(r"\1\2"), text("g"))  # fmt: skip
+        document = exp.In(
+            this=call("JSONB_TYPEOF", found), expressions=[text("object"), text("array")]
+        )
+        scalar = exp.Paren(this=exp.JSONBExtractScalar(this=value, expression=path))
+        return exp.Case(ifs=[exp.If(this=document, true=compact)], default=scalar)
+    return node
+
+
+def _get_as_path(engine: str) -> Rewrite:
+    return lambda node: get_as_path(node, engine)
+
+
+def get_as_path(node: exp.Expression, engine: str) -> exp.Expression:
+    """GET(v, 'key') and GET(v, index) are the paths `v:key` and `v[index]` (on every engine a
+    cast of GET's VARIANT read the JSON text, quotes and all). So are `v['key']` and `v[index]`
+    on SQLite and the mock (which read a bracket as their own subscript: the mock's cast kept
+    the quotes and its index counted from 1; SQLite failed)."""
+    bracket = isinstance(node, exp.Bracket) and len(node.expressions) == 1
+    if bracket and engine != "snowflake":
+        key = node.expressions[0]
+        if not (isinstance(key, exp.Literal) and (key.is_int or (key.is_string and key.this))):
+            return node
+    elif isinstance(node, exp.GetExtract):
+        key = node.expression
+    else:
+        return node
+    if isinstance(key, exp.Null):
+        return exp.Null()
+    if isinstance(key, exp.Literal) and key.is_string and key.this:
+        step: exp.Expression = exp.JSONPathKey(this=key.this)
+    elif isinstance(key, exp.Literal) and key.is_int:
+        step = exp.JSONPathSubscript(this=int(key.this))
+    else:
+        raise Refusal("GET with a key or index that is not a literal", node)
+    inner = node.this
+    if isinstance(inner, exp.JSONExtract) and isinstance(inner.expression, exp.JSONPath):
+        path = inner.expression.copy()
+        path.append("expressions", step)
+        return exp.JSONExtract(this=inner.this, expression=path, variant_extract=True,
+                               requires_json=True)  # fmt: skip
+    path = exp.JSONPath(expressions=[exp.JSONPathRoot(), step])
+    return exp.JSONExtract(this=inner, expression=path, variant_extract=True, requires_json=True)
+
+
+for _engine in compat_engines():
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine])(_get_as_path(_engine))
 
 
 @rewrite("semistructured", engines=["sqlite"])
@@ -140,3 +202,74 @@ def arrays_postgres(node: exp.Expression) -> exp.Expression:
         value = exp.cast(node.this, exp.DataType.build("JSONB"))
         return _array_size(value, "jsonb_typeof", "jsonb_array_length")
     return node
+
+
+def _object_pairs(node: exp.Struct) -> list[exp.PropertyEQ]:
+    """OBJECT_CONSTRUCT's pairs, refused where an engine would not print a value as Snowflake
+    does (a timestamp's VARIANT text) or a key is not a plain literal."""
+    pairs = node.expressions
+    if not all(isinstance(p, exp.PropertyEQ) for p in pairs):
+        raise Refusal("OBJECT_CONSTRUCT(*)", node)
+    for pair in pairs:
+        key = pair.this
+        if not (isinstance(key, exp.Literal) and key.is_string) or set(key.this) & set('"\\'):
+            raise Refusal("OBJECT_CONSTRUCT with a key that is not a plain literal", node)
+        if type_of(pair.expression) in exp.DataType.TEMPORAL_TYPES:
+            raise Refusal("OBJECT_CONSTRUCT of a date or time value", node)
+    return list(pairs)
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["snowflake"])
+def object_construct_times(node: exp.Expression) -> exp.Expression:
+    """The emulator prints a timestamp in an OBJECT without Snowflake's milliseconds."""
+    if isinstance(node, exp.Struct) and any(
+        type_of(p.expression) in exp.DataType.TEMPORAL_TYPES
+        for p in node.expressions
+        if isinstance(p, exp.PropertyEQ)
+    ):
+        raise Refusal("OBJECT_CONSTRUCT of a date or time value", node)
+    return node
+
+
+@rewrite("semistructured", sources=["snowflake"], engines=["sqlite"])
+def object_construct_sqlite(node: exp.Expression) -> exp.Expression:
+    """OBJECT_CONSTRUCT as JSON_OBJECT less the keys whose value is a SQL NULL (a JSON null is
+    kept): JSON_REMOVE of `$."key"` for those, of `$[0]` (never in an object) for the rest.
+    Booleans are JSON booleans and VARIANT text is embedded as JSON, not as a string."""
+    if not isinstance(node, exp.Struct):
+        return node
+    pairs, parts, removed = _object_pairs(node), [], []
+    for pair in pairs:
+        value = pair.expression
+        kind = type_of(value)
+        if kind == T.BOOLEAN:
+            value = exp.Case(ifs=[exp.If(this=value.copy(), true=call("json", text("true"))),
+                                  exp.If(this=exp.Not(this=value), true=call("json", text("false")))])  # fmt: skip
+        elif kind in (T.VARIANT, T.OBJECT, T.ARRAY, T.JSON):
+            value = call("json", value)
+        parts += [pair.this, value]
+        gone = exp.Is(this=pair.expression.copy(), expression=exp.Null())
+        removed.append(exp.Case(ifs=[exp.If(this=gone, true=text(f'$."{pair.this.this}"'))],
+                                default=text("$[0]")))  # fmt: skip
+    built = call("json_object", *parts)
+    return call("json_remove", built, *removed) if removed else built
+
+
+# After arrays_postgres: the ARRAY[...] of keys below is a PostgreSQL array, not ARRAY_CONSTRUCT.
+@rewrite("semistructured", sources=["snowflake"], engines=["postgres"])
+def object_construct_postgres(node: exp.Expression) -> exp.Expression:
+    """OBJECT_CONSTRUCT as JSONB_BUILD_OBJECT, less the keys whose value is a SQL NULL
+    (Snowflake omits those pairs; a JSON null, PARSE_JSON('null'), is kept)."""
+    if not isinstance(node, exp.Struct):
+        return node
+    pairs = _object_pairs(node)
+    built = call("JSONB_BUILD_OBJECT", *[part for p in pairs for part in (p.this, p.expression)])
+    if not pairs:
+        return built
+    nulls = [exp.Is(this=p.expression.copy(), expression=exp.Null()) for p in pairs]
+    missing = [
+        exp.Case(ifs=[exp.If(this=n, true=p.this.copy())])
+        for n, p in zip(nulls, pairs, strict=True)
+    ]
+    keys = call("ARRAY_REMOVE", exp.Array(expressions=missing), exp.Null())
+    return exp.Paren(this=exp.Sub(this=built, expression=keys))

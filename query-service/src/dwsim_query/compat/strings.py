@@ -61,8 +61,40 @@ def left_right_negative(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("strings", sources=["snowflake"], engines=["sqlite", "postgres"])
+def ends_with(node: exp.Expression) -> exp.Expression:
+    """ENDSWITH(a, b): the last LENGTH(b) characters of a are b (NULL stays NULL)."""
+    if not isinstance(node, exp.EndsWith):
+        return node
+    length = exp.Length(this=node.expression.copy())
+    start = exp.Add(this=exp.Sub(this=exp.Length(this=node.this.copy()), expression=length),
+                    expression=exp.Literal.number(1))  # fmt: skip
+    return exp.Paren(this=exp.EQ(this=call("substr", node.this, start), expression=node.expression))
+
+
+@rewrite("strings", sources=["snowflake"], engines=["sqlite"])
+def ascii_sqlite(node: exp.Expression) -> exp.Expression:
+    """Snowflake's ASCII of '' is 0 (SQLite's UNICODE answers NULL)."""
+    return call("dwsim_ascii", node.this) if isinstance(node, exp.Ascii) else node
+
+
+@rewrite("strings", sources=["snowflake"], engines=["snowflake"])
+def pad_empty(node: exp.Expression) -> exp.Expression:
+    """LPAD/RPAD with an empty pad truncates without padding (DuckDB fails it)."""
+    fill = node.args.get("fill_pattern") if isinstance(node, exp.Pad) else None
+    if fill is None:
+        return node
+    cut = exp.Left(this=node.this.copy(), expression=node.expression.copy())
+    if isinstance(fill, exp.Literal):
+        return cut if fill.this == "" else node
+    empty = exp.EQ(this=fill.copy(), expression=text(""))
+    return exp.Case(ifs=[exp.If(this=empty, true=cut)], default=node)
+
+
 @rewrite("strings", engines=["sqlite"])
 def strings_sqlite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Chr):  # SQLite's CHAR answers U+FFFD for a bad code, NUL for NULL
+        return call("dwsim_chr", *node.expressions)
     if isinstance(node, exp.SplitPart):
         return call("split_part", node.this, node.args["delimiter"], node.args["part_index"])
     if isinstance(node, exp.SimilarTo):

@@ -114,6 +114,8 @@ def emulator_trim_characters(node: exp.Expression) -> exp.Expression:
         return node  # TRIM(x) it answers right
     if chars is None:
         chars = text(" ")
+    elif isinstance(chars, exp.Null):  # no characters to trim: NULL
+        return exp.Null()
     elif not (isinstance(chars, exp.Literal) and chars.is_string):
         raise Refusal("TRIM with characters that are not a literal", node)
     if not chars.this:

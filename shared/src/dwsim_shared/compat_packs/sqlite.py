@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import decimal
 import math
 import re
@@ -24,7 +25,7 @@ PACK_VERSION = 1
 
 @lru_cache(maxsize=256)
 def _regex(pattern: str, flags: str = "") -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+    return re.compile(sqlite_functions.posix_classes(pattern), re.IGNORECASE if "i" in flags else 0)
 
 
 def regexp(pattern: Any, value: Any) -> int | None:
@@ -357,7 +358,32 @@ AGGREGATES = {
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
     "variance_pop": (VarPop, 1),
 }  # fmt: skip
-WINDOW_AGGREGATES = sqlite_decimals.WINDOW_AGGREGATES
+
+
+class Mode:
+    """Snowflake's MODE: the most frequent non-NULL value (of tied ones, the smallest)."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[Any] = collections.Counter()
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.counts[value] += 1
+
+    def inverse(self, value: Any) -> None:
+        if value is not None:
+            self.counts[value] -= 1
+
+    def value(self) -> Any:
+        return self.finalize()
+
+    def finalize(self) -> Any:
+        top = max(self.counts.values(), default=0)
+        tied = [v for v, n in self.counts.items() if n == top and n > 0]
+        return min(tied, key=lambda v: (str(type(v)), v)) if tied else None
+
+
+WINDOW_AGGREGATES = {**sqlite_decimals.WINDOW_AGGREGATES, "dwsim_mode": (Mode, 1)}
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
 
 

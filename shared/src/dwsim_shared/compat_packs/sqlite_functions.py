@@ -7,13 +7,33 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import math
 import re
 from functools import lru_cache
 from typing import Any
 
 # The compat layer hands the pack normalised flags: i (ignore case), m (^ and $ at lines),
-# s (. matches a newline), e (answer a sub-expression); c is already folded away.
+# s (. matches a newline), e (answer a sub-expression); c is already folded away. r: the
+# subject from the position on is searched as a string of its own, as Snowflake does (\b and
+# ^ match at the position); without it the characters before the position stay in view.
 _RE_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+# POSIX bracket classes (both sources write them: [[:alpha:]]), which Python's re lacks.
+_POSIX_CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f", "word": "\\w",
+    "punct": "!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~", "cntrl": "\\x00-\\x1f\\x7f",
+    "print": "\\x20-\\x7e", "graph": "\\x21-\\x7e",
+}  # fmt: skip
+_POSIX_CLASS = re.compile(r"(?<!\\)\[:(" + "|".join(_POSIX_CLASSES) + r"):\]")
+
+
+def posix_classes(pattern: str) -> str:
+    """`[[:alpha:]_]` as Python's re reads it: `[a-zA-Z_]`.
+
+    >>> posix_classes("[[:alpha:]_][[:digit:]]+")
+    '[a-zA-Z_][0-9]+'
+    """
+    return _POSIX_CLASS.sub(lambda m: _POSIX_CLASSES[m[1]], pattern)
 
 
 @lru_cache(maxsize=256)
@@ -21,16 +41,20 @@ def _compiled(pattern: str, flags: str) -> re.Pattern[str]:
     value = 0
     for letter in flags:
         value |= _RE_FLAGS.get(letter, 0)
-    return re.compile(pattern, value)
+    return re.compile(posix_classes(pattern), value)
 
 
 def _matches(value: Any, pattern: Any, position: Any, flags: Any) -> list[re.Match[str]] | None:
+    """The matches from `position` on; with flag r their offsets count from the position."""
     if value is None or pattern is None or position is None:
         return None
     start = int(position)
     if start < 1:
         raise ValueError(f"the position must be 1 or more, not {start}")
-    return list(_compiled(str(pattern), str(flags or "")).finditer(str(value), start - 1))
+    compiled = _compiled(str(pattern), str(flags or ""))
+    if "r" in str(flags or ""):
+        return list(compiled.finditer(str(value)[start - 1 :]))
+    return list(compiled.finditer(str(value), start - 1))
 
 
 def regexp_substr(
@@ -82,7 +106,10 @@ def regexp_instr(
         group = 1
     index = 0 if group is None else int(group)
     match = found[n - 1]
-    return (match.end(index) if int(option) else match.start(index)) + 1
+    if index > (match.re.groups or 0):
+        raise ValueError(f"the pattern has no group {index}")
+    offset = int(position) - 1 if "r" in str(flags or "") else 0
+    return (match.end(index) if int(option) else match.start(index)) + 1 + offset
 
 
 def regexp_replace(
@@ -260,11 +287,51 @@ def _scaled(rounding: str) -> Any:
     def fn(value: Any, places: Any) -> int | float | None:
         if value is None or places is None:
             return None
+        exact = _exact(value)
+        exponent = exact.as_tuple().exponent
+        if isinstance(exponent, int) and int(places) >= -exponent:  # finer than the value
+            return value if isinstance(value, int) else float(exact)
         quantum = decimal.Decimal(1).scaleb(-int(places))
-        done = _exact(value).quantize(quantum, rounding=rounding)
+        done = exact.quantize(quantum, rounding=rounding)
         return int(done) if int(places) <= 0 and isinstance(value, int) else float(done)
 
     return fn
+
+
+def ascii_code(value: Any) -> int | None:
+    """Snowflake's ASCII: the first character's code, 0 for an empty string."""
+    if value is None:
+        return None
+    text = str(value)
+    return ord(text[0]) if text else 0
+
+
+def chr_(value: Any) -> str | None:
+    """CHR: the character of a Unicode code point; an invalid one fails (SQLite's CHAR answers
+    U+FFFD, and a NUL for NULL)."""
+    if value is None:
+        return None
+    code = int(value)
+    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"Invalid character code {code} in the CHR input")
+    return chr(code)
+
+
+def cbrt(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return math.copysign(round(abs(number) ** (1 / 3), 15), number)
+
+
+def date_from_parts(year: Any, month: Any, day: Any) -> str | None:
+    """Snowflake's DATE_FROM_PARTS: January 1 of the year, plus month - 1 months, plus day - 1
+    days (out-of-range, zero and negative parts move the date)."""
+    if year is None or month is None or day is None:
+        return None
+    years, month0 = divmod(int(year) * 12 + int(month) - 1, 12)
+    first = dt.date(years, month0 + 1, 1)
+    return (first + dt.timedelta(days=int(day) - 1)).isoformat()
 
 
 def try_(fn: Any) -> Any:
@@ -289,6 +356,7 @@ FUNCTIONS = {
     "concat_ws": (concat_ws, -1),
     "dwsim_md5": (_hash("md5"), 1), "dwsim_sha1": (_hash("sha1"), 1), "dwsim_sha2": (sha2, 2),
     "dwsim_translate": (translate, 3),
+    "dwsim_date_from_parts": (date_from_parts, 3), "dwsim_ascii": (ascii_code, 1), "dwsim_chr": (chr_, 1), "cbrt": (cbrt, 1),
     "dwsim_ceil": (_scaled(decimal.ROUND_CEILING), 2),
     "dwsim_floor": (_scaled(decimal.ROUND_FLOOR), 2),
     "regexp_substr": (regexp_substr, -1), "regexp_count": (regexp_count, -1),

@@ -99,6 +99,7 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
     ("REPEAT", "sqlite"): "not carried yet",
     ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
+    ("REGEXP_INSTR", "snowflake"): "parameters 'e' or a group (it answers the whole match)",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
     **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
     **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
