@@ -31,7 +31,10 @@ MaybeEvaluate = Callable[[list[Any]], "tuple[Any, bool] | None"]
 # Tables up to this many rows are checked by the exact scan alone (cheap at that size); larger
 # ones, when the run's seed is known, prove keys and foreign keys against the generation
 # contract (reports/contract.py) and read the per-value checks from the sample.
-EXACT_ROWS = 100_000
+EXACT_ROWS = 20_000
+# In that fast mode the per-value checks read this many rows (no tolerance follows the size: a
+# rule the data breaks systematically shows in any such sample; a single broken row does not).
+VALUE_SAMPLE_ROWS = 20_000
 DIGEST_HOW = (
     "the warehouse's {what} equal the generation contract's {rows} {kind} as an order-independent "
     "digest (two 31-bit sums of pseudo-random functions, count and bounds); a mismatch runs the "
@@ -47,6 +50,9 @@ SAMPLE_HOW = (
     "the first {rows} rows the warehouse returns (in load order): each row is drawn on its own "
     "from the column's law, so any {rows} rows are a sample of it"
 )
+
+
+PER_VALUE = ("range", "length", "choices", "null_fraction")
 
 
 @dataclass
@@ -67,6 +73,8 @@ class PlannedCheck:
     method: str | None = None
     # Per-row values its aggregates read, computed once in a derived table: alias -> expression.
     derived: dict[str, exp.Expression] | None = None
+    # A per-value check (range, length, choices, required NULLs) read from the value sample.
+    per_value: bool = False
 
 
 def _col(name: str, table: str | None = None) -> exp.Column:
@@ -137,12 +145,11 @@ class TableChecks:
             method: str | None = None, derived: dict[str, exp.Expression] | None = None,
             ) -> None:  # fmt: skip
         # In the fast mode the per-value checks (ranges, lengths, choices, required NULLs) are
-        # read from the sample: on a large table they would cost more than loading it.
-        sampled = sampled or (
-            self.fast and check in ("range", "length", "choices", "null_fraction")
-        )
+        # read from a sample: on a large table they would cost more than loading it.
+        per_value = self.fast and not sampled and check in PER_VALUE
         self.checks.append(PlannedCheck(self.table.name, column, check, what, expected, selects,
-                                        evaluate, sampled, fallback, method, derived))  # fmt: skip
+                                        evaluate, sampled or per_value, fallback, method, derived,
+                                        per_value))  # fmt: skip
 
     def build(self) -> TableChecks:
         rows = self.table_plan.rows
@@ -158,10 +165,13 @@ class TableChecks:
                 self._rule_check(col, rule_check.kind, rule_check.expected, rows)
         return self
 
-    def sampling(self, sample_rows: int = SAMPLE_ROWS) -> int | None:
-        """How many rows the statistical checks read (None: all, in the exact scan)."""
-        has_sampled = any(c.sampled for c in self.checks)
-        return sample_rows if has_sampled and self.table_plan.rows > sample_rows else None
+    def _any_null(self) -> exp.Expression:
+        """Rows with a NULL in any column that must never be NULL."""
+        required = [c.column.name for c in self.table_plan.columns
+                    if self.table_plan.null_rate(c.column.name) <= 0]  # fmt: skip
+        anywhere = exp.or_(*[exp.Is(this=_col(n), expression=exp.Null()) for n in required])
+        return exp.Sum(this=exp.Case(ifs=[exp.If(this=anywhere, true=exp.Literal.number(1))],
+                                     default=exp.Literal.number(0)))  # fmt: skip
 
     @staticmethod
     def _key_size(col: ColumnPlan, rows: int) -> int | None:
@@ -315,8 +325,21 @@ class TableChecks:
                 observed = (total - present) / total if total else 0.0
                 return round(observed, 5), total == present
 
+            counts = [_count(), _count(column)]
+            if not self.fast:
+                self.add(name, "null_fraction", f"{name} is never NULL",
+                         {"rate": 0.0, "tolerance": 0.0}, counts, none)  # fmt: skip
+                return
+
+            # Fast: one count of rows with a NULL in any required column serves them all (an
+            # engine that knows a column NOT NULL drops its test); a NULL seen runs the exact
+            # count of each column over the whole table.
+            def nothing(v: list[Any]) -> tuple[Any, bool] | None:
+                return (0.0, True) if int(v[0] or 0) == 0 else None
+
             self.add(name, "null_fraction", f"{name} is never NULL",
-                     {"rate": 0.0, "tolerance": 0.0}, [_count(), _count(column)], none)  # fmt: skip
+                     {"rate": 0.0, "tolerance": 0.0}, [self._any_null()], nothing,
+                     fallback=(counts, none))  # fmt: skip
             return
 
         def evaluate(v: list[Any]) -> tuple[Any, bool]:
@@ -411,23 +434,34 @@ class TableChecks:
                  [_count(_col(name)), exp.Avg(this=value), exp.Avg(this=exp.Mul(this=value, expression=value.copy()))],
                  close, sampled=True)  # fmt: skip
 
-    def queries(self, dialect: str, sample_rows: int = SAMPLE_ROWS) -> list[Query]:
-        """The exact scan, and (for a table larger than the sample) the sample's query; each
-        with the checks it feeds. An aggregate several checks need is computed once."""
-        sample = self.sampling(sample_rows)
-        exact = [c for c in self.checks if sample is None or not c.sampled]
+    def queries(self, dialect: str, sample_rows: int = SAMPLE_ROWS,
+                value_rows: int = VALUE_SAMPLE_ROWS) -> list[Query]:  # fmt: skip
+        """The exact scan, and (for a table larger than the sample) the sample's query, and in
+        the fast mode the value sample's; each with the checks it feeds. An aggregate several
+        checks need is computed once."""
+        rows = self.table_plan.rows
+        statistical = [c for c in self.checks if c.sampled and not c.per_value]
+        values = [c for c in self.checks if c.per_value]
+        stat_n = sample_rows if statistical and rows > sample_rows else None
+        value_n: int | None = min(value_rows, sample_rows)
+        if not values or rows <= (value_n or 0):
+            value_n = None
+        exact = [c for c in self.checks if not c.sampled
+                 or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
         out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None)]
-        if sample is not None:
-            sampled = [c for c in self.checks if c.sampled]
-            columns = sorted({c.name for c in self.table.columns}, key=str.lower)
-            rows = (
-                exp.select(*[_col(n) for n in columns])
-                .from_(self.physical(self.table.name))
-                .limit(sample)
-                .subquery("sample")
-            )
-            out.append(Query(self._select(sampled, rows, dialect), sampled, sample))
+        for checks, size in ((statistical, stat_n), (values, value_n)):
+            if size is not None:
+                out.append(Query(self._select(checks, self._sample(size), dialect), checks, size))
         return out
+
+    def _sample(self, size: int) -> exp.Expression:
+        columns = sorted({c.name for c in self.table.columns}, key=str.lower)
+        return (
+            exp.select(*[_col(n) for n in columns])
+            .from_(self.physical(self.table.name))
+            .limit(size)
+            .subquery("sample")
+        )
 
     def _scanned(self, checks: list[PlannedCheck], dialect: str) -> exp.Expression:
         """The table, or (when digests read per-row codes) a derived table of the columns the

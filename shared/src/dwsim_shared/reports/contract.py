@@ -47,8 +47,16 @@ VALUES_CHUNK = 1 << 20
 def mix(codes: np.ndarray, which: int) -> np.ndarray:
     """One of the two digest functions on non-negative int64 codes (as the warehouse computes)."""
     p, a, b, c, d, q = MIXES[which]
-    x = codes % p
-    return (((x * a + b) % p) * ((x * c + d) % p)) % q
+    x = codes % p if len(codes) and int(codes.max()) >= p else codes
+    left = x * a
+    left += b
+    left %= p
+    right = x * c
+    right += d
+    right %= p
+    left *= right
+    left %= q
+    return left
 
 
 @dataclass
