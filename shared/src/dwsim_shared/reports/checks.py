@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from dwsim_shared.experiment import Table
+from dwsim_shared.experiment import INTEGER_TYPES, Table
 from dwsim_shared.generation.plan import ColumnPlan, GenerationPlan, TablePlan
 from dwsim_shared.reports.contract import KeyFacts, TableFacts, digest_selects, key_id, matches
 
@@ -287,7 +287,9 @@ class TableChecks:
         if parent_facts is None:
             return None
         marker = (parent.lower(), *key_id(targets))
-        if len(columns) == 1 and parent_facts.dense:
+        child_column = self.table.column(columns[0])
+        integer = child_column is not None and child_column.data_type in INTEGER_TYPES
+        if len(columns) == 1 and parent_facts.dense and integer:
             lo, hi = parent_facts.bounds[0]
             column = _col(columns[0])
 
@@ -448,10 +450,12 @@ class TableChecks:
             value_n = None
         exact = [c for c in self.checks if not c.sampled
                  or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
-        out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None)]
+        out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None,
+                     self._scanned(exact, dialect))]  # fmt: skip
         for checks, size in ((statistical, stat_n), (values, value_n)):
             if size is not None:
-                out.append(Query(self._select(checks, self._sample(size), dialect), checks, size))
+                source = self._sample(size)
+                out.append(Query(self._select(checks, source, dialect), checks, size, source))
         return out
 
     def _sample(self, size: int) -> exp.Expression:
@@ -496,6 +500,7 @@ class Query:
     sql: str
     checks: list[PlannedCheck]
     sample_rows: int | None
+    source: exp.Expression | None = None  # what its aggregates read (for `batched`)
 
     def evaluate(self, values: list[Any]) -> list[tuple[PlannedCheck, Any, bool] | PlannedCheck]:
         """Each check's observation and verdict, from the query's one row; a fast check that
@@ -506,6 +511,26 @@ class Query:
             result = check.evaluate([values[positions[s]] for s in check.selects])
             out.append(check if result is None else (check, *result))
         return out
+
+
+def batched(queries: list[Query], dialect: str) -> str:
+    """The queries as one statement: each one-row aggregate a derived table, all cross-joined
+    into one row (their columns in order). One round trip where each costs much (Snowflake)."""
+    parts = []
+    for i, query in enumerate(queries):
+        assert query.source is not None
+        selects = _distinct_selects(query.checks)
+        aliased = [exp.alias_(s.copy(), f"q{i}_c{j}") for j, s in enumerate(selects)]
+        parts.append(exp.select(*aliased).from_(query.source.copy()).subquery(f"q{i}"))
+    statement = exp.select(exp.Star()).from_(parts[0])
+    for part in parts[1:]:
+        statement = statement.join(part, join_type="cross")
+    return statement.sql(dialect=dialect)
+
+
+def width(query: Query) -> int:
+    """How many columns a query answers."""
+    return len(_distinct_selects(query.checks))
 
 
 def fallback_sql(check: PlannedCheck, source: exp.Expression, dialect: str) -> str:
