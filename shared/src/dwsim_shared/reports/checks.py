@@ -191,12 +191,16 @@ class TableChecks:
             )
         else:
             grouped = (
-                exp.select(*[_col(n) for n in key])
-                .from_(self.physical(self.table.name))
-                .group_by(*[_col(n) for n in key])
-                .having(exp.GT(this=_count(), expression=exp.Literal.number(1)))
+                exp.select(*[_col(n) for n in key], copy=False)
+                .from_(self.physical(self.table.name), copy=False)
+                .group_by(*[_col(n) for n in key], copy=False)
+                .having(exp.GT(this=_count(), expression=exp.Literal.number(1)), copy=False)
             )
-            select = exp.Subquery(this=exp.select(_count()).from_(grouped.subquery("dup")))
+            select = exp.Subquery(
+                this=exp.select(_count(), copy=False).from_(
+                    grouped.subquery("dup", copy=False), copy=False
+                )
+            )
 
         def exact(v: list[Any]) -> tuple[Any, bool]:
             return {"duplicates": int(v[0] or 0)}, int(v[0] or 0) == 0
@@ -239,12 +243,13 @@ class TableChecks:
         )
         # NULL parent keys are left out of the set: one would make every NOT IN unknown.
         keys = (
-            exp.select(*[_col(t) for t in targets])
-            .from_(self.physical(parent))
+            exp.select(*[_col(t) for t in targets], copy=False)
+            .from_(self.physical(parent), copy=False)
             .where(
                 exp.and_(
                     *[exp.Not(this=exp.Is(this=_col(t), expression=exp.Null())) for t in targets]
-                )
+                ),
+                copy=False,
             )
         )
         probe: exp.Expression = (
@@ -450,8 +455,8 @@ class TableChecks:
             value_n = None
         exact = [c for c in self.checks if not c.sampled
                  or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
-        out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None,
-                     self._scanned(exact, dialect))]  # fmt: skip
+        scanned = self._scanned(exact, dialect)
+        out = [Query(self._select(exact, scanned, dialect), exact, None, scanned)]
         for checks, size in ((statistical, stat_n), (values, value_n)):
             if size is not None:
                 source = self._sample(size)
@@ -461,10 +466,10 @@ class TableChecks:
     def _sample(self, size: int) -> exp.Expression:
         columns = sorted({c.name for c in self.table.columns}, key=str.lower)
         return (
-            exp.select(*[_col(n) for n in columns])
-            .from_(self.physical(self.table.name))
-            .limit(size)
-            .subquery("sample")
+            exp.select(*[_col(n) for n in columns], copy=False)
+            .from_(self.physical(self.table.name), copy=False)
+            .limit(size, copy=False)
+            .subquery("sample", copy=False)
         )
 
     def _scanned(self, checks: list[PlannedCheck], dialect: str) -> exp.Expression:
@@ -479,18 +484,19 @@ class TableChecks:
         used = sorted({col.name for c in checks for s in c.selects for col in s.find_all(exp.Column)
                        if col.name.lower() in own})  # fmt: skip
         inner = exp.select(*[_col(n) for n in used],
-                           *[exp.alias_(v, k, quoted=True) for k, v in derived.items()]).from_(table)  # fmt: skip
+                           *[exp.alias_(v, k, quoted=True, copy=False) for k, v in derived.items()],
+                           copy=False).from_(table, copy=False)  # fmt: skip
         if dialect == "sqlite":
-            inner = inner.limit(exp.Literal.number(-1))
+            inner = inner.limit(exp.Literal.number(-1), copy=False)
         elif dialect == "postgres":
-            inner = inner.offset(exp.Literal.number(0))
-        return inner.subquery("scanned")
+            inner = inner.offset(exp.Literal.number(0), copy=False)
+        return inner.subquery("scanned", copy=False)
 
     @staticmethod
     def _select(checks: list[PlannedCheck], source: exp.Expression, dialect: str) -> str:
         selects = _distinct_selects(checks)
-        aliased = [exp.alias_(s, f"c{i}") for i, s in enumerate(selects)]
-        return exp.select(*aliased).from_(source).sql(dialect=dialect)
+        aliased = [exp.alias_(s, f"c{i}", copy=False) for i, s in enumerate(selects)]
+        return exp.select(*aliased, copy=False).from_(source, copy=False).sql(dialect=dialect)
 
 
 @dataclass

@@ -14,8 +14,8 @@ query, which also gives the numbers a failing check shows.
 The digest is not cryptographic. Each function maps a key code (an integer below 2**62) through
 an affine map modulo one prime near 2**31 and a product reduced modulo another, so two different
 multisets of keys agree on both 31-bit sums only by coincidence: about 2**-62 for a change that
-was not constructed against these formulas. `Settings.report_exact_keys` (or a table no larger
-than `EXACT_ROWS`) keeps the fully exact GROUP BY / NOT IN path.
+was not constructed against these formulas. A table of at most `DWSIM_REPORT_EXACT_ROWS` rows
+(default 20,000; set it higher for a fully exact report) keeps the exact GROUP BY / NOT IN path.
 """
 
 from __future__ import annotations

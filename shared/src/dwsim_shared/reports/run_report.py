@@ -81,38 +81,48 @@ def compute_report(
     verified: set[tuple[str, ...]] = set()
     dialect = warehouse.sqlglot_dialect
     order = parents_first(plan) if facts is not None else list(plan.tables.values())
-    jobs = [
-        (table_plan, query)
-        for table_plan in order
-        for query in TableChecks(
+
+    def built(table_plan: TablePlan) -> list[Query]:
+        return TableChecks(
             plan, table_plan, lambda name: warehouse.physical_table(experiment_name, name),
             facts, verified, exact_rows,
-        ).build().queries(dialect, sample_rows)
-    ]  # fmt: skip
+        ).build().queries(dialect, sample_rows)  # fmt: skip
 
-    def run(job: tuple[TablePlan, Query]) -> tuple[list[Any], float]:
+    def run(query: Query) -> tuple[list[Any], float]:
         job_started = time.perf_counter()
-        return _one_row(warehouse, experiment_name, job[1].sql), time.perf_counter() - job_started
+        return _one_row(warehouse, experiment_name, query.sql), time.perf_counter() - job_started
 
-    if facts is not None and len(jobs) > 1 and dialect in BATCHED:
+    answers: dict[str, list[tuple[Query, tuple[list[Any], float]]]] = {}
+    if facts is not None and dialect in BATCHED:
+        made = {t.table.name: built(t) for t in order}
+        every = [q for t in order for q in made[t.table.name]]
         batch_started = time.perf_counter()
-        row = _one_row(warehouse, experiment_name, batched([q for _, q in jobs], dialect))
-        share = (time.perf_counter() - batch_started) / len(jobs)
-        answers, at = [], 0
-        for _, query in jobs:
-            answers.append((row[at : at + width(query)], share))
-            at += width(query)
-        queries -= len(jobs) - 1  # one statement
-    elif facts is not None and len(jobs) > 1:
+        row = _one_row(warehouse, experiment_name, batched(every, dialect))
+        share = (time.perf_counter() - batch_started) / len(every)
+        at = 0
+        for t in order:
+            answers[t.table.name] = []
+            for query in made[t.table.name]:
+                answers[t.table.name].append((query, (row[at : at + width(query)], share)))
+                at += width(query)
+        queries -= len(every) - 1  # one statement
+    elif facts is not None:
         # The fast path's scans run side by side (each on its own connection; the engines
-        # release the GIL), the largest first; the verdicts follow in parents-first order.
-        with ThreadPoolExecutor(max_workers=min(REPORT_THREADS, len(jobs))) as pool:
-            ranked = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].rows)
-            done = dict(zip(ranked, pool.map(run, [jobs[i] for i in ranked]), strict=True))
-        answers = [done[i] for i in range(len(jobs))]
+        # release the GIL), the largest table's first, each sent as soon as its checks are
+        # built (building is Python: the moments of a law, Faker's pools), so building the
+        # next overlaps the scans; the verdicts follow in parents-first order.
+        with ThreadPoolExecutor(max_workers=REPORT_THREADS) as pool:
+            pending = {
+                t.table.name: [(q, pool.submit(run, q)) for q in built(t)]
+                for t in sorted(order, key=lambda t: -t.rows)
+            }
+            for name, sent in pending.items():
+                answers[name] = [(q, future.result()) for q, future in sent]
     else:
-        answers = [run(job) for job in jobs]
-    for (table_plan, query), (values, seconds) in zip(jobs, answers, strict=True):
+        for t in order:
+            answers[t.table.name] = [(q, run(q)) for q in built(t)]
+    jobs = [(t, q, answer) for t in order for q, answer in answers[t.table.name]]
+    for table_plan, query, (values, seconds) in jobs:
         queries += 1
         name = table_plan.table.name
         source = warehouse.physical_table(experiment_name, name)
