@@ -120,7 +120,7 @@ class TableChecks:
     def __init__(
         self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
-        exact_rows: int = EXACT_ROWS,
+        exact_rows: int = EXACT_ROWS, whole_scan: bool = False,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
         self.table: Table = table_plan.table
@@ -131,6 +131,9 @@ class TableChecks:
         self.own = self.facts.get(self.table.name.lower(), TableFacts())
         self.verified = verified if verified is not None else set()
         self.fast = facts is not None and table_plan.rows > exact_rows
+        # An engine whose round trip costs more than scanning the table (the Snowflake
+        # emulator's HTTP and SQL translation): every check in the one scan, none sampled.
+        self.whole_scan = whole_scan
         self.codes = 0
 
     def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
@@ -146,7 +149,7 @@ class TableChecks:
             ) -> None:  # fmt: skip
         # In the fast mode the per-value checks (ranges, lengths, choices, required NULLs) are
         # read from a sample: on a large table they would cost more than loading it.
-        per_value = self.fast and not sampled and check in PER_VALUE
+        per_value = self.fast and not self.whole_scan and not sampled and check in PER_VALUE
         self.checks.append(PlannedCheck(self.table.name, column, check, what, expected, selects,
                                         evaluate, sampled or per_value, fallback, method, derived,
                                         per_value))  # fmt: skip
@@ -449,18 +452,16 @@ class TableChecks:
         rows = self.table_plan.rows
         statistical = [c for c in self.checks if c.sampled and not c.per_value]
         values = [c for c in self.checks if c.per_value]
-        stat_n = sample_rows if statistical and rows > sample_rows else None
+        stat_n = sample_rows if statistical and rows > sample_rows and not self.whole_scan else None
         value_n: int | None = min(value_rows, sample_rows)
         if not values or rows <= (value_n or 0):
             value_n = None
         exact = [c for c in self.checks if not c.sampled
                  or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
-        scanned = self._scanned(exact, dialect)
-        out = [Query(self._select(exact, scanned, dialect), exact, None, scanned)]
+        out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None)]
         for checks, size in ((statistical, stat_n), (values, value_n)):
             if size is not None:
-                source = self._sample(size)
-                out.append(Query(self._select(checks, source, dialect), checks, size, source))
+                out.append(Query(self._select(checks, self._sample(size), dialect), checks, size))
         return out
 
     def _sample(self, size: int) -> exp.Expression:
@@ -506,7 +507,6 @@ class Query:
     sql: str
     checks: list[PlannedCheck]
     sample_rows: int | None
-    source: exp.Expression | None = None  # what its aggregates read (for `batched`)
 
     def evaluate(self, values: list[Any]) -> list[tuple[PlannedCheck, Any, bool] | PlannedCheck]:
         """Each check's observation and verdict, from the query's one row; a fast check that
@@ -517,26 +517,6 @@ class Query:
             result = check.evaluate([values[positions[s]] for s in check.selects])
             out.append(check if result is None else (check, *result))
         return out
-
-
-def batched(queries: list[Query], dialect: str) -> str:
-    """The queries as one statement: each one-row aggregate a derived table, all cross-joined
-    into one row (their columns in order). One round trip where each costs much (Snowflake)."""
-    parts = []
-    for i, query in enumerate(queries):
-        assert query.source is not None
-        selects = _distinct_selects(query.checks)
-        aliased = [exp.alias_(s.copy(), f"q{i}_c{j}") for j, s in enumerate(selects)]
-        parts.append(exp.select(*aliased).from_(query.source.copy()).subquery(f"q{i}"))
-    statement = exp.select(exp.Star()).from_(parts[0])
-    for part in parts[1:]:
-        statement = statement.join(part, join_type="cross")
-    return statement.sql(dialect=dialect)
-
-
-def width(query: Query) -> int:
-    """How many columns a query answers."""
-    return len(_distinct_selects(query.checks))
 
 
 def fallback_sql(check: PlannedCheck, source: exp.Expression, dialect: str) -> str:
