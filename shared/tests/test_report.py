@@ -335,19 +335,19 @@ def test_keys_proven_against_the_contract_still_catch_a_broken_key_fk_and_count(
     assert report["failed"] == 0, [c for c in report["checks"] if not c["pass"]]
     by = {(c["table"], c["column"], c["check"]): c for c in report["checks"]}
     proven = {key for key, c in by.items() if "proof" in c}
-    assert {
-        ("partsupp", None, "unique"), ("orders", "o_orderkey", "unique"), ("lineitem", None, "unique"),
-        ("lineitem", "l_orderkey", "foreign_key"), ("lineitem", None, "foreign_key"),
-    } <= proven  # fmt: skip
-    assert "sampled" not in by[("lineitem", None, "unique")]
-    whole = warehouse.sqlglot_dialect == "snowflake"  # every check in the scan: see WHOLE_SCAN
-    assert (
-        ("sampled" not in by[("lineitem", "l_quantity", "range")])
-        if whole
-        else (by[("lineitem", "l_quantity", "range")]["sampled"]["rows"] == 1000)
-    )
-    assert by[("supplier", "s_suppkey", "unique")].get("proof") is None  # small: exact scan
-    assert report["queries"] == 5 + (0 if whole else 1)  # a scan per table, lineitem's sample
+    if warehouse.sqlglot_dialect == "snowflake":  # EXACT_ENGINES: the exact scan throughout
+        assert proven == set() and report["queries"] == 5
+        assert not any("sampled" in c for c in report["checks"])
+    else:
+        assert {
+            ("partsupp", None, "unique"), ("orders", "o_orderkey", "unique"),
+            ("lineitem", None, "unique"), ("lineitem", "l_orderkey", "foreign_key"),
+            ("lineitem", None, "foreign_key"),
+        } <= proven  # fmt: skip
+        assert "sampled" not in by[("lineitem", None, "unique")]
+        assert by[("lineitem", "l_quantity", "range")]["sampled"]["rows"] == 1000
+        assert by[("supplier", "s_suppkey", "unique")].get("proof") is None  # small: exact
+        assert report["queries"] == 5 + 1  # a scan per table, and lineitem's value sample
 
     def table(name: str) -> str:
         return warehouse.physical_table(KEYED.name, name).sql(dialect=warehouse.sqlglot_dialect)

@@ -120,7 +120,7 @@ class TableChecks:
     def __init__(
         self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
-        exact_rows: int = EXACT_ROWS, whole_scan: bool = False,
+        exact_rows: int = EXACT_ROWS,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
         self.table: Table = table_plan.table
@@ -131,9 +131,6 @@ class TableChecks:
         self.own = self.facts.get(self.table.name.lower(), TableFacts())
         self.verified = verified if verified is not None else set()
         self.fast = facts is not None and table_plan.rows > exact_rows
-        # An engine whose round trip costs more than scanning the table (the Snowflake
-        # emulator's HTTP and SQL translation): every check in the one scan, none sampled.
-        self.whole_scan = whole_scan
         self.codes = 0
 
     def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
@@ -149,7 +146,7 @@ class TableChecks:
             ) -> None:  # fmt: skip
         # In the fast mode the per-value checks (ranges, lengths, choices, required NULLs) are
         # read from a sample: on a large table they would cost more than loading it.
-        per_value = self.fast and not self.whole_scan and not sampled and check in PER_VALUE
+        per_value = self.fast and not sampled and check in PER_VALUE
         self.checks.append(PlannedCheck(self.table.name, column, check, what, expected, selects,
                                         evaluate, sampled or per_value, fallback, method, derived,
                                         per_value))  # fmt: skip
@@ -452,7 +449,7 @@ class TableChecks:
         rows = self.table_plan.rows
         statistical = [c for c in self.checks if c.sampled and not c.per_value]
         values = [c for c in self.checks if c.per_value]
-        stat_n = sample_rows if statistical and rows > sample_rows and not self.whole_scan else None
+        stat_n = sample_rows if statistical and rows > sample_rows else None
         value_n: int | None = min(value_rows, sample_rows)
         if not values or rows <= (value_n or 0):
             value_n = None

@@ -292,8 +292,14 @@ def digest_selects(facts: KeyFacts, column: Callable[[str], exp.Expression],
     that column holds (computed once per row in a derived table: each mix reads it twice)."""
     code = code_expression(facts.columns, facts.bounds, column)
     k = column(alias)
-    selects: list[exp.Expression] = [exp.Count(this=k), exp.Sum(this=mix_expression(k, 0)),
-               exp.Sum(this=mix_expression(k, 1))]  # fmt: skip
+    # Each mix is below 2**31 - 1: summed as INTEGER, PostgreSQL adds in a BIGINT accumulator
+    # instead of NUMERIC (about twice as fast on 700k rows); the sums stay exact.
+    as_int = exp.DataType.build("INT")
+    selects: list[exp.Expression] = [
+        exp.Count(this=k),
+        exp.Sum(this=exp.Cast(this=mix_expression(k, 0), to=as_int)),
+        exp.Sum(this=exp.Cast(this=mix_expression(k, 1), to=as_int.copy())),
+    ]
     return selects, code
 
 
