@@ -271,3 +271,159 @@ def test_sampled_checks_are_labelled_and_exact_checks_still_see_every_row(
     execute(f"DELETE FROM {sales} WHERE store_id = 99999")
     broken = compute_report(plan, warehouse, EXPERIMENT.name, sample_rows=1000)
     assert failing(broken) == {("sales", None, "unique"), ("sales", None, "row_count")}
+
+
+def _fk(table: str, column: str) -> dict[str, str]:
+    return {"references_table": table, "references_column": column}
+
+
+# TPC-H's keys in small: composite primary keys, a multi-column foreign key into one of them.
+KEYED = parse_experiment({
+    "name": "rep",
+    "tables": [
+        {"name": "part", "target_rows": 200, "primary_key": ["p_partkey"],
+         "columns": [{"name": "p_partkey", "data_type": "INT"},
+                     {"name": "p_size", "data_type": "INT", "min_value": 1, "max_value": 50}]},
+        {"name": "supplier", "target_rows": 10, "primary_key": ["s_suppkey"],
+         "columns": [{"name": "s_suppkey", "data_type": "INT", "min_value": 1, "max_value": 1000}]},
+        {"name": "partsupp", "target_rows": 800, "primary_key": ["ps_partkey", "ps_suppkey"], "columns": [
+            {"name": "ps_partkey", "data_type": "INT", "foreign_key": _fk("part", "p_partkey")},
+            {"name": "ps_suppkey", "data_type": "INT", "foreign_key": _fk("supplier", "s_suppkey")},
+            {"name": "ps_availqty", "data_type": "INT", "min_value": 1, "max_value": 9999}]},
+        {"name": "orders", "target_rows": 500, "primary_key": ["o_orderkey"],
+         "columns": [{"name": "o_orderkey", "data_type": "BIGINT"}]},
+        {"name": "lineitem", "target_rows": 3000, "primary_key": ["l_orderkey", "l_linenumber"],
+         "foreign_keys": [{"columns": ["l_partkey", "l_suppkey"], "references_table": "partsupp",
+                           "references_columns": ["ps_partkey", "ps_suppkey"]}],
+         "columns": [
+            {"name": "l_orderkey", "data_type": "BIGINT", "foreign_key": _fk("orders", "o_orderkey")},
+            {"name": "l_partkey", "data_type": "INT"},
+            {"name": "l_suppkey", "data_type": "INT"},
+            {"name": "l_linenumber", "data_type": "INT", "min_value": 1, "max_value": 7},
+            {"name": "l_quantity", "data_type": "INT", "min_value": 1, "max_value": 50}]},
+    ],
+})  # fmt: skip
+KEYED_SHARD = 700
+
+
+def load_in_shards(warehouse: Warehouse, tmp_path: Path) -> None:
+    """As the workers do: shards of `KEYED_SHARD` rows, each written by `write_rows_parquet`."""
+    from dwsim_shared.generation.shard import write_rows_parquet
+    from dwsim_shared.runs.plan import plan_shards
+
+    warehouse.prepare(KEYED)
+    for table in KEYED.tables:
+        for shard in plan_shards({table.name: table.target_rows}, KEYED_SHARD):
+            path = tmp_path / f"{table.name}-{shard.shard_index}.parquet"
+            write_rows_parquet(KEYED, table.name, path, seed=SEED, row_start=shard.row_start,
+                               row_count=shard.row_count)  # fmt: skip
+            warehouse.load_shard(KEYED, table, path, ShardRef(1, table.name, shard.shard_index))
+
+
+def test_keys_proven_against_the_contract_still_catch_a_broken_key_fk_and_count(
+    engine, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Tables past `exact_rows` prove their keys and foreign keys by digests against the
+    generation contract (labelled with the proof), read per-value checks from the sample
+    (labelled sampled), and still fail on one deleted row, one duplicated composite key, one
+    orphan of a single-column and one of a multi-column foreign key, with exact numbers."""
+    warehouse, execute = engine
+    load_in_shards(warehouse, tmp_path)
+    plan = compile_plan(KEYED, shard_size=KEYED_SHARD)
+    report = compute_report(plan, warehouse, KEYED.name, seed=SEED, exact_rows=100,
+                            sample_rows=1000)  # fmt: skip
+    assert report["failed"] == 0, [c for c in report["checks"] if not c["pass"]]
+    by = {(c["table"], c["column"], c["check"]): c for c in report["checks"]}
+    proven = {key for key, c in by.items() if "proof" in c}
+    if warehouse.sqlglot_dialect == "snowflake":  # EXACT_ENGINES: the exact scan throughout
+        assert proven == set() and report["queries"] == 5
+        assert not any("sampled" in c for c in report["checks"])
+    else:
+        assert {
+            ("partsupp", None, "unique"), ("orders", "o_orderkey", "unique"),
+            ("lineitem", None, "unique"), ("lineitem", "l_orderkey", "foreign_key"),
+            ("lineitem", None, "foreign_key"),
+        } <= proven  # fmt: skip
+        assert "sampled" not in by[("lineitem", None, "unique")]
+        assert by[("lineitem", "l_quantity", "range")]["sampled"]["rows"] == 1000
+        assert by[("supplier", "s_suppkey", "unique")].get("proof") is None  # small: exact
+        assert report["queries"] == 5 + 1  # a scan per table, and lineitem's value sample
+
+    def table(name: str) -> str:
+        return warehouse.physical_table(KEYED.name, name).sql(dialect=warehouse.sqlglot_dialect)
+
+    def fails() -> set[tuple[str, str | None, str]]:
+        broken = compute_report(plan, warehouse, KEYED.name, seed=SEED, exact_rows=100,
+                                sample_rows=1000)  # fmt: skip
+        fails.last = broken  # type: ignore[attr-defined]
+        return failing(broken)
+
+    def observed(check: tuple[str, str | None, str]) -> Any:
+        return next(c["observed"] for c in fails.last["checks"]  # type: ignore[attr-defined]
+                    if (c["table"], c["column"], c["check"]) == check)  # fmt: skip
+
+    lineitem = table("lineitem")
+    rows = warehouse.run_query(
+        KEYED.name,
+        f"SELECT l_orderkey, l_linenumber, l_partkey FROM {lineitem} "
+        "ORDER BY l_orderkey DESC, l_linenumber DESC LIMIT 4",
+        row_cap=4, timeout_s=30,
+    ).rows  # fmt: skip
+    keys = [(int(r[0]), int(r[1])) for r in rows]
+
+    def where(key: tuple[int, int]) -> str:
+        return f"l_orderkey = {key[0]} AND l_linenumber = {key[1]}"
+
+    # A wrong count: one row deleted.
+    execute(f"DELETE FROM {lineitem} WHERE {where(keys[0])}")
+    assert fails() == {("lineitem", None, "row_count")}
+    # A broken composite key, the count right again: another row duplicated.
+    execute(f"INSERT INTO {lineitem} SELECT * FROM {lineitem} WHERE {where(keys[1])}")
+    assert fails() == {("lineitem", None, "unique")}
+    assert observed(("lineitem", None, "unique")) == {"duplicates": 1}
+    # A single-column orphan.
+    execute(f"UPDATE {lineitem} SET l_orderkey = 99999 WHERE {where(keys[2])}")
+    assert fails() == {("lineitem", None, "unique"), ("lineitem", "l_orderkey", "foreign_key")}
+    assert observed(("lineitem", "l_orderkey", "foreign_key")) == {"orphans": 1}
+    # A multi-column orphan whose values each lie within the parent's bounds.
+    pairs = {(int(a), int(b)) for a, b in warehouse.run_query(
+        KEYED.name, f"SELECT ps_partkey, ps_suppkey FROM {table('partsupp')}", row_cap=10_000,
+        timeout_s=30).rows}  # fmt: skip
+    part = int(rows[3][2])
+    missing = next(s for _, s in sorted(pairs) if (part, s) not in pairs)
+    execute(f"UPDATE {lineitem} SET l_suppkey = {missing} WHERE {where(keys[3])}")
+    assert fails() == {
+        ("lineitem", None, "unique"), ("lineitem", "l_orderkey", "foreign_key"),
+        ("lineitem", None, "foreign_key"),
+    }  # fmt: skip
+    assert observed(("lineitem", None, "foreign_key")) == {"orphans": 1}
+
+
+def test_the_loader_proves_large_tables_with_the_runs_seed_and_shards(tmp_path: Path) -> None:
+    """`published_report` compiles the plan with the run's shard size and passes its seed: the
+    tables past `DWSIM_REPORT_EXACT_ROWS` are proven against the contract, and pass."""
+    from dwsim_shared.reports import published_report
+    from dwsim_shared.runs.create import create_run
+    from dwsim_shared.runtime import Runtime
+    from dwsim_shared.state.db import migrate
+    from dwsim_shared.state.models import ExperimentRow
+
+    rt = Runtime(Settings(home=tmp_path, report_exact_rows=100))
+    migrate(rt.engine)
+    load_in_shards(rt.warehouse("sqlite"), tmp_path)
+    targets = {t.name: t.target_rows for t in KEYED.tables}
+    with rt.session() as session:
+        row = ExperimentRow(name=KEYED.name, source_dialect="redshift", target_warehouse="sqlite",
+                            schema_json=KEYED.to_json(), warnings=[])  # fmt: skip
+        session.add(row)
+        session.commit()
+        run = create_run(session, row, KEYED, warehouse="sqlite", seed=SEED,
+                         row_targets=targets, shard_size=KEYED_SHARD)  # fmt: skip
+        session.commit()
+        run_id = run.id
+    report, status, _ = published_report(rt, run_id)
+    assert report["failed"] == 0 and status == "COMPLETED", report
+    proven = {(c["table"], c["column"], c["check"]) for c in report["checks"] if "proof" in c}
+    assert ("lineitem", None, "foreign_key") in proven  # the shards' picks, regenerated
+    assert ("lineitem", None, "unique") in proven
+    rt.close()

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # The token the gateway sends to the query service; DWSIM_API_TOKEN when unset.
     internal_token: str | None = None
     shard_size: int = Field(default=1_000_000, ge=1)
+    # The validation report checks tables up to this many rows with its exact scan alone; larger
+    # ones prove keys and foreign keys by digests against the generation contract and read the
+    # per-value checks from a sample (reports/contract.py). Set it high for a fully exact report.
+    report_exact_rows: int = Field(default=20_000, ge=0)
     query_row_cap: int = Field(default=10_000, ge=1)
     query_timeout_s: float = Field(default=30.0, gt=0)
     export_timeout_s: float = Field(default=600.0, gt=0)

@@ -21,10 +21,25 @@ from typing import Any
 
 from sqlglot import exp
 
-from dwsim_shared.experiment import Table
+from dwsim_shared.experiment import INTEGER_TYPES, Table
 from dwsim_shared.generation.plan import ColumnPlan, GenerationPlan, TablePlan
+from dwsim_shared.reports.contract import KeyFacts, TableFacts, digest_selects, key_id, matches
 
 Evaluate = Callable[[list[Any]], tuple[Any, bool]]
+# A fast check may not know: None sends it to its exact fallback query.
+MaybeEvaluate = Callable[[list[Any]], "tuple[Any, bool] | None"]
+# Tables up to this many rows are checked by the exact scan alone (cheap at that size); larger
+# ones, when the run's seed is known, prove keys and foreign keys against the generation
+# contract (reports/contract.py) and read the per-value checks from the sample.
+EXACT_ROWS = 20_000
+# In that fast mode the per-value checks read this many rows (no tolerance follows the size: a
+# rule the data breaks systematically shows in any such sample; a single broken row does not).
+VALUE_SAMPLE_ROWS = 20_000
+DIGEST_HOW = (
+    "the warehouse's {what} equal the generation contract's {rows} {kind} as an order-independent "
+    "digest (two 31-bit sums of pseudo-random functions, count and bounds); a mismatch runs the "
+    "exact query"
+)
 # Moments need this many rows before they mean anything.
 DISTRIBUTION_MIN_ROWS = 200
 # The statistical checks read this many rows of a larger table. Their tolerances shrink as
@@ -37,6 +52,9 @@ SAMPLE_HOW = (
 )
 
 
+PER_VALUE = ("range", "length", "choices", "null_fraction")
+
+
 @dataclass
 class PlannedCheck:
     """A check, the aggregates it reads from the table's query, and how to judge them."""
@@ -47,9 +65,16 @@ class PlannedCheck:
     what: str
     expected: Any
     selects: list[exp.Expression]
-    evaluate: Evaluate
+    evaluate: MaybeEvaluate
     # A statistical check: evaluated on a sample when the table is larger than the sample.
     sampled: bool = False
+    # The exact query's aggregates and judge, for a fast check that could not decide.
+    fallback: tuple[list[exp.Expression], Evaluate] | None = None
+    method: str | None = None
+    # Per-row values its aggregates read, computed once in a derived table: alias -> expression.
+    derived: dict[str, exp.Expression] | None = None
+    # A per-value check (range, length, choices, required NULLs) read from the value sample.
+    per_value: bool = False
 
 
 def _col(name: str, table: str | None = None) -> exp.Column:
@@ -93,17 +118,38 @@ class TableChecks:
     """Collects a table's checks; `query()` renders the one SELECT that feeds them all."""
 
     def __init__(
-        self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table]
-    ) -> None:
+        self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
+        facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
+        exact_rows: int = EXACT_ROWS,
+    ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
         self.table: Table = table_plan.table
         self.checks: list[PlannedCheck] = []
+        # The contract's key facts of every table (None: no seed, exact checks only), and the
+        # keys whose warehouse digest matched them (parents are checked before children).
+        self.facts = facts or {}
+        self.own = self.facts.get(self.table.name.lower(), TableFacts())
+        self.verified = verified if verified is not None else set()
+        self.fast = facts is not None and table_plan.rows > exact_rows
+        self.codes = 0
+
+    def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
+        alias = f"dwsim_code_{self.codes}"
+        self.codes += 1
+        selects, code = digest_selects(facts, _col, alias)
+        return selects, {alias: code}
 
     def add(self, column: str | None, check: str, what: str, expected: Any,
-            selects: list[exp.Expression], evaluate: Evaluate, sampled: bool = False) -> None:  # fmt: skip
-        self.checks.append(
-            PlannedCheck(self.table.name, column, check, what, expected, selects, evaluate, sampled)
-        )
+            selects: list[exp.Expression], evaluate: MaybeEvaluate, sampled: bool = False,
+            fallback: tuple[list[exp.Expression], Evaluate] | None = None,
+            method: str | None = None, derived: dict[str, exp.Expression] | None = None,
+            ) -> None:  # fmt: skip
+        # In the fast mode the per-value checks (ranges, lengths, choices, required NULLs) are
+        # read from a sample: on a large table they would cost more than loading it.
+        per_value = self.fast and not sampled and check in PER_VALUE
+        self.checks.append(PlannedCheck(self.table.name, column, check, what, expected, selects,
+                                        evaluate, sampled or per_value, fallback, method, derived,
+                                        per_value))  # fmt: skip
 
     def build(self) -> TableChecks:
         rows = self.table_plan.rows
@@ -119,10 +165,13 @@ class TableChecks:
                 self._rule_check(col, rule_check.kind, rule_check.expected, rows)
         return self
 
-    def sampling(self, sample_rows: int = SAMPLE_ROWS) -> int | None:
-        """How many rows the statistical checks read (None: all, in the exact scan)."""
-        has_sampled = any(c.sampled for c in self.checks)
-        return sample_rows if has_sampled and self.table_plan.rows > sample_rows else None
+    def _any_null(self) -> exp.Expression:
+        """Rows with a NULL in any column that must never be NULL."""
+        required = [c.column.name for c in self.table_plan.columns
+                    if self.table_plan.null_rate(c.column.name) <= 0]  # fmt: skip
+        anywhere = exp.or_(*[exp.Is(this=_col(n), expression=exp.Null()) for n in required])
+        return exp.Sum(this=exp.Case(ifs=[exp.If(this=anywhere, true=exp.Literal.number(1))],
+                                     default=exp.Literal.number(0)))  # fmt: skip
 
     @staticmethod
     def _key_size(col: ColumnPlan, rows: int) -> int | None:
@@ -142,15 +191,49 @@ class TableChecks:
             )
         else:
             grouped = (
-                exp.select(*[_col(n) for n in key])
-                .from_(self.physical(self.table.name))
-                .group_by(*[_col(n) for n in key])
-                .having(exp.GT(this=_count(), expression=exp.Literal.number(1)))
+                exp.select(*[_col(n) for n in key], copy=False)
+                .from_(self.physical(self.table.name), copy=False)
+                .group_by(*[_col(n) for n in key], copy=False)
+                .having(exp.GT(this=_count(), expression=exp.Literal.number(1)), copy=False)
             )
-            select = exp.Subquery(this=exp.select(_count()).from_(grouped.subquery("dup")))
-        self.add(names if len(key) == 1 else None, "unique", f"({names}) is unique: no value repeats",
-                 {"duplicates": 0}, [select],
-                 lambda v: ({"duplicates": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
+            select = exp.Subquery(
+                this=exp.select(_count(), copy=False).from_(
+                    grouped.subquery("dup", copy=False), copy=False
+                )
+            )
+
+        def exact(v: list[Any]) -> tuple[Any, bool]:
+            return {"duplicates": int(v[0] or 0)}, int(v[0] or 0) == 0
+
+        column_name = names if len(key) == 1 else None
+        what = f"({names}) is unique: no value repeats"
+        facts = self.own.keys.get(key_id(key))
+        if facts is None:
+            self.add(column_name, "unique", what, {"duplicates": 0}, [select], exact)
+            return
+        marker = (self.table.name.lower(), *key_id(key))
+        digest, derived = self._digest(facts)
+        if not self.fast:  # exact, and the digest too: a child's fast check may rely on it
+
+            def both(v: list[Any]) -> tuple[Any, bool]:
+                observed, ok = exact(v)
+                if ok and facts.unique and matches(facts, v[1:]):
+                    self.verified.add(marker)
+                return observed, ok
+
+            self.add(column_name, "unique", what, {"duplicates": 0}, [select, *digest], both,
+                     derived=derived)  # fmt: skip
+            return
+
+        def fast(v: list[Any]) -> tuple[Any, bool] | None:
+            if not (facts.unique and matches(facts, v)):
+                return None
+            self.verified.add(marker)
+            return {"duplicates": 0}, True
+
+        method = DIGEST_HOW.format(what="keys", rows=f"{facts.rows:,}", kind="unique keys")
+        self.add(column_name, "unique", what, {"duplicates": 0}, digest, fast,
+                 fallback=([select], exact), method=method, derived=derived)  # fmt: skip
 
     def _resolves(self, columns: list[str], parent: str, targets: list[str]) -> None:
         """Orphans counted inside the table's one scan: each row's key is probed in the set of
@@ -160,12 +243,13 @@ class TableChecks:
         )
         # NULL parent keys are left out of the set: one would make every NOT IN unknown.
         keys = (
-            exp.select(*[_col(t) for t in targets])
-            .from_(self.physical(parent))
+            exp.select(*[_col(t) for t in targets], copy=False)
+            .from_(self.physical(parent), copy=False)
             .where(
                 exp.and_(
                     *[exp.Not(this=exp.Is(this=_col(t), expression=exp.Null())) for t in targets]
-                )
+                ),
+                copy=False,
             )
         )
         probe: exp.Expression = (
@@ -184,9 +268,57 @@ class TableChecks:
             what = f"every {names} value exists in {parent}.{target_names}"
         else:
             what = f"every ({names}) exists in {parent} ({target_names})"
-        self.add(names if len(columns) == 1 else None, "foreign_key",
-                 what, {"orphans": 0}, [orphans],
-                 lambda v: ({"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0))  # fmt: skip
+
+        def exact(v: list[Any]) -> tuple[Any, bool]:
+            return {"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0
+
+        column_name = names if len(columns) == 1 else None
+        fast = self._fast_resolves(columns, parent, targets) if self.fast else None
+        if fast is None:
+            self.add(column_name, "foreign_key", what, {"orphans": 0}, [orphans], exact)
+            return
+        selects, judge, method, derived = fast
+        self.add(column_name, "foreign_key", what, {"orphans": 0}, selects, judge,
+                 fallback=([orphans], exact), method=method, derived=derived)  # fmt: skip
+
+    def _fast_resolves(
+        self, columns: list[str], parent: str, targets: list[str]
+    ) -> tuple[list[exp.Expression], MaybeEvaluate, str, dict[str, exp.Expression] | None] | None:
+        """A foreign key proven without probing the parent: the parent's key matched the
+        contract in the warehouse, and the child's values are inside it (a dense integer key:
+        MIN/MAX of the child within its bounds; a multi-column key: the child's values match
+        the contract's, which lie in the parent's contract keys, checked on every value)."""
+        parent_facts = self.facts.get(parent.lower(), TableFacts()).keys.get(key_id(targets))
+        if parent_facts is None:
+            return None
+        marker = (parent.lower(), *key_id(targets))
+        child_column = self.table.column(columns[0])
+        integer = child_column is not None and child_column.data_type in INTEGER_TYPES
+        if len(columns) == 1 and parent_facts.dense and integer:
+            lo, hi = parent_facts.bounds[0]
+            column = _col(columns[0])
+
+            def inside(v: list[Any]) -> tuple[Any, bool] | None:
+                low, high = v
+                ok = low is None or (int(low) >= lo and int(high) <= hi)
+                return ({"orphans": 0}, True) if ok and marker in self.verified else None
+
+            method = (f"{parent}'s key matched the generation contract's {parent_facts.rows:,} "
+                      f"consecutive integers {lo}..{hi} (digest), and every {columns[0]} lies "
+                      "within them (MIN/MAX); otherwise the exact probe runs")  # fmt: skip
+            return [exp.Min(this=column), exp.Max(this=column)], inside, method, None
+        child: KeyFacts | None = self.own.joint_fks.get(key_id(columns))
+        if child is None:
+            return None
+
+        def same(v: list[Any]) -> tuple[Any, bool] | None:
+            ok = marker in self.verified and matches(child, v)
+            return ({"orphans": 0}, True) if ok else None
+
+        method = DIGEST_HOW.format(what="values", rows=f"{child.rows:,}",
+                                   kind=f"values, each a key of {parent}")  # fmt: skip
+        selects, derived = self._digest(child)
+        return selects, same, method, derived
 
     def _nulls(self, col: ColumnPlan) -> None:
         """A column that must not be NULL is checked on every row (one NULL fails it); the
@@ -200,8 +332,21 @@ class TableChecks:
                 observed = (total - present) / total if total else 0.0
                 return round(observed, 5), total == present
 
+            counts = [_count(), _count(column)]
+            if not self.fast:
+                self.add(name, "null_fraction", f"{name} is never NULL",
+                         {"rate": 0.0, "tolerance": 0.0}, counts, none)  # fmt: skip
+                return
+
+            # Fast: one count of rows with a NULL in any required column serves them all (an
+            # engine that knows a column NOT NULL drops its test); a NULL seen runs the exact
+            # count of each column over the whole table.
+            def nothing(v: list[Any]) -> tuple[Any, bool] | None:
+                return (0.0, True) if int(v[0] or 0) == 0 else None
+
             self.add(name, "null_fraction", f"{name} is never NULL",
-                     {"rate": 0.0, "tolerance": 0.0}, [_count(), _count(column)], none)  # fmt: skip
+                     {"rate": 0.0, "tolerance": 0.0}, [self._any_null()], nothing,
+                     fallback=(counts, none))  # fmt: skip
             return
 
         def evaluate(v: list[Any]) -> tuple[Any, bool]:
@@ -296,29 +441,60 @@ class TableChecks:
                  [_count(_col(name)), exp.Avg(this=value), exp.Avg(this=exp.Mul(this=value, expression=value.copy()))],
                  close, sampled=True)  # fmt: skip
 
-    def queries(self, dialect: str, sample_rows: int = SAMPLE_ROWS) -> list[Query]:
-        """The exact scan, and (for a table larger than the sample) the sample's query; each
-        with the checks it feeds. An aggregate several checks need is computed once."""
-        sample = self.sampling(sample_rows)
-        exact = [c for c in self.checks if sample is None or not c.sampled]
-        out = [Query(self._select(exact, self.physical(self.table.name), dialect), exact, None)]
-        if sample is not None:
-            sampled = [c for c in self.checks if c.sampled]
-            columns = sorted({c.name for c in self.table.columns}, key=str.lower)
-            rows = (
-                exp.select(*[_col(n) for n in columns])
-                .from_(self.physical(self.table.name))
-                .limit(sample)
-                .subquery("sample")
-            )
-            out.append(Query(self._select(sampled, rows, dialect), sampled, sample))
+    def queries(self, dialect: str, sample_rows: int = SAMPLE_ROWS,
+                value_rows: int = VALUE_SAMPLE_ROWS) -> list[Query]:  # fmt: skip
+        """The exact scan, and (for a table larger than the sample) the sample's query, and in
+        the fast mode the value sample's; each with the checks it feeds. An aggregate several
+        checks need is computed once."""
+        rows = self.table_plan.rows
+        statistical = [c for c in self.checks if c.sampled and not c.per_value]
+        values = [c for c in self.checks if c.per_value]
+        stat_n = sample_rows if statistical and rows > sample_rows else None
+        value_n: int | None = min(value_rows, sample_rows)
+        if not values or rows <= (value_n or 0):
+            value_n = None
+        exact = [c for c in self.checks if not c.sampled
+                 or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
+        out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None)]
+        for checks, size in ((statistical, stat_n), (values, value_n)):
+            if size is not None:
+                out.append(Query(self._select(checks, self._sample(size), dialect), checks, size))
         return out
+
+    def _sample(self, size: int) -> exp.Expression:
+        columns = sorted({c.name for c in self.table.columns}, key=str.lower)
+        return (
+            exp.select(*[_col(n) for n in columns], copy=False)
+            .from_(self.physical(self.table.name), copy=False)
+            .limit(size, copy=False)
+            .subquery("sample", copy=False)
+        )
+
+    def _scanned(self, checks: list[PlannedCheck], dialect: str) -> exp.Expression:
+        """The table, or (when digests read per-row codes) a derived table of the columns the
+        aggregates read and the codes. On SQLite it is fenced (`LIMIT -1`) so each code is
+        computed once per row, not inlined into every aggregate that reads it; PostgreSQL
+        inlines it but then splits the scan among parallel workers, which a fence (`OFFSET 0`)
+        forbids (measured faster without it)."""
+        table = self.physical(self.table.name)
+        derived = {k: v for c in checks for k, v in (c.derived or {}).items()}
+        if not derived:
+            return table
+        own = {c.name.lower(): c.name for c in self.table.columns}
+        used = sorted({col.name for c in checks for s in c.selects for col in s.find_all(exp.Column)
+                       if col.name.lower() in own})  # fmt: skip
+        inner = exp.select(*[_col(n) for n in used],
+                           *[exp.alias_(v, k, quoted=True, copy=False) for k, v in derived.items()],
+                           copy=False).from_(table, copy=False)  # fmt: skip
+        if dialect == "sqlite":
+            inner = inner.limit(exp.Literal.number(-1), copy=False)
+        return inner.subquery("scanned", copy=False)
 
     @staticmethod
     def _select(checks: list[PlannedCheck], source: exp.Expression, dialect: str) -> str:
         selects = _distinct_selects(checks)
-        aliased = [exp.alias_(s, f"c{i}") for i, s in enumerate(selects)]
-        return exp.select(*aliased).from_(source).sql(dialect=dialect)
+        aliased = [exp.alias_(s, f"c{i}", copy=False) for i, s in enumerate(selects)]
+        return exp.select(*aliased, copy=False).from_(source, copy=False).sql(dialect=dialect)
 
 
 @dataclass
@@ -329,14 +505,23 @@ class Query:
     checks: list[PlannedCheck]
     sample_rows: int | None
 
-    def evaluate(self, values: list[Any]) -> list[tuple[PlannedCheck, Any, bool]]:
-        """Each check's observation and verdict, from the query's one row."""
+    def evaluate(self, values: list[Any]) -> list[tuple[PlannedCheck, Any, bool] | PlannedCheck]:
+        """Each check's observation and verdict, from the query's one row; a fast check that
+        could not decide is returned on its own (its exact fallback query decides)."""
         positions = {s: i for i, s in enumerate(_distinct_selects(self.checks))}
-        out = []
+        out: list[tuple[PlannedCheck, Any, bool] | PlannedCheck] = []
         for check in self.checks:
-            observed, passed = check.evaluate([values[positions[s]] for s in check.selects])
-            out.append((check, observed, passed))
+            result = check.evaluate([values[positions[s]] for s in check.selects])
+            out.append(check if result is None else (check, *result))
         return out
+
+
+def fallback_sql(check: PlannedCheck, source: exp.Expression, dialect: str) -> str:
+    """The exact query of a fast check that could not decide."""
+    assert check.fallback is not None
+    selects = check.fallback[0]
+    aliased = [exp.alias_(s.copy(), f"c{i}") for i, s in enumerate(selects)]
+    return exp.select(*aliased).from_(source).sql(dialect=dialect)
 
 
 def _distinct_selects(checks: list[PlannedCheck]) -> list[exp.Expression]:
