@@ -99,9 +99,14 @@ class ExperimentContext:
     def prepare_write(
         self, sql: str, workspace: WorkspaceNames, qualifiers: frozenset[str]
     ) -> PreparedWrite:
-        """One write of the workspace (Redshift SQL), as the Redshift mock will run it."""
+        """One write of the workspace, as its warehouse will run it (Redshift SQL on the
+        Redshift mock, Snowflake SQL on the emulator)."""
         experiment = self.experiment
-
+        dialects = (
+            {"source": "snowflake", "engine": "snowflake"}
+            if self.warehouse.name == "snowflake"
+            else {}
+        )
         return prepare_write(
             sql,
             known=[t.name for t in experiment.tables],
@@ -110,6 +115,7 @@ class ExperimentContext:
             workspace=workspace,
             qualifiers=qualifiers,
             catalogs=frozenset({experiment.name}),
+            **dialects,
         )
 
 
