@@ -26,7 +26,9 @@ __all__ = ["dbt_tool", "live_snowflake"]
 
 
 @pytest.fixture
-def snow_gateway(live_snowflake: LiveSnow, snowflake_server: dict[str, str]) -> Iterator[TestClient]:
+def snow_gateway(
+    live_snowflake: LiveSnow, snowflake_server: dict[str, str]
+) -> Iterator[TestClient]:
     settings = Settings(
         home=live_snowflake.home, snowflake_endpoint_port=live_snowflake.port,
         **snowflake_settings(snowflake_server),
@@ -43,7 +45,7 @@ def test_dbt_seed_and_build_twice(
     shutil.copytree(PROJECT, project)
     code, out, err = run_cli(snow_gateway, "experiment", "connect", name, "--format", "dbt")
     assert code == 0, err
-    assert "type: \"snowflake\"" in out
+    assert 'type: "snowflake"' in out
     (project / "profiles.yml").write_text(out, encoding="utf-8")
 
     dbt(dbt_tool, project, "seed")

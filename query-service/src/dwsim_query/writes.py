@@ -17,8 +17,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from dwsim_query.compat.catalogue import check_calls
-from dwsim_query.compat.registry import engine_of
-from dwsim_query.compat.registry import mark_origins
+from dwsim_query.compat.registry import engine_of, mark_origins
 from dwsim_query.compat.schema import Schema, _best_effort
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.pipeline import (
@@ -182,8 +181,10 @@ def _resolve(
             table.set("catalog", None)
         schema = table.db.lower()
         alias = not (target and (ddl or isinstance(tree, exp.Insert)))
-        if schema_temporary and schema == workspace.logical and (
-            name in workspace.temporary or (target and creates_temporary)
+        if (
+            schema_temporary
+            and schema == workspace.logical
+            and (name in workspace.temporary or (target and creates_temporary))
         ):
             _as_workspace(table, TEMPORARY_REF) if alias else _name_only(table, TEMPORARY_REF)
             continue

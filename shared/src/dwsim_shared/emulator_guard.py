@@ -194,9 +194,10 @@ def writer_error(
         "TABLE", "VIEW",
     ):  # fmt: skip
         return WRITER_ONLY
-    if isinstance(tree, exp.Create | exp.Drop) and str(
-        tree.args.get("kind") or ""
-    ).upper() not in ("TABLE", "VIEW"):
+    if isinstance(tree, exp.Create | exp.Drop) and str(tree.args.get("kind") or "").upper() not in (
+        "TABLE",
+        "VIEW",
+    ):
         return WRITER_ONLY
     if not isinstance(tree, READ_ROOTS + WRITES):
         return WRITER_ONLY
@@ -208,10 +209,10 @@ def writer_error(
             return WRITER_ONLY
         if isinstance(node, exp.Into) and not isinstance(tree, exp.Insert):
             return WRITER_ONLY
-        if isinstance(node, exp.DML | exp.DDL) and node is not tree:
-            # MERGE's WHEN clauses are its own UPDATE, INSERT and DELETE
-            if not (isinstance(tree, exp.Merge) and isinstance(node.parent, exp.When)):
-                return WRITER_ONLY
+        # MERGE's WHEN clauses are its own UPDATE, INSERT and DELETE
+        merge_clause = isinstance(tree, exp.Merge) and isinstance(node.parent, exp.When)
+        if isinstance(node, exp.DML | exp.DDL) and node is not tree and not merge_clause:
+            return WRITER_ONLY
         if isinstance(node, exp.Table):
             if not node.name:
                 continue

@@ -201,7 +201,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     duck = self._duck_conn
     if isinstance(duck, _WithoutEmptyComments):
         duck = duck._duck
-    self._duck_conn = _WithoutEmptyComments(duck)
+    self._duck_conn = _WithoutEmptyComments(duck)  # type: ignore[assignment]
     fired = threading.Event()
     setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
     setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
@@ -360,11 +360,12 @@ def _confinement(conn: Any, body: bytes) -> Response | None:
     except (ValueError, KeyError, TypeError):
         sql = ""
     hidden = frozenset({LEDGER_TABLE})
-    why = (
-        confinement_error(sql, schema, hidden, conn.database)
-        if schema is not None
-        else writer_error(sql, writer[0], writer[1], hidden, conn.database)
-    )
+    if schema is not None:
+        why = confinement_error(sql, schema, hidden, conn.database)
+    else:
+        assert writer is not None
+        live, workspace = writer
+        why = writer_error(sql, live, workspace, hidden, conn.database)
     if why is None:
         return None
     return _snowflake_error(

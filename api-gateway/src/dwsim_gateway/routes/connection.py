@@ -131,8 +131,10 @@ def snowflake_details(settings: Settings, name: str, password: str) -> dict[str,
 
 def _snowflake_endpoint(settings: Settings) -> bool:
     host = settings.snowflake_host or ""
-    return bool(host) and not host.endswith("snowflakecomputing.com") and bool(
-        settings.snowflake_endpoint_port
+    return (
+        bool(host)
+        and not host.endswith("snowflakecomputing.com")
+        and bool(settings.snowflake_endpoint_port)
     )
 
 

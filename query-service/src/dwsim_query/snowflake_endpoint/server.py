@@ -21,6 +21,7 @@ import logging
 import math
 import secrets
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_query.snowflake_endpoint.statements import (
     PUBLIC,
     ROLE,
@@ -41,10 +43,10 @@ from dwsim_query.snowflake_endpoint.statements import (
     Translator,
     answer_json,
 )
-from dwsim_query.service import ExperimentContext, experiment_context
 from dwsim_shared.endpoint_credentials import endpoint_password
 from dwsim_shared.errors import DWSimError, NotFound
 from dwsim_shared.runtime import Runtime
+from dwsim_shared.warehouses.snowflake import SnowflakeWarehouse
 
 log = logging.getLogger(__name__)
 LOGIN_ERRNO = "390100"  # Incorrect username or password was specified.
@@ -74,6 +76,14 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _token(request: Request) -> str:
     return (request.headers.get("Authorization") or "")[17:-1]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, leaving the process's signals to the process that runs it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 @dataclass
@@ -119,8 +129,7 @@ class SnowflakeEndpoint:
         config = uvicorn.Config(
             self.app(), host=self.host, port=self.port, log_level="warning", lifespan="off"
         )
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.server = _Server(config)
         self.task = asyncio.create_task(self.server.serve())
         while not self.server.started:
             if self.task.done():
@@ -149,11 +158,9 @@ class SnowflakeEndpoint:
     # -- upstream ----------------------------------------------------------------------------
 
     def _upstream(self, context: ExperimentContext) -> dict[str, Any]:
-        login = getattr(context.warehouse, "endpoint_login", None)
-        if login is None:
-            raise DWSimError("the Snowflake warehouse has no endpoint login")
-        found: dict[str, Any] = login(context.name)
-        return found
+        warehouse = context.warehouse
+        assert isinstance(warehouse, SnowflakeWarehouse)
+        return warehouse.endpoint_login(context.name)
 
     def _base_url(self) -> str:
         s = self.rt.settings
@@ -227,9 +234,7 @@ class SnowflakeEndpoint:
         upstream = self._upstream(context)
         if context.name not in self.readied:
             try:
-                await asyncio.to_thread(
-                    getattr(context.warehouse, "ensure_workspace"), context.name  # noqa: B009
-                )
+                await asyncio.to_thread(self._ensure_workspace, context)
             except DWSimError as error:
                 return _error("390201", error.message, status=503)
             self.readied.add(context.name)
@@ -286,6 +291,12 @@ class SnowflakeEndpoint:
                 "success": True,
             }
         )
+
+    @staticmethod
+    def _ensure_workspace(context: ExperimentContext) -> None:
+        warehouse = context.warehouse
+        assert isinstance(warehouse, SnowflakeWarehouse)
+        warehouse.ensure_workspace(context.name)
 
     def _credentials(self, database: str) -> tuple[ExperimentContext | None, str | None]:
         try:
@@ -364,9 +375,7 @@ class SnowflakeEndpoint:
             return _error("000603", error.message, "XX000")
         if isinstance(sent, Answer):
             query_id = str(uuid.uuid4())
-            return JSONResponse(
-                answer_json(sent, query_id, translator.database, translator.schema)
-            )
+            return JSONResponse(answer_json(sent, query_id, translator.database, translator.schema))
         body["sqlText"] = sent
         request_id = request.query_params.get("requestId") or str(uuid.uuid4())
         params = dict(request.query_params) | {"requestId": request_id}

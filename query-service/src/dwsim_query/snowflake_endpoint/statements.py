@@ -28,6 +28,7 @@ from dwsim_shared.warehouses.namespaces import (
     live_namespace,
     workspace_namespace,
 )
+from dwsim_shared.warehouses.snowflake import SnowflakeWarehouse
 
 DIALECT = "snowflake"
 PUBLIC = "PUBLIC"  # the generated tables, as clients name them
@@ -93,8 +94,7 @@ def _like(pattern: str | None, value: str) -> bool:
     if pattern is None:
         return True
     regex = "".join(
-        ".*" if c == "%" else "." if c == "_" else re.escape(c)
-        for c in pattern.replace("''", "'")
+        ".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern.replace("''", "'")
     )
     return re.fullmatch(regex, value, re.I | re.S) is not None
 
@@ -112,13 +112,18 @@ class Translator:
     _quota_checked: float = 0.0
 
     def __post_init__(self) -> None:
-        warehouse = self.context.warehouse
         name = self.context.name
-        lookup = getattr(warehouse, "endpoint_workspace_objects")  # noqa: B009
+        lookup = self.warehouse.endpoint_workspace_objects
         self.workspace = WorkspaceNames(
             WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name),
             type_dialect=DIALECT, source_dialect=DIALECT,
         )  # fmt: skip
+
+    @property
+    def warehouse(self) -> SnowflakeWarehouse:
+        warehouse = self.context.warehouse
+        assert isinstance(warehouse, SnowflakeWarehouse)  # the endpoint serves the emulator
+        return warehouse
 
     @property
     def database(self) -> str:
@@ -181,7 +186,9 @@ class Translator:
         if kind == "ROLE":
             if target.upper() == ROLE:
                 return _done()
-            raise Refused("42501", f"USE ROLE {target} is not allowed: the session's role is {ROLE}")
+            raise Refused(
+                "42501", f"USE ROLE {target} is not allowed: the session's role is {ROLE}"
+            )
         if kind == "DATABASE" and target.lower() == self.context.name:
             return _done()
         if kind == "SCHEMA" or (kind not in ("DATABASE", "ROLE", "WAREHOUSE") and kind):
@@ -257,9 +264,10 @@ class Translator:
         if what == "PARAMETERS":
             values = {"QUERY_TAG": "", "TIMEZONE": "Etc/UTC", "AUTOCOMMIT": "true",
                       "STATEMENT_TIMEOUT_IN_SECONDS": str(self.timeout_s)}  # fmt: skip
-            rows = [[k, v, v, "SESSION", "", "STRING"] for k, v in values.items()
-                    if _like(like, k)]  # fmt: skip
-            return Answer(["key", "value", "default", "level", "description", "type"], rows)  # type: ignore[arg-type]
+            settings: list[list[str | None]] = [
+                [k, v, v, "SESSION", "", "STRING"] for k, v in values.items() if _like(like, k)
+            ]
+            return Answer(["key", "value", "default", "level", "description", "type"], settings)
         if what == "USER FUNCTIONS":  # none: the workspace takes tables and views
             columns = ["created_on", "name", "schema_name", "is_builtin", "is_aggregate",
                        "is_ansi", "min_num_arguments", "max_num_arguments", "arguments",
@@ -282,6 +290,7 @@ class Translator:
         if database.upper() != self.database:
             raise Refused("3D000", f"Database '{database}' does not exist or not authorized.")
         created = "0.000000000"  # seconds since the epoch, as a JSON result sends TIMESTAMP_LTZ
+        rows: list[list[str | None]]
         if what == "DATABASES":
             rows = [[created, self.database, "N", "N", None, "DWSIM", "", "", "1", "STANDARD"]]
             columns = ["created_on", "name", "is_default", "is_current", "origin", "owner",
@@ -296,12 +305,14 @@ class Translator:
                 for name in (PUBLIC, WORKSPACE)
                 if _like(like, name)
             ]  # fmt: skip
-            return Answer(columns, rows)  # type: ignore[arg-type]
+            return Answer(columns, rows)
         schemas = [schema.upper()] if schema else [PUBLIC, WORKSPACE]
         objects: list[tuple[str, str, str]] = []  # (schema, name, kind)
         for name in schemas:
             if name == PUBLIC:
-                objects += [(PUBLIC, t.name.upper(), "TABLE") for t in self.context.experiment.tables]
+                objects += [
+                    (PUBLIC, t.name.upper(), "TABLE") for t in self.context.experiment.tables
+                ]
             elif name == WORKSPACE:
                 views = self._workspace_views()
                 objects += [
@@ -322,11 +333,10 @@ class Translator:
             for schema_name, name, kind in objects
             if kind in kinds and _like(like, name)
         ]  # fmt: skip
-        return Answer(columns, rows)  # type: ignore[arg-type]
+        return Answer(columns, rows)
 
     def _workspace_views(self) -> set[str]:
-        views = getattr(self.context.warehouse, "endpoint_workspace_views", None)
-        return set(views(self.context.name)) if views else set()
+        return set(self.warehouse.endpoint_workspace_views(self.context.name))
 
     def _describe(self, sql: str) -> str:
         try:
@@ -394,7 +404,7 @@ class Translator:
         now = time.monotonic()
         if now - self._quota_checked < QUOTA_CHECK_S:
             return
-        used = int(getattr(self.context.warehouse, "workspace_rows")(self.context.name))  # noqa: B009
+        used = self.warehouse.workspace_rows(self.context.name)
         if used >= self.quota_rows:
             raise Refused(
                 "53400",
