@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import secrets
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,20 +126,18 @@ class SnowflakeEndpoint:
         )
 
     async def start(self) -> None:
+        """Listen (an address in use is an OSError here, never uvicorn's exit)."""
+        sock = socket.create_server((self.host, self.port), reuse_port=False)
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
         self.client = httpx.AsyncClient(timeout=self.timeout)
-        config = uvicorn.Config(
-            self.app(), host=self.host, port=self.port, log_level="warning", lifespan="off"
-        )
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
         self.server = _Server(config)
-        self.task = asyncio.create_task(self.server.serve())
+        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
         while not self.server.started:
             if self.task.done():
-                self.task.result()  # the bind failed: say so
                 raise OSError("the Snowflake endpoint did not start")
             await asyncio.sleep(0.02)
-        sockets = [s for server in self.server.servers for s in (server.sockets or [])]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
 
     async def close(self) -> None:
         for session in list(self.sessions.values()):
@@ -421,7 +420,7 @@ async def start_snowflake_endpoint(rt: Runtime) -> SnowflakeEndpoint | None:
     endpoint = SnowflakeEndpoint(rt, settings.snowflake_endpoint_host, port)
     try:
         await endpoint.start()
-    except (OSError, SystemExit) as error:
+    except OSError as error:
         log.error(
             "snowflake endpoint: cannot listen on %s:%s (%s); set DWSIM_SNOWFLAKE_ENDPOINT_PORT",
             settings.snowflake_endpoint_host, port, error,
