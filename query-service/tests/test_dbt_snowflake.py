@@ -66,3 +66,33 @@ def test_dbt_seed_and_build_twice(
         (ordered,) = cur.fetchone()
     assert counts == {"order_status_labels": 3, "customer_orders": 60, "orders_incremental": 150}
     assert orders == 150 and total == distinct == 150 and ordered == 150
+
+
+def test_connection_details_work_as_given(
+    live_snowflake: LiveSnow, snow_gateway: TestClient
+) -> None:
+    name = live_snowflake.experiment.name
+    details = snow_gateway.get(f"/api/experiments/{name}/connection").json()
+    assert details["available"] is True and details["engine"] == "snowflake"
+    assert (details["database"], details["user"], details["port"]) == (
+        name,
+        name,
+        live_snowflake.port,
+    )
+    assert (details["schema"], details["workspace_schema"]) == ("PUBLIC", "WORKSPACE")
+    assert details["password"] == live_snowflake.password()
+    assert details["dbt_profile"]["type"] == "snowflake"
+    assert details["dbt_profile"]["schema"] == "WORKSPACE"
+    assert details["url"].startswith(f"snowflake://{name}:")
+    import snowflake.connector
+
+    keys = ("account", "host", "port", "protocol", "user", "password", "database", "schema",
+            "warehouse", "role")  # fmt: skip
+    with snowflake.connector.connect(**{k: details[k] for k in keys}) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT COUNT(*) FROM region")
+        assert cur.fetchone() == (5,)
+    code, out, _ = run_cli(snow_gateway, "experiment", "connect", name, "--format", "env")
+    assert code == 0 and f"export SNOWFLAKE_DATABASE={name}" in out
+    code, _, err = run_cli(snow_gateway, "experiment", "connect", name, "--format", "psql")
+    assert code != 0 and "no psql" in err
