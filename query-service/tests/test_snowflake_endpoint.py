@@ -6,6 +6,7 @@ refused with nothing changed."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,36 @@ def test_statement_timeout_is_the_query_services(live_snowflake: LiveSnow) -> No
         assert raised.value.errno in (604, 630)
         cur.execute("SELECT COUNT(*) FROM nation")
         assert cur.fetchone() == (25,)
+
+
+def test_a_cancel_stops_the_statement(live_snowflake: LiveSnow) -> None:
+    """The connector's own timeout sends an abort request, which reaches the emulator."""
+    with live_snowflake.connect() as conn, conn.cursor() as cur:
+        started = time.monotonic()
+        with pytest.raises(ProgrammingError) as raised:
+            cur.execute(
+                "SELECT COUNT(*) FROM lineitem a, lineitem b, lineitem c, lineitem d, lineitem e",
+                timeout=1,
+            )
+        assert raised.value.errno == 604
+        assert time.monotonic() - started < 4  # before the statement timeout (5 s) would
+        cur.execute("SELECT COUNT(*) FROM region")
+        assert cur.fetchone() == (5,)
+
+
+def test_the_workspace_quota_refuses_further_writes(live_snowflake: LiveSnow) -> None:
+    settings = live_snowflake.rt.settings
+    kept = settings.snowflake_workspace_max_rows
+    settings.snowflake_workspace_max_rows = 100
+    try:
+        with live_snowflake.connect() as conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE big AS SELECT * FROM orders")  # crosses it: completes
+            time.sleep(0.6)  # past the quota reading's cache
+            with pytest.raises(ProgrammingError) as raised:
+                cur.execute("INSERT INTO big SELECT * FROM orders")
+            assert "DWSIM_SNOWFLAKE_WORKSPACE_MAX_ROWS" in raised.value.msg
+            cur.execute("SELECT COUNT(*) FROM workspace.big")
+            assert cur.fetchone() == (ROWS["orders"],)
+            cur.execute("DROP TABLE big")
+    finally:
+        settings.snowflake_workspace_max_rows = kept
