@@ -237,3 +237,21 @@ def test_the_workspace_quota_refuses_further_writes(live_snowflake: LiveSnow) ->
             cur.execute("DROP TABLE big")
     finally:
         settings.snowflake_workspace_max_rows = kept
+
+
+def test_deleting_an_experiment_drops_its_workspace(live_snowflake: LiveSnow) -> None:
+    """Last in this module: it drops the second experiment."""
+    other = live_snowflake.other.name
+    with live_snowflake.connect(
+        user=other, database=other, password=live_snowflake.password(other)
+    ) as conn:
+        conn.cursor().execute("CREATE TABLE mine AS SELECT 1 AS a")
+    warehouse = live_snowflake.rt.warehouse("snowflake")
+    assert set(warehouse.endpoint_workspace_objects(other)) == {"mine"}
+    warehouse.drop(other)
+    with warehouse._cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name IN (%s, %s)",
+            (live_namespace(other), workspace_namespace(other)),
+        )
+        assert cur.fetchone() == (0,)

@@ -21,9 +21,10 @@ import logging
 import math
 import secrets
 import socket
+import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -55,6 +56,9 @@ SESSION_GONE = "390104"  # User must login again to access the service.
 ANSWER_FACTOR = 2  # as the REST path asks the emulator (dwsim_shared.warehouses.snowflake)
 DISCONNECT_POLL_S = 0.25
 MAX_SESSIONS = 1000
+# A session no request used for this long is closed (Snowflake's session token lasts 4 hours;
+# a client that vanished without closing its session leaves no one else to close it).
+SESSION_IDLE_S = 4 * 3600
 
 
 def _error(code: str, message: str, sqlstate: str | None = None, status: int = 200) -> Response:
@@ -91,7 +95,7 @@ class _Server(uvicorn.Server):
 class Session:
     upstream_token: str
     translator: Translator
-    running: set[str]
+    last_used: float = field(default_factory=time.monotonic)
 
 
 class SnowflakeEndpoint:
@@ -228,6 +232,7 @@ class SnowflakeEndpoint:
                 f"schema {schema!r} does not exist: the experiment's schemas are {PUBLIC} "
                 f"(generated tables) and {WORKSPACE} (yours)",
             )
+        await self._close_idle()
         if len(self.sessions) >= MAX_SESSIONS:
             return _error("390201", f"too many sessions (at most {MAX_SESSIONS})", status=503)
         upstream = self._upstream(context)
@@ -267,7 +272,7 @@ class SnowflakeEndpoint:
         translator.quota_rows = settings.snowflake_workspace_max_rows
         translator.timeout_s = int(parameters["STATEMENT_TIMEOUT_IN_SECONDS"])
         token = secrets.token_urlsafe(32)
-        self.sessions[token] = Session(answer["data"]["token"], translator, set())
+        self.sessions[token] = Session(answer["data"]["token"], translator)
         up = answer["data"]
         return JSONResponse(
             {
@@ -314,7 +319,20 @@ class SnowflakeEndpoint:
         return JSONResponse({"success": True})
 
     def _session(self, request: Request) -> Session | None:
-        return self.sessions.get(_token(request))
+        found = self.sessions.get(_token(request))
+        if found is not None:
+            found.last_used = time.monotonic()
+        return found
+
+    async def _close_idle(self) -> None:
+        cutoff = time.monotonic() - SESSION_IDLE_S
+        for token, session in list(self.sessions.items()):
+            if session.last_used < cutoff:
+                self.sessions.pop(token, None)
+                with contextlib.suppress(httpx.HTTPError):
+                    await self._upstream_post(
+                        "/session", {}, session.upstream_token, params={"delete": "true"}
+                    )
 
     async def session(self, request: Request) -> Response:
         token = _token(request)
