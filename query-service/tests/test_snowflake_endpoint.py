@@ -239,6 +239,30 @@ def test_the_workspace_quota_refuses_further_writes(live_snowflake: LiveSnow) ->
         settings.snowflake_workspace_max_rows = kept
 
 
+def test_the_query_api_reads_the_workspace(live_snowflake: LiveSnow) -> None:
+    name = live_snowflake.experiment.name
+    with live_snowflake.connect() as conn:
+        conn.cursor().execute(
+            "CREATE OR REPLACE TABLE top_customers AS SELECT * FROM customer LIMIT 7"
+        )
+    rows = run_query(live_snowflake.rt, name, "SELECT COUNT(*) FROM workspace.top_customers")[
+        "rows"
+    ]
+    assert rows == [[7]]
+    bare = run_query(
+        live_snowflake.rt,
+        name,
+        "SELECT COUNT(*) FROM top_customers t JOIN nation n ON t.c_nationkey = n.n_nationkey",
+    )
+    assert bare["rows"] == [[7]]
+    with pytest.raises(DWSimError):  # another experiment's workspace stays out of reach
+        run_query(
+            live_snowflake.rt,
+            live_snowflake.other.name,
+            "SELECT COUNT(*) FROM workspace.top_customers",
+        )
+
+
 def test_deleting_an_experiment_drops_its_workspace(live_snowflake: LiveSnow) -> None:
     """Last in this module: it drops the second experiment."""
     other = live_snowflake.other.name

@@ -43,13 +43,19 @@ class ExperimentContext:
         return self.experiment.name
 
     def workspace(self) -> WorkspaceNames | None:
-        """The experiment's workspace, on a warehouse that has one (the Redshift mock)."""
+        """The experiment's workspace, on a warehouse that has one (the Redshift mock, the
+        Snowflake emulator)."""
         warehouse = self.warehouse
         lookup = getattr(warehouse, "workspace_objects", None)
         if lookup is None:
             return None
         name = self.experiment.name
-        return WorkspaceNames(WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name))
+        snowflake = warehouse.name == "snowflake"  # its lookup names Snowflake's types
+        return WorkspaceNames(
+            WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name),
+            type_dialect="snowflake" if snowflake else "postgres",
+            source_dialect="snowflake" if snowflake else "redshift",
+        )  # fmt: skip
 
     def engine_sql(
         self,

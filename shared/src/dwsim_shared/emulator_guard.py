@@ -33,7 +33,7 @@ ONLY_READS = "only one read-only statement may run here"
 
 
 def reader_login(schema: str) -> str:
-    """The login name of the reader of `schema`."""
+    """The login name of the reader of `schema` (`live/workspace`: of both schemas)."""
     return f"{READER_PREFIX}{schema}"
 
 
@@ -69,10 +69,15 @@ def _cte_in_scope(table: exp.Table) -> bool:
 
 
 def confinement_error(
-    sql: str, schema: str, hidden: frozenset[str] = frozenset(), database: str | None = None
+    sql: str,
+    schema: str,
+    hidden: frozenset[str] = frozenset(),
+    database: str | None = None,
+    also: str | None = None,
 ) -> str | None:
-    """Why `sql` is not one read of tables in `schema` (but `hidden`) or of CTEs in scope;
-    None when it is. `database`: the one catalog a table may name besides none."""
+    """Why `sql` is not one read of tables in `schema` (but `hidden`), in `also` (the
+    experiment's workspace) or of CTEs in scope; None when it is. `database`: the one catalog a
+    table may name besides none."""
     try:
         statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
     except ParseError as error:
@@ -83,7 +88,7 @@ def confinement_error(
         if isinstance(node, exp.DML | exp.DDL | exp.Into | exp.Command):
             return ONLY_READS
         if isinstance(node, exp.Table):
-            if (why := _table_error(node, schema, database)) is not None:
+            if (why := _table_error(node, schema, database, also)) is not None:
                 return why
             if node.name.lower() in hidden:
                 return f"table {node.name} is not readable"
@@ -94,7 +99,9 @@ def confinement_error(
     return None
 
 
-def _table_error(table: exp.Table, schema: str, database: str | None) -> str | None:
+def _table_error(
+    table: exp.Table, schema: str, database: str | None, also: str | None = None
+) -> str | None:
     if not isinstance(table.this, exp.Identifier):
         return "table functions are not allowed here"
     outside = f"table {table.sql()} is outside the experiment"
@@ -102,7 +109,8 @@ def _table_error(table: exp.Table, schema: str, database: str | None) -> str | N
     if catalog is not None and (database is None or table.catalog.lower() != database.lower()):
         return outside
     if table.args.get("db") is not None:
-        return None if table.db.lower() == schema.lower() else outside
+        readable = (schema.lower(), (also or schema).lower())
+        return None if table.db.lower() in readable else outside
     return None if _cte_in_scope(table) else outside
 
 

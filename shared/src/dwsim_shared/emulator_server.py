@@ -318,9 +318,11 @@ async def login_request(request: Request) -> Response:
     # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
     if (not project and schema is None and writer is None) or "FAKESNOW_DB_PATH" in parameters:
         return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
+    # A reader of `live/workspace` reads its experiment's workspace too (the query API).
+    schema, _, also = (schema or "").partition("/")
     asked = request.query_params.get("schemaName")
     # fakesnow creates the schema a login names: a writer names its workspace (made so).
-    own = schema if writer is None else writer[1]
+    own = (schema or None) if writer is None else writer[1]
     if own is not None and asked and asked.strip('"').lower() != own.lower():
         # fakesnow creates the schema a login names: a reader may name only its own.
         return _snowflake_error(
@@ -337,7 +339,8 @@ async def login_request(request: Request) -> Response:
             setattr(conn, "dwsim_statement_timeout", timeout)  # noqa: B010
         if answer_max is not None:
             setattr(conn, "dwsim_result_max_bytes", int(answer_max))  # noqa: B010
-        setattr(conn, "dwsim_reader_schema", schema)  # noqa: B010
+        setattr(conn, "dwsim_reader_schema", schema or None)  # noqa: B010
+        setattr(conn, "dwsim_reader_also", also or None)  # noqa: B010
         setattr(conn, "dwsim_writer", writer)  # noqa: B010
     return response
 
@@ -361,7 +364,8 @@ def _confinement(conn: Any, body: bytes) -> Response | None:
         sql = ""
     hidden = frozenset({LEDGER_TABLE})
     if schema is not None:
-        why = confinement_error(sql, schema, hidden, conn.database)
+        also = getattr(conn, "dwsim_reader_also", None)
+        why = confinement_error(sql, schema, hidden, conn.database, also)
     else:
         assert writer is not None
         live, workspace = writer

@@ -423,6 +423,14 @@ class SnowflakeWarehouse(Warehouse):
                 found[table] = dict(columns)
         return found
 
+    def _reader_of(self, experiment_name: str) -> str:
+        """What a query's session reads: the experiment's schema and its workspace."""
+        return f"{self.schema_name(experiment_name)}/{workspace_namespace(experiment_name)}"
+
+    def workspace_objects(self, experiment_name: str) -> dict[str, dict[str, str]]:
+        """The workspace's objects, for the query API (which reads them too)."""
+        return self.endpoint_workspace_objects(experiment_name)
+
     def endpoint_workspace_views(self, experiment_name: str) -> list[str]:
         with self._cursor() as cur, _translated():
             cur.execute(
@@ -443,7 +451,10 @@ class SnowflakeWarehouse(Warehouse):
         return int(row[0]) if row and row[0] is not None else 0
 
     def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
-        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        check_engine_sql(
+            sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
+            also=workspace_namespace(experiment_name),
+        )  # fmt: skip
         return with_row_limit(sql, rows)
 
     def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
@@ -549,7 +560,10 @@ class SnowflakeWarehouse(Warehouse):
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
-        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        check_engine_sql(
+            sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
+            also=workspace_namespace(experiment_name),
+        )  # fmt: skip
         seconds = max(1, math.ceil(timeout_s))
         # The emulator sends a whole result in one answer, which the connector holds in memory
         # several times over: it refuses one larger than this (a real account ignores it).
@@ -561,7 +575,7 @@ class SnowflakeWarehouse(Warehouse):
             # emulator, a session that can only read this experiment's schema.
             self._cursor(
                 role=self.settings.snowflake_query_role,
-                reader_of=self.schema_name(experiment_name) if self.is_emulator else None,
+                reader_of=self._reader_of(experiment_name) if self.is_emulator else None,
                 STATEMENT_TIMEOUT_IN_SECONDS=seconds,
                 **({RESULT_MAX_BYTES: answer_max} if self.is_emulator else {}),
             ) as cur,
