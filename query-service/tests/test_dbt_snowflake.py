@@ -52,6 +52,9 @@ def test_dbt_seed_and_build_twice(
     first = dbt(dbt_tool, project, "build")
     second = dbt(dbt_tool, project, "build")
     assert "Completed successfully" in first and "Completed successfully" in second
+    # The second build took the incremental path: a temporary view merged into the table.
+    log = (project / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "temporary view" in log and "merge into" in log
 
     with live_snowflake.connect() as conn, conn.cursor() as cur:
         counts = {}
