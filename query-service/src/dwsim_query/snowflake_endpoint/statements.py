@@ -41,6 +41,7 @@ WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "DROP", "
 # Session parameters a client may set: they tag or shape nothing that is read.
 SESSION_PARAMETERS = {"QUERY_TAG", "AUTOCOMMIT", "ABORT_DETACHED_QUERY"}
 QUOTA_CHECK_S = 0.5
+CACHED_STATEMENTS = 256
 _SHOW = re.compile(
     r"^\s*SHOW\s+(?:TERSE\s+)?(SCHEMAS|OBJECTS|TABLES|VIEWS|DATABASES|USER\s+FUNCTIONS"
     r"|PARAMETERS)"
@@ -108,6 +109,9 @@ class Translator:
     schema: str = PUBLIC  # the session's current schema, as the client names it
     workspace: WorkspaceNames = field(init=False)
     quota_rows: int = 0  # 0: no quota
+    # Reads already translated in this session (tools repeat theirs), by current schema and
+    # text; emptied by DDL, which may change what a name resolves to.
+    cache: dict[tuple[str, str], str] = field(default_factory=dict)
     timeout_s: int = 0
     _quota_checked: float = 0.0
 
@@ -374,6 +378,17 @@ class Translator:
     # -- reads and writes --------------------------------------------------------------------
 
     def _read(self, sql: str) -> str:
+        key = (self.schema, sql)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        engine_sql = self._translate_read(sql)
+        if len(self.cache) >= CACHED_STATEMENTS:
+            self.cache.pop(next(iter(self.cache)))
+        self.cache[key] = engine_sql
+        return engine_sql
+
+    def _translate_read(self, sql: str) -> str:
         sql = self._answer_session_functions(sql)
         try:
             prepared = self.context.prepare(
@@ -392,6 +407,7 @@ class Translator:
             return _done()
         if prepared.ddl:
             self.workspace.forget()
+            self.cache.clear()
         if prepared.adds_data:
             self._check_quota()
         return prepared.sql
