@@ -199,13 +199,16 @@ def test_no_service_pins_a_container_name() -> None:
     assert named == [], "container_name prevents --scale"
 
 
-def test_only_the_gateway_and_the_redshift_endpoint_publish_ports() -> None:
+def test_only_the_gateway_and_the_endpoints_publish_ports() -> None:
     published = {name for name, spec in services().items() if spec.get("ports")}
-    assert published == {"api-gateway", "redshift-endpoint"}
+    assert published == {"api-gateway", "redshift-endpoint", "snowflake-endpoint"}
     (mapping,) = services()["redshift-endpoint"]["ports"]
     assert interpolate(mapping).split(":")[-2:] == ["5439", "5439"]
+    (mapping,) = services()["snowflake-endpoint"]["ports"]
+    assert interpolate(mapping).split(":")[-2:] == ["64617", "64617"]
     # The scalable REST query service opens no endpoint of its own.
     assert env_of("query-service")["DWSIM_REDSHIFT_ENDPOINT_PORT"] == "0"
+    assert env_of("query-service")["DWSIM_SNOWFLAKE_ENDPOINT_PORT"] == "0"
 
 
 def test_gateway_host_port_comes_from_the_variable() -> None:

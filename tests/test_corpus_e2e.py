@@ -6,6 +6,7 @@ every back end must answer what the first one answered (numbers within 0.01)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,9 @@ def test_corpus_agrees_through_the_gateway(live: LiveStack) -> None:
 
     problems = []
     queries = [q for p in sorted(CORPUS.glob("*.yaml")) for q in yaml.safe_load(p.read_text())]
-    endpoint = _endpoint(live, names["redshift"])
+    # The back end's own wire endpoint, for the experiment written in its dialect.
+    wire_dialect = "snowflake" if live.warehouse == "snowflake" else "redshift"
+    endpoint = _endpoint(live, names[wire_dialect])
     for query in queries:
         answers = {}
         for dialect, name in names.items():
@@ -84,14 +87,14 @@ def test_corpus_agrees_through_the_gateway(live: LiveStack) -> None:
                 )
                 continue
             answers[dialect] = answer.json()["rows"]
-            if endpoint is not None and dialect == "redshift":
-                with endpoint.cursor() as cur:
+            if endpoint is not None and dialect == wire_dialect:
+                with contextlib.closing(endpoint.cursor()) as cur:
                     cur.execute(sql)
                     wire_rows = [list(r) for r in cur.fetchall()]
                 if not agree(wire_rows, answers[dialect]):
                     problems.append(
-                        f"{query['name']}: the Redshift endpoint answered {wire_rows[:3]}..., "
-                        f"the query API {answers[dialect][:3]}..."
+                        f"{query['name']}: the {wire_dialect} endpoint answered "
+                        f"{wire_rows[:3]}..., the query API {answers[dialect][:3]}..."
                     )
             first = FIRST_ANSWERS.setdefault(
                 (query["name"], dialect), (live.backend, answers[dialect])
@@ -110,13 +113,21 @@ def test_corpus_agrees_through_the_gateway(live: LiveStack) -> None:
 
 
 def _endpoint(live: LiveStack, name: str) -> Any:
-    """A psycopg2 session through the stack's Redshift endpoint, with the details the gateway
-    gives; None on back ends without one (which the details must say)."""
+    """A session through the stack's wire endpoint (psycopg2 on the Redshift endpoint,
+    snowflake-connector-python on the Snowflake one), with the details the gateway gives; None
+    on back ends without one (which the details must say)."""
     details = live.client.get(f"/api/experiments/{name}/connection").json()
+    if live.warehouse == "snowflake":
+        import snowflake.connector
+
+        assert details["engine"] == "snowflake" and details["available"] is True
+        return snowflake.connector.connect(
+            account=details["account"], host=details["host"], port=details["port"],
+            protocol=details["protocol"], user=details["user"], password=details["password"],
+            database=details["database"], schema=details["schema"], login_timeout=10,
+        )  # fmt: skip
     if live.warehouse != "redshift":
-        assert (details["available"] is False and "no wire endpoint" in details["message"]) or (
-            "not available yet" in details["message"]
-        )
+        assert details["available"] is False and "no wire endpoint" in details["message"]
         return None
     conn = psycopg2.connect(
         host=details["host"], port=details["port"], user=details["user"],

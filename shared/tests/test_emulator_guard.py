@@ -13,7 +13,12 @@ import pytest
 import snowflake.connector
 import snowflake.connector.errors as sferrors
 
-from dwsim_shared.emulator_guard import reader_login, reader_password
+from dwsim_shared.emulator_guard import (
+    reader_login,
+    reader_password,
+    writer_login,
+    writer_password,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -197,3 +202,77 @@ def test_no_session_writes_files_or_turns_access_back_on(
         assert list(tmp_path.iterdir()) == []
         with pytest.raises(sferrors.Error, match="disabled by configuration"):
             cur.execute("SELECT * FROM read_text('/etc/hostname')")
+
+
+def _writer(server: dict[str, str], live: str, workspace: str) -> Any:
+    secret = server["DWSIM_SNOWFLAKE_PASSWORD"]
+    return _session(
+        server, writer_login(live, workspace), writer_password(secret, live, workspace),
+        schema=f'"{workspace}"',
+    )  # fmt: skip
+
+
+def test_a_writer_writes_its_workspace_and_reads_its_schema(
+    two_experiments: dict[str, str],
+) -> None:
+    with _project(two_experiments) as cur:
+        cur.execute('CREATE SCHEMA IF NOT EXISTS "dwsim__ws_guard_a"')
+    with _writer(two_experiments, "dwsim_guard_a", "dwsim__ws_guard_a") as cur:
+        cur.execute(
+            'CREATE OR REPLACE TABLE "dwsim__ws_guard_a"."w" AS SELECT * FROM "dwsim_guard_a"."t"'
+        )
+        cur.execute("BEGIN")
+        cur.execute(
+            'CREATE OR REPLACE TEMPORARY TABLE "tmp" AS SELECT range + 10 AS range FROM "dwsim_guard_a"."t"'
+        )
+        cur.execute(
+            'MERGE INTO "dwsim__ws_guard_a"."w" AS d USING "tmp" AS s ON d.range = s.range '
+            "WHEN NOT MATCHED THEN INSERT (range) VALUES (s.range)"
+        )
+        cur.execute("COMMIT")
+        cur.execute('SELECT COUNT(*) FROM "dwsim__ws_guard_a"."w"')
+        assert cur.fetchone() == (6,)
+        cur.execute('DROP TABLE "dwsim__ws_guard_a"."w"')
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'INSERT INTO "dwsim_guard_a"."t" VALUES (9)',
+        'DELETE FROM "dwsim_guard_a"."t"',
+        'DROP TABLE "dwsim_guard_a"."t"',
+        'ALTER TABLE "dwsim__ws_guard_a"."x" RENAME TO "dwsim_guard_a"."x"',
+        'CREATE TABLE "dwsim_guard_b"."planted" (a INT)',
+        'SELECT COUNT(*) FROM "dwsim_guard_b"."t"',
+        'CREATE TABLE "dwsim__ws_guard_a"."copy" AS SELECT * FROM "dwsim_guard_b"."t"',
+        'SELECT * FROM "dwsim_guard_a"."_dwsim_loads"',
+        "CREATE SCHEMA elsewhere",
+        "USE SCHEMA dwsim_guard_b",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        'COPY INTO "dwsim__ws_guard_a"."x" FROM @~',
+        "SET memory_limit = '64GB'",
+    ],
+)
+def test_a_writer_cannot_write_its_schema_or_leave_its_experiment(
+    two_experiments: dict[str, str], sql: str
+) -> None:
+    with _writer(two_experiments, "dwsim_guard_a", "dwsim__ws_guard_a") as cur:
+        with pytest.raises(sferrors.ProgrammingError) as caught:
+            cur.execute(sql)
+        assert caught.value.errno == 3001, caught.value
+    with _project(two_experiments) as cur:  # nothing changed
+        cur.execute('SELECT COUNT(*) FROM "dwsim_guard_a"."t"')
+        assert cur.fetchone() == (3,)
+        cur.execute('SELECT COUNT(*) FROM "dwsim_guard_b"."t"')
+        assert cur.fetchone() == (5,)
+
+
+def test_a_writer_password_of_another_workspace_opens_nothing(
+    two_experiments: dict[str, str],
+) -> None:
+    secret = two_experiments["DWSIM_SNOWFLAKE_PASSWORD"]
+    with pytest.raises(sferrors.DatabaseError):
+        _session(
+            two_experiments, writer_login("dwsim_guard_b", "dwsim__ws_guard_a"),
+            writer_password(secret, "dwsim_guard_a", "dwsim__ws_guard_a"),
+        ).__enter__()  # fmt: skip

@@ -230,8 +230,15 @@ def show_connection(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
         ctx.print_json(answer)
     elif args.format == "url":
         ctx.print(answer["url"])
+    elif args.format == "psql" and not answer.get("psql"):
+        ctx.note(f"there is no psql for a {answer.get('engine')} endpoint: use --format url or dbt")
+        return EXIT_CLIENT_ERROR
     elif args.format == "psql":
         ctx.print(answer["psql"])
+    elif args.format == "env" and answer.get("engine") == "snowflake":
+        for key in ("account", "host", "port", "protocol", "user", "password", "database",
+                    "schema", "warehouse", "role"):  # fmt: skip
+            ctx.print(f"export SNOWFLAKE_{key.upper()}={shlex.quote(str(answer[key]))}")
     elif args.format == "env":
         values = {"PGHOST": answer["host"], "PGPORT": answer["port"],
                   "PGDATABASE": answer["database"], "PGUSER": answer["user"],

@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI
 from dwsim_query.auth import require_internal_token
 from dwsim_query.endpoint.server import RedshiftEndpoint
 from dwsim_query.routes import functions, query, tables
+from dwsim_query.snowflake_endpoint.server import start_snowflake_endpoint
 from dwsim_shared.errors import DWSimError, QueryTooLarge
 from dwsim_shared.http_edge import install_error_handlers
 from dwsim_shared.memory import release_memory
@@ -62,9 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = Runtime(settings)
         endpoint = await start_redshift_endpoint(app.state.runtime)
+        snowflake = await start_snowflake_endpoint(app.state.runtime)
         yield
         if endpoint is not None:
             await endpoint.close()
+        if snowflake is not None:
+            await snowflake.close()
         app.state.runtime.close()
 
     app = FastAPI(title="DW Simulator query service", version="0.1.0", lifespan=lifespan)

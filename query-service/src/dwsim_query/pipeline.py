@@ -73,6 +73,9 @@ class WorkspaceNames:
     lookup: Callable[[], dict[str, dict[str, str]]]
     temporary: set[str] = field(default_factory=set)
     _objects: dict[str, dict[str, str]] | None = None
+    # How `lookup` spells column types, and the dialect statements are typed in.
+    type_dialect: str = "postgres"
+    source_dialect: str = "redshift"
 
     def objects(self, refresh: bool = False) -> dict[str, dict[str, str]]:
         if self._objects is None or refresh:
@@ -105,7 +108,8 @@ class WorkspaceNames:
             typed = {}
             for column, kind in columns.items():
                 try:
-                    typed[column] = exp.DataType.build(kind, dialect="postgres").sql("redshift")
+                    built = exp.DataType.build(kind, dialect=self.type_dialect)
+                    typed[column] = built.sql(self.source_dialect)
                 except (SqlglotError, ValueError):
                     typed[column] = "UNKNOWN"
             out[WORKSPACE_REF + name] = typed
@@ -258,7 +262,12 @@ def check_tables(
                 and not table.args.get("catalog")
                 and table.db.lower() == workspace.logical
             ):
-                _as_workspace(table)
+                # A temporary table named in the workspace's schema (Snowflake's are in one).
+                temporary = (
+                    workspace.source_dialect == "snowflake"
+                    and table.name.lower() in workspace.temporary
+                )
+                _as_workspace(table, TEMPORARY_REF if temporary else WORKSPACE_REF)
                 continue
             if table.args.get("db") or table.args.get("catalog"):
                 raise BadRequest(

@@ -44,13 +44,19 @@ class ExperimentContext:
         return self.experiment.name
 
     def workspace(self) -> WorkspaceNames | None:
-        """The experiment's workspace, on a warehouse that has one (the Redshift mock)."""
+        """The experiment's workspace, on a warehouse that has one (the Redshift mock, the
+        Snowflake emulator)."""
         warehouse = self.warehouse
         lookup = getattr(warehouse, "workspace_objects", None)
         if lookup is None:
             return None
         name = self.experiment.name
-        return WorkspaceNames(WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name))
+        snowflake = warehouse.name == "snowflake"  # its lookup names Snowflake's types
+        return WorkspaceNames(
+            WORKSPACE_SCHEMA, workspace_namespace(name), lambda: lookup(name),
+            type_dialect="snowflake" if snowflake else "postgres",
+            source_dialect="snowflake" if snowflake else "redshift",
+        )  # fmt: skip
 
     def engine_sql(
         self,
@@ -100,9 +106,14 @@ class ExperimentContext:
     def prepare_write(
         self, sql: str, workspace: WorkspaceNames, qualifiers: frozenset[str]
     ) -> PreparedWrite:
-        """One write of the workspace (Redshift SQL), as the Redshift mock will run it."""
+        """One write of the workspace, as its warehouse will run it (Redshift SQL on the
+        Redshift mock, Snowflake SQL on the emulator)."""
         experiment = self.experiment
-
+        dialects = (
+            {"source": "snowflake", "engine": "snowflake"}
+            if self.warehouse.name == "snowflake"
+            else {}
+        )
         return prepare_write(
             sql,
             known=[t.name for t in experiment.tables],
@@ -111,6 +122,7 @@ class ExperimentContext:
             workspace=workspace,
             qualifiers=qualifiers,
             catalogs=frozenset({experiment.name}),
+            **dialects,
         )
 
 

@@ -17,7 +17,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from dwsim_query.compat.catalogue import check_calls
-from dwsim_query.compat.registry import mark_origins
+from dwsim_query.compat.registry import engine_of, mark_origins
 from dwsim_query.compat.schema import Schema, _best_effort
 from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.pipeline import (
@@ -109,7 +109,7 @@ def _targets(tree: exp.Expression) -> list[exp.Table]:
     return []
 
 
-def _check_statement(tree: exp.Expression, workspace: WorkspaceNames) -> None:
+def _check_statement(tree: exp.Expression, workspace: WorkspaceNames, source: str) -> None:
     """Refuse, by name, the statements the workspace does not take."""
     kind = _kind(tree)
     if isinstance(tree, exp.Create):
@@ -145,7 +145,7 @@ def _check_statement(tree: exp.Expression, workspace: WorkspaceNames) -> None:
     elif not isinstance(tree, exp.Insert | exp.Update | exp.Delete | exp.Merge | exp.TruncateTable):
         raise WriteRefused("0A000", f"{kind} is not supported by the endpoint")
     if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
-        raise WriteRefused("0A000", "INSERT ... ON CONFLICT is not Redshift SQL")
+        raise WriteRefused("0A000", f"INSERT ... ON CONFLICT is not {source.capitalize()} SQL")
 
 
 def _resolve(
@@ -167,6 +167,9 @@ def _resolve(
     )
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     renamed = {id(a.this) for a in tree.find_all(exp.AlterRename)}
+    # Snowflake's temporary tables live in a schema: one named in the workspace's schema is
+    # the session's (DuckDB keeps them apart, in its temp catalog, by their bare names).
+    schema_temporary = workspace.source_dialect == "snowflake"
     for table in list(tree.find_all(exp.Table)):
         name = table.name.lower()
         if not name or id(table) in renamed or not isinstance(table.this, exp.Identifier):
@@ -178,6 +181,13 @@ def _resolve(
             table.set("catalog", None)
         schema = table.db.lower()
         alias = not (target and (ddl or isinstance(tree, exp.Insert)))
+        if (
+            schema_temporary
+            and schema == workspace.logical
+            and (name in workspace.temporary or (target and creates_temporary))
+        ):
+            _as_workspace(table, TEMPORARY_REF) if alias else _name_only(table, TEMPORARY_REF)
+            continue
         if schema == workspace.logical or (
             not schema and target and isinstance(tree, exp.Create) and not creates_temporary
         ):
@@ -249,7 +259,7 @@ def _place(
             column.set("catalog", None)
 
 
-def _physical_design_dropped(tree: exp.Expression) -> None:
+def _physical_design_dropped(tree: exp.Expression, engine: str = ENGINE) -> None:
     properties = tree.args.get("properties")
     if isinstance(properties, exp.Properties):
         kept = [p for p in properties.expressions if not isinstance(p, PHYSICAL_PROPERTIES)]
@@ -263,7 +273,7 @@ def _physical_design_dropped(tree: exp.Expression) -> None:
         tree.set("no_schema_binding", None)  # the mock's views are bound: same answers
     for kind in tree.find_all(exp.DataType):
         if kind.this in SUPER_TYPES:
-            kind.replace(exp.DataType.build(SUPER_TYPES[kind.this], dialect=ENGINE))
+            kind.replace(exp.DataType.build(SUPER_TYPES[kind.this], dialect=engine))
         elif kind.this in (
             exp.DataType.Type.VARCHAR,
             exp.DataType.Type.NVARCHAR,
@@ -272,6 +282,27 @@ def _physical_design_dropped(tree: exp.Expression) -> None:
             params = kind.expressions
             if params and params[0].name.upper() == "MAX":
                 kind.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(65535))])
+
+
+def _merge_inserts_read_the_source(tree: exp.Expression) -> None:
+    """In `WHEN NOT MATCHED THEN INSERT ... VALUES (c)`, an unqualified column is the source's
+    (there is no target row: https://docs.snowflake.com/en/sql-reference/sql/merge); DuckDB
+    finds it ambiguous when the target has a column of that name, so it is qualified."""
+    if not isinstance(tree, exp.Merge):
+        return
+    source = tree.args.get("using")
+    name = source.alias_or_name if isinstance(source, exp.Expression) else ""
+    whens = tree.args.get("whens")
+    if not name or whens is None:
+        return
+    for when in whens.expressions:
+        insert = when.args.get("then")
+        if when.args.get("matched") or not isinstance(insert, exp.Insert):
+            continue
+        values = insert.expression
+        for column in list(values.find_all(exp.Column)) if values is not None else []:
+            if not column.table:
+                column.set("table", exp.to_identifier(name))
 
 
 def _query_part(tree: exp.Expression) -> exp.Expression | None:
@@ -290,11 +321,14 @@ def prepare_write(
     workspace: WorkspaceNames,
     qualifiers: frozenset[str],
     catalogs: frozenset[str],
+    source: str = SOURCE,
+    engine: str = ENGINE,
 ) -> PreparedWrite:
     """The engine's SQL for one write of the workspace, or `BadRequest` (`WriteRefused`
-    with a SQLSTATE) saying why not."""
+    with a SQLSTATE) saying why not. `source`/`engine`: Redshift SQL on PostgreSQL (the
+    Redshift endpoint) or Snowflake SQL on the emulator (the Snowflake endpoint)."""
     check_limits(sql)
-    tree = parse_statement(sql)
+    tree = parse_statement(sql, source)
     kind = _kind(tree)
     if isinstance(tree, exp.Create) and tree.args.get("kind") == "SCHEMA":
         if tree.this.name.lower() == workspace.logical and tree.args.get("exists"):
@@ -305,32 +339,39 @@ def prepare_write(
             f"CREATE SCHEMA is not allowed: the experiment's workspace is the schema "
             f"{workspace.logical}",
         )
-    _check_statement(tree, workspace)
-    check_calls(sql, SOURCE)
+    _check_statement(tree, workspace, source)
+    check_calls(sql, source)
     mark_origins(tree, sql)
     query = _query_part(tree)
     if query is not None:
         refuse_unsafe(query)
+    if source != SOURCE:
+        _merge_inserts_read_the_source(tree)
     _resolve(tree, known, qualifiers, catalogs, workspace)
     tree = fold_identifiers(tree, copy=False)
     typed = {**schema, **workspace.schema(tree)}
     query = _query_part(tree)
     if query is not None:
-        query.replace(annotate_known(super_paths(query, typed), typed, SOURCE))
+        if source == SOURCE:
+            query = super_paths(query, typed)
+        query.replace(annotate_known(query, typed, source))
     else:
-        tree = _best_effort(tree, typed, SOURCE)
+        tree = _best_effort(tree, typed, source)
     tree = coerce_temporal_literals(tree)
-    tree = translate(tree, SOURCE, ENGINE)
-    _physical_design_dropped(tree)
+    tree = translate(tree, source, engine_of(engine))
+    _physical_design_dropped(tree, engine)
     _place(tree, resolve, workspace)
-    engine_sql = transpile(tree, ENGINE)
-    check_allowed(tree, ENGINE, ENGINE, engine_sql)
+    engine_sql = transpile(tree, engine)
+    check_allowed(tree, engine_of(engine), engine, engine_sql)
     if isinstance(tree, exp.Create) and any(
         isinstance(p, exp.TemporaryProperty)
         for p in (tree.args.get("properties") or exp.Properties()).expressions
     ):
         workspace.temporary.add(tree.this.this.name if isinstance(tree.this, exp.Schema)
                                 else tree.this.name)  # fmt: skip
+    elif isinstance(tree, exp.Drop) and source != SOURCE:
+        for table in _targets(tree):
+            workspace.temporary.discard(table.name.lower())
     ddl = isinstance(tree, exp.Create | exp.Drop | exp.Alter)
     adds = isinstance(tree, exp.Insert | exp.Update | exp.Merge) or (
         isinstance(tree, exp.Create) and tree.args.get("kind") == "TABLE"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -49,6 +50,11 @@ class Stack:
     # The query service's Redshift endpoint (when DWSIM_REDSHIFT_URL is set); 0: a free port,
     # so stacks side by side (tests) never contend for 5439.
     redshift_endpoint_port: int = 0
+    # The project's Snowflake emulator as a process of the stack (`make up`'s embedded
+    # default): its address and a generated login go to every service through DWSIM_SNOWFLAKE_*.
+    snowflake_emulator: bool = False
+    # The query service's Snowflake endpoint (when the emulator is configured); 0: a free port.
+    snowflake_endpoint_port: int = 0
     generator_workers: int = 1
     generator_concurrency: int = 1
     loader_workers: int = 1
@@ -71,6 +77,24 @@ class Stack:
                 or str(self.redshift_endpoint_port or free_port()),
             )
         )
+        self.snowflake_endpoint_port = int(
+            self.env.setdefault(
+                "DWSIM_SNOWFLAKE_ENDPOINT_PORT",
+                os.environ.get("DWSIM_SNOWFLAKE_ENDPOINT_PORT")
+                or str(self.snowflake_endpoint_port or free_port()),
+            )
+        )
+        if self.snowflake_emulator:
+            self.env.update({
+                "DWSIM_SNOWFLAKE_HOST": "127.0.0.1",
+                "DWSIM_SNOWFLAKE_PORT": self.env.get("DWSIM_SNOWFLAKE_PORT") or str(free_port()),
+                "DWSIM_SNOWFLAKE_PROTOCOL": "http",
+                "DWSIM_SNOWFLAKE_USER": self.env.get("DWSIM_SNOWFLAKE_USER") or "dwsim",
+                # The emulator takes only this login (and the readers and writers derived from
+                # it); a new one each start, as its data is in memory only.
+                "DWSIM_SNOWFLAKE_PASSWORD": self.env.get("DWSIM_SNOWFLAKE_PASSWORD")
+                or secrets.token_urlsafe(24),
+            })  # fmt: skip
         self.log_dir = self.log_dir or home / "logs"
 
     @property
@@ -85,6 +109,10 @@ class Stack:
     def _specs(self) -> list[tuple[str, list[str]]]:
         py = sys.executable
         specs = [
+            ("snowflake-emulator", [py, "-m", "dwsim_shared.emulator_server", "--host",
+                                    "127.0.0.1", "-p", self.env["DWSIM_SNOWFLAKE_PORT"]]),
+        ] if self.snowflake_emulator else []  # fmt: skip
+        specs += [
             ("query-service", [py, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
                                "--host", "127.0.0.1", "--port", str(self.query_port),
                                "--log-level", "warning"]),

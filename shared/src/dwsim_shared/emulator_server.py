@@ -22,7 +22,8 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - it is a guarded service: only the project's credentials (DWSIM_SNOWFLAKE_USER and
   DWSIM_SNOWFLAKE_PASSWORD) and readers of one experiment's schema (emulator_guard) log in,
   anything else gets Snowflake's login error (390100); a reader's every statement must be one
-  read of its own schema; DuckDB's file and network access is off for every session except
+  read of its own schema; a workspace writer (the Snowflake endpoint's sessions) reads its
+  experiment's schema and its workspace and writes only the workspace; DuckDB's file and network access is off for every session except
   for the stage files the server itself received (the loader's PUT + COPY INTO);
 - a result larger than DWSIM_EMULATOR_RESULT_MAX_BYTES (or the smaller DWSIM_RESULT_MAX_BYTES
   a session asks for at login) fails its statement, naming the limit, instead of being encoded
@@ -67,9 +68,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 try:  # the project's package, or the emulator image where the guard sits beside this file
-    from dwsim_shared.emulator_guard import confinement_error, reader_schema
+    from dwsim_shared.emulator_guard import (
+        confinement_error,
+        reader_schema,
+        writer_error,
+        writer_schemas,
+    )
 except ImportError:  # pragma: no cover (the image)
-    from emulator_guard import confinement_error, reader_schema  # type: ignore[no-redef]
+    from emulator_guard import (  # type: ignore[no-redef]
+        confinement_error,
+        reader_schema,
+        writer_error,
+        writer_schemas,
+    )
 
 TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
@@ -155,11 +166,42 @@ def _session_number(body: bytes, name: str) -> float | None:
     return value if value > 0 else None
 
 
+class _WithoutEmptyComments:
+    """A session's DuckDB connection, less fakesnow's record of an absent table comment.
+
+    fakesnow records `'None'` as the comment of every table it creates, in its own catalog
+    database: inside a transaction that already wrote the session's database, DuckDB refuses
+    that second database, so `BEGIN; MERGE ...` (whose rewrite creates a temporary table) and
+    `BEGIN; CREATE TEMPORARY TABLE ...` failed. A comment that was never given is not
+    recorded; every other statement passes as it is."""
+
+    def __init__(self, duck: Any) -> None:
+        self._duck = duck
+
+    def execute(self, sql: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(sql, str) and _EMPTY_COMMENT.match(sql):
+            return self._duck
+        return self._duck.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._duck, name)
+
+
+_EMPTY_COMMENT = re.compile(
+    r"\s*INSERT INTO _fs_global\._fs_information_schema\._fs_tables_ext\s+values\s*"
+    r"\('(?:[^']|'')*', '(?:[^']|'')*', '(?:[^']|'')*', 'None'\)",
+    re.I,
+)
+
+
 def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any) -> Any:
     """fakesnow's execute, interrupted when the session's statement timeout passes."""
     conn = self._conn
     timeout = getattr(conn, "dwsim_statement_timeout", None)
     duck = self._duck_conn
+    if isinstance(duck, _WithoutEmptyComments):
+        duck = duck._duck
+    self._duck_conn = _WithoutEmptyComments(duck)  # type: ignore[assignment]
     fired = threading.Event()
     setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
     setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
@@ -190,6 +232,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
             ) from None
         raise _as_statement_error(error) from error
     finally:
+        self._duck_conn = duck
         if timer is not None:
             timer.cancel()
     table = self._arrow_table
@@ -270,12 +313,17 @@ async def login_request(request: Request) -> Response:
     login, password, data = _credentials(body)
     project = _is_project(login, password)
     schema = None if project else reader_schema(login, password, Guard.password)
+    writer = None if project or schema else writer_schemas(login, password, Guard.password)
     parameters = data.get("SESSION_PARAMETERS") or {}
     # FAKESNOW_DB_PATH opens a DuckDB of its own, outside every setting made here.
-    if (not project and schema is None) or "FAKESNOW_DB_PATH" in parameters:
+    if (not project and schema is None and writer is None) or "FAKESNOW_DB_PATH" in parameters:
         return _snowflake_error(LOGIN_ERRNO, "Incorrect username or password was specified.")
+    # A reader of `live/workspace` reads its experiment's workspace too (the query API).
+    schema, _, also = (schema or "").partition("/")
     asked = request.query_params.get("schemaName")
-    if schema is not None and asked and asked.strip('"').lower() != schema.lower():
+    # fakesnow creates the schema a login names: a writer names its workspace (made so).
+    own = (schema or None) if writer is None else writer[1]
+    if own is not None and asked and asked.strip('"').lower() != own.lower():
         # fakesnow creates the schema a login names: a reader may name only its own.
         return _snowflake_error(
             f"{PRIVILEGE_ERRNO:06d}",
@@ -291,7 +339,9 @@ async def login_request(request: Request) -> Response:
             setattr(conn, "dwsim_statement_timeout", timeout)  # noqa: B010
         if answer_max is not None:
             setattr(conn, "dwsim_result_max_bytes", int(answer_max))  # noqa: B010
-        setattr(conn, "dwsim_reader_schema", schema)  # noqa: B010
+        setattr(conn, "dwsim_reader_schema", schema or None)  # noqa: B010
+        setattr(conn, "dwsim_reader_also", also or None)  # noqa: B010
+        setattr(conn, "dwsim_writer", writer)  # noqa: B010
     return response
 
 
@@ -305,13 +355,21 @@ def _is_project(login: str, password: str) -> bool:
 def _confinement(conn: Any, body: bytes) -> Response | None:
     """Snowflake's privilege error unless a reader's statement is one read of its schema."""
     schema = getattr(conn, "dwsim_reader_schema", None)
-    if schema is None:
+    writer = getattr(conn, "dwsim_writer", None)
+    if schema is None and writer is None:
         return None
     try:
         sql = str(json.loads(body)["sqlText"])
     except (ValueError, KeyError, TypeError):
         sql = ""
-    why = confinement_error(sql, schema, frozenset({LEDGER_TABLE}), conn.database)
+    hidden = frozenset({LEDGER_TABLE})
+    if schema is not None:
+        also = getattr(conn, "dwsim_reader_also", None)
+        why = confinement_error(sql, schema, hidden, conn.database, also)
+    else:
+        assert writer is not None
+        live, workspace = writer
+        why = writer_error(sql, live, workspace, hidden, conn.database)
     if why is None:
         return None
     return _snowflake_error(

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # emulator), and the cancel of a statement that has no timeout of its own (loads, DDL,
     # publish; queries have query_timeout_s).
     snowflake_network_timeout_s: float = Field(default=600.0, gt=0)
+    # The Snowflake endpoint (Snowflake's REST protocol) the query service opens in front of
+    # the emulator: where it listens, the host clients are told to use, and the rows each
+    # experiment's workspace may hold there before further writes are refused (0: no limit).
+    snowflake_endpoint_port: int = Field(default=64617, ge=0, le=65535)
+    snowflake_endpoint_host: str = "127.0.0.1"
+    snowflake_endpoint_public_host: str | None = None
+    snowflake_workspace_max_rows: int = Field(default=10_000_000, ge=0)
     default_warehouse: str = DEFAULT_WAREHOUSE
     query_service_url: str | None = None
     api_token: str | None = None

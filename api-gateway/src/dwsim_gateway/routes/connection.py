@@ -26,10 +26,15 @@ NO_ENDPOINT = {
     "sqlite": "experiments on the SQLite warehouse have no wire endpoint: query them with "
     "POST /api/experiments/{name}/query (dw-sim query), or create the experiment with "
     "target_warehouse redshift to reach it from psql, drivers and dbt",
-    "snowflake": "the Snowflake endpoint is not available yet: query the experiment with "
-    "POST /api/experiments/{name}/query (dw-sim query), or create it with target_warehouse "
-    "redshift to reach it from psql, drivers and dbt",
+    "snowflake": "experiments on a real Snowflake account are reached there, with the "
+    "account's own credentials: the Snowflake endpoint serves the emulator "
+    "(DWSIM_SNOWFLAKE_HOST); query the experiment with POST /api/experiments/{name}/query",
 }
+SNOWFLAKE_SCHEMA = "PUBLIC"  # the generated tables, as the Snowflake endpoint names them
+SNOWFLAKE_WORKSPACE = WORKSPACE_SCHEMA.upper()
+SNOWFLAKE_ACCOUNT = "dwsim"  # any name: the connector needs one where the host is given
+SNOWFLAKE_WAREHOUSE = "DWSIM"
+SNOWFLAKE_ROLE = "PUBLIC"
 
 
 def _warehouse(session: SessionDep, row: ExperimentRow) -> str:
@@ -38,11 +43,7 @@ def _warehouse(session: SessionDep, row: ExperimentRow) -> str:
 
 
 def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
-    host = settings.redshift_endpoint_public_host or (
-        "localhost"
-        if settings.redshift_endpoint_host in ("0.0.0.0", "::")
-        else settings.redshift_endpoint_host
-    )
+    host = _public_host(settings.redshift_endpoint_host, settings.redshift_endpoint_public_host)
     port = settings.redshift_endpoint_port
     sslrootcert = str(settings.home / CERT_FILE)
     conninfo = f"host={host} port={port} dbname={name} user={name} sslmode=prefer"
@@ -85,6 +86,61 @@ def details(settings: Settings, name: str, password: str) -> dict[str, Any]:
     }
 
 
+def _public_host(host: str, public: str | None) -> str:
+    return public or ("localhost" if host in ("0.0.0.0", "::") else host)
+
+
+def snowflake_details(settings: Settings, name: str, password: str) -> dict[str, Any]:
+    """The Snowflake endpoint's details: snowflake-connector-python's, SQLAlchemy's and
+    dbt-snowflake's settings (the endpoint speaks HTTP: protocol http, a host and port)."""
+    host = _public_host(settings.snowflake_endpoint_host, settings.snowflake_endpoint_public_host)
+    port = settings.snowflake_endpoint_port
+    common = {
+        "account": SNOWFLAKE_ACCOUNT, "user": name, "password": password, "database": name,
+        "warehouse": SNOWFLAKE_WAREHOUSE, "role": SNOWFLAKE_ROLE, "host": host, "port": port,
+        "protocol": "http",
+    }  # fmt: skip
+    query = f"warehouse={SNOWFLAKE_WAREHOUSE}&role={SNOWFLAKE_ROLE}&host={host}&port={port}"
+    return {
+        "available": True,
+        "engine": "snowflake",
+        **common,
+        "schema": SNOWFLAKE_SCHEMA,
+        "workspace_schema": SNOWFLAKE_WORKSPACE,
+        "sslmode": "disable",  # plain HTTP on the machine that runs the simulator
+        "url": f"snowflake://{name}:{quote(password, safe='')}@{SNOWFLAKE_ACCOUNT}/{name}/"
+        f"{SNOWFLAKE_SCHEMA}?{query}&protocol=http",
+        "psql": None,
+        "python": (
+            f"snowflake.connector.connect(account={SNOWFLAKE_ACCOUNT!r}, host={host!r}, "
+            f"port={port}, protocol='http', user={name!r}, password=<password>, "
+            f"database={name!r}, schema={SNOWFLAKE_SCHEMA!r})"
+        ),
+        "dbt_profile": {
+            "type": "snowflake",
+            **common,
+            "schema": SNOWFLAKE_WORKSPACE,  # what dbt builds; sources read schema PUBLIC
+            "threads": 1,
+            "client_session_keep_alive": False,
+        },
+        "notes": [
+            f"the generated tables (schema {SNOWFLAKE_SCHEMA}) are read-only; your own tables "
+            f"and views go in the schema {SNOWFLAKE_WORKSPACE} (CREATE TABLE/VIEW, CTAS, "
+            "INSERT, UPDATE, DELETE, MERGE, TRUNCATE), which runs, reset and load leave alone",
+            "every statement goes through the same compatibility layer as the query API",
+        ],
+    }
+
+
+def _snowflake_endpoint(settings: Settings) -> bool:
+    host = settings.snowflake_host or ""
+    return (
+        bool(host)
+        and not host.endswith("snowflakecomputing.com")
+        and bool(settings.snowflake_endpoint_port)
+    )
+
+
 def _answer(
     row: ExperimentRow,
     session: Session,
@@ -93,6 +149,8 @@ def _answer(
 ) -> dict[str, Any]:
     """The connection details with `password(session, experiment id)`, or why there are none."""
     warehouse = _warehouse(session, row)
+    if warehouse == "snowflake" and _snowflake_endpoint(settings):
+        return snowflake_details(settings, row.name, password(session, row.id))
     if warehouse != "redshift":
         return {
             "available": False,

@@ -172,12 +172,12 @@ def sqlstate_of(error: DWSimError) -> str:
     return "0A000"
 
 
-def with_source_names(engine_sql: str, names: list[str]) -> str:
+def with_source_names(engine_sql: str, names: list[str], dialect: str = "postgres") -> str:
     """`engine_sql` with its result columns named as the source names them (`count`,
     `?column?`), not with the pipeline's positional `_col_N`: PostgreSQL's RowDescription
     then carries what a client of Redshift reads. Unchanged when the names already agree."""
     try:
-        tree = sqlglot.parse_one(engine_sql, read="postgres")
+        tree = sqlglot.parse_one(engine_sql, read=dialect)
     except SqlglotError:
         return engine_sql
     select = tree
@@ -204,7 +204,7 @@ def with_source_names(engine_sql: str, names: list[str]) -> str:
         for column in order.find_all(exp.Column):  # ORDER BY "_col_0" follows the new name
             if not column.table and column.name in renamed:
                 column.set("this", exp.to_identifier(renamed[column.name], quoted=True))
-    return tree.sql(dialect="postgres")
+    return tree.sql(dialect=dialect)
 
 
 @dataclass

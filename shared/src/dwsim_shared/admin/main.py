@@ -50,6 +50,9 @@ def _run_stack(args: argparse.Namespace, env: dict[str, str]) -> int:
         gateway_port=settings.gateway_port,
         query_port=settings.query_service_port,
         redshift_endpoint_port=settings.redshift_endpoint_port,
+        snowflake_emulator=args.snowflake_emulator == "embedded"
+        and not (settings.snowflake_host or settings.snowflake_account),
+        snowflake_endpoint_port=settings.snowflake_endpoint_port,
         generator_workers=args.generators,
         generator_concurrency=args.concurrency,
         loader_workers=args.loaders,
@@ -62,6 +65,11 @@ def _run_stack(args: argparse.Namespace, env: dict[str, str]) -> int:
         print(
             f"Redshift endpoint (psql, drivers, dbt): 127.0.0.1:{stack.redshift_endpoint_port}; "
             "dw-sim experiment connect NAME shows how"
+        )
+    if stack.snowflake_emulator:
+        print(
+            f"Snowflake emulator: 127.0.0.1:{stack.env['DWSIM_SNOWFLAKE_PORT']} (in memory); "
+            f"Snowflake endpoint (connector, dbt): 127.0.0.1:{stack.snowflake_endpoint_port}"
         )
     print(f"logs in {stack.log_dir}; Ctrl-C stops everything")
     stopping = False
@@ -107,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         default="embedded",
         help="without DWSIM_REDSHIFT_URL: run the Redshift mock on an embedded PostgreSQL "
         "(data in DWSIM_HOME/redshift-mock), or none",
+    )
+    up.add_argument(
+        "--snowflake-emulator",
+        choices=("embedded", "none"),
+        default="embedded",
+        help="without DWSIM_SNOWFLAKE_HOST or _ACCOUNT: run the project's Snowflake emulator "
+        "(data in memory) and its endpoint, or none",
     )
     demo = sub.add_parser("demo", help="start everything, run the scripted scenario, stop")
     demo.add_argument("--rows", type=int, default=1_000_000, help="total rows to generate")

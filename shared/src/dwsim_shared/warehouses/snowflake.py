@@ -44,7 +44,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from dwsim_shared.emulator_guard import reader_login, reader_password
+from dwsim_shared.emulator_guard import (
+    reader_login,
+    reader_password,
+    writer_login,
+    writer_password,
+)
 from dwsim_shared.errors import (
     BadRequest,
     DependencyUnavailable,
@@ -62,7 +67,7 @@ from dwsim_shared.warehouses.base import (
     staging_name,
     value_too_large,
 )
-from dwsim_shared.warehouses.namespaces import live_namespace
+from dwsim_shared.warehouses.namespaces import live_namespace, workspace_namespace
 from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
 
 
@@ -378,11 +383,78 @@ class SnowflakeWarehouse(Warehouse):
             return int(row[0]) if row else 0
 
     def drop(self, experiment_name: str) -> None:
+        workspace = self._sql(exp.to_identifier(workspace_namespace(experiment_name), True))
         with self._cursor() as cur, _translated():
             cur.execute(f"DROP SCHEMA IF EXISTS {self._schema(experiment_name)} CASCADE")
+            cur.execute(f"DROP SCHEMA IF EXISTS {workspace} CASCADE")
+
+    def endpoint_login(self, experiment_name: str) -> dict[str, Any]:
+        """Where and as whom the Snowflake endpoint's sessions of an experiment log in: the
+        emulator's workspace writer of it (reads its schema, writes its workspace)."""
+        s = self.settings
+        live = self.schema_name(experiment_name)
+        workspace = workspace_namespace(experiment_name)
+        return {
+            "host": s.snowflake_host or "127.0.0.1",
+            "port": s.snowflake_port or (443 if s.snowflake_protocol == "https" else 80),
+            "protocol": s.snowflake_protocol,
+            "user": writer_login(live, workspace),
+            "password": writer_password(s.snowflake_password or "", live, workspace),
+            "database": s.snowflake_database,
+            "schema": workspace,
+            "live_schema": live,
+        }
+
+    def ensure_workspace(self, experiment_name: str) -> None:
+        """The experiment's workspace schema, made with its lower-case name (fakesnow's login
+        would make it upper case, where no rewritten statement names it)."""
+        workspace = self._sql(exp.to_identifier(workspace_namespace(experiment_name), True))
+        database = self._sql(exp.to_identifier(self.settings.snowflake_database))
+        with self._cursor() as cur, _translated():
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+            cur.execute(f"USE DATABASE {database}")
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {workspace}")
+
+    def endpoint_workspace_objects(self, experiment_name: str) -> dict[str, dict[str, str]]:
+        """The workspace's tables and views, with their columns' types (Snowflake's names)."""
+        found: dict[str, dict[str, str]] = {}
+        with self._cursor() as cur, _translated():
+            for table, columns in self._columns(cur, workspace_namespace(experiment_name)).items():
+                found[table] = dict(columns)
+        return found
+
+    def _reader_of(self, experiment_name: str) -> str:
+        """What a query's session reads: the experiment's schema and its workspace."""
+        return f"{self.schema_name(experiment_name)}/{workspace_namespace(experiment_name)}"
+
+    def workspace_objects(self, experiment_name: str) -> dict[str, dict[str, str]]:
+        """The workspace's objects, for the query API (which reads them too)."""
+        return self.endpoint_workspace_objects(experiment_name)
+
+    def endpoint_workspace_views(self, experiment_name: str) -> list[str]:
+        with self._cursor() as cur, _translated():
+            cur.execute(
+                "SELECT table_name FROM information_schema.views WHERE table_schema = %s",
+                (workspace_namespace(experiment_name),),
+            )
+            return [str(row[0]) for row in cur.fetchall()]
+
+    def workspace_rows(self, experiment_name: str) -> int:
+        """How many rows the workspace's tables hold (the endpoint's quota reads it)."""
+        with self._cursor() as cur, _translated():
+            cur.execute(
+                "SELECT COALESCE(SUM(row_count), 0) FROM information_schema.tables "
+                "WHERE table_schema = %s",
+                (workspace_namespace(experiment_name),),
+            )
+            row = cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
-        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        check_engine_sql(
+            sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
+            also=workspace_namespace(experiment_name),
+        )  # fmt: skip
         return with_row_limit(sql, rows)
 
     def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
@@ -488,7 +560,10 @@ class SnowflakeWarehouse(Warehouse):
     def query_cursor(
         self, experiment_name: str, sql: str, *, timeout_s: float, answer_bytes: int | None = None
     ) -> Iterator[QueryCursor]:
-        check_engine_sql(sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}))
+        check_engine_sql(
+            sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
+            also=workspace_namespace(experiment_name),
+        )  # fmt: skip
         seconds = max(1, math.ceil(timeout_s))
         # The emulator sends a whole result in one answer, which the connector holds in memory
         # several times over: it refuses one larger than this (a real account ignores it).
@@ -500,7 +575,7 @@ class SnowflakeWarehouse(Warehouse):
             # emulator, a session that can only read this experiment's schema.
             self._cursor(
                 role=self.settings.snowflake_query_role,
-                reader_of=self.schema_name(experiment_name) if self.is_emulator else None,
+                reader_of=self._reader_of(experiment_name) if self.is_emulator else None,
                 STATEMENT_TIMEOUT_IN_SECONDS=seconds,
                 **({RESULT_MAX_BYTES: answer_max} if self.is_emulator else {}),
             ) as cur,

@@ -14,10 +14,13 @@ from dwsim_shared.errors import BadRequest
 __all__ = ["ONLY_READS", "check_engine_sql", "with_row_limit"]
 
 
-def check_engine_sql(sql: str, schema: str, hidden: frozenset[str] = frozenset()) -> None:
-    """`BadRequest` unless `sql` is one read of tables in `schema` but `hidden` (or of CTEs in
-    scope). The emulator runs the same check on every statement of a reader's session."""
-    if (why := confinement_error(sql, schema, hidden)) is not None:
+def check_engine_sql(
+    sql: str, schema: str, hidden: frozenset[str] = frozenset(), also: str | None = None
+) -> None:
+    """`BadRequest` unless `sql` is one read of tables in `schema` but `hidden`, in `also` (the
+    experiment's workspace) or of CTEs in scope. The emulator runs the same check on every
+    statement of a reader's session."""
+    if (why := confinement_error(sql, schema, hidden, also=also)) is not None:
         raise BadRequest(f"snowflake: {why}", engine_sql=sql)
 
 
