@@ -1,5 +1,6 @@
 // The run's validation report panel: the checks the loader ran in the warehouse after loading,
 // each with what it verifies, expected and observed values, and a Recompute button.
+// While the report runs (the data already published) the panel says the data is queryable.
 // Self-contained: app.js only calls `showReport(name, run)` when a run is shown.
 
 import { api, enc } from "./api.js";
@@ -51,6 +52,13 @@ function render(box, name, report) {
 
 export async function showReport(name, run) {
   const box = panel();
+  if (name && run.published_at && run.report?.state === "pending") {
+    // Published, report still running: the data is queryable now, the verdict follows.
+    box.replaceChildren(el("p", { className: "report-pending", role: "status" },
+      `Run #${run.run_id}'s data is live and queryable since ${new Date(run.published_at).toLocaleTimeString()}; ` +
+      "the validation report is running and decides its final status."));
+    return;
+  }
   if (!name || !REPORTED.has(run.status) || !run.verdict) {
     box.replaceChildren();
     return;

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
     "--metrics-recording-only",
 ]
+HOLD_S = 8.0
 ENABLE = "install it with `apt-get install -y chromium` (as .ci/run does) or set DWSIM_CHROMIUM"
 
 
@@ -63,7 +64,14 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if chromium_path() is None:
         pytest.skip(f"browser tests skipped: no chromium found; {ENABLE}")
     home = tmp_path_factory.mktemp("browser-stack")
-    stack = Stack(env={"DWSIM_HOME": str(home)}, generator_workers=1, loader_workers=1)
+    # The test-only hold (Settings.test_hold_s) for experiments named `held_*` only: a
+    # `held_report_*` run's report starts HOLD_S after its data is published.
+    env = {
+        "DWSIM_HOME": str(home),
+        "DWSIM_TEST_HOLD_S": str(HOLD_S),
+        "DWSIM_TEST_HOLD_PREFIX": "held_",
+    }
+    stack = Stack(env=env, generator_workers=1, loader_workers=1)
     stack.start()
     try:
         yield stack

@@ -447,16 +447,36 @@ async def health(_: Request) -> Response:
     return JSONResponse({"status": "ok", "running_statements": running})
 
 
+_http_stage_info = fs_server.gcs_stage_info
+
+
+def _local_stage_info(
+    request: Request, expr: Any, put_stage_data: stage.UploadCommandDict
+) -> dict[str, Any]:
+    """`--local-stage` (DWSIM_EMULATOR_LOCAL_STAGE=1), for an emulator whose clients all run on
+    its own host: a PUT is answered with the stage's own folder (LOCAL_FS), so the connector
+    copies the file there itself instead of uploading its bytes over HTTP (the PUT was half of
+    a shard's load). The folder is the same one, under the same realpath check, and sessions
+    still read only inside it. A client on another host would write into a folder of its own
+    host: its COPY INTO then finds no file and the load fails naming the count, so this is off
+    by default (fakesnow's HTTP upload)."""
+    stage_info: dict[str, Any] = dict(put_stage_data["stageInfo"])
+    return stage_info
+
+
 def make_app(
     memory_limit: str | None = None,
     *,
     user: str,
     password: str,
     result_max_bytes: int = Guard.result_max_bytes,
+    local_stage: bool = False,
 ) -> Starlette:
-    """The emulator's app. Only `user`/`password` (and readers derived from `password`) log in."""
+    """The emulator's app. Only `user`/`password` (and readers derived from `password`) log in.
+    `local_stage`: see `_local_stage_info`."""
     if not user or not password:
         raise ValueError("the emulator needs DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD")
+    fs_server.gcs_stage_info = _local_stage_info if local_stage else _http_stage_info
     Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
     duck = fs_server.shared_fs.duck_conn
@@ -507,6 +527,12 @@ def main() -> None:
         default=int(os.environ.get("DWSIM_EMULATOR_MEMORY_CEILING_MB", "2048")),
         help="resident size past which running statements are interrupted (0: not watched)",
     )
+    parser.add_argument(
+        "--local-stage",
+        action="store_true",
+        default=os.environ.get("DWSIM_EMULATOR_LOCAL_STAGE", "") in ("1", "true"),
+        help="PUT writes into the stage folder directly (every client runs on this host)",
+    )
     args = parser.parse_args()
     if args.memory_ceiling_mb > 0:
         watch_memory(args.memory_ceiling_mb)
@@ -517,7 +543,11 @@ def main() -> None:
             "set DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD: the only login it accepts"
         )
     app = make_app(
-        args.memory_limit, user=user, password=password, result_max_bytes=args.result_max_bytes
+        args.memory_limit,
+        user=user,
+        password=password,
+        result_max_bytes=args.result_max_bytes,
+        local_stage=args.local_stage,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

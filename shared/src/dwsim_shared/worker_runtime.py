@@ -286,17 +286,23 @@ def _begin_shard_step(rt: Runtime, shard_id: int, step: Step) -> ShardStep | Ski
         shard, run = found
         if shard.status in DONE_STATES[step]:
             return Skipped(Skip.ALREADY_DONE, RELEASED_STATE[step].lower())
+        # What the step needs is read before the take, which expires the shard (the take's
+        # UPDATE changes none of these).
+        table_name, index, start, count, key = (
+            shard.table_name, shard.shard_index, shard.row_start, shard.row_count,
+            shard.object_key,
+        )  # fmt: skip
         taken = take_shard(
             session, shard, step, now=utcnow(), lease_s=s.lease_s, max_attempts=s.max_attempts
         )
         if isinstance(taken, Skipped):
             return taken
         experiment = Experiment.model_validate(run.schema_json)
-        table = experiment.table(shard.table_name)
+        table = experiment.table(table_name)
         assert table is not None
         return ShardStep(
-            step, taken, experiment, table, shard.shard_index, shard.row_start, shard.row_count,
-            run.seed, dict(run.row_targets), shard.object_key, run.warehouse,
+            step, taken, experiment, table, index, start, count,
+            run.seed, dict(run.row_targets), key, run.warehouse,
         )  # fmt: skip
 
 

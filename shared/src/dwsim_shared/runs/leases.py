@@ -183,8 +183,12 @@ def take_shard(
     session.commit()
     if not won:
         return Skipped(Skip.HELD)
-    session.refresh(shard)
-    return Taken(shard.id, shard.run_id, shard.attempts, holding)
+    # The conditional UPDATE won, so the row holds exactly this; the object is expired rather
+    # than read back (a caller that reads it again reloads it; a worker's step has read what
+    # it needs before: one round trip less per shard step).
+    taken = Taken(shard.id, shard.run_id, shard.attempts + 1, holding)
+    session.expire(shard)
+    return taken
 
 
 def release_shard(

@@ -29,7 +29,7 @@ from dwsim_shared.runs.create import (
     refuse_if_active,
     reopen_failed_run,
 )
-from dwsim_shared.runs.dispatch import NextTask, Step, next_tasks
+from dwsim_shared.runs.dispatch import NextTask, next_tasks
 from dwsim_shared.runs.leases import lease_end
 from dwsim_shared.runs.plan import row_targets_for, with_row_targets
 from dwsim_shared.runs.queries import (
@@ -268,16 +268,25 @@ def prepared(rt: Runtime, run_id: int) -> int:
 def finalize_due(
     rt: Runtime, *, run_id: int | None = None, shard_id: int | None = None
 ) -> int | None:
-    """The run (given, or the shard's) if its next step is its finalize (every shard LOADED)."""
+    """The run (given, or the shard's) if its next step is its finalize (every shard LOADED):
+    `next_tasks`'s rule (a prepared run with no unfinished shard) in one query, as every
+    loaded shard asks it."""
     with rt.session() as session:
         if shard_id is not None:
-            shard = session.get(RunShardRow, shard_id)
-            run_id = shard.run_id if shard is not None else None
-        run = session.get(RunRow, run_id) if run_id is not None else None
-        if run is None:
+            run_id = session.scalar(select(RunShardRow.run_id).where(RunShardRow.id == shard_id))
+        if run_id is None:
             return None
-        tasks = next_tasks(run, unfinished_shards(session, run.id))
-    return run.id if [t.step for t in tasks] == [Step.FINALIZE] else None
+        unfinished = (
+            select(RunShardRow.id)
+            .where(RunShardRow.run_id == run_id, RunShardRow.status != ShardStatus.LOADED)
+            .exists()
+        )
+        due = session.scalar(
+            select(RunRow.id).where(
+                RunRow.id == run_id, RunRow.prepared_at.is_not(None), ~unfinished
+            )
+        )
+    return int(due) if due is not None else None
 
 
 def reconciled(

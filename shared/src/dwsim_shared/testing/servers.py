@@ -263,9 +263,10 @@ SNOWFLAKE_TEST_VARS = ("HOST", "PORT", "PROTOCOL", "ACCOUNT", "USER", "PASSWORD"
 
 
 @contextlib.contextmanager
-def fakesnow_server() -> Iterator[dict[str, str]]:
+def fakesnow_server(*, local_stage: bool = True) -> Iterator[dict[str, str]]:
     """The `DWSIM_SNOWFLAKE_*` settings of a fakesnow server (Snowflake on DuckDB) in its own
-    process, or of the account `DWSIM_TEST_SNOWFLAKE_*` names when `..._HOST` or `..._ACCOUNT` is set."""
+    process, or of the account `DWSIM_TEST_SNOWFLAKE_*` names when `..._HOST` or `..._ACCOUNT` is set.
+    `local_stage=False`: PUT uploads over HTTP, as with an emulator in a container of its own."""
     if any(os.environ.get(f"DWSIM_TEST_SNOWFLAKE_{name}") for name in ("HOST", "ACCOUNT")):
         yield {
             f"DWSIM_SNOWFLAKE_{name}": value
@@ -283,6 +284,8 @@ def fakesnow_server() -> Iterator[dict[str, str]]:
     user, password = "fake", "snow"
     env = {**os.environ, "TMPDIR": str(scratch)}
     env |= {"DWSIM_SNOWFLAKE_USER": user, "DWSIM_SNOWFLAKE_PASSWORD": password}
+    # Every client of this emulator runs on this host: PUT copies into its stage folder.
+    env["DWSIM_EMULATOR_LOCAL_STAGE"] = "1" if local_stage else "0"
     try:
         with server_process(argv, port, "fakesnow server", env=env):
             yield {

@@ -11,7 +11,9 @@ CSV path for that table: a slower load, never a different value.
 from __future__ import annotations
 
 import io
+import queue
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -102,11 +104,13 @@ def binary_plan(
 
 class ChunkStream(io.RawIOBase):
     """A file object that COPY reads: each read hands out the next slice of the current chunk
-    of `chunks` (without copying what remains), so memory stays at one chunk."""
+    of `chunks` (the chunk itself when the read asks for all of it: no copy), so memory stays
+    at one chunk."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._chunk = memoryview(b"")
+        self._chunk = b""
+        self._view = memoryview(b"")
         self._pos = 0
 
     def readable(self) -> bool:
@@ -117,9 +121,12 @@ class ChunkStream(io.RawIOBase):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return b""
-            self._chunk, self._pos = memoryview(chunk), 0
+            self._chunk, self._view, self._pos = chunk, memoryview(chunk), 0
+        if self._pos == 0 and (size is None or size < 0 or size >= len(self._chunk)):
+            self._pos = len(self._chunk)
+            return self._chunk
         end = len(self._chunk) if size is None or size < 0 else self._pos + size
-        piece = bytes(self._chunk[self._pos : end])
+        piece = bytes(self._view[self._pos : end])
         self._pos += len(piece)
         return piece
 
@@ -129,13 +136,23 @@ class ChunkStream(io.RawIOBase):
 
 class BinaryCopyStream(ChunkStream):
     """Record batches encoded as binary COPY data while COPY reads them; `rows` counts what was
-    encoded."""
+    encoded. With `ahead` > 0 the batches are read, cast and encoded in a thread of their own,
+    at most `ahead` chunks before the one COPY is sending (Parquet decoding and the casts
+    release the GIL, and so does the driver while it sends): the shard's decoding overlaps the
+    server's ingest instead of adding to it. `close()` stops that thread."""
 
-    def __init__(self, plan: BinaryPlan, batches: Iterator[pa.RecordBatch]) -> None:
+    def __init__(
+        self, plan: BinaryPlan, batches: Iterator[pa.RecordBatch], *, ahead: int = 0
+    ) -> None:
         self._plan = plan
         self._encoder = plan.encoder()
         self.rows = 0
-        super().__init__(self._encode(batches))
+        self._ahead: _Ahead | None = None
+        chunks = self._encode(batches)
+        if ahead > 0:
+            self._ahead = _Ahead(chunks, ahead)
+            chunks = iter(self._ahead)
+        super().__init__(chunks)
 
     def _encode(self, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
         yield self._encoder.write_header()
@@ -143,3 +160,58 @@ class BinaryCopyStream(ChunkStream):
             self.rows += batch.num_rows
             yield self._encoder.write_batch(self._plan.conform(batch))
         yield self._encoder.finish()
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.stop()
+        super().close()
+
+
+_DONE = object()
+
+
+class _Ahead:
+    """`chunks` produced by a daemon thread into a queue of `depth`; iterating takes them in
+    order and re-raises what the producer raised."""
+
+    def __init__(self, chunks: Iterator[bytes], depth: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(chunks,), name="dwsim-copy-encoder", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, chunks: Iterator[bytes]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+        except BaseException as error:  # handed to the reader, which raises it
+            self._put(error)
+            return
+        self._put(_DONE)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+
+    def stop(self) -> None:
+        """Stop producing (COPY failed or ended) and wait for the thread."""
+        self._stopped.set()
+        self._thread.join()

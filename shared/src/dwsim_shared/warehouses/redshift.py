@@ -62,6 +62,8 @@ from dwsim_shared.warehouses.plans import postgres_plan
 
 log = logging.getLogger(__name__)
 
+COPY_READ_BYTES = 64 << 20  # larger than any encoded batch of 65,536 rows of a usual table
+
 
 class _CsvStream(ChunkStream):
     """Parquet record batches rendered as CSV while COPY reads them (the path for a table with a
@@ -198,14 +200,16 @@ class RedshiftMockWarehouse(Warehouse):
             plan = binary_plan(self._column_types(cur, target, table), shard.schema_arrow)
             stream: BinaryCopyStream | _CsvStream
             if plan is not None:
-                stream, copy_format = BinaryCopyStream(plan, batches), "binary"
+                stream, copy_format = BinaryCopyStream(plan, batches, ahead=2), "binary"
             else:
                 stream, copy_format = _CsvStream(batches), "csv"
-            cur.copy_expert(
-                f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT {copy_format})",
-                stream,
-                size=1 << 20,
-            )
+            with contextlib.closing(stream):
+                # Each read takes a whole encoded batch (a few MiB), handed to libpq uncopied.
+                cur.copy_expert(
+                    f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT {copy_format})",
+                    stream,
+                    size=COPY_READ_BYTES,
+                )
             cur.execute(
                 pgsql.SQL(
                     "UPDATE {} SET rows = %s WHERE run_id = %s AND table_name = %s AND shard_index = %s"
