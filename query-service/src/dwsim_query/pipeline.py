@@ -1,6 +1,6 @@
-"""SQL pipeline: parse (source dialect) -> safety checks -> tables by scope -> types from the
-experiment's schema -> compat rewrites (one chain per engine) -> physical names -> allowlist
--> transpile (engine).
+"""SQL pipeline: parse (source dialect) -> safety checks -> tables by scope -> the compat
+chain's parsed stage (SUPER paths) -> types from the experiment's schema -> the compat chain's
+rewrites (one chain per engine) -> physical names -> allowlist -> transpile (engine).
 
 Each step is a pure function over sqlglot expressions, so each is tested alone.
 """
@@ -31,7 +31,6 @@ from dwsim_query.compat.registry import (
     origin_of,
 )
 from dwsim_query.compat.schema import Schema, _best_effort, annotate
-from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.grouping_sets import expand_grouping_sets
 from dwsim_query.results import ResultColumn, describe, projection_names
 from dwsim_query.structure import (
@@ -511,8 +510,7 @@ def prepare_query(
         if workspace is not None:
             schema = {**(schema or {}), **workspace.schema(tree)}
         tree = values_tables(name_tables_by_themselves(tree), semantics)
-        if source_dialect in ("redshift", "postgres"):
-            tree = super_paths(tree, schema)
+        tree = compat.apply_parsed(tree, source_dialect, engine, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate_known(tree, schema, source_dialect), copy=False)
         columns = _described(names, tree, semantics)

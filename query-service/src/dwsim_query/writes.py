@@ -16,10 +16,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
+from dwsim_query.compat import apply_parsed
 from dwsim_query.compat.catalogue import check_calls
 from dwsim_query.compat.registry import engine_of, mark_origins
 from dwsim_query.compat.schema import Schema, _best_effort
-from dwsim_query.compat.semistructured import super_paths
 from dwsim_query.pipeline import (
     TEMPORARY_REF,
     WORKSPACE_REF,
@@ -352,8 +352,8 @@ def prepare_write(
     typed = {**schema, **workspace.schema(tree)}
     query = _query_part(tree)
     if query is not None:
-        if source == SOURCE:
-            query = super_paths(query, typed)
+        # SUPER paths (the chain's parsed stage) for Redshift's SQL only, before qualifying.
+        query = apply_parsed(query, source, engine_of(engine), typed)
         query.replace(annotate_known(query, typed, source))
     else:
         tree = _best_effort(tree, typed, source)

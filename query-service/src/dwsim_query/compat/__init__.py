@@ -2,7 +2,8 @@
 then checked against the engine's allowlist.
 
 Adding a construct is one function in the module of its family, registered with
-`@rewrite(family, sources=..., engines=...)`, plus its golden cases.
+`@rewrite(family, sources=..., engines=...)` (or `@parsed_rewrite` for one that must run before
+the columns are qualified), plus its golden cases.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ from dwsim_query.compat import (  # noqa: F401
     times,
     windows,
 )
-from dwsim_query.compat.registry import apply, chain, compat_engines, engine_labels, engine_of
+from dwsim_query.compat.registry import (
+    apply,
+    apply_parsed,
+    chain,
+    compat_engines,
+    engine_labels,
+    engine_of,
+)
 
-__all__ = ["apply", "chain", "compat_engines", "engine_labels", "engine_of"]
+__all__ = ["apply", "apply_parsed", "chain", "compat_engines", "engine_labels", "engine_of"]

@@ -3,19 +3,27 @@ registered for the (source dialect, engine) pairs it serves, applied as one orde
 
 A rewrite returns its input unchanged when it does not apply. The chain visits every node
 children-first, so a rewrite always sees arguments that were already rewritten.
+
+The chain has two stages. A `@parsed_rewrite` runs first, on the statement as parsed, before its
+columns are qualified and typed (`apply_parsed`): what it reads is syntax, so it is chosen by the
+dialect the query is written in, and it sees the whole statement and the experiment's column
+types. Every `@rewrite` runs after, on the qualified and typed tree (`apply`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
 
-from dwsim_shared.engines import adapters, semantic_sources
+from dwsim_shared.engines import SOURCE_DIALECTS, adapters, semantic_sources
 
 Rewrite = Callable[[exp.Expression], exp.Expression]
+# The experiment's column types by table (`compat.schema.Schema`), None when there are none.
+ColumnTypes = Mapping[str, Mapping[str, str]] | None
+ParsedRewrite = Callable[[exp.Expression, ColumnTypes], exp.Expression]
 
 # The dialects whose meaning the chain carries, and the engines it writes for: both derive
 # from the engine registry (`dwsim_shared.engines`); an engine is a warehouse adapter's
@@ -93,6 +101,61 @@ def rewrite(
         return fn
 
     return register
+
+
+@dataclass(frozen=True)
+class RegisteredParsed:
+    family: str
+    fn: ParsedRewrite
+    dialects: frozenset[str]  # the source dialects (as written: PostgreSQL is not Redshift)
+    engines: frozenset[str] | None  # None: every engine
+
+
+_PARSED: list[RegisteredParsed] = []
+
+
+def parsed_rewrite(
+    family: str,
+    *,
+    dialects: Iterable[str] = tuple(SOURCE_DIALECTS),
+    engines: Iterable[str] | None = None,
+) -> Callable[[ParsedRewrite], ParsedRewrite]:
+    """Register a rewrite of the parsed stage: `fn(statement, column_types) -> statement`, run
+    before the columns are qualified, for the source dialects (as written) in `dialects`."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
+    dialects = tuple(dialects)
+    chosen = None if engines is None else frozenset(engines)
+    known = compat_engines()
+    unknown = sorted(set(dialects) - set(SOURCE_DIALECTS)) + sorted((chosen or set()) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown source dialect or engine {unknown}; dialects: {tuple(SOURCE_DIALECTS)}, "
+            f"engines: {known}"
+        )
+
+    def register(fn: ParsedRewrite) -> ParsedRewrite:
+        _PARSED.append(RegisteredParsed(family, fn, frozenset(dialects), chosen))
+        return fn
+
+    return register
+
+
+def parsed_chain(dialect: str, engine: str) -> list[RegisteredParsed]:
+    chosen = [
+        r for r in _PARSED
+        if dialect in r.dialects and (r.engines is None or engine in r.engines)
+    ]  # fmt: skip
+    return sorted(chosen, key=lambda r: FAMILIES.index(r.family))
+
+
+def apply_parsed(
+    tree: exp.Expression, dialect: str, engine: str, column_types: ColumnTypes
+) -> exp.Expression:
+    """Run the parsed stage of (source dialect as written, engine) over the statement."""
+    for registered in parsed_chain(dialect, engine):
+        tree = registered.fn(tree, column_types)
+    return tree
 
 
 def combine(*fns: Rewrite) -> Rewrite:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
-from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
+from dwsim_query.compat.registry import (
+    ColumnTypes,
+    Rewrite,
+    compat_engines,
+    parsed_rewrite,
+    rewrite,
+)
 
 T = exp.DataType.Type
 TEXT_TYPES = frozenset({T.VARCHAR, T.TEXT, T.CHAR, T.NVARCHAR, T.NCHAR})
@@ -139,10 +145,11 @@ def json_postgres(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def super_paths(tree: exp.Expression, schema: dict[str, dict[str, str]] | None) -> exp.Expression:
+@parsed_rewrite("semistructured", dialects=["redshift", "postgres"])
+def super_paths(tree: exp.Expression, schema: ColumnTypes) -> exp.Expression:
     """Redshift SUPER navigation (`js.a.b`, `t.js.a`) as JSON paths, before columns are
     qualified (which would read `js` as a table). Needs the schema: only a semi-structured
-    column starts a path."""
+    column starts a path. Written in Redshift's syntax only (PostgreSQL's reads it alike)."""
     if not schema:
         return tree
     sources: dict[str, str] = {}
