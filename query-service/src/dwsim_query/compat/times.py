@@ -1,4 +1,4 @@
-"""Date and time rewrites that run before the engines' own (dates.py imports this module
+"""Date and time rewrites that run before the engines' own (compat/dates/ imports this module
 first): ADD_MONTHS with its month-end rule, the sub-second and multi-year date parts, and
 TIME values (text `HH:MM:SS` on SQLite)."""
 

@@ -1,0 +1,213 @@
+"""DATEADD, DATEDIFF and date arithmetic (`± INTERVAL`, `date ± days`, `date - date`), one
+rewrite per construct and engine."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.dates.common import (
+    ADD_UNITS,
+    ADDS,
+    DIFF_UNITS,
+    DIFFS,
+    date_plus_interval,
+    interval_parts,
+    result_kind,
+    unit_of,
+)
+from dwsim_query.compat.nodes import (
+    call,
+    cast,
+    is_date,
+    is_integer,
+    is_text,
+    is_timestamp,
+    text,
+    type_of,
+)
+from dwsim_query.compat.registry import Rewrite
+
+# --- SQLite: the pack's functions, over ISO text --------------------------------------------
+
+
+def dateadd_sqlite(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, ADDS):
+            return node
+        unit = unit_of(node, ADD_UNITS, "DATEADD")
+        kind = result_kind(node.this, source, unit)
+        return call("dwsim_dateadd", text(unit), node.expression, node.this, text(kind))
+
+    return fn
+
+
+def datediff_sqlite(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, DIFFS):
+            return node
+        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+        return call("dwsim_datediff", text(unit), node.expression, node.this)
+
+    return fn
+
+
+def interval_arithmetic_sqlite(source: str) -> Rewrite:
+    """`value ± INTERVAL '...'` as dwsim_dateadd."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval)):
+            return node
+        unit, amount = interval_parts(node.expression)
+        if isinstance(node, exp.Sub):
+            amount = -amount
+        kind = result_kind(node.this, source, unit)
+        return call("dwsim_dateadd", text(unit), exp.Literal.number(amount), node.this, text(kind))
+
+    return fn
+
+
+def date_minus_date_sqlite(source: str) -> Rewrite:
+    """`date - date`: the days between them."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Sub) and is_date(node.this) and is_date(node.expression):
+            return call("dwsim_datediff", text("DAY"), node.expression, node.this)
+        return node
+
+    return fn
+
+
+def date_plus_days_sqlite(source: str) -> Rewrite:
+    """`date ± integer`: that many days later (earlier), a date."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (
+            isinstance(node, exp.Add | exp.Sub)
+            and is_date(node.this)
+            and is_integer(node.expression)
+        ):
+            return node
+        days: exp.Expression = node.expression
+        if isinstance(node, exp.Sub):
+            days = exp.Neg(this=days)
+        return call("dwsim_dateadd", text("DAY"), days, node.this, text("date"))
+
+    return fn
+
+
+# --- PostgreSQL (the Redshift mock) and the emulator -----------------------------------------
+
+
+def date_plus_interval_as_date(source: str) -> Rewrite:
+    """Snowflake's `date ± INTERVAL` of days or more stays a date; PostgreSQL and fakesnow
+    answer a timestamp."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if date_plus_interval(node, source):
+            return cast(node, "DATE")
+        return node
+
+    return fn
+
+
+# --- PostgreSQL (the Redshift mock) ----------------------------------------------------------
+
+
+def _interval(unit: str, amount: exp.Expression) -> exp.Expression:
+    if unit == "QUARTER":
+        unit, amount = (
+            "MONTH",
+            exp.Mul(this=exp.Paren(this=amount), expression=exp.Literal.number(3)),
+        )
+    if unit == "MILLISECOND":
+        unit, amount = (
+            "SECOND",
+            exp.Div(this=exp.Paren(this=amount), expression=exp.Literal.number(1000)),
+        )
+    step = exp.Interval(this=text("1"), unit=exp.Var(this=unit))
+    return exp.Mul(this=exp.Paren(this=amount), expression=step)
+
+
+def as_timestamp(node: exp.Expression) -> exp.Expression:
+    """A value as PostgreSQL's TIMESTAMP (a timestamp or a TIME stays as it is)."""
+    keep = is_timestamp(node) or type_of(node) == exp.DataType.Type.TIME
+    return node if keep else cast(node, "TIMESTAMP")
+
+
+def _time_on_a_day(node: exp.Expression) -> exp.Expression:
+    """A DATEDIFF operand as the timestamp dwsim_datediff takes: a TIME on one fixed day (two
+    times count within a day), a TIMESTAMPTZ (SYSDATE, CURRENT_TIMESTAMP on PostgreSQL) as
+    the session's (UTC) wall clock."""
+    zoned = (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ)
+    if isinstance(node, exp.CurrentTimestamp) or type_of(node) in zoned:
+        return cast(node, "TIMESTAMP")
+    if type_of(node) != exp.DataType.Type.TIME:
+        return node
+    day = cast(text("2000-01-01"), "DATE")
+    return cast(exp.Paren(this=exp.Add(this=day, expression=node)), "TIMESTAMP")
+
+
+def dateadd_postgres(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, ADDS):
+            return node
+        unit = unit_of(node, ADD_UNITS, "DATEADD")
+        kind = result_kind(node.this, source, unit)
+        total = exp.Paren(
+            this=exp.Add(this=as_timestamp(node.this), expression=_interval(unit, node.expression))
+        )
+        if kind == "date":
+            return cast(total, "DATE")
+        return total
+
+    return fn
+
+
+def datediff_postgres(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, DIFFS):
+            return node
+        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+        return call(
+            "dwsim_datediff",
+            text(unit),
+            _time_on_a_day(as_timestamp(node.expression)),
+            _time_on_a_day(as_timestamp(node.this)),
+        )
+
+    return fn
+
+
+# --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
+
+
+def dateadd_emulator(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, ADDS):
+            return node
+        unit = unit_of(node, ADD_UNITS, "DATEADD")
+        kind = result_kind(node.this, source, unit)
+        added = exp.DateAdd(this=node.this, expression=node.expression, unit=exp.Var(this=unit))
+        # fakesnow answers a timestamp for a date plus days; Snowflake keeps the date.
+        if kind == "date":
+            return cast(added, "DATE")
+        if kind == "timestamp":
+            return cast(added, "TIMESTAMP_NTZ", "snowflake")
+        return added
+
+    return fn
+
+
+def datediff_emulator(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, DIFFS):
+            return node
+        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+        # Snowflake reads text arguments as timestamps; DuckDB has no DATE_DIFF of text.
+        later, earlier = (
+            cast(v, "TIMESTAMP_NTZ", "snowflake") if is_text(v) else v
+            for v in (node.this, node.expression)
+        )
+        return exp.DateDiff(this=later, expression=earlier, unit=exp.Var(this=unit))
+
+    return fn

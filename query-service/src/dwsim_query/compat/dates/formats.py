@@ -1,0 +1,235 @@
+"""Format models: TO_CHAR of a date or time (`FORMATTED`) and TO_DATE / TO_TIMESTAMP with a
+format (`PARSED`), one rewrite per construct and engine, and the models each engine reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from dwsim_query.compat.dates.arithmetic import as_timestamp
+from dwsim_query.compat.dates.common import (
+    FORMATTED,
+    PARSED,
+    format_model,
+    numeric_arg,
+    raw_format,
+)
+from dwsim_query.compat.nodes import Refusal, call, cast, text
+from dwsim_query.compat.registry import Rewrite
+from dwsim_shared.compat_packs.formats import ELEMENTS, tokens
+
+# --- SQLite: the pack's functions read both sources' models ---------------------------------
+
+
+def to_char_sqlite(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
+            return node
+        if numeric_arg(node):
+            raise Refusal("TO_CHAR of a number with a format", node)
+        return call("dwsim_to_char", node.this, text(format_model(node, source)), text(source))
+
+    return fn
+
+
+def parse_sqlite(source: str) -> Rewrite:
+    """TO_DATE / TO_TIMESTAMP (with or without a format) as the pack's parsers."""
+
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, PARSED):
+            return node
+        fmt = node.args.get("format")
+        target = (
+            "dwsim_to_date"
+            if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
+            else "dwsim_to_timestamp"
+        )
+        model = text(format_model(node, source)) if fmt is not None else exp.Null()
+        return call(target, node.this, model, text(source))
+
+    return fn
+
+
+# --- PostgreSQL (the Redshift mock): Redshift's models are PostgreSQL's ----------------------
+
+
+def to_char_postgres(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
+            return node
+        if numeric_arg(node):  # PostgreSQL's number models are Redshift's
+            if source != "redshift":
+                raise Refusal("TO_CHAR of a number with a format", node)
+            return call("TO_CHAR", node.this, text(raw_format(node)))
+        model = format_model(node, source)
+        return call("TO_CHAR", as_timestamp(node.this), text(_pg_model(model, source, node)))
+
+    return fn
+
+
+def parse_postgres(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, PARSED) and node.args.get("format") is not None):
+            return node
+        pg_model = text(_pg_model(format_model(node, source), source, node))
+        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
+            return call("TO_DATE", node.this, pg_model)
+        return cast(call("TO_TIMESTAMP", node.this, pg_model), "TIMESTAMP")
+
+    return fn
+
+
+SNOWFLAKE_TO_PG = {"MON": "Mon", "MMMM": "FMMonth", "DY": "Dy", "AM": "AM", "PM": "PM",
+                   "FF": "US", "FF6": "US", "FF3": "MS"}  # fmt: skip
+
+
+def _pg_model(model: str, source: str, node: exp.Expression) -> str:
+    if source == "redshift":
+        return model
+    out = []
+    for kind, piece in tokens(model, source):
+        if kind == "element":
+            if piece.startswith("FF") and piece not in SNOWFLAKE_TO_PG:
+                raise Refusal(f"format element {piece}", node)
+            out.append(SNOWFLAKE_TO_PG.get(piece, piece))
+        else:
+            out.append(f'"{piece}"' if piece.isalpha() else piece)
+    return "".join(out)
+
+
+# --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
+
+
+def parse_emulator(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, PARSED) and node.args.get("format") is not None):
+            return node
+        sf_model = text(_snowflake_model(format_model(node, source), source, node))
+        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
+            return call("TO_DATE", node.this, sf_model)
+        return call("TO_TIMESTAMP", node.this, sf_model)
+
+    return fn
+
+
+def to_char_emulator(source: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
+            return node
+        if numeric_arg(node):
+            raise Refusal("TO_CHAR of a number with a format", node)
+        model = format_model(node, source)
+        # fakesnow drops the format of TO_CHAR; DuckDB's STRFTIME passes through it intact.
+        return _emulator_to_char(node, node.this, model, source)
+
+    return fn
+
+
+REDSHIFT_TO_SNOWFLAKE = {"Mon": "MON", "MON": "MON", "Month": "MMMM", "Dy": "DY", "DY": "DY",
+                         "HH": "HH12", "AM": "AM", "PM": "PM"}  # fmt: skip
+
+
+def _snowflake_model(model: str, source: str, node: exp.Expression) -> str:
+    if source == "snowflake":
+        # fakesnow knows HH24 only; letters that are no element stay text, quoted for it.
+        return "".join(
+            ("HH24" if piece == "HH" else piece)
+            if kind == "element"
+            else (f'"{piece}"' if piece.isalpha() else piece)
+            for kind, piece in tokens(model, source)
+        )
+    out = []
+    for kind, piece in tokens(model, source):
+        if kind == "fm":
+            continue
+        if kind == "element":
+            if piece not in REDSHIFT_TO_SNOWFLAKE and piece not in (
+                "YYYY",
+                "YY",
+                "MM",
+                "DD",
+                "HH24",
+                "HH12",
+                "MI",
+                "SS",
+            ):
+                raise Refusal(f"format element {piece}", node)
+            out.append(REDSHIFT_TO_SNOWFLAKE.get(piece, piece))
+        else:
+            out.append(f'"{piece}"' if piece.isalpha() else piece)
+    return "".join(out)
+
+
+UNPADDED = {"%d": "%-d", "%m": "%-m", "%H": "%-H", "%I": "%-I", "%M": "%-M", "%S": "%-S",
+            "%j": "%-j", "%y": "%-y"}  # fmt: skip
+
+
+def _emulator_to_char(
+    node: exp.Expression, value: exp.Expression, model: str, source: str
+) -> exp.Expression:
+    """A format model as DuckDB STRFTIME pieces joined with ||: names padded to 9 as
+    PostgreSQL pads them, upper- and lower-case names, quarters and day numbers."""
+    table = ELEMENTS[source]
+    pieces: list[exp.Expression] = []
+    pattern = ""
+    fm = False
+
+    def strftime(fmt: str) -> exp.Expression:
+        return call("STRFTIME", value.copy(), text(fmt))
+
+    def flush() -> None:
+        nonlocal pattern
+        if pattern:
+            pieces.append(strftime(pattern))
+            pattern = ""
+
+    for kind, piece in tokens(model, source):
+        if kind == "fm":
+            fm = True
+            continue
+        if kind == "text":
+            pattern += piece.replace("%", "%%")
+            continue
+        special = _special_element(piece, source, fm, strftime, value)
+        if special is not None:
+            flush()
+            pieces.append(special)
+        elif (found := table[piece][1]) is not None:
+            pattern += UNPADDED.get(found, found) if fm else found
+        else:
+            raise Refusal(f"TO_CHAR format element {piece}", node)
+        fm = False
+    flush()
+    result = pieces[0] if pieces else text("")
+    for piece_node in pieces[1:]:
+        result = exp.DPipe(this=result, expression=piece_node, safe=True)
+    return result
+
+
+def _special_element(
+    piece: str,
+    source: str,
+    fm: bool,
+    strftime: Callable[[str], exp.Expression],
+    value: exp.Expression,
+) -> exp.Expression | None:
+    names = {"MONTH": "%B", "DAY": "%A", "MON": "%b", "DY": "%a"}
+    upper = piece.upper()
+    if source == "redshift" and upper in names and piece not in ("Mon", "Dy"):
+        word: exp.Expression = strftime(names[upper])
+        if upper in ("MONTH", "DAY") and not fm:
+            word = call("RPAD", word, exp.Literal.number(9), text(" "))
+        if piece.isupper():
+            return call("UPPER", word)
+        if piece.islower():
+            return call("LOWER", word)
+        return word
+    if piece == "Q":
+        return cast(call("QUARTER", value.copy()), "VARCHAR")
+    if piece == "D" and source == "redshift":
+        return cast(
+            exp.Add(this=call("DAYOFWEEK", value.copy()), expression=exp.Literal.number(1)),
+            "VARCHAR",
+        )
+    return None
