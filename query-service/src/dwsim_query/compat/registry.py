@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlglot import exp
 
@@ -60,15 +60,41 @@ FAMILIES = ("grouping", "conditionals", "semistructured", "dates", "numeric", "s
             "aggregates", "windows", "emulator")  # fmt: skip
 
 
+F = TypeVar("F", Rewrite, ParsedRewrite)
+
+
 @dataclass(frozen=True)
-class Registered:
+class Registered(Generic[F]):
     family: str
-    fn: Rewrite
+    fn: F
+    # Typed stage: the sources whose meaning it carries; parsed stage: the source dialects as
+    # written (PostgreSQL's SQL is not Redshift's though it means the same).
     sources: frozenset[str]
     engines: frozenset[str] | None  # None: every engine, also one registered later
 
 
-_REGISTRY: list[Registered] = []
+_REGISTRY: list[Registered[Rewrite]] = []
+_PARSED: list[Registered[ParsedRewrite]] = []
+
+
+def _checked(
+    family: str,
+    sources: Iterable[str],
+    known: tuple[str, ...],
+    engines: Iterable[str] | None,
+    what: str,
+) -> tuple[frozenset[str], frozenset[str] | None]:
+    """The family's, sources' and engines' names checked: (sources, engines or None)."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
+    sources = tuple(sources)
+    chosen = None if engines is None else frozenset(engines)
+    engine_names = compat_engines()
+    if unknown := sorted(set(sources) - set(known)) + sorted((chosen or set()) - set(engine_names)):
+        raise ValueError(
+            f"unknown {what} or engine {unknown}; {what}s: {known}, engines: {engine_names}"
+        )
+    return frozenset(sources), chosen
 
 
 def rewrite(
@@ -81,19 +107,10 @@ def rewrite(
     """Register a rewrite (for every engine unless `engines` names some); the order of
     registration (module by module) is the chain's order within a family, except that a
     rewrite registered `first` runs before the family's others (it prepares what they read)."""
-
-    if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
-    sources = tuple(sources)
-    chosen = None if engines is None else frozenset(engines)
-    known = compat_engines()
-    if unknown := sorted(set(sources) - set(SOURCES)) + sorted((chosen or set()) - set(known)):
-        raise ValueError(
-            f"unknown source or engine {unknown}; sources: {SOURCES}, engines: {known}"
-        )
+    chosen_sources, chosen = _checked(family, sources, SOURCES, engines, "source")
 
     def register(fn: Rewrite) -> Rewrite:
-        registered = Registered(family, fn, frozenset(sources), chosen)
+        registered = Registered(family, fn, chosen_sources, chosen)
         if first:
             _REGISTRY.insert(0, registered)
         else:
@@ -101,17 +118,6 @@ def rewrite(
         return fn
 
     return register
-
-
-@dataclass(frozen=True)
-class RegisteredParsed:
-    family: str
-    fn: ParsedRewrite
-    dialects: frozenset[str]  # the source dialects (as written: PostgreSQL is not Redshift)
-    engines: frozenset[str] | None  # None: every engine
-
-
-_PARSED: list[RegisteredParsed] = []
 
 
 def parsed_rewrite(
@@ -122,31 +128,31 @@ def parsed_rewrite(
 ) -> Callable[[ParsedRewrite], ParsedRewrite]:
     """Register a rewrite of the parsed stage: `fn(statement, column_types) -> statement`, run
     before the columns are qualified, for the source dialects (as written) in `dialects`."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
-    dialects = tuple(dialects)
-    chosen = None if engines is None else frozenset(engines)
-    known = compat_engines()
-    unknown = sorted(set(dialects) - set(SOURCE_DIALECTS)) + sorted((chosen or set()) - set(known))
-    if unknown:
-        raise ValueError(
-            f"unknown source dialect or engine {unknown}; dialects: {tuple(SOURCE_DIALECTS)}, "
-            f"engines: {known}"
-        )
+    chosen_dialects, chosen = _checked(
+        family, dialects, tuple(SOURCE_DIALECTS), engines, "source dialect"
+    )
 
     def register(fn: ParsedRewrite) -> ParsedRewrite:
-        _PARSED.append(RegisteredParsed(family, fn, frozenset(dialects), chosen))
+        _PARSED.append(Registered(family, fn, chosen_dialects, chosen))
         return fn
 
     return register
 
 
-def parsed_chain(dialect: str, engine: str) -> list[RegisteredParsed]:
+def _chosen(registry: list[Registered[F]], source: str, engine: str) -> list[Registered[F]]:
     chosen = [
-        r for r in _PARSED
-        if dialect in r.dialects and (r.engines is None or engine in r.engines)
+        r for r in registry
+        if source in r.sources and (r.engines is None or engine in r.engines)
     ]  # fmt: skip
     return sorted(chosen, key=lambda r: FAMILIES.index(r.family))
+
+
+def chain(source: str, engine: str) -> list[Registered[Rewrite]]:
+    return _chosen(_REGISTRY, source, engine)
+
+
+def parsed_chain(dialect: str, engine: str) -> list[Registered[ParsedRewrite]]:
+    return _chosen(_PARSED, dialect, engine)
 
 
 def apply_parsed(
@@ -169,14 +175,6 @@ def combine(*fns: Rewrite) -> Rewrite:
         return node
 
     return combined
-
-
-def chain(source: str, engine: str) -> list[Registered]:
-    chosen = [
-        r for r in _REGISTRY
-        if source in r.sources and (r.engines is None or engine in r.engines)
-    ]  # fmt: skip
-    return sorted(chosen, key=lambda r: FAMILIES.index(r.family))
 
 
 def mark_origins(tree: exp.Expression, sql: str) -> None:
