@@ -12,6 +12,7 @@ from dwsim_query.compat.dates.common import (
     DIFFS,
     date_plus_interval,
     interval_parts,
+    on,
     result_kind,
     unit_of,
 )
@@ -25,89 +26,62 @@ from dwsim_query.compat.nodes import (
     text,
     type_of,
 )
-from dwsim_query.compat.registry import Rewrite
 
 # --- SQLite: the pack's functions, over ISO text --------------------------------------------
 
 
-def dateadd_sqlite(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, ADDS):
-            return node
-        unit = unit_of(node, ADD_UNITS, "DATEADD")
-        kind = result_kind(node.this, source, unit)
-        return call("dwsim_dateadd", text(unit), node.expression, node.this, text(kind))
-
-    return fn
+@on(*ADDS)
+def dateadd_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, ADD_UNITS, "DATEADD")
+    kind = result_kind(node.this, source, unit)
+    return call("dwsim_dateadd", text(unit), node.expression, node.this, text(kind))
 
 
-def datediff_sqlite(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, DIFFS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
-        return call("dwsim_datediff", text(unit), node.expression, node.this)
-
-    return fn
+@on(*DIFFS)
+def datediff_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+    return call("dwsim_datediff", text(unit), node.expression, node.this)
 
 
-def interval_arithmetic_sqlite(source: str) -> Rewrite:
+@on(exp.Add, exp.Sub)
+def interval_arithmetic_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """`value ± INTERVAL '...'` as dwsim_dateadd."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval)):
-            return node
-        unit, amount = interval_parts(node.expression)
-        if isinstance(node, exp.Sub):
-            amount = -amount
-        kind = result_kind(node.this, source, unit)
-        return call("dwsim_dateadd", text(unit), exp.Literal.number(amount), node.this, text(kind))
-
-    return fn
-
-
-def date_minus_date_sqlite(source: str) -> Rewrite:
-    """`date - date`: the days between them."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Sub) and is_date(node.this) and is_date(node.expression):
-            return call("dwsim_datediff", text("DAY"), node.expression, node.this)
+    if not isinstance(node.expression, exp.Interval):
         return node
+    unit, amount = interval_parts(node.expression)
+    if isinstance(node, exp.Sub):
+        amount = -amount
+    kind = result_kind(node.this, source, unit)
+    return call("dwsim_dateadd", text(unit), exp.Literal.number(amount), node.this, text(kind))
 
-    return fn
+
+@on(exp.Sub)
+def date_minus_date_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    """`date - date`: the days between them."""
+    if is_date(node.this) and is_date(node.expression):
+        return call("dwsim_datediff", text("DAY"), node.expression, node.this)
+    return node
 
 
-def date_plus_days_sqlite(source: str) -> Rewrite:
+@on(exp.Add, exp.Sub)
+def date_plus_days_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """`date ± integer`: that many days later (earlier), a date."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (
-            isinstance(node, exp.Add | exp.Sub)
-            and is_date(node.this)
-            and is_integer(node.expression)
-        ):
-            return node
-        days: exp.Expression = node.expression
-        if isinstance(node, exp.Sub):
-            days = exp.Neg(this=days)
-        return call("dwsim_dateadd", text("DAY"), days, node.this, text("date"))
-
-    return fn
+    if not (is_date(node.this) and is_integer(node.expression)):
+        return node
+    days: exp.Expression = node.expression
+    if isinstance(node, exp.Sub):
+        days = exp.Neg(this=days)
+    return call("dwsim_dateadd", text("DAY"), days, node.this, text("date"))
 
 
 # --- PostgreSQL (the Redshift mock) and the emulator -----------------------------------------
 
 
-def date_plus_interval_as_date(source: str) -> Rewrite:
+@on(exp.Add, exp.Sub)
+def date_plus_interval_as_date(node: exp.Expression, source: str) -> exp.Expression:
     """Snowflake's `date ± INTERVAL` of days or more stays a date; PostgreSQL and fakesnow
     answer a timestamp."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if date_plus_interval(node, source):
-            return cast(node, "DATE")
-        return node
-
-    return fn
+    return cast(node, "DATE") if date_plus_interval(node, source) else node
 
 
 # --- PostgreSQL (the Redshift mock) ----------------------------------------------------------
@@ -147,67 +121,51 @@ def _time_on_a_day(node: exp.Expression) -> exp.Expression:
     return cast(exp.Paren(this=exp.Add(this=day, expression=node)), "TIMESTAMP")
 
 
-def dateadd_postgres(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, ADDS):
-            return node
-        unit = unit_of(node, ADD_UNITS, "DATEADD")
-        kind = result_kind(node.this, source, unit)
-        total = exp.Paren(
-            this=exp.Add(this=as_timestamp(node.this), expression=_interval(unit, node.expression))
-        )
-        if kind == "date":
-            return cast(total, "DATE")
-        return total
-
-    return fn
+@on(*ADDS)
+def dateadd_postgres(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, ADD_UNITS, "DATEADD")
+    kind = result_kind(node.this, source, unit)
+    total = exp.Paren(
+        this=exp.Add(this=as_timestamp(node.this), expression=_interval(unit, node.expression))
+    )
+    if kind == "date":
+        return cast(total, "DATE")
+    return total
 
 
-def datediff_postgres(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, DIFFS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
-        return call(
-            "dwsim_datediff",
-            text(unit),
-            _time_on_a_day(as_timestamp(node.expression)),
-            _time_on_a_day(as_timestamp(node.this)),
-        )
-
-    return fn
+@on(*DIFFS)
+def datediff_postgres(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+    return call(
+        "dwsim_datediff",
+        text(unit),
+        _time_on_a_day(as_timestamp(node.expression)),
+        _time_on_a_day(as_timestamp(node.this)),
+    )
 
 
 # --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
 
 
-def dateadd_emulator(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, ADDS):
-            return node
-        unit = unit_of(node, ADD_UNITS, "DATEADD")
-        kind = result_kind(node.this, source, unit)
-        added = exp.DateAdd(this=node.this, expression=node.expression, unit=exp.Var(this=unit))
-        # fakesnow answers a timestamp for a date plus days; Snowflake keeps the date.
-        if kind == "date":
-            return cast(added, "DATE")
-        if kind == "timestamp":
-            return cast(added, "TIMESTAMP_NTZ", "snowflake")
-        return added
-
-    return fn
+@on(*ADDS)
+def dateadd_emulator(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, ADD_UNITS, "DATEADD")
+    kind = result_kind(node.this, source, unit)
+    added = exp.DateAdd(this=node.this, expression=node.expression, unit=exp.Var(this=unit))
+    # fakesnow answers a timestamp for a date plus days; Snowflake keeps the date.
+    if kind == "date":
+        return cast(added, "DATE")
+    if kind == "timestamp":
+        return cast(added, "TIMESTAMP_NTZ", "snowflake")
+    return added
 
 
-def datediff_emulator(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, DIFFS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
-        # Snowflake reads text arguments as timestamps; DuckDB has no DATE_DIFF of text.
-        later, earlier = (
-            cast(v, "TIMESTAMP_NTZ", "snowflake") if is_text(v) else v
-            for v in (node.this, node.expression)
-        )
-        return exp.DateDiff(this=later, expression=earlier, unit=exp.Var(this=unit))
-
-    return fn
+@on(*DIFFS)
+def datediff_emulator(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATEDIFF")
+    # Snowflake reads text arguments as timestamps; DuckDB has no DATE_DIFF of text.
+    later, earlier = (
+        cast(v, "TIMESTAMP_NTZ", "snowflake") if is_text(v) else v
+        for v in (node.this, node.expression)
+    )
+    return exp.DateDiff(this=later, expression=earlier, unit=exp.Var(this=unit))

@@ -3,6 +3,7 @@ what DATEADD returns, INTERVAL literals, time zones and format models."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -13,6 +14,25 @@ from dwsim_shared.compat_packs.formats import FormatError, tokens
 
 # A date rewrite for one source (its meaning differs between Redshift and Snowflake).
 Construct = Callable[[str], Rewrite]
+Body = Callable[[exp.Expression, str], exp.Expression]
+
+
+def on(*classes: type[exp.Expression]) -> Callable[[Body], Construct]:
+    """A date rewrite of the nodes of `classes`: `body(node, source)` answers them (or returns
+    the node where it does not apply); every other node passes unchanged."""
+
+    def decorate(body: Body) -> Construct:
+        @functools.wraps(body)
+        def for_source(source: str) -> Rewrite:
+            def fn(node: exp.Expression) -> exp.Expression:
+                return body(node, source) if isinstance(node, classes) else node
+
+            return fn
+
+        return for_source
+
+    return decorate
+
 
 ADDS = (exp.DateAdd, exp.TsOrDsAdd, exp.TimestampAdd, exp.TimeAdd, exp.DatetimeAdd)
 DIFFS = (exp.DateDiff, exp.TsOrDsDiff, exp.TimestampDiff, exp.DatetimeDiff)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from dwsim_query.compat.dates.common import on
 from dwsim_query.compat.nodes import call, is_date, is_timestamp, text, type_of
-from dwsim_query.compat.registry import Rewrite
 
 # --- SQLite: dates and timestamps are ISO text ----------------------------------------------
 
@@ -31,38 +31,29 @@ def _sqlite_kind(node: exp.Expression) -> str | None:
     return "timestamp" if is_timestamp(node) else None
 
 
-def comparisons_sqlite(source: str) -> Rewrite:
+@on(*COMPARISONS)
+def comparisons_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """ISO text compares '2024-01-01' < '2024-01-01 00:00:00'; the sources compare a date with
     a timestamp as that date at midnight. Reads what the date rewrites before it built."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, COMPARISONS):
-            return node
-        kinds = (_sqlite_kind(node.this), _sqlite_kind(node.expression))
-        if kinds == ("date", "timestamp"):
-            node.set("this", call("dwsim_cast_timestamp", node.this))
-        elif kinds == ("timestamp", "date"):
-            node.set("expression", call("dwsim_cast_timestamp", node.expression))
-        return node
-
-    return fn
+    kinds = (_sqlite_kind(node.this), _sqlite_kind(node.expression))
+    if kinds == ("date", "timestamp"):
+        node.set("this", call("dwsim_cast_timestamp", node.this))
+    elif kinds == ("timestamp", "date"):
+        node.set("expression", call("dwsim_cast_timestamp", node.expression))
+    return node
 
 
-def casts_sqlite(source: str) -> Rewrite:
+@on(exp.Cast, exp.TryCast)
+def casts_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """A cast to DATE or to a timestamp type as the pack's checked conversions."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, exp.Cast | exp.TryCast):
+    to: exp.DataType = node.args["to"]
+    if to.this in (exp.DataType.Type.DATE,):
+        return call("dwsim_cast_date", node.this)
+    if to.is_type(*exp.DataType.TEMPORAL_TYPES) and type_of(node.this) != to.this:
+        if to.this in (exp.DataType.Type.TIME,):
             return node
-        if node.to.this in (exp.DataType.Type.DATE,):
-            return call("dwsim_cast_date", node.this)
-        if node.to.is_type(*exp.DataType.TEMPORAL_TYPES) and type_of(node.this) != node.to.this:
-            if node.to.this in (exp.DataType.Type.TIME,):
-                return node
-            return call("dwsim_cast_timestamp", node.this)
-        return node
-
-    return fn
+        return call("dwsim_cast_timestamp", node.this)
+    return node
 
 
 # --- PostgreSQL (the Redshift mock) ----------------------------------------------------------
@@ -70,26 +61,21 @@ def casts_sqlite(source: str) -> Rewrite:
 NAIVE_TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
 
 
-def epoch_to_timestamp_postgres(source: str) -> Rewrite:
+@on(exp.UnixToTime)
+def epoch_to_timestamp_postgres(node: exp.Expression, source: str) -> exp.Expression:
     """TO_TIMESTAMP[_NTZ](number[, scale]) on PostgreSQL."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, exp.UnixToTime):
-            return node
-        if isinstance(node.this, exp.Binary):
-            # sqlglot writes TO_TIMESTAMP(x / POWER(10, scale)) without brackets around x, so
-            # `a + b` would lose the scale on `a` only: bracket it.
-            node = node.copy()
-            node.set("this", exp.Paren(this=node.this))
-        target = node.args.get("target_type")
-        if (
-            source == "snowflake"
-            and isinstance(target, exp.DataType)
-            and target.is_type(*NAIVE_TIMESTAMPS)
-        ):
-            # PostgreSQL's TO_TIMESTAMP(number) is a TIMESTAMPTZ; Snowflake's NTZ is the UTC
-            # wall clock without a zone.
-            return exp.Paren(this=exp.AtTimeZone(this=node, zone=text("UTC")))
-        return node
-
-    return fn
+    if isinstance(node.this, exp.Binary):
+        # sqlglot writes TO_TIMESTAMP(x / POWER(10, scale)) without brackets around x, so
+        # `a + b` would lose the scale on `a` only: bracket it.
+        node = node.copy()
+        node.set("this", exp.Paren(this=node.this))
+    target = node.args.get("target_type")
+    if (
+        source == "snowflake"
+        and isinstance(target, exp.DataType)
+        and target.is_type(*NAIVE_TIMESTAMPS)
+    ):
+        # PostgreSQL's TO_TIMESTAMP(number) is a TIMESTAMPTZ; Snowflake's NTZ is the UTC
+        # wall clock without a zone.
+        return exp.Paren(this=exp.AtTimeZone(this=node, zone=text("UTC")))
+    return node

@@ -13,71 +13,72 @@ from dwsim_query.compat.dates.common import (
     PARSED,
     format_model,
     numeric_arg,
+    on,
     raw_format,
 )
 from dwsim_query.compat.nodes import Refusal, call, cast, text
-from dwsim_query.compat.registry import Rewrite
 from dwsim_shared.compat_packs.formats import ELEMENTS, tokens
 
 # --- SQLite: the pack's functions read both sources' models ---------------------------------
 
 
-def to_char_sqlite(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
-            return node
-        if numeric_arg(node):
-            raise Refusal("TO_CHAR of a number with a format", node)
-        return call("dwsim_to_char", node.this, text(format_model(node, source)), text(source))
-
-    return fn
+@on(*FORMATTED)
+def to_char_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("format") is None:
+        return node
+    return call("dwsim_to_char", node.this, text(_date_model(node, source)), text(source))
 
 
-def parse_sqlite(source: str) -> Rewrite:
+def _date_model(node: exp.Expression, source: str) -> str:
+    """The format model of TO_CHAR of a date or a time (a number's models are refused)."""
+    if numeric_arg(node):
+        raise Refusal("TO_CHAR of a number with a format", node)
+    return format_model(node, source)
+
+
+@on(*PARSED)
+def parse_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """TO_DATE / TO_TIMESTAMP (with or without a format) as the pack's parsers."""
-
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, PARSED):
-            return node
-        fmt = node.args.get("format")
-        target = (
-            "dwsim_to_date"
-            if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
-            else "dwsim_to_timestamp"
-        )
-        model = text(format_model(node, source)) if fmt is not None else exp.Null()
-        return call(target, node.this, model, text(source))
-
-    return fn
+    fmt = node.args.get("format")
+    target = (
+        "dwsim_to_date"
+        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
+        else "dwsim_to_timestamp"
+    )
+    model = text(format_model(node, source)) if fmt is not None else exp.Null()
+    return call(target, node.this, model, text(source))
 
 
 # --- PostgreSQL (the Redshift mock): Redshift's models are PostgreSQL's ----------------------
 
 
-def to_char_postgres(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
-            return node
-        if numeric_arg(node):  # PostgreSQL's number models are Redshift's
-            if source != "redshift":
-                raise Refusal("TO_CHAR of a number with a format", node)
-            return call("TO_CHAR", node.this, text(raw_format(node)))
-        model = format_model(node, source)
-        return call("TO_CHAR", as_timestamp(node.this), text(_pg_model(model, source, node)))
-
-    return fn
+@on(*FORMATTED)
+def to_char_postgres(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("format") is None:
+        return node
+    if numeric_arg(node):  # PostgreSQL's number models are Redshift's
+        if source != "redshift":
+            raise Refusal("TO_CHAR of a number with a format", node)
+        return call("TO_CHAR", node.this, text(raw_format(node)))
+    model = format_model(node, source)
+    return call("TO_CHAR", as_timestamp(node.this), text(_pg_model(model, source, node)))
 
 
-def parse_postgres(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, PARSED) and node.args.get("format") is not None):
-            return node
-        pg_model = text(_pg_model(format_model(node, source), source, node))
-        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
-            return call("TO_DATE", node.this, pg_model)
-        return cast(call("TO_TIMESTAMP", node.this, pg_model), "TIMESTAMP")
+@on(*PARSED)
+def parse_postgres(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("format") is None:
+        return node
+    # PostgreSQL's TO_TIMESTAMP answers a TIMESTAMPTZ: the sources' is without a zone.
+    return _engine_parse(node, _pg_model(format_model(node, source), source, node), "TIMESTAMP")
 
-    return fn
+
+def _engine_parse(node: exp.Expression, model: str, timestamp: str | None) -> exp.Expression:
+    """The engine's own TO_DATE / TO_TIMESTAMP with its `model`; a timestamp cast to
+    `timestamp` when one is given."""
+    if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
+        return call("TO_DATE", node.this, text(model))
+    parsed = call("TO_TIMESTAMP", node.this, text(model))
+    return cast(parsed, timestamp) if timestamp else parsed
 
 
 SNOWFLAKE_TO_PG = {"MON": "Mon", "MMMM": "FMMonth", "DY": "Dy", "AM": "AM", "PM": "PM",
@@ -101,29 +102,19 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 # --- The Snowflake emulator (fakesnow on DuckDB) ---------------------------------------------
 
 
-def parse_emulator(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, PARSED) and node.args.get("format") is not None):
-            return node
-        sf_model = text(_snowflake_model(format_model(node, source), source, node))
-        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
-            return call("TO_DATE", node.this, sf_model)
-        return call("TO_TIMESTAMP", node.this, sf_model)
-
-    return fn
+@on(*PARSED)
+def parse_emulator(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("format") is None:
+        return node
+    return _engine_parse(node, _snowflake_model(format_model(node, source), source, node), None)
 
 
-def to_char_emulator(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, FORMATTED) and node.args.get("format") is not None):
-            return node
-        if numeric_arg(node):
-            raise Refusal("TO_CHAR of a number with a format", node)
-        model = format_model(node, source)
-        # fakesnow drops the format of TO_CHAR; DuckDB's STRFTIME passes through it intact.
-        return _emulator_to_char(node, node.this, model, source)
-
-    return fn
+@on(*FORMATTED)
+def to_char_emulator(node: exp.Expression, source: str) -> exp.Expression:
+    if node.args.get("format") is None:
+        return node
+    # fakesnow drops the format of TO_CHAR; DuckDB's STRFTIME passes through it intact.
+    return _emulator_to_char(node, node.this, _date_model(node, source), source)
 
 
 REDSHIFT_TO_SNOWFLAKE = {"Mon": "MON", "MON": "MON", "Month": "MMMM", "Dy": "DY", "DY": "DY",

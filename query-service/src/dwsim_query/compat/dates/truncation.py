@@ -5,53 +5,36 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dwsim_query.compat.dates.arithmetic import as_timestamp
-from dwsim_query.compat.dates.common import DIFF_UNITS, TRUNCS, unit_of
+from dwsim_query.compat.dates.common import DIFF_UNITS, TRUNCS, on, unit_of
 from dwsim_query.compat.nodes import call, cast, is_date, is_timestamp, text
-from dwsim_query.compat.registry import Rewrite
 
 
-def date_trunc_sqlite(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, TRUNCS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
-        kind = "auto" if source == "snowflake" and not is_timestamp(node.this) else "timestamp"
-        return call("dwsim_date_trunc", text(unit), node.this, text(kind))
-
-    return fn
+@on(*TRUNCS)
+def date_trunc_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    kind = "auto" if source == "snowflake" and not is_timestamp(node.this) else "timestamp"
+    return call("dwsim_date_trunc", text(unit), node.this, text(kind))
 
 
-def date_trunc_postgres(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, TRUNCS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
-        truncated = call("DATE_TRUNC", text(unit.lower()), as_timestamp(node.this))
-        if source == "snowflake" and is_date(node.this):
-            return cast(truncated, "DATE")
-        return truncated
-
-    return fn
+@on(*TRUNCS)
+def date_trunc_postgres(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    truncated = call("DATE_TRUNC", text(unit.lower()), as_timestamp(node.this))
+    if source == "snowflake" and is_date(node.this):
+        return cast(truncated, "DATE")
+    return truncated
 
 
-def date_trunc_emulator(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, TRUNCS):
-            return node
-        unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
-        truncated = exp.TimestampTrunc(this=node.this, unit=exp.Var(this=unit))
-        if source == "snowflake" and is_date(node.this):
-            return cast(truncated, "DATE")  # fakesnow answers a timestamp
-        return cast(truncated, "TIMESTAMP_NTZ", "snowflake")
-
-    return fn
+@on(*TRUNCS)
+def date_trunc_emulator(node: exp.Expression, source: str) -> exp.Expression:
+    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    truncated = exp.TimestampTrunc(this=node.this, unit=exp.Var(this=unit))
+    if source == "snowflake" and is_date(node.this):
+        return cast(truncated, "DATE")  # fakesnow answers a timestamp
+    return cast(truncated, "TIMESTAMP_NTZ", "snowflake")
 
 
-def last_day_sqlite(source: str) -> Rewrite:
-    def fn(node: exp.Expression) -> exp.Expression:
-        if not isinstance(node, exp.LastDay):
-            return node
-        kind = "date" if source == "snowflake" or is_date(node.this) else "auto"
-        return call("dwsim_last_day", node.this, text(kind))
-
-    return fn
+@on(exp.LastDay)
+def last_day_sqlite(node: exp.Expression, source: str) -> exp.Expression:
+    kind = "date" if source == "snowflake" or is_date(node.this) else "auto"
+    return call("dwsim_last_day", node.this, text(kind))
