@@ -19,7 +19,7 @@ from __future__ import annotations
 from dwsim_query.compat import times  # noqa: F401  (its rewrites run before these)
 from dwsim_query.compat.dates import arithmetic, conversions, formats, parts, truncation, zones
 from dwsim_query.compat.dates.common import Construct
-from dwsim_query.compat.registry import combine, rewrite
+from dwsim_query.compat.registry import Rewrite, combine, rewrite
 
 # Each engine's date rewrites, in the order a node meets them: one pass over the tree per source
 # and engine (`combine`). None of them matches a node that one before it built, so each node is
@@ -65,8 +65,9 @@ BY_ENGINE: dict[str, list[Construct]] = {
     ],
 }
 
+# The pass registered for each (source, engine).
+PASSES: dict[tuple[str, str], Rewrite] = {}
 for _engine, _constructs in BY_ENGINE.items():
     for _source in ("redshift", "snowflake"):
-        rewrite("dates", sources=[_source], engines=[_engine])(
-            combine(*(construct(_source) for construct in _constructs))
-        )
+        PASSES[_source, _engine] = combine(*(construct(_source) for construct in _constructs))
+        rewrite("dates", sources=[_source], engines=[_engine])(PASSES[_source, _engine])
