@@ -5,19 +5,19 @@ Where each construct is rewritten (`<construct>_<engine>`; the emulator is Snowf
 
 | construct | module |
 |---|---|
-| DATEADD, DATEDIFF, `± INTERVAL`, `date ± days`, `date - date` | `arithmetic.py` |
-| DATE_TRUNC, LAST_DAY | `truncation.py` |
+| DATEADD, DATEDIFF, `± INTERVAL`, `date ± days`, `date - date`, DATE_FROM_PARTS | `arithmetic.py` |
+| DATE_TRUNC, LAST_DAY, CURRENT_TIMESTAMP(p) | `truncation.py` |
 | EXTRACT, YEAR() / DAYOFWEEK() / WEEKISO()... | `parts.py` |
 | CONVERT_TIMEZONE | `zones.py` |
 | TO_CHAR with a format, TO_DATE / TO_TIMESTAMP with a format | `formats.py` |
-| casts to dates and timestamps, date-with-timestamp comparisons (SQLite), TO_TIMESTAMP of a number (PostgreSQL) | `conversions.py` |
+| casts to dates and timestamps, date-with-timestamp comparisons (SQLite), TO_TIMESTAMP of a number (PostgreSQL) | `casts.py` |
 | units, result kinds, INTERVAL literals, zones and models they share | `common.py` |
 """
 
 from __future__ import annotations
 
 from dwsim_query.compat import times  # noqa: F401  (its rewrites run before these)
-from dwsim_query.compat.dates import arithmetic, conversions, formats, parts, truncation, zones
+from dwsim_query.compat.dates import arithmetic, casts, formats, parts, truncation, zones
 from dwsim_query.compat.dates.common import Construct
 from dwsim_query.compat.registry import Rewrite, combine, rewrite
 
@@ -30,7 +30,7 @@ BY_ENGINE: dict[str, list[Construct]] = {
         arithmetic.dateadd_sqlite,
         arithmetic.datediff_sqlite,
         truncation.date_trunc_sqlite,
-        conversions.comparisons_sqlite,
+        casts.comparisons_sqlite,
         arithmetic.interval_arithmetic_sqlite,
         arithmetic.date_minus_date_sqlite,
         arithmetic.date_plus_days_sqlite,
@@ -40,10 +40,10 @@ BY_ENGINE: dict[str, list[Construct]] = {
         zones.convert_timezone_sqlite,
         formats.to_char_sqlite,
         formats.parse_sqlite,
-        conversions.casts_sqlite,
+        casts.casts_sqlite,
     ],
     "postgres": [
-        conversions.epoch_to_timestamp_postgres,
+        casts.epoch_to_timestamp_postgres,
         arithmetic.dateadd_postgres,
         arithmetic.date_plus_interval_as_date,
         arithmetic.datediff_postgres,
@@ -71,3 +71,11 @@ for _engine, _constructs in BY_ENGINE.items():
     for _source in ("redshift", "snowflake"):
         PASSES[_source, _engine] = combine(*(construct(_source) for construct in _constructs))
         rewrite("dates", sources=[_source], engines=[_engine])(PASSES[_source, _engine])
+
+# Passes of their own after those (CURRENT_TIMESTAMP(p) builds the DATE_TRUNC node the lists
+# rewrite; Snowflake's DATE_FROM_PARTS is read as itself by the rewrites above it).
+rewrite("dates", sources=["snowflake"], engines=["postgres", "snowflake"])(
+    truncation.current_timestamp_precision
+)
+rewrite("dates", sources=["snowflake"], engines=["sqlite"])(arithmetic.date_from_parts_sqlite)
+rewrite("dates", sources=["snowflake"], engines=["postgres"])(arithmetic.date_from_parts_postgres)

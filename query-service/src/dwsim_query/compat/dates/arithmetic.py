@@ -1,5 +1,5 @@
-"""DATEADD, DATEDIFF and date arithmetic (`± INTERVAL`, `date ± days`, `date - date`), one
-rewrite per construct and engine."""
+"""DATEADD, DATEDIFF, date arithmetic (`± INTERVAL`, `date ± days`, `date - date`) and
+DATE_FROM_PARTS, one rewrite per construct and engine."""
 
 from __future__ import annotations
 
@@ -169,3 +169,30 @@ def datediff_emulator(node: exp.Expression, source: str) -> exp.Expression:
         for v in (node.this, node.expression)
     )
     return exp.DateDiff(this=later, expression=earlier, unit=exp.Var(this=unit))
+
+
+# --- DATE_FROM_PARTS (Snowflake's) -----------------------------------------------------------
+# January 1 of y, plus m - 1 months, plus d - 1 days (so months and days out of range, zero or
+# negative, move the date as Snowflake documents).
+
+
+def date_from_parts_sqlite(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.DateFromParts):
+        return node
+    year, month, day = (node.args[k] for k in ("year", "month", "day"))
+    return call("dwsim_date_from_parts", year, month, day)
+
+
+def date_from_parts_postgres(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.DateFromParts):
+        return node
+    year, month, day = (node.args[k] for k in ("year", "month", "day"))
+    one = exp.Literal.number(1)
+    start = call("MAKE_DATE", year, one, one.copy())
+    steps = [
+        exp.Mul(this=exp.Paren(this=exp.Sub(this=part, expression=one.copy())),
+                expression=exp.Interval(this=text("1"), unit=exp.var(unit)))
+        for part, unit in ((month, "MONTH"), (day, "DAY"))
+    ]  # fmt: skip
+    moved = exp.Add(this=exp.Add(this=start, expression=steps[0]), expression=steps[1])
+    return cast(moved, "DATE")

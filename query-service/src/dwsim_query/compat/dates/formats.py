@@ -40,13 +40,16 @@ def _date_model(node: exp.Expression, source: str) -> str:
 def parse_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     """TO_DATE / TO_TIMESTAMP (with or without a format) as the pack's parsers."""
     fmt = node.args.get("format")
-    target = (
-        "dwsim_to_date"
-        if isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
-        else "dwsim_to_timestamp"
-    )
+    target = "dwsim_to_date" if _to_date(node) else "dwsim_to_timestamp"
     model = text(format_model(node, source)) if fmt is not None else exp.Null()
+    if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+        target = target.replace("dwsim_", "dwsim_try_")
     return call(target, node.this, model, text(source))
+
+
+def _to_date(node: exp.Expression) -> bool:
+    """TO_DATE, not TO_TIMESTAMP."""
+    return isinstance(node, exp.StrToDate | exp.TsOrDsToDate)
 
 
 # --- PostgreSQL (the Redshift mock): Redshift's models are PostgreSQL's ----------------------
@@ -68,17 +71,14 @@ def to_char_postgres(node: exp.Expression, source: str) -> exp.Expression:
 def parse_postgres(node: exp.Expression, source: str) -> exp.Expression:
     if node.args.get("format") is None:
         return node
+    pg_model = text(_pg_model(format_model(node, source), source, node))
+    if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+        name = "dwsim_try_to_date" if _to_date(node) else "dwsim_try_to_timestamp"
+        return call(name, cast(node.this, "TEXT"), pg_model)
+    if _to_date(node):
+        return call("TO_DATE", node.this, pg_model)
     # PostgreSQL's TO_TIMESTAMP answers a TIMESTAMPTZ: the sources' is without a zone.
-    return _engine_parse(node, _pg_model(format_model(node, source), source, node), "TIMESTAMP")
-
-
-def _engine_parse(node: exp.Expression, model: str, timestamp: str | None) -> exp.Expression:
-    """The engine's own TO_DATE / TO_TIMESTAMP with its `model`; a timestamp cast to
-    `timestamp` when one is given."""
-    if isinstance(node, exp.StrToDate | exp.TsOrDsToDate):
-        return call("TO_DATE", node.this, text(model))
-    parsed = call("TO_TIMESTAMP", node.this, text(model))
-    return cast(parsed, timestamp) if timestamp else parsed
+    return cast(call("TO_TIMESTAMP", node.this, pg_model), "TIMESTAMP")
 
 
 SNOWFLAKE_TO_PG = {"MON": "Mon", "MMMM": "FMMonth", "DY": "Dy", "AM": "AM", "PM": "PM",
@@ -106,7 +106,12 @@ def _pg_model(model: str, source: str, node: exp.Expression) -> str:
 def parse_emulator(node: exp.Expression, source: str) -> exp.Expression:
     if node.args.get("format") is None:
         return node
-    return _engine_parse(node, _snowflake_model(format_model(node, source), source, node), None)
+    sf_model = text(_snowflake_model(format_model(node, source), source, node))
+    # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
+    name = ("TRY_" if node.args.get("safe") else "") + (
+        "TO_DATE" if _to_date(node) else "TO_TIMESTAMP"
+    )
+    return call(name, node.this, sf_model)
 
 
 @on(*FORMATTED)

@@ -1,4 +1,4 @@
-"""DATE_TRUNC and LAST_DAY, one rewrite per construct and engine."""
+"""DATE_TRUNC, LAST_DAY and CURRENT_TIMESTAMP(p), one rewrite per construct and engine."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from dwsim_query.compat.dates.arithmetic import as_timestamp
 from dwsim_query.compat.dates.common import DIFF_UNITS, TRUNCS, on, unit_of
-from dwsim_query.compat.nodes import call, cast, is_date, is_timestamp, text
+from dwsim_query.compat.nodes import Refusal, call, cast, is_date, is_timestamp, text
 
 
 @on(*TRUNCS)
@@ -38,3 +38,19 @@ def date_trunc_emulator(node: exp.Expression, source: str) -> exp.Expression:
 def last_day_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     kind = "date" if source == "snowflake" or is_date(node.this) else "auto"
     return call("dwsim_last_day", node.this, text(kind))
+
+
+def current_timestamp_precision(node: exp.Expression) -> exp.Expression:
+    """CURRENT_TIMESTAMP(p) reports at most p fractional digits (the reference allows fewer
+    than asked): whole seconds for 0-2, milliseconds for 3-5 (the engines ignore p). SQLite's
+    CURRENT_TIMESTAMP has whole seconds already. Snowflake's, on the mock and the emulator."""
+    if not isinstance(node, exp.CurrentTimestamp) or node.this is None:
+        return node
+    digits = node.this
+    if not (isinstance(digits, exp.Literal) and digits.is_int):
+        raise Refusal("CURRENT_TIMESTAMP with a precision that is not a literal", node)
+    node.set("this", None)
+    if int(digits.this) >= 6:
+        return node
+    unit = "SECOND" if int(digits.this) < 3 else "MILLISECOND"
+    return exp.TimestampTrunc(this=node, unit=exp.var(unit))

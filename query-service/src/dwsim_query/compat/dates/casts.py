@@ -1,5 +1,5 @@
-"""Conversions: casts to dates and timestamps and date-with-timestamp comparisons on SQLite
-(ISO text), TO_TIMESTAMP of a number on PostgreSQL."""
+"""Casts to dates and timestamps and date-with-timestamp comparisons on SQLite (ISO text),
+TO_TIMESTAMP of a number on PostgreSQL."""
 
 from __future__ import annotations
 
