@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_journey import Journey
 
@@ -102,7 +103,8 @@ def test_edit_a_rule_inline_then_sample(strict: Journey, live_url: str, live_cli
     page.get_by_text("Saved the rule of customers.first_name.").wait_for()
     stored = live_client.get(f"/api/experiments/{name}").json()
     assert stored["tables"][0]["columns"][1]["faker_rule"] == "last_name"
-    assert "faker last_name" in page.locator("#gen-tables").inner_text()
+    # The grid re-renders after the save message: wait for it (a busy machine is slower).
+    expect(page.locator("#gen-tables")).to_contain_text("faker last_name")
 
     # Choices with weights, a null %, then the Sample of the unsaved edit.
     page.get_by_role("button", name="Edit rule of customers.tier").click()
