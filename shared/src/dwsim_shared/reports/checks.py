@@ -120,9 +120,10 @@ class TableChecks:
     def __init__(
         self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
-        exact_rows: int = EXACT_ROWS,
+        exact_rows: int = EXACT_ROWS, dialect: str | None = None,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
+        self.dialect = dialect  # the engine's, when known: digests take its cheapest form
         self.table: Table = table_plan.table
         self.checks: list[PlannedCheck] = []
         # The contract's key facts of every table (None: no seed, exact checks only), and the
@@ -136,7 +137,7 @@ class TableChecks:
     def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
         alias = f"dwsim_code_{self.codes}"
         self.codes += 1
-        selects, code = digest_selects(facts, _col, alias)
+        selects, code = digest_selects(facts, _col, alias, self.dialect)
         return selects, {alias: code}
 
     def add(self, column: str | None, check: str, what: str, expected: Any,
