@@ -135,21 +135,18 @@ def _compute_report(
         return _one_row(sessions(), experiment_name, query.sql), time.perf_counter() - job_started
 
     answers: dict[str, list[tuple[Query, tuple[list[Any], float]]]] = {}
-    if facts is not None:
-        # The fast path's scans run side by side (each on its own connection; the engines
-        # release the GIL), the largest table's first, each sent as soon as its checks are
-        # built (building is Python: the moments of a law, Faker's pools), so building the
-        # next overlaps the scans; the verdicts follow in parents-first order.
-        with ThreadPoolExecutor(max_workers=REPORT_THREADS) as pool:
-            pending = {
-                t.table.name: [(q, pool.submit(run, q)) for q in built(t)]
-                for t in sorted(order, key=lambda t: -t.rows)
-            }
-            for name, sent in pending.items():
-                answers[name] = [(q, future.result()) for q, future in sent]
-    else:
-        for t in order:
-            answers[t.table.name] = [(q, run(q)) for q in built(t)]
+    # The scans run side by side (each thread on its own session; the engines release the
+    # GIL, and an engine's per-statement cost, HTTP and translation on the emulator, overlaps
+    # the other's scan), the largest table's first, each sent as soon as its checks are built
+    # (building is Python: the moments of a law, Faker's pools), so building the next overlaps
+    # the scans; the verdicts follow in `order` (parents first on the fast path).
+    with ThreadPoolExecutor(max_workers=REPORT_THREADS) as pool:
+        pending = {
+            t.table.name: [(q, pool.submit(run, q)) for q in built(t)]
+            for t in sorted(order, key=lambda t: -t.rows)
+        }
+        for name, sent in pending.items():
+            answers[name] = [(q, future.result()) for q, future in sent]
     jobs = [(t, q, answer) for t in order for q, answer in answers[t.table.name]]
     for table_plan, query, (values, seconds) in jobs:
         queries += 1
