@@ -93,6 +93,14 @@ def compute_report(
     plan: GenerationPlan, warehouse: Warehouse, experiment_name: str,
     *, sample_rows: int = SAMPLE_ROWS, seed: int | None = None, exact_rows: int = EXACT_ROWS,
 ) -> dict[str, Any]:  # fmt: skip
+    """Every check of every table: the exact ones from one scan of each table, the statistical
+    ones from a sample of `sample_rows` rows when the table is larger (and labelled so).
+
+    With the run's `seed`, a table of more than `exact_rows` rows takes the fast path: its keys
+    and foreign keys are proven against the generation contract by digests computed in the
+    same one scan (a check that cannot be proven so runs its exact query), and its per-value
+    checks (ranges, lengths, choices, required NULLs) are read from the sample, labelled so.
+    Plans compiled with the run's shard size let multi-column foreign keys take it too."""
     with _Sessions(warehouse) as sessions:
         return _compute_report(plan, warehouse, sessions, experiment_name, sample_rows=sample_rows,
                                seed=seed, exact_rows=exact_rows)  # fmt: skip
@@ -102,14 +110,6 @@ def _compute_report(
     plan: GenerationPlan, warehouse: Warehouse, sessions: _Sessions, experiment_name: str,
     *, sample_rows: int, seed: int | None, exact_rows: int,
 ) -> dict[str, Any]:  # fmt: skip
-    """Every check of every table: the exact ones from one scan of each table, the statistical
-    ones from a sample of `sample_rows` rows when the table is larger (and labelled so).
-
-    With the run's `seed`, a table of more than `exact_rows` rows takes the fast path: its keys
-    and foreign keys are proven against the generation contract by digests computed in the
-    same one scan (a check that cannot be proven so runs its exact query), and its per-value
-    checks (ranges, lengths, choices, required NULLs) are read from the sample, labelled so.
-    Plans compiled with the run's shard size let multi-column foreign keys take it too."""
     started = time.perf_counter()
     checks: list[dict[str, Any]] = []
     queries = 0
