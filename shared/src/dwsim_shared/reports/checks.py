@@ -120,9 +120,10 @@ class TableChecks:
     def __init__(
         self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
-        exact_rows: int = EXACT_ROWS,
+        exact_rows: int = EXACT_ROWS, dialect: str | None = None,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
+        self.dialect = dialect  # the engine's, when known: digests take its cheapest form
         self.table: Table = table_plan.table
         self.checks: list[PlannedCheck] = []
         # The contract's key facts of every table (None: no seed, exact checks only), and the
@@ -136,7 +137,7 @@ class TableChecks:
     def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
         alias = f"dwsim_code_{self.codes}"
         self.codes += 1
-        selects, code = digest_selects(facts, _col, alias)
+        selects, code = digest_selects(facts, _col, alias, self.dialect)
         return selects, {alias: code}
 
     def add(self, column: str | None, check: str, what: str, expected: Any,
@@ -456,13 +457,24 @@ class TableChecks:
         exact = [c for c in self.checks if not c.sampled
                  or (c.per_value and value_n is None) or (not c.per_value and stat_n is None)]  # fmt: skip
         out = [Query(self._select(exact, self._scanned(exact, dialect), dialect), exact, None)]
-        for checks, size in ((statistical, stat_n), (values, value_n)):
-            if size is not None:
-                out.append(Query(self._select(checks, self._sample(size), dialect), checks, size))
+        if stat_n is not None:
+            # The law's sample reads only the columns its checks read: SQLite copies every
+            # column a LIMIT subquery names, row by row (0.07 s instead of 0.12 s for
+            # lineitem's 100,000 rows).
+            sample = self._sample(stat_n, self._read(statistical))
+            out.append(Query(self._select(statistical, sample, dialect), statistical, stat_n))
+        if value_n is not None:
+            out.append(Query(self._select(values, self._sample(value_n), dialect), values, value_n))
         return out
 
-    def _sample(self, size: int) -> exp.Expression:
-        columns = sorted({c.name for c in self.table.columns}, key=str.lower)
+    def _read(self, checks: list[PlannedCheck]) -> list[str]:
+        """The table's columns the aggregates of `checks` read."""
+        own = {c.name.lower(): c.name for c in self.table.columns}
+        return sorted({own[col.name.lower()] for c in checks for s in c.selects
+                       for col in s.find_all(exp.Column) if col.name.lower() in own})  # fmt: skip
+
+    def _sample(self, size: int, read: list[str] | None = None) -> exp.Expression:
+        columns = read or sorted({c.name for c in self.table.columns}, key=str.lower)
         return (
             exp.select(*[_col(n) for n in columns], copy=False)
             .from_(self.physical(self.table.name), copy=False)

@@ -273,34 +273,46 @@ def code_expression(columns: list[str], bounds: list[tuple[int, int]], column: C
     return exp.Case(ifs=[exp.If(this=inside, true=code)])
 
 
-def mix_expression(code: exp.Expression, which: int) -> exp.Expression:
+def mix_expression(code: exp.Expression, which: int, span: int = SPAN_LIMIT) -> exp.Expression:
+    """`mix` in SQL on codes below `span`: like `mix`, the first reduction modulo p is left out
+    when every code is already below p (it would change nothing, and costs a VM step a row)."""
     p, a, b, c, d, q = MIXES[which]
     n = exp.Literal.number
 
     def mod(value: exp.Expression, m: int) -> exp.Expression:
         return exp.Mod(this=exp.Paren(this=value), expression=n(m))
 
-    x = mod(code.copy(), p)
+    x = mod(code.copy(), p) if span > p else exp.Paren(this=code.copy())
     left = mod(exp.Add(this=exp.Mul(this=x, expression=n(a)), expression=n(b)), p)
     right = mod(exp.Add(this=exp.Mul(this=x.copy(), expression=n(c)), expression=n(d)), p)
     return mod(exp.Mul(this=left, expression=right), q)
 
 
-def digest_selects(facts: KeyFacts, column: Callable[[str], exp.Expression],
-                   alias: str) -> tuple[list[exp.Expression], exp.Expression]:  # fmt: skip
+def code_span(bounds: list[tuple[int, int]]) -> int:
+    """How many codes a key's bounds allow (every code lies below it)."""
+    total = 1
+    for lo, hi in bounds:
+        total *= hi - lo + 1
+    return total
+
+
+def digest_selects(facts: KeyFacts, column: Callable[[str], exp.Expression], alias: str,
+                   dialect: str | None = None) -> tuple[list[exp.Expression], exp.Expression]:  # fmt: skip
     """COUNT of in-bounds rows and the two digest sums over the column `alias`, and the code
     that column holds (computed once per row in a derived table: each mix reads it twice)."""
     code = code_expression(facts.columns, facts.bounds, column)
     k = column(alias)
-    # Each mix is below 2**31 - 1: summed as INTEGER, PostgreSQL adds in a BIGINT accumulator
-    # instead of NUMERIC (about twice as fast on 700k rows); the sums stay exact.
-    as_int = exp.DataType.build("INT")
-    selects: list[exp.Expression] = [
-        exp.Count(this=k),
-        exp.Sum(this=exp.Cast(this=mix_expression(k, 0), to=as_int)),
-        exp.Sum(this=exp.Cast(this=mix_expression(k, 1), to=as_int.copy())),
-    ]
-    return selects, code
+    span = code_span(facts.bounds)
+
+    def summed(which: int) -> exp.Expression:
+        mixed = mix_expression(k, which, span)
+        if dialect == "sqlite":  # SUM of integers is exact there (it raises on an overflow)
+            return exp.Sum(this=mixed)
+        # Each mix is below 2**31 - 1: summed as INTEGER, PostgreSQL adds in a BIGINT
+        # accumulator instead of NUMERIC (about twice as fast on 700k rows); sums stay exact.
+        return exp.Sum(this=exp.Cast(this=mixed, to=exp.DataType.build("INT")))
+
+    return [exp.Count(this=k), summed(0), summed(1)], code
 
 
 def matches(facts: KeyFacts, values: list[object]) -> bool:

@@ -58,8 +58,9 @@ class DistributionRule(RangeRule):
         if self.column.data_type in ("SMALLINT", "INT", "BIGINT"):
             values = np.rint(values)
         centred = values - values.mean()
-        variance = float((centred**2).mean())
-        spread = float(np.sqrt(max(float((centred**4).mean()) - variance**2, 0.0)))
+        squared = centred * centred  # `** 4` is a pow() call per value: 100x slower
+        variance = float(squared.mean())
+        spread = float(np.sqrt(max(float((squared * squared).mean()) - variance**2, 0.0)))
         return float(values.mean()), float(np.sqrt(variance)), spread
 
     def checks(self, rows: int, key_size: int | None = None) -> list[Check]:
