@@ -52,6 +52,7 @@ import hmac
 import json
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -502,11 +503,14 @@ def persist(db_path: str | os.PathLike[str], databases: Sequence[str] = ()) -> l
     duck.execute(f"ATTACH '{_quoted(folder / GLOBAL_FILE)}' AS {GLOBAL_DATABASE_NAME}")
     duck.execute(info_schema.fs_global_creation_sql())
     duck.execute(show.fs_global_creation_sql())
-    names = sorted(
-        path.stem
-        for path in folder.glob("*.db")
-        if path.name != GLOBAL_FILE and _NAME.match(path.stem)
-    )
+    names = []
+    for path in sorted(folder.glob("*.db")):
+        if path.name == GLOBAL_FILE:
+            continue
+        if _NAME.match(path.stem):
+            names.append(path.stem)
+        else:  # not a file this server writes (its names are Snowflake identifiers)
+            print(f"emulator: {path} is not served (not a database name)", file=sys.stderr)
     names += [d.upper() for d in databases if d.upper() not in {n.upper() for n in names}]
     for name in names:
         if not _NAME.match(name):
