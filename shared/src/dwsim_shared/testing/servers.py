@@ -289,6 +289,7 @@ def fakesnow_server(
     env |= {"DWSIM_SNOWFLAKE_USER": user, "DWSIM_SNOWFLAKE_PASSWORD": password}
     # Every client of this emulator runs on this host: PUT copies into its stage folder.
     env["DWSIM_EMULATOR_LOCAL_STAGE"] = "1" if local_stage else "0"
+    env.pop("DWSIM_EMULATOR_DB_PATH", None)  # in memory unless asked: tests never share files
     if db_path is not None:
         argv += ["--db-path", str(db_path)]
     try:
