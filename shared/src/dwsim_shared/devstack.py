@@ -26,6 +26,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+EMULATOR_FOLDER = "snowflake-emulator"
+
+
+def emulator_db_path(home: Path) -> Path:
+    """Where `make up`'s emulator keeps its databases (one DuckDB file each)."""
+    return home / EMULATOR_FOLDER / "databases"
+
+
+def emulator_password(home: Path) -> str:
+    """The embedded emulator's password: generated on the first start, then read from
+    DWSIM_HOME/snowflake-emulator/password (0600; never logged) so the services, the endpoint's
+    derived logins and the data kept under DWSIM_HOME agree across restarts."""
+    folder = home / EMULATOR_FOLDER
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "password"
+    try:
+        kept: str | None = path.read_text().strip()
+    except FileNotFoundError:
+        kept = None
+    if kept:
+        path.chmod(0o600)
+        return kept
+    fresh = folder / f"password.{os.getpid()}.tmp"
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(24) + "\n")
+    try:
+        if kept is None:
+            os.link(fresh, path)  # never over one another start wrote meanwhile: theirs stands
+        else:  # an empty file (a write cut short) is replaced
+            os.replace(fresh, path)
+    except FileExistsError:
+        pass
+    finally:
+        fresh.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
 @dataclass
 class Process:
     name: str
@@ -91,9 +129,9 @@ class Stack:
                 "DWSIM_SNOWFLAKE_PROTOCOL": "http",
                 "DWSIM_SNOWFLAKE_USER": self.env.get("DWSIM_SNOWFLAKE_USER") or "dwsim",
                 # The emulator takes only this login (and the readers and writers derived from
-                # it); a new one each start, as its data is in memory only.
+                # it); generated once and kept, as its data is (emulator_password).
                 "DWSIM_SNOWFLAKE_PASSWORD": self.env.get("DWSIM_SNOWFLAKE_PASSWORD")
-                or secrets.token_urlsafe(24),
+                or emulator_password(home),
             })  # fmt: skip
         self.log_dir = self.log_dir or home / "logs"
 
@@ -108,9 +146,16 @@ class Stack:
 
     def _specs(self) -> list[tuple[str, list[str]]]:
         py = sys.executable
+        home = Path(self.env["DWSIM_HOME"])
+        # Its databases are files under DWSIM_HOME: a restart (make up again, or the supervisor
+        # after a crash) serves the published experiments again. Every client of this emulator
+        # (the loader, the query service and its endpoint) runs on this host: PUT copies into
+        # its stage folder (--local-stage); direct clients reach it only through the endpoint,
+        # which refuses PUT, GET and COPY.
         specs = [
             ("snowflake-emulator", [py, "-m", "dwsim_shared.emulator_server", "--host",
-                                    "127.0.0.1", "-p", self.env["DWSIM_SNOWFLAKE_PORT"]]),
+                                    "127.0.0.1", "-p", self.env["DWSIM_SNOWFLAKE_PORT"],
+                                    "--db-path", str(emulator_db_path(home)), "--local-stage"]),
         ] if self.snowflake_emulator else []  # fmt: skip
         specs += [
             ("query-service", [py, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",

@@ -30,7 +30,10 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   three times over into one JSON answer;
 - the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
   statements are interrupted and fail with an error naming the limit, and the server goes on;
-- a statement whose client goes away (closed connection, killed service) is interrupted.
+- a statement whose client goes away (closed connection, killed service) is interrupted;
+- `--db-path DIR` (DWSIM_EMULATOR_DB_PATH) keeps every database in a DuckDB file under DIR
+  (fakesnow's own layout, `DIR/<DATABASE>.db`, and its catalog of comments and column lengths
+  in `DIR/_fs_global.db`), so a restart finds the loaded experiments again (see `persist`).
 
 This module imports only fakesnow, its own dependencies and `emulator_guard` (stdlib and
 sqlglot), so the emulator's image needs nothing else from the project:
@@ -49,9 +52,11 @@ import hmac
 import json
 import os
 import re
+import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -59,8 +64,10 @@ import fakesnow.server as fs_server
 import pyarrow
 import snowflake.connector.errors
 import uvicorn
+from fakesnow import info_schema, macros
 from fakesnow.cursor import FakeSnowflakeCursor
-from fakesnow.transforms import stage
+from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
+from fakesnow.transforms import show, stage
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -331,7 +338,15 @@ async def login_request(request: Request) -> Response:
         )
     timeout = _session_number(body, "STATEMENT_TIMEOUT_IN_SECONDS")
     answer_max = _session_number(body, "DWSIM_RESULT_MAX_BYTES")
-    response = await fs_server.login_request(request)
+    try:
+        response = await fs_server.login_request(request)
+    except duckdb.Error:  # a new database while persistent: refused, not an HTTP 500 retried
+        database = request.query_params.get("databaseName") or ""
+        return _snowflake_error(
+            "390201",
+            f"Database '{database}' does not exist or not authorized (the emulator creates "
+            "its databases at start: --database / DWSIM_SNOWFLAKE_DATABASE).",
+        )
     if response.status_code == 200:
         token = json.loads(bytes(response.body))["data"]["token"]
         conn = fs_server.sessions[token]
@@ -464,6 +479,54 @@ def _local_stage_info(
     return stage_info
 
 
+GLOBAL_FILE = f"{GLOBAL_DATABASE_NAME}.db"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def persist(db_path: str | os.PathLike[str], databases: Sequence[str] = ()) -> list[str]:
+    """Serve the databases from DuckDB files under `db_path` (made if missing, 0700): every
+    `<NAME>.db` already there is attached again, with fakesnow's catalog (`_fs_global.db`), and
+    each of `databases` is created now when missing. Answers the attached names.
+
+    It runs before make_app turns DuckDB's file access off: from then on DuckDB refuses every
+    ATTACH (allowed_directories does not let one through), so no session can attach or read a
+    file, and a database that is not attached by then cannot be created (CREATE DATABASE fails
+    naming the engine's refusal; a login naming it is refused as Snowflake refuses an unknown
+    database). Nothing is ever put in memory instead: that would lose the data at the next
+    stop. A DROP DATABASE only detaches (fakesnow's own behaviour), so the file comes back at
+    the next start; the project keeps one database and drops schemas."""
+    folder = Path(db_path).resolve()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fs = FakeSnow(db_path=folder)
+    duck = fs.duck_conn
+    duck.execute(f"DETACH {GLOBAL_DATABASE_NAME}")
+    duck.execute(f"ATTACH '{_quoted(folder / GLOBAL_FILE)}' AS {GLOBAL_DATABASE_NAME}")
+    duck.execute(info_schema.fs_global_creation_sql())
+    duck.execute(show.fs_global_creation_sql())
+    names = []
+    for path in sorted(folder.glob("*.db")):
+        if path.name == GLOBAL_FILE:
+            continue
+        if _NAME.match(path.stem):
+            names.append(path.stem)
+        else:  # not a file this server writes (its names are Snowflake identifiers)
+            print(f"emulator: {path} is not served (not a database name)", file=sys.stderr)
+    names += [d.upper() for d in databases if d.upper() not in {n.upper() for n in names}]
+    for name in names:
+        if not _NAME.match(name):
+            raise ValueError(f"not a database name the emulator can keep in a file: {name!r}")
+        duck.execute(f"ATTACH IF NOT EXISTS '{_quoted(folder / name)}.db' AS {name}")
+        duck.execute(info_schema.per_db_creation_sql(name))
+        duck.execute(macros.creation_sql(name))
+    duck.execute("CHECKPOINT")
+    fs_server.shared_fs = fs  # the server's functions look the module's name up at each login
+    return names
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def make_app(
     memory_limit: str | None = None,
     *,
@@ -471,11 +534,15 @@ def make_app(
     password: str,
     result_max_bytes: int = Guard.result_max_bytes,
     local_stage: bool = False,
+    db_path: str | os.PathLike[str] | None = None,
+    databases: Sequence[str] = (),
 ) -> Starlette:
     """The emulator's app. Only `user`/`password` (and readers derived from `password`) log in.
-    `local_stage`: see `_local_stage_info`."""
+    `local_stage`: see `_local_stage_info`; `db_path` and `databases`: see `persist`."""
     if not user or not password:
         raise ValueError("the emulator needs DWSIM_SNOWFLAKE_USER and DWSIM_SNOWFLAKE_PASSWORD")
+    if db_path:
+        persist(db_path, databases)
     fs_server.gcs_stage_info = _local_stage_info if local_stage else _http_stage_info
     Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
@@ -533,6 +600,17 @@ def main() -> None:
         default=os.environ.get("DWSIM_EMULATOR_LOCAL_STAGE", "") in ("1", "true"),
         help="PUT writes into the stage folder directly (every client runs on this host)",
     )
+    parser.add_argument(
+        "--db-path",
+        default=os.environ.get("DWSIM_EMULATOR_DB_PATH") or None,
+        help="keep every database in a DuckDB file under this folder (default: in memory)",
+    )
+    parser.add_argument(
+        "--database",
+        action="append",
+        help="with --db-path: a database to create at start when missing (repeatable; "
+        "default: DWSIM_SNOWFLAKE_DATABASE or DWSIM)",
+    )
     args = parser.parse_args()
     if args.memory_ceiling_mb > 0:
         watch_memory(args.memory_ceiling_mb)
@@ -548,6 +626,8 @@ def main() -> None:
         password=password,
         result_max_bytes=args.result_max_bytes,
         local_stage=args.local_stage,
+        db_path=args.db_path,
+        databases=args.database or [os.environ.get("DWSIM_SNOWFLAKE_DATABASE") or "DWSIM"],
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from dwsim_shared.settings import get_settings
 
@@ -42,7 +43,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def _run_stack(args: argparse.Namespace, env: dict[str, str]) -> int:
     from dwsim_shared.admin.supervisor import Supervisor
-    from dwsim_shared.devstack import Stack
+    from dwsim_shared.devstack import Stack, emulator_db_path
 
     settings = get_settings()
     stack = Stack(
@@ -68,7 +69,8 @@ def _run_stack(args: argparse.Namespace, env: dict[str, str]) -> int:
         )
     if stack.snowflake_emulator:
         print(
-            f"Snowflake emulator: 127.0.0.1:{stack.env['DWSIM_SNOWFLAKE_PORT']} (in memory); "
+            f"Snowflake emulator: 127.0.0.1:{stack.env['DWSIM_SNOWFLAKE_PORT']} (data in "
+            f"{emulator_db_path(Path(stack.env['DWSIM_HOME']))}); "
             f"Snowflake endpoint (connector, dbt): 127.0.0.1:{stack.snowflake_endpoint_port}"
         )
     print(f"logs in {stack.log_dir}; Ctrl-C stops everything")
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("embedded", "none"),
         default="embedded",
         help="without DWSIM_SNOWFLAKE_HOST or _ACCOUNT: run the project's Snowflake emulator "
-        "(data in memory) and its endpoint, or none",
+        "(data in DWSIM_HOME/snowflake-emulator) and its endpoint, or none",
     )
     demo = sub.add_parser("demo", help="start everything, run the scripted scenario, stop")
     demo.add_argument("--rows", type=int, default=1_000_000, help="total rows to generate")

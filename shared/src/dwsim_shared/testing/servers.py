@@ -263,10 +263,13 @@ SNOWFLAKE_TEST_VARS = ("HOST", "PORT", "PROTOCOL", "ACCOUNT", "USER", "PASSWORD"
 
 
 @contextlib.contextmanager
-def fakesnow_server(*, local_stage: bool = True) -> Iterator[dict[str, str]]:
+def fakesnow_server(
+    *, local_stage: bool = True, db_path: Path | None = None, port: int = 0
+) -> Iterator[dict[str, str]]:
     """The `DWSIM_SNOWFLAKE_*` settings of a fakesnow server (Snowflake on DuckDB) in its own
     process, or of the account `DWSIM_TEST_SNOWFLAKE_*` names when `..._HOST` or `..._ACCOUNT` is set.
-    `local_stage=False`: PUT uploads over HTTP, as with an emulator in a container of its own."""
+    `local_stage=False`: PUT uploads over HTTP, as with an emulator in a container of its own.
+    `db_path`: the emulator keeps its databases in files there (`--db-path`)."""
     if any(os.environ.get(f"DWSIM_TEST_SNOWFLAKE_{name}") for name in ("HOST", "ACCOUNT")):
         yield {
             f"DWSIM_SNOWFLAKE_{name}": value
@@ -274,7 +277,7 @@ def fakesnow_server(*, local_stage: bool = True) -> Iterator[dict[str, str]]:
             if (value := os.environ.get(f"DWSIM_TEST_SNOWFLAKE_{name}"))
         }
         return
-    port = free_port()
+    port = port or free_port()
     # fakesnow keeps staged files in a temporary folder it never removes: give it one we remove.
     scratch = Path(tempfile.mkdtemp(prefix="dwsim-fakesnow-"))
     # fakesnow's server with statement timeouts and a memory limit (dwsim_shared.emulator_server).
@@ -286,6 +289,9 @@ def fakesnow_server(*, local_stage: bool = True) -> Iterator[dict[str, str]]:
     env |= {"DWSIM_SNOWFLAKE_USER": user, "DWSIM_SNOWFLAKE_PASSWORD": password}
     # Every client of this emulator runs on this host: PUT copies into its stage folder.
     env["DWSIM_EMULATOR_LOCAL_STAGE"] = "1" if local_stage else "0"
+    env.pop("DWSIM_EMULATOR_DB_PATH", None)  # in memory unless asked: tests never share files
+    if db_path is not None:
+        argv += ["--db-path", str(db_path)]
     try:
         with server_process(argv, port, "fakesnow server", env=env):
             yield {
