@@ -55,3 +55,22 @@ def numeric_arguments_are_numbers_sqlite(node: exp.Expression) -> exp.Expression
         if name and isinstance(argument, exp.Expression) and not _inside(argument, name):
             node.set(key, call("dwsim_in_domain", node.args[key], exp.Literal.string(name)))
     return node
+
+
+# Calls whose arguments share one type: with a number among them, a text literal must spell a
+# number in both sources (NVL(i, 'abc') fails there; SQLite answered 'abc').
+SHARED_TYPE = (exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least)
+
+
+@rewrite("numeric", engines=["sqlite"])
+def shared_type_with_a_number_sqlite(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, SHARED_TYPE):
+        return node
+    arguments = [node.this, node.args.get("expression"), *node.expressions]
+    present = [a for a in arguments if isinstance(a, exp.Expression)]
+    if not any(type_of(a) in exp.DataType.NUMERIC_TYPES for a in present):
+        return node
+    for argument in present:
+        if isinstance(argument, exp.Literal) and argument.is_string:
+            argument.replace(call("dwsim_number_arg", argument.copy()))
+    return node
