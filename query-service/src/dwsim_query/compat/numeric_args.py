@@ -21,6 +21,13 @@ NUMERIC_FUNCTIONS = (
 # zero", "input is out of range"; the emulator likewise) where SQLite answers NULL.
 DOMAINS = {exp.Ln: "LN", exp.Log: "LOG", exp.Sqrt: "SQRT", exp.Acos: "ACOS", exp.Asin: "ASIN"}
 ARGUMENTS = ("this", "expression", "decimals")
+# Text functions' number arguments (positions and lengths): SUBSTR('caterpillar', 'abc') fails
+# in both sources; SQLite read 'abc' as 0.
+POSITIONS = {
+    exp.Substring: ("start", "length"),
+    exp.Left: ("expression",),
+    exp.Right: ("expression",),
+}
 
 
 def _may_be_text(node: exp.Expression) -> bool:
@@ -45,6 +52,12 @@ def _inside(node: exp.Expression, name: str) -> bool:
 
 @rewrite("numeric", engines=["sqlite"])
 def numeric_arguments_are_numbers_sqlite(node: exp.Expression) -> exp.Expression:
+    if type(node) in POSITIONS:
+        for key in POSITIONS[type(node)]:
+            argument = node.args.get(key)
+            if isinstance(argument, exp.Expression) and _may_be_text(argument):
+                node.set(key, call("dwsim_number_arg", argument))
+        return node
     if not isinstance(node, NUMERIC_FUNCTIONS):
         return node
     for key in ARGUMENTS:
