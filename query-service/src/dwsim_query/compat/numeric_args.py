@@ -19,11 +19,17 @@ NUMERIC_FUNCTIONS = (
 )  # fmt: skip
 # Functions both sources fail outside their domain (PostgreSQL: "cannot take logarithm of
 # zero", "input is out of range"; the emulator likewise) where SQLite answers NULL.
-DOMAINS = {exp.Ln: "LN", exp.Log: "LOG", exp.Sqrt: "SQRT", exp.Acos: "ACOS", exp.Asin: "ASIN"}
+DOMAINS: dict[type[exp.Expression], str] = {
+    exp.Ln: "LN",
+    exp.Log: "LOG",
+    exp.Sqrt: "SQRT",
+    exp.Acos: "ACOS",
+    exp.Asin: "ASIN",
+}
 ARGUMENTS = ("this", "expression", "decimals")
 # Text functions' number arguments (positions and lengths): SUBSTR('caterpillar', 'abc') fails
 # in both sources; SQLite read 'abc' as 0.
-POSITIONS = {
+POSITIONS: dict[type[exp.Expression], tuple[str, ...]] = {
     exp.Substring: ("start", "length"),
     exp.Left: ("expression",),
     exp.Right: ("expression",),
