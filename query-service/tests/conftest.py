@@ -8,6 +8,7 @@ import decimal
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,21 +98,22 @@ class GoldenEngine:
         return encode_rows(result.rows, prepared.columns)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "redshift", "snowflake"])
-def golden_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def open_golden_engine(
+    name: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GoldenEngine]:
-    tmp = tmp_path_factory.mktemp(f"golden-{request.param}")
+    """One engine (`sqlite`, `redshift`, `snowflake`) holding the golden table `g`."""
+    tmp = tmp_path_factory.mktemp(f"golden-{name}")
     options: dict[str, Any] = {"home": tmp}
-    if request.param == "redshift":
+    if name == "redshift":
         from dwsim_shared.testing import servers
 
         server = request.getfixturevalue("postgres_server_url")
         context = servers.scratch_database(server, "dwsim_golden")
         options["redshift_url"] = context.__enter__()
-    elif request.param == "snowflake":
+    elif name == "snowflake":
         options |= snowflake_settings(request.getfixturevalue("snowflake_server"))
-    warehouse = make_warehouse(request.param, Settings(**options))
+    warehouse = make_warehouse(name, Settings(**options))
     experiment = golden_experiment(f"golden_{uuid.uuid4().hex[:8]}")
     warehouse.prepare(experiment)
     warehouse.load_shard(
@@ -120,8 +122,28 @@ def golden_engine(
     # One engine session for the module's hundreds of cases, not one per case.
     try:
         with warehouse.kept_sessions():
-            yield GoldenEngine(request.param, warehouse, experiment)
+            yield GoldenEngine(name, warehouse, experiment)
     finally:
         warehouse.drop(experiment.name)
-        if request.param == "redshift":
+        if name == "redshift":
             context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "redshift", "snowflake"])
+def golden_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GoldenEngine]:
+    with open_golden_engine(request.param, request, tmp_path_factory) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def golden_engines(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, GoldenEngine]]:
+    """All three engines at once, for tests that compare their answers."""
+    with ExitStack() as stack:
+        yield {
+            name: stack.enter_context(open_golden_engine(name, request, tmp_path_factory))
+            for name in ("sqlite", "redshift", "snowflake")
+        }

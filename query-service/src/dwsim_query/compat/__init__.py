@@ -20,6 +20,7 @@ from dwsim_query.compat import (  # noqa: F401
     grouping,
     literals,
     numeric,
+    numeric_args,
     regex,
     semistructured,
     strings,

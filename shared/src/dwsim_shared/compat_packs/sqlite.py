@@ -143,6 +143,41 @@ def divisor(value: Any, dividend: Any) -> Any:
     return value
 
 
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def number_argument(value: Any) -> Any:
+    """A numeric function's argument as both sources read it: a number, or text spelling one
+    (converted); other text fails as the source fails (Snowflake: "Numeric value 'abc' is not
+    recognized"), where SQLite would read it as 0 or answer NULL."""
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        if _INTEGER_TEXT.fullmatch(value):
+            return int(value)
+        return float(value)
+    shown = value if isinstance(value, str) else "binary"
+    raise ValueError(f"Numeric value '{shown}' is not recognized")
+
+
+def in_domain(value: Any, name: str) -> Any:
+    """The argument of LN, LOG, SQRT, ACOS or ASIN, failing where both sources fail (SQLite
+    answers NULL): a logarithm of zero or less, a square root of a negative number, an arc
+    sine or cosine outside [-1, 1]."""
+    if value is None:
+        return None
+    number = float(value)
+    if name in ("LN", "LOG") and number <= 0:
+        raise ValueError(
+            f"cannot take logarithm of {'zero' if number == 0 else 'a negative number'}"
+        )
+    if name == "SQRT" and number < 0:
+        raise ValueError("cannot take square root of a negative number")
+    if name in ("ACOS", "ASIN") and not -1 <= number <= 1:
+        raise ValueError(f"{name} is undefined outside [-1, 1]")
+    return value
+
+
 _INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -342,6 +377,7 @@ SCALARS = {
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
+    "dwsim_number_arg": (number_argument, 1), "dwsim_in_domain": (in_domain, 2),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
@@ -403,6 +439,7 @@ SQL_NAMES = {
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
     "dwsim_decimal_sum": "SUM", "dwsim_decimal_avg": "AVG",
+    "dwsim_number_arg": "", "dwsim_in_domain": "",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 
