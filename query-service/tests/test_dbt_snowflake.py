@@ -87,6 +87,24 @@ def test_connection_details_work_as_given(
     assert details["dbt_profile"]["type"] == "snowflake"
     assert details["dbt_profile"]["schema"] == "WORKSPACE"
     assert details["url"].startswith(f"snowflake://{name}:")
+    # The SQLAlchemy url as snowflake-sqlalchemy reads it (it is not installable here): the
+    # endpoint as host and port, the account, warehouse and role in the query string, no `host`
+    # or `protocol` there (it refuses them), and `protocol` in connect_args. Connect with exactly
+    # what the url and connect_args say.
+    from sqlalchemy.engine import make_url
+
+    url = make_url(details["url"])
+    assert (url.host, url.port) == (details["host"], details["port"])
+    assert not {"host", "protocol"} & set(url.query)
+    database, schema = (url.database or "").split("/")
+    from_url = {
+        "user": url.username, "password": url.password, "host": url.host, "port": url.port,
+        "database": database, "schema": schema, **dict(url.query), **details["connect_args"],
+    }  # fmt: skip
+    import snowflake.connector as connector
+
+    with connector.connect(**from_url) as conn:
+        assert conn.cursor().execute("SELECT COUNT(*) FROM region").fetchone() == (5,)
     import snowflake.connector
 
     keys = ("account", "host", "port", "protocol", "user", "password", "database", "schema",

@@ -230,6 +230,8 @@ def show_connection(ctx: Context, args: argparse.Namespace, answer: Any) -> int:
         ctx.print_json(answer)
     elif args.format == "url":
         ctx.print(answer["url"])
+        if answer.get("connect_args"):
+            ctx.note(f"with create_engine(url, connect_args={answer['connect_args']!r})")
     elif args.format == "psql" and not answer.get("psql"):
         ctx.note(f"there is no psql for a {answer.get('engine')} endpoint: use --format url or dbt")
         return EXIT_CLIENT_ERROR

@@ -100,7 +100,10 @@ def snowflake_details(settings: Settings, name: str, password: str) -> dict[str,
         "warehouse": SNOWFLAKE_WAREHOUSE, "role": SNOWFLAKE_ROLE, "host": host, "port": port,
         "protocol": "http",
     }  # fmt: skip
-    query = f"warehouse={SNOWFLAKE_WAREHOUSE}&role={SNOWFLAKE_ROLE}&host={host}&port={port}"
+    # snowflake-sqlalchemy takes the endpoint as the URL's host and port and the account in
+    # the query string; it refuses `host` and `protocol` there, so `protocol` (plain HTTP) goes
+    # in `connect_args` (docs/decisions.md).
+    query = f"account={SNOWFLAKE_ACCOUNT}&warehouse={SNOWFLAKE_WAREHOUSE}&role={SNOWFLAKE_ROLE}"
     return {
         "available": True,
         "engine": "snowflake",
@@ -108,8 +111,9 @@ def snowflake_details(settings: Settings, name: str, password: str) -> dict[str,
         "schema": SNOWFLAKE_SCHEMA,
         "workspace_schema": SNOWFLAKE_WORKSPACE,
         "sslmode": "disable",  # plain HTTP on the machine that runs the simulator
-        "url": f"snowflake://{name}:{quote(password, safe='')}@{SNOWFLAKE_ACCOUNT}/{name}/"
-        f"{SNOWFLAKE_SCHEMA}?{query}&protocol=http",
+        "url": f"snowflake://{name}:{quote(password, safe='')}@{host}:{port}/{name}/"
+        f"{SNOWFLAKE_SCHEMA}?{query}",
+        "connect_args": {"protocol": "http"},
         "psql": None,
         "python": (
             f"snowflake.connector.connect(account={SNOWFLAKE_ACCOUNT!r}, host={host!r}, "
