@@ -10,7 +10,8 @@ FROM ${PYTHON_IMAGE}
 ARG FAKESNOW_VERSION=0.12.1
 RUN pip install --no-cache-dir "fakesnow[server]==${FAKESNOW_VERSION}" \
     && groupadd --system --gid 10001 fakesnow \
-    && useradd --system --uid 10001 --gid fakesnow --create-home fakesnow
+    && useradd --system --uid 10001 --gid fakesnow --create-home fakesnow \
+    && install -d -o fakesnow -g fakesnow -m 0700 /var/lib/dwsim-emulator
 ENV PYTHONUNBUFFERED=1
 # fakesnow's server with statement timeouts, cancel and a DuckDB memory limit
 # (DWSIM_EMULATOR_MEMORY_LIMIT), logins checked against DWSIM_SNOWFLAKE_USER/_PASSWORD
