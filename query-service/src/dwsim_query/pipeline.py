@@ -407,7 +407,12 @@ def check_allowed(
                 words or (node.name if isinstance(node, exp.Anonymous) else node.key)
             ).upper()
             entry = catalogue().get(construct)
-            if source in CATALOGUE_SOURCES and entry is not None and entry.exists_in(source):
+            if (
+                source is not None
+                and source in CATALOGUE_SOURCES
+                and entry is not None
+                and entry.exists_in(source)
+            ):
                 status = entry.status(engine, source)
                 reason = status.removeprefix("refused: ") if status != "yes" else ""
                 construct = f"{construct} ({SOURCE_LABELS[source]} SQL)"

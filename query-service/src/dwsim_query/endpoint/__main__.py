@@ -3,40 +3,15 @@ runs it as the `redshift-endpoint` service, so the REST query service stays scal
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
 import sys
 
 from dwsim_query.app import start_redshift_endpoint
-from dwsim_shared.runtime import Runtime
-from dwsim_shared.settings import get_settings
-
-
-async def serve() -> int:
-    rt = Runtime(get_settings())
-    endpoint = await start_redshift_endpoint(rt)
-    if endpoint is None:
-        print(
-            "the Redshift endpoint needs DWSIM_REDSHIFT_URL and a free "
-            "DWSIM_REDSHIFT_ENDPOINT_PORT",
-            file=sys.stderr,
-        )
-        return 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await endpoint.close()
-    rt.close()
-    return 0
-
-
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    return asyncio.run(serve())
-
+from dwsim_query.endpoint_process import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(
+        run(
+            start_redshift_endpoint,
+            "the Redshift endpoint needs DWSIM_REDSHIFT_URL and a free DWSIM_REDSHIFT_ENDPOINT_PORT",
+        )
+    )
