@@ -92,10 +92,17 @@ def confinement_error(
                 return why
             if node.name.lower() in hidden:
                 return f"table {node.name} is not readable"
-        elif isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if name.startswith(DENIED_FUNCTION_PREFIXES):
-                return f"function {name}() is not allowed"
+        elif isinstance(node, exp.Func) and (why := _function_error(node)) is not None:
+            return why
+    return None
+
+
+def _function_error(node: exp.Func) -> str | None:
+    """Why a call is refused to every session but the project's (file, network and server
+    functions), or None."""
+    name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+    if name.startswith(DENIED_FUNCTION_PREFIXES):
+        return f"function {name}() is not allowed"
     return None
 
 
@@ -229,10 +236,8 @@ def writer_error(
                 return why
             if node.name.lower() in hidden:
                 return f"table {node.name} is not readable"
-        elif isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if name.startswith(DENIED_FUNCTION_PREFIXES):
-                return f"function {name}() is not allowed"
+        elif isinstance(node, exp.Func) and (why := _function_error(node)) is not None:
+            return why
     return None
 
 
