@@ -6,7 +6,7 @@
 // warehouse / role...), known ones first. Every API text reaches the DOM as text nodes.
 
 import { api, enc } from "./api.js";
-import { el, showError } from "./dom.js";
+import { copyText, el, showError } from "./dom.js";
 import { addExperimentTab } from "./tabs.js";
 
 // Shown first, in this order, when present; any other scalar key follows.
@@ -23,21 +23,6 @@ const BLOCKS = new Set(["available", "message", "url", "psql", "dbt_profile", "n
 const MASK = "••••••••";
 
 let current = { name: null, details: null, revealed: false };
-
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // No clipboard permission (plain http, some browsers): through a selection instead.
-    const area = el("textarea", { value: text, readOnly: true });
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
-}
 
 function copyButton(label, value) {
   const button = el("button", { type: "button", className: "secondary small copy", title: `Copy ${label}` }, "Copy");

@@ -99,3 +99,19 @@ export function saveBlob(blob, filename) {
   // Released a little later: some browsers read the URL after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+// Put text on the clipboard.
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard permission (plain http, some browsers): the old way, through a selection.
+    const area = el("textarea", { value: text, readOnly: true });
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}

@@ -2,7 +2,7 @@
 // third time: as returned), a filter over every cell, click a cell to select it, and copy the
 // cell or its row (tab-separated, as spreadsheets paste it).
 
-import { $, count, el } from "./dom.js";
+import { $, copyText, count, el } from "./dom.js";
 
 const state = { columns: [], types: [], rows: [], sort: null, desc: false, filter: "", selected: null, meta: "" };
 
@@ -79,21 +79,6 @@ export function showGrid(columns, rows, meta, columnTypes = []) {
   Object.assign(state, { columns, types, rows, sort: null, desc: false, selected: null, meta });
   state.filter = $("result-filter").value;
   draw();
-}
-
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // No clipboard permission (plain http, some browsers): the old way, through a selection.
-    const area = el("textarea", { value: text, readOnly: true });
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
 }
 
 // The selected cell's value, or (`wholeRow`) its row, tab-separated; what was copied is said.
