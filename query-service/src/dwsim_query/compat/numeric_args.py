@@ -93,3 +93,91 @@ def shared_type_with_a_number_sqlite(node: exp.Expression) -> exp.Expression:
         if isinstance(argument, exp.Literal) and argument.is_string:
             argument.replace(call("dwsim_number_arg", argument.copy()))
     return node
+
+
+def _same(one: exp.Expression | None, other: exp.Expression | None) -> bool:
+    """The same SQL (sqlglot's equality also weighs the types the annotator gave)."""
+    if one is None or other is None:
+        return one is other
+    return type(one) is type(other) and one.sql() == other.sql()
+
+
+def _null_test(node: exp.Expression | None) -> exp.Expression | None:
+    """X of `X IS NULL`."""
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
+        return node.this
+    return None
+
+
+def _zero_test(node: exp.Expression | None) -> exp.Expression | None:
+    """X of `X = 0`."""
+    zero = exp.Literal.number(0)
+    if isinstance(node, exp.EQ) and node.expression == zero:
+        return node.this
+    return None
+
+
+def _zero_functions_operands(node: exp.If) -> list[exp.Expression]:
+    """The arguments of ZEROIFNULL / NULLIFZERO / DIV0 / DIV0NULL, which sqlglot parses straight
+    into IFF (`IFF(x IS NULL, 0, x)`, `IFF(x = 0, NULL, x)`, `IFF(d = 0 AND NOT x IS NULL, 0,
+    x / d)`, `IFF(d = 0 OR d IS NULL, 0, x / d)`); [] for any other IFF."""
+    test, true, false = node.this, node.args.get("true"), node.args.get("false")
+    zero = exp.Literal.number(0)
+    if false is None:
+        return []
+    if true == zero and _same(_null_test(test), false):  # ZEROIFNULL
+        return [false]
+    if isinstance(true, exp.Null) and _same(_zero_test(test), false):  # NULLIFZERO
+        return [false]
+    if true != zero or not isinstance(false, exp.Div):
+        return []
+    x, d = false.this, false.expression
+    div0 = (
+        isinstance(test, exp.And)
+        and _same(_zero_test(test.this), d)
+        and isinstance(test.expression, exp.Not)
+        and _same(_null_test(test.expression.this), x)
+    )
+    div0null = (
+        isinstance(test, exp.Or)
+        and _same(_zero_test(test.this), d)
+        and _same(_null_test(test.expression), d)
+    )
+    return [x, d] if div0 or div0null else []
+
+
+# In the conditionals family (before the numeric family rewrites the division these calls hold).
+@rewrite("conditionals", sources=["snowflake"], engines=["sqlite"])
+def zero_functions_arguments_are_numbers_sqlite(node: exp.Expression) -> exp.Expression:
+    """ZEROIFNULL, NULLIFZERO, DIV0 and DIV0NULL take numbers: text that does not spell one
+    fails in Snowflake ("Numeric value 'abc' is not recognized"), where SQLite answered
+    (ZEROIFNULL('abc') = 'abc', DIV0('abc', 0) = 0)."""
+    if not isinstance(node, exp.If):
+        return node
+    operands = [o for o in _zero_functions_operands(node) if _may_be_text(o)]
+    if not operands:
+        return node
+    wanted = [o.copy() for o in operands]
+    # sqlglot's parser puts one argument node in several places: copies, so each is replaced.
+    for key in ("this", "true", "false"):
+        node.set(key, node.args[key].copy())
+    found = [
+        f
+        for f in node.find_all(exp.Expression)
+        if f is not node and any(_same(f, w) for w in wanted)
+    ]
+    for argument in found:
+        argument.replace(call("dwsim_number_arg", argument.copy()))
+    # An argument the test does not read (DIV0NULL('abc', NULL) answers 0 without the
+    # division) is converted first all the same, as Snowflake converts every argument.
+    test = node.this
+    for want in wanted:
+        if not any(_same(f, want) for f in test.find_all(exp.Expression)):
+            checked = call("dwsim_number_arg", want.copy())
+            always = exp.Or(
+                this=exp.Is(this=checked, expression=exp.Null()),
+                expression=exp.Not(this=exp.Is(this=checked.copy(), expression=exp.Null())),
+            )
+            test = exp.And(this=exp.Paren(this=always), expression=exp.Paren(this=test))
+    node.set("this", test)
+    return node
