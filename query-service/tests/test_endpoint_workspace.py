@@ -120,6 +120,7 @@ def test_generated_tables_and_other_experiments_stay_out_of_reach(live_endpoint:
             ("CREATE TABLE dwsim_catalog.t (a INT)", "3F000"),
             ("CREATE FUNCTION workspace.f() RETURNS int AS 'SELECT 1' LANGUAGE sql", "0A000"),
             ("GRANT SELECT ON workspace.big_orders TO PUBLIC", "0A000"),
+            ("CREATE TABLE workspace.copy (LIKE orders)", "0A000"),
             ("INSERT INTO workspace.x SELECT * FROM pg_catalog.pg_authid", None),
         ]:
             with pytest.raises(psycopg2.Error) as error:

@@ -49,6 +49,25 @@ def test_put_get_list_delete(store: ObjectStore, tmp_path: Path) -> None:
         pass
 
 
+def test_a_prefix_inside_a_name_matches_as_on_s3(store: ObjectStore, tmp_path: Path) -> None:
+    """UNLOAD writes `prefix` + `0000_part_00.parquet`; COPY FROM that prefix reads them back."""
+    source = tmp_path / "part.bin"
+    source.write_bytes(b"x")
+    keys = ["workspace/e1/orders_0000_part_00.parquet", "workspace/e1/orders_0001_part_00.parquet"]
+    for key in [*keys, "workspace/e1/other.parquet", "workspace/e1/orders_/nested.csv"]:
+        store.put_file(source, key)
+    assert store.list_keys("workspace/e1/orders_0") == keys
+    assert store.list_keys("workspace/e1/orders_") == sorted(
+        [*keys, "workspace/e1/orders_/nested.csv"]
+    )
+    assert store.list_keys("workspace/e1/none_") == []
+    assert store.delete_prefix("workspace/e1/orders_0") == 2
+    assert store.list_keys("workspace/e1/") == [
+        "workspace/e1/orders_/nested.csv",
+        "workspace/e1/other.parquet",
+    ]
+
+
 def test_local_store_refuses_keys_escaping_the_root(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="escapes"):
         LocalObjectStore(tmp_path).put_file(tmp_path / "x", "../outside")

@@ -126,7 +126,9 @@ def _check_statement(tree: exp.Expression, workspace: WorkspaceNames, source: st
             raise WriteRefused(
                 "0A000", f"{what} is not supported in the workspace: create tables and views"
             )
-        if any(isinstance(p, exp.LikeProperty) for p in props):
+        # Snowflake's `CREATE TABLE t LIKE s` is a property; Redshift's `(LIKE s)` a column entry.
+        columns = tree.this.expressions if isinstance(tree.this, exp.Schema) else []
+        if any(isinstance(p, exp.LikeProperty) for p in [*props, *columns]):
             raise WriteRefused("0A000", "CREATE TABLE ... LIKE is not supported in the workspace")
     elif isinstance(tree, exp.Drop | exp.Alter):
         if tree.args.get("kind") not in ("TABLE", "VIEW"):

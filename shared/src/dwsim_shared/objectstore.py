@@ -78,24 +78,32 @@ class LocalObjectStore:
         return self._path(key).exists()
 
     def list_keys(self, prefix: str) -> list[str]:
-        base = self._path(prefix) if prefix else self.root
-        if base.is_file():
-            return [prefix]
-        if not base.exists():
+        """Every key that begins with `prefix`, as S3 lists them: 'orders_' matches UNLOAD's
+        orders_0000_part_00.parquet (COPY reads that prefix back), 'dir/' what is under dir."""
+        if not prefix:
+            return self._files_under([self.root])
+        base = self._path(prefix)
+        if prefix.endswith("/"):
+            return self._files_under([base]) if base.is_dir() else []
+        if not base.parent.is_dir():
             return []
+        return self._files_under([c for c in base.parent.iterdir() if c.name.startswith(base.name)])
+
+    def _files_under(self, entries: list[Path]) -> list[str]:
+        files = [p for e in entries for p in ([e] if e.is_file() else e.rglob("*"))]
         return sorted(
             str(p.relative_to(self.root))
-            for p in base.rglob("*")
+            for p in files
             if p.is_file() and not p.name.startswith(".")
         )
 
     def delete_prefix(self, prefix: str) -> int:
         keys = self.list_keys(prefix)
-        target = self._path(prefix)
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+        for key in keys:
+            self._path(key).unlink(missing_ok=True)
+        target = self._path(prefix) if prefix else None
+        if target is not None and prefix.endswith("/") and target.is_dir():
+            shutil.rmtree(target)  # the folders the keys were in
         return len(keys)
 
     def check(self) -> None:
