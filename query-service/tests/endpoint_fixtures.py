@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,25 +28,34 @@ ROWS = {"region": 5, "nation": 25, "supplier": 10, "part": 40, "partsupp": 80,
         "customer": 60, "orders": 150, "lineitem": 400}  # fmt: skip
 
 
+class EndpointSession:
+    """What both endpoints' test stacks answer: the endpoint's port and an experiment's
+    password (the running experiment's unless named)."""
+
+    rt: Runtime
+    endpoint: Any
+    experiment: Experiment
+
+    @property
+    def port(self) -> int:
+        return int(self.endpoint.port)
+
+    def password(self, experiment: str | None = None) -> str:
+        from dwsim_query.service import experiment_context
+
+        name = experiment or self.experiment.name
+        with self.rt.session() as session:
+            return endpoint_password(session, experiment_context(self.rt, name).experiment_id)
+
+
 @dataclass
-class Live:
+class Live(EndpointSession):
     rt: Runtime
     endpoint: RedshiftEndpoint
     experiment: Experiment
     other: Experiment
     redshift_url: str
     home: Path
-
-    @property
-    def port(self) -> int:
-        return self.endpoint.port
-
-    def password(self, experiment: str | None = None) -> str:
-        name = experiment or self.experiment.name
-        with self.rt.session() as session:
-            from dwsim_query.service import experiment_context
-
-            return endpoint_password(session, experiment_context(self.rt, name).experiment_id)
 
     def dsn(self, **overrides: str) -> str:
         values = {

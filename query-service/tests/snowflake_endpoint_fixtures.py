@@ -16,7 +16,6 @@ import pytest
 
 from dwsim_query.snowflake_endpoint.server import SnowflakeEndpoint
 from dwsim_shared.ddl import import_ddl
-from dwsim_shared.endpoint_credentials import endpoint_password
 from dwsim_shared.experiment import Experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.runtime import Runtime
@@ -24,29 +23,20 @@ from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
 from dwsim_shared.warehouses.base import ShardRef
 
+from .endpoint_fixtures import EndpointSession
+
 DDL = Path(__file__).parents[2] / "shared" / "tests" / "ddl" / "corpus" / "redshift_tpch.sql"
 ROWS = {"region": 5, "nation": 25, "supplier": 10, "part": 40, "partsupp": 80,
         "customer": 60, "orders": 150, "lineitem": 400}  # fmt: skip
 
 
 @dataclass
-class LiveSnow:
+class LiveSnow(EndpointSession):
     rt: Runtime
     endpoint: SnowflakeEndpoint
     experiment: Experiment
     other: Experiment
     home: Path
-
-    @property
-    def port(self) -> int:
-        return self.endpoint.port
-
-    def password(self, experiment: str | None = None) -> str:
-        from dwsim_query.service import experiment_context
-
-        name = experiment or self.experiment.name
-        with self.rt.session() as session:
-            return endpoint_password(session, experiment_context(self.rt, name).experiment_id)
 
     def connect_args(self, **overrides: Any) -> dict[str, Any]:
         name = self.experiment.name
