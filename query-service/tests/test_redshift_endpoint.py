@@ -223,6 +223,9 @@ def test_sqlalchemy_redshift_reflects_the_experiment_and_its_workspace(live_endp
         assert fk["constrained_columns"] == ["parent"] and fk["referred_columns"] == ["id"]
         assert (fk["referred_schema"], fk["referred_table"]) == ("workspace", "reflected")
         assert inspector.get_table_options("region")["redshift_diststyle"] == "EVEN"
+        with engine.connect() as conn:  # as svv_table_info says
+            sql = "SELECT diststyle FROM svv_table_info WHERE \"table\" = 'region'"
+            assert conn.execute(sa.text(sql)).scalar() == "EVEN"
         # Another experiment's tables and workspace stay invisible, by name and by oid.
         assert not inspector.has_table("theirs_only", schema="workspace")
         with pytest.raises(sa.exc.NoSuchTableError), engine.connect() as conn:
