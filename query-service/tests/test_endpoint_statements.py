@@ -84,6 +84,26 @@ def test_session_functions_answer_as_redshift(translator: Translator) -> None:
     assert "'shop' AS current_database" in sql and "'public' AS s" in sql
 
 
+def test_catalog_reads_take_redshifts_where_and_the_catalogs_functions(
+    translator: Translator,
+) -> None:
+    translator.context = cast(Any, type("C", (), {"name": "shop"})())
+    tree = sqlglot.parse_one(
+        "SELECT n.nspname AS schema, c.relname, c.relkind AS kind, "
+        "pg_catalog.pg_get_viewdef(c.oid, true), col_description(c.oid, 1) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE 1 AND schema = 'public' AND relname = 't' AND (0 OR kind = 'r') "
+        "AND c.oid IN (SELECT k.conrelid FROM pg_constraint k WHERE schema = 'x')",
+        read="postgres",
+    )
+    sql = translator._catalog_read(tree)
+    assert "WHERE TRUE AND n.nspname = 'public' AND relname = 't'" in sql
+    assert "(FALSE OR c.relkind = 'r')" in sql
+    assert "dwsim_catalog.pg_get_viewdef(c.oid, TRUE)" in sql
+    assert "dwsim_catalog.col_description(c.oid, 1)" in sql
+    assert "FROM dwsim_catalog.pg_constraint AS k WHERE schema = 'x'" in sql  # its own scope
+
+
 def _client_final(server_first: str, password: str, bare: str, header: str = "n,,") -> str:
     attrs = dict(part.split("=", 1) for part in server_first.split(","))
     salted = hashlib.pbkdf2_hmac(

@@ -150,13 +150,105 @@ def test_sqlalchemy_connects(live_endpoint: Live, driver: str) -> None:
         assert plain(rows) == rest_rows(live_endpoint, QUERIES[0])
         inspector = sa.inspect(engine)
         assert inspector.get_schema_names() == ["public", "workspace"]
-        if driver.startswith("postgresql"):  # sqlalchemy-redshift reflects Redshift-only columns
-            tables = sorted(t.name for t in live_endpoint.experiment.tables)
-            assert sorted(inspector.get_table_names()) == tables
+        tables = sorted(t.name for t in live_endpoint.experiment.tables)
+        assert sorted(inspector.get_table_names()) == tables
+        if driver.startswith("postgresql"):  # sqlalchemy-redshift's: in the test below
             columns = [c["name"] for c in inspector.get_columns("region")]
             assert columns == ["r_regionkey", "r_name", "r_comment"]
     finally:
         engine.dispose()
+
+
+def test_sqlalchemy_redshift_reflects_the_experiment_and_its_workspace(live_endpoint: Live) -> None:
+    """sqlalchemy-redshift's reflection (Redshift's catalog columns, its lateral aliases, its
+    pg_user join) through the endpoint: this experiment's tables and workspace, none other's."""
+    other = live_endpoint.other.name
+    theirs = live_endpoint.dsn(dbname=other, user=other, password=live_endpoint.password(other))
+    with contextlib.closing(psycopg2.connect(theirs)) as conn, conn.cursor() as cur:
+        conn.autocommit = True
+        cur.execute("CREATE TABLE IF NOT EXISTS workspace.theirs_only (x INT)")
+    with contextlib.closing(psycopg2.connect(live_endpoint.dsn())) as conn, conn.cursor() as cur:
+        conn.autocommit = True
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS workspace.reflected (id INT NOT NULL, "
+            "note VARCHAR(20), amount DECIMAL(10,2), PRIMARY KEY (id))"
+        )
+        cur.execute(
+            "CREATE OR REPLACE VIEW workspace.reflected_view AS SELECT id FROM workspace.reflected"
+        )
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS workspace.reflected_child (id INT, "
+            "parent INT REFERENCES workspace.reflected (id))"
+        )
+    url = sa.URL.create(
+        "redshift+psycopg2", username=live_endpoint.experiment.name,
+        password=live_endpoint.password(), host="127.0.0.1", port=live_endpoint.port,
+        database=live_endpoint.experiment.name, query={"sslmode": "disable"},
+    )  # fmt: skip
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        inspector = sa.inspect(engine)
+        assert inspector.get_schema_names() == ["public", "workspace"]
+        tables = sorted(t.name for t in live_endpoint.experiment.tables)
+        assert sorted(inspector.get_table_names()) == tables
+        assert sorted(inspector.get_table_names(schema="public")) == tables
+        workspace = inspector.get_table_names(schema="workspace")
+        assert "reflected" in workspace and "theirs_only" not in workspace
+        assert "reflected_view" in inspector.get_view_names(schema="workspace")
+        assert "id" in (inspector.get_view_definition("reflected_view", schema="workspace") or "")
+        # sqlalchemy-redshift 1.0.0's get_columns() then fails inside the library under
+        # SQLAlchemy 2 (its _get_column_info calls PGDialect._reflect_type with 1.4's
+        # arguments: sqlalchemy-redshift issue 329); the rows it reads are these.
+        with engine.connect() as conn:
+            columns = {
+                table: [
+                    (c.name, c.format_type, c.notnull, c.encode, c.distkey, c.sortkey)
+                    for c in engine.dialect._get_redshift_columns(conn, table, schema=schema)
+                ]
+                for schema, table in (("public", "region"), ("workspace", "reflected"))
+            }
+        assert columns["region"] == [
+            ("r_regionkey", "integer", True, "none", False, 0),
+            ("r_name", "character(25)", True, "none", False, 0),
+            ("r_comment", "character varying(152)", False, "none", False, 0),
+        ]
+        assert columns["reflected"] == [
+            ("id", "integer", True, "none", False, 0),
+            ("note", "character varying(20)", False, "none", False, 0),
+            ("amount", "numeric(10,2)", False, "none", False, 0),
+        ]
+        pk = inspector.get_pk_constraint("reflected", schema="workspace")
+        assert pk["constrained_columns"] == ["id"]
+        (fk,) = inspector.get_foreign_keys("reflected_child", schema="workspace")
+        assert fk["constrained_columns"] == ["parent"] and fk["referred_columns"] == ["id"]
+        assert (fk["referred_schema"], fk["referred_table"]) == ("workspace", "reflected")
+        assert inspector.get_table_options("region")["redshift_diststyle"] == "EVEN"
+        with engine.connect() as conn:  # as svv_table_info says
+            sql = "SELECT diststyle FROM svv_table_info WHERE \"table\" = 'region'"
+            assert conn.execute(sa.text(sql)).scalar() == "EVEN"
+        # Another experiment's tables and workspace stay invisible, by name and by oid.
+        assert not inspector.has_table("theirs_only", schema="workspace")
+        with pytest.raises(sa.exc.NoSuchTableError), engine.connect() as conn:
+            engine.dialect._get_redshift_columns(conn, "theirs_only", schema="workspace")
+        with engine.connect() as conn:
+            # Owners of what the session sees, by name only; no relation of another schema.
+            users = conn.execute(sa.text("SELECT usename, usesuper, passwd FROM pg_user")).all()
+            assert len(users) == 2 and {row[2] for row in users} == {"********"}
+            assert sorted(row[1] is None for row in users) == [False, True]  # the owner's: NULL
+            schemas = conn.execute(
+                sa.text("SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace ORDER BY 1")
+            ).scalars().all()  # fmt: skip
+            assert schemas == ["pg_catalog", "public", "workspace"]
+    finally:
+        engine.dispose()
+        for dsn, names in ((theirs, ["theirs_only"]), (live_endpoint.dsn(), ["reflected_child",
+                           "reflected_view", "reflected"])):  # fmt: skip
+            with contextlib.closing(psycopg2.connect(dsn)) as conn, conn.cursor() as cur:
+                conn.autocommit = True
+                for name in names:
+                    kind = "VIEW" if name.endswith("_view") else "TABLE"
+                    cur.execute(f"DROP {kind} IF EXISTS workspace.{name}")
 
 
 def test_a_wrong_password_or_another_experiment_is_refused(live_endpoint: Live) -> None:

@@ -182,7 +182,9 @@ def _resolve(
                 raise WriteRefused("3D000", f"database {table.catalog!r} is not this experiment's")
             table.set("catalog", None)
         schema = table.db.lower()
-        alias = not (target and (ddl or isinstance(tree, exp.Insert)))
+        # A DDL's REFERENCES names a table as its target does: no alias.
+        named = target or table.find_ancestor(exp.Reference) is not None
+        alias = not (named and (ddl or isinstance(tree, exp.Insert)))
         if (
             schema_temporary
             and schema == workspace.logical

@@ -25,6 +25,7 @@ from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
 from dwsim_query.writes import WriteRefused
 from dwsim_shared.errors import BadRequest, DWSimError
+from dwsim_shared.warehouses.pg_catalog_views import FUNCTIONS as CATALOG_FUNCTIONS
 from dwsim_shared.warehouses.pg_catalog_views import INFORMATION_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import SCHEMA as CATALOG_SCHEMA
 from dwsim_shared.warehouses.pg_catalog_views import VIEWS as CATALOG_VIEWS
@@ -115,6 +116,53 @@ def catalog_name(table: exp.Table) -> bool:
     if schema in ("pg_catalog", "information_schema"):
         return True
     return not schema and name.startswith(("pg_", "svv_", "stv_", "stl_", "svl_"))
+
+
+def catalog_functions(tree: exp.Expr) -> None:
+    """`pg_get_viewdef(...)` or `pg_catalog.pg_get_viewdef(...)` as the catalog's function of
+    that name (pg_catalog's reads catalogs the session's role may not)."""
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.lower() not in CATALOG_FUNCTIONS:
+            continue
+        parent = node.parent
+        if isinstance(parent, exp.Dot) and parent.expression is node:
+            if parent.this.name.lower() != "pg_catalog":
+                continue  # another schema's: left to the server (it refuses what it must)
+            parent.set("this", exp.to_identifier(CATALOG_SCHEMA))
+            continue
+        node.replace(exp.Dot(this=exp.to_identifier(CATALOG_SCHEMA), expression=node.copy()))
+
+
+def redshift_where(select: exp.Select) -> None:
+    """What Redshift reads in a catalog query's WHERE and PostgreSQL does not: an integer as a
+    condition (`WHERE 1 AND ...`: true unless 0), and a bare name that is no column the select
+    list reads but the alias of one of its expressions (a lateral alias reference, as
+    sqlalchemy-redshift's reflection filters `schema = '...'`)."""
+    where = select.args.get("where")
+    if where is None:
+        return
+    conditions = [where.this]
+    while conditions:
+        node = conditions.pop()
+        if isinstance(node, exp.Connector | exp.Not | exp.Paren):
+            for child in (node.this, node.args.get("expression")):
+                if isinstance(child, exp.Literal) and not child.is_string:
+                    child.replace(exp.Boolean(this=float(child.this) != 0))
+                elif child is not None:
+                    conditions.append(child)
+    if isinstance(where.this, exp.Literal) and not where.this.is_string:
+        where.set("this", exp.Boolean(this=float(where.this.this) != 0))
+    aliases = {
+        e.alias.lower(): e.this for e in select.expressions if isinstance(e, exp.Alias) and e.alias
+    }
+    read = {c.name.lower() for e in select.expressions for c in e.find_all(exp.Column)}
+    for column in list(where.find_all(exp.Column)):
+        name = column.name.lower()
+        if column.table or name not in aliases or name in read:
+            continue
+        if column.find_ancestor(exp.Select) is not select:
+            continue  # a subquery's own column
+        column.replace(aliases[name].copy())
 
 
 def catalog_tables(tree: exp.Expr) -> bool:
@@ -534,6 +582,9 @@ class Translator:
         for column in tree.find_all(exp.Column):  # `pg_catalog.pg_class.relname` follows it
             if column.args.get("db") and column.db.lower() in ("pg_catalog", "information_schema"):
                 column.set("db", exp.to_identifier(CATALOG_SCHEMA))
+        catalog_functions(tree)
+        for select in list(tree.find_all(exp.Select)):
+            redshift_where(select)
         self._answer_session_functions(tree)
         return tree.sql(dialect="postgres")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA = "dwsim_catalog"
-VERSION = 5
+VERSION = 6
 _LOCK_KEY = 0x6477_6361  # "dwca"
 # A schema a session may use and that holds an experiment's tables: its own live schema.
 _OWN = (
@@ -37,14 +37,17 @@ CREATE VIEW {SCHEMA}.pg_namespace AS
          n.nspowner, NULL::aclitem[] AS nspacl
   FROM pg_catalog.pg_namespace n
   WHERE n.nspname = 'pg_catalog' OR ({_OWN}) OR n.oid = pg_my_temp_schema();
+-- Redshift's reldiststyle: 0 (EVEN), as svv_table_info's diststyle says; the mock keeps no
+-- distribution of its own.
 CREATE VIEW {SCHEMA}.pg_class AS
-  SELECT c.* FROM pg_catalog.pg_class c
+  SELECT c.*, 0::int AS reldiststyle FROM pg_catalog.pg_class c
   WHERE c.relnamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace)
     AND (c.relnamespace = 'pg_catalog'::regnamespace OR has_table_privilege(c.oid, 'SELECT'));
 CREATE VIEW {SCHEMA}.pg_attribute AS
   SELECT a.attrelid, a.attname, a.atttypid, a.attlen, a.attnum, a.atttypmod, a.attndims,
          a.attbyval, a.attalign, a.attstorage, a.attnotnull, a.atthasdef, a.attidentity,
-         a.attgenerated, a.attisdropped, a.attislocal, a.attinhcount, a.attcollation
+         a.attgenerated, a.attisdropped, a.attislocal, a.attinhcount, a.attcollation,
+         false AS attisdistkey, 0::int AS attsortkeyord, 0::smallint AS attencodingtype
   FROM pg_catalog.pg_attribute a
   WHERE a.attrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
 CREATE VIEW {SCHEMA}.pg_type AS
@@ -56,7 +59,8 @@ CREATE VIEW {SCHEMA}.pg_constraint AS
   SELECT k.* FROM pg_catalog.pg_constraint k
   WHERE k.connamespace IN (SELECT oid FROM {SCHEMA}.pg_namespace);
 CREATE VIEW {SCHEMA}.pg_attrdef AS
-  SELECT d.* FROM pg_catalog.pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
+  SELECT d.*, pg_get_expr(d.adbin, d.adrelid) AS adsrc
+  FROM pg_catalog.pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM {SCHEMA}.pg_class);
 CREATE VIEW {SCHEMA}.pg_description AS
   SELECT d.* FROM pg_catalog.pg_description d
   WHERE d.classoid = 'pg_catalog.pg_class'::regclass
@@ -134,8 +138,40 @@ CREATE VIEW {SCHEMA}.pg_table_def AS
   JOIN {SCHEMA}.pg_class c ON c.relname = col.table_name
   JOIN {SCHEMA}.pg_attribute a ON a.attrelid = c.oid AND a.attname = col.column_name;
 CREATE VIEW {SCHEMA}.pg_collation AS SELECT * FROM pg_catalog.pg_collation;
+-- The session's own user, and the owners of the relations it sees by name only (tools join
+-- pg_class.relowner to it): no attribute of another role.
 CREATE VIEW {SCHEMA}.pg_user AS
-  SELECT u.* FROM pg_catalog.pg_user u WHERE u.usename = current_user;
+  SELECT u.* FROM pg_catalog.pg_user u WHERE u.usename = current_user
+  UNION ALL
+  SELECT u.usename, u.usesysid, NULL, NULL, NULL, NULL, '********'::text, NULL, NULL
+  FROM pg_catalog.pg_user u
+  WHERE u.usename <> current_user
+    AND u.usesysid IN (SELECT relowner FROM {SCHEMA}.pg_class
+                       WHERE relnamespace <> 'pg_catalog'::regnamespace);
+-- Functions the endpoint calls for pg_catalog's of the same name (which read catalogs the
+-- reader may not): SECURITY INVOKER, so they answer only for the relations it sees.
+CREATE FUNCTION {SCHEMA}.pg_get_viewdef(oid, boolean DEFAULT false) RETURNS text
+  LANGUAGE sql STABLE
+  AS $$SELECT {SCHEMA}.view_definition(c.oid) FROM {SCHEMA}.pg_class c
+       WHERE c.oid = $1 AND c.relkind IN ('v', 'm')$$;
+CREATE FUNCTION {SCHEMA}.col_description(oid, integer) RETURNS text LANGUAGE sql STABLE
+  AS $$SELECT d.description FROM {SCHEMA}.pg_description d
+       WHERE d.objoid = $1 AND d.objsubid = $2$$;
+-- A constraint's definition with the referenced table's schema as the session names it
+-- (`workspace.t`, not the physical schema).
+CREATE FUNCTION {SCHEMA}.pg_get_constraintdef(oid, boolean DEFAULT false) RETURNS text
+  LANGUAGE sql STABLE
+  AS $$SELECT CASE WHEN r.oid IS NULL THEN pg_catalog.pg_get_constraintdef(k.oid, $2)
+                   ELSE replace(pg_catalog.pg_get_constraintdef(k.oid, $2),
+                                ' ' || r.relnamespace::regnamespace::text || '.',
+                                ' ' || quote_ident(n.nspname) || '.') END
+       FROM {SCHEMA}.pg_constraint k
+       LEFT JOIN {SCHEMA}.pg_class r ON r.oid = k.confrelid
+       LEFT JOIN {SCHEMA}.pg_namespace n ON n.oid = r.relnamespace
+       WHERE k.oid = $1$$;
+-- Redshift's name of a column's compression encoding: the mock stores none (0).
+CREATE FUNCTION {SCHEMA}.format_encoding(integer) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$SELECT CASE WHEN $1 = 0 THEN 'none' END$$;
 -- Redshift Spectrum's catalogs: the mock has no external tables, and says so.
 CREATE VIEW {SCHEMA}.svv_external_schemas AS
   SELECT NULL::oid AS esoid, NULL::int AS eskind, NULL::name AS schemaname,
@@ -198,6 +234,11 @@ VIEWS = frozenset({
     "stl_query", "stv_recents", "pg_rewrite", "pg_depend",
 })  # fmt: skip
 INFORMATION_SCHEMA = frozenset({"schemata", "tables", "columns", "views"})
+# pg_catalog's functions a client may call that the endpoint answers with the catalog's own
+# (bare or `pg_catalog.`-qualified): pg_catalog's read catalogs the reader may not.
+FUNCTIONS = frozenset({
+    "pg_get_viewdef", "col_description", "format_encoding", "pg_get_constraintdef",
+})  # fmt: skip
 
 
 def install_catalog(cursor: Any) -> bool:
