@@ -71,11 +71,19 @@ def _load(rt: Runtime, name: str, tmp: Path) -> Experiment:
         DDL.read_text(encoding="utf-8"), "redshift", name=name, rows=ROWS
     ).experiment
     document = {**experiment.to_json(), "target_warehouse": "redshift"}
+    return load_published(rt, experiment, document, tmp)
+
+
+def load_published(
+    rt: Runtime, experiment: Experiment, document: dict[str, Any], tmp: Path
+) -> Experiment:
+    """Record `document`'s run as published and load every table of `experiment` (seed 7) into
+    the document's warehouse, as a run would."""
     submit_run(rt, document, published=True)
-    warehouse = rt.warehouse("redshift")
+    warehouse = rt.warehouse(document["target_warehouse"])
     warehouse.prepare(experiment)
     for table in experiment.tables:
-        path = tmp / f"{name}_{table.name}.parquet"
+        path = tmp / f"{experiment.name}_{table.name}.parquet"
         data = generate_shard(
             experiment, table.name, seed=7, row_start=0, row_count=table.target_rows
         )

@@ -17,13 +17,11 @@ import pytest
 from dwsim_query.snowflake_endpoint.server import SnowflakeEndpoint
 from dwsim_shared.ddl import import_ddl
 from dwsim_shared.experiment import Experiment
-from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.testing.fixtures import snowflake_settings
-from dwsim_shared.testing.pipeline import embedded_runtime, submit_run
-from dwsim_shared.warehouses.base import ShardRef
+from dwsim_shared.testing.pipeline import embedded_runtime
 
-from .endpoint_fixtures import EndpointSession
+from .endpoint_fixtures import EndpointSession, load_published
 
 DDL = Path(__file__).parents[2] / "shared" / "tests" / "ddl" / "corpus" / "redshift_tpch.sql"
 ROWS = {"region": 5, "nation": 25, "supplier": 10, "part": 40, "partsupp": 80,
@@ -61,18 +59,7 @@ def load_snowflake(rt: Runtime, name: str, tmp: Path) -> Experiment:
     document = {
         **experiment.to_json(), "target_warehouse": "snowflake", "source_dialect": "snowflake",
     }  # fmt: skip
-    submit_run(rt, document, published=True)
-    experiment = Experiment.model_validate(document)
-    warehouse = rt.warehouse("snowflake")
-    warehouse.prepare(experiment)
-    for table in experiment.tables:
-        path = tmp / f"{name}_{table.name}.parquet"
-        data = generate_shard(
-            experiment, table.name, seed=7, row_start=0, row_count=table.target_rows
-        )
-        write_shard_parquet(data, path)
-        warehouse.load_shard(experiment, table, path, ShardRef(1, table.name, 0))
-    return experiment
+    return load_published(rt, Experiment.model_validate(document), document, tmp)
 
 
 @pytest.fixture(scope="module")

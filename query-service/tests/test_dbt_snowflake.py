@@ -18,7 +18,7 @@ from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 
 from .snowflake_endpoint_fixtures import LiveSnow, live_snowflake
-from .test_dbt_redshift import PROJECT, dbt, dbt_tool
+from .test_dbt_redshift import PROJECT, assert_built_counts, dbt, dbt_tool
 from .test_endpoint_connection import run_cli
 
 pytestmark = pytest.mark.integration
@@ -57,18 +57,7 @@ def test_dbt_seed_and_build_twice(
     assert "temporary view" in log and "merge into" in log
 
     with live_snowflake.connect() as conn, conn.cursor() as cur:
-        counts = {}
-        for table in ("order_status_labels", "customer_orders", "orders_incremental"):
-            cur.execute(f"SELECT COUNT(*) FROM workspace.{table}")
-            counts[table] = cur.fetchone()[0]
-        cur.execute("SELECT COUNT(*) FROM workspace.stg_orders")
-        orders = cur.fetchone()[0]
-        cur.execute("SELECT COUNT(*), COUNT(DISTINCT o_orderkey) FROM workspace.orders_incremental")
-        total, distinct = cur.fetchone()
-        cur.execute("SELECT SUM(orders) FROM workspace.customer_orders")
-        (ordered,) = cur.fetchone()
-    assert counts == {"order_status_labels": 3, "customer_orders": 60, "orders_incremental": 150}
-    assert orders == 150 and total == distinct == 150 and ordered == 150
+        assert_built_counts(cur)
 
 
 def test_connection_details_work_as_given(

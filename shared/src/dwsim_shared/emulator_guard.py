@@ -106,15 +106,23 @@ def _function_error(node: exp.Func) -> str | None:
     return None
 
 
+def _foreign_table_error(table: exp.Table, database: str | None) -> str | None:
+    """Why a table reference is refused whatever the session's schemas: a table function, or a
+    table of another database."""
+    if not isinstance(table.this, exp.Identifier):
+        return "table functions are not allowed here"
+    catalog = table.args.get("catalog")
+    if catalog is not None and (database is None or table.catalog.lower() != database.lower()):
+        return f"table {table.sql()} is outside the experiment"
+    return None
+
+
 def _table_error(
     table: exp.Table, schema: str, database: str | None, also: str | None = None
 ) -> str | None:
-    if not isinstance(table.this, exp.Identifier):
-        return "table functions are not allowed here"
+    if (why := _foreign_table_error(table, database)) is not None:
+        return why
     outside = f"table {table.sql()} is outside the experiment"
-    catalog = table.args.get("catalog")
-    if catalog is not None and (database is None or table.catalog.lower() != database.lower()):
-        return outside
     if table.args.get("db") is not None:
         readable = (schema.lower(), (also or schema).lower())
         return None if table.db.lower() in readable else outside
@@ -244,12 +252,9 @@ def writer_error(
 def _writer_table_error(
     table: exp.Table, live: str, workspace: str, database: str | None, target: bool
 ) -> str | None:
-    if not isinstance(table.this, exp.Identifier):
-        return "table functions are not allowed here"
+    if (why := _foreign_table_error(table, database)) is not None:
+        return why
     outside = f"table {table.sql()} is outside the experiment"
-    catalog = table.args.get("catalog")
-    if catalog is not None and (database is None or table.catalog.lower() != database.lower()):
-        return outside
     if table.args.get("db") is None:
         return None  # a CTE, a temporary table, or the current schema (the workspace)
     schema = table.db.lower()
