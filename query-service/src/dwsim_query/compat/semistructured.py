@@ -3,6 +3,8 @@ JSON_EXTRACT_PATH_TEXT. SQLite keeps documents as JSON text, the Redshift mock a
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
@@ -127,8 +129,17 @@ def json_sqlite(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _pg_element(step: str | int) -> str:
+    """One element of a PostgreSQL array literal: quoted when it is empty or holds a character
+    the literal reads (`{"",f6}`: `{,f6}` is malformed)."""
+    value = str(step)
+    if value and not re.search(r'[\s{}",\\]', value) and value.upper() != "NULL":
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _pg_path(steps: list[str | int]) -> exp.Literal:
-    return text("{" + ",".join(str(s) for s in steps) + "}")
+    return text("{" + ",".join(_pg_element(s) for s in steps) + "}")
 
 
 @rewrite("semistructured", engines=["postgres"])

@@ -161,9 +161,9 @@ def number_argument(value: Any) -> Any:
 
 
 def in_domain(value: Any, name: str) -> Any:
-    """The argument of LN, LOG, SQRT, ACOS or ASIN, failing where both sources fail (SQLite
-    answers NULL): a logarithm of zero or less, a square root of a negative number, an arc
-    sine or cosine outside [-1, 1]."""
+    """The argument of LN, LOG, SQRT, ACOS, ASIN or EXP, failing where both sources fail (SQLite
+    answers NULL or infinity): a logarithm of zero or less, a square root of a negative number,
+    an arc sine or cosine outside [-1, 1], an EXP past DOUBLE PRECISION's range."""
     if value is None:
         return None
     number = float(value)
@@ -175,6 +175,8 @@ def in_domain(value: Any, name: str) -> Any:
         raise ValueError("cannot take square root of a negative number")
     if name in ("ACOS", "ASIN") and not -1 <= number <= 1:
         raise ValueError(f"{name} is undefined outside [-1, 1]")
+    if name == "EXP" and number > 709.782712893384:
+        raise ValueError("value out of range: overflow")
     return value
 
 
@@ -327,6 +329,8 @@ def _text_fn(fn: Any) -> Any:
 
 def _pad(value: str, width: int, fill: str = " ", left: bool = True) -> str:
     width = int(width)
+    if width <= 0:  # both sources: a length of zero or less is the empty string
+        return ""
     if len(value) >= width:
         return value[:width]
     padding = (fill * width)[: width - len(value)] if fill else ""

@@ -165,7 +165,7 @@ def to_timestamp(text: Any, model: str | None, dialect: str) -> str | None:
 
 def convert_timezone(source: str, target: str, value: Any) -> str | None:
     v = parse(value)
-    if v is None:
+    if v is None or source is None or target is None:
         return None
     moved = v.replace(tzinfo=zone(source)).astimezone(zone(target))
     return moved.replace(tzinfo=None).isoformat(sep=" ")

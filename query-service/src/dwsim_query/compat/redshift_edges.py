@@ -1,0 +1,242 @@
+"""Redshift's meaning at the edges where an engine read an argument otherwise: untyped NULL and
+text literals, NULL arguments, empty patterns and formats (found by tests/test_differential.py;
+decisions: "Redshift differential disagreements" in docs/decisions.md)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from dwsim_query.compat.literals import compact_dates
+from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
+from dwsim_query.compat.registry import rewrite
+from dwsim_shared.compat_packs.formats import FormatError, parse_datetime
+
+NUMERIC_AGGREGATES = (
+    exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance, exp.VariancePop,
+    exp.Median,
+)  # fmt: skip
+# Text a date or timestamp literal spells (ISO, or compact as compact_dates reads it).
+_DATE_TEXT = re.compile(r"\s*\d{4}-?\d{2}-?\d{2}([ T]\d.*)?\s*")
+# The largest x whose EXP(x) is a finite DOUBLE PRECISION.
+EXP_LIMIT = 709.782712893384
+
+
+def _untyped(node: exp.Expression | None) -> bool:
+    """An untyped NULL or a text literal (PostgreSQL types both `unknown`)."""
+    if isinstance(node, exp.Null):
+        return True
+    return isinstance(node, exp.Literal) and node.is_string
+
+
+@rewrite("numeric", sources=["redshift"], engines=["postgres", "snowflake"], first=True)
+def aggregate_literals(node: exp.Expression) -> exp.Expression:
+    """SUM/AVG/STDDEV/VARIANCE/MEDIAN of NULL answer NULL in Redshift; of text that spells no
+    number they fail. The mock could not choose a `sum(unknown)`; the emulator answered NULL for
+    SUM('abc'). The literal is read as a number, which fails for 'abc' and ''."""
+    if isinstance(node, NUMERIC_AGGREGATES) and _untyped(node.this):
+        node.set("this", cast(node.this.copy(), "DOUBLE"))
+    return node
+
+
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"], first=True)
+def round_to_null_places(node: exp.Expression) -> exp.Expression:
+    """ROUND(x, NULL) is NULL (the emulator refused a scale that is not a constant)."""
+    places = node.args.get("decimals") if isinstance(node, exp.Round) else None
+    if isinstance(places, exp.Expression) and isinstance(places.unnest(), exp.Null):
+        return exp.Null()
+    return node
+
+
+@rewrite("numeric", sources=["redshift"], engines=["postgres"], first=True)
+def substring_positions_are_integers(node: exp.Expression) -> exp.Expression:
+    """SUBSTRING(s, 'abc') fails in Redshift (the position is an integer); the mock's
+    `SUBSTRING(s FROM 'abc')` is a regular-expression match, which answered NULL."""
+    if not isinstance(node, exp.Substring):
+        return node
+    for key in ("start", "length"):
+        argument = node.args.get(key)
+        if isinstance(argument, exp.Expression) and (
+            (isinstance(argument, exp.Literal) and argument.is_string)
+            or type_of(argument) in exp.DataType.TEXT_TYPES
+        ):
+            node.set(key, cast(argument.copy(), "INT"))
+    return node
+
+
+def _finite_exp(node: exp.Expression) -> bool:
+    argument = node.this
+    return (
+        isinstance(argument, exp.Literal)
+        and not argument.is_string
+        and (float(argument.this) <= EXP_LIMIT)
+    )
+
+
+# After numeric_args (text arguments are converted first).
+@rewrite("numeric", sources=["redshift"], engines=["sqlite"])
+def exp_overflow_sqlite(node: exp.Expression) -> exp.Expression:
+    """EXP past DOUBLE PRECISION's range fails in Redshift ("value out of range: overflow", as
+    on the mock); SQLite answered infinity."""
+    if isinstance(node, exp.Exp) and not _finite_exp(node):
+        node.set("this", call("dwsim_in_domain", node.this.copy(), text("EXP")))
+    return node
+
+
+@rewrite("numeric", sources=["redshift"], engines=["snowflake"], first=True)
+def exp_overflow_emulator(node: exp.Expression) -> exp.Expression:
+    """The emulator answers infinity for EXP past DOUBLE PRECISION's range: there it fails as
+    the mock does (a cast that cannot succeed, which DuckDB runs only on the rows past it)."""
+    if not isinstance(node, exp.Exp) or _finite_exp(node):
+        return node
+    past = exp.GT(this=node.this.copy(), expression=exp.Literal.number(EXP_LIMIT))
+    failure = cast(text("EXP: value out of range: overflow"), "DOUBLE")
+    return exp.Case(ifs=[exp.If(this=past, true=failure)], default=node)
+
+
+@rewrite("strings", sources=["redshift"], first=True)
+def concat_of_null_is_null(node: exp.Expression) -> exp.Expression:
+    """Redshift's CONCAT(a, b) is `a || b`: NULL when either is NULL (r_CONCAT). The mock's and
+    the emulator's CONCAT skip a NULL."""
+    if isinstance(node, exp.Concat) and len(node.expressions) == 2:
+        first, second = node.expressions
+        return exp.Paren(this=exp.DPipe(this=first, expression=second, safe=False))
+    return node
+
+
+@rewrite("strings", sources=["redshift"], first=True)
+def chr_of_an_integer(node: exp.Expression) -> exp.Expression:
+    """CHR takes an INTEGER code point (r_CHR); SQLite cut 2.5 to 2 where the mock and the
+    emulator fail. A number that is not an integer is refused by name."""
+    if not isinstance(node, exp.Chr) or len(node.expressions) != 1:
+        return node
+    argument = node.expressions[0]
+    if isinstance(argument, exp.Literal) and not argument.is_string:
+        whole = re.fullmatch(r"-?\d+", argument.this) is not None
+    else:
+        whole = type_of(argument) not in exp.DataType.REAL_TYPES
+    if not whole:
+        raise Refusal("CHR of a number that is not an integer", node)
+    return node
+
+
+_REGEX = (exp.RegexpCount, exp.RegexpInstr, exp.RegexpExtract, exp.RegexpLike, exp.RegexpReplace)
+
+
+@rewrite("strings", sources=["redshift"], first=True)
+def regex_edges(node: exp.Expression) -> exp.Expression:
+    """A NULL pattern answers NULL (the emulator's translation crashed on it). An empty pattern
+    is refused by name: what Redshift answers for it is not documented, and the engines differ
+    (REGEXP_COUNT('abc', '') is 4 on SQLite and the mock, 0 on the emulator)."""
+    if not isinstance(node, _REGEX):
+        return node
+    pattern = node.expression.unnest()
+    if isinstance(pattern, exp.Null):
+        return exp.Null()
+    if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this == "":
+        name = node.sql_name() if not isinstance(node, exp.RegexpExtract) else "REGEXP_SUBSTR"
+        raise Refusal(f"{name} with an empty pattern", node, "Redshift's answer is not documented")
+    return node
+
+
+@rewrite("dates", sources=["redshift"], first=True)
+def to_char_empty_format(node: exp.Expression) -> exp.Expression:
+    """TO_CHAR(d, '') is refused by name: Redshift's answer is not documented and the engines
+    differ (NULL on the mock, '' on SQLite and the emulator)."""
+    if isinstance(node, exp.TimeToStr):
+        # The format as written (sqlglot's own reading of '' is the text 'None').
+        raw = node.meta.get("dwsim_format") if node._meta else None
+        if raw == "":
+            raise Refusal(
+                "TO_CHAR with an empty format", node, "Redshift's answer is not documented"
+            )
+    return node
+
+
+@rewrite("dates", sources=["redshift"], engines=["postgres"], first=True)
+def lenient_parse_of_literals(node: exp.Expression) -> exp.Expression:
+    """TO_TIMESTAMP/TO_DATE of literal text that does not match its format: SQLite and the
+    emulator fail, the mock's lenient `to_timestamp` reads TO_TIMESTAMP(' 12 ', 'YYYY-MM-DD
+    HH24:MI:SS') as year 12. Redshift's answer is not documented: refused by name."""
+    if not isinstance(node, exp.StrToDate | exp.StrToTime):
+        return node
+    raw = node.meta.get("dwsim_format") if node._meta else None
+    value = node.this
+    if raw is None or not (isinstance(value, exp.Literal) and value.is_string):
+        return node
+    try:
+        parse_datetime(value.name, str(raw), "redshift", strict=False)
+    except FormatError:
+        return node
+    except ValueError as error:
+        if "does not match" in str(error):
+            name = "TO_DATE" if isinstance(node, exp.StrToDate) else "TO_TIMESTAMP"
+            raise Refusal(
+                f"{name} of text that does not match its format",
+                node,
+                "Redshift's answer is not documented",
+            ) from error
+    return node
+
+
+def _as(node: exp.Expression, to: str) -> exp.Expression:
+    return compact_dates(cast(node.copy(), to))
+
+
+@rewrite("dates", sources=["redshift"], engines=["postgres", "snowflake"], first=True)
+def temporal_literals(node: exp.Expression) -> exp.Expression:
+    """Redshift reads an untyped NULL, and text that spells a timestamp, as the timestamp the
+    function takes (DATE_PART('year', '2024-02-29 23:59:59') is 2024); the emulator could not
+    choose a function for them, nor the mock LAST_DAY(NULL)'s date_trunc."""
+    if isinstance(node, exp.LastDay) and isinstance(node.this.unnest(), exp.Null):
+        node.set("this", cast(exp.Null(), "DATE"))
+        return node
+    if not isinstance(node, exp.Extract | exp.TimestampTrunc | exp.TimeToStr):
+        return node
+    key = "expression" if isinstance(node, exp.Extract) else "this"
+    value = node.args.get(key)
+    if isinstance(value, exp.Null) and not isinstance(node, exp.TimeToStr):
+        node.set(key, cast(value.copy(), "TIMESTAMP"))
+    elif (
+        isinstance(value, exp.Literal)
+        and value.is_string
+        and _DATE_TEXT.fullmatch(value.this)
+        and not isinstance(node.parent, exp.Cast)
+    ):
+        node.set(key, _as(value, "TIMESTAMP"))
+    return node
+
+
+@rewrite("aggregates", sources=["redshift"], first=True)
+def listagg_null_delimiter(node: exp.Expression) -> exp.Expression:
+    """LISTAGG's delimiter defaults to NULL, which is no delimiter (r_LISTAGG); the emulator
+    answered NULL for LISTAGG(s, NULL)."""
+    if isinstance(node, exp.GroupConcat) and isinstance(node.args.get("separator"), exp.Null):
+        node.set("separator", text(""))
+    return node
+
+
+@rewrite("conditionals", sources=["redshift"], engines=["sqlite"])
+def decode_number_searches(node: exp.Expression) -> exp.Expression:
+    """DECODE(number, 'abc', ...) fails in Redshift (the search is compared as a number: invalid
+    input syntax for integer); SQLite compared the text and answered the default."""
+    if not isinstance(node, exp.DecodeCase) or not node.expressions:
+        return node
+    subject, *rest = node.expressions
+    if type_of(subject) not in exp.DataType.NUMERIC_TYPES:
+        return node
+    searches = rest[0 : len(rest) - 1 : 2] if len(rest) % 2 else rest[0::2]
+    for search in searches:
+        if isinstance(search, exp.Literal) and search.is_string:
+            search.replace(call("dwsim_number_arg", search.copy()))
+    return node
+
+
+@rewrite("semistructured", sources=["redshift"], engines=["sqlite"])
+def json_parse_sqlite(node: exp.Expression) -> exp.Expression:
+    """JSON_PARSE parses: text that is not JSON fails, and the value prints as Redshift prints
+    SUPER (JSON_PARSE(' 12 ') is 12). SQLite kept the text as it was."""
+    if isinstance(node, exp.ParseJSON):
+        return call("json", node.this)
+    return node
