@@ -214,8 +214,14 @@ def json_paths(engine: str) -> Rewrite:
             return node
         if isinstance(node.this.unnest(), exp.Null):  # the mock could not type an untyped NULL
             return exp.Null()
-        if engine == "postgres" and type_of(node.this) in exp.DataType.TEXT_TYPES:
-            # A VARCHAR document is parsed (the mock has no `text #>> text` operator).
+        document = node.this
+        if (
+            engine == "postgres"
+            and not isinstance(document, exp.Literal)
+            and type_of(document) in exp.DataType.TEXT_TYPES
+        ):
+            # A VARCHAR column is parsed (the mock has no `text #>> text` operator; the
+            # generator casts a literal itself).
             node.set("this", cast(node.this.copy(), "JSON"))
         path = node.expression
         steps = path.expressions if isinstance(path, exp.JSONPath) else [path]
