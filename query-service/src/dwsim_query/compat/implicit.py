@@ -30,7 +30,10 @@ AGGREGATES: dict[type[exp.Expression], str] = {
 # Text TO_DOUBLE reads: decimal numbers, scientific notation, nan / inf / infinity.
 _NUMBER = re.compile(r"(?i)\s*[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|nan|inf|infinity)\s*")
 NUMBERS = exp.DataType.NUMERIC_TYPES
+FLOATS = frozenset({exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT})
+REGEXES = (exp.RegexpExtract, exp.RegexpCount, exp.RegexpInstr, exp.RegexpReplace, exp.RegexpLike)
 UNDOCUMENTED = "Snowflake's reference does not say what it answers"
+LARGEST_EXP = math.log(1.7976931348623157e308)  # EXP of more is past the largest double
 
 
 def _fails(node: exp.Expression, message: str) -> NoReturn:
@@ -44,6 +47,13 @@ def _string(node: exp.Expression | None) -> str | None:
     if isinstance(node, exp.Literal) and node.is_string:
         return str(node.this)
     return None
+
+
+def _null(node: exp.Expression | None) -> bool:
+    """A NULL literal, parenthesised or not."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return isinstance(node, exp.Null)
 
 
 def _number_text(node: exp.Expression | None) -> None:
@@ -80,8 +90,10 @@ def aggregates_of_text(node: exp.Expression) -> exp.Expression:
     if type(node) not in AGGREGATES:
         return node
     value = node.this
-    if isinstance(value, exp.Null) or _string(value) is not None or (
-        not isinstance(value, exp.Literal) and type_of(value) in exp.DataType.TEXT_TYPES
+    if (
+        _null(value)
+        or _string(value) is not None
+        or (not isinstance(value, exp.Literal) and type_of(value) in exp.DataType.TEXT_TYPES)
     ):
         node.set("this", cast(value, "DOUBLE"))
     return node
@@ -121,15 +133,13 @@ def number_conditions_postgres(node: exp.Expression) -> exp.Expression:
 @rewrite("conditionals", sources=["snowflake"], engines=["snowflake"])
 def null_arguments_emulator(node: exp.Expression) -> exp.Expression:
     """NULL arguments answer NULL, where the emulator fails to choose a function for them
-    (CONTAINS(NULL, NULL)), fails on a NULL scale (ROUND, TRUNC) or a NULL pattern (REGEXP_*)."""
+    (CONTAINS(NULL, NULL)) or fails on a NULL pattern (REGEXP_*)."""
     if isinstance(node, exp.Contains):
         for key in ("this", "expression"):
-            if isinstance(node.args.get(key), exp.Null):
+            if _null(node.args.get(key)):
                 node.set(key, cast(node.args[key], "VARCHAR"))
         return node
-    if isinstance(node, exp.Round | exp.Trunc) and isinstance(node.args.get("decimals"), exp.Null):
-        return cast(exp.Null(), "DOUBLE" if type_of(node.this) in FLOATS else "DECIMAL(38, 12)")
-    if isinstance(node, REGEXES) and isinstance(node.expression, exp.Null):
+    if isinstance(node, REGEXES) and _null(node.expression):
         kind = "BOOLEAN" if isinstance(node, exp.RegexpLike) else "VARCHAR"
         if isinstance(node, exp.RegexpCount | exp.RegexpInstr):
             kind = "BIGINT"
@@ -137,8 +147,22 @@ def null_arguments_emulator(node: exp.Expression) -> exp.Expression:
     return node
 
 
-FLOATS = frozenset({exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT})
-REGEXES = (exp.RegexpExtract, exp.RegexpCount, exp.RegexpInstr, exp.RegexpReplace, exp.RegexpLike)
+@rewrite("conditionals", sources=["snowflake"])
+def null_scale(node: exp.Expression) -> exp.Expression:
+    """ROUND / TRUNC of a number to a NULL scale is NULL: the emulator failed it ("the
+    precision argument must be constant"), and sqlglot leaves TRUNC(column, NULL) an unknown
+    call that SQLite failed ("wrong number of arguments")."""
+    if isinstance(node, exp.Round | exp.Trunc):
+        value, scale = node.this, node.args.get("decimals")
+    elif isinstance(node, exp.Anonymous) and node.name.upper() in ("TRUNC", "TRUNCATE"):
+        if len(node.expressions) != 2:
+            return node
+        value, scale = node.expressions
+    else:
+        return node
+    if not _null(scale) or type_of(value) in exp.DataType.TEMPORAL_TYPES:
+        return node
+    return cast(exp.Null(), "DOUBLE" if type_of(value) in FLOATS else "DECIMAL(38, 12)")
 
 
 def _group_count(pattern: str) -> int | None:
@@ -163,11 +187,11 @@ def undocumented_forms(node: exp.Expression) -> exp.Expression:
                     f"REGEXP_SUBSTR of group {group.this} of a pattern with {groups}", node,
                     UNDOCUMENTED,
                 )  # fmt: skip
-    if isinstance(node, exp.GroupConcat) and isinstance(node.args.get("separator"), exp.Null):
+    if isinstance(node, exp.GroupConcat) and _null(node.args.get("separator")):
         raise Refusal("LISTAGG with a NULL delimiter", node, UNDOCUMENTED)
-    if isinstance(node, exp.Exp) and isinstance(node.this, exp.Literal) and node.this.is_number:
-        if float(node.this.this) > math.log(1.7976931348623157e308):
-            raise Refusal("EXP past the largest FLOAT", node, UNDOCUMENTED)
+    value = node.this if isinstance(node, exp.Exp) else None
+    if isinstance(value, exp.Literal) and value.is_number and float(value.this) > LARGEST_EXP:
+        raise Refusal("EXP past the largest FLOAT", node, UNDOCUMENTED)
     return node
 
 
