@@ -110,10 +110,20 @@ def _boolean(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _condition(node: exp.Expression) -> bool:
+    """IFF, COUNT_IF and a searched CASE's WHEN hold a condition (a simple CASE's WHEN holds a
+    value compared with its operand)."""
+    if isinstance(node, exp.CountIf):
+        return True
+    if not isinstance(node, exp.If):
+        return False
+    return not (isinstance(node.parent, exp.Case) and node.parent.this is not None)
+
+
 @rewrite("conditionals", sources=["snowflake"])
 def conditions_as_booleans(node: exp.Expression) -> exp.Expression:
     """IFF('abc', ...) and COUNT_IF('abc') fail in Snowflake (SQLite answered)."""
-    if isinstance(node, exp.If | exp.CountIf) and node.this is not None:
+    if _condition(node) and node.this is not None:
         converted = _boolean(node.this)
         if converted is not None:
             node.set("this", converted)
@@ -124,7 +134,7 @@ def conditions_as_booleans(node: exp.Expression) -> exp.Expression:
 def number_conditions_postgres(node: exp.Expression) -> exp.Expression:
     """IFF(2.5, ...) and COUNT_IF(2.5): a number is TRUE when it is not zero (PostgreSQL's CASE
     takes booleans only)."""
-    if isinstance(node, exp.If | exp.CountIf) and type_of(node.this) in NUMBERS:
+    if _condition(node) and type_of(node.this) in NUMBERS:
         test = exp.NEQ(this=node.this, expression=exp.Literal.number(0))
         node.set("this", exp.Paren(this=test))
     return node
