@@ -17,8 +17,8 @@ from typing import NoReturn
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
-from dwsim_query.compat.registry import origin_of, rewrite
+from dwsim_query.compat.nodes import Refusal, call, cast, is_text, text, type_of
+from dwsim_query.compat.registry import Rewrite, origin_of, rewrite
 from dwsim_shared.errors import BadRequest
 
 # Aggregates whose VARCHAR argument Snowflake casts to floating point (functions/sum, avg, ...).
@@ -128,6 +128,39 @@ def conditions_as_booleans(node: exp.Expression) -> exp.Expression:
         if converted is not None:
             node.set("this", converted)
     return node
+
+
+def _text_condition(value: exp.Expression, engine: str) -> exp.Expression:
+    """A text condition that is not a literal: 'true' / 'false' (any case), NULL, else a
+    failure naming the value (SQLite read 'true' as 0, PostgreSQL takes booleans only)."""
+    message = exp.DPipe(
+        this=text("Boolean value "),
+        expression=exp.DPipe(this=value.copy(), expression=text(" is not recognized")),
+    )
+    failing = call("dwsim_to_boolean", message) if engine == "sqlite" else cast(message, "BOOLEAN")
+    lowered = exp.Lower(this=value.copy())
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null()),
+            exp.If(this=exp.EQ(this=lowered, expression=text("true")), true=exp.true()),
+            exp.If(this=exp.EQ(this=lowered.copy(), expression=text("false")), true=exp.false()),
+        ],
+        default=failing,
+    )
+
+
+def _text_conditions(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        value = node.this if _condition(node) else None
+        if value is not None and not isinstance(value, exp.Literal) and is_text(value):
+            node.set("this", _text_condition(value, engine))
+        return node
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres"):
+    rewrite("conditionals", sources=["snowflake"], engines=[_engine])(_text_conditions(_engine))
 
 
 @rewrite("conditionals", sources=["snowflake"], engines=["postgres"])
