@@ -18,6 +18,7 @@ from dwsim_query.compat import (  # noqa: F401
     exact,
     flatten,
     grouping,
+    implicit,
     literals,
     numeric,
     numeric_args,

@@ -53,11 +53,12 @@ def split_part_zero(node: exp.Expression) -> exp.Expression:
 
 @rewrite("strings", sources=["snowflake"], engines=["postgres"])
 def left_right_negative(node: exp.Expression) -> exp.Expression:
-    """Snowflake's LEFT/RIGHT of a negative length is '' (PostgreSQL drops that many)."""
+    """Snowflake's LEFT/RIGHT of a negative length is '' (PostgreSQL drops that many); a NULL
+    length stays NULL (PostgreSQL's GREATEST would skip it)."""
     if isinstance(node, exp.Left | exp.Right):
-        node.set(
-            "expression", exp.Greatest(this=node.expression, expressions=[exp.Literal.number(0)])
-        )
+        length = node.expression
+        negative = exp.LT(this=length.copy(), expression=exp.Literal.number(0))
+        node.set("expression", exp.If(this=negative, true=exp.Literal.number(0), false=length))
     return node
 
 
