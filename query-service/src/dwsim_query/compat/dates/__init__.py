@@ -81,3 +81,4 @@ rewrite("dates", sources=["snowflake"], engines=["postgres", "snowflake"])(
 )
 rewrite("dates", sources=["snowflake"], engines=["sqlite"])(arithmetic.date_from_parts_sqlite)
 rewrite("dates", sources=["snowflake"], engines=["postgres"])(arithmetic.date_from_parts_postgres)
+rewrite("dates", sources=["snowflake"], engines=["snowflake"])(arithmetic.date_from_parts_emulator)

@@ -183,7 +183,8 @@ def _parts(node: exp.Expression) -> list[exp.Expression]:
     parts = [node.args[k] for k in ("year", "month", "day")]
     for part in parts:
         if type_of(part) in exp.DataType.NUMERIC_TYPES and not is_integer(part):
-            raise Refusal("DATE_FROM_PARTS with a number that is not an integer", node)
+            raise Refusal("DATE_FROM_PARTS with a number that is not an integer", node,
+                          "round it first (ROUND or TRUNC)")  # fmt: skip
     return parts
 
 
@@ -192,6 +193,12 @@ def date_from_parts_sqlite(node: exp.Expression) -> exp.Expression:
         return node
     year, month, day = _parts(node)
     return call("dwsim_date_from_parts", year, month, day)
+
+
+def date_from_parts_emulator(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DateFromParts):
+        _parts(node)  # the emulator runs DATE_FROM_PARTS itself; a fraction is refused
+    return node
 
 
 def date_from_parts_postgres(node: exp.Expression) -> exp.Expression:
