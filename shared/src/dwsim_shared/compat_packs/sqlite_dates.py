@@ -7,8 +7,8 @@ import calendar
 import datetime as dt
 import functools
 import re
-from typing import Any
 import zoneinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dwsim_shared.compat_packs.formats import format_datetime, parse_datetime
