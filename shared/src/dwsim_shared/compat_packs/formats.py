@@ -206,8 +206,23 @@ def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) 
     if got.get("AM", got.get("PM", "")).upper() == "PM" and hour < 12:
         hour += 12
     day, minute, second = int(got.get("DD", 1)), int(got.get("MI", 0)), int(got.get("SS", 0))
+    micro = _fraction(got)
     if strict:
-        return dt.datetime(year, month, day, hour, minute, second)
+        return dt.datetime(year, month, day, hour, minute, second, micro)
     return dt.datetime(year, month, 1) + dt.timedelta(
-        days=day - 1, hours=hour, minutes=minute, seconds=second
+        days=day - 1, hours=hour, minutes=minute, seconds=second, microseconds=micro
     )
+
+
+def _fraction(got: dict[str, str]) -> int:
+    """Microseconds from the fraction elements: digits after the decimal point, as PostgreSQL
+    reads MS and US and Snowflake FF (`SS.MS` of '12.3' is 300 ms). Past microseconds the
+    engines cannot keep the value: fail rather than drop or round digits."""
+    digits = next((v for k, v in got.items() if k.startswith("FF") or k in ("MS", "US")), None)
+    if digits is None:
+        return 0
+    if len(digits) > 6:
+        raise ValueError(f"fraction of a second {digits!r} past microseconds")
+    if "MS" in got:
+        return int(digits.ljust(3, "0")) * 1000
+    return int(digits.ljust(6, "0"))
