@@ -435,7 +435,7 @@ def mark_formats(tree: exp.Expression, sql: str, dialect: str) -> None:
     wanted = [
         n for n in tree.walk()
         if isinstance(n, exp.TimeToStr | exp.ToChar | exp.StrToDate | exp.StrToTime
-                      | exp.TsOrDsToDate | exp.TsOrDsToTimestamp)
+                      | exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.TsOrDsToTime)
         and n.args.get("format") is not None and n._meta and "end" in n.meta
     ]  # fmt: skip
     if not wanted:

@@ -10,7 +10,16 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.time import format_time
 
-from dwsim_query.compat.nodes import Refusal, call, cast, is_date, text, type_of, unit_name
+from dwsim_query.compat.nodes import (
+    Refusal,
+    call,
+    cast,
+    is_date,
+    is_text,
+    text,
+    type_of,
+    unit_name,
+)
 from dwsim_query.compat.registry import Rewrite, rewrite
 
 TRUE_WORDS = ("true", "t", "yes", "y", "on", "1")
@@ -20,6 +29,11 @@ TIMESTAMPS = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
 ISO = r" *[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?"
 DATE_SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY"})
 SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"})
+
+
+def _untyped(node: exp.Expression) -> bool:
+    """Text or NULL where a date or a timestamp is wanted."""
+    return isinstance(node, exp.Null) or is_text(node)
 
 
 def _to_boolean(engine: str) -> Rewrite:
@@ -148,6 +162,12 @@ def _times(engine: str) -> Rewrite:
             and type_of(node.this) not in exp.DataType.NUMERIC_TYPES
         ):  # SQLite reads 'abc' as 0.0
             return call("dwsim_to_double", node.this, exp.Boolean(this=bool(node.args.get("safe"))))
+        if isinstance(node, exp.TimeSlice) and _untyped(node.this):
+            # Snowflake coerces text (and NULL) to TIMESTAMP: the slice is a timestamp, where
+            # SQLite's kept the text's shape and DuckDB fails an untyped literal
+            coerced = call("dwsim_cast_timestamp", node.this) if engine == "sqlite" else None
+            node.set("this", coerced or cast(node.this, "TIMESTAMP"))
+            node.type = exp.DataType.build("TIMESTAMP")  # the emulator renders it as one
         if engine == "snowflake":
             if isinstance(node, exp.TimeSlice) and is_date(node.this):
                 return cast(node, "DATE")  # fakesnow answers a timestamp for the END of a date

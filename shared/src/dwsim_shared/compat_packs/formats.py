@@ -170,10 +170,11 @@ def format_datetime(value: dt.datetime, model: str, dialect: str) -> str:
     return "".join(parts)
 
 
-def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) -> dt.datetime:
-    """A string read by a model (numeric elements, month names, AM/PM). Not strict (Redshift's
-    default for TO_DATE and TO_TIMESTAMP): a day, hour, minute or second past its range moves
-    on to the next month, day, hour or minute (20010631 is 2001-07-01)."""
+@lru_cache(maxsize=512)
+def parse_pattern(model: str, dialect: str) -> tuple[str, tuple[str, ...]]:
+    """The regular expression a string (stripped of surrounding blanks) must match whole to be
+    read by `model`, one group per element, and the elements' names. Written in the syntax
+    Python's `re` and PostgreSQL's `~` share (the Redshift mock's strict Snowflake parse)."""
     table = ELEMENTS[dialect]
     regex, names = [], []
     for kind, piece in tokens(model, dialect):
@@ -182,7 +183,15 @@ def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) 
             names.append(piece.upper())
         elif kind == "text":
             regex.append(r"\s*" if piece.isspace() else re.escape(piece))
-    match = re.fullmatch("".join(regex), text.strip())
+    return "".join(regex), tuple(names)
+
+
+def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) -> dt.datetime:
+    """A string read by a model (numeric elements, month names, AM/PM). Not strict (Redshift's
+    default for TO_DATE and TO_TIMESTAMP): a day, hour, minute or second past its range moves
+    on to the next month, day, hour or minute (20010631 is 2001-07-01)."""
+    pattern, names = parse_pattern(model, dialect)
+    match = re.fullmatch(pattern, text.strip())
     if match is None:
         raise ValueError(f"{text!r} does not match the format {model!r}")
     got = dict(zip(names, match.groups(), strict=True))
@@ -197,8 +206,23 @@ def parse_datetime(text: str, model: str, dialect: str, *, strict: bool = True) 
     if got.get("AM", got.get("PM", "")).upper() == "PM" and hour < 12:
         hour += 12
     day, minute, second = int(got.get("DD", 1)), int(got.get("MI", 0)), int(got.get("SS", 0))
+    micro = _fraction(got)
     if strict:
-        return dt.datetime(year, month, day, hour, minute, second)
+        return dt.datetime(year, month, day, hour, minute, second, micro)
     return dt.datetime(year, month, 1) + dt.timedelta(
-        days=day - 1, hours=hour, minutes=minute, seconds=second
+        days=day - 1, hours=hour, minutes=minute, seconds=second, microseconds=micro
     )
+
+
+def _fraction(got: dict[str, str]) -> int:
+    """Microseconds from the fraction elements: digits after the decimal point, as PostgreSQL
+    reads MS and US and Snowflake FF (`SS.MS` of '12.3' is 300 ms). Past microseconds the
+    engines cannot keep the value: fail rather than drop or round digits."""
+    digits = next((v for k, v in got.items() if k.startswith("FF") or k in ("MS", "US")), None)
+    if digits is None:
+        return 0
+    if len(digits) > 6:
+        raise ValueError(f"fraction of a second {digits!r} past microseconds")
+    if "MS" in got:
+        return int(digits.ljust(3, "0")) * 1000
+    return int(digits.ljust(6, "0"))

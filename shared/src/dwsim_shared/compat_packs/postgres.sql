@@ -144,22 +144,33 @@ BEGIN
 END
 $$;
 
--- TRY_TO_DATE / TRY_TO_TIMESTAMP with a format: NULL where the text does not parse.
-CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_date(value text, model text)
-RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-BEGIN
-  RETURN to_date(value, model);
-EXCEPTION WHEN others THEN
-  RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_timestamp(value text, model text)
+-- Snowflake's TO_DATE / TO_TIMESTAMP / TO_TIME with a format, and their TRY_ forms (`safe`: NULL
+-- where the text does not parse): the text, blanks around it aside, must match the model whole
+-- (`pattern`, compiled from it by dwsim_shared.compat_packs.formats.parse_pattern), where
+-- PostgreSQL's to_timestamp reads what it can (' 12 ' as 'YYYY-MM-DD' is the year 12, '' is
+-- 0001-01-01 BC); a date past its month's end fails in to_timestamp.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_sf_parse(
+  value text, pattern text, model text, safe boolean)
 RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  clean text := regexp_replace(value, '^\s+|\s+$', '', 'g');
 BEGIN
-  RETURN to_timestamp(value, model)::timestamp;
-EXCEPTION WHEN others THEN
-  RETURN NULL;
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF clean !~ ('^' || pattern || '$') THEN
+    IF safe THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'Can''t parse ''%'' as a date or time with format ''%''', value, model
+      USING ERRCODE = '22007';
+  END IF;
+  IF NOT safe THEN
+    RETURN to_timestamp(clean, model)::timestamp;
+  END IF;
+  BEGIN
+    RETURN to_timestamp(clean, model)::timestamp;
+  EXCEPTION WHEN others THEN
+    RETURN NULL;
+  END;
 END
 $$;
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
+import zoneinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +20,15 @@ _TIME_OF_DAY = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 _FIXED_ZONE = re.compile(r"GMT([+-])(\d{2}):(\d{2})")
 
 
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.upper(): name for name in zoneinfo.available_timezones()}
+
+
 def zone(name: str) -> dt.tzinfo:
     fixed = _FIXED_ZONE.fullmatch(name)
-    if fixed is None:
-        return ZoneInfo(name)
+    if fixed is None:  # names in any case, as both sources read them ('utc')
+        return ZoneInfo(_zone_names().get(name.upper(), name))
     sign = 1 if fixed.group(1) == "+" else -1
     return dt.timezone(sign * dt.timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3))))
 
@@ -163,7 +170,7 @@ def to_timestamp(text: Any, model: str | None, dialect: str) -> str | None:
     return None if v is None else v.isoformat(sep=" ")
 
 
-def convert_timezone(source: str, target: str, value: Any) -> str | None:
+def convert_timezone(source: str | None, target: str | None, value: Any) -> str | None:
     v = parse(value)
     if v is None or source is None or target is None:
         return None

@@ -43,6 +43,7 @@ BY_ENGINE: dict[str, list[Construct]] = {
         casts.casts_sqlite,
     ],
     "postgres": [
+        casts.text_as_timestamp,
         casts.epoch_to_timestamp_postgres,
         arithmetic.dateadd_postgres,
         arithmetic.date_plus_interval_as_date,
@@ -54,6 +55,7 @@ BY_ENGINE: dict[str, list[Construct]] = {
         formats.parse_postgres,
     ],
     "snowflake": [
+        casts.text_as_timestamp,
         parts.iso_parts_emulator,
         arithmetic.date_plus_interval_as_date,
         arithmetic.dateadd_emulator,
@@ -79,3 +81,4 @@ rewrite("dates", sources=["snowflake"], engines=["postgres", "snowflake"])(
 )
 rewrite("dates", sources=["snowflake"], engines=["sqlite"])(arithmetic.date_from_parts_sqlite)
 rewrite("dates", sources=["snowflake"], engines=["postgres"])(arithmetic.date_from_parts_postgres)
+rewrite("dates", sources=["snowflake"], engines=["snowflake"])(arithmetic.date_from_parts_emulator)

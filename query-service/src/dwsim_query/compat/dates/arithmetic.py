@@ -17,6 +17,7 @@ from dwsim_query.compat.dates.common import (
     unit_of,
 )
 from dwsim_query.compat.nodes import (
+    Refusal,
     call,
     cast,
     is_date,
@@ -176,17 +177,34 @@ def datediff_emulator(node: exp.Expression, source: str) -> exp.Expression:
 # negative, move the date as Snowflake documents).
 
 
+def _parts(node: exp.Expression) -> list[exp.Expression]:
+    """DATE_FROM_PARTS' year, month and day; a fractional number among them is refused (the
+    reference says integers and not how Snowflake rounds one; SQLite truncated 2.5 to 2)."""
+    parts = [node.args[k] for k in ("year", "month", "day")]
+    for part in parts:
+        if type_of(part) in exp.DataType.NUMERIC_TYPES and not is_integer(part):
+            raise Refusal("DATE_FROM_PARTS with a number that is not an integer", node,
+                          "round it first (ROUND or TRUNC)")  # fmt: skip
+    return parts
+
+
 def date_from_parts_sqlite(node: exp.Expression) -> exp.Expression:
     if not isinstance(node, exp.DateFromParts):
         return node
-    year, month, day = (node.args[k] for k in ("year", "month", "day"))
+    year, month, day = _parts(node)
     return call("dwsim_date_from_parts", year, month, day)
+
+
+def date_from_parts_emulator(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DateFromParts):
+        _parts(node)  # the emulator runs DATE_FROM_PARTS itself; a fraction is refused
+    return node
 
 
 def date_from_parts_postgres(node: exp.Expression) -> exp.Expression:
     if not isinstance(node, exp.DateFromParts):
         return node
-    year, month, day = (node.args[k] for k in ("year", "month", "day"))
+    year, month, day = _parts(node)
     one = exp.Literal.number(1)
     start = call("MAKE_DATE", year, one, one.copy())
     steps = [

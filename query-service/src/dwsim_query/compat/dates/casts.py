@@ -5,8 +5,26 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.dates.common import on
-from dwsim_query.compat.nodes import call, is_date, is_timestamp, text, type_of
+from dwsim_query.compat.dates.common import FORMATTED, PART_FUNCS, TRUNCS, on
+from dwsim_query.compat.nodes import call, cast, is_date, is_text, is_timestamp, text, type_of
+
+# --- Both strictly typed engines: Snowflake's coercion of text ------------------------------
+
+
+@on(*PART_FUNCS, *TRUNCS, exp.LastDay, *FORMATTED)
+def text_as_timestamp(node: exp.Expression, source: str) -> exp.Expression:
+    """Snowflake coerces text (and NULL) given to a date or time function to TIMESTAMP
+    (`YEAR('2024-02-29')` is 2024); DuckDB fails an untyped literal ("Could not choose a best
+    candidate function") and PostgreSQL's LAST_DAY rewrite an unknown one. SQLite reads text."""
+    if source != "snowflake" or not (isinstance(node.this, exp.Null) or is_text(node.this)):
+        return node
+    if isinstance(node, FORMATTED) and node.args.get("format") is None:
+        return node  # TO_CHAR(text) is the text
+    if isinstance(node, tuple(PART_FUNCS)) and type(node) not in PART_FUNCS:
+        return node  # a subclass of one is not that part
+    node.set("this", cast(node.this, "TIMESTAMP"))
+    return node
+
 
 # --- SQLite: dates and timestamps are ISO text ----------------------------------------------
 

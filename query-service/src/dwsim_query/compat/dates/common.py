@@ -4,6 +4,7 @@ what DATEADD returns, INTERVAL literals, time zones and format models."""
 from __future__ import annotations
 
 import functools
+import zoneinfo
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -105,7 +106,23 @@ def zones(node: exp.Expression, source: str) -> list[exp.Expression]:
         if source == "snowflake":
             raise Refusal("CONVERT_TIMEZONE with two arguments", node)
         src = text("UTC")  # Redshift's session time zone
+    if source == "snowflake":
+        for zone in (src, node.args["target_tz"]):
+            if isinstance(zone, exp.Literal) and zone.is_string and not known_zone(zone.this):
+                # PostgreSQL reads ' 12 ' as a POSIX zone 12 hours west; Snowflake fails it
+                raise Refusal(f"time zone {zone.this!r}", node,
+                              "Snowflake reads IANA time zone names (America/New_York)")  # fmt: skip
     return [src, node.args["target_tz"], node.args["timestamp"]]
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(name.upper() for name in zoneinfo.available_timezones())
+
+
+def known_zone(name: str) -> bool:
+    """An IANA time zone name (any case, as Snowflake reads them)."""
+    return name.upper() in _zone_names()
 
 
 def numeric_arg(node: exp.Expression) -> bool:
@@ -123,6 +140,10 @@ def format_model(node: exp.Expression, source: str) -> str:
     """The format model as the user wrote it (the parser keeps a converted copy)."""
     raw = node.meta.get("dwsim_format") if node._meta else None
     found = raw if raw is not None else node.args["format"].name
+    if source == "snowflake" and (isinstance(node.args["format"], exp.Null) or not found):
+        # Snowflake documents neither; the engines answered NULL, '' or failed
+        which = "a NULL" if isinstance(node.args["format"], exp.Null) else "an empty"
+        raise Refusal(f"{which} format model", node, "write the model, or leave it out")
     try:
         tokens(found, source)
     except FormatError as error:

@@ -17,7 +17,7 @@ from dwsim_query.compat.dates.common import (
     raw_format,
 )
 from dwsim_query.compat.nodes import Refusal, call, cast, text
-from dwsim_shared.compat_packs.formats import ELEMENTS, tokens
+from dwsim_shared.compat_packs.formats import ELEMENTS, parse_pattern, tokens
 
 # --- SQLite: the pack's functions read both sources' models ---------------------------------
 
@@ -71,10 +71,17 @@ def to_char_postgres(node: exp.Expression, source: str) -> exp.Expression:
 def parse_postgres(node: exp.Expression, source: str) -> exp.Expression:
     if node.args.get("format") is None:
         return node
-    pg_model = text(_pg_model(format_model(node, source), source, node))
-    if node.args.get("safe"):  # TRY_TO_DATE / TRY_TO_TIMESTAMP: NULL, never a failure
-        name = "dwsim_try_to_date" if _to_date(node) else "dwsim_try_to_timestamp"
-        return call(name, cast(node.this, "TEXT"), pg_model)
+    model = format_model(node, source)
+    pg_model = text(_pg_model(model, source, node))
+    if source == "snowflake":
+        # Snowflake reads the text by the model whole; PostgreSQL's to_timestamp reads what it
+        # can (' 12 ' as 'YYYY-MM-DD' is the year 12). TRY_ forms: NULL, never a failure.
+        safe = exp.Boolean(this=bool(node.args.get("safe")))
+        pattern = text(parse_pattern(model, source)[0])
+        parsed = call("dwsim_sf_parse", cast(node.this, "TEXT"), pattern, pg_model, safe)
+        return cast(parsed, "DATE") if _to_date(node) else parsed
+    if node.args.get("safe"):  # Redshift has no TRY_TO_DATE
+        raise Refusal("TRY_TO_DATE with a format", node)
     if _to_date(node):
         return call("TO_DATE", node.this, pg_model)
     # PostgreSQL's TO_TIMESTAMP answers a TIMESTAMPTZ: the sources' is without a zone.

@@ -6,13 +6,15 @@ from sqlglot import exp
 
 from dwsim_query.compat.dates.arithmetic import as_timestamp
 from dwsim_query.compat.dates.common import DIFF_UNITS, TRUNCS, on, unit_of
-from dwsim_query.compat.nodes import Refusal, call, cast, is_date, is_timestamp, text
+from dwsim_query.compat.nodes import Refusal, call, cast, is_date, is_text, is_timestamp, text
 
 
 @on(*TRUNCS)
 def date_trunc_sqlite(node: exp.Expression, source: str) -> exp.Expression:
     unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
-    kind = "auto" if source == "snowflake" and not is_timestamp(node.this) else "timestamp"
+    # Snowflake keeps a date a date; text is coerced to a timestamp
+    typed = is_timestamp(node.this) or is_text(node.this)
+    kind = "auto" if source == "snowflake" and not typed else "timestamp"
     return call("dwsim_date_trunc", text(unit), node.this, text(kind))
 
 
