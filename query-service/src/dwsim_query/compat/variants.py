@@ -47,7 +47,7 @@ READS = {
 RESULTS = {name: "BOOLEAN" for name in PREDICATES} | {n: r for n, (_, r) in READS.items()}
 
 
-def _name(node: exp.Expression) -> str | None:
+def _name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.IsArray):
         return "IS_ARRAY"
     if isinstance(node, exp.IsNullValue):
