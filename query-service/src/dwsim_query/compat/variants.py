@@ -45,6 +45,7 @@ READS = {
     "AS_OBJECT": ("OBJECT", "OBJECT"),
 }
 RESULTS = {name: "BOOLEAN" for name in PREDICATES} | {n: r for n, (_, r) in READS.items()}
+RESULTS["STRIP_NULL_VALUE"] = "VARIANT"
 
 
 def _name(node: exp.Expr) -> str | None:
@@ -52,6 +53,8 @@ def _name(node: exp.Expr) -> str | None:
         return "IS_ARRAY"
     if isinstance(node, exp.IsNullValue):
         return "IS_NULL_VALUE"
+    if isinstance(node, exp.StripNullValue):
+        return "STRIP_NULL_VALUE"
     if isinstance(node, exp.Anonymous) and node.name.upper() in RESULTS:
         return node.name.upper()
     return None
@@ -156,8 +159,9 @@ def _scalar(value: exp.Expression, engine: str, to: str) -> exp.Expression:
 
 
 def _document(value: exp.Expression, engine: str) -> exp.Expression:
-    # The emulator's server cannot send an ARRAY in a result (HTTP 500), a VARIANT it can.
-    if engine == "snowflake":
+    # The emulator's server cannot send an ARRAY it built (a DuckDB list: HTTP 500), a VARIANT
+    # it can; a JSON value is sent as it is (its cast would drop a string's quotes).
+    if engine == "snowflake" and type_of(value) in (T.ARRAY, T.OBJECT, T.STRUCT):
         return exp.cast(value.copy(), exp.DataType.build("VARIANT", dialect="snowflake"))
     return value.copy()
 
@@ -189,6 +193,10 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
             if len(names) == 1:
                 return exp.Paren(this=exp.EQ(this=kind, expression=text(names[0])))
             return exp.Paren(this=exp.In(this=kind, expressions=[text(n) for n in names]))
+        if name == "STRIP_NULL_VALUE":  # a JSON null becomes a SQL NULL
+            is_null = exp.EQ(this=kind_of(value), expression=text("NULL_VALUE"))
+            return exp.Case(ifs=[exp.If(this=is_null, true=exp.Null())],
+                            default=_document(value, engine))  # fmt: skip
         wanted, to = READS[name]
         is_kind = exp.EQ(this=kind_of(value), expression=text(wanted))
         read = _document(value, engine) if to in ("ARRAY", "OBJECT") else _scalar(value, engine, to)
@@ -211,6 +219,8 @@ def _to_variant_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
             if isinstance(node.parent, exp.Cast) and node.parent.to.this == T.VARIANT:
                 return node  # typed_calls' cast: rewritten with it
         elif isinstance(node, exp.Cast) and node.to.this == T.VARIANT:
+            if _name(node.this) is not None:
+                return node  # typed_calls' cast of STRIP_NULL_VALUE
             value = node.this.this if isinstance(node.this, exp.ToVariant) else node.this
         else:
             return node
