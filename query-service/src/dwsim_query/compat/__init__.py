@@ -28,6 +28,7 @@ from dwsim_query.compat import (  # noqa: F401
     strings,
     text,
     times,
+    variants,
     windows,
 )
 from dwsim_query.compat.registry import (

@@ -53,7 +53,7 @@ POSTGRES = (
     regexp_replace regexp_substr regexp_count regexp_instr regexp_match regexp_like string_agg to_hex array_agg translate convert_to encode sha224 sha256 sha384 sha512
     array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
-    jsonb_array_length jsonb_typeof jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
+    jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     """
         ).split()
@@ -80,6 +80,7 @@ SNOWFLAKE = frozenset(
     to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
     strlen error to_variant
     sin tan variance_pop pi cos acos asin atan atan2 degrees radians random
+    json_type json_extract_string to_variant
     """
     ).split()
 )

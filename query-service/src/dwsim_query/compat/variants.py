@@ -1,0 +1,262 @@
+"""What a Snowflake VARIANT holds: TYPEOF, the IS_<type> predicates and the AS_<type> reads.
+
+Each engine keeps a VARIANT as JSON (SQLite: text, the Redshift mock: JSON or JSONB, the
+emulator: DuckDB's JSON), so one expression per engine names the value's Snowflake type
+(https://docs.snowflake.com/en/sql-reference/functions/typeof) and every predicate and read
+is a test of that name. A JSON number is INTEGER without a fraction, DOUBLE when written with
+an exponent, DECIMAL otherwise (as PARSE_JSON types it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, call, is_integer, text, type_of
+from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
+
+T = exp.DataType.Type
+# A path (`v:a`, GET) is typed UNKNOWN by the annotator: only a value known to be of another
+# type is refused.
+VARIANT_TYPES = frozenset({T.VARIANT, T.JSON, T.JSONB, T.OBJECT, T.ARRAY, T.NULL, T.UNKNOWN, None})
+
+# IS_<type>: the TYPEOF names for which it answers TRUE (IS_DECIMAL and IS_DOUBLE take every
+# narrower number too: https://docs.snowflake.com/en/sql-reference/functions/is_decimal,
+# .../is_double).
+PREDICATES = {
+    "IS_ARRAY": ("ARRAY",),
+    "IS_OBJECT": ("OBJECT",),
+    "IS_NULL_VALUE": ("NULL_VALUE",),
+    "IS_BOOLEAN": ("BOOLEAN",),
+    "IS_INTEGER": ("INTEGER",),
+    "IS_DECIMAL": ("INTEGER", "DECIMAL"),
+    "IS_DOUBLE": ("INTEGER", "DECIMAL", "DOUBLE"),
+    "IS_REAL": ("INTEGER", "DECIMAL", "DOUBLE"),
+    "IS_VARCHAR": ("VARCHAR",),
+    "IS_CHAR": ("VARCHAR",),
+}
+# AS_<type>: the TYPEOF name it reads, and the SQL type of what it answers.
+READS = {
+    "AS_VARCHAR": ("VARCHAR", "VARCHAR"),
+    "AS_CHAR": ("VARCHAR", "VARCHAR"),
+    "AS_BOOLEAN": ("BOOLEAN", "BOOLEAN"),
+    "AS_ARRAY": ("ARRAY", "ARRAY"),
+    "AS_OBJECT": ("OBJECT", "OBJECT"),
+}
+RESULTS = {name: "BOOLEAN" for name in PREDICATES} | {n: r for n, (_, r) in READS.items()}
+RESULTS["STRIP_NULL_VALUE"] = "VARIANT"
+
+
+def _name(node: exp.Expr) -> str | None:
+    if isinstance(node, exp.IsArray):
+        return "IS_ARRAY"
+    if isinstance(node, exp.IsNullValue):
+        return "IS_NULL_VALUE"
+    if isinstance(node, exp.StripNullValue):
+        return "STRIP_NULL_VALUE"
+    if isinstance(node, exp.Anonymous) and node.name.upper() in RESULTS:
+        return node.name.upper()
+    return None
+
+
+def _argument(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous):
+        if len(node.expressions) != 1:
+            raise Refusal(f"{node.name.upper()} with {len(node.expressions)} arguments", node)
+        return node.expressions[0]
+    return node.this
+
+
+@parsed_rewrite("semistructured", dialects=["snowflake"])
+def typed_calls(tree: exp.Expression, _schema: ColumnTypes) -> exp.Expression:
+    """IS_<type>, AS_<type> and TO_VARIANT typed as they answer (a BOOLEAN, a VARCHAR, a
+    VARIANT...), by a cast the typed stage takes off again: the answer's type is the source's."""
+    for node in list(tree.find_all(exp.Func)):
+        if isinstance(node, exp.ToVariant) and not isinstance(node.parent, exp.Cast):
+            node.replace(exp.cast(node.copy(), exp.DataType.build("VARIANT", dialect="snowflake")))
+            continue
+        name = _name(node)
+        if name is None or isinstance(node.parent, exp.Cast):
+            continue
+        node.replace(exp.cast(node.copy(), exp.DataType.build(RESULTS[name], dialect="snowflake")))
+    return tree
+
+
+def _sqlite_kind(value: exp.Expression) -> exp.Expression:
+    kind = call("json_type", value.copy())
+    exponent = exp.GT(this=call("instr", call("lower", value.copy()), text("e")),
+                      expression=exp.Literal.number(0))  # fmt: skip
+    real = exp.Case(ifs=[exp.If(this=exponent, true=text("DOUBLE"))], default=text("DECIMAL"))
+    names = {"null": "NULL_VALUE", "true": "BOOLEAN", "false": "BOOLEAN", "integer": "INTEGER",
+             "text": "VARCHAR", "array": "ARRAY", "object": "OBJECT"}  # fmt: skip
+    ifs = [exp.If(this=text(k), true=text(v)) for k, v in names.items()]
+    return exp.Case(this=kind, ifs=[*ifs, exp.If(this=text("real"), true=real)])
+
+
+def _position(value: exp.Expression, part: str) -> exp.Expression:
+    return exp.StrPosition(this=value, substr=text(part))
+
+
+def _postgres_kind(value: exp.Expression) -> exp.Expression:
+    # JSON (not JSONB) keeps a number as written: the exponent and the fraction are still seen.
+    document = exp.cast(value.copy(), exp.DataType.build("JSON"))
+    written = call("lower", exp.cast(document.copy(), exp.DataType.build("TEXT")))
+    number = exp.Case(
+        ifs=[
+            exp.If(this=exp.GT(this=_position(written.copy(), "e"),
+                               expression=exp.Literal.number(0)), true=text("DOUBLE")),
+            exp.If(this=exp.GT(this=_position(written, "."),
+                               expression=exp.Literal.number(0)), true=text("DECIMAL")),
+        ],
+        default=text("INTEGER"),
+    )  # fmt: skip
+    names = {"null": "NULL_VALUE", "boolean": "BOOLEAN", "string": "VARCHAR", "array": "ARRAY",
+             "object": "OBJECT"}  # fmt: skip
+    ifs = [exp.If(this=text(k), true=text(v)) for k, v in names.items()]
+    return exp.Case(
+        this=call("json_typeof", document), ifs=[*ifs, exp.If(this=text("number"), true=number)]
+    )
+
+
+def _emulator_kind(value: exp.Expression) -> exp.Expression:
+    # DuckDB's JSON types: BIGINT/UBIGINT/HUGEINT for integers, DOUBLE for any other number.
+    # DuckDB writes a parsed number back without its exponent: PARSE_JSON's text still has it.
+    if isinstance(value, exp.ParseJSON) and not value.args.get("safe"):
+        written = call("lower", value.this.copy())
+    else:
+        written = call("lower", exp.cast(value.copy(), exp.DataType.build("TEXT")))
+    exponent = exp.GT(this=_position(written, "e"), expression=exp.Literal.number(0))
+    real = exp.Case(ifs=[exp.If(this=exponent, true=text("DOUBLE"))], default=text("DECIMAL"))
+    names = {"NULL": "NULL_VALUE", "BOOLEAN": "BOOLEAN", "BIGINT": "INTEGER",
+             "UBIGINT": "INTEGER", "HUGEINT": "INTEGER", "VARCHAR": "VARCHAR",
+             "ARRAY": "ARRAY", "OBJECT": "OBJECT"}  # fmt: skip
+    ifs = [exp.If(this=text(k), true=text(v)) for k, v in names.items()]
+    return exp.Case(
+        this=call("json_type", value.copy()), ifs=[*ifs, exp.If(this=text("DOUBLE"), true=real)]
+    )
+
+
+KINDS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
+    "sqlite": _sqlite_kind,
+    "postgres": _postgres_kind,
+    "snowflake": _emulator_kind,
+}
+
+
+def _scalar(value: exp.Expression, engine: str, to: str) -> exp.Expression:
+    """The JSON scalar as a SQL value (a string without its quotes)."""
+    if engine == "sqlite":
+        read: exp.Expression = call("json_extract", value.copy(), text("$"))
+        return read if to == "BOOLEAN" else exp.cast(read, exp.DataType.build("TEXT"))
+    if engine == "postgres":
+        read = exp.JSONBExtractScalar(
+            this=exp.cast(value.copy(), exp.DataType.build("JSONB")), expression=text("{}")
+        )
+        return exp.cast(exp.Paren(this=read), exp.DataType.build(to))
+    return exp.cast(call("json_extract_string", value.copy(), text("$")),
+                    exp.DataType.build(to))  # fmt: skip
+
+
+def _document(value: exp.Expression, engine: str) -> exp.Expression:
+    # The emulator's server cannot send an ARRAY it built (a DuckDB list: HTTP 500), a VARIANT
+    # it can; a JSON value is sent as it is (its cast would drop a string's quotes).
+    if engine == "snowflake" and type_of(value) in (T.ARRAY, T.OBJECT, T.STRUCT):
+        return exp.cast(value.copy(), exp.DataType.build("VARIANT", dialect="snowflake"))
+    return value.copy()
+
+
+def _variant_argument(name: str, value: exp.Expression, node: exp.Expression) -> None:
+    if type_of(value) not in VARIANT_TYPES and not isinstance(value, exp.Null):
+        raise Refusal(f"{name} of a value that is not a VARIANT", node)
+
+
+def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
+    kind_of = KINDS[engine]
+
+    def variants(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Typeof):
+            _variant_argument("TYPEOF", node.this, node)
+            return kind_of(node.this)
+        if not isinstance(node, exp.Cast):
+            return node
+        name = _name(node.this)
+        if name is None or node.to.this != exp.DataType.build(RESULTS[name]).this:
+            return node
+        value = _argument(node.this)
+        _variant_argument(name, value, node.this)
+        if isinstance(value, exp.Null):
+            return exp.Null()
+        if name in PREDICATES:
+            names = PREDICATES[name]
+            kind = kind_of(value)
+            if len(names) == 1:
+                return exp.Paren(this=exp.EQ(this=kind, expression=text(names[0])))
+            return exp.Paren(this=exp.In(this=kind, expressions=[text(n) for n in names]))
+        if name == "STRIP_NULL_VALUE":  # a JSON null becomes a SQL NULL
+            is_null = exp.EQ(this=kind_of(value), expression=text("NULL_VALUE"))
+            return exp.Case(ifs=[exp.If(this=is_null, true=exp.Null())],
+                            default=_document(value, engine))  # fmt: skip
+        wanted, to = READS[name]
+        is_kind = exp.EQ(this=kind_of(value), expression=text(wanted))
+        read = _document(value, engine) if to in ("ARRAY", "OBJECT") else _scalar(value, engine, to)
+        return exp.Case(ifs=[exp.If(this=is_kind, true=read)])
+
+    variants.__name__ = variants.__qualname__ = f"variants_{engine}"
+    return variants
+
+
+for _engine in KINDS:
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine])(_rewrite_for(_engine))
+
+
+def _to_variant_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
+    def to_variant(node: exp.Expression) -> exp.Expression:
+        """TO_VARIANT(x) and `x::VARIANT` of a string, an integer or a boolean: the JSON value
+        it holds (a string prints quoted, as Snowflake prints a VARIANT)."""
+        if isinstance(node, exp.ToVariant):
+            value = node.this
+            if isinstance(node.parent, exp.Cast) and node.parent.to.this == T.VARIANT:
+                return node  # typed_calls' cast: rewritten with it
+        elif isinstance(node, exp.Cast) and node.to.this == T.VARIANT:
+            if _name(node.this) is not None:
+                return node  # typed_calls' cast of STRIP_NULL_VALUE
+            value = node.this.this if isinstance(node.this, exp.ToVariant) else node.this
+        else:
+            return node
+        kind = type_of(value)
+        called = node if isinstance(node, exp.ToVariant) else node.this
+        written = "TO_VARIANT" if isinstance(called, exp.ToVariant) else "a cast to VARIANT"
+        where = called if isinstance(called, exp.ToVariant) else node
+        if isinstance(value, exp.Null) or kind == T.NULL:
+            return exp.Null()
+        if kind in (T.VARIANT, T.JSON, T.JSONB, T.OBJECT, T.ARRAY):
+            return _document(value, engine)
+        if kind in exp.DataType.TEMPORAL_TYPES:
+            raise Refusal(f"{written} of a date or time value", where)
+        if not (kind in exp.DataType.TEXT_TYPES or is_integer(value) or kind == T.BOOLEAN):
+            what = (
+                "a number with a fraction" if kind in exp.DataType.NUMERIC_TYPES
+                else "an unknown type" if kind in (None, T.UNKNOWN)
+                else f"a {kind.value}"
+            )  # fmt: skip
+            raise Refusal(f"{written} of {what}", where)
+        if engine == "snowflake":
+            return call("TO_VARIANT", value)  # the emulator's TO_JSON
+        if engine == "postgres":
+            typed = kind in exp.DataType.TEXT_TYPES  # a quoted literal is of unknown type there
+            return call("to_jsonb", exp.cast(value, exp.DataType.build("TEXT")) if typed else value)
+        if kind == T.BOOLEAN:  # SQLite keeps a boolean as 1 or 0
+            return exp.Case(ifs=[exp.If(this=value.copy(), true=text("true")),
+                                 exp.If(this=exp.Not(this=value), true=text("false"))])  # fmt: skip
+        return call("json_quote", value)
+
+    to_variant.__name__ = to_variant.__qualname__ = f"to_variant_{engine}"
+    return to_variant
+
+
+for _engine in KINDS:
+    # First in the family: TYPEOF and the predicates read the JSON value it builds.
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine], first=True)(
+        _to_variant_for(_engine)
+    )
