@@ -6,6 +6,8 @@ engine packs' functions; the emulator runs Snowflake's own where DuckDB has them
 
 from __future__ import annotations
 
+import math
+
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
@@ -185,6 +187,8 @@ def _everyday(engine: str):  # type: ignore[no-untyped-def]
                 raise Refusal("SOUNDEX", node, "the emulator has no SOUNDEX")
             if engine == "snowflake" and isinstance(node, exp.Factorial):
                 return _factorial_emulator(node)
+            if engine == "snowflake" and isinstance(node, exp.Acosh | exp.Atanh):
+                return _domain_emulator(node)
             return node
         args = _arguments(node)
         if engine == "postgres" and isinstance(node, TRIG_TEXT):
@@ -232,13 +236,26 @@ def _width_bucket_case(node: exp.Expression, args: list[exp.Expression]) -> exp.
     )  # fmt: skip
 
 
+def _domain_emulator(node: exp.Expression) -> exp.Expression:
+    """ACOSH below 1 and ATANH beyond -1..1 fail (DuckDB answers NaN)."""
+    value = node.this
+    if isinstance(node, exp.Acosh):
+        outside: exp.Expression = exp.LT(this=value.copy(), expression=exp.Literal.number(1))
+    else:
+        outside = exp.GT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(1))
+    name = "ACOSH" if isinstance(node, exp.Acosh) else "ATANH"
+    return exp.Case(ifs=[exp.If(this=outside, true=call("ERROR", text(f"{name}: the value is out of its domain")))],
+                    default=node)  # fmt: skip
+
+
 def _factorial_emulator(node: exp.Expression) -> exp.Expression:
-    """FACTORIAL takes 0 to 33 (DuckDB answers other values without failing)."""
+    """FACTORIAL takes 0 to 33 (DuckDB's reads only a 32-bit INTEGER and answers other values
+    without failing): the 34 values written out."""
     value = _as_integer(node.this)
-    inside = exp.Between(this=value.copy(), low=exp.Literal.number(0), high=exp.Literal.number(33))
     return exp.Case(
-        ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null()),
-             exp.If(this=inside, true=exp.Factorial(this=value))],
+        ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null())]
+        + [exp.If(this=exp.EQ(this=value.copy(), expression=exp.Literal.number(n)),
+                  true=exp.Literal.number(math.factorial(n))) for n in range(34)],
         default=call("ERROR", text("FACTORIAL: the argument must be between 0 and 33")),
     )  # fmt: skip
 

@@ -291,7 +291,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_space(n numeric)
-RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT repeat(' ', greatest(round(n), 0)::integer)
 $$;
 
