@@ -11,7 +11,7 @@ import math
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
 # Each function whose SQLite and Redshift-mock form is one pack call: (sqlite, postgres) names.
@@ -33,20 +33,31 @@ PACKED: dict[type[exp.Expression], tuple[str, str]] = {
     exp.Cot: ("dwsim_cot", "cot"),
 }
 BASE64 = (exp.Base64Encode, exp.Base64DecodeString, exp.TryBase64DecodeString)
-BITWISE = {exp.BitwiseAnd: "BITAND", exp.BitwiseOr: "BITOR", exp.BitwiseXor: "BITXOR"}
-SHIFTS = {exp.BitwiseLeftShift: "BITSHIFTLEFT", exp.BitwiseRightShift: "BITSHIFTRIGHT"}
+BITWISE: dict[type[exp.Expression], str] = {
+    exp.BitwiseAnd: "BITAND",
+    exp.BitwiseOr: "BITOR",
+    exp.BitwiseXor: "BITXOR",
+}
+SHIFTS: dict[type[exp.Expression], str] = {
+    exp.BitwiseLeftShift: "BITSHIFTLEFT",
+    exp.BitwiseRightShift: "BITSHIFTRIGHT",
+}
 TRIG_TEXT = (exp.Cosh, exp.Sinh, exp.Tanh, exp.Acosh, exp.Asinh, exp.Atanh, exp.Cot)
 
 
 def _arguments(node: exp.Expression) -> list[exp.Expression]:
-    return [v for k, v in node.args.items() if k in node.arg_types and isinstance(v, exp.Expression)]
+    return [
+        v for k, v in node.args.items() if k in node.arg_types and isinstance(v, exp.Expression)
+    ]
 
 
 def _defaults_only(node: exp.Expression) -> None:
     """BASE64_ENCODE's line length and alphabet, BASE64_DECODE_STRING's alphabet: the defaults
     (0 and '+/=') only; any other is refused by name."""
-    name = {exp.Base64Encode: "BASE64_ENCODE", exp.Base64DecodeString: "BASE64_DECODE_STRING",
-            exp.TryBase64DecodeString: "TRY_BASE64_DECODE_STRING"}[type(node)]  # fmt: skip
+    names: dict[type[exp.Expression], str] = {
+        exp.Base64Encode: "BASE64_ENCODE", exp.Base64DecodeString: "BASE64_DECODE_STRING",
+        exp.TryBase64DecodeString: "TRY_BASE64_DECODE_STRING"}  # fmt: skip
+    name = names[type(node)]
     length, alphabet = node.args.get("max_line_length"), node.args.get("alphabet")
     if length is not None and not (isinstance(length, exp.Literal) and length.this == "0"):
         raise Refusal(f"{name} with a maximum line length", node, "lines are not broken here")
@@ -97,7 +108,11 @@ def _shift(node: exp.Expression, engine: str) -> exp.Expression:
         shifted = type(node)(this=value, expression=count)
         negative = exp.LT(this=count.copy(), expression=exp.Literal.number(0))
         return exp.Case(
-            ifs=[exp.If(this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift"))],
+            ifs=[
+                exp.If(
+                    this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift")
+                )
+            ],
             default=cast(shifted, "BIGINT"),
         )
     two = exp.Pow(this=cast(exp.Literal.number(2), "DECIMAL(38, 0)"), expression=count)
@@ -107,7 +122,9 @@ def _shift(node: exp.Expression, engine: str) -> exp.Expression:
         moved = exp.Floor(this=exp.Div(this=cast(value, "DECIMAL(38, 0)"), expression=two))
     negative = exp.LT(this=count.copy(), expression=exp.Literal.number(0))
     return exp.Case(
-        ifs=[exp.If(this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift"))],
+        ifs=[
+            exp.If(this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift"))
+        ],
         default=cast(moved, "BIGINT"),
     )
 
@@ -134,19 +151,23 @@ def bitwise_integers(node: exp.Expression) -> exp.Expression:
         return exp.Paren(this=flipped)
     left, right = _as_integer(node.this), _as_integer(node.expression)
     if isinstance(node, exp.BitwiseXor):
-        both = exp.BitwiseAnd(this=exp.Paren(this=left.copy()), expression=exp.Paren(this=right.copy()))
+        both = exp.BitwiseAnd(
+            this=exp.Paren(this=left.copy()), expression=exp.Paren(this=right.copy())
+        )
         either = exp.BitwiseOr(this=exp.Paren(this=left), expression=exp.Paren(this=right))
         inner = exp.BitwiseNot(this=exp.Paren(this=both))
         for part in (both, either, inner):
             part.meta["dwsim_bitwise"] = True
-        built: exp.Expression = exp.BitwiseAnd(this=exp.Paren(this=either), expression=exp.Paren(this=inner))
+        built: exp.Expression = exp.BitwiseAnd(
+            this=exp.Paren(this=either), expression=exp.Paren(this=inner)
+        )
     else:
         built = type(node)(this=exp.Paren(this=left), expression=exp.Paren(this=right))
     built.meta["dwsim_bitwise"] = True
     return exp.Paren(this=built)
 
 
-def _everyday(engine: str):  # type: ignore[no-untyped-def]
+def _everyday(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         if type(node) in SHIFTS:
             _bitwise_checked(node)
@@ -158,7 +179,9 @@ def _everyday(engine: str):  # type: ignore[no-untyped-def]
             if engine == "snowflake":
                 encoded = call("HEX_ENCODE", node.this)
                 # LOWER(HEX_ENCODE(x)) is misread by the emulator: its digits lowered instead
-                return encoded if case else call("TRANSLATE", encoded, text("ABCDEF"), text("abcdef"))
+                return (
+                    encoded if case else call("TRANSLATE", encoded, text("ABCDEF"), text("abcdef"))
+                )
             name = "dwsim_hex_encode"
             return call(name, node.this if engine == "sqlite" else cast(node.this, "TEXT"),
                         exp.Literal.number(case))  # fmt: skip
@@ -173,7 +196,12 @@ def _everyday(engine: str):  # type: ignore[no-untyped-def]
             value = node.this if engine == "sqlite" else cast(node.this, "TEXT")
             return call(f"dwsim_{name}", value)
         if isinstance(node, exp.WidthBucket):
-            args = [node.this, node.args["min_value"], node.args["max_value"], node.args["num_buckets"]]
+            args = [
+                node.this,
+                node.args["min_value"],
+                node.args["max_value"],
+                node.args["num_buckets"],
+            ]
             if engine == "sqlite":
                 return call("dwsim_width_bucket", *args)
             if engine == "postgres":
@@ -192,7 +220,10 @@ def _everyday(engine: str):  # type: ignore[no-untyped-def]
             return node
         args = _arguments(node)
         if engine == "postgres" and isinstance(node, TRIG_TEXT):
-            args = [cast(a, "DOUBLE PRECISION") if type_of(a) in exp.DataType.TEXT_TYPES else a for a in args]
+            args = [
+                cast(a, "DOUBLE PRECISION") if type_of(a) in exp.DataType.TEXT_TYPES else a
+                for a in args
+            ]
         return call(packed[0] if engine == "sqlite" else packed[1], *args)
 
     return fn

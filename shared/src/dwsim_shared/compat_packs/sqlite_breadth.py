@@ -77,7 +77,9 @@ def hex_decode_string(value: Any) -> str:
     try:
         return bytes.fromhex(_text(value)).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"The following string is not a legal hex-encoded value: '{value}'") from None
+        raise ValueError(
+            f"The following string is not a legal hex-encoded value: '{value}'"
+        ) from None
 
 
 def base64_encode(value: Any) -> str:
@@ -88,7 +90,9 @@ def base64_decode_string(value: Any) -> str:
     try:
         return base64.b64decode(_text(value), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ValueError(f"The following string is not a legal base64-encoded value: '{value}'") from None
+        raise ValueError(
+            f"The following string is not a legal base64-encoded value: '{value}'"
+        ) from None
 
 
 _SOUNDEX = {c: str(d) for d, letters in enumerate(

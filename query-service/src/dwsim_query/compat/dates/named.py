@@ -99,7 +99,9 @@ def named_days_and_parts(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.PreviousDay):
         return _previous_day(node)
     if isinstance(node, exp.TimestampFromParts):
-        words = (node.meta.get("dwsim_origin") or ("TIMESTAMP_FROM_PARTS",))[0] if node._meta else ""
+        words = (
+            (node.meta.get("dwsim_origin") or ("TIMESTAMP_FROM_PARTS",))[0] if node._meta else ""
+        )
         name = "TIMESTAMP_NTZ_FROM_PARTS" if "NTZ" in str(words).upper() else "TIMESTAMP_FROM_PARTS"
         return _timestamp_from_parts(node, name)
     if isinstance(node, exp.TimeFromParts):
