@@ -100,21 +100,21 @@ def _as_integer(value: exp.Expression) -> exp.Expression:
 def _shift(node: exp.Expression, engine: str) -> exp.Expression:
     """BITSHIFTLEFT / BITSHIFTRIGHT of a 64-bit integer: a shift that leaves the 64 bits fails
     on every engine (Snowflake shifts in 128 bits; the engines hold 64)."""
-    value, count = _as_integer(node.this), _as_integer(node.expression)
     left = isinstance(node, exp.BitwiseLeftShift)
-    if engine == "sqlite":
-        return call("dwsim_bitshift", value, count, exp.Literal.number(int(left)))
+    if engine == "sqlite":  # the pack rounds to integers and fails on text itself
+        return call("dwsim_bitshift", node.this, node.expression, exp.Literal.number(int(left)))
+    value, count = _as_integer(node.this), _as_integer(node.expression)
     if engine == "snowflake":
-        shifted = type(node)(this=value, expression=count)
+        shifted: exp.Expression = type(node)(this=value, expression=count)
         negative = exp.LT(this=count.copy(), expression=exp.Literal.number(0))
-        return exp.Case(
-            ifs=[
-                exp.If(
-                    this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift")
-                )
-            ],
-            default=cast(shifted, "BIGINT"),
-        )
+        message = f"{SHIFTS[type(node)]}: a negative shift"
+        ifs = [exp.If(this=negative, true=_failure(engine, message))]
+        if left:  # DuckDB will not shift a negative number left: SIGN(x) * (ABS(x) << n)
+            magnitude = type(node)(this=exp.Abs(this=value.copy()), expression=count.copy())
+            shifted = exp.Mul(
+                this=exp.Sign(this=value.copy()), expression=exp.Paren(this=magnitude)
+            )
+        return exp.Case(ifs=ifs, default=cast(shifted, "BIGINT"))
     two = exp.Pow(this=cast(exp.Literal.number(2), "DECIMAL(38, 0)"), expression=count)
     if isinstance(node, exp.BitwiseLeftShift):
         moved: exp.Expression = exp.Mul(this=cast(value, "DECIMAL(38, 0)"), expression=two)
@@ -138,15 +138,51 @@ def _failure(engine: str, message: str) -> exp.Expression:
     return call("ERROR", text(message))
 
 
-@rewrite("numeric", sources=["snowflake"], first=True)
-def bitwise_integers(node: exp.Expression) -> exp.Expression:
+# The integer arguments of CHAR, SPACE and INSERT, rounded as Snowflake casts a number to an
+# integer (before the numeric rewrites, which carry that cast on every engine).
+INTEGER_ARGUMENTS = {exp.Space: ("this",), exp.Stuff: ("start", "length")}
+
+
+def _integer_arguments(node: exp.Expression, engine: str) -> exp.Expression | None:
+    if isinstance(node, exp.Chr) and engine == "snowflake":
+        if any(
+            type_of(a) not in (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT) for a in node.expressions
+        ):
+            # DuckDB's CHR takes a 32-bit INTEGER, which Snowflake's SQL cannot name
+            raise Refusal("CHAR of a value that is not an integer", node)
+        return None
+    if isinstance(node, exp.Chr) and not node.meta.get("dwsim_rounded"):
+        node.meta["dwsim_rounded"] = True
+        # INT: PostgreSQL's CHR takes no BIGINT
+        node.set(
+            "expressions", [a if type_of(a) == T.INT else cast(a, "INT") for a in node.expressions]
+        )
+        return node
+    keys = INTEGER_ARGUMENTS.get(type(node))
+    if keys is None or node.meta.get("dwsim_rounded"):
+        return None
+    node.meta["dwsim_rounded"] = True
+    for key in keys:
+        if node.args.get(key) is not None:
+            node.set(key, _as_integer(node.args[key]))
+    return node
+
+
+def bitwise_integers(engine: str) -> Rewrite:
+    return lambda node: _bitwise_integers(node, engine)
+
+
+def _bitwise_integers(node: exp.Expression, engine: str) -> exp.Expression:
     """BITAND / BITOR / BITXOR / BITNOT of numbers rounded to integers, as every engine's
     operators on 64-bit integers (XOR spelled with AND and OR, which all three have)."""
+    rounded = _integer_arguments(node, engine)
+    if rounded is not None:
+        return rounded
     name = _bitwise_checked(node)
     if name is None or type(node) in SHIFTS or node.meta.get("dwsim_bitwise"):
         return node
-    if isinstance(node, exp.BitwiseNot):
-        flipped = exp.BitwiseNot(this=_as_integer(node.this))
+    if isinstance(node, exp.BitwiseNot):  # `~-1` is no operator on PostgreSQL: `~(-1)`
+        flipped = exp.BitwiseNot(this=exp.Paren(this=_as_integer(node.this)))
         flipped.meta["dwsim_bitwise"] = True
         return exp.Paren(this=flipped)
     left, right = _as_integer(node.this), _as_integer(node.expression)
@@ -207,6 +243,8 @@ def _everyday(engine: str) -> Rewrite:
             if engine == "postgres":
                 return call("width_bucket", *args)
             return _width_bucket_case(node, args)
+        if engine == "snowflake" and isinstance(node, exp.Stuff):
+            return _insert_emulator(node)
         if engine == "snowflake" and isinstance(node, exp.TryHexDecodeString):
             return _try_decode(node, "HEX_DECODE_STRING", HEX_TEXT)
         packed = PACKED.get(type(node))
@@ -267,6 +305,17 @@ def _width_bucket_case(node: exp.Expression, args: list[exp.Expression]) -> exp.
     )  # fmt: skip
 
 
+def _insert_emulator(node: exp.Expression) -> exp.Expression:
+    """INSERT needs a position of at least 1 and a length of at least 0 (DuckDB's substring
+    arithmetic answers something for any)."""
+    bad = exp.Or(
+        this=exp.LT(this=node.args["start"].copy(), expression=exp.Literal.number(1)),
+        expression=exp.LT(this=node.args["length"].copy(), expression=exp.Literal.number(0)),
+    )
+    message = "INSERT needs a position of at least 1 and a length of at least 0"
+    return exp.Case(ifs=[exp.If(this=bad, true=call("ERROR", text(message)))], default=node)
+
+
 def _domain_emulator(node: exp.Expression) -> exp.Expression:
     """ACOSH below 1 and ATANH beyond -1..1 fail (DuckDB answers NaN)."""
     value = node.this
@@ -292,4 +341,7 @@ def _factorial_emulator(node: exp.Expression) -> exp.Expression:
 
 
 for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("numeric", sources=["snowflake"], engines=[_engine], first=True)(
+        bitwise_integers(_engine)
+    )
     rewrite("strings", sources=["snowflake"], engines=[_engine])(_everyday(_engine))

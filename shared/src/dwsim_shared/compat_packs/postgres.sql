@@ -156,8 +156,13 @@ $$;
 
 CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_to_timestamp(value text, model text)
 RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  parsed timestamp;
 BEGIN
-  RETURN to_timestamp(value, model)::timestamp;
+  parsed := to_timestamp(value, model)::timestamp;
+  -- an empty or unreadable model gives a year before 1 (BC), which no source answers
+  IF extract(year FROM parsed) < 1 THEN RETURN NULL; END IF;
+  RETURN parsed;
 EXCEPTION WHEN others THEN
   RETURN NULL;
 END
@@ -206,6 +211,7 @@ $$;
 CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_hex_decode_string(value text)
 RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
+  IF value !~ '^([0-9A-Fa-f]{2})*$' THEN RAISE EXCEPTION 'not hex'; END IF;
   RETURN convert_from(decode(value, 'hex'), 'UTF8');
 EXCEPTION WHEN others THEN
   RAISE EXCEPTION 'The following string is not a legal hex-encoded value: ''%''', value;
@@ -215,7 +221,7 @@ $$;
 CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_hex_decode_string(value text)
 RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-  RETURN convert_from(decode(value, 'hex'), 'UTF8');
+  RETURN dwsim_compat.dwsim_hex_decode_string(value);
 EXCEPTION WHEN others THEN
   RETURN NULL;
 END

@@ -10,10 +10,13 @@ import base64
 import binascii
 import decimal
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from dwsim_shared.compat_packs.sqlite_functions import cast_time, try_
+
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
 
 
 def _nulls(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,6 +78,8 @@ def hex_encode(value: Any, case: Any = 1) -> str:
 
 def hex_decode_string(value: Any) -> str:
     try:
+        if not _HEX.fullmatch(_text(value)):
+            raise ValueError("not hex")
         return bytes.fromhex(_text(value)).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         raise ValueError(
@@ -154,6 +159,20 @@ def _real(fn: Callable[[float], float], name: str) -> Callable[[Any], float]:
     return call
 
 
+def _cosh(x: float) -> float:
+    try:
+        return math.cosh(x)
+    except OverflowError:  # as PostgreSQL and DuckDB answer: infinity
+        return math.inf
+
+
+def _sinh(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 def _cot(x: float) -> float:
     return math.inf if x == 0 else 1 / math.tan(x)
 
@@ -176,8 +195,8 @@ FUNCTIONS = {
     "dwsim_bit_length": (_nulls(bit_length), 1),
     "dwsim_factorial": (_nulls(factorial), 1),
     "dwsim_width_bucket": (_nulls(width_bucket), 4),
-    "dwsim_cosh": (_nulls(_real(math.cosh, "COSH")), 1),
-    "dwsim_sinh": (_nulls(_real(math.sinh, "SINH")), 1),
+    "dwsim_cosh": (_nulls(_real(_cosh, "COSH")), 1),
+    "dwsim_sinh": (_nulls(_real(_sinh, "SINH")), 1),
     "dwsim_tanh": (_nulls(_real(math.tanh, "TANH")), 1),
     "dwsim_acosh": (_nulls(_real(math.acosh, "ACOSH")), 1),
     "dwsim_asinh": (_nulls(_real(math.asinh, "ASINH")), 1),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, cast, is_date, is_timestamp, text, type_of
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.nodes import Refusal, call, cast, is_date, is_timestamp, text, type_of
+from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
 DAYS = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}
@@ -57,7 +57,7 @@ def _nanoseconds(node: exp.Expression, value: exp.Expression | None, name: str) 
         raise Refusal(f"{name} with nanoseconds", node, "the engines keep microseconds")
 
 
-def _timestamp_from_parts(node: exp.TimestampFromParts, name: str) -> exp.Expression:
+def _timestamp_from_parts(node: exp.TimestampFromParts, name: str, engine: str) -> exp.Expression:
     """TIMESTAMP_FROM_PARTS(y, mo, d, h, mi, s): DATE_FROM_PARTS, then the hours, minutes
     and seconds added (values out of range carry over, as Snowflake's do); (date, time): the
     date at that time."""
@@ -69,11 +69,20 @@ def _timestamp_from_parts(node: exp.TimestampFromParts, name: str) -> exp.Expres
         if type_of(day) != T.DATE or type_of(clock) != T.TIME:
             raise Refusal(f"{name}(date, time) of values that are not a DATE and a TIME", node)
         return _typed(exp.Add(this=day, expression=clock), "TIMESTAMP")
-    day = exp.DateFromParts(year=node.args["year"], month=node.args["month"], day=node.args["day"],
+    # whole numbers as Snowflake rounds them (INT: PostgreSQL's MAKE_DATE takes no BIGINT)
+    whole = {
+        key: cast(node.args[key], "INT" if key in ("year", "month", "day") else "BIGINT")
+        for key in ("year", "month", "day", "hour", "min", "sec")
+    }
+    if engine == "snowflake":  # DuckDB makes years before 1 (the other engines fail them)
+        before = exp.LT(this=whole["year"].copy(), expression=exp.Literal.number(1))
+        failing = call("ERROR", text(f"{name}: year out of range"))
+        whole["year"] = exp.Case(ifs=[exp.If(this=before, true=failing)], default=whole["year"])
+    day = exp.DateFromParts(year=whole["year"], month=whole["month"], day=whole["day"],
                             allow_overflow=True)  # fmt: skip
     value: exp.Expression = cast(_typed(day, "DATE"), "TIMESTAMP")
     for unit, key in (("HOUR", "hour"), ("MINUTE", "min"), ("SECOND", "sec")):
-        value = _add(value, node.args[key], unit, "TIMESTAMP")
+        value = _add(value, whole[key], unit, "TIMESTAMP")
     return value
 
 
@@ -81,29 +90,44 @@ def _time_from_parts(node: exp.TimeFromParts) -> exp.Expression:
     """TIME_FROM_PARTS(h, m, s): midnight plus that many seconds (out of range values carry
     over and wrap around midnight, as Snowflake's do)."""
     _nanoseconds(node, node.args.get("nano"), "TIME_FROM_PARTS")
+    hour, minute, second = (cast(node.args[k], "BIGINT") for k in ("hour", "min", "sec"))
     seconds = exp.Add(
-        this=exp.Add(this=exp.Mul(this=exp.Paren(this=node.args["hour"]), expression=exp.Literal.number(3600)),
-                     expression=exp.Mul(this=exp.Paren(this=node.args["min"]), expression=exp.Literal.number(60))),
-        expression=exp.Paren(this=node.args["sec"]),
+        this=exp.Add(this=exp.Mul(this=hour, expression=exp.Literal.number(3600)),
+                     expression=exp.Mul(this=minute, expression=exp.Literal.number(60))),
+        expression=second,
     )  # fmt: skip
     midnight = cast(text("00:00:00"), "TIME")
     return _add(midnight, exp.Paren(this=seconds), "SECOND", "TIME")
 
 
-@rewrite("dates", sources=["snowflake"], first=True)
-def named_days_and_parts(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Dayname):
-        return _named(node, "DY")
-    if isinstance(node, exp.Monthname):
-        return _named(node, "MON")
-    if isinstance(node, exp.PreviousDay):
-        return _previous_day(node)
-    if isinstance(node, exp.TimestampFromParts):
-        words = (
-            (node.meta.get("dwsim_origin") or ("TIMESTAMP_FROM_PARTS",))[0] if node._meta else ""
-        )
-        name = "TIMESTAMP_NTZ_FROM_PARTS" if "NTZ" in str(words).upper() else "TIMESTAMP_FROM_PARTS"
-        return _timestamp_from_parts(node, name)
-    if isinstance(node, exp.TimeFromParts):
-        return _time_from_parts(node)
-    return node
+def named_days_and_parts(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Dayname):
+            return _named(node, "DY")
+        if isinstance(node, exp.Monthname):
+            return _named(node, "MON")
+        if isinstance(node, exp.PreviousDay):
+            return _previous_day(node)
+        if isinstance(node, exp.TimestampFromParts):
+            words = (
+                (node.meta.get("dwsim_origin") or ("TIMESTAMP_FROM_PARTS",))[0]
+                if node._meta
+                else ""
+            )
+            name = (
+                "TIMESTAMP_NTZ_FROM_PARTS"
+                if "NTZ" in str(words).upper()
+                else "TIMESTAMP_FROM_PARTS"
+            )
+            return _timestamp_from_parts(node, name, engine)
+        if isinstance(node, exp.TimeFromParts):
+            return _time_from_parts(node)
+        return node
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("dates", sources=["snowflake"], engines=[_engine], first=True)(
+        named_days_and_parts(_engine)
+    )

@@ -49,9 +49,27 @@ def _try_boolean(node: exp.Expression, engine: str) -> exp.Expression:
     )  # fmt: skip
 
 
+def _ntz_with_format(node: exp.Expression, engine: str) -> exp.Expression:
+    """TRY_TO_TIMESTAMP_NTZ with a format on the Redshift mock: PostgreSQL's TO_TIMESTAMP reads
+    text the format does not match (' 12 ' as the year 12), where Snowflake answers NULL."""
+    target = node.args.get("target_type") if isinstance(node, exp.StrToTime) else None
+    if (
+        engine == "postgres"
+        and node.args.get("safe")
+        and target is not None
+        and target.this == T.TIMESTAMPNTZ
+    ):
+        raise Refusal(
+            "TRY_TO_TIMESTAMP_NTZ with a format",
+            node,
+            "the mock reads text the format does not match",
+        )
+    return node
+
+
 def _tries(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
-        return _try_boolean(_try_time(node, engine), engine)
+        return _ntz_with_format(_try_boolean(_try_time(node, engine), engine), engine)
 
     return fn
 
