@@ -140,7 +140,10 @@ def _failure(engine: str, message: str) -> exp.Expression:
 
 # The integer arguments of CHAR, SPACE and INSERT, rounded as Snowflake casts a number to an
 # integer (before the numeric rewrites, which carry that cast on every engine).
-INTEGER_ARGUMENTS = {exp.Space: ("this",), exp.Stuff: ("start", "length")}
+INTEGER_ARGUMENTS: dict[type[exp.Expression], tuple[str, ...]] = {
+    exp.Space: ("this",),
+    exp.Stuff: ("start", "length"),
+}
 
 
 def _integer_arguments(node: exp.Expression, engine: str) -> exp.Expression | None:

@@ -70,7 +70,7 @@ def _timestamp_from_parts(node: exp.TimestampFromParts, name: str, engine: str) 
             raise Refusal(f"{name}(date, time) of values that are not a DATE and a TIME", node)
         return _typed(exp.Add(this=day, expression=clock), "TIMESTAMP")
     # whole numbers as Snowflake rounds them (INT: PostgreSQL's MAKE_DATE takes no BIGINT)
-    whole = {
+    whole: dict[str, exp.Expression] = {
         key: cast(node.args[key], "INT" if key in ("year", "month", "day") else "BIGINT")
         for key in ("year", "month", "day", "hour", "min", "sec")
     }
