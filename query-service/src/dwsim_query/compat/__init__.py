@@ -15,6 +15,7 @@ from dwsim_query.compat import (  # noqa: F401
     conversions,
     dates,
     emulator,
+    everyday,
     exact,
     flatten,
     grouping,

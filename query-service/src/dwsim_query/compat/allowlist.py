@@ -55,6 +55,7 @@ POSTGRES = (
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
     jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
+    bit_length cosh sinh tanh acosh asinh atanh cot
     """
         ).split()
     )
@@ -81,6 +82,9 @@ SNOWFLAKE = frozenset(
     strlen error to_variant
     sin tan variance_pop pi cos acos asin atan atan2 degrees radians random
     json_type json_extract_string to_variant
+    hex_encode hex_decode_string try_hex_decode_string base64_encode base64_decode_string
+    bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
+    try_to_boolean bitand bitor bitnot
     """
     ).split()
 )

@@ -206,3 +206,132 @@ BEGIN
   RETURN origin + make_interval(secs => elapsed);
 END
 $$;
+
+-- Snowflake's encodings, SOUNDEX, INSERT, SPACE, FACTORIAL and TRY_TO_TIME (pack version 4).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_hex_encode(value text, upper_case integer DEFAULT 1)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN upper_case = 0 THEN encode(convert_to(value, 'UTF8'), 'hex')
+              ELSE upper(encode(convert_to(value, 'UTF8'), 'hex')) END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_hex_decode_string(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF value !~ '^([0-9A-Fa-f]{2})*$' THEN RAISE EXCEPTION 'not hex'; END IF;
+  RETURN convert_from(decode(value, 'hex'), 'UTF8');
+EXCEPTION WHEN others THEN
+  RAISE EXCEPTION 'The following string is not a legal hex-encoded value: ''%''', value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_hex_decode_string(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN dwsim_compat.dwsim_hex_decode_string(value);
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_base64_encode(value text)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT replace(encode(convert_to(value, 'UTF8'), 'base64'), E'\n', '')
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_base64_decode_string(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF value !~ '^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$' THEN
+    RAISE EXCEPTION 'not base64';
+  END IF;
+  RETURN convert_from(decode(value, 'base64'), 'UTF8');
+EXCEPTION WHEN others THEN
+  RAISE EXCEPTION 'The following string is not a legal base64-encoded value: ''%''', value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_base64_decode_string(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN dwsim_compat.dwsim_base64_decode_string(value);
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_soundex(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  letters text := regexp_replace(upper(value), '[^A-Z]', '', 'g');
+  codes text := '01230120022455012623010202';  -- A..Z
+  result text;
+  previous text;
+  code text;
+  letter text;
+  i integer;
+BEGIN
+  IF value IS NULL THEN RETURN NULL; END IF;
+  IF letters = '' THEN RETURN ''; END IF;
+  result := substr(letters, 1, 1);
+  previous := substr(codes, ascii(result) - 64, 1);
+  FOR i IN 2..length(letters) LOOP
+    letter := substr(letters, i, 1);
+    code := substr(codes, ascii(letter) - 64, 1);
+    IF code <> '0' AND code <> previous THEN
+      result := result || code;
+    END IF;
+    IF letter NOT IN ('H', 'W') THEN
+      previous := code;
+    END IF;
+  END LOOP;
+  RETURN substr(result || '000', 1, 4);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_insert(value text, pos numeric, len numeric, replacement text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  start bigint := round(pos);
+  removed bigint := round(len);
+BEGIN
+  IF value IS NULL OR start IS NULL OR removed IS NULL OR replacement IS NULL THEN RETURN NULL; END IF;
+  IF start < 1 OR removed < 0 THEN
+    RAISE EXCEPTION 'INSERT needs a position of at least 1 and a length of at least 0';
+  END IF;
+  RETURN substr(value, 1, (start - 1)::integer) || replacement || substr(value, (start + removed)::integer);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_space(n numeric)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT repeat(' ', greatest(round(n), 0)::integer)
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_factorial(value numeric)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  n bigint := round(value);
+BEGIN
+  IF n IS NULL THEN RETURN NULL; END IF;
+  IF n < 0 OR n > 33 THEN
+    RAISE EXCEPTION 'FACTORIAL of %: the argument must be between 0 and 33', n;
+  END IF;
+  RETURN factorial(n);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_time(value text)
+RETURNS time LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN trim(value)::time;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_fail(message text)
+RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  RAISE EXCEPTION '%', message;
+END
+$$;

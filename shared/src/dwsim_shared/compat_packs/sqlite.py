@@ -14,6 +14,7 @@ from typing import Any
 
 from dwsim_shared.compat_packs import (
     number_models,
+    sqlite_breadth,
     sqlite_dates,
     sqlite_decimals,
     sqlite_functions,
@@ -384,6 +385,8 @@ SCALARS = {
     "dwsim_number_arg": (number_argument, 1), "dwsim_in_domain": (in_domain, 2),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
+    **sqlite_breadth.FUNCTIONS,
+    "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
     "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),

@@ -96,6 +96,7 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
     ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
+    ("SOUNDEX", "snowflake"): "the emulator has no SOUNDEX",
     ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
     ("REPEAT", "sqlite"): "not carried yet",
     ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",

@@ -11,13 +11,24 @@ Where each construct is rewritten (`<construct>_<engine>`; the emulator is Snowf
 | CONVERT_TIMEZONE | `zones.py` |
 | TO_CHAR with a format, TO_DATE / TO_TIMESTAMP with a format | `formats.py` |
 | casts to dates and timestamps, date-with-timestamp comparisons (SQLite), TO_TIMESTAMP of a number (PostgreSQL) | `casts.py` |
+| DAYNAME, MONTHNAME, PREVIOUS_DAY, TIMESTAMP_FROM_PARTS, TIME_FROM_PARTS (as TO_CHAR, DATEADD, DATE_FROM_PARTS) | `named.py` |
+| TRY_TO_TIME, TRY_TO_BOOLEAN | `tries.py` |
 | units, result kinds, INTERVAL literals, zones and models they share | `common.py` |
 """
 
 from __future__ import annotations
 
 from dwsim_query.compat import times  # noqa: F401  (its rewrites run before these)
-from dwsim_query.compat.dates import arithmetic, casts, formats, parts, truncation, zones
+from dwsim_query.compat.dates import (  # noqa: F401  (named, tries: passes of their own)
+    arithmetic,
+    casts,
+    formats,
+    named,
+    parts,
+    tries,
+    truncation,
+    zones,
+)
 from dwsim_query.compat.dates.common import Construct
 from dwsim_query.compat.registry import Rewrite, combine, rewrite
 
