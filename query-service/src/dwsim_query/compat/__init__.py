@@ -21,6 +21,7 @@ from dwsim_query.compat import (  # noqa: F401
     literals,
     numeric,
     numeric_args,
+    redshift_functions,
     regex,
     semistructured,
     strings,

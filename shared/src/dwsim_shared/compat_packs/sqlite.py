@@ -70,6 +70,16 @@ def strtok(value: Any, delimiters: Any = " ", index: Any = 1) -> str | None:
     return tokens[n - 1] if 1 <= n <= len(tokens) else None
 
 
+def repeat(value: Any, times: Any) -> str | None:
+    """REPEAT (Redshift's REPLICATE): a count of zero or less repeats nothing; a count that is
+    not an integer fails, as on the strictly typed engines."""
+    if value is None or times is None:
+        return None
+    if isinstance(times, float) or not _INTEGER_TEXT.fullmatch(str(times)):
+        raise ValueError(f"the count {times!r} is not an integer")
+    return str(value) * max(0, int(str(times)))
+
+
 def editdistance(a: Any, b: Any) -> int | None:
     if a is None or b is None:
         return None
@@ -373,7 +383,7 @@ SCALARS = {
     "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
     "regexp": (regexp, 2), "regexp_like": (regexp_like, -1),
     "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
-    "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
+    "editdistance": (editdistance, 2), "dwsim_repeat": (repeat, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
@@ -438,7 +448,7 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
-    "dwsim_decimal_sum": "SUM", "dwsim_decimal_avg": "AVG",
+    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_decimal_avg": "AVG",
     "dwsim_number_arg": "", "dwsim_in_domain": "",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")

@@ -97,7 +97,20 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
     ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
     ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
-    ("REPEAT", "sqlite"): "not carried yet",
+    **{
+        (name, "sqlite"): "SQLite keeps no time zone with a timestamp"
+        for name in (
+            "DATE_CMP_TIMESTAMPTZ",
+            "TIMESTAMP_CMP_TIMESTAMPTZ",
+            "TIMESTAMPTZ_CMP",
+            "TIMESTAMPTZ_CMP_DATE",
+            "TIMESTAMPTZ_CMP_TIMESTAMP",
+        )
+    },
+    **{
+        ("INTERVAL_CMP", e): "intervals of months and days are not compared here"
+        for e in ("sqlite", "snowflake")
+    },
     ("REGEXP_REPLACE", "snowflake"): "a position other than 1 or an occurrence other than 0",
     ("REGEXP_INSTR", "snowflake"): "parameters 'e' or a group (it answers the whole match)",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},

@@ -1,0 +1,116 @@
+"""Redshift's own helpers written as what every engine runs: the comparison functions
+(DATE_CMP, TIMESTAMP_CMP, ... -1 / 0 / 1), DATE_PART_YEAR, TIMEZONE, REPLICATE, DLOG1, DLOG10.
+
+They run first in the chain (family `conditionals`), so the casts and calls they build are
+carried by the date and number rewrites after them as if the user had written those."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, cast, is_integer
+from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
+
+# The comparison functions: the type each argument is compared as. A DATE compared with a
+# TIMESTAMP is that date at midnight (the pages: "compares a date to a timestamp").
+COMPARISONS = {
+    "DATE_CMP": ("DATE", "DATE"),
+    "DATE_CMP_TIMESTAMP": ("TIMESTAMP", "TIMESTAMP"),
+    "DATE_CMP_TIMESTAMPTZ": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+    "TIMESTAMP_CMP": ("TIMESTAMP", "TIMESTAMP"),
+    "TIMESTAMP_CMP_DATE": ("TIMESTAMP", "TIMESTAMP"),
+    "TIMESTAMP_CMP_TIMESTAMPTZ": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+    "TIMESTAMPTZ_CMP": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+    "TIMESTAMPTZ_CMP_DATE": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+    "TIMESTAMPTZ_CMP_TIMESTAMP": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+}
+_INT = exp.DataType.build("INT")
+
+
+def _compared(first: exp.Expression, second: exp.Expression) -> exp.Expression:
+    """-1, 0 or 1 as `first` is before, equal to or after `second`; NULL when either is."""
+    ifs = [
+        exp.If(this=exp.LT(this=first.copy(), expression=second.copy()), true=exp.Literal.number(-1)),
+        exp.If(this=exp.GT(this=first.copy(), expression=second.copy()), true=exp.Literal.number(1)),
+        exp.If(this=exp.EQ(this=first, expression=second), true=exp.Literal.number(0)),
+    ]  # fmt: skip
+    built = exp.Case(ifs=ifs)
+    built.type = _INT
+    return built
+
+
+def _typed(value: exp.Expression, to: str) -> exp.Expression:
+    kind = value.type
+    if isinstance(kind, exp.DataType) and kind.is_type(to):
+        return value
+    return cast(value, to)
+
+
+def _name(node: exp.Expression) -> str | None:
+    return node.name.upper() if isinstance(node, exp.Anonymous) else None
+
+
+def comparisons(node: exp.Expression, engine: str) -> exp.Expression:
+    name = _name(node)
+    if name in COMPARISONS:
+        if len(node.expressions) != 2:
+            return node
+        to = COMPARISONS[name]
+        if engine == "sqlite" and "TIMESTAMPTZ" in to:
+            raise Refusal(name, node, "SQLite keeps no time zone with a timestamp")
+        first, second = node.expressions
+        return _compared(_typed(first, to[0]), _typed(second, to[1]))
+    if name == "INTERVAL_CMP" and len(node.expressions) == 2:
+        if engine != "postgres":
+            raise Refusal(name, node, "intervals of months and days are not compared here")
+        first, second = (cast(e, "INTERVAL") for e in node.expressions)
+        return _compared(first, second)
+    return node
+
+
+def dates(node: exp.Expression) -> exp.Expression:
+    name = _name(node)
+    if name == "DATE_PART_YEAR" and len(node.expressions) == 1:
+        year = exp.Extract(this=exp.var("YEAR"), expression=_typed(node.expressions[0], "DATE"))
+        year.type = _INT
+        return cast(year, "INT")
+    if name == "TIMEZONE" and len(node.expressions) == 2:
+        zone, value = node.expressions
+        kind = value.type
+        if not (isinstance(kind, exp.DataType) and kind.is_type("TIMESTAMPTZ")):
+            value = _typed(value, "TIMESTAMP")
+        built = exp.AtTimeZone(this=value, zone=zone)
+        built.type = exp.DataType.build(
+            "TIMESTAMP" if value.type and value.type.is_type("TIMESTAMPTZ") else "TIMESTAMPTZ"
+        )
+        return built
+    return node
+
+
+def numbers_and_strings(node: exp.Expression) -> exp.Expression:
+    """DLOG1 and DLOG10 are LN and LOG (base 10) of a DOUBLE PRECISION; REPLICATE is REPEAT."""
+    name = _name(node)
+    args = node.expressions if name else []
+    if name == "DLOG1" and len(args) == 1:
+        return exp.Ln(this=args[0])
+    if name == "DLOG10" and len(args) == 1:
+        return exp.Log(this=args[0])  # Redshift's LOG of one argument: base 10
+    if name == "REPLICATE" and len(args) == 2:
+        value = args[0]
+        if is_integer(value):  # the page repeats an integer column: Redshift reads it as text
+            value = cast(value, "VARCHAR")
+        return exp.Repeat(this=value, times=args[1])
+    return node
+
+
+def _for(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        node = comparisons(node, engine)
+        node = dates(node)
+        return numbers_and_strings(node)
+
+    return fn
+
+
+for _engine in compat_engines():
+    rewrite("conditionals", sources=["redshift"], engines=[_engine], first=True)(_for(_engine))
