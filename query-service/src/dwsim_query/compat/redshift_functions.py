@@ -1,14 +1,18 @@
 """Redshift's own helpers written as what every engine runs: the comparison functions
-(DATE_CMP, TIMESTAMP_CMP, ... -1 / 0 / 1), DATE_PART_YEAR, TIMEZONE, REPLICATE, DLOG1, DLOG10.
+(DATE_CMP, TIMESTAMP_CMP, ... -1 / 0 / 1), DATE_PART_YEAR, TIMEZONE, IS_VALID_JSON,
+IS_VALID_JSON_ARRAY, JSON_EXTRACT_ARRAY_ELEMENT_TEXT, REPLICATE, DLOG1, DLOG10.
 
 They run first in the chain (family `conditionals`), so the casts and calls they build are
 carried by the date and number rewrites after them as if the user had written those."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, cast, is_integer
+from dwsim_query.compat.literals import _iso as compact_iso
+from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, text
 from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 # The comparison functions: the type each argument is compared as. A DATE compared with a
@@ -46,6 +50,19 @@ def _typed(value: exp.Expression, to: str) -> exp.Expression:
     return cast(value, to)
 
 
+def _plain_datetime_text(value: exp.Expression, name: str, node: exp.Expression) -> None:
+    """The emulator casts text to a date leniently (' 12 ' is the year 12) and drops a NULL
+    comparison before casting the other side, where Redshift fails on text that is not a date:
+    literal text it is given must be an ISO date or timestamp."""
+    if not (isinstance(value, exp.Literal) and value.is_string):
+        return
+    iso = compact_iso(value.name) or value.name
+    try:
+        dt.datetime.fromisoformat(iso)
+    except ValueError:
+        raise Refusal(f"{name} of {value.name!r}", node, "text that is not an ISO date") from None
+
+
 def _name(node: exp.Expression) -> str | None:
     return node.name.upper() if isinstance(node, exp.Anonymous) else None
 
@@ -59,6 +76,9 @@ def comparisons(node: exp.Expression, engine: str) -> exp.Expression:
         if engine == "sqlite" and "TIMESTAMPTZ" in to:
             raise Refusal(name, node, "SQLite keeps no time zone with a timestamp")
         first, second = node.expressions
+        if engine == "snowflake":
+            for value in (first, second):
+                _plain_datetime_text(value, name, node)
         return _compared(_typed(first, to[0]), _typed(second, to[1]))
     if name == "INTERVAL_CMP" and len(node.expressions) == 2:
         if engine != "postgres":
@@ -103,10 +123,39 @@ def numbers_and_strings(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_LENIENT = "the emulator's JSON reader accepts trailing commas and NaN"
+
+
+def json_text(node: exp.Expression, engine: str) -> exp.Expression:
+    """IS_VALID_JSON (a JSON object: the page's array is not valid), IS_VALID_JSON_ARRAY and
+    JSON_EXTRACT_ARRAY_ELEMENT_TEXT of JSON text."""
+    name = _name(node)
+    args = node.expressions if name else []
+    if name in ("IS_VALID_JSON", "IS_VALID_JSON_ARRAY") and len(args) == 1:
+        if engine == "snowflake":
+            raise Refusal(name, node, _LENIENT)
+        wanted = "object" if name == "IS_VALID_JSON" else "array"
+        kind = call("dwsim_json_kind", args[0])
+        built = exp.Paren(this=exp.EQ(this=kind, expression=text(wanted)))
+        built.type = exp.DataType.build("BOOLEAN")
+        return built
+    if name == "JSON_EXTRACT_ARRAY_ELEMENT_TEXT" and len(args) in (2, 3):
+        if engine == "snowflake":
+            raise Refusal(name, node, "the emulator cannot tell an invalid array from a short one")
+        flag = args[2] if len(args) == 3 else exp.false()
+        if not isinstance(flag, exp.Boolean):
+            raise Refusal(f"{name} with null_if_invalid that is not TRUE or FALSE", node)
+        element = call("dwsim_json_array_element", args[0], args[1], flag)
+        element.type = exp.DataType.build("VARCHAR")
+        return element
+    return node
+
+
 def _for(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         node = comparisons(node, engine)
         node = dates(node)
+        node = json_text(node, engine)
         return numbers_and_strings(node)
 
     return fn

@@ -11,11 +11,12 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 3
+PACK_VERSION = 4
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
-     "dwsim_try_to_date", "dwsim_try_to_timestamp", "dwsim_time_slice"}
+     "dwsim_try_to_date", "dwsim_try_to_timestamp", "dwsim_time_slice", "dwsim_json_kind",
+     "dwsim_json_array_element"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

@@ -195,3 +195,38 @@ BEGIN
   RETURN origin + make_interval(secs => elapsed);
 END
 $$;
+
+-- Redshift's JSON text functions: the kind of a document ('invalid' for text that is not JSON),
+-- and JSON_EXTRACT_ARRAY_ELEMENT_TEXT answering an element as the document writes it (`json`,
+-- not `jsonb`, which would reorder keys and respace).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_kind(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN json_typeof(value::json);
+EXCEPTION WHEN others THEN
+  RETURN 'invalid';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_array_element(
+  value text, pos bigint, null_if_invalid boolean)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  doc json;
+BEGIN
+  IF value IS NULL OR pos IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF dwsim_compat.dwsim_json_kind(value) IS DISTINCT FROM 'array' THEN
+    IF null_if_invalid THEN
+      RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'invalid json array object %', value;
+  END IF;
+  doc := value::json;
+  IF pos < 0 OR pos >= json_array_length(doc) THEN
+    RETURN '';
+  END IF;
+  RETURN doc ->> pos::integer;
+END
+$$;

@@ -17,6 +17,7 @@ from dwsim_shared.compat_packs import (
     sqlite_dates,
     sqlite_decimals,
     sqlite_functions,
+    sqlite_json,
     time_slice,
 )
 
@@ -390,6 +391,7 @@ SCALARS = {
     "dwsim_number_arg": (number_argument, 1), "dwsim_in_domain": (in_domain, 2),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
+    **sqlite_json.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
     "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),
@@ -448,7 +450,8 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
-    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_decimal_avg": "AVG",
+    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT",
+    "dwsim_json_array_element": "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "dwsim_decimal_avg": "AVG",
     "dwsim_number_arg": "", "dwsim_in_domain": "",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
