@@ -48,7 +48,7 @@ POSTGRES = (
             + _GROUPING
             + """
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
-    right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
+    right repeat initcap quote_ident md5 ascii chr to_char to_date to_timestamp to_number date_trunc
     date_part now current_date current_timestamp localtimestamp age make_date make_timestamp
     regexp_replace regexp_substr regexp_count regexp_instr regexp_match regexp_like string_agg to_hex array_agg translate convert_to encode sha224 sha256 sha384 sha512
     array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div

@@ -107,10 +107,39 @@ def dates(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def numbers_and_strings(node: exp.Expression) -> exp.Expression:
-    """DLOG1 and DLOG10 are LN and LOG (base 10) of a DOUBLE PRECISION; REPLICATE is REPEAT."""
+def _quote_literal(value: exp.Expression) -> exp.Expression:
+    """QUOTE_LITERAL: in single quotes, each embedded quote and backslash doubled."""
+    if is_integer(value):  # "a number is treated as a string"
+        value = cast(value, "VARCHAR")
+    doubled = exp.Replace(
+        this=exp.Replace(this=value, expression=text("\\"), replacement=text("\\\\")),
+        expression=text("'"),
+        replacement=text("''"),
+    )
+    quoted = exp.DPipe(
+        this=exp.DPipe(this=text("'"), expression=doubled, safe=True),
+        expression=text("'"),
+        safe=True,
+    )
+    quoted.type = exp.DataType.build("VARCHAR")
+    return exp.Paren(this=quoted)
+
+
+def numbers_and_strings(node: exp.Expression, engine: str) -> exp.Expression:
+    """DLOG1 and DLOG10 are LN and LOG (base 10) of a DOUBLE PRECISION; REPLICATE is REPEAT;
+    FUNC_SHA1 is SHA1; QUOTE_LITERAL and QUOTE_IDENT quote text for SQL."""
     name = _name(node)
     args = node.expressions if name else []
+    if name == "FUNC_SHA1" and len(args) == 1:
+        if engine == "postgres":
+            raise Refusal(name, node, "PostgreSQL has no SHA-1 without pgcrypto")
+        return exp.SHA(this=args[0])
+    if name == "QUOTE_LITERAL" and len(args) == 1:
+        return _quote_literal(args[0])
+    if name == "QUOTE_IDENT" and len(args) == 1:
+        if engine != "postgres":
+            raise Refusal(name, node, _QUOTE_IDENT)
+        return call("quote_ident", args[0])
     if name == "DLOG1" and len(args) == 1:
         return exp.Ln(this=args[0])
     if name == "DLOG10" and len(args) == 1:
@@ -123,6 +152,7 @@ def numbers_and_strings(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_QUOTE_IDENT = "which words need quotes follows PostgreSQL's list of keywords"
 _LENIENT = "the emulator's JSON reader accepts trailing commas and NaN"
 
 
@@ -156,7 +186,7 @@ def _for(engine: str) -> Rewrite:
         node = comparisons(node, engine)
         node = dates(node)
         node = json_text(node, engine)
-        return numbers_and_strings(node)
+        return numbers_and_strings(node, engine)
 
     return fn
 

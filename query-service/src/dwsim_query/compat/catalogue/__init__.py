@@ -94,7 +94,14 @@ REFUSED: dict[tuple[str, ...], str] = {
     "Redshift skips NULLs",
     ("TO_HEX", "snowflake"): "the emulator answers the decimal digits",
     ("REGEXP_SUBSTR", "snowflake"): "parameters 'p' (RE2 is not PCRE)",
-    ("SHA1", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
+    **{
+        (name, "postgres"): "PostgreSQL has no SHA-1 without pgcrypto"
+        for name in ("SHA1", "SHA", "FUNC_SHA1")
+    },
+    **{
+        ("QUOTE_IDENT", e): "which words need quotes follows PostgreSQL's list of keywords"
+        for e in ("sqlite", "snowflake")
+    },
     ("EDITDISTANCE", "snowflake"): "the emulator counts bytes, not characters",
     ("SHA2", "snowflake"): "digest sizes other than 256 (the emulator computes SHA-256 only)",
     **{
