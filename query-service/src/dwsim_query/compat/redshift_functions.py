@@ -181,11 +181,37 @@ def json_text(node: exp.Expression, engine: str) -> exp.Expression:
     return node
 
 
+def bit_aggregates(node: exp.Expression, engine: str) -> exp.Expression:
+    """BIT_AND / BIT_OR of integers: the engine's own aggregate (the pack's on SQLite)."""
+    if not isinstance(node, exp.BitwiseAndAgg | exp.BitwiseOrAgg):
+        return node
+    name = "BIT_AND" if isinstance(node, exp.BitwiseAndAgg) else "BIT_OR"
+    value = node.this
+    inner = value.expressions[0] if isinstance(value, exp.Distinct) else value
+    if (
+        isinstance(inner, exp.Null)
+        or isinstance(value, exp.Distinct)
+        and len(value.expressions) != 1
+    ):
+        raise Refusal(f"{name} of an untyped NULL", node)
+    if isinstance(value, exp.Distinct):  # AND and OR of a value twice: the value once
+        value = inner
+    if engine == "snowflake" and not is_integer(value):
+        # Redshift takes integers only; the emulator would round 2.5 to 3.
+        raise Refusal(f"{name} of a value that is not an integer", node)
+    # The emulator reads BIT_AND(x) as Snowflake's scalar BITAND: its aggregate is BITAND_AGG.
+    spelled = {"sqlite": f"dwsim_{name.lower()}", "snowflake": f"{name.replace('_', '')}_AGG"}
+    built = call(spelled.get(engine, name), value)
+    built.type = value.type
+    return built
+
+
 def _for(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         node = comparisons(node, engine)
         node = dates(node)
         node = json_text(node, engine)
+        node = bit_aggregates(node, engine)
         return numbers_and_strings(node, engine)
 
     return fn

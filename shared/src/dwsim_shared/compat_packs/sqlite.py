@@ -256,6 +256,33 @@ class _Collect:
         self.rows: list[tuple[Any, ...]] = []
 
 
+class BitAnd:
+    """BIT_AND of integers (NULLs skipped; NULL when there are none); other values fail."""
+
+    def __init__(self) -> None:
+        self.bits: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{value!r} is not an integer")
+        self.bits = value if self.bits is None else self.combine(self.bits, value)
+
+    @staticmethod
+    def combine(a: int, b: int) -> int:
+        return a & b
+
+    def finalize(self) -> int | None:
+        return self.bits
+
+
+class BitOr(BitAnd):
+    @staticmethod
+    def combine(a: int, b: int) -> int:
+        return a | b
+
+
 class Median(_Collect):
     def step(self, value: Any) -> None:
         if value is not None:
@@ -404,7 +431,7 @@ AGGREGATES = {
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
-    "variance_pop": (VarPop, 1),
+    "variance_pop": (VarPop, 1), "dwsim_bit_and": (BitAnd, 1), "dwsim_bit_or": (BitOr, 1),
 }  # fmt: skip
 
 
@@ -450,7 +477,7 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
-    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT",
+    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_bit_and": "BIT_AND", "dwsim_bit_or": "BIT_OR",
     "dwsim_json_array_element": "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "dwsim_decimal_avg": "AVG",
     "dwsim_number_arg": "", "dwsim_in_domain": "",
 }  # fmt: skip
