@@ -188,11 +188,7 @@ def bit_aggregates(node: exp.Expression, engine: str) -> exp.Expression:
     name = "BIT_AND" if isinstance(node, exp.BitwiseAndAgg) else "BIT_OR"
     value = node.this
     inner = value.expressions[0] if isinstance(value, exp.Distinct) else value
-    if (
-        isinstance(inner, exp.Null)
-        or isinstance(value, exp.Distinct)
-        and len(value.expressions) != 1
-    ):
+    if isinstance(inner, exp.Null):
         raise Refusal(f"{name} of an untyped NULL", node)
     if isinstance(value, exp.Distinct):  # AND and OR of a value twice: the value once
         value = inner
