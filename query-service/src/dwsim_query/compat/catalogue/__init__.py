@@ -366,9 +366,12 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
         if (
             token.token_type in Parser.TYPE_TOKENS
             and index
-            and tokens[index - 1].token_type in (TokenType.ALIAS, TokenType.DCOLON)
+            and (
+                tokens[index - 1].token_type in (TokenType.ALIAS, TokenType.DCOLON)
+                or (index >= 2 and tokens[index - 2].text.upper() == "CONVERT")
+            )
         ):
-            continue  # a type: CAST(a AS DECIMAL(10, 2)), a::NUMBER(10, 2)
+            continue  # a type: CAST(a AS DECIMAL(10, 2)), a::NUMBER(10, 2), CONVERT(CHAR(4), a)
         name, first = token.text.upper(), index
         while first >= 2 and tokens[first - 1].token_type == TokenType.DOT:
             first -= 2  # a qualified name: SNOWFLAKE.CORTEX.COMPLETE
