@@ -276,8 +276,8 @@ for _engine in compat_engines():
         _dates.append(zones)
     if _engine == "sqlite":
         _dates.append(at_time_zone_sqlite)
-    if _engine == "snowflake":
-        _dates.append(at_time_zone_emulator)
     else:
         _dates.append(last_day_of_text)
+    if _engine == "snowflake":
+        _dates.append(at_time_zone_emulator)
     rewrite("dates", sources=["redshift"], engines=[_engine], first=True)(combine(*_dates))
