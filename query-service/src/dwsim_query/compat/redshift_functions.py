@@ -125,6 +125,30 @@ def _quote_literal(value: exp.Expression) -> exp.Expression:
     return exp.Paren(this=quoted)
 
 
+def _octets(value: exp.Expression, engine: str) -> exp.Expression:
+    if engine == "sqlite":
+        return call("dwsim_octets", value)
+    return call("OCTET_LENGTH" if engine == "postgres" else "STRLEN", value)
+
+
+def _octet_index(substring: exp.Expression, value: exp.Expression, engine: str) -> exp.Expression:
+    """OCTETINDEX: the byte at which `substring` starts in `value` (1 for ''; 0 when absent):
+    the bytes of the characters before it, plus one."""
+    found = exp.StrPosition(this=value.copy(), substr=substring)
+    before = exp.Substring(
+        this=value,
+        start=exp.Literal.number(1),
+        length=exp.Sub(this=found.copy(), expression=exp.Literal.number(1)),
+    )
+    zero = exp.Literal.number(0)
+    built = exp.Case(
+        ifs=[exp.If(this=exp.EQ(this=found, expression=zero), true=zero.copy())],
+        default=exp.Add(this=_octets(before, engine), expression=exp.Literal.number(1)),
+    )
+    built.type = _INT
+    return built
+
+
 def numbers_and_strings(node: exp.Expression, engine: str) -> exp.Expression:
     """DLOG1 and DLOG10 are LN and LOG (base 10) of a DOUBLE PRECISION; REPLICATE is REPEAT;
     FUNC_SHA1 is SHA1; QUOTE_LITERAL and QUOTE_IDENT quote text for SQL."""
@@ -134,6 +158,8 @@ def numbers_and_strings(node: exp.Expression, engine: str) -> exp.Expression:
         if engine == "postgres":
             raise Refusal(name, node, "PostgreSQL has no SHA-1 without pgcrypto")
         return exp.SHA(this=args[0])
+    if name == "OCTETINDEX" and len(args) == 2:
+        return _octet_index(args[0], args[1], engine)
     if name == "QUOTE_LITERAL" and len(args) == 1:
         return _quote_literal(args[0])
     if name == "QUOTE_IDENT" and len(args) == 1:

@@ -1,7 +1,7 @@
 """Redshift's JSON text functions on SQLite: IS_VALID_JSON, IS_VALID_JSON_ARRAY (through the
 kind of a document) and JSON_EXTRACT_ARRAY_ELEMENT_TEXT, reading RFC 8259 JSON only (no NaN or
 Infinity) and answering an element as the document writes it, as the Redshift mock's `json`
-operators do."""
+operators do; and the UTF-8 byte count OCTETINDEX reads."""
 
 from __future__ import annotations
 
@@ -83,7 +83,13 @@ def json_array_element(value: Any, pos: Any, null_if_invalid: Any) -> str | None
     return str(json.loads(raw)) if raw.startswith('"') else raw
 
 
+def octets(value: Any) -> int | None:
+    """The bytes of text in UTF-8 (OCTETINDEX counts them)."""
+    return None if value is None else len(str(value).encode("utf-8"))
+
+
 FUNCTIONS = {
+    "dwsim_octets": (octets, 1),
     "dwsim_json_kind": (json_kind, 1),
     "dwsim_json_array_element": (json_array_element, 3),
 }
