@@ -80,6 +80,11 @@ def comparisons(node: exp.Expression, engine: str) -> exp.Expression:
             for value in (first, second):
                 _plain_datetime_text(value, name, node)
         return _compared(_typed(first, to[0]), _typed(second, to[1]))
+    if name == "BPCHARCMP" and len(node.expressions) == 2:
+        # CHAR values: trailing blanks do not count (the engines compare by code point, as
+        # Redshift's byte order does in UTF-8)
+        first, second = (call("RTRIM", e) for e in node.expressions)
+        return _compared(first, second)
     if name == "INTERVAL_CMP" and len(node.expressions) == 2:
         if engine != "postgres":
             raise Refusal(name, node, "intervals of months and days are not compared here")
