@@ -78,7 +78,7 @@ SNOWFLAKE = frozenset(
     mode percentile_cont percentile_disc approx_count_distinct get_path get parse_json
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
     to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
-    bitand_agg bitor_agg strlen
+    bitand_agg bitor_agg strlen json_type
     strlen error
     sin tan variance_pop pi cos acos asin atan atan2 degrees radians random
     """

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlglot import exp
 
 from dwsim_query.compat.literals import _iso as compact_iso
-from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, text
+from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, text, type_of
 from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 # The comparison functions: the type each argument is compared as. A DATE compared with a
@@ -29,6 +29,7 @@ COMPARISONS = {
     "TIMESTAMPTZ_CMP_TIMESTAMP": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
 }
 _INT = exp.DataType.build("INT")
+T = exp.DataType.Type
 
 
 def _compared(first: exp.Expression, second: exp.Expression) -> exp.Expression:
@@ -187,6 +188,63 @@ _QUOTE_IDENT = "which words need quotes follows PostgreSQL's list of keywords"
 _LENIENT = "the emulator's JSON reader accepts trailing commas and NaN"
 
 
+_SUPER_TESTS = {"IS_ARRAY": ("array",), "IS_OBJECT": ("object",), "IS_BOOLEAN": ("boolean",)}
+_SEMI_STRUCTURED = {T.JSON, T.JSONB, T.VARIANT, T.SUPER}
+
+
+def _super_kind(value: exp.Expression, engine: str) -> exp.Expression:
+    """The JSON kind ('array', 'object', 'string', 'number', 'boolean', 'null') of a SUPER."""
+    if engine == "sqlite":  # json_type fails on text that is not JSON, as JSON_PARSE should
+        sqlite = call("json_type", value)
+        words = {"text": "string", "integer": "number", "real": "number", "true": "boolean",
+                 "false": "boolean"}  # fmt: skip
+        return exp.Case(
+            this=sqlite.copy(),
+            ifs=[exp.If(this=text(k), true=text(v)) for k, v in words.items()],
+            default=sqlite,
+        )
+    if engine == "postgres":
+        return call("dwsim_json_kind", cast(value, "TEXT"))
+    duck = call("UPPER", call("JSON_TYPE", value))
+    numbers = [text(k) for k in ("BIGINT", "UBIGINT", "HUGEINT", "DOUBLE", "DECIMAL")]
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.EQ(this=duck.copy(), expression=text("VARCHAR")), true=text("string")),
+            exp.If(this=exp.In(this=duck.copy(), expressions=numbers), true=text("number")),
+        ],
+        default=call("LOWER", duck),
+    )
+
+
+def super_tests(node: exp.Expression, engine: str) -> exp.Expression:
+    """JSON_TYPEOF, IS_ARRAY, IS_OBJECT, IS_SCALAR and IS_BOOLEAN of a SUPER value (one that
+    JSON_PARSE or a SUPER column gives; text would be a SUPER string in Redshift: refused)."""
+    name: str | None = "IS_ARRAY"  # sqlglot's own node for IS_ARRAY
+    arguments = [node.this]
+    if not isinstance(node, exp.IsArray):
+        name, arguments = _name(node), node.expressions
+    if name not in ("JSON_TYPEOF", "IS_SCALAR", *_SUPER_TESTS) or len(arguments) != 1:
+        return node
+    value = arguments[0]
+    if isinstance(value, exp.Array):  # an engine array, or JSON text, depending on its elements
+        raise Refusal(f"{name} of ARRAY(...)", node)
+    if not isinstance(value, exp.Null) and type_of(value) not in _SEMI_STRUCTURED:
+        raise Refusal(f"{name} of a value that is not SUPER", node)
+    kind = _super_kind(value, engine)
+    if name == "JSON_TYPEOF":
+        kind.type = exp.DataType.build("VARCHAR")
+        return kind
+    if name == "IS_SCALAR":  # anything that is not an array or an object, JSON null included
+        test: exp.Expression = exp.Not(
+            this=exp.In(this=kind, expressions=[text("array"), text("object")])
+        )
+    else:
+        test = exp.EQ(this=kind, expression=text(_SUPER_TESTS[name][0]))
+    built = exp.Paren(this=test)
+    built.type = exp.DataType.build("BOOLEAN")
+    return built
+
+
 def json_text(node: exp.Expression, engine: str) -> exp.Expression:
     """IS_VALID_JSON (a JSON object: the page's array is not valid), IS_VALID_JSON_ARRAY and
     JSON_EXTRACT_ARRAY_ELEMENT_TEXT of JSON text."""
@@ -239,6 +297,7 @@ def _for(engine: str) -> Rewrite:
         node = dates(node)
         node = json_text(node, engine)
         node = bit_aggregates(node, engine)
+        node = super_tests(node, engine)
         return numbers_and_strings(node, engine)
 
     return fn
