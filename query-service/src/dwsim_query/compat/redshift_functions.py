@@ -234,13 +234,15 @@ def super_tests(node: exp.Expression, engine: str) -> exp.Expression:
     if name == "JSON_TYPEOF":
         kind.type = exp.DataType.build("VARCHAR")
         return kind
-    if name == "IS_SCALAR":  # anything that is not an array or an object, JSON null included
+    if name == "IS_SCALAR":  # "true for any value that is not an array or an object ... false
+        # for any other values, including null"
         test: exp.Expression = exp.Not(
-            this=exp.In(this=kind, expressions=[text("array"), text("object")])
+            this=exp.In(this=kind, expressions=[text("array"), text("object"), text("null")])
         )
     else:
         test = exp.EQ(this=kind, expression=text(_SUPER_TESTS[name][0]))
-    built = exp.Paren(this=test)
+    # "The set of IS_ARRAY, IS_OBJECT, and IS_SCALAR cover all values except nulls": false there
+    built = exp.Coalesce(this=exp.Paren(this=test), expressions=[exp.false()])
     built.type = exp.DataType.build("BOOLEAN")
     return built
 
