@@ -24,6 +24,7 @@ from dwsim_query.compat import (  # noqa: F401
     numeric,
     numeric_args,
     redshift_edges,
+    redshift_functions,
     regex,
     semistructured,
     strings,

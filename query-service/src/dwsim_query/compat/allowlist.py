@@ -48,10 +48,10 @@ POSTGRES = (
             + _GROUPING
             + """
     char_length character_length btrim lpad rpad position strpos split_part concat_ws left
-    right repeat initcap md5 ascii chr to_char to_date to_timestamp to_number date_trunc
+    right repeat initcap quote_ident md5 ascii chr to_char to_date to_timestamp to_number date_trunc
     date_part now current_date current_timestamp localtimestamp age make_date make_timestamp
     regexp_replace regexp_substr regexp_count regexp_instr regexp_match regexp_like string_agg to_hex array_agg translate convert_to encode sha224 sha256 sha384 sha512
-    array_to_string bool_and bool_or every percentile_cont percentile_disc mode trunc div
+    array_to_string bool_and bool_or bit_and bit_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
     jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
@@ -80,6 +80,8 @@ SNOWFLAKE = frozenset(
     flatten strftime square cbrt log10 md5 ascii chr boolor_agg booland_agg any_value
     to_boolean to_double date_from_parts time_slice json_extract_path_text sha1 sha2 translate
     strlen error to_variant
+    bitand_agg bitor_agg strlen json_type
+    strlen error
     sin tan variance_pop pi cos acos asin atan atan2 degrees radians random
     json_type json_extract_string to_variant
     hex_encode hex_decode_string try_hex_decode_string base64_encode base64_decode_string

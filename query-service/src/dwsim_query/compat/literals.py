@@ -108,6 +108,14 @@ def zones(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def at_time_zone_emulator(node: exp.Expression) -> exp.Expression:
+    """`x AT TIME ZONE 'PST'`: the emulator reads an abbreviation as the region's zone (PDT in
+    summer); Redshift reads it as the fixed offset (-08). Written as that offset here."""
+    if isinstance(node, exp.AtTimeZone):
+        _zone_arg(node, node.args.get("zone"), "AT TIME ZONE")
+    return node
+
+
 def at_time_zone_sqlite(node: exp.Expression) -> exp.Expression:
     """`timestamp AT TIME ZONE z` (a TIMESTAMPTZ: the local time of z, in UTC) on SQLite,
     where a timestamp is naive ISO text; a TIMESTAMPTZ operand is refused."""
@@ -290,4 +298,6 @@ for _engine in compat_engines():
         _dates.append(at_time_zone_sqlite)
     else:
         _dates.append(last_day_of_text)
+    if _engine == "snowflake":
+        _dates.append(at_time_zone_emulator)
     rewrite("dates", sources=["redshift"], engines=[_engine], first=True)(combine(*_dates))

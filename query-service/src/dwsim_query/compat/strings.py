@@ -96,6 +96,8 @@ def pad_empty(node: exp.Expression) -> exp.Expression:
 def strings_sqlite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Chr):  # SQLite's CHAR answers U+FFFD for a bad code, NUL for NULL
         return call("dwsim_chr", *node.expressions)
+    if isinstance(node, exp.Repeat):
+        return call("dwsim_repeat", node.this, node.args["times"])
     if isinstance(node, exp.SplitPart):
         return call("split_part", node.this, node.args["delimiter"], node.args["part_index"])
     if isinstance(node, exp.SimilarTo):

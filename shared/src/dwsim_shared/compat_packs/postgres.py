@@ -11,14 +11,15 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 5
+PACK_VERSION = 6
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
      "dwsim_sf_parse", "dwsim_time_slice", "dwsim_hex_encode",
      "dwsim_hex_decode_string", "dwsim_try_hex_decode_string", "dwsim_base64_encode",
      "dwsim_base64_decode_string", "dwsim_try_base64_decode_string", "dwsim_soundex",
-     "dwsim_insert", "dwsim_space", "dwsim_factorial", "dwsim_try_time", "dwsim_fail"}
+     "dwsim_insert", "dwsim_space", "dwsim_factorial", "dwsim_try_time", "dwsim_fail",
+     "dwsim_json_kind", "dwsim_json_array_element"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

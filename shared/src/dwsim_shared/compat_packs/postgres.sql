@@ -207,7 +207,7 @@ BEGIN
 END
 $$;
 
--- Snowflake's encodings, SOUNDEX, INSERT, SPACE, FACTORIAL and TRY_TO_TIME (pack version 4).
+-- Snowflake's encodings, SOUNDEX, INSERT, SPACE, FACTORIAL and TRY_TO_TIME (pack version 5).
 CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_hex_encode(value text, upper_case integer DEFAULT 1)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN upper_case = 0 THEN encode(convert_to(value, 'UTF8'), 'hex')
@@ -333,5 +333,40 @@ CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_fail(message text)
 RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   RAISE EXCEPTION '%', message;
+END
+$$;
+
+-- Redshift's JSON text functions: the kind of a document ('invalid' for text that is not JSON),
+-- and JSON_EXTRACT_ARRAY_ELEMENT_TEXT answering an element as the document writes it (`json`,
+-- not `jsonb`, which would reorder keys and respace).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_kind(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN json_typeof(value::json);
+EXCEPTION WHEN others THEN
+  RETURN 'invalid';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_array_element(
+  value text, pos bigint, null_if_invalid boolean)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  doc json;
+BEGIN
+  IF value IS NULL OR pos IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF dwsim_compat.dwsim_json_kind(value) IS DISTINCT FROM 'array' THEN
+    IF null_if_invalid THEN
+      RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'invalid json array object %', value;
+  END IF;
+  doc := value::json;
+  IF pos < 0 OR pos >= json_array_length(doc) THEN
+    RETURN '';
+  END IF;
+  RETURN doc ->> pos::integer;
 END
 $$;

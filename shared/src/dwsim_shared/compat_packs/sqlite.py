@@ -18,6 +18,7 @@ from dwsim_shared.compat_packs import (
     sqlite_dates,
     sqlite_decimals,
     sqlite_functions,
+    sqlite_json,
     time_slice,
 )
 
@@ -69,6 +70,16 @@ def strtok(value: Any, delimiters: Any = " ", index: Any = 1) -> str | None:
         tokens = [t for t in re.split(f"[{re.escape(str(delimiters))}]", str(value)) if t]
     n = int(index)
     return tokens[n - 1] if 1 <= n <= len(tokens) else None
+
+
+def repeat(value: Any, times: Any) -> str | None:
+    """REPEAT (Redshift's REPLICATE): a count of zero or less repeats nothing; a count that is
+    not an integer fails, as on the strictly typed engines."""
+    if value is None or times is None:
+        return None
+    if isinstance(times, float) or not _INTEGER_TEXT.fullmatch(str(times)):
+        raise ValueError(f"the count {times!r} is not an integer")
+    return str(value) * max(0, int(str(times)))
 
 
 def editdistance(a: Any, b: Any) -> int | None:
@@ -248,6 +259,33 @@ class _Collect:
         self.rows: list[tuple[Any, ...]] = []
 
 
+class BitAnd:
+    """BIT_AND of integers (NULLs skipped; NULL when there are none); other values fail."""
+
+    def __init__(self) -> None:
+        self.bits: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{value!r} is not an integer")
+        self.bits = value if self.bits is None else self.combine(self.bits, value)
+
+    @staticmethod
+    def combine(a: int, b: int) -> int:
+        return a & b
+
+    def finalize(self) -> int | None:
+        return self.bits
+
+
+class BitOr(BitAnd):
+    @staticmethod
+    def combine(a: int, b: int) -> int:
+        return a | b
+
+
 class Median(_Collect):
     def step(self, value: Any) -> None:
         if value is not None:
@@ -378,7 +416,7 @@ SCALARS = {
     "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
     "regexp": (regexp, 2), "regexp_like": (regexp_like, -1),
     "dwsim_similar_to": (similar_to, 2), "split_part": (split_part, 3), "strtok": (strtok, -1),
-    "editdistance": (editdistance, 2), "dwsim_round": (round_half_away, -1),
+    "editdistance": (editdistance, 2), "dwsim_repeat": (repeat, 2), "dwsim_round": (round_half_away, -1),
     "dwsim_trunc": (trunc, -1), "dwsim_try_number": (try_number, 1),
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
@@ -387,6 +425,7 @@ SCALARS = {
     **sqlite_functions.FUNCTIONS,
     **sqlite_breadth.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
+    **sqlite_json.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
     "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),
@@ -399,7 +438,7 @@ AGGREGATES = {
     "dwsim_percentile_disc": (PercentileDisc, -1), "dwsim_listagg": (ListAgg, -1),
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
-    "variance_pop": (VarPop, 1),
+    "variance_pop": (VarPop, 1), "dwsim_bit_and": (BitAnd, 1), "dwsim_bit_or": (BitOr, 1),
 }  # fmt: skip
 
 
@@ -445,7 +484,8 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
-    "dwsim_decimal_sum": "SUM", "dwsim_decimal_avg": "AVG",
+    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_bit_and": "BIT_AND", "dwsim_bit_or": "BIT_OR",
+    "dwsim_json_array_element": "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "dwsim_decimal_avg": "AVG",
     "dwsim_number_arg": "", "dwsim_in_domain": "",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
