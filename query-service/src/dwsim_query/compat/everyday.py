@@ -10,7 +10,7 @@ import math
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, cast, failure, text, type_of
 from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
@@ -108,7 +108,7 @@ def _shift(node: exp.Expression, engine: str) -> exp.Expression:
         shifted: exp.Expression = type(node)(this=value, expression=count)
         negative = exp.LT(this=count.copy(), expression=exp.Literal.number(0))
         message = f"{SHIFTS[type(node)]}: a negative shift"
-        ifs = [exp.If(this=negative, true=_failure(engine, message))]
+        ifs = [exp.If(this=negative, true=failure(engine, message))]
         if left:  # DuckDB will not shift a negative number left: SIGN(x) * (ABS(x) << n)
             magnitude = type(node)(this=exp.Abs(this=value.copy()), expression=count.copy())
             shifted = exp.Mul(
@@ -123,19 +123,10 @@ def _shift(node: exp.Expression, engine: str) -> exp.Expression:
     negative = exp.LT(this=count.copy(), expression=exp.Literal.number(0))
     return exp.Case(
         ifs=[
-            exp.If(this=negative, true=_failure(engine, f"{SHIFTS[type(node)]}: a negative shift"))
+            exp.If(this=negative, true=failure(engine, f"{SHIFTS[type(node)]}: a negative shift"))
         ],
         default=cast(moved, "BIGINT"),
     )
-
-
-def _failure(engine: str, message: str) -> exp.Expression:
-    """An expression that fails the query with `message` when it is evaluated."""
-    if engine == "sqlite":
-        return call("dwsim_value_too_large", text(message))
-    if engine == "postgres":
-        return call("dwsim_fail", text(message))
-    return call("ERROR", text(message))
 
 
 # The integer arguments of CHAR, SPACE and INSERT, rounded as Snowflake casts a number to an

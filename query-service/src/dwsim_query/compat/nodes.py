@@ -88,3 +88,12 @@ def cast(node: exp.Expression, to: str, dialect: str | None = None) -> exp.Cast:
     built = exp.cast(node, exp.DataType.build(to, dialect=dialect), copy=False)
     built.type = built.to
     return built
+
+
+def failure(engine: str, message: str) -> exp.Expression:
+    """An expression that fails the query with `message` when the engine evaluates it."""
+    if engine == "sqlite":
+        return call("dwsim_value_too_large", text(message))
+    if engine == "postgres":
+        return call("dwsim_fail", text(message))
+    return call("ERROR", text(message))

@@ -9,8 +9,8 @@ import re
 from sqlglot import exp
 
 from dwsim_query.compat.literals import compact_dates
-from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.nodes import INTEGER_TYPES, Refusal, call, cast, failure, text, type_of
+from dwsim_query.compat.registry import Rewrite, rewrite
 from dwsim_shared.compat_packs.formats import FormatError, parse_datetime
 
 NUMERIC_AGGREGATES = (
@@ -93,6 +93,65 @@ def exp_overflow_emulator(node: exp.Expression) -> exp.Expression:
     past = exp.GT(this=node.this.copy(), expression=exp.Literal.number(EXP_LIMIT))
     failure = cast(text("EXP: value out of range: overflow"), "DOUBLE")
     return exp.Case(ifs=[exp.If(this=past, true=failure)], default=node)
+
+
+# Redshift's integer types and their ranges (r_Numeric_types201): a value past them fails
+# ("smallint out of range"); a fraction rounds first (r_Examples_with_numeric_types201).
+INTEGER_RANGES = {
+    exp.DataType.Type.SMALLINT: ("smallint", -(2**15), 2**15 - 1),
+    exp.DataType.Type.INT: ("integer", -(2**31), 2**31 - 1),
+    exp.DataType.Type.BIGINT: ("bigint", -(2**63), 2**63 - 1),
+}
+_WIDTH = {exp.DataType.Type.TINYINT: 8, exp.DataType.Type.SMALLINT: 16, exp.DataType.Type.INT: 32,
+          exp.DataType.Type.BIGINT: 64}  # fmt: skip
+
+
+def _integer_cast_range(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        """CAST to SMALLINT, INTEGER or BIGINT fails (TRY_CAST answers NULL) past the type's
+        range, as Redshift and the mock fail; SQLite stored 12345678 as a SMALLINT and clamped
+        BIGINTs, and the emulator's Snowflake integers are NUMBER(38, 0). BIGINT's bound is
+        checked in DOUBLE: a value within 1,024 past 2^63 - 1 reaches SQLite's clamp."""
+        if type(node) not in (exp.Cast, exp.TryCast) or node.meta.get("range_checked"):
+            return node
+        assert isinstance(node, exp.Cast)
+        target = node.to.this
+        if target not in INTEGER_RANGES:
+            return node
+        source = type_of(node.this)
+        if source in INTEGER_TYPES and _WIDTH.get(source, 64) <= _WIDTH[target]:
+            return node  # a narrower integer always fits
+        tried = type(node) is exp.TryCast
+        if engine == "postgres" and not tried:
+            return node  # the mock fails past the range itself
+        name, low, high = INTEGER_RANGES[target]
+        node.meta["range_checked"] = True
+        value: exp.Expression = (
+            exp.TryCast(this=node.this.copy(), to=exp.DataType.build("DOUBLE"))
+            if tried
+            else cast(node.this.copy(), "DOUBLE")
+        )
+        if target == exp.DataType.Type.BIGINT:
+            past = exp.or_(
+                exp.GT(this=value, expression=exp.Literal.number("9223372036854775807.0")),
+                exp.LT(this=value.copy(), expression=exp.Literal.number("-9223372036854775808.0")),
+            )
+        else:
+            past = exp.or_(
+                exp.GTE(this=value, expression=exp.Literal.number(high + 0.5)),
+                exp.LTE(this=value.copy(), expression=exp.Literal.number(low - 0.5)),
+            )
+        # TRY_CAST answers NULL where CAST fails (r_TRY_CAST)
+        past_value = exp.Null() if tried else failure(engine, f"{name} out of range")
+        return exp.Case(ifs=[exp.If(this=past, true=past_value)], default=node)
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("numeric", sources=["redshift"], engines=[_engine], first=True)(
+        _integer_cast_range(_engine)
+    )
 
 
 @rewrite("strings", sources=["redshift"], first=True)
