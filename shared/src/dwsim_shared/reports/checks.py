@@ -24,6 +24,7 @@ from sqlglot import exp
 from dwsim_shared.experiment import INTEGER_TYPES, Table
 from dwsim_shared.generation.plan import ColumnPlan, GenerationPlan, TablePlan
 from dwsim_shared.reports.contract import KeyFacts, TableFacts, digest_selects, key_id, matches
+from dwsim_shared.reports.loaded import LoadedSet, LoadedTable
 
 Evaluate = Callable[[list[Any]], tuple[Any, bool]]
 # A fast check may not know: None sends it to its exact fallback query.
@@ -39,6 +40,12 @@ DIGEST_HOW = (
     "the warehouse's {what} equal the generation contract's {rows} {kind} as an order-independent "
     "digest (two 31-bit sums of pseudo-random functions, count and bounds); a mismatch runs the "
     "exact query"
+)
+LOADED_HOW = (
+    "the loader's facts of every loaded shard (counted, bounds and an order-independent digest "
+    "of the {what} each shard's Parquet object put in the table) add up to the generation "
+    "contract's {rows} {kind}, and the warehouse's COUNT(*) equals the rows the load ledger "
+    "recorded; a mismatch runs the exact query"
 )
 # Moments need this many rows before they mean anything.
 DISTRIBUTION_MIN_ROWS = 200
@@ -121,6 +128,7 @@ class TableChecks:
         self, plan: GenerationPlan, table_plan: TablePlan, physical: Callable[[str], exp.Table],
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
         exact_rows: int = EXACT_ROWS, dialect: str | None = None,
+        loaded: dict[str, LoadedTable] | None = None,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
         self.dialect = dialect  # the engine's, when known: digests take its cheapest form
@@ -133,6 +141,19 @@ class TableChecks:
         self.verified = verified if verified is not None else set()
         self.fast = facts is not None and table_plan.rows > exact_rows
         self.codes = 0
+        # What the run's loaders recorded of this table (None: the report reads the warehouse).
+        found = (loaded or {}).get(self.table.name.lower())
+        self.loaded = found if self.fast and found is not None and found.sets is not None else None
+
+    def _loaded(self, kind: str, names: list[str] | tuple[str, ...]) -> LoadedSet | None:
+        if self.loaded is None or self.loaded.sets is None:
+            return None
+        return self.loaded.sets.get(f"{kind}:" + ",".join(key_id(names)))
+
+    def _ledger_rows(self, v: list[Any]) -> bool:
+        """The warehouse's COUNT(*) is the rows the ledger says the shards loaded."""
+        assert self.loaded is not None
+        return v[0] is not None and int(v[0]) == self.loaded.rows
 
     def _digest(self, facts: KeyFacts) -> tuple[list[exp.Expression], dict[str, exp.Expression]]:
         alias = f"dwsim_code_{self.codes}"
@@ -226,6 +247,20 @@ class TableChecks:
                      derived=derived)  # fmt: skip
             return
 
+        ledger = self._loaded("key", key)
+        if ledger is not None:
+
+            def proven(v: list[Any]) -> tuple[Any, bool] | None:
+                if not (facts.unique and self._ledger_rows(v) and loaded_matches(facts, ledger)):
+                    return None
+                self.verified.add(marker)
+                return {"duplicates": 0}, True
+
+            method = LOADED_HOW.format(what="keys", rows=f"{facts.rows:,}", kind="unique keys")
+            self.add(column_name, "unique", what, {"duplicates": 0}, [_count()], proven,
+                     fallback=([select], exact), method=method)  # fmt: skip
+            return
+
         def fast(v: list[Any]) -> tuple[Any, bool] | None:
             if not (facts.unique and matches(facts, v)):
                 return None
@@ -298,6 +333,31 @@ class TableChecks:
         if len(columns) == 1 and parent_facts.dense and integer:
             lo, hi = parent_facts.bounds[0]
             column = _col(columns[0])
+            ledger = self._loaded("fk", columns)
+            if ledger is not None:
+                found = ledger
+
+                def within(v: list[Any]) -> tuple[Any, bool] | None:
+                    ok = (
+                        self._ledger_rows(v)
+                        and marker in self.verified
+                        and (
+                            found.low is None
+                            or (
+                                found.high is not None
+                                and found.low[0] >= lo
+                                and found.high[0] <= hi
+                            )
+                        )
+                    )
+                    return ({"orphans": 0}, True) if ok else None
+
+                method = (f"{parent}'s key matched the generation contract's "
+                          f"{parent_facts.rows:,} consecutive integers {lo}..{hi}, and every "
+                          f"{columns[0]} the loaded shards hold lies within them (the loader's "
+                          "MIN/MAX of each shard; the warehouse's COUNT(*) equals the rows the "
+                          "load ledger recorded); otherwise the exact probe runs")  # fmt: skip
+                return [_count()], within, method, None
 
             def inside(v: list[Any]) -> tuple[Any, bool] | None:
                 low, high = v
@@ -311,6 +371,19 @@ class TableChecks:
         child: KeyFacts | None = self.own.joint_fks.get(key_id(columns))
         if child is None:
             return None
+
+        joint = self._loaded("fk", columns)
+        if joint is not None:
+            found_joint = joint
+
+            def loaded_same(v: list[Any]) -> tuple[Any, bool] | None:
+                ok = (self._ledger_rows(v) and marker in self.verified
+                      and loaded_matches(child, found_joint))  # fmt: skip
+                return ({"orphans": 0}, True) if ok else None
+
+            method = LOADED_HOW.format(what="values", rows=f"{child.rows:,}",
+                                       kind=f"values, each a key of {parent}")  # fmt: skip
+            return [_count()], loaded_same, method, None
 
         def same(v: list[Any]) -> tuple[Any, bool] | None:
             ok = marker in self.verified and matches(child, v)
@@ -526,6 +599,24 @@ class Query:
             result = check.evaluate([values[positions[s]] for s in check.selects])
             out.append(check if result is None else (check, *result))
         return out
+
+
+def loaded_matches(facts: KeyFacts, loaded: LoadedSet) -> bool:
+    """The loaded shards' facts of a column set add up to the contract's: as many rows, every
+    value within the contract's bounds (a key's bounds are its own MIN/MAX: equal), and the same
+    digest of the raw values."""
+    if loaded.rows != facts.rows or loaded.digest is None or loaded.low is None:
+        return False
+    if loaded.high is None or len(loaded.low) != len(facts.columns):
+        return False
+    by_name = sorted(zip([c.lower() for c in facts.columns], facts.bounds, strict=True))
+    bounds = [b for _, b in by_name]
+    seen = list(zip(loaded.low, loaded.high, strict=True))
+    if facts.unique:
+        inside = seen == bounds
+    else:
+        inside = all(lo <= low and high <= hi for (low, high), (lo, hi) in zip(seen, bounds, strict=True))  # fmt: skip
+    return inside and loaded.digest == facts.loaded_digest
 
 
 def fallback_sql(check: PlannedCheck, source: exp.Expression, dialect: str) -> str:

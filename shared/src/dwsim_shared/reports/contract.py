@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -59,6 +60,42 @@ def mix(codes: np.ndarray, which: int) -> np.ndarray:
     return left
 
 
+# The load-time digest combines a tuple's columns as a polynomial modulo each mix's prime, with
+# these multipliers (below the primes: every product stays below 2**62).
+TUPLE_MULTIPLIERS = (1_000_000_007, 1_442_695_040)
+
+
+def value_digest(values: list[np.ndarray]) -> tuple[int, int]:
+    """The digest of rows of raw integer values (one array per column, in the order of the
+    columns' lower-cased names): the sum over rows of two pseudo-random functions of the row.
+
+    Unlike the warehouse's digest (over a key's code relative to the contract's bounds) it
+    needs no bounds, so each shard's is computed on its own while it loads and the shards'
+    sums add up. One column: its value modulo each prime, so two values within bounds spanning
+    less than the primes' product never look alike; several columns: a polynomial in the
+    values modulo each prime (a changed row looks alike only by coincidence)."""
+    if not values or not len(values[0]):
+        return 0, 0
+    out = []
+    within = [bool(len(v)) and int(v.min()) >= 0 and int(v.max()) < MIXES[1][0] for v in values]
+    for which, multiplier in enumerate(TUPLE_MULTIPLIERS):
+        p = MIXES[which][0]
+        # (a value already in 0..p-1 is its own remainder: the reduction is skipped, same sums)
+        x = values[0] if within[0] else values[0] % p
+        for v, inside in zip(values[1:], within[1:], strict=True):
+            x = x * multiplier
+            x += v if inside else v % p
+            x %= p
+        out.append(int(mix(x, which).sum()))
+    return out[0], out[1]
+
+
+def _by_name(columns: list[str], values: list[np.ndarray]) -> list[np.ndarray]:
+    """`values` (one per column of `columns`) in the order of the columns' lower-cased names."""
+    return [v for _, v in sorted(zip([c.lower() for c in columns], values, strict=True),
+                                 key=lambda pair: pair[0])]  # fmt: skip
+
+
 @dataclass
 class KeyFacts:
     """A key (or a foreign key's values) as the contract makes them."""
@@ -66,9 +103,20 @@ class KeyFacts:
     columns: list[str]  # in code order
     bounds: list[tuple[int, int]]
     rows: int  # non-NULL tuples
-    digest: tuple[int, int]
     unique: bool
     codes: np.ndarray = field(repr=False)
+    # The values of each column of `columns`, row by row (the load-time digest reads them).
+    values: list[np.ndarray] = field(repr=False, default_factory=list)
+
+    @cached_property
+    def digest(self) -> tuple[int, int]:
+        """The digest the warehouse's scan computes (`digest_selects`), over the codes."""
+        return _digest(self.codes)
+
+    @cached_property
+    def loaded_digest(self) -> tuple[int, int]:
+        """The digest the loader records per shard (`shard_facts`), over the raw values."""
+        return value_digest(_by_name(self.columns, self.values))
 
     @property
     def dense(self) -> bool:
@@ -126,9 +174,23 @@ def _key_facts(columns: list[str], values: list[np.ndarray]) -> KeyFacts | None:
     code = _encode(values, bounds)
     if code is None:
         return None
+    return KeyFacts(columns, bounds, len(code), _all_distinct(code, code_span(bounds)), code,
+                    values)  # fmt: skip
+
+
+# Codes spanning at most this many times the rows are told distinct by marking each in a bitmap
+# (one pass) instead of sorting them.
+MARK_SPAN_PER_ROW = 16
+
+
+def _all_distinct(code: np.ndarray, span: int) -> bool:
+    """Whether no code repeats, checked on every code."""
+    if span <= MARK_SPAN_PER_ROW * len(code):
+        seen = np.zeros(span, dtype=np.bool_)
+        seen[code] = True
+        return int(np.count_nonzero(seen)) == len(code)
     ordered = np.sort(code)
-    unique = not bool((ordered[1:] == ordered[:-1]).any())
-    return KeyFacts(columns, bounds, len(code), _digest(code), unique, code)
+    return not bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _ints(array: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
@@ -235,18 +297,21 @@ def _joint_fk_facts(plan: GenerationPlan, seed: int, table_plan: TablePlan, fk: 
     label = "(" + ",".join(names) + ")"
     rate = table_plan.foreign_key_null_rate(fk)
     permutation = plan.key_permutation(seed, table.name, label, "parents")
-    codes = []
+    rows = []
     for start, count in _chunks(table_plan):
         rng = column_rng(seed, table.name, label, start)
-        picks = pick_parents(rng, count, parent_rows, fk.parent_selection, permutation)
-        chosen = parent.codes[np.asarray(picks, dtype=np.int64)]
+        picks = np.asarray(
+            pick_parents(rng, count, parent_rows, fk.parent_selection, permutation), dtype=np.int64
+        )
         if rate > 0:
             null_rng = column_rng(seed, table.name, label + "#nulls", start)
-            chosen = chosen[~(null_rng.random(count) < rate)]
-        codes.append(chosen)
-    code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+            picks = picks[~(null_rng.random(count) < rate)]
+        rows.append(picks)
+    picked = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    code = parent.codes[picked]
+    values = [v[picked] for v in parent.values] if parent.values else []
     child_columns = [table.column(c).name for c in ordered]  # type: ignore[arg-type, union-attr]
-    return KeyFacts(child_columns, parent.bounds, len(code), _digest(code), False, code)
+    return KeyFacts(child_columns, parent.bounds, len(code), False, code, values)
 
 
 # What the warehouse computes: the same code and mixes, on the rows whose components all lie
