@@ -77,7 +77,8 @@ class PlannedCheck:
     sampled: bool = False
     # The exact query's aggregates and judge, for a fast check that could not decide.
     fallback: tuple[list[exp.Expression], Evaluate] | None = None
-    method: str | None = None
+    # How a fast check proved it (a callable when it is known only once the contract is).
+    method: str | Callable[[], str] | None = None
     # Per-row values its aggregates read, computed once in a derived table: alias -> expression.
     derived: dict[str, exp.Expression] | None = None
     # A per-value check (range, length, choices, required NULLs) read from the value sample.
@@ -129,6 +130,7 @@ class TableChecks:
         facts: dict[str, TableFacts] | None = None, verified: set[tuple[str, ...]] | None = None,
         exact_rows: int = EXACT_ROWS, dialect: str | None = None,
         loaded: dict[str, LoadedTable] | None = None,
+        contract: Callable[[], dict[str, TableFacts]] | None = None,
     ) -> None:  # fmt: skip
         self.plan, self.table_plan, self.physical = plan, table_plan, physical
         self.dialect = dialect  # the engine's, when known: digests take its cheapest form
@@ -139,11 +141,14 @@ class TableChecks:
         self.facts = facts or {}
         self.own = self.facts.get(self.table.name.lower(), TableFacts())
         self.verified = verified if verified is not None else set()
-        self.fast = facts is not None and table_plan.rows > exact_rows
+        self.fast = (facts is not None or contract is not None) and table_plan.rows > exact_rows
         self.codes = 0
         # What the run's loaders recorded of this table (None: the report reads the warehouse).
         found = (loaded or {}).get(self.table.name.lower())
-        self.loaded = found if self.fast and found is not None and found.sets is not None else None
+        self.loaded = found if found is not None and found.sets is not None else None
+        # Proven from the loads' facts: the contract's facts are needed only to judge (they
+        # are computed meanwhile, while the warehouse answers), never to build a query.
+        self.contract = contract if self.loaded is not None else None
 
     def _loaded(self, kind: str, names: list[str] | tuple[str, ...]) -> LoadedSet | None:
         if self.loaded is None or self.loaded.sets is None:
@@ -164,7 +169,8 @@ class TableChecks:
     def add(self, column: str | None, check: str, what: str, expected: Any,
             selects: list[exp.Expression], evaluate: MaybeEvaluate, sampled: bool = False,
             fallback: tuple[list[exp.Expression], Evaluate] | None = None,
-            method: str | None = None, derived: dict[str, exp.Expression] | None = None,
+            method: str | Callable[[], str] | None = None,
+            derived: dict[str, exp.Expression] | None = None,
             ) -> None:  # fmt: skip
         # In the fast mode the per-value checks (ranges, lengths, choices, required NULLs) are
         # read from a sample: on a large table they would cost more than loading it.
@@ -229,6 +235,9 @@ class TableChecks:
 
         column_name = names if len(key) == 1 else None
         what = f"({names}) is unique: no value repeats"
+        if self.contract is not None:
+            self._unique_from_loads(key, column_name, what, select, exact)
+            return
         facts = self.own.keys.get(key_id(key))
         if facts is None:
             self.add(column_name, "unique", what, {"duplicates": 0}, [select], exact)
@@ -247,20 +256,6 @@ class TableChecks:
                      derived=derived)  # fmt: skip
             return
 
-        ledger = self._loaded("key", key)
-        if ledger is not None:
-
-            def proven(v: list[Any]) -> tuple[Any, bool] | None:
-                if not (facts.unique and self._ledger_rows(v) and loaded_matches(facts, ledger)):
-                    return None
-                self.verified.add(marker)
-                return {"duplicates": 0}, True
-
-            method = LOADED_HOW.format(what="keys", rows=f"{facts.rows:,}", kind="unique keys")
-            self.add(column_name, "unique", what, {"duplicates": 0}, [_count()], proven,
-                     fallback=([select], exact), method=method)  # fmt: skip
-            return
-
         def fast(v: list[Any]) -> tuple[Any, bool] | None:
             if not (facts.unique and matches(facts, v)):
                 return None
@@ -270,6 +265,110 @@ class TableChecks:
         method = DIGEST_HOW.format(what="keys", rows=f"{facts.rows:,}", kind="unique keys")
         self.add(column_name, "unique", what, {"duplicates": 0}, digest, fast,
                  fallback=([select], exact), method=method, derived=derived)  # fmt: skip
+
+    def _contract_of(self, table: str) -> TableFacts:
+        assert self.contract is not None
+        return self.contract().get(table.lower(), TableFacts())
+
+    def _unique_from_loads(self, key: list[str], column_name: str | None, what: str,
+                           select: exp.Expression, exact: Evaluate) -> None:  # fmt: skip
+        """A key proven from the loaded shards' facts (equal to the contract's) and the
+        warehouse's COUNT(*) (equal to the ledger's rows); a small table runs its exact query
+        and the facts only mark the key proven for its children's checks."""
+        ledger = self._loaded("key", key)
+        if ledger is None:
+            self.add(column_name, "unique", what, {"duplicates": 0}, [select], exact)
+            return
+        marker = (self.table.name.lower(), *key_id(key))
+
+        def facts() -> KeyFacts | None:
+            return self._contract_of(self.table.name).keys.get(key_id(key))
+
+        def loads_match(count: Any) -> bool:
+            found = facts()
+            ok = (found is not None and found.unique and self._ledger_rows([count])
+                  and loaded_matches(found, ledger))  # fmt: skip
+            if ok:
+                self.verified.add(marker)
+            return ok
+
+        if not self.fast:
+
+            def both(v: list[Any]) -> tuple[Any, bool]:
+                observed, ok = exact(v)
+                if ok:
+                    loads_match(v[1])
+                return observed, ok
+
+            self.add(column_name, "unique", what, {"duplicates": 0}, [select, _count()], both)
+            return
+
+        def proven(v: list[Any]) -> tuple[Any, bool] | None:
+            return ({"duplicates": 0}, True) if loads_match(v[0]) else None
+
+        def method() -> str:
+            rows = facts().rows  # type: ignore[union-attr]
+            return LOADED_HOW.format(what="keys", rows=f"{rows:,}", kind="unique keys")
+
+        self.add(column_name, "unique", what, {"duplicates": 0}, [_count()], proven,
+                 fallback=([select], exact), method=method)  # fmt: skip
+
+    def _resolves_from_loads(
+        self, columns: list[str], parent: str, targets: list[str]
+    ) -> tuple[list[exp.Expression], MaybeEvaluate, Callable[[], str], None] | None:
+        """A foreign key proven from the loaded shards' facts: the parent's key proven (by its
+        own check, parents first), and the child's values inside it (one column: the loads'
+        MIN/MAX within the parent's consecutive integers; several: the loads' digest equal to
+        the contract's, whose values are each a parent key)."""
+        ledger = self._loaded("fk", columns)
+        if ledger is None:
+            return None
+        marker = (parent.lower(), *key_id(targets))
+        if len(columns) == 1:
+            child_column = self.table.column(columns[0])
+            if child_column is None or child_column.data_type not in INTEGER_TYPES:
+                return None
+
+            def parent_key() -> KeyFacts | None:
+                return self._contract_of(parent).keys.get(key_id(targets))
+
+            def within(v: list[Any]) -> tuple[Any, bool] | None:
+                found = parent_key()
+                if found is None or not found.dense or marker not in self.verified:
+                    return None
+                lo, hi = found.bounds[0]
+                inside = ledger.low is None or (
+                    ledger.high is not None and ledger.low[0] >= lo and ledger.high[0] <= hi
+                )
+                return ({"orphans": 0}, True) if inside and self._ledger_rows(v) else None
+
+            def method() -> str:
+                found = parent_key()
+                assert found is not None
+                lo, hi = found.bounds[0]
+                return (f"{parent}'s key matched the generation contract's {found.rows:,} "
+                        f"consecutive integers {lo}..{hi}, and every {columns[0]} the loaded "
+                        "shards hold lies within them (the loader's MIN/MAX of each shard; the "
+                        "warehouse's COUNT(*) equals the rows the load ledger recorded); "
+                        "otherwise the exact probe runs")  # fmt: skip
+
+            return [_count()], within, method, None
+
+        def child() -> KeyFacts | None:
+            return self._contract_of(self.table.name).joint_fks.get(key_id(columns))
+
+        def same(v: list[Any]) -> tuple[Any, bool] | None:
+            found = child()
+            ok = (found is not None and marker in self.verified and self._ledger_rows(v)
+                  and loaded_matches(found, ledger))  # fmt: skip
+            return ({"orphans": 0}, True) if ok else None
+
+        def joint_method() -> str:
+            rows = child().rows  # type: ignore[union-attr]
+            return LOADED_HOW.format(what="values", rows=f"{rows:,}",
+                                     kind=f"values, each a key of {parent}")  # fmt: skip
+
+        return [_count()], same, joint_method, None
 
     def _resolves(self, columns: list[str], parent: str, targets: list[str]) -> None:
         """Orphans counted inside the table's one scan: each row's key is probed in the set of
@@ -309,7 +408,11 @@ class TableChecks:
             return {"orphans": int(v[0] or 0)}, int(v[0] or 0) == 0
 
         column_name = names if len(columns) == 1 else None
-        fast = self._fast_resolves(columns, parent, targets) if self.fast else None
+        fast: tuple[list[exp.Expression], MaybeEvaluate, Any, Any] | None = None
+        if self.fast and self.contract is not None:
+            fast = self._resolves_from_loads(columns, parent, targets)
+        elif self.fast:
+            fast = self._fast_resolves(columns, parent, targets)
         if fast is None:
             self.add(column_name, "foreign_key", what, {"orphans": 0}, [orphans], exact)
             return
@@ -333,31 +436,6 @@ class TableChecks:
         if len(columns) == 1 and parent_facts.dense and integer:
             lo, hi = parent_facts.bounds[0]
             column = _col(columns[0])
-            ledger = self._loaded("fk", columns)
-            if ledger is not None:
-                found = ledger
-
-                def within(v: list[Any]) -> tuple[Any, bool] | None:
-                    ok = (
-                        self._ledger_rows(v)
-                        and marker in self.verified
-                        and (
-                            found.low is None
-                            or (
-                                found.high is not None
-                                and found.low[0] >= lo
-                                and found.high[0] <= hi
-                            )
-                        )
-                    )
-                    return ({"orphans": 0}, True) if ok else None
-
-                method = (f"{parent}'s key matched the generation contract's "
-                          f"{parent_facts.rows:,} consecutive integers {lo}..{hi}, and every "
-                          f"{columns[0]} the loaded shards hold lies within them (the loader's "
-                          "MIN/MAX of each shard; the warehouse's COUNT(*) equals the rows the "
-                          "load ledger recorded); otherwise the exact probe runs")  # fmt: skip
-                return [_count()], within, method, None
 
             def inside(v: list[Any]) -> tuple[Any, bool] | None:
                 low, high = v
@@ -371,19 +449,6 @@ class TableChecks:
         child: KeyFacts | None = self.own.joint_fks.get(key_id(columns))
         if child is None:
             return None
-
-        joint = self._loaded("fk", columns)
-        if joint is not None:
-            found_joint = joint
-
-            def loaded_same(v: list[Any]) -> tuple[Any, bool] | None:
-                ok = (self._ledger_rows(v) and marker in self.verified
-                      and loaded_matches(child, found_joint))  # fmt: skip
-                return ({"orphans": 0}, True) if ok else None
-
-            method = LOADED_HOW.format(what="values", rows=f"{child.rows:,}",
-                                       kind=f"values, each a key of {parent}")  # fmt: skip
-            return [_count()], loaded_same, method, None
 
         def same(v: list[Any]) -> tuple[Any, bool] | None:
             ok = marker in self.verified and matches(child, v)
@@ -632,14 +697,13 @@ def one_statement(queries: list[Query], dialect: str) -> str:
     query's values in turn (`Query.width` each)."""
     if len(queries) == 1:
         return queries[0].sql
-    parts = [q.expression for q in queries]
-    assert all(p is not None for p in parts)
+    parts = [q.expression for q in queries if q.expression is not None]
+    assert len(parts) == len(queries)
     combined = exp.select(exp.Star(), copy=False).from_(
-        parts[0].subquery("q0", copy=False),
-        copy=False,  # type: ignore[union-attr]
+        parts[0].subquery("q0", copy=False), copy=False
     )
     for i, part in enumerate(parts[1:], start=1):
-        combined = combined.join(part.subquery(f"q{i}", copy=False), join_type="cross", copy=False)  # type: ignore[union-attr]
+        combined = combined.join(part.subquery(f"q{i}", copy=False), join_type="cross", copy=False)
     return combined.sql(dialect=dialect)
 
 
