@@ -143,6 +143,7 @@ class TableChecks:
         self.verified = verified if verified is not None else set()
         self.fast = (facts is not None or contract is not None) and table_plan.rows > exact_rows
         self.codes = 0
+        self._any_null_select: exp.Expression | None = None
         # What the run's loaders recorded of this table (None: the report reads the warehouse).
         found = (loaded or {}).get(self.table.name.lower())
         self.loaded = found if found is not None and found.sets is not None else None
@@ -194,12 +195,19 @@ class TableChecks:
         return self
 
     def _any_null(self) -> exp.Expression:
-        """Rows with a NULL in any column that must never be NULL."""
+        """Rows with a NULL in any column that must never be NULL (built once per table: every
+        required column's check reads the same aggregate, and comparing rebuilt copies of it
+        cost more than the rest of the table's checks)."""
+        if self._any_null_select is not None:
+            return self._any_null_select
         required = [c.column.name for c in self.table_plan.columns
                     if self.table_plan.null_rate(c.column.name) <= 0]  # fmt: skip
         anywhere = exp.or_(*[exp.Is(this=_col(n), expression=exp.Null()) for n in required])
-        return exp.Sum(this=exp.Case(ifs=[exp.If(this=anywhere, true=exp.Literal.number(1))],
-                                     default=exp.Literal.number(0)))  # fmt: skip
+        self._any_null_select = exp.Sum(
+            this=exp.Case(ifs=[exp.If(this=anywhere, true=exp.Literal.number(1))],
+                          default=exp.Literal.number(0))
+        )  # fmt: skip
+        return self._any_null_select
 
     @staticmethod
     def _key_size(col: ColumnPlan, rows: int) -> int | None:
