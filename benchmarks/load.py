@@ -3,9 +3,10 @@
 The shard is written once, untimed, by the generator's own `write_rows_parquet`.
 Each load then runs what a loader worker runs for one shard, in a fresh
 process: the adapter's `prepare(experiment)` (fresh empty tables, not timed)
-and its `load_shard(...)` (timed). The Redshift mock's baseline is PostgreSQL's
-limit is PostgreSQL's binary COPY of the same Arrow batches, already in memory and cast to the
-table's types, encoded by pgpq and written through psycopg 3's COPY (no Parquet read, no ledger):
+and its `load_shard(...)`, with the shard's facts for the run's report computed beside it as
+the loader does (`reports.loaded.load_with_facts`; timed). The Redshift mock's baseline is
+PostgreSQL's binary COPY of the same Arrow batches, already in memory and cast to the table's
+types, encoded by pgpq and written through psycopg 3's COPY (no Parquet read, no ledger):
 the raw ingest rate of the engine, which the loader's path is measured against. `psql \\copy` of
 the same rows as CSV is printed beside it for reference (the path loads took before).
 """
@@ -26,6 +27,7 @@ from benchmarks.generate import SEED, load_experiment
 from benchmarks.measure import Options, postgres_server_url, rate, run_isolated, say
 from dwsim_shared.experiment import Experiment, Table
 from dwsim_shared.generation.shard import write_rows_parquet
+from dwsim_shared.reports.loaded import load_with_facts
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.servers import scratch_database
 from dwsim_shared.warehouses import Warehouse, make_warehouse
@@ -67,7 +69,11 @@ def _load_once(warehouse: Warehouse, parquet: str, run_id: int) -> dict[str, Any
     warehouse.prepare(experiment)
     prepare_s = time.perf_counter() - started
     wall, cpu = time.perf_counter(), time.process_time()
-    rows = warehouse.load_shard(experiment, table, Path(parquet), ShardRef(run_id, table.name, 0))
+    # As the loader does it: the shard's facts for the run's report (`reports.loaded`) are
+    # computed on another thread while the engine ingests, and timed with the load.
+    rows, _facts = load_with_facts(
+        warehouse, experiment, table, Path(parquet), ShardRef(run_id, table.name, 0)
+    )
     seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     counted = warehouse.count_rows(experiment, table)
     if counted != rows:

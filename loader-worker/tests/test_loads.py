@@ -194,3 +194,65 @@ def test_a_finalization_claimed_by_a_loader_that_died_is_finished(
         "flow", "SELECT COUNT(*) FROM kids", row_cap=1, timeout_s=5
     )
     assert result.rows == [[2500]]
+
+
+def test_a_runs_report_proves_keys_from_the_loads_facts_and_a_tampered_shard_fails(
+    tmp_path: Path,
+) -> None:
+    """Each loaded shard keeps its facts (rows, each integer key's bounds and digest) with the
+    shard; the report the run makes proves keys and foreign keys from them and the warehouse's
+    COUNT(*), reading no key. A Parquet shard whose keys differ from the contract's (one id
+    made another's before it is loaded) fails the key check, with the exact query's number."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rt = embedded_runtime(tmp_path, report_exact_rows=100)
+    run_id = run_whole(rt, DOCUMENT, seed=3)
+    run = run_row(rt, run_id)
+    assert run.status == "COMPLETED", run.report
+    with rt.session() as session:
+        facts = {(s.table_name, s.shard_index): s.load_facts for s in session.scalars(
+            select(RunShardRow).where(RunShardRow.run_id == run_id))}  # fmt: skip
+    assert facts[("parents", 1)]["rows"] == 500
+    assert facts[("parents", 1)]["sets"]["key:id"]["rows"] == 500
+    assert facts[("kids", 0)]["sets"]["fk:parent_id"]["rows"] == 1000
+    checks = {(c["table"], c["column"], c["check"]): c for c in run.report["checks"]}
+    for key in (("parents", "id", "unique"), ("kids", "parent_id", "foreign_key")):
+        assert "the loader's" in checks[key]["proof"], checks[key]
+        assert checks[key]["pass"]
+    assert checks[("parents", "id", "unique")]["observed"] == {"duplicates": 0}
+
+    # The same document again, one parents shard's object tampered with before its load.
+    with rt.session() as session:
+        again = create_run(
+            session, session.scalars(select(ExperimentRow)).one(), parse_experiment(DOCUMENT),
+            warehouse="sqlite", seed=3, row_targets={"parents": 1500, "kids": 2500},
+            shard_size=1000,
+        )  # fmt: skip
+        session.commit()
+        tampered = again.id
+    prepare_run(rt, tampered)
+    ids = shard_ids(rt, tampered)
+    for shard_id in ids:
+        generate_one_shard(rt, shard_id)
+    key = shard_key("flow", "parents", tampered, 1)
+    with rt.objects.local_copy(key) as path:
+        table = pq.read_table(path)
+    values = table.column("id").to_pylist()
+    values[1] = values[0]  # one key repeated: still 500 rows, the count stays right
+    changed = tmp_path / "tampered.parquet"
+    pq.write_table(table.set_column(0, table.schema.field(0), pa.array(values, table.column("id").type)), changed)  # fmt: skip
+    rt.objects.put_file(changed, key)
+    for shard_id in ids:
+        load_one_shard(rt, shard_id)
+    run = run_row(rt, tampered)
+    assert run.status == "COMPLETED_WITH_WARNINGS"
+    failed = {
+        (c["table"], c["column"], c["check"]): c for c in run.report["checks"] if not c["pass"]
+    }
+    # The id overwritten is gone from parents: the kids that picked it are orphans now.
+    assert set(failed) == {("parents", "id", "unique"), ("kids", "parent_id", "foreign_key")}
+    assert failed[("parents", "id", "unique")]["observed"] == {"duplicates": 1}
+    assert failed[("kids", "parent_id", "foreign_key")]["observed"]["orphans"] >= 1
+    assert not any("proof" in c for c in failed.values())  # decided by the exact queries
+    rt.close()

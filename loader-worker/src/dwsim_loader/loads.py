@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from typing import Any
 
 from dwsim_shared.reports import published_report
+from dwsim_shared.reports.loaded import load_with_facts
 from dwsim_shared.runs import service
 from dwsim_shared.runs.dispatch import Step
 from dwsim_shared.runs.outcomes import Done, Failed, Outcome, Skip, Skipped
@@ -56,16 +58,16 @@ def load_one_shard(rt: Runtime, shard_id: int) -> Outcome:
         target, table = staged(step.experiment, run_id), step.table
         ref = ShardRef(run_id, table.name, step.shard_index)
 
-        def load() -> int:
+        def load() -> tuple[int, dict[str, Any]]:
             # The object store names itself in its errors; the rest is the warehouse's.
             started = time.perf_counter()
             with rt.objects.local_copy(key) as path:
-                rows = warehouse.load_shard(target, table, path, ref)
+                rows, facts = load_with_facts(warehouse, target, table, path, ref)
             log.info("loaded %s: %d rows in %.2fs", key, rows, time.perf_counter() - started)
-            return rows
+            return rows, facts
 
-        rows = retrying(rt, step.where, f"{step.warehouse} warehouse", load)
-        step.finish(rows_loaded=rows)
+        rows, facts = retrying(rt, step.where, f"{step.warehouse} warehouse", load)
+        step.finish(rows_loaded=rows, load_facts=facts)
     if step.outcome != Done(Step.LOAD):
         assert step.outcome is not None
         return step.outcome

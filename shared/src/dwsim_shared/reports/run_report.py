@@ -12,8 +12,11 @@ import copy
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from sqlalchemy import select
 
 from dwsim_shared.errors import Conflict, DWSimError, NotFound
 from dwsim_shared.experiment import Experiment
@@ -26,12 +29,20 @@ from dwsim_shared.reports.checks import (
     Query,
     TableChecks,
     fallback_sql,
+    one_statement,
 )
-from dwsim_shared.reports.contract import contract_facts
+from dwsim_shared.reports.contract import TableFacts, contract_facts
+from dwsim_shared.reports.loaded import LoadedTable, loaded_tables
 from dwsim_shared.runs.queries import live_run
 from dwsim_shared.runs.transitions import move_run
 from dwsim_shared.runtime import Runtime
-from dwsim_shared.state.models import COMPLETED_RUN_STATUSES, RunRow, RunStatus, utcnow
+from dwsim_shared.state.models import (
+    COMPLETED_RUN_STATUSES,
+    RunRow,
+    RunShardRow,
+    RunStatus,
+    utcnow,
+)
 from dwsim_shared.warehouses.base import Warehouse
 
 log = logging.getLogger(__name__)
@@ -44,6 +55,9 @@ REPORT_THREADS = 2
 # GROUP BY and NOT IN probes, while the digests' long expressions cost translation time): the
 # exact scan for every table there.
 EXACT_ENGINES = {"snowflake"}
+# Engines where a table's queries (its scan, its samples) go as one statement: a statement's
+# own cost there (the emulator's HTTP and translation) is more than what parallel queries save.
+ONE_STATEMENT_ENGINES = {"snowflake"}
 
 
 def verdict(report: dict[str, Any] | None) -> str | None:
@@ -92,6 +106,7 @@ class _Sessions:
 def compute_report(
     plan: GenerationPlan, warehouse: Warehouse, experiment_name: str,
     *, sample_rows: int = SAMPLE_ROWS, seed: int | None = None, exact_rows: int = EXACT_ROWS,
+    loaded: dict[str, LoadedTable] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Every check of every table: the exact ones from one scan of each table, the statistical
     ones from a sample of `sample_rows` rows when the table is larger (and labelled so).
@@ -100,40 +115,87 @@ def compute_report(
     and foreign keys are proven against the generation contract by digests computed in the
     same one scan (a check that cannot be proven so runs its exact query), and its per-value
     checks (ranges, lengths, choices, required NULLs) are read from the sample, labelled so.
-    Plans compiled with the run's shard size let multi-column foreign keys take it too."""
-    with _Sessions(warehouse) as sessions:
-        return _compute_report(plan, warehouse, sessions, experiment_name, sample_rows=sample_rows,
-                               seed=seed, exact_rows=exact_rows)  # fmt: skip
+    Plans compiled with the run's shard size let multi-column foreign keys take it too.
+
+    `loaded`: what the run's loaders recorded of each shard (`reports.loaded`), given only by
+    the report a run makes right after publishing its own loads: a fast table's keys and
+    foreign keys are then proven from those facts and the warehouse's COUNT(*), no key read."""
+    # (`background`: the contract's facts, computed while the warehouse answers)
+    with _Sessions(warehouse) as sessions, ThreadPoolExecutor(max_workers=1) as background:
+        return _compute_report(plan, warehouse, sessions, background, experiment_name,
+                               sample_rows=sample_rows, seed=seed, exact_rows=exact_rows,
+                               loaded=loaded)  # fmt: skip
 
 
 def _compute_report(
-    plan: GenerationPlan, warehouse: Warehouse, sessions: _Sessions, experiment_name: str,
+    plan: GenerationPlan, warehouse: Warehouse, sessions: _Sessions,
+    background: ThreadPoolExecutor, experiment_name: str,
     *, sample_rows: int, seed: int | None, exact_rows: int,
+    loaded: dict[str, LoadedTable] | None,
 ) -> dict[str, Any]:  # fmt: skip
     started = time.perf_counter()
     checks: list[dict[str, Any]] = []
     queries = 0
     table_seconds: dict[str, float] = {}
     facts = None
-    contract_seconds = 0.0
-    fast = warehouse.sqlglot_dialect not in EXACT_ENGINES
+    # With the loaders' facts no key is read in the warehouse: the emulator gains too.
+    fast = warehouse.sqlglot_dialect not in EXACT_ENGINES or bool(loaded)
+    contract: Callable[[], dict[str, TableFacts]] | None = None
+    timing: dict[str, float] = {}
+
+    def timed_contract() -> dict[str, TableFacts]:
+        begun = time.perf_counter()
+        try:
+            return contract_facts(plan, seed, lambda name: plan.rows(name) > exact_rows)  # type: ignore[arg-type]
+        finally:
+            timing["contract"] = round(time.perf_counter() - begun, 3)
+
     if seed is not None and fast and any(t.rows > exact_rows for t in plan.tables.values()):
-        facts = contract_facts(plan, seed, lambda name: plan.rows(name) > exact_rows)
-        contract_seconds = round(time.perf_counter() - started, 3)
+        if loaded and all(
+            (found := loaded.get(name)) is not None and found.sets is not None
+            for name in plan.tables
+        ):
+            # Every table's loads kept their facts: no query needs the contract, only the
+            # verdicts do, so it is computed meanwhile, while the warehouse answers.
+            future = background.submit(timed_contract)
+            contract = future.result
+        else:
+            facts = timed_contract()
+            loaded = None
     verified: set[tuple[str, ...]] = set()
     dialect = warehouse.sqlglot_dialect
-    order = parents_first(plan) if facts is not None else list(plan.tables.values())
+    ordered = facts is not None or contract is not None
+    order = parents_first(plan) if ordered else list(plan.tables.values())
 
     def built(table_plan: TablePlan) -> list[Query]:
         return TableChecks(
             plan, table_plan, lambda name: warehouse.physical_table(experiment_name, name),
-            facts, verified, exact_rows, dialect,
+            facts, verified, exact_rows, dialect, loaded, contract,
         ).build().queries(dialect, sample_rows)  # fmt: skip
 
     def run(query: Query) -> tuple[list[Any], float]:
         job_started = time.perf_counter()
         return _one_row(sessions(), experiment_name, query.sql), time.perf_counter() - job_started
 
+    def run_together(table_queries: list[Query]) -> list[tuple[list[Any], float]]:
+        """A table's queries in one statement; each query's values, the time split evenly."""
+        job_started = time.perf_counter()
+        row = _one_row(sessions(), experiment_name, one_statement(table_queries, dialect))
+        share = (time.perf_counter() - job_started) / len(table_queries)
+        out, at = [], 0
+        for query in table_queries:
+            out.append((row[at : at + query.width], share))
+            at += query.width
+        return out
+
+    def send(table_plan: TablePlan) -> list[tuple[Query, Any]]:
+        table_queries = built(table_plan)
+        if together and len(table_queries) > 1:
+            future = pool.submit(run_together, table_queries)
+            return [(q, _Part(future, i)) for i, q in enumerate(table_queries)]
+        return [(q, pool.submit(run, q)) for q in table_queries]
+
+    together = dialect in ONE_STATEMENT_ENGINES
     answers: dict[str, list[tuple[Query, tuple[list[Any], float]]]] = {}
     # The scans run side by side (each thread on its own session; the engines release the
     # GIL, and an engine's per-statement cost, HTTP and translation on the emulator, overlaps
@@ -141,10 +203,7 @@ def _compute_report(
     # (building is Python: the moments of a law, Faker's pools), so building the next overlaps
     # the scans; the verdicts follow in `order` (parents first on the fast path).
     with ThreadPoolExecutor(max_workers=REPORT_THREADS) as pool:
-        pending = {
-            t.table.name: [(q, pool.submit(run, q)) for q in built(t)]
-            for t in sorted(order, key=lambda t: -t.rows)
-        }
+        pending = {t.table.name: send(t) for t in sorted(order, key=lambda t: -t.rows)}
         for name, sent in pending.items():
             answers[name] = [(q, future.result()) for q, future in sent]
     jobs = [(t, q, answer) for t in order for q, answer in answers[t.table.name]]
@@ -173,7 +232,7 @@ def _compute_report(
                 "pass": bool(passed),
             }  # fmt: skip
             if check.method and not exact:
-                entry["proof"] = check.method
+                entry["proof"] = check.method() if callable(check.method) else check.method
             if check.sampled and not exact:
                 entry["sampled"] = _sampled(query.sample_rows, table_plan.rows)
             checks.append(entry)
@@ -190,9 +249,19 @@ def _compute_report(
         "failed": failed,
         "checks": checks,
     }
-    if facts is not None:
-        report["contract_seconds"] = contract_seconds
+    if "contract" in timing:
+        report["contract_seconds"] = timing["contract"]
     return report
+
+
+class _Part:
+    """One query's share of a statement that ran a table's queries together."""
+
+    def __init__(self, future: Any, index: int) -> None:
+        self.future, self.index = future, index
+
+    def result(self) -> tuple[list[Any], float]:
+        return self.future.result()[self.index]
 
 
 def _one_row(warehouse: Warehouse, experiment_name: str, sql: str) -> list[Any]:
@@ -249,18 +318,28 @@ def published_report(rt: Runtime, run_id: int) -> tuple[dict[str, Any], RunStatu
         experiment = Experiment.model_validate(run.schema_json)
         plan = compile_plan(experiment, run.row_targets, run.shard_size)
         warehouse_name, seed = run.warehouse, run.seed
+        shards = session.execute(
+            select(RunShardRow.table_name, RunShardRow.rows_loaded, RunShardRow.load_facts).where(
+                RunShardRow.run_id == run_id
+            )
+        ).all()
+    # The loads this run just published are what its tables hold (nothing else writes them
+    # between the load and this report): the loaders' facts prove the keys.
+    loaded = loaded_tables((t, rows, facts) for t, rows, facts in shards)
     report = _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id, seed,
-                      rt.settings.report_exact_rows)  # fmt: skip
+                      rt.settings.report_exact_rows, loaded)  # fmt: skip
     return report, _status_after(report), plan.digest
 
 
 def _checked(
     plan: GenerationPlan, warehouse: Warehouse, experiment: str, run_id: int,
     seed: int | None = None, exact_rows: int = EXACT_ROWS,
+    loaded: dict[str, LoadedTable] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The report, or (in the loader) a report saying why it could not run."""
     try:
-        return compute_report(plan, warehouse, experiment, seed=seed, exact_rows=exact_rows)
+        return compute_report(plan, warehouse, experiment, seed=seed, exact_rows=exact_rows,
+                              loaded=loaded)  # fmt: skip
     except Exception as error:  # any failure: the run must still finish, with the reason shown
         log.warning("validation report of run %s failed", run_id, exc_info=True)
         reason = (

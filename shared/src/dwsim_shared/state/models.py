@@ -150,6 +150,9 @@ class RunShardRow(Base):
     object_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the loader loaded, recorded with `rows_loaded` (`reports.loaded.shard_facts`): its
+    # integer keys' counts, bounds and digests, which the run's report adds up.
+    load_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # A worker holds the shard until then and renews it while it works; the sweeper re-enqueues
     # a shard whose lease ran out, whatever state it stalled in.
