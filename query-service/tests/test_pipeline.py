@@ -213,7 +213,9 @@ def test_a_misspelled_opening_keyword_is_reported_where_it_is(sql: str) -> None:
 def test_an_engine_refusal_of_a_catalogued_function_names_its_dialect_and_reason() -> None:
     with pytest.raises(BadRequest) as caught:
         prepare_query("SELECT OCTET_LENGTH('a')", "snowflake", "sqlite", resolve, TABLES)
-    assert caught.value.message.startswith("OCTET_LENGTH (Snowflake SQL) is not supported on the sqlite")
+    assert caught.value.message.startswith(
+        "OCTET_LENGTH (Snowflake SQL) is not supported on the sqlite"
+    )
     with pytest.raises(BadRequest) as caught:
         prepare_query("SELECT CRC32('a')", "redshift", "sqlite", resolve, TABLES)
     assert caught.value.message.endswith(": not carried yet"), caught.value.message
