@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from dwsim_shared.reports import published_report
+from dwsim_shared.reports import published_report, run_contract
 from dwsim_shared.reports.loaded import load_with_facts
 from dwsim_shared.runs import service
 from dwsim_shared.runs.dispatch import Step
@@ -88,6 +89,12 @@ def finalize_run(rt: Runtime, run_id: int) -> Outcome:
             return step
         warehouse = rt.warehouse(step.warehouse)
         experiment, target = step.experiment, staged(step.experiment, run_id)
+        # The generation contract the report compares the loads with is computed on a thread
+        # while this step counts and publishes: the report (after the data is live) then does
+        # not wait for it. (A run that fails its counts drops it, unread.)
+        early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contract")
+        contract = early.submit(run_contract, rt, run_id)
+        early.shutdown(wait=False)
         if step.reconciled_counts is None:
             counts = retrying(
                 rt, f"counting run {run_id}", step.component,
@@ -106,6 +113,6 @@ def finalize_run(rt: Runtime, run_id: int) -> Outcome:
         # final status is written only with the report.
         service.went_live(rt, run_id)
         hold_report_for_tests(rt, experiment.name)
-        report, status, digest = published_report(rt, run_id)
+        report, status, digest = published_report(rt, run_id, contract.result)
     service.published(rt, run_id, status=status, report=report, plan_digest=digest)
     return Done(Step.FINALIZE)

@@ -4,7 +4,8 @@ from dwsim_shared.reports.run_report import (
     compute_report,
     published_report,
     report_run,
+    run_contract,
     verdict,
 )
 
-__all__ = ["compute_report", "published_report", "report_run", "verdict"]
+__all__ = ["compute_report", "published_report", "report_run", "run_contract", "verdict"]

@@ -107,6 +107,7 @@ def compute_report(
     plan: GenerationPlan, warehouse: Warehouse, experiment_name: str,
     *, sample_rows: int = SAMPLE_ROWS, seed: int | None = None, exact_rows: int = EXACT_ROWS,
     loaded: dict[str, LoadedTable] | None = None,
+    contract: Callable[[], dict[str, TableFacts]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Every check of every table: the exact ones from one scan of each table, the statistical
     ones from a sample of `sample_rows` rows when the table is larger (and labelled so).
@@ -119,12 +120,16 @@ def compute_report(
 
     `loaded`: what the run's loaders recorded of each shard (`reports.loaded`), given only by
     the report a run makes right after publishing its own loads: a fast table's keys and
-    foreign keys are then proven from those facts and the warehouse's COUNT(*), no key read."""
+    foreign keys are then proven from those facts and the warehouse's COUNT(*), no key read.
+
+    `contract`: the contract's facts of this plan, seed and `exact_rows` (`run_contract`),
+    when the caller started computing them earlier (the finalize step does, before it counts
+    and publishes); the report then only waits for what is left of them."""
     # (`background`: the contract's facts, computed while the warehouse answers)
     with _Sessions(warehouse) as sessions, ThreadPoolExecutor(max_workers=1) as background:
         return _compute_report(plan, warehouse, sessions, background, experiment_name,
                                sample_rows=sample_rows, seed=seed, exact_rows=exact_rows,
-                               loaded=loaded)  # fmt: skip
+                               loaded=loaded, early=contract)  # fmt: skip
 
 
 def _compute_report(
@@ -132,6 +137,7 @@ def _compute_report(
     background: ThreadPoolExecutor, experiment_name: str,
     *, sample_rows: int, seed: int | None, exact_rows: int,
     loaded: dict[str, LoadedTable] | None,
+    early: Callable[[], dict[str, TableFacts]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     started = time.perf_counter()
     checks: list[dict[str, Any]] = []
@@ -146,6 +152,9 @@ def _compute_report(
     def timed_contract() -> dict[str, TableFacts]:
         begun = time.perf_counter()
         try:
+            if early is not None:  # started before the report: only what is left is waited
+                timing["contract_started_early"] = 1
+                return early()
             return contract_facts(plan, seed, lambda name: plan.rows(name) > exact_rows)  # type: ignore[arg-type]
         finally:
             timing["contract"] = round(time.perf_counter() - begun, 3)
@@ -251,6 +260,8 @@ def _compute_report(
     }
     if "contract" in timing:
         report["contract_seconds"] = timing["contract"]
+    if "contract_started_early" in timing:
+        report["contract_started_early"] = True
     return report
 
 
@@ -307,10 +318,31 @@ def _status_after(report: dict[str, Any]) -> RunStatus:
     return RunStatus.COMPLETED if ok else RunStatus.COMPLETED_WITH_WARNINGS
 
 
-def published_report(rt: Runtime, run_id: int) -> tuple[dict[str, Any], RunStatus, str]:
+def run_contract(rt: Runtime, run_id: int) -> dict[str, TableFacts]:
+    """The generation contract's facts of a run (its plan, seed and the report's exact-rows
+    threshold), as `compute_report` would compute them: the finalize step starts this on a
+    thread before it counts and publishes, so the report that follows does not wait for it."""
+    with rt.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            raise NotFound(f"run {run_id} does not exist")
+        experiment = Experiment.model_validate(run.schema_json)
+        plan = compile_plan(experiment, run.row_targets, run.shard_size)
+        seed = run.seed
+    if seed is None:
+        return {}
+    exact_rows = rt.settings.report_exact_rows
+    return contract_facts(plan, seed, lambda name: plan.rows(name) > exact_rows)
+
+
+def published_report(
+    rt: Runtime, run_id: int, contract: Callable[[], dict[str, TableFacts]] | None = None
+) -> tuple[dict[str, Any], RunStatus, str]:
     """The checks of a run whose data was just published (they read the live tables), the
     status they earn, and the plan's digest. Never raises: a report that cannot run is a report
-    saying why, and earns warnings, so the run still finishes."""
+    saying why, and earns warnings, so the run still finishes.
+
+    `contract`: the run's `run_contract`, started earlier by the caller (its result waited for)."""
     with rt.session() as session:
         run = session.get(RunRow, run_id)
         if run is None:
@@ -327,7 +359,7 @@ def published_report(rt: Runtime, run_id: int) -> tuple[dict[str, Any], RunStatu
     # between the load and this report): the loaders' facts prove the keys.
     loaded = loaded_tables((t, rows, facts) for t, rows, facts in shards)
     report = _checked(plan, rt.warehouse(warehouse_name), experiment.name, run_id, seed,
-                      rt.settings.report_exact_rows, loaded)  # fmt: skip
+                      rt.settings.report_exact_rows, loaded, contract)  # fmt: skip
     return report, _status_after(report), plan.digest
 
 
@@ -335,11 +367,12 @@ def _checked(
     plan: GenerationPlan, warehouse: Warehouse, experiment: str, run_id: int,
     seed: int | None = None, exact_rows: int = EXACT_ROWS,
     loaded: dict[str, LoadedTable] | None = None,
+    contract: Callable[[], dict[str, TableFacts]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The report, or (in the loader) a report saying why it could not run."""
     try:
         return compute_report(plan, warehouse, experiment, seed=seed, exact_rows=exact_rows,
-                              loaded=loaded)  # fmt: skip
+                              loaded=loaded, contract=contract)  # fmt: skip
     except Exception as error:  # any failure: the run must still finish, with the reason shown
         log.warning("validation report of run %s failed", run_id, exc_info=True)
         reason = (
