@@ -16,6 +16,7 @@ from dwsim_shared.experiment_checks import parse_experiment
 from dwsim_shared.generation import generate_shard, write_shard_parquet
 from dwsim_shared.generation.plan import compile_plan
 from dwsim_shared.reports import compute_report, verdict
+from dwsim_shared.reports.contract import contract_facts
 from dwsim_shared.settings import Settings
 from dwsim_shared.testing.fixtures import snowflake_settings
 from dwsim_shared.warehouses import Warehouse, make_warehouse
@@ -402,7 +403,7 @@ def test_keys_proven_against_the_contract_still_catch_a_broken_key_fk_and_count(
 def test_the_loader_proves_large_tables_with_the_runs_seed_and_shards(tmp_path: Path) -> None:
     """`published_report` compiles the plan with the run's shard size and passes its seed: the
     tables past `DWSIM_REPORT_EXACT_ROWS` are proven against the contract, and pass."""
-    from dwsim_shared.reports import published_report
+    from dwsim_shared.reports import published_report, run_contract
     from dwsim_shared.runs.create import create_run
     from dwsim_shared.runtime import Runtime
     from dwsim_shared.state.db import migrate
@@ -426,6 +427,12 @@ def test_the_loader_proves_large_tables_with_the_runs_seed_and_shards(tmp_path: 
     proven = {(c["table"], c["column"], c["check"]) for c in report["checks"] if "proof" in c}
     assert ("lineitem", None, "foreign_key") in proven  # the shards' picks, regenerated
     assert ("lineitem", None, "unique") in proven
+    # As the finalize does it: the run's contract computed beforehand, the same verdicts.
+    early, status, _ = published_report(rt, run_id, lambda: run_contract(rt, run_id))
+    assert early["failed"] == 0 and status == "COMPLETED" and early["contract_started_early"]
+    assert {
+        (c["table"], c["column"], c["check"]) for c in early["checks"] if "proof" in c
+    } == proven
     rt.close()
 
 
@@ -465,6 +472,27 @@ def test_a_runs_report_proves_keys_from_the_loaded_shards_facts(engine, tmp_path
         ("lineitem", None, "foreign_key"), ("part", "p_partkey", "unique"),
         ("partsupp", "ps_partkey", "foreign_key"),
     }  # fmt: skip
+
+    # A contract started before the report (as the finalize starts it) is the one judged
+    # with: the run's own gives the same proofs; another seed's contract matches no composite
+    # key's load, so each such check goes to its exact query (which passes: the data is the run's).
+    def started_early(seed: int) -> dict[str, Any]:
+        facts = contract_facts(plan, seed, lambda name: plan.rows(name) > 100)
+        return compute_report(plan, warehouse, KEYED.name, seed=SEED, exact_rows=100,
+                              sample_rows=1000, loaded=loaded, contract=lambda: facts)  # fmt: skip
+
+    same = started_early(SEED)
+    assert same["failed"] == 0 and same["contract_started_early"]
+    assert {(c["table"], c["column"], c["check"]) for c in same["checks"]
+            if "the loader's" in c.get("proof", "")} == from_loads  # fmt: skip
+    other = started_early(SEED + 1)
+    assert other["failed"] == 0, [c for c in other["checks"] if not c["pass"]]
+    decided = {(c["table"], c["column"], c["check"]): c for c in other["checks"]}
+    # (the composite keys' walks and picks are the seed's; a dense 1..N key is every seed's)
+    seeded = [("partsupp", None, "unique"), ("lineitem", None, "unique"),
+              ("lineitem", None, "foreign_key")]  # fmt: skip
+    assert all("proof" not in decided[k] for k in seeded)
+    assert decided[("lineitem", None, "unique")]["observed"] == {"duplicates": 0}
     lineitem = warehouse.physical_table(KEYED.name, "lineitem").sql(
         dialect=warehouse.sqlglot_dialect
     )
