@@ -196,7 +196,10 @@ def _arithmetic_bits(node: exp.Expression) -> int | None:
             return None
         bits = max(left, right)
         a, b = _literal_integer(node.this), _literal_integer(node.expression)
-        if a is not None and b is not None and not isinstance(node, exp.Div):
+        if isinstance(node, exp.Div):  # only the smallest value divided by -1 overflows
+            smallest = -(1 << (bits - 1))
+            return None if (b is not None and b != -1) or (a is not None and a != smallest) else bits
+        if a is not None and b is not None:
             result = a + b if isinstance(node, exp.Add) else a - b if isinstance(node, exp.Sub) else a * b
             if _fits(result, bits):
                 return None  # a constant that fits: nothing to check
