@@ -192,6 +192,20 @@ def in_domain(value: Any, name: str) -> Any:
     return value
 
 
+_INTEGER_NAMES = {16: "smallint", 32: "integer", 64: "bigint"}
+
+
+def int_range(value: Any, bits: int) -> Any:
+    """The result of Redshift integer arithmetic in a type of `bits` bits, failing past its
+    range as Redshift does ("integer out of range"); SQLite computed it in 64 bits, and past
+    them in REAL."""
+    if value is None or isinstance(value, str | bytes):
+        return value
+    if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
+        raise ValueError(f"{_INTEGER_NAMES.get(bits, 'integer')} out of range")
+    return value
+
+
 _INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -421,6 +435,7 @@ SCALARS = {
     "dwsim_to_number": (to_number, -1), "dwsim_divisor": (divisor, 2),
     "dwsim_integer_text": (integer_text, 1), "dwsim_sf_number": (number_models.to_decimal, 6),
     "dwsim_number_arg": (number_argument, 1), "dwsim_in_domain": (in_domain, 2),
+    "dwsim_int_range": (int_range, 2),
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
     **sqlite_breadth.FUNCTIONS,
@@ -486,7 +501,7 @@ SQL_NAMES = {
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
     "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_bit_and": "BIT_AND", "dwsim_bit_or": "BIT_OR",
     "dwsim_json_array_element": "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "dwsim_decimal_avg": "AVG",
-    "dwsim_number_arg": "", "dwsim_in_domain": "",
+    "dwsim_number_arg": "", "dwsim_in_domain": "", "dwsim_int_range": "",
 }  # fmt: skip
 _CLASS_NAME = re.compile(r"\[?<class '[^']*'>\]?")
 
