@@ -146,7 +146,14 @@ def _integer_cast_range(engine: str) -> Rewrite:
                 exp.LTE(this=value.copy(), expression=exp.Literal.number(low - 0.5)),
             )
         # TRY_CAST answers NULL where CAST fails (r_TRY_CAST)
-        past_value = exp.Null() if tried else failure(engine, f"{name} out of range")
+        if tried:
+            past_value: exp.Expression = exp.Null()
+        elif engine == "snowflake":
+            # a cast that cannot succeed: DuckDB's ERROR() is volatile, which a window's ORDER
+            # BY refuses (as in _integer_arithmetic_range)
+            past_value = cast(text(f"{name} out of range"), "BIGINT")
+        else:
+            past_value = failure(engine, f"{name} out of range")
         guard = exp.Case(ifs=[exp.If(this=past, true=past_value)], default=node)
         if engine == "snowflake":  # what an enclosing arithmetic's range test reads instead
             guard.meta[_ORIGINAL] = node.copy()
