@@ -19,6 +19,7 @@ from dwsim_shared.compat_packs import (
     sqlite_decimals,
     sqlite_functions,
     sqlite_json,
+    sqlite_statistics,
     time_slice,
 )
 
@@ -465,7 +466,11 @@ class Mode:
         return min(tied, key=lambda v: (str(type(v)), v)) if tied else None
 
 
-WINDOW_AGGREGATES = {**sqlite_decimals.WINDOW_AGGREGATES, "dwsim_mode": (Mode, 1)}
+WINDOW_AGGREGATES = {
+    **sqlite_decimals.WINDOW_AGGREGATES,
+    **sqlite_statistics.WINDOW_AGGREGATES,
+    "dwsim_mode": (Mode, 1),
+}
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
 
 
