@@ -64,9 +64,11 @@ def statistics_postgres(node: exp.Expression) -> exp.Expression:
             node.set("this", cast(node.this, "DOUBLE PRECISION", "postgres"))
             node.set("expression", cast(node.expression, "DOUBLE PRECISION", "postgres"))
         return node
-    key = node.expression
+    key, value = node.expression, node.this
+    if isinstance(value, exp.Null) or (isinstance(value, exp.Literal) and value.is_string):
+        value = cast(value, "TEXT")  # PostgreSQL's ARRAY_AGG takes no value of unknown type
     order = exp.Ordered(this=key.copy(), desc=name == "MAX_BY", nulls_first=False)
-    agg = exp.ArrayAgg(this=exp.Order(this=node.this, expressions=[order]))
+    agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[order]))
     kept = exp.Filter(
         this=agg,
         expression=exp.Where(this=exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))),

@@ -65,6 +65,13 @@ STATISTICS: dict[str, Callable[[Pairs], float | None]] = {
 }
 
 
+def _pair(y: Any, x: Any) -> tuple[float, float] | None:
+    """Both sides as doubles, or None when either is NULL; text that is no number fails even
+    beside a NULL, as the typed engines fail converting the column."""
+    yy, xx = (None if v is None else float(v) for v in (y, x))
+    return None if yy is None or xx is None else (yy, xx)
+
+
 class _PairAggregate:
     statistic: Callable[[Pairs], float | None] = staticmethod(_corr)
 
@@ -72,12 +79,14 @@ class _PairAggregate:
         self.pairs: Pairs = []
 
     def step(self, y: Any, x: Any) -> None:
-        if y is not None and x is not None:
-            self.pairs.append((float(y), float(x)))
+        pair = _pair(y, x)
+        if pair is not None:
+            self.pairs.append(pair)
 
     def inverse(self, y: Any, x: Any) -> None:
-        if y is not None and x is not None:
-            self.pairs.remove((float(y), float(x)))
+        pair = _pair(y, x)
+        if pair is not None:
+            self.pairs.remove(pair)
 
     def value(self) -> Any:
         return self.finalize()
