@@ -57,6 +57,7 @@ POSTGRES = (
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     bit_length cosh sinh tanh acosh asinh atanh cot
     regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy regr_sxx regr_syy regr_sxy
+    bit_xor
     """
         ).split()
     )
@@ -89,7 +90,7 @@ SNOWFLAKE = frozenset(
     bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
     try_to_boolean bitand bitor bitnot
     corr covar_pop covar_samp regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy
-    regr_sxx regr_syy regr_sxy arg_min_null arg_max_null
+    regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg
     """
     ).split()
 )

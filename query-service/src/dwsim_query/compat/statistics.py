@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast
-from dwsim_query.compat.registry import rewrite
+from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, type_of
+from dwsim_query.compat.registry import Rewrite, rewrite
 
 PAIRS: dict[type[exp.Expression], str] = {
     exp.Corr: "CORR",
@@ -101,3 +101,82 @@ def statistics_emulator(node: exp.Expression) -> exp.Expression:
         built.type = node.this.type
         return built
     return node if isinstance(node.parent, exp.Window) else _emulator_wrapped(node, name)
+
+
+BITS: dict[type[exp.Expression], str] = {
+    exp.BitwiseAndAgg: "BITAND_AGG",
+    exp.BitwiseOrAgg: "BITOR_AGG",
+    exp.BitwiseXorAgg: "BITXOR_AGG",
+}
+_BIT_CALLS = {
+    "sqlite": {
+        "BITAND_AGG": "dwsim_bit_and",
+        "BITOR_AGG": "dwsim_bit_or",
+        "BITXOR_AGG": "dwsim_bit_xor",
+    },
+    "postgres": {"BITAND_AGG": "BIT_AND", "BITOR_AGG": "BIT_OR", "BITXOR_AGG": "BIT_XOR"},
+    "snowflake": {"BITAND_AGG": "BITAND_AGG", "BITOR_AGG": "BITOR_AGG", "BITXOR_AGG": "BITXOR_AGG"},
+}
+
+
+def _bit_aggregate(node: exp.Expression, engine: str) -> exp.Expression:
+    """BITAND_AGG / BITOR_AGG / BITXOR_AGG of integers (NULLs skipped, NULL of none). Snowflake
+    rounds other numbers first; that rounding is not run here: refused by name."""
+    name = BITS.get(type(node))
+    if name is None:
+        return node
+    value = node.this
+    if isinstance(value, exp.Distinct):
+        if name == "BITXOR_AGG" or len(value.expressions) != 1:
+            raise Refusal(f"{name}(DISTINCT ...)", node)
+        value = value.expressions[0]  # AND and OR of a value twice: the value once
+    if not is_integer(value):
+        raise Refusal(f"{name} of a value that is not an integer", node, "Snowflake rounds it")
+    built = call(_BIT_CALLS[engine][name], value)
+    built.type = value.type
+    return built
+
+
+def _boolxor_aggregate(node: exp.Expression) -> exp.Expression:
+    """BOOLXOR_AGG: TRUE when exactly one non-NULL value is true (a number: not 0), NULL when
+    there are none."""
+    if not isinstance(node, exp.BoolxorAgg):
+        return node
+    value = node.this
+    if type_of(value) in exp.DataType.TEXT_TYPES | exp.DataType.TEMPORAL_TYPES:
+        raise Refusal("BOOLXOR_AGG of a value that is not a BOOLEAN or a number", node)
+    if type_of(value) in exp.DataType.NUMERIC_TYPES:
+        value = exp.NEQ(this=value, expression=exp.Literal.number(0))
+    trues = exp.Count(this=exp.Case(ifs=[exp.If(this=value, true=exp.Literal.number(1))]))
+    one = exp.EQ(this=trues, expression=exp.Literal.number(1))
+    none = exp.EQ(this=exp.Count(this=node.this.copy()), expression=exp.Literal.number(0))
+    built = exp.Case(ifs=[exp.If(this=none, true=exp.Null())], default=one)
+    built.type = exp.DataType.build("BOOLEAN")
+    return built
+
+
+def _bits_for(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        return _boolxor_aggregate(_bit_aggregate(node, engine))
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("aggregates", sources=["snowflake"], engines=[_engine])(_bits_for(_engine))
+
+
+@rewrite("conditionals", sources=["snowflake"], first=True)
+def greatest_ignore_nulls(node: exp.Expression) -> exp.Expression:
+    """GREATEST_IGNORE_NULLS / LEAST_IGNORE_NULLS: each argument replaced by the first non-NULL
+    one from it on (round the list), so the plain GREATEST sees a NULL only when all are."""
+    if not isinstance(node, exp.Greatest | exp.Least) or not node.args.get("ignore_nulls"):
+        return node
+    values = [node.this, *node.expressions]
+    if len(values) == 1:
+        return values[0]
+    rotated = [
+        exp.Coalesce(this=v.copy(), expressions=[o.copy() for o in values[i + 1 :] + values[:i]])
+        for i, v in enumerate(values)
+    ]
+    return type(node)(this=rotated[0], expressions=rotated[1:])
