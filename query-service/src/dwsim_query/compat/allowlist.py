@@ -90,7 +90,7 @@ SNOWFLAKE = frozenset(
     bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
     try_to_boolean bitand bitor bitnot
     corr covar_pop covar_samp regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy
-    regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg
+    regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg kurtosis skew
     """
     ).split()
 )

@@ -136,7 +136,52 @@ class MaxBy(MinBy):
     descending = True
 
 
+class Kurtosis:
+    """Snowflake's KURTOSIS: the bias-corrected excess kurtosis of the non-NULL values (NULL
+    for fewer than 4 or no spread); SKEW (`Skew`) the sample skewness (fewer than 3)."""
+
+    least = 4
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.values.append(float(value))
+
+    def inverse(self, value: Any) -> None:
+        if value is not None:
+            self.values.remove(float(value))
+
+    def value(self) -> Any:
+        return self.finalize()
+
+    def finalize(self) -> float | None:
+        v, n = self.values, len(self.values)
+        if n < self.least:
+            return None
+        mean = sum(v) / n
+        s2 = sum((x - mean) ** 2 for x in v) / (n - 1)
+        return None if s2 == 0 else self.moment(v, n, mean, s2)
+
+    @staticmethod
+    def moment(v: list[float], n: int, mean: float, s2: float) -> float:
+        fourth = sum((x - mean) ** 4 for x in v) / s2**2
+        corrected = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * fourth
+        return corrected - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+
+
+class Skew(Kurtosis):
+    least = 3
+
+    @staticmethod
+    def moment(v: list[float], n: int, mean: float, s2: float) -> float:
+        return n / ((n - 1) * (n - 2)) * sum((x - mean) ** 3 for x in v) / s2**1.5
+
+
 WINDOW_AGGREGATES: dict[str, tuple[type, int]] = {
+    "dwsim_kurtosis": (Kurtosis, 1),
+    "dwsim_skew": (Skew, 1),
     **{f"dwsim_{name}": (_pair_class(name), 2) for name in STATISTICS},
     "dwsim_regr_count": (RegrCount, 2),
     "dwsim_min_by": (MinBy, 2),
