@@ -27,6 +27,7 @@ from dwsim_query.compat import (  # noqa: F401
     redshift_functions,
     regex,
     semistructured,
+    statistics,
     strings,
     text,
     times,

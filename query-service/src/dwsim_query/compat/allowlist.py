@@ -56,6 +56,8 @@ POSTGRES = (
     jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     bit_length cosh sinh tanh acosh asinh atanh cot
+    regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy regr_sxx regr_syy regr_sxy
+    bit_xor
     """
         ).split()
     )
@@ -87,6 +89,8 @@ SNOWFLAKE = frozenset(
     hex_encode hex_decode_string try_hex_decode_string base64_encode base64_decode_string
     bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
     try_to_boolean bitand bitor bitnot
+    corr covar_pop covar_samp regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy
+    regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg kurtosis skew
     """
     ).split()
 )

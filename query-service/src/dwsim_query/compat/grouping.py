@@ -26,3 +26,13 @@ def group_by_all(node: exp.Expression) -> exp.Expression:
     ]
     node.set("group", exp.Group(expressions=keys) if keys else None)
     return node
+
+
+@rewrite("grouping", sources=["snowflake"])
+def grouping_id(node: exp.Expression) -> exp.Expression:
+    """GROUPING_ID(a, b) is GROUPING(a, b): the bits of the arguments not grouped, the first
+    argument the highest bit (every engine's GROUPING of several arguments, and the SQLite
+    grouping-sets expansion's)."""
+    if isinstance(node, exp.GroupingId):
+        return exp.Grouping(expressions=list(node.expressions))
+    return node

@@ -19,6 +19,7 @@ from dwsim_shared.compat_packs import (
     sqlite_decimals,
     sqlite_functions,
     sqlite_json,
+    sqlite_statistics,
     time_slice,
 )
 
@@ -300,6 +301,12 @@ class BitOr(BitAnd):
         return a | b
 
 
+class BitXor(BitAnd):
+    @staticmethod
+    def combine(a: int, b: int) -> int:
+        return a ^ b
+
+
 class Median(_Collect):
     def step(self, value: Any) -> None:
         if value is not None:
@@ -454,6 +461,7 @@ AGGREGATES = {
     "stddev": (StdDev, 1), "stddev_samp": (StdDev, 1), "variance": (Variance, 1),
     "var_samp": (Variance, 1), "stddev_pop": (StdDevPop, 1), "var_pop": (VarPop, 1),
     "variance_pop": (VarPop, 1), "dwsim_bit_and": (BitAnd, 1), "dwsim_bit_or": (BitOr, 1),
+    "dwsim_bit_xor": (BitXor, 1),
 }  # fmt: skip
 
 
@@ -480,7 +488,11 @@ class Mode:
         return min(tied, key=lambda v: (str(type(v)), v)) if tied else None
 
 
-WINDOW_AGGREGATES = {**sqlite_decimals.WINDOW_AGGREGATES, "dwsim_mode": (Mode, 1)}
+WINDOW_AGGREGATES = {
+    **sqlite_decimals.WINDOW_AGGREGATES,
+    **sqlite_statistics.WINDOW_AGGREGATES,
+    "dwsim_mode": (Mode, 1),
+}
 PACK_FUNCTIONS = frozenset(SCALARS) | frozenset(AGGREGATES) | frozenset(WINDOW_AGGREGATES)
 
 
@@ -499,7 +511,7 @@ SQL_NAMES = {
     "dwsim_date_part": "DATE_PART", "dwsim_similar_to": "SIMILAR TO", "dwsim_mod": "MOD",
     "dwsim_round_mode": "ROUND", "dwsim_cast_time": "CAST to TIME", "dwsim_time_add": "DATEADD",
     "dwsim_time_part": "DATE_PART", "dwsim_ceil": "CEIL", "dwsim_sha1": "SHA1", "dwsim_floor": "FLOOR", "dwsim_regexp_like": "REGEXP_LIKE",
-    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_bit_and": "BIT_AND", "dwsim_bit_or": "BIT_OR",
+    "dwsim_decimal_sum": "SUM", "dwsim_repeat": "REPEAT", "dwsim_bit_and": "BIT_AND", "dwsim_bit_or": "BIT_OR", "dwsim_bit_xor": "BITXOR_AGG",
     "dwsim_json_array_element": "JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "dwsim_decimal_avg": "AVG",
     "dwsim_number_arg": "", "dwsim_in_domain": "", "dwsim_int_range": "",
 }  # fmt: skip

@@ -86,6 +86,8 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("OCTET_LENGTH", "postgres", "snowflake"): "not carried yet",
     ("ARRAY", "sqlite"): "SUPER arrays are not carried on SQLite yet",
     ("ANY_VALUE", "postgres"): "PostgreSQL 15 has no ANY_VALUE",
+    ("KURTOSIS", "postgres"): "PostgreSQL has no KURTOSIS and the pack does not carry it yet",
+    ("SKEW", "postgres"): "PostgreSQL has no SKEW and the pack does not carry it yet",
     ("SHA1_HEX", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
     ("TO_NUMBER", "snowflake"): "a format argument (the emulator reads none)",
     ("GREATEST", "snowflake", "redshift"): "the emulator answers NULL for a NULL argument; "

@@ -1,0 +1,194 @@
+"""Snowflake's two-argument statistical aggregates on every engine: CORR, COVAR_POP,
+COVAR_SAMP, the REGR_ family, MIN_BY and MAX_BY. SQLite calls the pack's aggregates
+(`sqlite_statistics`), the Redshift mock PostgreSQL's own (MIN_BY / MAX_BY: the first of an
+ordered ARRAY_AGG), the emulator DuckDB's (a NaN of a constant column answered as NULL)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, type_of
+from dwsim_query.compat.registry import Rewrite, rewrite
+
+PAIRS: dict[type[exp.Expression], str] = {
+    exp.Corr: "CORR",
+    exp.CovarPop: "COVAR_POP",
+    exp.CovarSamp: "COVAR_SAMP",
+    exp.RegrSlope: "REGR_SLOPE",
+    exp.RegrIntercept: "REGR_INTERCEPT",
+    exp.RegrR2: "REGR_R2",
+    exp.RegrCount: "REGR_COUNT",
+    exp.RegrAvgx: "REGR_AVGX",
+    exp.RegrAvgy: "REGR_AVGY",
+    exp.RegrSxx: "REGR_SXX",
+    exp.RegrSyy: "REGR_SYY",
+    exp.RegrSxy: "REGR_SXY",
+}
+BY: dict[type[exp.Expression], str] = {exp.ArgMin: "MIN_BY", exp.ArgMax: "MAX_BY"}
+# DuckDB answers NaN where a variance in the denominator is 0 (Snowflake: NULL).
+_NAN_TO_NULL = ("CORR", "REGR_SLOPE", "REGR_R2", "REGR_INTERCEPT")
+
+
+def _name(node: exp.Expression) -> str | None:
+    """The Snowflake name of a statistical aggregate (MIN_BY's count form refused by name)."""
+    name = PAIRS.get(type(node)) or BY.get(type(node))
+    if name is None:
+        return None
+    if node.args.get("count") is not None:
+        raise Refusal(f"{name} with a maximum number of values", node, "the ARRAY form is not run")
+    if isinstance(node.this, exp.Distinct):
+        raise Refusal(f"{name}(DISTINCT ...)", node, "Snowflake does not take DISTINCT here")
+    return name
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["sqlite"])
+def statistics_sqlite(node: exp.Expression) -> exp.Expression:
+    name = _name(node)
+    if name is None:
+        return node
+    built = call(f"dwsim_{name.lower()}", node.this, node.expression)
+    built.type = exp.DataType.build("BIGINT" if name == "REGR_COUNT" else "DOUBLE")
+    if name in BY:
+        built.type = node.this.type
+    return built
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["postgres"])
+def statistics_postgres(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL's CORR, COVAR_* and REGR_* are Snowflake's (NULL pairs skipped, NULL for a
+    zero variance in a denominator); MIN_BY is `(ARRAY_AGG(v ORDER BY k) FILTER (WHERE k IS
+    NOT NULL))[1]`."""
+    name = _name(node)
+    if name is None or name not in BY.values():
+        if name is not None:
+            node.set("this", cast(node.this, "DOUBLE PRECISION", "postgres"))
+            node.set("expression", cast(node.expression, "DOUBLE PRECISION", "postgres"))
+        return node
+    key, value = node.expression, node.this
+    if isinstance(value, exp.Null) or (isinstance(value, exp.Literal) and value.is_string):
+        value = cast(value, "TEXT")  # PostgreSQL's ARRAY_AGG takes no value of unknown type
+    order = exp.Ordered(this=key.copy(), desc=name == "MAX_BY", nulls_first=False)
+    agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[order]))
+    kept = exp.Filter(
+        this=agg,
+        expression=exp.Where(this=exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))),
+    )
+    built = exp.Bracket(this=exp.Paren(this=kept), expressions=[exp.Literal.number(1)], offset=1)
+    built.type = node.this.type
+    return built
+
+
+def _emulator_wrapped(outer: exp.Expression, name: str) -> exp.Expression:
+    if name in _NAN_TO_NULL:
+        return exp.Nullif(this=outer, expression=cast(exp.Literal.string("NaN"), "DOUBLE"))
+    if name == "REGR_COUNT":  # DuckDB's UINTEGER, which the emulator cannot describe
+        return cast(outer, "BIGINT")
+    return outer
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["snowflake"])
+def statistics_emulator(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ARG_MIN skips rows whose value is NULL (Snowflake answers the NULL):
+    ARG_MIN_NULL keeps them. A NaN from a zero variance is NULL, as in Snowflake."""
+    if isinstance(node, exp.Window) and type(node.this) in PAIRS:
+        return _emulator_wrapped(node, PAIRS[type(node.this)])
+    name = _name(node)
+    if name is None:
+        return node
+    if name in BY.values():
+        function = "ARG_MIN_NULL" if name == "MIN_BY" else "ARG_MAX_NULL"
+        built = call(function, node.this, node.expression)
+        built.type = node.this.type
+        return built
+    return node if isinstance(node.parent, exp.Window) else _emulator_wrapped(node, name)
+
+
+BITS: dict[type[exp.Expression], str] = {
+    exp.BitwiseAndAgg: "BITAND_AGG",
+    exp.BitwiseOrAgg: "BITOR_AGG",
+    exp.BitwiseXorAgg: "BITXOR_AGG",
+}
+_BIT_CALLS = {
+    "sqlite": {
+        "BITAND_AGG": "dwsim_bit_and",
+        "BITOR_AGG": "dwsim_bit_or",
+        "BITXOR_AGG": "dwsim_bit_xor",
+    },
+    "postgres": {"BITAND_AGG": "BIT_AND", "BITOR_AGG": "BIT_OR", "BITXOR_AGG": "BIT_XOR"},
+    "snowflake": {"BITAND_AGG": "BITAND_AGG", "BITOR_AGG": "BITOR_AGG", "BITXOR_AGG": "BITXOR_AGG"},
+}
+
+
+def _bit_aggregate(node: exp.Expression, engine: str) -> exp.Expression:
+    """BITAND_AGG / BITOR_AGG / BITXOR_AGG of integers (NULLs skipped, NULL of none). Snowflake
+    rounds other numbers first; that rounding is not run here: refused by name."""
+    name = BITS.get(type(node))
+    if name is None:
+        return node
+    value = node.this
+    if isinstance(value, exp.Distinct):
+        if name == "BITXOR_AGG" or len(value.expressions) != 1:
+            raise Refusal(f"{name}(DISTINCT ...)", node)
+        value = value.expressions[0]  # AND and OR of a value twice: the value once
+    if not is_integer(value):
+        raise Refusal(f"{name} of a value that is not an integer", node, "Snowflake rounds it")
+    built = call(_BIT_CALLS[engine][name], value)
+    built.type = value.type
+    return built
+
+
+def _boolxor_aggregate(node: exp.Expression) -> exp.Expression:
+    """BOOLXOR_AGG: TRUE when exactly one non-NULL value is true (a number: not 0), NULL when
+    there are none."""
+    if not isinstance(node, exp.BoolxorAgg):
+        return node
+    value = node.this
+    if type_of(value) in exp.DataType.TEXT_TYPES | exp.DataType.TEMPORAL_TYPES:
+        raise Refusal("BOOLXOR_AGG of a value that is not a BOOLEAN or a number", node)
+    if type_of(value) in exp.DataType.NUMERIC_TYPES:
+        value = exp.NEQ(this=value, expression=exp.Literal.number(0))
+    trues = exp.Count(this=exp.Case(ifs=[exp.If(this=value, true=exp.Literal.number(1))]))
+    one = exp.EQ(this=trues, expression=exp.Literal.number(1))
+    none = exp.EQ(this=exp.Count(this=node.this.copy()), expression=exp.Literal.number(0))
+    built = exp.Case(ifs=[exp.If(this=none, true=exp.Null())], default=one)
+    built.type = exp.DataType.build("BOOLEAN")
+    return built
+
+
+def _bits_for(engine: str) -> Rewrite:
+    def fn(node: exp.Expression) -> exp.Expression:
+        return _boolxor_aggregate(_bit_aggregate(node, engine))
+
+    return fn
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("aggregates", sources=["snowflake"], engines=[_engine])(_bits_for(_engine))
+
+
+@rewrite("conditionals", sources=["snowflake"], first=True)
+def greatest_ignore_nulls(node: exp.Expression) -> exp.Expression:
+    """GREATEST_IGNORE_NULLS / LEAST_IGNORE_NULLS: each argument replaced by the first non-NULL
+    one from it on (round the list), so the plain GREATEST sees a NULL only when all are."""
+    if not isinstance(node, exp.Greatest | exp.Least) or not node.args.get("ignore_nulls"):
+        return node
+    values = [node.this, *node.expressions]
+    if len(values) == 1:
+        return values[0]
+    rotated = [
+        exp.Coalesce(this=v.copy(), expressions=[o.copy() for o in values[i + 1 :] + values[:i]])
+        for i, v in enumerate(values)
+    ]
+    return type(node)(this=rotated[0], expressions=rotated[1:])
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["sqlite"])
+def moments_sqlite(node: exp.Expression) -> exp.Expression:
+    """KURTOSIS / SKEW: the pack's aggregates (the emulator runs DuckDB's, which are Snowflake's
+    formulas; PostgreSQL has neither: refused there by the catalogue)."""
+    if isinstance(node, exp.Kurtosis | exp.Skewness):
+        name = "dwsim_kurtosis" if isinstance(node, exp.Kurtosis) else "dwsim_skew"
+        built = call(name, node.this)
+        built.type = exp.DataType.build("DOUBLE")
+        return built
+    return node
