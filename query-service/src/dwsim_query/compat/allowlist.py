@@ -87,6 +87,7 @@ SNOWFLAKE = frozenset(
     hex_encode hex_decode_string try_hex_decode_string base64_encode base64_decode_string
     bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
     try_to_boolean bitand bitor bitnot
+    from_json json to_json list_contains list_position list_append list_prepend list_concat
     """
     ).split()
 )

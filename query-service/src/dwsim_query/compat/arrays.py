@@ -1,0 +1,221 @@
+"""Snowflake ARRAY functions on the engines' JSON arrays: ARRAY_CONTAINS, ARRAY_POSITION,
+ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT.
+
+An ARRAY is JSON on every engine (SQLite: text, the Redshift mock: JSONB, the emulator: DuckDB's
+JSON); a value put into or looked up in one is first the VARIANT that TO_VARIANT makes of it, so
+it is refused by name where TO_VARIANT is (a number with a fraction, a date). A SQL NULL value
+fails: Snowflake holds it in an ARRAY as `undefined`, which JSON cannot hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from dwsim_query.compat.nodes import Refusal, call, text, type_of
+from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
+from dwsim_query.compat.variants import _to_variant_for
+
+T = exp.DataType.Type
+DOCUMENTS = frozenset({T.VARIANT, T.JSON, T.JSONB, T.ARRAY, T.OBJECT, T.UNKNOWN, None})
+NODES: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.ArrayContains: ("ARRAY_CONTAINS", "BOOLEAN"),
+    exp.ArrayPosition: ("ARRAY_POSITION", "INT"),
+    exp.ArrayAppend: ("ARRAY_APPEND", "ARRAY"),
+    exp.ArrayPrepend: ("ARRAY_PREPEND", "ARRAY"),
+    exp.ArrayConcat: ("ARRAY_CAT", "ARRAY"),
+}
+
+
+def _named(node: exp.Expression) -> str | None:
+    found = NODES.get(type(node))
+    return found[0] if found else None
+
+
+@parsed_rewrite("semistructured", dialects=["snowflake"])
+def typed_arrays(tree: exp.Expression, _schema: ColumnTypes) -> exp.Expression:
+    """Each call typed as Snowflake answers it (BOOLEAN, INTEGER, ARRAY) by a cast that its
+    rewrite below takes off again."""
+    for node in list(tree.find_all(*NODES)):
+        if isinstance(node.parent, exp.Cast):
+            continue
+        to = exp.DataType.build(NODES[type(node)][1], dialect="snowflake")
+        node.replace(exp.cast(node.copy(), to))
+    return tree
+
+
+def _parts(node: exp.Expression) -> tuple[list[exp.Expression], exp.Expression | None]:
+    """The call's arrays and its value (in Snowflake's argument order)."""
+    if isinstance(node, exp.ArrayContains | exp.ArrayPosition):
+        return [node.this], node.expression
+    if isinstance(node, exp.ArrayConcat):
+        others = node.expressions
+        if len(others) != 1:
+            raise Refusal(f"ARRAY_CAT with {len(others) + 1} arguments", node)
+        return [node.this, others[0]], None
+    return [node.this], node.expression
+
+
+def _array(value: exp.Expression, engine: str, name: str, node: exp.Expression) -> exp.Expression:
+    kind = type_of(value)
+    if isinstance(value, exp.Null):
+        return exp.Null()
+    if kind not in DOCUMENTS:
+        raise Refusal(f"{name} of a value that is not an ARRAY", node)
+    if engine == "postgres":
+        return exp.cast(value.copy(), exp.DataType.build("JSONB"))
+    if engine == "snowflake":
+        document = value.copy()
+        if kind == T.ARRAY or isinstance(value, exp.Array):  # a DuckDB list: its JSON first
+            document = exp.cast(document, exp.DataType.build("VARIANT", dialect="snowflake"))
+        return exp.cast(document, exp.DataType.build("JSON"))
+    return value.copy()
+
+
+def _value(value: exp.Expression, engine: str, name: str, node: exp.Expression) -> exp.Expression:
+    if isinstance(value, exp.Null):
+        raise Refusal(f"{name} of a NULL value", node)
+    if type_of(value) not in DOCUMENTS:
+        value = _to_variant_for(engine)(exp.ToVariant(this=value.copy()))
+    if engine == "postgres":
+        return exp.cast(value.copy(), exp.DataType.build("JSONB"))
+    if engine == "snowflake":
+        return call("json", exp.cast(value.copy(), exp.DataType.build("JSON")))
+    return value.copy()
+
+
+def _pg(template: str, **parts: exp.Expression) -> exp.Expression:
+    tree = sqlglot.parse_one(template, read="postgres")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name in parts and not column.table:
+            column.replace(parts[column.name].copy())
+    return tree
+
+
+def _not_null(
+    value: exp.Expression, name: str, engine: str, done: exp.Expression, to: str = "JSONB"
+) -> exp.Expression:
+    """`done`, or a failure where the value is a SQL NULL (at run time)."""
+    message = f"{name} of a NULL value (undefined in an ARRAY) is not carried"
+    if engine == "snowflake":
+        failure: exp.Expression = call("error", text(message))
+    else:  # the mock: the failing cast reads the message; it depends on the value, so it is
+        # not folded when the plan is made
+        failure = exp.cast(
+            call("COALESCE", exp.cast(value.copy(), exp.DataType.build("TEXT")), text(message)),
+            exp.DataType.build(to),
+        )
+    return exp.Case(ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()),
+                                true=failure)], default=done)  # fmt: skip
+
+
+def _sqlite(
+    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+) -> exp.Expression:
+    function = "dwsim_" + name.lower()
+    if name in ("ARRAY_CONTAINS", "ARRAY_POSITION"):
+        return call(function, value, arrays[0]) if value is not None else exp.Null()
+    return call(function, *arrays, *([value] if value is not None else []))
+
+
+def _postgres(
+    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+) -> exp.Expression:
+    a = arrays[0]
+    if name == "ARRAY_CAT":
+        b = arrays[1]
+        return _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) + JSONB_ARRAY_LENGTH(b) >= 0 THEN a || b END",
+                   a=a, b=b)  # fmt: skip
+    assert value is not None
+    if name == "ARRAY_CONTAINS":
+        done = _pg("CASE WHEN a IS NULL THEN NULL ELSE EXISTS(SELECT 1 FROM "
+                   "JSONB_ARRAY_ELEMENTS(a) AS dwsim_e(v) WHERE dwsim_e.v = x) END", a=a, x=value)  # fmt: skip
+    elif name == "ARRAY_POSITION":
+        done = _pg("(SELECT MIN(dwsim_e.o) - 1 FROM JSONB_ARRAY_ELEMENTS(a) WITH ORDINALITY "
+                   "AS dwsim_e(v, o) WHERE dwsim_e.v = x)", a=a, x=value)  # fmt: skip
+    elif name == "ARRAY_APPEND":
+        done = _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) >= 0 THEN a || JSONB_BUILD_ARRAY(x) END",
+                   a=a, x=value)  # fmt: skip
+    else:
+        done = _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) >= 0 THEN JSONB_BUILD_ARRAY(x) || a END",
+                   a=a, x=value)  # fmt: skip
+    to = {"ARRAY_CONTAINS": "BOOLEAN", "ARRAY_POSITION": "INT"}.get(name, "JSONB")
+    return _not_null(value, name, "postgres", done, to)
+
+
+def _elements(document: exp.Expression, name: str) -> exp.Expression:
+    """DuckDB's list of the array's JSON elements (a JSON null is a SQL NULL in it); NULL for
+    NULL; a failure for a value not an ARRAY."""
+    is_array = exp.EQ(this=call("json_type", document.copy()), expression=text("ARRAY"))
+    return exp.Case(
+        ifs=[exp.If(this=exp.Is(this=document.copy(), expression=exp.Null()), true=exp.Null()),
+             exp.If(this=is_array, true=call("from_json", document.copy(), text('["JSON"]')))],
+        default=call("error", text(f"{name}: the argument is not an ARRAY")),
+    )  # fmt: skip
+
+
+def _emulator(
+    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+) -> exp.Expression:
+    a = _elements(arrays[0], name)
+    if name == "ARRAY_CAT":
+        b = _elements(arrays[1], name)
+        either = exp.Or(this=exp.Is(this=a.copy(), expression=exp.Null()),
+                        expression=exp.Is(this=b.copy(), expression=exp.Null()))  # fmt: skip
+        joined = call("to_json", call("list_concat", a, b))
+        return exp.Case(ifs=[exp.If(this=either, true=exp.Null())], default=joined)
+    assert value is not None
+    # list_position finds a NULL element (a JSON null) where list_contains does not
+    found = call(
+        "list_position",
+        a.copy(),
+        call("NULLIF", value, exp.cast(text("null"), exp.DataType.build("JSON"))),
+    )
+    if name == "ARRAY_CONTAINS":
+        done: exp.Expression = exp.Case(
+            ifs=[exp.If(this=exp.Is(this=a.copy(), expression=exp.Null()), true=exp.Null())],
+            default=exp.Not(this=exp.Is(this=found, expression=exp.Null())),
+        )
+    elif name == "ARRAY_POSITION":
+        done = exp.Sub(this=found, expression=exp.Literal.number(1))
+    elif name == "ARRAY_APPEND":
+        done = call("to_json", call("list_append", a.copy(), value))
+    else:
+        done = call("to_json", call("list_prepend", value, a.copy()))
+    if name in ("ARRAY_APPEND", "ARRAY_PREPEND"):  # DuckDB appends to a NULL list
+        done = exp.Case(ifs=[exp.If(this=exp.Is(this=a, expression=exp.Null()), true=exp.Null())],
+                        default=done)  # fmt: skip
+    return _not_null(value, name, "snowflake", done)
+
+
+BUILDERS = {"sqlite": _sqlite, "postgres": _postgres, "snowflake": _emulator}
+
+
+def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
+    build = BUILDERS[engine]
+
+    def arrays(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Cast):
+            return node
+        name = _named(node.this)
+        if name is None:
+            return node
+        called = node.this
+        array_args, value = _parts(called)
+        documents = [_array(a, engine, name, called) for a in array_args]
+        if any(isinstance(d, exp.Null) for d in documents):
+            return exp.Null()
+        element = _value(value, engine, name, called) if value is not None else None
+        built = build(name, documents, element)
+        if engine == "snowflake" and NODES[type(called)][1] == "ARRAY":
+            return exp.cast(built, exp.DataType.build("VARIANT", dialect="snowflake"))
+        return exp.Paren(this=built)
+
+    arrays.__name__ = arrays.__qualname__ = f"arrays_{engine}"
+    return arrays
+
+
+for _engine in BUILDERS:
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine])(_rewrite_for(_engine))

@@ -1,0 +1,98 @@
+"""SQLite pack functions for Snowflake's ARRAY functions on JSON text (ARRAY_CONTAINS,
+ARRAY_POSITION, ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT). Values arrive as JSON text; a NULL
+array answers NULL, a NULL value fails (Snowflake would hold it as `undefined`, which JSON
+text cannot), and a value that is not an array fails as in Snowflake."""
+
+from __future__ import annotations
+
+import decimal
+import json
+from typing import Any
+
+
+def _load(document: Any, name: str) -> Any:
+    try:
+        return json.loads(str(document), parse_float=decimal.Decimal)
+    except ValueError:
+        raise ValueError(f"{name}: {document!r} is not a JSON value") from None
+
+
+def _array(document: Any, name: str) -> list[Any]:
+    value = _load(document, name)
+    if not isinstance(value, list):
+        raise ValueError(f"{name}: the argument is not an ARRAY")
+    return value
+
+
+def _value(document: Any, name: str) -> Any:
+    if document is None:
+        raise ValueError(f"{name} of a NULL value (undefined in an ARRAY) is not carried")
+    return _load(document, name)
+
+
+def _same(value: Any) -> Any:
+    """A key equal for equal JSON values: numbers by value, booleans apart from numbers,
+    objects whatever their key order."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, int | decimal.Decimal):
+        return ("number", decimal.Decimal(value).normalize())
+    if isinstance(value, list):
+        return ("array", tuple(_same(v) for v in value))
+    return ("object", tuple(sorted((k, _same(v)) for k, v in value.items())))
+
+
+def _dump(value: Any) -> str:
+    """Compact JSON text, each number written as it was read."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (json.dumps(k, ensure_ascii=False) + ":" + _dump(v) for k, v in value.items())
+        return "{" + ",".join(pairs) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def array_position(value: Any, array: Any) -> int | None:
+    if array is None:
+        return None
+    wanted = _same(_value(value, "ARRAY_POSITION"))
+    for index, element in enumerate(_array(array, "ARRAY_POSITION")):
+        if _same(element) == wanted:
+            return index
+    return None
+
+
+def array_contains(value: Any, array: Any) -> bool | None:
+    if array is None:
+        return None
+    wanted = _same(_value(value, "ARRAY_CONTAINS"))
+    return any(_same(e) == wanted for e in _array(array, "ARRAY_CONTAINS"))
+
+
+def array_append(array: Any, value: Any) -> str | None:
+    if array is None:
+        return None
+    return _dump([*_array(array, "ARRAY_APPEND"), _value(value, "ARRAY_APPEND")])
+
+
+def array_prepend(array: Any, value: Any) -> str | None:
+    if array is None:
+        return None
+    return _dump([_value(value, "ARRAY_PREPEND"), *_array(array, "ARRAY_PREPEND")])
+
+
+def array_cat(first: Any, second: Any) -> str | None:
+    if first is None or second is None:
+        return None
+    return _dump([*_array(first, "ARRAY_CAT"), *_array(second, "ARRAY_CAT")])
+
+
+FUNCTIONS: dict[str, tuple[Any, int]] = {
+    "dwsim_array_position": (array_position, 2),
+    "dwsim_array_contains": (array_contains, 2),
+    "dwsim_array_append": (array_append, 2),
+    "dwsim_array_prepend": (array_prepend, 2),
+    "dwsim_array_cat": (array_cat, 2),
+}
