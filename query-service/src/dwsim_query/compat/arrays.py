@@ -1,5 +1,5 @@
 """Snowflake ARRAY functions on the engines' JSON arrays: ARRAY_CONTAINS, ARRAY_POSITION,
-ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT.
+ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_SLICE, ARRAY_REVERSE.
 
 An ARRAY is JSON on every engine (SQLite: text, the Redshift mock: JSONB, the emulator: DuckDB's
 JSON); a value put into or looked up in one is first the VARIANT that TO_VARIANT makes of it, so
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, is_integer, text, type_of
 from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
 from dwsim_query.compat.variants import _to_variant_for
 
@@ -26,6 +26,9 @@ NODES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.ArrayAppend: ("ARRAY_APPEND", "ARRAY"),
     exp.ArrayPrepend: ("ARRAY_PREPEND", "ARRAY"),
     exp.ArrayConcat: ("ARRAY_CAT", "ARRAY"),
+    exp.ArrayCompact: ("ARRAY_COMPACT", "ARRAY"),
+    exp.ArraySlice: ("ARRAY_SLICE", "ARRAY"),
+    exp.ArrayReverse: ("ARRAY_REVERSE", "ARRAY"),
 }
 
 
@@ -55,7 +58,22 @@ def _parts(node: exp.Expression) -> tuple[list[exp.Expression], exp.Expression |
         if len(others) != 1:
             raise Refusal(f"ARRAY_CAT with {len(others) + 1} arguments", node)
         return [node.this, others[0]], None
+    if isinstance(node, exp.ArrayCompact | exp.ArrayReverse | exp.ArraySlice):
+        return [node.this], None
     return [node.this], node.expression
+
+
+def _bounds(node: exp.Expression) -> list[exp.Expression]:
+    """ARRAY_SLICE's from and to: integers (Snowflake rounds other numbers; not carried)."""
+    if not isinstance(node, exp.ArraySlice):
+        return []
+    bounds = [node.args.get("start"), node.args.get("end")]
+    for bound in bounds:
+        if bound is None:
+            raise Refusal("ARRAY_SLICE without both of from and to", node)
+        if not (isinstance(bound, exp.Null) or is_integer(bound)):
+            raise Refusal("ARRAY_SLICE with a from or to that is not an integer", node)
+    return [b for b in bounds if b is not None]
 
 
 def _array(value: exp.Expression, engine: str, name: str, node: exp.Expression) -> exp.Expression:
@@ -88,6 +106,7 @@ def _value(value: exp.Expression, engine: str, name: str, node: exp.Expression) 
 
 def _pg(template: str, **parts: exp.Expression) -> exp.Expression:
     tree = sqlglot.parse_one(template, read="postgres")
+    assert isinstance(tree, exp.Expression)
     for column in list(tree.find_all(exp.Column)):
         if column.name in parts and not column.table:
             column.replace(parts[column.name].copy())
@@ -112,18 +131,47 @@ def _not_null(
 
 
 def _sqlite(
-    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+    name: str,
+    arrays: list[exp.Expression],
+    value: exp.Expression | None,
+    bounds: list[exp.Expression],
 ) -> exp.Expression:
     function = "dwsim_" + name.lower()
+    if bounds:
+        return call(function, arrays[0], *bounds)
     if name in ("ARRAY_CONTAINS", "ARRAY_POSITION"):
         return call(function, value, arrays[0]) if value is not None else exp.Null()
     return call(function, *arrays, *([value] if value is not None else []))
 
 
+AGGREGATED = {
+    "ARRAY_COMPACT": ("dwsim_e.o", "JSONB_TYPEOF(dwsim_e.v) <> 'null'"),
+    "ARRAY_REVERSE": ("dwsim_e.o DESC", "TRUE"),
+    # from and to count from the end when negative, as Python's slices do
+    "ARRAY_SLICE": (
+        "dwsim_e.o",
+        "dwsim_e.o - 1 >= CASE WHEN f < 0 THEN JSONB_ARRAY_LENGTH(a) + f ELSE f END AND "
+        "dwsim_e.o - 1 < CASE WHEN t < 0 THEN JSONB_ARRAY_LENGTH(a) + t ELSE t END",
+    ),
+}
+
+
 def _postgres(
-    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+    name: str,
+    arrays: list[exp.Expression],
+    value: exp.Expression | None,
+    bounds: list[exp.Expression],
 ) -> exp.Expression:
     a = arrays[0]
+    if name in AGGREGATED:
+        order, keep = AGGREGATED[name]
+        f, t = bounds if bounds else (exp.Null(), exp.Null())
+        return _pg(
+            "CASE WHEN JSONB_ARRAY_LENGTH(a) >= 0 THEN (SELECT COALESCE(JSONB_AGG(dwsim_e.v "
+            f"ORDER BY {order}), CAST('[]' AS JSONB)) FROM JSONB_ARRAY_ELEMENTS(a) WITH ORDINALITY "
+            f"AS dwsim_e(v, o) WHERE {keep}) END",
+            a=a, f=f, t=t,
+        )  # fmt: skip
     if name == "ARRAY_CAT":
         b = arrays[1]
         return _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) + JSONB_ARRAY_LENGTH(b) >= 0 THEN a || b END",
@@ -157,9 +205,31 @@ def _elements(document: exp.Expression, name: str) -> exp.Expression:
 
 
 def _emulator(
-    name: str, arrays: list[exp.Expression], value: exp.Expression | None
+    name: str,
+    arrays: list[exp.Expression],
+    value: exp.Expression | None,
+    bounds: list[exp.Expression],
 ) -> exp.Expression:
     a = _elements(arrays[0], name)
+    if name == "ARRAY_COMPACT":  # a JSON null is a NULL element of the list
+        x = exp.to_identifier("dwsim_x")
+        keep = exp.Not(this=exp.Is(this=exp.column(x.copy()), expression=exp.Null()))
+        return call("to_json", call("list_filter", a, exp.Lambda(this=keep, expressions=[x])))
+    if name == "ARRAY_REVERSE":
+        return call("to_json", call("list_reverse", a))
+    if name == "ARRAY_SLICE":
+        size = call("json_array_length", arrays[0].copy())
+        begin, end = (
+            exp.Case(
+                ifs=[exp.If(this=exp.LT(this=b.copy(), expression=exp.Literal.number(0)),
+                            true=call("GREATEST", exp.Add(this=size.copy(), expression=b.copy()),
+                                      exp.Literal.number(0)))],
+                default=b.copy(),
+            )
+            for b in bounds
+        )  # fmt: skip
+        first = exp.Add(this=begin, expression=exp.Literal.number(1))
+        return call("to_json", call("list_slice", a, first, end))
     if name == "ARRAY_CAT":
         b = _elements(arrays[1], name)
         either = exp.Or(this=exp.Is(this=a.copy(), expression=exp.Null()),
@@ -208,7 +278,10 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
         if any(isinstance(d, exp.Null) for d in documents):
             return exp.Null()
         element = _value(value, engine, name, called) if value is not None else None
-        built = build(name, documents, element)
+        bounds = _bounds(called)
+        if any(isinstance(b, exp.Null) for b in bounds):
+            return exp.Null()
+        built = build(name, documents, element, bounds)
         if engine == "snowflake" and NODES[type(called)][1] == "ARRAY":
             return exp.cast(built, exp.DataType.build("VARIANT", dialect="snowflake"))
         return exp.Paren(this=built)

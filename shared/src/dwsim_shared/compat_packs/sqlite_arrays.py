@@ -1,5 +1,6 @@
 """SQLite pack functions for Snowflake's ARRAY functions on JSON text (ARRAY_CONTAINS,
-ARRAY_POSITION, ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT). Values arrive as JSON text; a NULL
+ARRAY_POSITION, ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_REVERSE,
+ARRAY_SLICE). Values arrive as JSON text; a NULL
 array answers NULL, a NULL value fails (Snowflake would hold it as `undefined`, which JSON
 text cannot), and a value that is not an array fails as in Snowflake."""
 
@@ -89,10 +90,31 @@ def array_cat(first: Any, second: Any) -> str | None:
     return _dump([*_array(first, "ARRAY_CAT"), *_array(second, "ARRAY_CAT")])
 
 
+def array_compact(array: Any) -> str | None:
+    """Without its JSON nulls (the only missing values a JSON array holds)."""
+    if array is None:
+        return None
+    return _dump([e for e in _array(array, "ARRAY_COMPACT") if e is not None])
+
+
+def array_reverse(array: Any) -> str | None:
+    return None if array is None else _dump(_array(array, "ARRAY_REVERSE")[::-1])
+
+
+def array_slice(array: Any, start: Any, end: Any) -> str | None:
+    """From `start` up to `end` (not included), counted from 0; a negative one from the end."""
+    if array is None or start is None or end is None:
+        return None
+    return _dump(_array(array, "ARRAY_SLICE")[int(start) : int(end)])
+
+
 FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_position": (array_position, 2),
     "dwsim_array_contains": (array_contains, 2),
     "dwsim_array_append": (array_append, 2),
     "dwsim_array_prepend": (array_prepend, 2),
     "dwsim_array_cat": (array_cat, 2),
+    "dwsim_array_compact": (array_compact, 1),
+    "dwsim_array_reverse": (array_reverse, 1),
+    "dwsim_array_slice": (array_slice, 3),
 }
