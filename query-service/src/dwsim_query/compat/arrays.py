@@ -1,5 +1,6 @@
 """Snowflake ARRAY functions on the engines' JSON arrays: ARRAY_CONTAINS, ARRAY_POSITION,
-ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_SLICE, ARRAY_REVERSE.
+ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_SLICE, ARRAY_REVERSE, ARRAY_DISTINCT,
+ARRAY_CONSTRUCT_COMPACT.
 
 An ARRAY is JSON on every engine (SQLite: text, the Redshift mock: JSONB, the emulator: DuckDB's
 JSON); a value put into or looked up in one is first the VARIANT that TO_VARIANT makes of it, so
@@ -29,6 +30,8 @@ NODES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.ArrayCompact: ("ARRAY_COMPACT", "ARRAY"),
     exp.ArraySlice: ("ARRAY_SLICE", "ARRAY"),
     exp.ArrayReverse: ("ARRAY_REVERSE", "ARRAY"),
+    exp.ArrayDistinct: ("ARRAY_DISTINCT", "ARRAY"),
+    exp.ArrayConstructCompact: ("ARRAY_CONSTRUCT_COMPACT", "ARRAY"),
 }
 
 
@@ -58,7 +61,7 @@ def _parts(node: exp.Expression) -> tuple[list[exp.Expression], exp.Expression |
         if len(others) != 1:
             raise Refusal(f"ARRAY_CAT with {len(others) + 1} arguments", node)
         return [node.this, others[0]], None
-    if isinstance(node, exp.ArrayCompact | exp.ArrayReverse | exp.ArraySlice):
+    if isinstance(node, exp.ArrayCompact | exp.ArrayReverse | exp.ArraySlice | exp.ArrayDistinct):
         return [node.this], None
     return [node.this], node.expression
 
@@ -147,6 +150,12 @@ def _sqlite(
 AGGREGATED = {
     "ARRAY_COMPACT": ("dwsim_e.o", "JSONB_TYPEOF(dwsim_e.v) <> 'null'"),
     "ARRAY_REVERSE": ("dwsim_e.o DESC", "TRUE"),
+    # the first of equal elements
+    "ARRAY_DISTINCT": (
+        "dwsim_e.o",
+        "NOT EXISTS(SELECT 1 FROM JSONB_ARRAY_ELEMENTS(a) WITH ORDINALITY AS dwsim_p(v, o) "
+        "WHERE dwsim_p.v = dwsim_e.v AND dwsim_p.o < dwsim_e.o)",
+    ),
     # from and to count from the end when negative, as Python's slices do
     "ARRAY_SLICE": (
         "dwsim_e.o",
@@ -217,6 +226,11 @@ def _emulator(
         return call("to_json", call("list_filter", a, exp.Lambda(this=keep, expressions=[x])))
     if name == "ARRAY_REVERSE":
         return call("to_json", call("list_reverse", a))
+    if name == "ARRAY_DISTINCT":  # the first of equal elements (list_position finds NULLs)
+        x, i = exp.to_identifier("dwsim_x"), exp.to_identifier("dwsim_i")
+        first = exp.EQ(this=call("list_position", a.copy(), exp.column(x.copy())),
+                       expression=exp.column(i.copy()))  # fmt: skip
+        return call("to_json", call("list_filter", a, exp.Lambda(this=first, expressions=[x, i])))
     if name == "ARRAY_SLICE":
         size = call("json_array_length", arrays[0].copy())
         begin, end = (
@@ -260,6 +274,34 @@ def _emulator(
     return _not_null(value, name, "snowflake", done)
 
 
+def _construct_compact(node: exp.ArrayConstructCompact, engine: str) -> exp.Expression:
+    """ARRAY_CONSTRUCT_COMPACT: the array of the values that are not SQL NULL (a JSON null is a
+    value)."""
+    values = []
+    for raw in node.expressions:
+        if isinstance(raw, exp.Null):
+            continue
+        converted = _value(raw, engine, "ARRAY_CONSTRUCT_COMPACT", node)
+        missing = exp.Is(this=raw.copy(), expression=exp.Null())
+        values.append(exp.Case(ifs=[exp.If(this=missing, true=exp.Null())], default=converted))
+    if engine == "sqlite":
+        return call("dwsim_array_construct_compact", *values)
+    if engine == "postgres":
+        if not values:
+            return exp.cast(text("[]"), exp.DataType.build("JSONB"))
+        rows = ", ".join(f"({i}, dwsim_v{i})" for i in range(len(values)))
+        parts = {f"dwsim_v{i}": v for i, v in enumerate(values)}
+        return exp.Paren(this=_pg(
+            "SELECT COALESCE(JSONB_AGG(dwsim_e.v ORDER BY dwsim_e.o), CAST('[]' AS JSONB)) "
+            f"FROM (VALUES {rows}) AS dwsim_e(o, v) WHERE NOT dwsim_e.v IS NULL", **parts))  # fmt: skip
+    x = exp.to_identifier("dwsim_x")
+    keep = exp.Not(this=exp.Is(this=exp.column(x.copy()), expression=exp.Null()))
+    listed = call(
+        "list_filter", call("list_value", *values), exp.Lambda(this=keep, expressions=[x])
+    )
+    return exp.cast(call("to_json", listed), exp.DataType.build("VARIANT", dialect="snowflake"))
+
+
 BUILDERS = {"sqlite": _sqlite, "postgres": _postgres, "snowflake": _emulator}
 
 
@@ -273,6 +315,8 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
         if name is None:
             return node
         called = node.this
+        if isinstance(called, exp.ArrayConstructCompact):
+            return _construct_compact(called, engine)
         array_args, value = _parts(called)
         documents = [_array(a, engine, name, called) for a in array_args]
         if any(isinstance(d, exp.Null) for d in documents):

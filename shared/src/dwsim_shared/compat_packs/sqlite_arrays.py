@@ -1,6 +1,6 @@
 """SQLite pack functions for Snowflake's ARRAY functions on JSON text (ARRAY_CONTAINS,
 ARRAY_POSITION, ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_REVERSE,
-ARRAY_SLICE). Values arrive as JSON text; a NULL
+ARRAY_SLICE, ARRAY_DISTINCT, ARRAY_CONSTRUCT_COMPACT). Values arrive as JSON text; a NULL
 array answers NULL, a NULL value fails (Snowflake would hold it as `undefined`, which JSON
 text cannot), and a value that is not an array fails as in Snowflake."""
 
@@ -108,6 +108,24 @@ def array_slice(array: Any, start: Any, end: Any) -> str | None:
     return _dump(_array(array, "ARRAY_SLICE")[int(start) : int(end)])
 
 
+def array_distinct(array: Any) -> str | None:
+    """The first of equal elements, in their order."""
+    if array is None:
+        return None
+    seen: set[Any] = set()
+    kept = []
+    for element in _array(array, "ARRAY_DISTINCT"):
+        if (key := _same(element)) not in seen:
+            seen.add(key)
+            kept.append(element)
+    return _dump(kept)
+
+
+def array_construct_compact(*values: Any) -> str:
+    """The array of the values (JSON text) that are not SQL NULL."""
+    return _dump([_load(v, "ARRAY_CONSTRUCT_COMPACT") for v in values if v is not None])
+
+
 FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_position": (array_position, 2),
     "dwsim_array_contains": (array_contains, 2),
@@ -117,4 +135,6 @@ FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_compact": (array_compact, 1),
     "dwsim_array_reverse": (array_reverse, 1),
     "dwsim_array_slice": (array_slice, 3),
+    "dwsim_array_distinct": (array_distinct, 1),
+    "dwsim_array_construct_compact": (array_construct_compact, -1),
 }
