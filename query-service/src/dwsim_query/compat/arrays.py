@@ -228,9 +228,11 @@ def _emulator(
         return call("to_json", call("list_reverse", a))
     if name == "ARRAY_DISTINCT":  # the first of equal elements (list_position finds NULLs)
         x, i = exp.to_identifier("dwsim_x"), exp.to_identifier("dwsim_i")
-        first = exp.EQ(this=call("list_position", a.copy(), exp.column(x.copy())),
-                       expression=exp.column(i.copy()))  # fmt: skip
-        return call("to_json", call("list_filter", a, exp.Lambda(this=first, expressions=[x, i])))
+        is_first = exp.EQ(this=call("list_position", a.copy(), exp.column(x.copy())),
+                           expression=exp.column(i.copy()))  # fmt: skip
+        return call(
+            "to_json", call("list_filter", a, exp.Lambda(this=is_first, expressions=[x, i]))
+        )
     if name == "ARRAY_SLICE":
         size = call("json_array_length", arrays[0].copy())
         begin, end = (
