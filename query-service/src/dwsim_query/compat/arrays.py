@@ -1,6 +1,6 @@
 """Snowflake ARRAY functions on the engines' JSON arrays: ARRAY_CONTAINS, ARRAY_POSITION,
 ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_SLICE, ARRAY_REVERSE, ARRAY_DISTINCT,
-ARRAY_CONSTRUCT_COMPACT.
+ARRAY_CONSTRUCT_COMPACT, and OBJECT_KEYS.
 
 An ARRAY is JSON on every engine (SQLite: text, the Redshift mock: JSONB, the emulator: DuckDB's
 JSON); a value put into or looked up in one is first the VARIANT that TO_VARIANT makes of it, so
@@ -20,7 +20,7 @@ from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
 from dwsim_query.compat.variants import _to_variant_for
 
 T = exp.DataType.Type
-DOCUMENTS = frozenset({T.VARIANT, T.JSON, T.JSONB, T.ARRAY, T.OBJECT, T.UNKNOWN, None})
+DOCUMENTS = frozenset({T.VARIANT, T.JSON, T.JSONB, T.ARRAY, T.OBJECT, T.STRUCT, T.UNKNOWN, None})
 NODES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.ArrayContains: ("ARRAY_CONTAINS", "BOOLEAN"),
     exp.ArrayPosition: ("ARRAY_POSITION", "INT"),
@@ -32,6 +32,7 @@ NODES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.ArrayReverse: ("ARRAY_REVERSE", "ARRAY"),
     exp.ArrayDistinct: ("ARRAY_DISTINCT", "ARRAY"),
     exp.ArrayConstructCompact: ("ARRAY_CONSTRUCT_COMPACT", "ARRAY"),
+    exp.JSONKeys: ("OBJECT_KEYS", "ARRAY"),
 }
 
 
@@ -84,12 +85,14 @@ def _array(value: exp.Expression, engine: str, name: str, node: exp.Expression) 
     if isinstance(value, exp.Null):
         return exp.Null()
     if kind not in DOCUMENTS:
-        raise Refusal(f"{name} of a value that is not an ARRAY", node)
+        noun = "an OBJECT" if name == "OBJECT_KEYS" else "an ARRAY"
+        raise Refusal(f"{name} of a value that is not {noun}", node)
     if engine == "postgres":
         return exp.cast(value.copy(), exp.DataType.build("JSONB"))
     if engine == "snowflake":
         document = value.copy()
-        if kind == T.ARRAY or isinstance(value, exp.Array):  # a DuckDB list: its JSON first
+        if kind in (T.ARRAY, T.OBJECT, T.STRUCT) or isinstance(value, exp.Array | exp.Struct):
+            # a DuckDB list or struct: its JSON first
             document = exp.cast(document, exp.DataType.build("VARIANT", dialect="snowflake"))
         return exp.cast(document, exp.DataType.build("JSON"))
     return value.copy()
@@ -304,6 +307,32 @@ def _construct_compact(node: exp.ArrayConstructCompact, engine: str) -> exp.Expr
     return exp.cast(call("to_json", listed), exp.DataType.build("VARIANT", dialect="snowflake"))
 
 
+def _object_keys(node: exp.JSONKeys, engine: str) -> exp.Expression:
+    """OBJECT_KEYS: the keys in Snowflake's order (sorted, as it keeps and prints them); NULL
+    for NULL; a value that is not an OBJECT fails."""
+    if node.expressions:
+        raise Refusal(f"OBJECT_KEYS with {len(node.expressions) + 1} arguments", node)
+    document = _array(node.this, engine, "OBJECT_KEYS", node)
+    if isinstance(document, exp.Null):
+        return exp.Null()
+    if engine == "sqlite":
+        return call("dwsim_object_keys", document)
+    if engine == "postgres":
+        return _pg(
+            "CASE WHEN a IS NULL THEN NULL ELSE (SELECT COALESCE(JSONB_AGG(dwsim_k.k ORDER BY "
+            "dwsim_k.k COLLATE \"C\"), CAST('[]' AS JSONB)) FROM JSONB_OBJECT_KEYS(a) AS dwsim_k(k)) END",
+            a=document,
+        )  # fmt: skip
+    is_object = exp.EQ(this=call("json_type", document.copy()), expression=text("OBJECT"))
+    keys = call("to_json", call("list_sort", call("json_keys", document.copy())))
+    built = exp.Case(
+        ifs=[exp.If(this=exp.Is(this=document.copy(), expression=exp.Null()), true=exp.Null()),
+             exp.If(this=is_object, true=keys)],
+        default=call("error", text("OBJECT_KEYS: the argument is not an OBJECT")),
+    )  # fmt: skip
+    return exp.cast(built, exp.DataType.build("VARIANT", dialect="snowflake"))
+
+
 BUILDERS = {"sqlite": _sqlite, "postgres": _postgres, "snowflake": _emulator}
 
 
@@ -319,6 +348,8 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
         called = node.this
         if isinstance(called, exp.ArrayConstructCompact):
             return _construct_compact(called, engine)
+        if isinstance(called, exp.JSONKeys):
+            return _object_keys(called, engine)
         array_args, value = _parts(called)
         documents = [_array(a, engine, name, called) for a in array_args]
         if any(isinstance(d, exp.Null) for d in documents):

@@ -126,6 +126,16 @@ def array_construct_compact(*values: Any) -> str:
     return _dump([_load(v, "ARRAY_CONSTRUCT_COMPACT") for v in values if v is not None])
 
 
+def object_keys(document: Any) -> str | None:
+    """OBJECT_KEYS: the keys sorted, as Snowflake keeps them."""
+    if document is None:
+        return None
+    value = _load(document, "OBJECT_KEYS")
+    if not isinstance(value, dict):
+        raise ValueError("OBJECT_KEYS: the argument is not an OBJECT")
+    return _dump(sorted(value))
+
+
 FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_position": (array_position, 2),
     "dwsim_array_contains": (array_contains, 2),
@@ -137,4 +147,5 @@ FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_slice": (array_slice, 3),
     "dwsim_array_distinct": (array_distinct, 1),
     "dwsim_array_construct_compact": (array_construct_compact, -1),
+    "dwsim_object_keys": (object_keys, 1),
 }
