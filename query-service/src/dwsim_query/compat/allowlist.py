@@ -89,7 +89,7 @@ SNOWFLAKE = frozenset(
     try_to_boolean bitand bitor bitnot
     from_json json to_json list_contains list_position list_append list_prepend list_concat
     list_filter list_reverse list_slice json_array_length list_value
-    json_keys list_sort
+    json_keys list_sort list_has_any
     """
     ).split()
 )

@@ -1,6 +1,6 @@
 """Snowflake ARRAY functions on the engines' JSON arrays: ARRAY_CONTAINS, ARRAY_POSITION,
 ARRAY_APPEND, ARRAY_PREPEND, ARRAY_CAT, ARRAY_COMPACT, ARRAY_SLICE, ARRAY_REVERSE, ARRAY_DISTINCT,
-ARRAY_CONSTRUCT_COMPACT, and OBJECT_KEYS.
+ARRAY_CONSTRUCT_COMPACT, ARRAYS_OVERLAP and OBJECT_KEYS.
 
 An ARRAY is JSON on every engine (SQLite: text, the Redshift mock: JSONB, the emulator: DuckDB's
 JSON); a value put into or looked up in one is first the VARIANT that TO_VARIANT makes of it, so
@@ -33,6 +33,7 @@ NODES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.ArrayDistinct: ("ARRAY_DISTINCT", "ARRAY"),
     exp.ArrayConstructCompact: ("ARRAY_CONSTRUCT_COMPACT", "ARRAY"),
     exp.JSONKeys: ("OBJECT_KEYS", "ARRAY"),
+    exp.ArrayOverlaps: ("ARRAYS_OVERLAP", "BOOLEAN"),
 }
 
 
@@ -57,6 +58,8 @@ def _parts(node: exp.Expression) -> tuple[list[exp.Expression], exp.Expression |
     """The call's arrays and its value (in Snowflake's argument order)."""
     if isinstance(node, exp.ArrayContains | exp.ArrayPosition):
         return [node.this], node.expression
+    if isinstance(node, exp.ArrayOverlaps):
+        return [node.this, node.expression], None
     if isinstance(node, exp.ArrayConcat):
         others = node.expressions
         if len(others) != 1:
@@ -184,6 +187,11 @@ def _postgres(
             f"AS dwsim_e(v, o) WHERE {keep}) END",
             a=a, f=f, t=t,
         )  # fmt: skip
+    if name == "ARRAYS_OVERLAP":  # NULL-safe: a JSON null is found in a JSON null
+        b = arrays[1]
+        return _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) + JSONB_ARRAY_LENGTH(b) >= 0 THEN EXISTS("
+                   "SELECT 1 FROM JSONB_ARRAY_ELEMENTS(a) AS dwsim_e(v) JOIN JSONB_ARRAY_ELEMENTS(b) "
+                   "AS dwsim_f(v) ON dwsim_e.v = dwsim_f.v) END", a=a, b=b)  # fmt: skip
     if name == "ARRAY_CAT":
         b = arrays[1]
         return _pg("CASE WHEN JSONB_ARRAY_LENGTH(a) + JSONB_ARRAY_LENGTH(b) >= 0 THEN a || b END",
@@ -249,6 +257,19 @@ def _emulator(
         )  # fmt: skip
         first = exp.Add(this=begin, expression=exp.Literal.number(1))
         return call("to_json", call("list_slice", a, first, end))
+    if name == "ARRAYS_OVERLAP":  # NULL-safe: JSON nulls (NULL elements) in both overlap
+        b = _elements(arrays[1], name)
+        nulls = [
+            exp.Not(
+                this=exp.Is(this=call("list_position", x.copy(), exp.Null()), expression=exp.Null())
+            )
+            for x in (a, b)
+        ]
+        either = exp.Or(this=exp.Is(this=a.copy(), expression=exp.Null()),
+                        expression=exp.Is(this=b.copy(), expression=exp.Null()))  # fmt: skip
+        overlap = exp.Or(this=call("list_has_any", a, b),
+                         expression=exp.Paren(this=exp.And(this=nulls[0], expression=nulls[1])))  # fmt: skip
+        return exp.Case(ifs=[exp.If(this=either, true=exp.Null())], default=overlap)
     if name == "ARRAY_CAT":
         b = _elements(arrays[1], name)
         either = exp.Or(this=exp.Is(this=a.copy(), expression=exp.Null()),

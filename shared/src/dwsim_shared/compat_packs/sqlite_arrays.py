@@ -136,6 +136,14 @@ def object_keys(document: Any) -> str | None:
     return _dump(sorted(value))
 
 
+def arrays_overlap(first: Any, second: Any) -> bool | None:
+    """Whether the arrays have an element in common (a JSON null is one, NULL-safe)."""
+    if first is None or second is None:
+        return None
+    found = {_same(e) for e in _array(second, "ARRAYS_OVERLAP")}
+    return any(_same(e) in found for e in _array(first, "ARRAYS_OVERLAP"))
+
+
 FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_position": (array_position, 2),
     "dwsim_array_contains": (array_contains, 2),
@@ -148,4 +156,5 @@ FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_array_distinct": (array_distinct, 1),
     "dwsim_array_construct_compact": (array_construct_compact, -1),
     "dwsim_object_keys": (object_keys, 1),
+    "dwsim_arrays_overlap": (arrays_overlap, 2),
 }
