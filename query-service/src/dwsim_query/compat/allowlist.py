@@ -88,7 +88,7 @@ SNOWFLAKE = frozenset(
     bit_length unicode insert repeat space cosh sinh tanh acosh asinh atanh cot factorial
     try_to_boolean bitand bitor bitnot
     from_json json to_json list_contains list_position list_append list_prepend list_concat
-    list_filter list_reverse list_slice json_array_length list_value
+    list_filter list_reverse list_slice list_value
     json_keys list_sort list_has_any
     """
     ).split()

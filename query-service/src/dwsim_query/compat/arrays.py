@@ -17,7 +17,6 @@ from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, is_integer, text, type_of
 from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
-from dwsim_query.compat.variants import _to_variant_for
 
 T = exp.DataType.Type
 DOCUMENTS = frozenset({T.VARIANT, T.JSON, T.JSONB, T.ARRAY, T.OBJECT, T.STRUCT, T.UNKNOWN, None})
@@ -105,6 +104,10 @@ def _value(value: exp.Expression, engine: str, name: str, node: exp.Expression) 
     if isinstance(value, exp.Null):
         raise Refusal(f"{name} of a NULL value", node)
     if type_of(value) not in DOCUMENTS:
+        # Imported here: importing variants first would move its rewrites ahead of
+        # semistructured's in the chain (the order of registration is the chain's order).
+        from dwsim_query.compat.variants import _to_variant_for
+
         value = _to_variant_for(engine)(exp.ToVariant(this=value.copy()))
     if engine == "postgres":
         return exp.cast(value.copy(), exp.DataType.build("JSONB"))
@@ -244,18 +247,15 @@ def _emulator(
         return call(
             "to_json", call("list_filter", a, exp.Lambda(this=is_first, expressions=[x, i]))
         )
-    if name == "ARRAY_SLICE":
-        size = call("json_array_length", arrays[0].copy())
-        begin, end = (
-            exp.Case(
-                ifs=[exp.If(this=exp.LT(this=b.copy(), expression=exp.Literal.number(0)),
-                            true=call("GREATEST", exp.Add(this=size.copy(), expression=b.copy()),
-                                      exp.Literal.number(0)))],
-                default=b.copy(),
-            )
-            for b in bounds
-        )  # fmt: skip
-        first = exp.Add(this=begin, expression=exp.Literal.number(1))
+    if name == "ARRAY_SLICE":  # DuckDB counts from 1, both ends included, -1 the last
+        f, t = bounds
+        negative = exp.LT(this=f.copy(), expression=exp.Literal.number(0))
+        first = exp.Case(ifs=[exp.If(this=negative, true=f.copy())],
+                         default=exp.Add(this=f.copy(), expression=exp.Literal.number(1)))  # fmt: skip
+        before_end = exp.LT(this=t.copy(), expression=exp.Literal.number(0))
+        end = exp.Case(ifs=[exp.If(this=before_end,
+                                   true=exp.Sub(this=t.copy(), expression=exp.Literal.number(1)))],
+                       default=t.copy())  # fmt: skip
         return call("to_json", call("list_slice", a, first, end))
     if name == "ARRAYS_OVERLAP":  # NULL-safe: JSON nulls (NULL elements) in both overlap
         b = _elements(arrays[1], name)
