@@ -53,7 +53,7 @@ POSTGRES = (
     regexp_replace regexp_substr regexp_count regexp_instr regexp_match regexp_like string_agg to_hex array_agg translate convert_to encode sha224 sha256 sha384 sha512
     array_to_string bool_and bool_or bit_and bit_or every percentile_cont percentile_disc mode trunc div
     jsonb_extract_path_text jsonb_extract_path json_extract_path_text json_extract_path
-    jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object array_remove random corr covar_pop covar_samp width_bucket
+    jsonb_array_length jsonb_typeof json_typeof to_jsonb jsonb_array_elements jsonb_build_array jsonb_build_object jsonb_agg jsonb_object_keys array_remove random corr covar_pop covar_samp width_bucket
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     bit_length cosh sinh tanh acosh asinh atanh cot
     regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy regr_sxx regr_syy regr_sxy
@@ -91,6 +91,9 @@ SNOWFLAKE = frozenset(
     try_to_boolean bitand bitor bitnot
     corr covar_pop covar_samp regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy
     regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg kurtosis skew
+    from_json json to_json list_contains list_position list_append list_prepend list_concat
+    list_filter list_reverse list_slice list_value
+    json_keys list_sort list_has_any
     """
     ).split()
 )

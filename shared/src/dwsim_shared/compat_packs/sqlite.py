@@ -14,6 +14,7 @@ from typing import Any
 
 from dwsim_shared.compat_packs import (
     number_models,
+    sqlite_arrays,
     sqlite_breadth,
     sqlite_dates,
     sqlite_decimals,
@@ -446,6 +447,7 @@ SCALARS = {
     **sqlite_dates.FUNCTIONS,
     **sqlite_functions.FUNCTIONS,
     **sqlite_breadth.FUNCTIONS,
+    **sqlite_arrays.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     **sqlite_json.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
