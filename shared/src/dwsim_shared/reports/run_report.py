@@ -318,16 +318,21 @@ def _status_after(report: dict[str, Any]) -> RunStatus:
     return RunStatus.COMPLETED if ok else RunStatus.COMPLETED_WITH_WARNINGS
 
 
+def _run_plan(session: Any, run_id: int) -> tuple[RunRow, Experiment, GenerationPlan]:
+    """A run's row, its experiment and the plan it was generated from."""
+    run = session.get(RunRow, run_id)
+    if run is None:
+        raise NotFound(f"run {run_id} does not exist")
+    experiment = Experiment.model_validate(run.schema_json)
+    return run, experiment, compile_plan(experiment, run.row_targets, run.shard_size)
+
+
 def run_contract(rt: Runtime, run_id: int) -> dict[str, TableFacts]:
     """The generation contract's facts of a run (its plan, seed and the report's exact-rows
     threshold), as `compute_report` would compute them: the finalize step starts this on a
     thread before it counts and publishes, so the report that follows does not wait for it."""
     with rt.session() as session:
-        run = session.get(RunRow, run_id)
-        if run is None:
-            raise NotFound(f"run {run_id} does not exist")
-        experiment = Experiment.model_validate(run.schema_json)
-        plan = compile_plan(experiment, run.row_targets, run.shard_size)
+        run, _, plan = _run_plan(session, run_id)
         seed = run.seed
     if seed is None:
         return {}
@@ -344,11 +349,7 @@ def published_report(
 
     `contract`: the run's `run_contract`, started earlier by the caller (its result waited for)."""
     with rt.session() as session:
-        run = session.get(RunRow, run_id)
-        if run is None:
-            raise NotFound(f"run {run_id} does not exist")
-        experiment = Experiment.model_validate(run.schema_json)
-        plan = compile_plan(experiment, run.row_targets, run.shard_size)
+        run, experiment, plan = _run_plan(session, run_id)
         warehouse_name, seed = run.warehouse, run.seed
         shards = session.execute(
             select(RunShardRow.table_name, RunShardRow.rows_loaded, RunShardRow.load_facts).where(
