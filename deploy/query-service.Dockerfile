@@ -42,4 +42,4 @@ ENV PATH="/app/.venv/bin:${PATH}" \
 WORKDIR /app
 USER dwsim
 EXPOSE 8001
-CMD ["uvicorn", "dwsim_query.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001"]
+CMD ["uvicorn", "dwsim_query.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001", "--timeout-keep-alive", "30"]

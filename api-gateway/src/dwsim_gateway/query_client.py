@@ -35,8 +35,13 @@ class QueryServiceClient:
             # What proves to the query service that the call comes from the gateway.
             headers={"Authorization": f"Bearer {token}"} if token else {},
             timeout=httpx.Timeout(settings.query_timeout_s + 10, connect=5),
-            # Each running query holds a connection: as many as the gateway's threads.
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=40),
+            # Each running query holds a connection: as many as the gateway's threads. An idle
+            # connection is dropped well before the query service's keep-alive timeout (30 s,
+            # uvicorn's default 5 s), so a request never goes out on a socket the server is
+            # closing at that moment (seen as "Connection reset by peer" under load).
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=40, keepalive_expiry=2.0
+            ),
         )
 
     def close(self) -> None:

@@ -160,7 +160,7 @@ class Stack:
         specs += [
             ("query-service", [py, "-m", "uvicorn", "dwsim_query.app:create_app", "--factory",
                                "--host", "127.0.0.1", "--port", str(self.query_port),
-                               "--log-level", "warning"]),
+                               "--timeout-keep-alive", "30", "--log-level", "warning"]),
             ("api-gateway", [py, "-m", "uvicorn", "dwsim_gateway.main:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(self.gateway_port),
                              "--log-level", "warning"]),
