@@ -174,7 +174,8 @@ def _session_number(body: bytes, name: str) -> float | None:
 
 
 class _WithoutEmptyComments:
-    """A session's DuckDB connection, less fakesnow's record of an absent table comment.
+    """A session's DuckDB connection, less fakesnow's record of an absent table comment, and
+    with the result's columns kept as DuckDB described them when fakesnow took the result.
 
     fakesnow records `'None'` as the comment of every table it creates, in its own catalog
     database: inside a transaction that already wrote the session's database, DuckDB refuses
@@ -184,11 +185,18 @@ class _WithoutEmptyComments:
 
     def __init__(self, duck: Any) -> None:
         self._duck = duck
+        self.described: list[tuple[Any, ...]] | None = None
 
     def execute(self, sql: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(sql, str) and _EMPTY_COMMENT.match(sql):
             return self._duck
         return self._duck.execute(sql, *args, **kwargs)
+
+    def to_arrow_table(self) -> Any:
+        # fakesnow takes a statement's result here, right after running it: DuckDB's
+        # description of that result is what `DESCRIBE <the statement>` would answer.
+        self.described = self._duck.description
+        return self._duck.to_arrow_table()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._duck, name)
@@ -208,7 +216,8 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     duck = self._duck_conn
     if isinstance(duck, _WithoutEmptyComments):
         duck = duck._duck
-    self._duck_conn = _WithoutEmptyComments(duck)  # type: ignore[assignment]
+    wrapper = _WithoutEmptyComments(duck)
+    self._duck_conn = wrapper  # type: ignore[assignment]
     fired = threading.Event()
     setattr(conn, "dwsim_cancelled", False)  # noqa: B010 (not an attribute fakesnow declares)
     setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
@@ -221,8 +230,13 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
     if timer is not None:
         timer.daemon = True
         timer.start()
+    self._dwsim_described = None  # type: ignore[attr-defined]
     try:
         result = _original_execute(self, command, *args, **kwargs)
+        if wrapper.described is not None and self._arrow_table is not None:
+            # (name, type, null, key, default, extra), as DESCRIBE answers for a query
+            columns = [(d[0], str(d[1]), "YES", None, None, None) for d in wrapper.described]
+            self._dwsim_described = (self._arrow_table, columns)  # type: ignore[attr-defined]
     except Exception as error:
         if fired.is_set():
             raise snowflake.connector.errors.ProgrammingError(
@@ -255,6 +269,20 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
             errno=RESULT_TOO_LARGE_ERRNO, sqlstate="54000",
         )  # fmt: skip
     return result
+
+
+_original_describe_last_sql = FakeSnowflakeCursor._describe_last_sql
+
+
+def _describe_last_sql(self: FakeSnowflakeCursor) -> list[Any]:
+    """The last result's columns: as DuckDB described them when the statement ran, instead of
+    parsing, transforming and planning the statement again as `DESCRIBE` (that second pass
+    cost more than half of the emulator's time on short queries). A result restored from the
+    results cache, or one taken any other way, is described as fakesnow does."""
+    kept = getattr(self, "_dwsim_described", None)
+    if kept is not None and kept[0] is self._arrow_table:
+        return list(kept[1])
+    return _original_describe_last_sql(self)
 
 
 def _answer_limit(conn: Any) -> tuple[int, str]:
@@ -546,6 +574,7 @@ def make_app(
     fs_server.gcs_stage_info = _local_stage_info if local_stage else _http_stage_info
     Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
+    FakeSnowflakeCursor._describe_last_sql = _describe_last_sql  # type: ignore[method-assign]
     duck = fs_server.shared_fs.duck_conn
     if memory_limit:
         duck.execute(f"SET memory_limit = '{memory_limit}'")
