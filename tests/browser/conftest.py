@@ -58,9 +58,10 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The embedded stack (SQLite everywhere, file broker) as real processes."""
+    """The embedded stack (SQLite everywhere, file broker) as real processes, one for every
+    browser module (they run as one xdist unit; each names its experiments uniquely)."""
     if chromium_path() is None:
         pytest.skip(f"browser tests skipped: no chromium found; {ENABLE}")
     home = tmp_path_factory.mktemp("browser-stack")
@@ -79,12 +80,12 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_url(live_stack: Stack) -> str:
     return live_stack.url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_client(live_stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_stack.url, timeout=60) as client:
         yield client
