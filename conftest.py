@@ -39,6 +39,15 @@ ONE_UNIT = (
     # Its module stack (an emulator loaded with an experiment, the endpoint) took 19-34 s to
     # start on each of the four workers that drew one of its tests.
     "query-service/tests/test_snowflake_endpoint.py",
+    # Module stacks of their own (a corpus loaded on three engines; an endpoint; a persistent
+    # emulator) that 3-4 workers each started when their tests were spread (10-12 s each for
+    # the corpus): each module's tests run on one worker, its stack starts once.
+    "query-service/tests/test_corpus.py",
+    "query-service/tests/test_redshift_endpoint.py",
+    "query-service/tests/test_endpoint_connection.py",
+    "query-service/tests/test_endpoint_copy.py",
+    "query-service/tests/test_memory_bounds.py",
+    "shared/tests/test_emulator_persist.py",
 )
 
 
