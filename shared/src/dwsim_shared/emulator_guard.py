@@ -74,14 +74,16 @@ def confinement_error(
     hidden: frozenset[str] = frozenset(),
     database: str | None = None,
     also: str | None = None,
+    statements: list[exp.Expression] | None = None,
 ) -> str | None:
     """Why `sql` is not one read of tables in `schema` (but `hidden`), in `also` (the
     experiment's workspace) or of CTEs in scope; None when it is. `database`: the one catalog a
-    table may name besides none."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
-    except ParseError as error:
-        return str(error)
+    table may name besides none. `statements`: `sql` already parsed (Snowflake dialect)."""
+    if statements is None:
+        try:
+            statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
+        except ParseError as error:
+            return str(error)
     if len(statements) != 1 or not isinstance(statements[0], READ_ROOTS):
         return ONLY_READS
     for node in statements[0].walk():

@@ -68,7 +68,7 @@ from dwsim_shared.warehouses.base import (
     value_too_large,
 )
 from dwsim_shared.warehouses.namespaces import live_namespace, workspace_namespace
-from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, with_row_limit
+from dwsim_shared.warehouses.snowflake_guard import check_engine_sql, limited_read
 
 
 class LazyModule:
@@ -451,11 +451,10 @@ class SnowflakeWarehouse(Warehouse):
         return int(row[0]) if row and row[0] is not None else 0
 
     def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
-        check_engine_sql(
-            sql, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
+        return limited_read(
+            sql, rows, self.schema_name(experiment_name), frozenset({self.LEDGER_TABLE}),
             also=workspace_namespace(experiment_name),
         )  # fmt: skip
-        return with_row_limit(sql, rows)
 
     def _schema_exists(self, cur: SnowflakeCursor, name: str) -> bool:
         cur.execute(
