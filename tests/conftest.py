@@ -106,7 +106,9 @@ def _distributed_env(
 # Every live stack runs with short leases and sweeps (a lost shard costs seconds, not half a
 # minute) and the test-only hold (Settings.test_hold_s): the second shard of a table of an
 # experiment named `held_*` stays in flight for HOLD_S, so the fault and life-cycle tests
-# catch a shard mid-way with thousands of rows instead of a million.
+# catch a shard mid-way with thousands of rows instead of a million (at both steps; only at
+# one for `held_generate_*` / `held_load_*`). The lease stays 10 s: renewals every 3.3 s keep
+# it on a machine loaded 8-12 on 2 cores.
 HOLD_PREFIX = "held_"
 HOLD_S = 4.0
 LIVE_SETTINGS = {
