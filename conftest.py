@@ -32,7 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
 BACKEND_ID = re.compile(r"\[(?:[^\]]*-)?(embedded|distributed|snowflake)(?:-[^\]]*)?\]$")
 ONE_UNIT = (
     "tests/test_outages.py",
-    "tests/test_concurrency.py",
     "tests/test_openlineage.py",
     "tests/browser/",
     "api-gateway/tests/test_fuzz.py",
@@ -51,8 +50,15 @@ ONE_UNIT = (
 )
 
 
+# Modules whose tests use the session's stack of one back end without naming it in their ids:
+# they go with that back end's unit, so its stack is not started on another worker for them.
+ON_A_SESSION_STACK = {"tests/test_concurrency.py": "live-distributed"}
+
+
 def xdist_unit(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
+    if path in ON_A_SESSION_STACK:
+        return ON_A_SESSION_STACK[path]
     for prefix in ONE_UNIT:
         if path.startswith(prefix):
             return prefix

@@ -6,13 +6,12 @@ thrown away for its history line."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from tests.conftest import BACKENDS, REDIS_MODULE_DB, LiveStack, live_stack, unique_name
+from tests.conftest import BACKENDS, LiveStack, LiveStacks, unique_name
 
 pytestmark = [
     pytest.mark.integration,
@@ -27,10 +26,10 @@ SQL = "SELECT COUNT(*) FROM t a, t b, t c WHERE c.id <= 25"
 
 
 @pytest.fixture(scope="module")
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    yield from live_stack(request, "distributed", tmp_path_factory, redis_db=REDIS_MODULE_DB)
+def live(live_stacks: LiveStacks) -> LiveStack:
+    """The session's distributed stack (its tests run on the same xdist worker, see the root
+    conftest.py): the queries run on experiments of their own, as every other test's do."""
+    return live_stacks.get("distributed")
 
 
 @pytest.fixture(scope="module")

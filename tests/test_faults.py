@@ -22,14 +22,7 @@ from sqlalchemy import select
 from dwsim_shared.runtime import Runtime
 from dwsim_shared.settings import Settings
 from dwsim_shared.state.models import RunShardRow, ShardStatus
-from tests.conftest import (
-    BACKENDS,
-    HOLD_PREFIX,
-    REDIS_MODULE_DB,
-    LiveStack,
-    live_stack,
-    unique_name,
-)
+from tests.conftest import BACKENDS, HOLD_PREFIX, LiveStack, LiveStacks, unique_name
 from tests.test_e2e import fk_chain, query
 
 pytestmark = pytest.mark.integration
@@ -44,13 +37,12 @@ SMALL_ROWS = {"customers": 20_000, "orders": 80_000, "order_items": 160_000}
 
 
 @pytest.fixture(scope="module", params=[b for b in ("embedded", "distributed") if b in BACKENDS])
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    """The fault tests run on the embedded and the distributed path, on stacks of their own:
-    a worker killed while it reads a file-broker message can leave that message unreadable,
-    and the stack's generator stuck on it, which later tests must not inherit."""
-    yield from live_stack(request, request.param, tmp_path_factory, redis_db=REDIS_MODULE_DB)
+def live(request: pytest.FixtureRequest, live_stacks: LiveStacks) -> LiveStack:
+    """The fault tests run on the embedded and the distributed path, on the session's stacks
+    (each test starts again what it kills, as the supervisor would; the tests that follow get
+    a stack whose workers all run). A worker killed while it writes a file-broker message
+    leaves no empty message behind (dwsim_shared.file_broker writes it whole, then renames it)."""
+    return live_stacks.get(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +82,15 @@ def _shard_in(rt: Runtime, run_id: int, status: str, timeout_s: float = 120) -> 
 
 
 def _start(
-    live: LiveStack, held: bool = True, rows: dict[str, int] = ROWS, shard_size: int = SHARD_SIZE
+    live: LiveStack,
+    held: str | None,
+    rows: dict[str, int] = ROWS,
+    shard_size: int = SHARD_SIZE,
 ) -> tuple[str, int]:
-    name = unique_name(f"{HOLD_PREFIX}fault" if held else "fault")
+    """A run of a new experiment; `held` ("generate" or "load"): the step at which the stack's
+    test-only hold keeps order_items#1 in flight (only that one: a hold at the other step
+    would cost its seconds for nothing)."""
+    name = unique_name(f"{HOLD_PREFIX}{held}_fault" if held else "fault")
     document = fk_chain(name, live.warehouse, **{
         "customers": rows["customers"], "orders": rows["orders"], "items": rows["order_items"]
     })  # fmt: skip
@@ -147,7 +145,7 @@ def _kill(live: LiveStack, shard: RunShardRow, kind: str, whole: bool) -> None:
 def test_a_worker_killed_mid_shard_costs_seconds_not_the_run(
     live: LiveStack, state: Runtime, kind: str, status: str, whole: bool
 ) -> None:
-    name, run_id = _start(live)
+    name, run_id = _start(live, held={"generator": "generate", "loader": "load"}[kind])
     shard = _shard_in(state, _internal(live, name, run_id), status)
     _kill(live, shard, kind, whole)
     killed_at = time.monotonic()
@@ -160,7 +158,7 @@ def test_a_worker_killed_mid_shard_costs_seconds_not_the_run(
 
 
 def test_kill_the_only_loader_then_start_one_later(live: LiveStack, state: Runtime) -> None:
-    name, run_id = _start(live)
+    name, run_id = _start(live, held="load")
     _shard_in(state, _internal(live, name, run_id), ShardStatus.LOADING)
     live.stack.kill("loader-worker-1", signal.SIGKILL)
     # No loader now: the run says what it waits for instead of looking busy.
@@ -184,7 +182,7 @@ def test_a_broker_that_loses_its_messages_costs_a_lease(live: LiveStack, state: 
     emptied in the middle of a run: the sweeper sends every lost task again."""
     import redis
 
-    name, run_id = _start(live)
+    name, run_id = _start(live, held="load")
     _shard_in(state, _internal(live, name, run_id), ShardStatus.LOADING)
     if live.backend == "distributed":
         redis.Redis.from_url(live.env["DWSIM_BROKER_URL"]).flushdb()
@@ -211,7 +209,7 @@ def test_an_idle_pool_child_killed_leaves_a_working_worker(live: LiveStack, stat
     for child in children:
         os.kill(child, signal.SIGKILL)
     time.sleep(1)
-    name, run_id = _start(live, held=False)
+    name, run_id = _start(live, held=None)
     run = live.wait_run(name, run_id, timeout_s=RECOVERY_LIMIT_S + 30)
     assert_exact_and_whole(live, name, run)
 
@@ -230,7 +228,7 @@ def test_a_killed_finalizer_is_replaced_within_a_sweep(live: LiveStack, state: R
     from dwsim_shared.runs.leases import step_holder
     from dwsim_shared.state.models import RunRow
 
-    name, run_id = _start(live, held=False, rows=SMALL_ROWS, shard_size=100_000)
+    name, run_id = _start(live, held=None, rows=SMALL_ROWS, shard_size=100_000)
     internal_id = _internal(live, name, run_id)
     deadline = time.monotonic() + 180
     holder = None

@@ -101,7 +101,7 @@ def ol_stack(
         with httpx.Client(base_url=stack.url, timeout=60) as client:
             yield stack, client
     finally:
-        stack.stop()
+        stack.stop(graceful=False)  # a test stack: its state is thrown away
 
 
 def _validator(name: str) -> Any:

@@ -126,7 +126,7 @@ def live(
             with httpx.Client(base_url=stack.url, timeout=60) as client:
                 yield LiveStack("distributed", stack, client, "redshift", env)
         finally:
-            stack.stop()
+            stack.stop(graceful=False)  # a test stack: its state is thrown away
     for _ in contexts:
         pass
 

@@ -23,13 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dwsim_shared.errors import (
     Busy,
-    DependencyUnavailable,
     DWSimError,
     InvalidInput,
     Unauthorized,
     error_text,
 )
 from dwsim_shared.experiment import EXPERIMENT_NAME, format_loc
+from dwsim_shared.state.db import state_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ def install_error_handlers(
         )
 
     def state_down(_: Request, error: Exception) -> JSONResponse:
-        orig = getattr(error, "orig", error)
-        return error_response(DependencyUnavailable("state database", str(orig).strip()))
+        assert isinstance(error, DBAPIError)
+        return error_response(state_unavailable(error))
 
     def state_pool_full(_: Request, error: Exception) -> JSONResponse:
         log.warning("state database pool exhausted: %s", error)

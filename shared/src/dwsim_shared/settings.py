@@ -107,7 +107,8 @@ class Settings(BaseSettings):
     # Test-only switch (fault and life-cycle tests): a worker holds the second shard of a table
     # (index 1), on its first attempt, this long before working on it, when the experiment's
     # name starts with `test_hold_prefix`; so a test finds that shard in flight with a few
-    # thousand rows instead of a million. 0 (the default) never holds.
+    # thousand rows instead of a million. 0 (the default) never holds. A name that goes on
+    # with `generate_` or `load_` (`held_load_x`) holds that step only.
     test_hold_s: float = Field(default=0.0, ge=0)
     test_hold_prefix: str = "held_"
     dependency_retries: int = Field(default=5, ge=0)

@@ -70,6 +70,9 @@ POSTGRES_TRANSIENT = (
     "could not send data to server", "ssl syscall error", "the database system is shutting down",
     "the database system is starting up",
 )  # fmt: skip
+# PostgreSQL refusing a connection because every slot of the server is taken: busy for now
+# (503 with Retry-After), not down; the state DB and the Redshift mock tell it apart alike.
+POSTGRES_SERVER_FULL = ("too many clients already", "remaining connection slots are reserved")
 # S3 answers that mean "try again".
 S3_TRANSIENT_CODES = frozenset({"500", "502", "503", "504", "SlowDown", "ServiceUnavailable",
                                 "InternalError", "RequestTimeout"})  # fmt: skip

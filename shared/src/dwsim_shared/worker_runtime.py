@@ -88,18 +88,26 @@ def retrying(rt: Runtime, what: str, component: str, step: Callable[[], T]) -> T
     )
 
 
-def hold_for_tests(rt: Runtime, experiment: str, shard_index: int, attempt: int) -> None:
+def hold_for_tests(
+    rt: Runtime, experiment: str, shard_index: int, attempt: int, step: Step
+) -> None:
     """The test-only switch `DWSIM_TEST_HOLD_S` (see Settings.test_hold_s): keep this shard
-    in flight, under its lease, so a test can kill its worker or cancel its run meanwhile."""
+    in flight, under its lease, so a test can kill its worker or cancel its run meanwhile.
+    An experiment named `<prefix>generate_*` or `<prefix>load_*` is held at that step only (a
+    test that kills the loader need not wait out a hold of the generator first)."""
     s = rt.settings
-    if (
+    if not (
         s.test_hold_s > 0
         and shard_index == 1
         and attempt == 1
         and experiment.startswith(s.test_hold_prefix)
     ):
-        log.info("holding shard %s#1 for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s)
-        time.sleep(s.test_hold_s)
+        return
+    only = experiment.removeprefix(s.test_hold_prefix).partition("_")[0]
+    if only in (Step.GENERATE, Step.LOAD) and only != step:
+        return
+    log.info("holding shard %s#1 for %.1f s (DWSIM_TEST_HOLD_S)", experiment, s.test_hold_s)
+    time.sleep(s.test_hold_s)
 
 
 def hold_report_for_tests(rt: Runtime, experiment: str) -> None:
@@ -319,7 +327,9 @@ def shard_step(rt: Runtime, shard_id: int, step: Step) -> Iterator[ShardStep | S
         yield context
         return
     with holding_shard(rt, context.taken):
-        hold_for_tests(rt, context.experiment.name, context.shard_index, context.taken.attempt)
+        hold_for_tests(
+            rt, context.experiment.name, context.shard_index, context.taken.attempt, context.step
+        )
         try:
             yield context
         except Exception as error:

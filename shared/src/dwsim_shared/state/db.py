@@ -14,9 +14,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dwsim_shared.errors import DependencyUnavailable
+from dwsim_shared.errors import Busy, DependencyUnavailable
+from dwsim_shared.transient import POSTGRES_SERVER_FULL
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
 _MIGRATION_LOCK_KEY = 0x6477_7369_6D  # "dwsim": one owner of `alembic upgrade` at a time
 
 
@@ -53,16 +55,25 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def state_unavailable(error: DBAPIError) -> DependencyUnavailable:
+    """A state DB error that means it cannot be used now: `Busy` when the server has no
+    connection slot left, else `DependencyUnavailable`."""
+    text = str(error.orig).strip()
+    if any(limit in text for limit in POSTGRES_SERVER_FULL):
+        return Busy("state database", "every connection of the server is in use")
+    return DependencyUnavailable("state database", text)
+
+
 @contextlib.contextmanager
 def state_errors() -> Iterator[None]:
     """Translate a state DB that cannot be reached into `DependencyUnavailable`."""
     try:
         yield
     except OperationalError as error:
-        raise DependencyUnavailable("state database", str(error.orig).strip()) from error
+        raise state_unavailable(error) from error
     except DBAPIError as error:
         if error.connection_invalidated:
-            raise DependencyUnavailable("state database", str(error.orig).strip()) from error
+            raise state_unavailable(error) from error
         raise
 
 

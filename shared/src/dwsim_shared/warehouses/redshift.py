@@ -31,6 +31,7 @@ from dwsim_shared.errors import (
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
 from dwsim_shared.settings import Settings
+from dwsim_shared.transient import POSTGRES_SERVER_FULL
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
@@ -554,7 +555,6 @@ class RedshiftMockWarehouse(Warehouse):
 
 
 ROLE_LIMIT = "too many connections for role"
-SERVER_LIMITS = ("too many clients already", "remaining connection slots are reserved")
 
 
 def _json_as_text(conn: psycopg2.extensions.connection) -> psycopg2.extensions.connection:
@@ -592,7 +592,7 @@ def compact_json(text: str | None) -> str | None:
 
 def _at_a_limit(error: psycopg2.OperationalError) -> bool:
     text = str(error)
-    return ROLE_LIMIT in text or any(limit in text for limit in SERVER_LIMITS)
+    return ROLE_LIMIT in text or any(limit in text for limit in POSTGRES_SERVER_FULL)
 
 
 def _connect_error(
@@ -607,7 +607,7 @@ def _connect_error(
             f"warehouse runs at most {READER_CONNECTION_LIMIT} at once); retry in 1 s",
             experiment=experiment_name,
         )
-    if any(limit in text for limit in SERVER_LIMITS):
+    if any(limit in text for limit in POSTGRES_SERVER_FULL):
         return Busy("redshift warehouse", "every connection of the server is in use")
     return DependencyUnavailable("redshift warehouse", text)
 
