@@ -16,11 +16,12 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, failure, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, failure, is_integer, text, type_of
 from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
 
 T = exp.DataType.Type
 DOCUMENTS = frozenset({T.VARIANT, T.JSON, T.JSONB, T.ARRAY, T.OBJECT, T.STRUCT, T.UNKNOWN, None})
+TEXTUAL = exp.DataType.TEXT_TYPES | {T.UNKNOWN, T.NULL, None}
 RESULTS = {
     "SPLIT": "ARRAY",
     "STRTOK_TO_ARRAY": "ARRAY",
@@ -233,6 +234,12 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
         args = _arguments(called, name)
         if any(isinstance(a, exp.Null) for a in args):
             return exp.Null()
+        if name in ("SPLIT", "STRTOK_TO_ARRAY"):
+            for value in args:
+                kind = type_of(value)
+                if not (kind in TEXTUAL or is_integer(value)):
+                    # Snowflake's text of a boolean, a float or a date is not every engine's
+                    raise Refusal(f"{name} of a value that is not text", called)
         if name == "TO_OBJECT" and type_of(args[0]) not in DOCUMENTS:
             raise Refusal("TO_OBJECT of a value that is not an OBJECT or a VARIANT", called)
         built = build(name, args, called)
