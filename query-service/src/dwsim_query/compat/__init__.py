@@ -12,6 +12,7 @@ from __future__ import annotations
 from dwsim_query.compat import (  # noqa: F401
     aggregates,
     arrays,
+    change_event,
     conditionals,
     conversions,
     dates,
@@ -21,6 +22,7 @@ from dwsim_query.compat import (  # noqa: F401
     flatten,
     grouping,
     implicit,
+    json_conversions,
     literals,
     numeric,
     numeric_args,

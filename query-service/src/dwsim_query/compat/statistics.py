@@ -5,6 +5,7 @@ ordered ARRAY_AGG), the emulator DuckDB's (a NaN of a constant column answered a
 
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, type_of
@@ -191,4 +192,81 @@ def moments_sqlite(node: exp.Expression) -> exp.Expression:
         built = call(name, node.this)
         built.type = exp.DataType.build("DOUBLE")
         return built
+    return node
+
+
+# KURTOSIS / SKEW on the Redshift mock: the bias-corrected formulas of the sqlite pack, from
+# the count and the sums of the first four powers taken as NUMERIC (exact: no cancellation),
+# the central moments scaled by powers of n (n·M2, n²·M3, n³·M4) so that nothing is divided
+# before the last step.
+_MOMENTS: dict[type, tuple[int, str]] = {
+    exp.Skewness: (
+        3,
+        "CAST(n AS DOUBLE PRECISION) / ((n - 1) * (n - 2)) "
+        "* (CAST(n * n * s3 - 3 * n * s1 * s2 + 2 * s1 * s1 * s1 AS DOUBLE PRECISION) / (n * n)) "
+        "/ POWER(CAST(n * s2 - s1 * s1 AS DOUBLE PRECISION) / (n * (n - 1)), 1.5)",
+    ),
+    exp.Kurtosis: (
+        4,
+        "CAST(n AS DOUBLE PRECISION) * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) "
+        "* (CAST(n * n * n * s4 - 4 * n * n * s1 * s3 + 6 * n * s1 * s1 * s2 "
+        "- 3 * s1 * s1 * s1 * s1 AS DOUBLE PRECISION) / (CAST(n AS DOUBLE PRECISION) * n * n)) "
+        "/ POWER(CAST(n * s2 - s1 * s1 AS DOUBLE PRECISION) / (n * (n - 1)), 2) "
+        "- 3.0 * (n - 1) * (n - 1) / ((n - 2) * (n - 3))",
+    ),
+}
+
+
+_MOMENT_NAMES: dict[type, str] = {exp.Skewness: "SKEW", exp.Kurtosis: "KURTOSIS"}
+
+
+def _moment_postgres(node: exp.Expression, window: exp.Window | None) -> exp.Expression:
+    least, formula = _MOMENTS[type(node)]
+    value = node.this
+    if type_of(value) in exp.DataType.TEXT_TYPES | exp.DataType.TEMPORAL_TYPES:
+        raise Refusal(f"{_MOMENT_NAMES[type(node)]} of a value that is not a number", node)
+    number = exp.cast(value.copy(), exp.DataType.build("NUMERIC"))
+
+    def over(aggregate: exp.Expression) -> exp.Expression:
+        if window is None:
+            return aggregate
+        windowed = window.copy()
+        windowed.set("this", aggregate)
+        return windowed
+
+    def power(k: int) -> exp.Expression:
+        term: exp.Expression = number.copy()
+        for _ in range(k - 1):
+            term = exp.Mul(this=term, expression=number.copy())
+        return over(exp.Sum(this=term))
+
+    parts = {"n": over(exp.Count(this=value.copy()))} | {f"s{k}": power(k) for k in range(1, 5)}
+    tree = sqlglot.parse_one(formula, read="postgres")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name in parts and not column.table:
+            column.replace(exp.Paren(this=parts[column.name].copy()))
+    n = exp.Paren(this=parts["n"].copy())
+    spread = exp.Paren(this=exp.Sub(
+        this=exp.Mul(this=n.copy(), expression=exp.Paren(this=parts["s2"].copy())),
+        expression=exp.Mul(this=exp.Paren(this=parts["s1"].copy()),
+                           expression=exp.Paren(this=parts["s1"].copy())),
+    ))  # fmt: skip
+    too_few = exp.LT(this=n, expression=exp.Literal.number(least))
+    no_spread = exp.EQ(this=spread, expression=exp.Literal.number(0))
+    built = exp.Case(ifs=[exp.If(this=exp.Or(this=too_few, expression=no_spread), true=exp.Null())],
+                     default=tree)  # fmt: skip
+    return cast(built, "DOUBLE")
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["postgres"])
+def moments_postgres(node: exp.Expression) -> exp.Expression:
+    """KURTOSIS / SKEW (also over a window) from the count and the power sums."""
+    moment = node.this if isinstance(node, exp.Window) else None
+    if isinstance(moment, exp.Expression) and type(moment) in _MOMENTS:
+        assert isinstance(node, exp.Window)
+        if node.args.get("order") is not None:
+            raise Refusal(f"{_MOMENT_NAMES[type(moment)]} over an ordered window", node)
+        return _moment_postgres(moment, node)
+    if isinstance(node, tuple(_MOMENTS)) and not isinstance(node.parent, exp.Window):
+        return _moment_postgres(node, None)
     return node

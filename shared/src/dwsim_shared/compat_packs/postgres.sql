@@ -370,3 +370,77 @@ BEGIN
   RETURN doc ->> pos::integer;
 END
 $$;
+
+-- Snowflake TRY_PARSE_JSON / TO_JSON (compat/json_conversions.py). JSON (not JSONB) keeps a
+-- number as written and every key of an object, duplicates included.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_duplicates(v json)
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF json_typeof(v) = 'object' THEN
+    RETURN (SELECT count(*) <> count(DISTINCT p.k)
+                   OR coalesce(bool_or(dwsim_compat.dwsim_json_duplicates(p.e)), false)
+            FROM json_each(v) AS p(k, e));
+  ELSIF json_typeof(v) = 'array' THEN
+    RETURN coalesce((SELECT bool_or(dwsim_compat.dwsim_json_duplicates(a.e))
+                     FROM json_array_elements(v) AS a(e)), false);
+  END IF;
+  RETURN false;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_try_parse_json(value text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  parsed json;
+  bare text;
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- TRUE, False, NULL... in lower case outside strings (Snowflake reads them in any case).
+  value := (SELECT string_agg(CASE WHEN r.m[1] LIKE '"%' THEN r.m[1]
+                                   ELSE regexp_replace(regexp_replace(regexp_replace(r.m[1],
+                                        '\mtrue\M', 'true', 'gi'), '\mfalse\M', 'false', 'gi'),
+                                        '\mnull\M', 'null', 'gi') END, '' ORDER BY r.o)
+            FROM regexp_matches(value, '"(?:[^"\\]|\\.)*"?|[^"]+', 'g') WITH ORDINALITY AS r(m, o));
+  BEGIN
+    parsed := value::json;
+  EXCEPTION WHEN others THEN
+    bare := regexp_replace(value, '"(?:[^"\\]|\\.)*"', '""', 'g');
+    IF bare ~ ',\s*[\]}]' THEN
+      RAISE EXCEPTION 'TRY_PARSE_JSON of text with a trailing comma (an undefined element in Snowflake) is not carried';
+    END IF;
+    IF bare ~ '\m(NaN|Infinity)\M' THEN
+      RAISE EXCEPTION 'TRY_PARSE_JSON of NaN or Infinity is not carried';
+    END IF;
+    RETURN NULL;
+  END;
+  IF dwsim_compat.dwsim_json_duplicates(parsed) THEN
+    RETURN NULL;
+  END IF;
+  RETURN parsed;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_to_json(v json)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  kind text := json_typeof(v);
+BEGIN
+  IF v IS NULL THEN
+    RETURN NULL;
+  ELSIF kind = 'object' THEN
+    RETURN '{' || coalesce((SELECT string_agg(to_json(p.k)::text || ':' || dwsim_compat.dwsim_to_json(p.e),
+                                              ',' ORDER BY p.k COLLATE "C")
+                            FROM json_each(v) AS p(k, e)), '') || '}';
+  ELSIF kind = 'array' THEN
+    RETURN '[' || coalesce((SELECT string_agg(dwsim_compat.dwsim_to_json(a.e), ',' ORDER BY a.o)
+                            FROM json_array_elements(v) WITH ORDINALITY AS a(e, o)), '') || ']';
+  ELSIF kind = 'string' THEN
+    RETURN to_json(v #>> '{}')::text;
+  ELSIF kind = 'number' AND v::text ~ '[eE]' THEN
+    RAISE EXCEPTION 'TO_JSON of a number with an exponent (a DOUBLE) is not carried';
+  END IF;
+  RETURN btrim(v::text);
+END
+$$;

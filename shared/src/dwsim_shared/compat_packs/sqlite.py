@@ -20,6 +20,7 @@ from dwsim_shared.compat_packs import (
     sqlite_decimals,
     sqlite_functions,
     sqlite_json,
+    sqlite_json_conversions,
     sqlite_statistics,
     time_slice,
 )
@@ -450,6 +451,7 @@ SCALARS = {
     **sqlite_arrays.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     **sqlite_json.FUNCTIONS,
+    **sqlite_json_conversions.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
     "dwsim_try_timestamp": (sqlite_functions.try_(sqlite_dates.cast_timestamp), 1),
     "dwsim_time_slice": (time_slice.time_slice, 4), "dwsim_to_boolean": (to_boolean, 1),

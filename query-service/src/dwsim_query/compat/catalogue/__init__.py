@@ -86,8 +86,6 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("OCTET_LENGTH", "postgres", "snowflake"): "not carried yet",
     ("ARRAY", "sqlite"): "SUPER arrays are not carried on SQLite yet",
     ("ANY_VALUE", "postgres"): "PostgreSQL 15 has no ANY_VALUE",
-    ("KURTOSIS", "postgres"): "PostgreSQL has no KURTOSIS and the pack does not carry it yet",
-    ("SKEW", "postgres"): "PostgreSQL has no SKEW and the pack does not carry it yet",
     ("SHA1_HEX", "postgres"): "PostgreSQL has no SHA-1 without pgcrypto",
     ("TO_NUMBER", "snowflake"): "a format argument (the emulator reads none)",
     ("GREATEST", "snowflake", "redshift"): "the emulator answers NULL for a NULL argument; "
@@ -131,7 +129,14 @@ REFUSED: dict[tuple[str, ...], str] = {
     ("REGEXP_INSTR", "snowflake"): "parameters 'e' or a group (it answers the whole match)",
     **{("MONTHS_BETWEEN", e): "its fractional months are not carried yet" for e in ENGINE_LABELS},
     **{("CRC32", e): "not carried yet" for e in ENGINE_LABELS},
+    ("TO_JSON", "snowflake"): "the emulator cannot sort an OBJECT's keys as Snowflake writes them",
+    ("TRY_PARSE_JSON", "snowflake"): "the emulator's JSON reader accepts trailing commas, NaN "
+    "and duplicate keys",
     **{("FNV_HASH", e): "not carried yet" for e in ENGINE_LABELS},
+}
+# Argument forms the source accepts that no engine here honours (the parser drops the argument).
+REFUSED_FORMS: dict[tuple[str, str, int | None], str] = {
+    ("TRY_PARSE_JSON", "snowflake", 2): "its parameter argument (duplicate keys) is not carried",
 }
 # What to write instead, in the other dialect.
 INSTEAD = {
@@ -430,6 +435,12 @@ def check_calls(sql: str, dialect: str) -> None:
             raise BadRequest(
                 f"{name} with {count} argument{'s' if count != 1 else ''} is not "
                 f"{LABELS[dialect]} SQL{place}: it takes {accepted}",
+                construct=name, line=line, column=column,
+            )  # fmt: skip
+        if (name, dialect, count) in REFUSED_FORMS:
+            raise BadRequest(
+                f"{name} with {count} arguments ({LABELS[dialect]} SQL) is {UNSUPPORTED}{place}: "
+                f"{REFUSED_FORMS[(name, dialect, count)]}",
                 construct=name, line=line, column=column,
             )  # fmt: skip
 
