@@ -94,6 +94,8 @@ SNOWFLAKE = frozenset(
     from_json json to_json list_contains list_position list_append list_prepend list_concat
     list_filter list_reverse list_slice list_value
     json_keys list_sort list_has_any
+    list_transform list_extract list_zip struct_extract range map_entries map_from_entries
+    map_concat list_sum
     """
     ).split()
 )
@@ -109,7 +111,7 @@ _TYPES = frozenset(
 TYPES = {
     "sqlite": _TYPES,
     "postgres": _TYPES | {T.JSON, T.JSONB},
-    "snowflake": _TYPES | {T.VARIANT, T.OBJECT, T.ARRAY, T.JSON},
+    "snowflake": _TYPES | {T.VARIANT, T.OBJECT, T.ARRAY, T.JSON, T.MAP},
 }
 
 _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
