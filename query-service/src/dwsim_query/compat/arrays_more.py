@@ -12,7 +12,7 @@ array fails by name).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
@@ -270,7 +270,7 @@ def _lambda(body: Callable[..., exp.Expression], *names: str) -> exp.Lambda:
     )
 
 
-def _n(value: int) -> exp.Literal:
+def _n(value: int) -> exp.Expression:
     return exp.Literal.number(value)
 
 
@@ -301,11 +301,11 @@ def _ranked(a: exp.Expression, name: str, descending: bool = False) -> exp.Expre
     (key, element) pairs; a failure for an array that is not all numbers or all strings."""
     numeric = [text(t) for t in ("BIGINT", "UBIGINT", "DOUBLE")]
 
-    def kind_is(x: exp.Expression, kinds: list[exp.Expression]) -> exp.Expression:
+    def kind_is(x: exp.Expression, kinds: Sequence[exp.Expression]) -> exp.Expression:
         return exp.In(this=call("COALESCE", call("json_type", x.copy()), text("NULL")),
                       expressions=[k.copy() for k in kinds])  # fmt: skip
 
-    def count(kinds: list[exp.Expression]) -> exp.Expression:
+    def count(kinds: Sequence[exp.Expression]) -> exp.Expression:
         return _size(call("list_filter", a.copy(), _lambda(lambda x: kind_is(x, kinds), "dwsim_x")))
 
     uniform = exp.or_(
@@ -364,7 +364,7 @@ def _emulator(c: _Call) -> exp.Expression:
     document = c.documents[0]
     if name.startswith("OBJECT_"):
         entries = _entries(document, name)
-        keys = exp.Array(expressions=c.keys)
+        keys: exp.Expression = exp.Array(expressions=c.keys)
         if name == "OBJECT_PICK" and c.key_array:
             keys = call("from_json", c.documents[1].copy(), text('["VARCHAR"]'))
         if name in ("OBJECT_DELETE", "OBJECT_PICK"):
@@ -442,36 +442,36 @@ def _emulator(c: _Call) -> exp.Expression:
         if name == "ARRAY_SORT":
             return exp.Case(ifs=[exp.If(this=_is_null(a), true=exp.Null())],
                             default=call("to_json", _values(ranked)))  # fmt: skip
-        at = _n(1 if name == "ARRAY_MIN" else -1)
-        return call("struct_extract", call("list_extract", ranked, at), _n(3))
+        end = _n(1 if name == "ARRAY_MIN" else -1)
+        return call("struct_extract", call("list_extract", ranked, end), _n(3))
     if name == "ARRAY_REMOVE":
         assert c.value is not None
-        wanted = call("NULLIF", c.value.copy(), exp.cast(text("null"), exp.DataType.build("JSON")))
-        kept = call("list_filter", a.copy(), _lambda(
-            lambda x: exp.Not(this=exp.NullSafeEQ(this=x, expression=wanted.copy())), "dwsim_x"))  # fmt: skip
+        removed = call("NULLIF", c.value.copy(), exp.cast(text("null"), exp.DataType.build("JSON")))
+        left = call("list_filter", a.copy(), _lambda(
+            lambda x: exp.Not(this=exp.NullSafeEQ(this=x, expression=removed.copy())), "dwsim_x"))  # fmt: skip
         return exp.Case(ifs=[exp.If(this=_is_null(c.value), true=exp.Null())],
-                        default=call("to_json", kept))  # fmt: skip
+                        default=call("to_json", left))  # fmt: skip
     at = _position(c.integers[0], a)
     before = call("list_slice", a.copy(), _n(1), at.copy())
     if name == "ARRAY_REMOVE_AT":
         after = call("list_slice", a.copy(), exp.Add(this=at.copy(), expression=_n(2)), _size(a))
-        inside = exp.And(this=exp.GTE(this=at.copy(), expression=_n(0)),
+        within = exp.And(this=exp.GTE(this=at.copy(), expression=_n(0)),
                          expression=exp.LT(this=at.copy(), expression=_size(a)))  # fmt: skip
-        return exp.Case(ifs=[exp.If(this=inside, true=call("to_json", call("list_concat", before, after)))],
+        return exp.Case(ifs=[exp.If(this=within, true=call("to_json", call("list_concat", before, after)))],
                         default=call("to_json", a.copy()))  # fmt: skip
     # ARRAY_INSERT
     assert c.value is not None
     after = call("list_slice", a.copy(), exp.Add(this=at.copy(), expression=_n(1)), _size(a))
     outside = exp.Or(this=exp.LT(this=at.copy(), expression=_n(0)),
                      expression=exp.GT(this=at.copy(), expression=_size(a)))  # fmt: skip
-    joined = call("list_concat", call("list_concat", before, call("list_value", c.value.copy())),
-                  after)  # fmt: skip
+    spliced = call("list_concat", call("list_concat", before, call("list_value", c.value.copy())),
+                   after)  # fmt: skip
     done = exp.Case(
         ifs=[exp.If(this=_is_null(a), true=exp.Null()),
              exp.If(this=outside, true=call("error", text(
                  "ARRAY_INSERT beyond the array's ends (undefined elements in between) is not "
                  "carried")))],
-        default=call("to_json", joined),
+        default=call("to_json", spliced),
     )  # fmt: skip
     return _not_null(c.value, name, "snowflake", done)
 
