@@ -12,6 +12,7 @@ from __future__ import annotations
 from dwsim_query.compat import (  # noqa: F401
     aggregates,
     arrays,
+    arrays_more,
     change_event,
     conditionals,
     conversions,

@@ -95,6 +95,8 @@ SNOWFLAKE = frozenset(
     list_filter list_reverse list_slice list_value
     json_keys list_sort list_has_any
     string_split regexp_split_to_array
+    list_transform list_extract list_zip struct_extract range map_entries map_from_entries
+    map_concat list_sum
     """
     ).split()
 )
@@ -110,7 +112,7 @@ _TYPES = frozenset(
 TYPES = {
     "sqlite": _TYPES,
     "postgres": _TYPES | {T.JSON, T.JSONB},
-    "snowflake": _TYPES | {T.VARIANT, T.OBJECT, T.ARRAY, T.JSON},
+    "snowflake": _TYPES | {T.VARIANT, T.OBJECT, T.ARRAY, T.JSON, T.MAP},
 }
 
 _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")

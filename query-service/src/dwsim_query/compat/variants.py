@@ -219,8 +219,8 @@ def _to_variant_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
             if isinstance(node.parent, exp.Cast) and node.parent.to.this == T.VARIANT:
                 return node  # typed_calls' cast: rewritten with it
         elif isinstance(node, exp.Cast) and node.to.this == T.VARIANT:
-            if _name(node.this) is not None:
-                return node  # typed_calls' cast of STRIP_NULL_VALUE
+            if _name(node.this) is not None or isinstance(node.this, exp.ArrayMin | exp.ArrayMax):
+                return node  # typed_calls' cast of STRIP_NULL_VALUE; arrays_more's
             value = node.this.this if isinstance(node.this, exp.ToVariant) else node.this
         else:
             return node

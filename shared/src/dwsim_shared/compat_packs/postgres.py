@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 7
+PACK_VERSION = 8
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
@@ -19,8 +19,11 @@ PACK_FUNCTIONS = frozenset(
      "dwsim_hex_decode_string", "dwsim_try_hex_decode_string", "dwsim_base64_encode",
      "dwsim_base64_decode_string", "dwsim_try_base64_decode_string", "dwsim_soundex",
      "dwsim_insert", "dwsim_space", "dwsim_factorial", "dwsim_try_time", "dwsim_fail",
-     "dwsim_json_kind", "dwsim_json_array_element", "dwsim_json_duplicates",
-     "dwsim_try_parse_json", "dwsim_to_json"}
+     "dwsim_json_kind", "dwsim_json_array_element", "dwsim_sf_array", "dwsim_sf_object",
+     "dwsim_array_insert", "dwsim_array_multiset", "dwsim_array_flatten", "dwsim_array_sort",
+     "dwsim_array_generate_range", "dwsim_array_remove", "dwsim_array_remove_at",
+     "dwsim_object_insert", "dwsim_object_delete", "dwsim_object_pick",
+     "dwsim_object_pick_array", "dwsim_json_duplicates", "dwsim_try_parse_json", "dwsim_to_json"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

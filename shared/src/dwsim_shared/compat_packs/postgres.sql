@@ -444,3 +444,229 @@ BEGIN
   RETURN btrim(v::text);
 END
 $$;
+
+-- Snowflake ARRAY / OBJECT functions on JSONB (compat/arrays_more.py): a NULL array or object
+-- answers NULL; a value JSON cannot hold (Snowflake's `undefined`) fails by name; elements are
+-- equal as JSONB values are (1 equals 1.0; objects whatever their key order).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_sf_array(doc jsonb, name text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF doc IS NOT NULL AND jsonb_typeof(doc) <> 'array' THEN
+    RAISE EXCEPTION '%: the argument is not an ARRAY', name;
+  END IF;
+  RETURN doc;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_sf_object(doc jsonb, name text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF doc IS NOT NULL AND jsonb_typeof(doc) <> 'object' THEN
+    RAISE EXCEPTION '%: the argument is not an OBJECT', name;
+  END IF;
+  RETURN doc;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_insert(doc jsonb, pos bigint, val jsonb)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  n bigint;
+  at bigint;
+BEGIN
+  IF doc IS NULL OR pos IS NULL THEN
+    RETURN NULL;
+  END IF;
+  n := jsonb_array_length(dwsim_compat.dwsim_sf_array(doc, 'ARRAY_INSERT'));
+  at := CASE WHEN pos < 0 THEN pos + n ELSE pos END;
+  IF at < 0 OR at > n THEN
+    RAISE EXCEPTION 'ARRAY_INSERT beyond the array''s ends (undefined elements in between) is not carried';
+  END IF;
+  IF val IS NULL THEN
+    RAISE EXCEPTION 'ARRAY_INSERT of a NULL value (undefined in an ARRAY) is not carried';
+  END IF;
+  IF at = n THEN
+    RETURN doc || jsonb_build_array(val);
+  END IF;
+  RETURN jsonb_insert(doc, ARRAY[at::text], val);
+END
+$$;
+
+-- ARRAY_INTERSECTION (keep = true) and ARRAY_EXCEPT (keep = false), multiset: the k-th copy of
+-- an element of `a` is kept when `b` holds at least k copies (INTERSECTION) or fewer (EXCEPT).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_multiset(a jsonb, b jsonb, keep boolean, name text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  found jsonb;
+BEGIN
+  IF a IS NULL OR b IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_array(a, name), dwsim_compat.dwsim_sf_array(b, name);
+  SELECT COALESCE(jsonb_agg(e.v ORDER BY e.o), '[]'::jsonb) INTO found
+  FROM (SELECT x.v, x.o, row_number() OVER (PARTITION BY x.v ORDER BY x.o) AS r
+        FROM jsonb_array_elements(a) WITH ORDINALITY AS x(v, o)) AS e
+  WHERE (e.r <= (SELECT count(*) FROM jsonb_array_elements(b) AS y(v) WHERE y.v = e.v)) = keep;
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_flatten(doc jsonb)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  found jsonb;
+BEGIN
+  IF doc IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_array(doc, 'ARRAY_FLATTEN');
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(doc) AS x(v) WHERE jsonb_typeof(x.v) <> 'array') THEN
+    RAISE EXCEPTION 'ARRAY_FLATTEN: an element is not an ARRAY';
+  END IF;
+  SELECT COALESCE(jsonb_agg(y.v ORDER BY x.o, y.p), '[]'::jsonb) INTO found
+  FROM jsonb_array_elements(doc) WITH ORDINALITY AS x(v, o),
+       jsonb_array_elements(x.v) WITH ORDINALITY AS y(v, p);
+  RETURN found;
+END
+$$;
+
+-- ARRAY_SORT (and ARRAY_MIN / ARRAY_MAX from it) for arrays of numbers only or of strings only:
+-- numbers by value, strings by code point (COLLATE "C"), equal ones in their order.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_sort(doc jsonb, ascending boolean, name text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  kinds text[];
+  found jsonb;
+BEGIN
+  IF doc IS NULL OR ascending IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_array(doc, name);
+  SELECT array_agg(DISTINCT jsonb_typeof(x.v)) INTO kinds FROM jsonb_array_elements(doc) AS x(v);
+  IF kinds IS NULL THEN
+    RETURN '[]'::jsonb;
+  END IF;
+  IF kinds <> ARRAY['number'] AND kinds <> ARRAY['string'] THEN
+    RAISE EXCEPTION '% of an array that is not all numbers or all strings is not carried', name;
+  END IF;
+  IF kinds = ARRAY['number'] THEN
+    SELECT jsonb_agg(x.v ORDER BY CASE WHEN ascending THEN (x.v #>> '{}')::numeric END,
+                     CASE WHEN NOT ascending THEN (x.v #>> '{}')::numeric END DESC, x.o)
+    INTO found FROM jsonb_array_elements(doc) WITH ORDINALITY AS x(v, o);
+  ELSE
+    SELECT jsonb_agg(x.v ORDER BY CASE WHEN ascending THEN (x.v #>> '{}') END COLLATE "C",
+                     CASE WHEN NOT ascending THEN (x.v #>> '{}') END COLLATE "C" DESC, x.o)
+    INTO found FROM jsonb_array_elements(doc) WITH ORDINALITY AS x(v, o);
+  END IF;
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_generate_range(first bigint, stop bigint, step bigint)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  found jsonb;
+BEGIN
+  IF first IS NULL OR stop IS NULL OR step IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF step = 0 THEN
+    RAISE EXCEPTION 'ARRAY_GENERATE_RANGE with a step of 0';
+  END IF;
+  IF (stop::numeric - first) / step > 1000000 THEN
+    RAISE EXCEPTION 'ARRAY_GENERATE_RANGE of more than 1000000 elements';
+  END IF;
+  SELECT COALESCE(jsonb_agg(g.v ORDER BY g.o), '[]'::jsonb) INTO found
+  FROM generate_series(first, stop - sign(step)::bigint, step) WITH ORDINALITY AS g(v, o);
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_remove(doc jsonb, val jsonb)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  found jsonb;
+BEGIN
+  IF doc IS NULL OR val IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_array(doc, 'ARRAY_REMOVE');
+  SELECT COALESCE(jsonb_agg(x.v ORDER BY x.o), '[]'::jsonb) INTO found
+  FROM jsonb_array_elements(doc) WITH ORDINALITY AS x(v, o) WHERE x.v <> val;
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_array_remove_at(doc jsonb, pos bigint)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  n bigint;
+  at bigint;
+BEGIN
+  IF doc IS NULL OR pos IS NULL THEN
+    RETURN NULL;
+  END IF;
+  n := jsonb_array_length(dwsim_compat.dwsim_sf_array(doc, 'ARRAY_REMOVE_AT'));
+  at := CASE WHEN pos < 0 THEN pos + n ELSE pos END;
+  IF at < 0 OR at >= n THEN
+    RETURN doc;
+  END IF;
+  RETURN doc - at::integer;
+END
+$$;
+
+-- OBJECT_INSERT: a SQL NULL key or value leaves the pair out (updating, takes the key away);
+-- an existing key fails unless `updating`.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_object_insert(doc jsonb, k text, val jsonb, updating boolean)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF doc IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_object(doc, 'OBJECT_INSERT');
+  IF k IS NULL THEN
+    RETURN doc;
+  END IF;
+  IF doc ? k AND NOT updating THEN
+    RAISE EXCEPTION 'OBJECT_INSERT: the key ''%'' is already in the object', k;
+  END IF;
+  IF val IS NULL THEN
+    RETURN doc - k;
+  END IF;
+  RETURN doc || jsonb_build_object(k, val);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_object_delete(doc jsonb, VARIADIC keys text[])
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN dwsim_compat.dwsim_sf_object(doc, 'OBJECT_DELETE') - array_remove(keys, NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_object_pick(doc jsonb, VARIADIC keys text[])
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  found jsonb;
+BEGIN
+  IF doc IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_object(doc, 'OBJECT_PICK');
+  SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}'::jsonb) INTO found
+  FROM jsonb_each(doc) AS e WHERE e.key = ANY(keys);
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_object_pick_array(doc jsonb, keys jsonb)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF doc IS NULL OR keys IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_sf_array(keys, 'OBJECT_PICK');
+  RETURN dwsim_compat.dwsim_object_pick(doc, VARIADIC ARRAY(
+    SELECT x.v #>> '{}' FROM jsonb_array_elements(keys) AS x(v)));
+END
+$$;

@@ -15,6 +15,7 @@ from typing import Any
 from dwsim_shared.compat_packs import (
     number_models,
     sqlite_arrays,
+    sqlite_arrays_more,
     sqlite_breadth,
     sqlite_dates,
     sqlite_decimals,
@@ -449,6 +450,7 @@ SCALARS = {
     **sqlite_functions.FUNCTIONS,
     **sqlite_breadth.FUNCTIONS,
     **sqlite_arrays.FUNCTIONS,
+    **sqlite_arrays_more.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     **sqlite_json.FUNCTIONS,
     **sqlite_json_conversions.FUNCTIONS,

@@ -175,6 +175,8 @@ REDSHIFT_PAGES = {
     "GREATEST": "r_GREATEST_LEAST", "LEAST": "r_GREATEST_LEAST",
 }  # fmt: skip
 _NOT_CALLS = {TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER}
+_OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE}
+_CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE}
 _STOP = {TokenType.FROM, TokenType.IN, TokenType.FOR, TokenType.ALIAS, TokenType.USING}
 # Why a vendor function the simulator does not run is refused, per family of the reference.
 UNSUPPORTED = "not supported by the simulator"
@@ -386,11 +388,11 @@ def _calls(sql: str, dialect: str) -> list[tuple[str, int | None, int, int]]:
             name = f"{tokens[first].text.upper()}.{name}"
         depth, commas, empty, keyword = 0, 0, True, False
         for inner in tokens[index + 1 :]:
-            if inner.token_type == TokenType.L_PAREN:
+            if inner.token_type in _OPENING:  # an ARRAY or OBJECT constant nests as well
                 depth += 1
                 if depth == 1:
                     continue
-            elif inner.token_type == TokenType.R_PAREN:
+            elif inner.token_type in _CLOSING:
                 depth -= 1
                 if depth == 0:
                     break
