@@ -77,16 +77,16 @@ def test_engines_agree_on_every_probe(golden_engines: dict[str, GoldenEngine], p
     by_engine = {"sqlite": first} | rest
     if path := os.environ.get("DWSIM_DIFFERENTIAL_OUTCOMES"):  # every probe's outcome, to diff
         with open(path, "a", encoding="utf-8") as out:
-            for name, got in by_engine.items():
-                for probe, o in zip(mine, got, strict=True):
+            for name, answers in by_engine.items():
+                for probe, o in zip(mine, answers, strict=True):
                     message = " ".join(o.message.split())
                     out.write(f"{name}\t{_key(probe)}\t{o.kind}\t{o.value!r}\t{message}\n")
     found: dict[str, str] = {}
     for index, probe in enumerate(mine):
-        got = {name: by_engine[name][index] for name in golden_engines}
-        why = disagreement(got)
+        per_engine = {name: by_engine[name][index] for name in golden_engines}
+        why = disagreement(per_engine)
         if why:
-            shown = "; ".join(f"{n}={o}" for n, o in got.items())
+            shown = "; ".join(f"{n}={o}" for n, o in per_engine.items())
             found[_key(probe)] = f"{why} ({shown})"
     keys = {_key(probe) for probe in mine}
     if os.environ.get("DWSIM_DIFFERENTIAL_WRITE"):  # by hand, with -n 0: one slice at a time
