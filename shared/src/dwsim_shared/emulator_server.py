@@ -31,6 +31,12 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
   statements are interrupted and fail with an error naming the limit, and the server goes on;
 - a statement whose client goes away (closed connection, killed service) is interrupted;
+- `POST /dwsim/engine-read` runs one read (a SELECT) written in DuckDB's own SQL on a
+  session of the project's own login, without fakesnow's translation and its DESCRIBE of every
+  statement (most of a small statement's cost), and answers its rows as an Arrow IPC stream:
+  the validation report's queries, which the project builds itself (`engine_read`). The
+  session's timeout, interrupts, memory ceiling and answer limit apply as to any statement;
+  readers and workspace writers are refused (their statements go through the guard above);
 - `--db-path DIR` (DWSIM_EMULATOR_DB_PATH) keeps every database in a DuckDB file under DIR
   (fakesnow's own layout, `DIR/<DATABASE>.db`, and its catalog of comments and column lengths
   in `DIR/_fs_global.db`), so a restart finds the loaded experiments again (see `persist`).
@@ -55,6 +61,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,6 +69,7 @@ from typing import Any
 import duckdb
 import fakesnow.server as fs_server
 import pyarrow
+import pyarrow.ipc
 import snowflake.connector.errors
 import uvicorn
 from fakesnow import info_schema, macros
@@ -70,6 +78,7 @@ from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
 from fakesnow.transforms import show, stage
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -455,6 +464,110 @@ async def abort_request(request: Request) -> Response:
     return JSONResponse({"success": True})
 
 
+ENGINE_READ_PATH = "/dwsim/engine-read"
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+
+
+def _one_read(duck: Any, sql: str) -> str | None:
+    """Why `sql` is not exactly one SELECT, as DuckDB's own parser reads it (None: it is)."""
+    try:
+        statements = duck.extract_statements(sql)
+    except duckdb.Error as error:
+        return _ENGINE_PREFIX.sub("", str(error).strip().splitlines()[0])
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        return "only one SELECT statement is allowed here"
+    return None
+
+
+def _engine_error(status: int, message: str, errno: int, sqlstate: str) -> JSONResponse:
+    return JSONResponse(
+        {"message": message, "errno": errno, "sqlstate": sqlstate}, status_code=status
+    )
+
+
+def _run_read(conn: Any, sql: str, timeout: float | None) -> pyarrow.Table:
+    """`sql` on the session's DuckDB connection, stopped at `timeout` seconds (and by the memory
+    watch or an abort, which find it among the running statements)."""
+    duck = conn._duck_conn
+    if isinstance(duck, _WithoutEmptyComments):
+        duck = duck._duck
+    fired = threading.Event()
+    setattr(conn, "dwsim_cancelled", False)  # noqa: B010
+    setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
+
+    def interrupt() -> None:
+        fired.set()
+        duck.interrupt()
+
+    timer = threading.Timer(timeout, interrupt) if timeout else None
+    key = f"engine-read-{uuid.uuid4().hex}"
+    with _lock:
+        _running[key] = conn
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        return duck.execute(sql).to_arrow_table()
+    except Exception as error:
+        if fired.is_set():
+            raise TimeoutError(timeout) from None
+        if getattr(conn, "dwsim_memory_stopped", False):
+            raise _as_statement_error(MemoryError()) from None
+        raise _as_statement_error(error) from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+        with _lock:
+            _running.pop(key, None)
+
+
+async def engine_read(request: Request) -> Response:
+    """One read in DuckDB's own SQL, for a session of the project's own login (see the module's
+    docstring): `{"sql": ..., "timeout_s": ...}` in, an Arrow IPC stream of its rows out; a
+    refusal or a failed statement is a JSON `{"message", "errno", "sqlstate"}` with a 4xx."""
+    token = (request.headers.get("Authorization") or "")[17:-1]
+    conn = fs_server.sessions.get(token)
+    if conn is None:
+        return _engine_error(401, "User must login again to access the service.", 390104, "08001")
+    if getattr(conn, "dwsim_reader_schema", None) or getattr(conn, "dwsim_writer", None):
+        return _engine_error(
+            403, "SQL access control error: Insufficient privileges: engine reads are for the "
+            "project's own login", PRIVILEGE_ERRNO, "42501",
+        )  # fmt: skip
+    try:
+        body = json.loads(await _body(request))
+        sql = str(body["sql"])
+        timeout = float(body.get("timeout_s") or 0) or getattr(
+            conn, "dwsim_statement_timeout", None
+        )
+    except (ValueError, KeyError, TypeError):
+        return _engine_error(
+            400, 'the body must be JSON with the statement in "sql"', 1003, "42000"
+        )
+    if (why := _one_read(conn._duck_conn, sql)) is not None:
+        return _engine_error(400, why, PRIVILEGE_ERRNO, "42501")
+    try:
+        table = await run_in_threadpool(_run_read, conn, sql, timeout)
+    except TimeoutError:
+        return _engine_error(
+            408, f"Statement reached its statement or warehouse timeout of {timeout:g} "
+            "second(s) and was canceled.", TIMEOUT_ERRNO, "57014",
+        )  # fmt: skip
+    except snowflake.connector.errors.Error as error:
+        return _engine_error(400, error.msg or str(error), error.errno or INTERNAL_ERRNO,
+                             error.sqlstate or INTERNAL_SQLSTATE)  # fmt: skip
+    limit, named = _answer_limit(conn)
+    if table.nbytes > limit:
+        return _engine_error(
+            400, f"the result ({table.nbytes:,} bytes) is larger than the limit of {limit:,} "
+            f"bytes per answer ({named})", RESULT_TOO_LARGE_ERRNO, "54000",
+        )  # fmt: skip
+    sink = pyarrow.BufferOutputStream()
+    with pyarrow.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return Response(sink.getvalue().to_pybytes(), media_type=ARROW_STREAM)
+
+
 async def health(_: Request) -> Response:
     """Liveness, and how many statements run now (no session needed; nothing else is told)."""
     with _lock:
@@ -573,6 +686,7 @@ def make_app(
         for r in fs_server.routes
     ]
     routes.append(Route("/dwsim/health", health, methods=["GET"]))
+    routes.append(Route(ENGINE_READ_PATH, engine_read, methods=["POST"]))
     return Starlette(routes=routes)
 
 
