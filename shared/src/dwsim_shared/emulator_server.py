@@ -31,12 +31,13 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
   statements are interrupted and fail with an error naming the limit, and the server goes on;
 - a statement whose client goes away (closed connection, killed service) is interrupted;
-- `POST /dwsim/engine-read` runs one read (a SELECT) written in DuckDB's own SQL on a
-  session of the project's own login, without fakesnow's translation and its DESCRIBE of every
-  statement (most of a small statement's cost), and answers its rows as an Arrow IPC stream:
-  the validation report's queries, which the project builds itself (`engine_read`). The
-  session's timeout, interrupts, memory ceiling and answer limit apply as to any statement;
-  readers and workspace writers are refused (their statements go through the guard above);
+- `POST /dwsim/engine-read` runs one read (a SELECT, as DuckDB's parser reads it) written in
+  DuckDB's own SQL, for the project's own credentials only (HTTP Basic; readers and workspace
+  writers are refused), on a DuckDB cursor of its own: no login, no session, no fakesnow
+  translation nor DESCRIBE of the statement (most of a small statement's cost). It answers
+  its rows as an Arrow IPC stream: the validation report's queries, which the project builds
+  itself (`engine_read`). Its timeout, the memory ceiling and the answer limit apply as to any
+  statement;
 - `--db-path DIR` (DWSIM_EMULATOR_DB_PATH) keeps every database in a DuckDB file under DIR
   (fakesnow's own layout, `DIR/<DATABASE>.db`, and its catalog of comments and column lengths
   in `DIR/_fs_global.db`), so a restart finds the loaded experiments again (see `persist`).
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import ctypes
 import ctypes.util
@@ -74,6 +76,7 @@ import snowflake.connector.errors
 import uvicorn
 from fakesnow import info_schema, macros
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.expr import normalise_ident
 from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
 from fakesnow.transforms import show, stage
 from starlette.applications import Starlette
@@ -485,69 +488,88 @@ def _engine_error(status: int, message: str, errno: int, sqlstate: str) -> JSONR
     )
 
 
-def _run_read(conn: Any, sql: str, timeout: float | None) -> pyarrow.Table:
-    """`sql` on the session's DuckDB connection, stopped at `timeout` seconds (and by the memory
-    watch or an abort, which find it among the running statements)."""
-    duck = conn._duck_conn
-    if isinstance(duck, _WithoutEmptyComments):
-        duck = duck._duck
+class _Refused(Exception):
+    """An engine read that is not one SELECT."""
+
+
+class _EngineRead:
+    """A running engine read, as the memory watch and `health` see the running statements."""
+
+    def __init__(self, duck: Any) -> None:
+        self._duck_conn = duck
+
+
+def _run_read(database: str, sql: str, timeout: float) -> pyarrow.Table:
+    """`sql` on a cursor of its own of the server's DuckDB, in `database`, stopped at `timeout`
+    seconds (and by the memory watch, which finds it among the running statements)."""
+    duck = fs_server.shared_fs.duck_conn.cursor()
+    running = _EngineRead(duck)
     fired = threading.Event()
-    setattr(conn, "dwsim_cancelled", False)  # noqa: B010
-    setattr(conn, "dwsim_memory_stopped", False)  # noqa: B010
 
     def interrupt() -> None:
         fired.set()
         duck.interrupt()
 
-    timer = threading.Timer(timeout, interrupt) if timeout else None
+    timer = threading.Timer(timeout, interrupt)
+    timer.daemon = True
     key = f"engine-read-{uuid.uuid4().hex}"
-    with _lock:
-        _running[key] = conn
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
     try:
+        duck.execute(f"USE {_quoted_name(normalise_ident(database))}")
+        if (why := _one_read(duck, sql)) is not None:
+            raise _Refused(why)
+        with _lock:
+            _running[key] = running
+        timer.start()
         return duck.execute(sql).to_arrow_table()
+    except _Refused:
+        raise
     except Exception as error:
         if fired.is_set():
             raise TimeoutError(timeout) from None
-        if getattr(conn, "dwsim_memory_stopped", False):
+        if getattr(running, "dwsim_memory_stopped", False):
             raise _as_statement_error(MemoryError()) from None
         raise _as_statement_error(error) from None
     finally:
-        if timer is not None:
-            timer.cancel()
+        timer.cancel()
         with _lock:
             _running.pop(key, None)
+        with contextlib.suppress(duckdb.Error):
+            duck.close()
+
+
+def _quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 async def engine_read(request: Request) -> Response:
-    """One read in DuckDB's own SQL, for a session of the project's own login (see the module's
-    docstring): `{"sql": ..., "timeout_s": ...}` in, an Arrow IPC stream of its rows out; a
-    refusal or a failed statement is a JSON `{"message", "errno", "sqlstate"}` with a 4xx."""
-    token = (request.headers.get("Authorization") or "")[17:-1]
-    conn = fs_server.sessions.get(token)
-    if conn is None:
-        return _engine_error(401, "User must login again to access the service.", 390104, "08001")
-    if getattr(conn, "dwsim_reader_schema", None) or getattr(conn, "dwsim_writer", None):
+    """One read in DuckDB's own SQL with the project's own credentials (HTTP Basic; see the
+    module's docstring), on a DuckDB cursor of its own: no session, no login.
+    `{"sql", "database", "timeout_s"}` in, an Arrow IPC stream of its rows out; a refusal or a
+    failed statement is a JSON `{"message", "errno", "sqlstate"}` with a 4xx."""
+    auth = request.headers.get("Authorization") or ""
+    try:
+        login, _, password = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        login = password = ""
+    if not auth.startswith("Basic ") or not _is_project(login, password):
         return _engine_error(
-            403, "SQL access control error: Insufficient privileges: engine reads are for the "
-            "project's own login", PRIVILEGE_ERRNO, "42501",
+            401, "Incorrect username or password was specified (engine reads are for the "
+            "project's own login).", int(LOGIN_ERRNO), "28000",
         )  # fmt: skip
     try:
         body = json.loads(await _body(request))
-        sql = str(body["sql"])
-        timeout = float(body.get("timeout_s") or 0) or getattr(
-            conn, "dwsim_statement_timeout", None
-        )
+        sql, database = str(body["sql"]), str(body["database"])
+        timeout = float(body["timeout_s"])
     except (ValueError, KeyError, TypeError):
         return _engine_error(
-            400, 'the body must be JSON with the statement in "sql"', 1003, "42000"
+            400, 'the body must be JSON with "sql", "database" and "timeout_s"', 1003, "42000"
         )
-    if (why := _one_read(conn._duck_conn, sql)) is not None:
-        return _engine_error(400, why, PRIVILEGE_ERRNO, "42501")
+    if timeout <= 0:
+        return _engine_error(400, '"timeout_s" must be positive', 1003, "42000")
     try:
-        table = await run_in_threadpool(_run_read, conn, sql, timeout)
+        table = await run_in_threadpool(_run_read, database, sql, timeout)
+    except _Refused as refused:
+        return _engine_error(400, str(refused), PRIVILEGE_ERRNO, "42501")
     except TimeoutError:
         return _engine_error(
             408, f"Statement reached its statement or warehouse timeout of {timeout:g} "
@@ -556,11 +578,11 @@ async def engine_read(request: Request) -> Response:
     except snowflake.connector.errors.Error as error:
         return _engine_error(400, error.msg or str(error), error.errno or INTERNAL_ERRNO,
                              error.sqlstate or INTERNAL_SQLSTATE)  # fmt: skip
-    limit, named = _answer_limit(conn)
+    limit = Guard.result_max_bytes
     if table.nbytes > limit:
         return _engine_error(
             400, f"the result ({table.nbytes:,} bytes) is larger than the limit of {limit:,} "
-            f"bytes per answer ({named})", RESULT_TOO_LARGE_ERRNO, "54000",
+            "bytes per answer (DWSIM_EMULATOR_RESULT_MAX_BYTES)", RESULT_TOO_LARGE_ERRNO, "54000",
         )  # fmt: skip
     sink = pyarrow.BufferOutputStream()
     with pyarrow.ipc.new_stream(sink, table.schema) as writer:
