@@ -163,3 +163,63 @@ def test_a_statement_whose_client_dies_is_interrupted(emulator: int) -> None:
     with _connect(emulator) as conn, conn.cursor() as cur:  # and the server answers
         cur.execute("SELECT 1")
         assert cur.fetchone() == (1,)
+
+
+def _engine_read(
+    port: int, body: dict[str, object], user: str = "fake", password: str = "snow"
+) -> httpx.Response:
+    return httpx.post(f"http://127.0.0.1:{port}/dwsim/engine-read",
+                      json={"database": "DWSIM", "timeout_s": 30, **body},
+                      auth=(user, password), timeout=30)  # fmt: skip
+
+
+def test_engine_read_answers_one_select_in_duckdb_sql_as_arrow(emulator: int) -> None:
+    """The report's route: DuckDB's own SQL with the project's credentials, no translation,
+    the values typed as the engine holds them (decimal, date, 128-bit sums as integers)."""
+    import datetime
+    import decimal
+
+    import pyarrow.ipc
+
+    with _connect(emulator) as conn, conn.cursor() as cur:
+        cur.execute('CREATE SCHEMA IF NOT EXISTS "engine_read"')
+        cur.execute('CREATE OR REPLACE TABLE "engine_read"."t" (k INT, p NUMBER(12, 2), d DATE)')
+        cur.execute(
+            'INSERT INTO "engine_read"."t" VALUES (1, 10.25, \'2024-02-29\'), (2, NULL, NULL)'
+        )
+    sql = ('SELECT COUNT(*) AS n, SUM(CAST(k AS INT)) AS s, MAX(p) AS p, MIN(d) AS d '
+           'FROM "engine_read"."t"')  # fmt: skip
+    answer = _engine_read(emulator, {"sql": sql})
+    assert answer.status_code == 200, answer.text
+    table = pyarrow.ipc.open_stream(answer.content).read_all()
+    assert table.to_pylist() == [
+        {"n": 2, "s": 3, "p": decimal.Decimal("10.25"), "d": datetime.date(2024, 2, 29)}
+    ]
+
+
+def test_engine_read_refuses_writes_other_logins_and_stops_at_its_timeout(emulator: int) -> None:
+    """Only one SELECT (DuckDB's parser decides), only the project's own credentials (a
+    reader's are refused), and its timeout interrupts it: the server answers afterwards."""
+    from dwsim_shared.emulator_guard import reader_login, reader_password
+
+    with _connect(emulator) as conn, conn.cursor() as cur:
+        cur.execute('CREATE SCHEMA IF NOT EXISTS "engine_write"')
+        cur.execute('CREATE OR REPLACE TABLE "engine_write"."t" (k INT)')
+        for sql in ['INSERT INTO "engine_write"."t" VALUES (1)',
+                    'SELECT 1; DROP TABLE "engine_write"."t"', "SELEC 1"]:  # fmt: skip
+            answer = _engine_read(emulator, {"sql": sql})
+            assert answer.status_code == 400, (sql, answer.text)
+            assert answer.json()["message"]
+        cur.execute('SELECT COUNT(*) FROM "engine_write"."t"')
+        assert cur.fetchone() == (0,)  # nothing was written, the table is still there
+    schema = "engine_write"
+    reader = (reader_login(schema), reader_password("snow", schema))
+    for user, password in [reader, ("fake", "wrong")]:
+        refused = _engine_read(emulator, {"sql": "SELECT 1"}, user, password)
+        assert refused.status_code == 401, refused.text
+    started = time.monotonic()
+    stopped = _engine_read(emulator, {"sql": RUNAWAY, "timeout_s": 1})
+    assert stopped.status_code == 408 and stopped.json()["errno"] == 630, stopped.text
+    assert time.monotonic() - started < 1 + 5
+    assert _running(emulator) == 0
+    assert _engine_read(emulator, {"sql": "SELECT 42 AS x"}).status_code == 200

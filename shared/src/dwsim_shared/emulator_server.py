@@ -31,6 +31,13 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
 - the process's resident size is watched (DWSIM_EMULATOR_MEMORY_CEILING_MB): past it, running
   statements are interrupted and fail with an error naming the limit, and the server goes on;
 - a statement whose client goes away (closed connection, killed service) is interrupted;
+- `POST /dwsim/engine-read` runs one read (a SELECT, as DuckDB's parser reads it) written in
+  DuckDB's own SQL, for the project's own credentials only (HTTP Basic; readers and workspace
+  writers are refused), on a DuckDB cursor of its own: no login, no session, no fakesnow
+  translation nor DESCRIBE of the statement (most of a small statement's cost). It answers
+  its rows as an Arrow IPC stream: the validation report's queries, which the project builds
+  itself (`engine_read`). Its timeout, the memory ceiling and the answer limit apply as to any
+  statement;
 - `--db-path DIR` (DWSIM_EMULATOR_DB_PATH) keeps every database in a DuckDB file under DIR
   (fakesnow's own layout, `DIR/<DATABASE>.db`, and its catalog of comments and column lengths
   in `DIR/_fs_global.db`), so a restart finds the loaded experiments again (see `persist`).
@@ -44,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import ctypes
 import ctypes.util
@@ -55,6 +63,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,14 +71,17 @@ from typing import Any
 import duckdb
 import fakesnow.server as fs_server
 import pyarrow
+import pyarrow.ipc
 import snowflake.connector.errors
 import uvicorn
 from fakesnow import info_schema, macros
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.expr import normalise_ident
 from fakesnow.instance import GLOBAL_DATABASE_NAME, FakeSnow
 from fakesnow.transforms import show, stage
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -483,6 +495,129 @@ async def abort_request(request: Request) -> Response:
     return JSONResponse({"success": True})
 
 
+ENGINE_READ_PATH = "/dwsim/engine-read"
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+
+
+def _one_read(duck: Any, sql: str) -> str | None:
+    """Why `sql` is not exactly one SELECT, as DuckDB's own parser reads it (None: it is)."""
+    try:
+        statements = duck.extract_statements(sql)
+    except duckdb.Error as error:
+        return _ENGINE_PREFIX.sub("", str(error).strip().splitlines()[0])
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        return "only one SELECT statement is allowed here"
+    return None
+
+
+def _engine_error(status: int, message: str, errno: int, sqlstate: str) -> JSONResponse:
+    return JSONResponse(
+        {"message": message, "errno": errno, "sqlstate": sqlstate}, status_code=status
+    )
+
+
+class _Refused(Exception):
+    """An engine read that is not one SELECT."""
+
+
+class _EngineRead:
+    """A running engine read, as the memory watch and `health` see the running statements."""
+
+    def __init__(self, duck: Any) -> None:
+        self._duck_conn = duck
+
+
+def _run_read(database: str, sql: str, timeout: float) -> pyarrow.Table:
+    """`sql` on a cursor of its own of the server's DuckDB, in `database`, stopped at `timeout`
+    seconds (and by the memory watch, which finds it among the running statements)."""
+    duck = fs_server.shared_fs.duck_conn.cursor()
+    running = _EngineRead(duck)
+    fired = threading.Event()
+
+    def interrupt() -> None:
+        fired.set()
+        duck.interrupt()
+
+    timer = threading.Timer(timeout, interrupt)
+    timer.daemon = True
+    key = f"engine-read-{uuid.uuid4().hex}"
+    try:
+        duck.execute(f"USE {_quoted_name(normalise_ident(database))}")
+        if (why := _one_read(duck, sql)) is not None:
+            raise _Refused(why)
+        with _lock:
+            _running[key] = running
+        timer.start()
+        return duck.execute(sql).to_arrow_table()
+    except _Refused:
+        raise
+    except Exception as error:
+        if fired.is_set():
+            raise TimeoutError(timeout) from None
+        if getattr(running, "dwsim_memory_stopped", False):
+            raise _as_statement_error(MemoryError()) from None
+        raise _as_statement_error(error) from None
+    finally:
+        timer.cancel()
+        with _lock:
+            _running.pop(key, None)
+        with contextlib.suppress(duckdb.Error):
+            duck.close()
+
+
+def _quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def engine_read(request: Request) -> Response:
+    """One read in DuckDB's own SQL with the project's own credentials (HTTP Basic; see the
+    module's docstring), on a DuckDB cursor of its own: no session, no login.
+    `{"sql", "database", "timeout_s"}` in, an Arrow IPC stream of its rows out; a refusal or a
+    failed statement is a JSON `{"message", "errno", "sqlstate"}` with a 4xx."""
+    auth = request.headers.get("Authorization") or ""
+    try:
+        login, _, password = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        login = password = ""
+    if not auth.startswith("Basic ") or not _is_project(login, password):
+        return _engine_error(
+            401, "Incorrect username or password was specified (engine reads are for the "
+            "project's own login).", int(LOGIN_ERRNO), "28000",
+        )  # fmt: skip
+    try:
+        body = json.loads(await _body(request))
+        sql, database = str(body["sql"]), str(body["database"])
+        timeout = float(body["timeout_s"])
+    except (ValueError, KeyError, TypeError):
+        return _engine_error(
+            400, 'the body must be JSON with "sql", "database" and "timeout_s"', 1003, "42000"
+        )
+    if timeout <= 0:
+        return _engine_error(400, '"timeout_s" must be positive', 1003, "42000")
+    try:
+        table = await run_in_threadpool(_run_read, database, sql, timeout)
+    except _Refused as refused:
+        return _engine_error(400, str(refused), PRIVILEGE_ERRNO, "42501")
+    except TimeoutError:
+        return _engine_error(
+            408, f"Statement reached its statement or warehouse timeout of {timeout:g} "
+            "second(s) and was canceled.", TIMEOUT_ERRNO, "57014",
+        )  # fmt: skip
+    except snowflake.connector.errors.Error as error:
+        return _engine_error(400, error.msg or str(error), error.errno or INTERNAL_ERRNO,
+                             error.sqlstate or INTERNAL_SQLSTATE)  # fmt: skip
+    limit = Guard.result_max_bytes
+    if table.nbytes > limit:
+        return _engine_error(
+            400, f"the result ({table.nbytes:,} bytes) is larger than the limit of {limit:,} "
+            "bytes per answer (DWSIM_EMULATOR_RESULT_MAX_BYTES)", RESULT_TOO_LARGE_ERRNO, "54000",
+        )  # fmt: skip
+    sink = pyarrow.BufferOutputStream()
+    with pyarrow.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return Response(sink.getvalue().to_pybytes(), media_type=ARROW_STREAM)
+
+
 async def health(_: Request) -> Response:
     """Liveness, and how many statements run now (no session needed; nothing else is told)."""
     with _lock:
@@ -602,6 +737,7 @@ def make_app(
         for r in fs_server.routes
     ]
     routes.append(Route("/dwsim/health", health, methods=["GET"]))
+    routes.append(Route(ENGINE_READ_PATH, engine_read, methods=["POST"]))
     return Starlette(routes=routes)
 
 

@@ -50,13 +50,15 @@ REPORTABLE = COMPLETED_RUN_STATUSES
 QUERY_TIMEOUT_S = 600.0
 # The fast path's queries run on this many connections at once.
 REPORT_THREADS = 2
-# Engines whose exact report costs no more than the fast path (measured on the Snowflake
-# emulator: a statement's HTTP and SQL translation, about 0.15 s, outweighs DuckDB's hash
-# GROUP BY and NOT IN probes, while the digests' long expressions cost translation time): the
-# exact scan for every table there.
+# Report dialects (`Warehouse.report_dialect`) whose exact report costs no more than the fast
+# path: Snowflake's SQL, sent as any query (a statement's HTTP and SQL translation, about
+# 0.15 s on the emulator, outweighed DuckDB's hash GROUP BY and NOT IN probes, while the
+# digests' long expressions cost translation time): the exact scan for every table there.
+# The emulator's report is DuckDB's own SQL ("duckdb", its engine-read route, no translation):
+# the fast path, as on the other engines.
 EXACT_ENGINES = {"snowflake"}
-# Engines where a table's queries (its scan, its samples) go as one statement: a statement's
-# own cost there (the emulator's HTTP and translation) is more than what parallel queries save.
+# Report dialects where a table's queries (its scan, its samples) go as one statement: a
+# statement's own cost there is more than what parallel queries save.
 ONE_STATEMENT_ENGINES = {"snowflake"}
 
 
@@ -145,7 +147,7 @@ def _compute_report(
     table_seconds: dict[str, float] = {}
     facts = None
     # With the loaders' facts no key is read in the warehouse: the emulator gains too.
-    fast = warehouse.sqlglot_dialect not in EXACT_ENGINES or bool(loaded)
+    fast = warehouse.report_dialect not in EXACT_ENGINES or bool(loaded)
     contract: Callable[[], dict[str, TableFacts]] | None = None
     timing: dict[str, float] = {}
 
@@ -172,7 +174,7 @@ def _compute_report(
             facts = timed_contract()
             loaded = None
     verified: set[tuple[str, ...]] = set()
-    dialect = warehouse.sqlglot_dialect
+    dialect = warehouse.report_dialect
     ordered = facts is not None or contract is not None
     order = parents_first(plan) if ordered else list(plan.tables.values())
 
@@ -276,8 +278,7 @@ class _Part:
 
 
 def _one_row(warehouse: Warehouse, experiment_name: str, sql: str) -> list[Any]:
-    result = warehouse.run_query(experiment_name, sql, row_cap=1, timeout_s=QUERY_TIMEOUT_S)
-    return list(result.rows[0]) if result.rows else []
+    return warehouse.report_row(experiment_name, sql, timeout_s=QUERY_TIMEOUT_S)
 
 
 def parents_first(plan: GenerationPlan) -> list[TablePlan]:

@@ -256,6 +256,17 @@ class Warehouse(abc.ABC):
         truncated = cut or len(rows) > row_cap
         return QueryResult(columns, rows[:row_cap], truncated, sql)
 
+    @property
+    def report_dialect(self) -> str:
+        """The SQL the validation report's own queries are written in (`report_row` runs them)."""
+        return self.sqlglot_dialect
+
+    def report_row(self, experiment_name: str, sql: str, *, timeout_s: float) -> list[Any]:
+        """The one row of one of the validation report's own read queries (in
+        `report_dialect`, over this engine's physical names)."""
+        result = self.run_query(experiment_name, sql, row_cap=1, timeout_s=timeout_s)
+        return list(result.rows[0]) if result.rows else []
+
     def bounded_sql(self, experiment_name: str, sql: str, rows: int) -> str:
         """The statement `run_query` sends for at most `rows` rows of `sql`: itself, unless the
         engine sends a whole answer at once (then it is told the limit)."""
