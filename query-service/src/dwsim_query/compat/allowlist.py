@@ -57,7 +57,7 @@ POSTGRES = (
     log10 pi cos sin tan acos asin atan atan2 degrees radians cbrt octet_length
     bit_length cosh sinh tanh acosh asinh atanh cot
     regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy regr_sxx regr_syy regr_sxy
-    bit_xor
+    bit_xor to_json json_build_array
     """
         ).split()
     )
@@ -94,6 +94,7 @@ SNOWFLAKE = frozenset(
     from_json json to_json list_contains list_position list_append list_prepend list_concat
     list_filter list_reverse list_slice list_value
     json_keys list_sort list_has_any
+    string_split list_transform list_count list_reduce
     """
     ).split()
 )

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 6
+PACK_VERSION = 7
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
@@ -19,7 +19,10 @@ PACK_FUNCTIONS = frozenset(
      "dwsim_hex_decode_string", "dwsim_try_hex_decode_string", "dwsim_base64_encode",
      "dwsim_base64_decode_string", "dwsim_try_base64_decode_string", "dwsim_soundex",
      "dwsim_insert", "dwsim_space", "dwsim_factorial", "dwsim_try_time", "dwsim_fail",
-     "dwsim_json_kind", "dwsim_json_array_element"}
+     "dwsim_json_kind", "dwsim_json_array_element", "dwsim_rs_json_serialize",
+     "dwsim_rs_json_size", "dwsim_rs_get_array_length", "dwsim_rs_subarray",
+     "dwsim_rs_split_to_array", "dwsim_rs_array_concat", "dwsim_rs_array_flatten",
+     "dwsim_rs_strtol", "dwsim_rs_text_to_int_alt"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

@@ -20,6 +20,7 @@ from dwsim_shared.compat_packs import (
     sqlite_decimals,
     sqlite_functions,
     sqlite_json,
+    sqlite_redshift_super,
     sqlite_statistics,
     time_slice,
 )
@@ -448,6 +449,7 @@ SCALARS = {
     **sqlite_functions.FUNCTIONS,
     **sqlite_breadth.FUNCTIONS,
     **sqlite_arrays.FUNCTIONS,
+    **sqlite_redshift_super.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     **sqlite_json.FUNCTIONS,
     "dwsim_try_date": (sqlite_functions.try_(sqlite_dates.cast_date), 1),
