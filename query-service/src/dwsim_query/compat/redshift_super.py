@@ -1,6 +1,6 @@
 """Redshift's SUPER array functions and two conversions, on every engine: JSON_SERIALIZE,
 JSON_SIZE, GET_ARRAY_LENGTH, SUBARRAY, SPLIT_TO_ARRAY, ARRAY_CONCAT, ARRAY_FLATTEN, DEXP,
-STRTOL and TEXT_TO_INT_ALT; and ARRAY(...) on SQLite.
+STRTOL, TEXT_TO_INT_ALT and COT; and ARRAY(...) on SQLite.
 
 A SUPER value is JSON on every engine: SQLite's JSON text (JSON_PARSE is `json(...)`, ARRAY is
 `json_array(...)`), the Redshift mock's `json` (its text and key order kept), the emulator's
@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dwsim_query.compat.arrays import _elements
-from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, cast, failure, is_integer, text, type_of
 from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 T = exp.DataType.Type
@@ -53,7 +53,9 @@ def _typed(built: exp.Expression, name: str) -> exp.Expression:
     return built
 
 
-def _document(value: exp.Expression, engine: str, name: str, node: exp.Expression) -> exp.Expression:
+def _document(
+    value: exp.Expression, engine: str, name: str, node: exp.Expression
+) -> exp.Expression:
     """The SUPER argument as the engine's JSON (an exp.Null stays)."""
     if isinstance(value, exp.Null):
         return value
@@ -117,9 +119,10 @@ def _emulator(name: str, args: list[exp.Expression], node: exp.Expression) -> ex
     if name == "SPLIT_TO_ARRAY":
         value, delimiter = args
         parts = call("to_json", call("string_split", value.copy(), delimiter))
-        return _variant(exp.Case(ifs=[exp.If(this=_is_null(value), true=exp.Null())], default=parts))
-    elements = [_elements(a, name) for a in args[:1]]
-    a = elements[0]
+        return _variant(
+            exp.Case(ifs=[exp.If(this=_is_null(value), true=exp.Null())], default=parts)
+        )
+    a = _elements(args[0], name)
     if name == "GET_ARRAY_LENGTH":  # (the emulator reads ARRAY_LENGTH as Snowflake's, of JSON)
         return _length(a)
     if name == "ARRAY_CONCAT":
@@ -166,7 +169,9 @@ def _emulator(name: str, args: list[exp.Expression], node: exp.Expression) -> ex
         lists = call("list_transform", a, exp.Lambda(this=inner, expressions=[x]))
         # DuckDB's flatten is the emulator's FLATTEN table function: the lists joined instead,
         # after an empty one (list_reduce fails on an empty list)
-        empty = call("from_json", exp.cast(text("[]"), exp.DataType.build("JSON")), text('["JSON"]'))
+        empty = call(
+            "from_json", exp.cast(text("[]"), exp.DataType.build("JSON")), text('["JSON"]')
+        )
         y = exp.to_identifier("dwsim_y")
         join = exp.Lambda(this=call("list_concat", exp.column(x.copy()), exp.column(y.copy())),
                           expressions=[x.copy(), y])  # fmt: skip
@@ -222,7 +227,21 @@ def _name(node: exp.Expression) -> str | None:
     return None
 
 
+def _cot(node: exp.Cot, engine: str) -> exp.Expression:
+    """COT of a DOUBLE PRECISION; "The input parameter must be nonzero": zero fails (the
+    engines answer infinity)."""
+    value = cast(node.this, "DOUBLE")
+    spelled = {"sqlite": "dwsim_cot", "postgres": "cot"}.get(engine, "COT")
+    zero = exp.EQ(this=value.copy(), expression=exp.Literal.number(0))
+    fails = failure(engine, "COT of zero: the input must be nonzero")
+    built = exp.Case(ifs=[exp.If(this=zero, true=fails)], default=call(spelled, value))
+    built.type = exp.DataType.build("DOUBLE")
+    return built
+
+
 def super_functions(node: exp.Expression, engine: str) -> exp.Expression:
+    if isinstance(node, exp.Cot):
+        return _cot(node, engine)
     name = _name(node)
     if name is None:
         return node
