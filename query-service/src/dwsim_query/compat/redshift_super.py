@@ -227,10 +227,18 @@ def _name(node: exp.Expression) -> str | None:
     return None
 
 
+def _double(value: exp.Expression, engine: str) -> exp.Expression:
+    """A DOUBLE PRECISION argument: text spelling a number is converted, other text fails (SQLite
+    would read 'abc' as 0)."""
+    if engine == "sqlite" and type_of(value) in exp.DataType.TEXT_TYPES:
+        value = call("dwsim_number_arg", value)
+    return cast(value, "DOUBLE")
+
+
 def _cot(node: exp.Cot, engine: str) -> exp.Expression:
     """COT of a DOUBLE PRECISION; "The input parameter must be nonzero": zero fails (the
     engines answer infinity)."""
-    value = cast(node.this, "DOUBLE")
+    value = _double(node.this, engine)
     spelled = {"sqlite": "dwsim_cot", "postgres": "cot"}.get(engine, "COT")
     zero = exp.EQ(this=value.copy(), expression=exp.Literal.number(0))
     fails = failure(engine, "COT of zero: the input must be nonzero")
@@ -246,7 +254,7 @@ def super_functions(node: exp.Expression, engine: str) -> exp.Expression:
     if name is None:
         return node
     if name == "DEXP":  # EXP of a DOUBLE PRECISION
-        built = exp.Exp(this=cast(node.expressions[0], "DOUBLE"))
+        built = exp.Exp(this=_double(node.expressions[0], engine))
         built.type = exp.DataType.build("DOUBLE")
         return built
     if name == "TEXT_TO_INT_ALT" and len(node.expressions) == 2:
@@ -303,6 +311,18 @@ def array_sqlite(node: exp.Expression) -> exp.Expression:
     built = call("json_array", *(_sqlite_element(e, node) for e in node.expressions))
     built.type = SUPER.copy()
     return built
+
+
+@rewrite("semistructured", sources=["redshift"], engines=["snowflake"])
+def array_fractions_emulator(node: exp.Expression) -> exp.Expression:
+    """The emulator's list of numbers takes one decimal type: ARRAY(2.5, 2) printed 2 as 2.0."""
+    if isinstance(node, exp.Array) and any(
+        (isinstance(e, exp.Literal) and e.is_number and not e.is_int)
+        or (not isinstance(e, exp.Literal) and type_of(e) in (T.DECIMAL, T.DOUBLE, T.FLOAT))
+        for e in node.expressions
+    ):
+        raise Refusal("ARRAY of a number with a fraction", node)
+    return node
 
 
 def _for(engine: str) -> Rewrite:
