@@ -58,6 +58,7 @@ POSTGRES = (
     bit_length cosh sinh tanh acosh asinh atanh cot
     regr_slope regr_intercept regr_r2 regr_count regr_avgx regr_avgy regr_sxx regr_syy regr_sxy
     bit_xor string_to_array regexp_split_to_array
+    to_json json_build_array
     """
         ).split()
     )
@@ -97,6 +98,7 @@ SNOWFLAKE = frozenset(
     string_split regexp_split_to_array
     list_transform list_extract list_zip struct_extract range map_entries map_from_entries
     map_concat list_sum
+    list_count list_reduce
     """
     ).split()
 )

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 8
+PACK_VERSION = 9
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
@@ -23,7 +23,10 @@ PACK_FUNCTIONS = frozenset(
      "dwsim_array_insert", "dwsim_array_multiset", "dwsim_array_flatten", "dwsim_array_sort",
      "dwsim_array_generate_range", "dwsim_array_remove", "dwsim_array_remove_at",
      "dwsim_object_insert", "dwsim_object_delete", "dwsim_object_pick",
-     "dwsim_object_pick_array", "dwsim_json_duplicates", "dwsim_try_parse_json", "dwsim_to_json"}
+     "dwsim_object_pick_array", "dwsim_json_duplicates", "dwsim_try_parse_json", "dwsim_to_json",
+     "dwsim_rs_json_serialize", "dwsim_rs_json_size", "dwsim_rs_get_array_length",
+     "dwsim_rs_subarray", "dwsim_rs_split_to_array", "dwsim_rs_array_concat",
+     "dwsim_rs_array_flatten", "dwsim_rs_strtol", "dwsim_rs_text_to_int_alt"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

@@ -670,3 +670,192 @@ BEGIN
     SELECT x.v #>> '{}' FROM jsonb_array_elements(keys) AS x(v)));
 END
 $$;
+
+-- Redshift's SUPER array and conversion functions (compat/redshift_super.py): a SUPER value
+-- arrives as json (its text and key order kept), a NULL answers NULL, a value that is not an
+-- array where one is needed fails by name.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array(value json, name text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF value IS NOT NULL AND json_typeof(value) <> 'array' THEN
+    RAISE EXCEPTION '%: the argument is not an array', name;
+  END IF;
+  RETURN value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_json_serialize(value json)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN value IS NULL THEN 'null'
+    ELSE regexp_replace(value::text, '("(?:[^"\\]|\\.)*")|\s+', '\1', 'g') END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_json_size(value json)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT octet_length(dwsim_compat.dwsim_rs_json_serialize(value))
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_get_array_length(value json)
+RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT json_array_length(dwsim_compat.dwsim_rs_array(value, 'GET_ARRAY_LENGTH'))
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_subarray(value json, start bigint, len bigint)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  first bigint;
+BEGIN
+  IF value IS NULL OR start IS NULL OR len IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(value, 'SUBARRAY');
+  first := CASE WHEN start < 0 THEN json_array_length(value) + start ELSE start END;
+  IF first < 0 THEN
+    RAISE EXCEPTION 'SUBARRAY: a negative start_position before the first element';
+  END IF;
+  IF len < 0 THEN
+    RAISE EXCEPTION 'SUBARRAY: a negative length';
+  END IF;
+  RETURN (SELECT COALESCE(json_agg(e.v ORDER BY e.o), '[]'::json)
+          FROM json_array_elements(value) WITH ORDINALITY AS e(v, o)
+          WHERE e.o - 1 >= first AND e.o - 1 - first < len);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_split_to_array(value text, delimiter text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF value IS NULL OR delimiter IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF delimiter = '' THEN
+    RAISE EXCEPTION 'SPLIT_TO_ARRAY: an empty delimiter';
+  END IF;
+  IF value = '' THEN
+    RETURN '[""]'::json;
+  END IF;
+  RETURN to_json(string_to_array(value, delimiter));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_concat(a json, b json)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL OR b IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, 'ARRAY_CONCAT');
+  PERFORM dwsim_compat.dwsim_rs_array(b, 'ARRAY_CONCAT');
+  RETURN (SELECT COALESCE(json_agg(e.v ORDER BY e.k, e.o), '[]'::json) FROM (
+            SELECT 1 AS k, x.v, x.o FROM json_array_elements(a) WITH ORDINALITY AS x(v, o)
+            UNION ALL
+            SELECT 2, y.v, y.o FROM json_array_elements(b) WITH ORDINALITY AS y(v, o)) AS e);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_flatten(value json)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  element json;
+  out json[] := ARRAY[]::json[];
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(value, 'ARRAY_FLATTEN');
+  FOR element IN SELECT v FROM json_array_elements(value) AS e(v) LOOP
+    IF json_typeof(element) = 'array' THEN
+      out := out || ARRAY(SELECT v FROM json_array_elements(element) AS i(v));
+    ELSIF json_typeof(element) = 'null' THEN
+      out := out || element;
+    ELSE
+      RAISE EXCEPTION 'ARRAY_FLATTEN: an element is not an array';
+    END IF;
+  END LOOP;
+  RETURN to_json(out);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_strtol(value text, base integer)
+RETURNS bigint LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  digits text := '0123456789abcdefghijklmnopqrstuvwxyz';
+  body text;
+  negative boolean := false;
+  result numeric := 0;
+  digit integer;
+  i integer;
+BEGIN
+  IF value IS NULL OR base IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF base < 2 OR base > 36 THEN
+    RAISE EXCEPTION 'STRTOL: base must be between 2 and 36';
+  END IF;
+  IF value = '' THEN
+    RETURN 0;
+  END IF;
+  body := lower(ltrim(value, E' \t\n\r\f\v'));
+  IF left(body, 1) IN ('+', '-') THEN
+    negative := left(body, 1) = '-';
+    body := substr(body, 2);
+  END IF;
+  IF base = 16 AND left(body, 2) = '0x' THEN
+    body := substr(body, 3);
+  END IF;
+  IF body = '' THEN
+    RAISE EXCEPTION 'STRTOL: % is not a number in base %', quote_literal(value), base;
+  END IF;
+  FOR i IN 1 .. length(body) LOOP
+    digit := strpos(left(digits, base), substr(body, i, 1)) - 1;
+    IF digit < 0 THEN
+      RAISE EXCEPTION 'STRTOL: % is not a number in base %', quote_literal(value), base;
+    END IF;
+    result := result * base + digit;
+  END LOOP;
+  IF negative THEN
+    result := -result;
+  END IF;
+  IF result < -9223372036854775808 OR result > 9223372036854775807 THEN
+    RAISE EXCEPTION 'STRTOL: the value is out of the signed 64-bit range';
+  END IF;
+  RETURN result::bigint;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_teradata_number(value text, name text)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  parts text[];
+  number numeric;
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF btrim(value) = '' THEN
+    RETURN 0;
+  END IF;
+  parts := regexp_match(value,
+    '^\s*([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?([+-]?)\s*$');
+  IF parts IS NULL OR (parts[1] <> '' AND parts[4] <> '') THEN
+    RAISE EXCEPTION '%: % is not a number', name, quote_literal(value);
+  END IF;
+  number := parts[2]::numeric * power(10::numeric, coalesce(parts[3], '0')::integer);
+  IF parts[1] = '-' OR parts[4] = '-' THEN
+    number := -number;
+  END IF;
+  RETURN number;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_text_to_int_alt(value text)
+RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  number numeric := trunc(dwsim_compat.dwsim_rs_teradata_number(value, 'TEXT_TO_INT_ALT'));
+BEGIN
+  IF number < -2147483648 OR number > 2147483647 THEN
+    RAISE EXCEPTION 'TEXT_TO_INT_ALT: the value is out of the INTEGER range';
+  END IF;
+  RETURN number::integer;
+END
+$$;

@@ -22,6 +22,7 @@ from dwsim_shared.compat_packs import (
     sqlite_functions,
     sqlite_json,
     sqlite_json_conversions,
+    sqlite_redshift_super,
     sqlite_statistics,
     time_slice,
 )
@@ -451,6 +452,7 @@ SCALARS = {
     **sqlite_breadth.FUNCTIONS,
     **sqlite_arrays.FUNCTIONS,
     **sqlite_arrays_more.FUNCTIONS,
+    **sqlite_redshift_super.FUNCTIONS,
     "dwsim_try_to_boolean": (sqlite_functions.try_(to_boolean), 1),
     **sqlite_json.FUNCTIONS,
     **sqlite_json_conversions.FUNCTIONS,
