@@ -93,7 +93,7 @@ SNOWFLAKE = frozenset(
     regr_sxx regr_syy regr_sxy arg_min_null arg_max_null bitxor_agg kurtosis skew
     from_json json to_json list_contains list_position list_append list_prepend list_concat
     list_filter list_reverse list_slice list_value
-    json_keys list_sort list_has_any
+    json_keys list_sort list_has_any list_transform list_bool_or
     """
     ).split()
 )
