@@ -245,7 +245,9 @@ def _one_spelling(x: exp.Expression) -> exp.Expression:
     number = exp.In(this=call("json_type", x.copy()),
                     expressions=[text("BIGINT"), text("UBIGINT"), text("DOUBLE")])  # fmt: skip
     as_double = exp.cast(x.copy(), exp.DataType.build("DOUBLE"))
-    exact = exp.LTE(this=exp.Abs(this=as_double.copy()), expression=exp.Literal.number(EXACT_DOUBLE))
+    exact = exp.LTE(
+        this=exp.Abs(this=as_double.copy()), expression=exp.Literal.number(EXACT_DOUBLE)
+    )
     return exp.Case(
         ifs=[exp.If(this=exp.and_(number, exact), true=exp.cast(as_double, exp.DataType.build("JSON")))],
         default=x.copy(),
@@ -272,13 +274,15 @@ def _other_spellings(x: exp.Expression) -> exp.Expression:
 
 
 def _any_other_spellings(elements: exp.Expression) -> exp.Expression:
-    found = call("list_bool_or", call("list_transform", elements.copy(), _lambda(_other_spellings, "dwsim_y")))
+    found = call(
+        "list_bool_or",
+        call("list_transform", elements.copy(), _lambda(_other_spellings, "dwsim_y")),
+    )
     return exp.func("COALESCE", found, exp.false())
 
 
 def _spelled_once(elements: exp.Expression) -> exp.Expression:
     return call("list_transform", elements, _lambda(_one_spelling, "dwsim_z"))
-
 
 
 def _emulator(
@@ -338,9 +342,7 @@ def _emulator(
     compared = a
     if name in ("ARRAY_CONTAINS", "ARRAY_POSITION"):
         is_object = exp.EQ(this=call("json_type", value.copy()), expression=text("OBJECT"))
-        spellings = exp.or_(
-            _other_spellings(value), exp.and_(is_object, _any_other_spellings(a))
-        )
+        spellings = exp.or_(_other_spellings(value), exp.and_(is_object, _any_other_spellings(a)))
         compared = exp.Case(
             ifs=[exp.If(this=spellings, true=call("error", text(f"{name}: {SPELLINGS}")))],
             default=_spelled_once(a.copy()),

@@ -10,7 +10,6 @@ an exponent, DECIMAL otherwise (as PARSE_JSON types it).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 
 from sqlglot import exp
