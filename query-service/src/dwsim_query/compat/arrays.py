@@ -269,7 +269,7 @@ def _other_spellings(x: exp.Expression) -> exp.Expression:
     is_object = exp.EQ(this=kind.copy(), expression=text("OBJECT"))
     return exp.Paren(this=exp.or_(
         exp.EQ(this=kind, expression=text("ARRAY")),
-        exp.and_(is_object, exp.or_(unsorted, exp.func("COALESCE", nested, exp.false()))),
+        exp.and_(is_object, exp.or_(unsorted, exp.Coalesce(this=nested, expressions=[exp.false()]))),
     ))  # fmt: skip
 
 
@@ -278,7 +278,7 @@ def _any_other_spellings(elements: exp.Expression) -> exp.Expression:
         "list_bool_or",
         call("list_transform", elements.copy(), _lambda(_other_spellings, "dwsim_y")),
     )
-    return exp.func("COALESCE", found, exp.false())
+    return exp.Coalesce(this=found, expressions=[exp.false()])
 
 
 def _spelled_once(elements: exp.Expression) -> exp.Expression:

@@ -333,11 +333,12 @@ def modulo_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
     return node
 
 
-@rewrite("numeric", engines=["sqlite"])
+@rewrite("numeric", sources=["snowflake"], engines=["sqlite"])
 def integer_literal_past_64_bits_sqlite(node: exp.Expression) -> exp.Expression:
     """SQLite reads an integer literal past 64 bits, or a decimal one of more than 15
     significant digits, as a REAL (12345678901234567890123 became 12345678901234567741440);
-    both sources hold it exactly (NUMBER(38, s), DECIMAL): refused by name."""
+    Snowflake holds it exactly (NUMBER(38, s)): refused by name. (Redshift SQL is left: the
+    rewrites' own bounds, `9223372036854775807.0`, are such literals.)"""
     if not (isinstance(node, exp.Literal) and node.is_number) or "e" in node.this.lower():
         return node
     written = node.this.lstrip("-")
@@ -346,7 +347,11 @@ def integer_literal_past_64_bits_sqlite(node: exp.Expression) -> exp.Expression:
         if not -(2**63) <= value < 2**63:
             raise Refusal("an integer literal past 64 bits", node,
                           "SQLite would round it to a floating-point value")  # fmt: skip
-    elif len(written.replace(".", "").lstrip("0")) > 15:
+    elif (
+        "." in written
+        and written.split(".")[1].strip("0")
+        and len(written.replace(".", "").strip("0")) > 15
+    ):
         # a REAL keeps 15 significant digits: 1.2345678901234567891 answered 1.2345678901234567
         raise Refusal("a decimal literal of more than 15 significant digits", node,
                       "SQLite would round it to a floating-point value")  # fmt: skip
