@@ -227,6 +227,64 @@ def _elements(document: exp.Expression, name: str) -> exp.Expression:
     )  # fmt: skip
 
 
+# The emulator compares JSON text where Snowflake compares values: a number is brought to one
+# spelling (its DOUBLE, exact up to 2^53) before it is compared; an OBJECT or ARRAY whose text
+# another spelling could equal (an ARRAY inside, keys out of order, a number with a fraction in
+# it) fails by name rather than answer a comparison of text.
+EXACT_DOUBLE = 2**53
+SPELLINGS = "the emulator compares JSON text, and this OBJECT or ARRAY has other spellings"
+
+
+def _lambda(body: Callable[[exp.Expression], exp.Expression], name: str) -> exp.Lambda:
+    x = exp.to_identifier(name)
+    return exp.Lambda(this=body(exp.column(x.copy())), expressions=[x])
+
+
+def _one_spelling(x: exp.Expression) -> exp.Expression:
+    """A JSON number as its DOUBLE's JSON (1 and 1.0 alike); any other value as it is."""
+    number = exp.In(this=call("json_type", x.copy()),
+                    expressions=[text("BIGINT"), text("UBIGINT"), text("DOUBLE")])  # fmt: skip
+    as_double = exp.cast(x.copy(), exp.DataType.build("DOUBLE"))
+    exact = exp.LTE(
+        this=exp.Abs(this=as_double.copy()), expression=exp.Literal.number(EXACT_DOUBLE)
+    )
+    return exp.Case(
+        ifs=[exp.If(this=exp.and_(number, exact), true=exp.cast(as_double, exp.DataType.build("JSON")))],
+        default=x.copy(),
+    )  # fmt: skip
+
+
+def _other_spellings(x: exp.Expression) -> exp.Expression:
+    """TRUE where the JSON text of an OBJECT or ARRAY is not the one spelling compared."""
+    kind = call("json_type", x.copy())
+    keys = call("json_keys", x.copy())
+
+    def member(k: exp.Expression) -> exp.Expression:
+        path = exp.DPipe(this=exp.DPipe(this=text('$."'), expression=k), expression=text('"'))
+        return exp.In(this=call("json_type", x.copy(), path),
+                      expressions=[text("OBJECT"), text("ARRAY"), text("DOUBLE")])  # fmt: skip
+
+    nested = call("list_bool_or", call("list_transform", keys.copy(), _lambda(member, "dwsim_k")))
+    unsorted = exp.NEQ(this=keys.copy(), expression=call("list_sort", keys.copy()))
+    is_object = exp.EQ(this=kind.copy(), expression=text("OBJECT"))
+    return exp.Paren(this=exp.or_(
+        exp.EQ(this=kind, expression=text("ARRAY")),
+        exp.and_(is_object, exp.or_(unsorted, exp.Coalesce(this=nested, expressions=[exp.false()]))),
+    ))  # fmt: skip
+
+
+def _any_other_spellings(elements: exp.Expression) -> exp.Expression:
+    found = call(
+        "list_bool_or",
+        call("list_transform", elements.copy(), _lambda(_other_spellings, "dwsim_y")),
+    )
+    return exp.Coalesce(this=found, expressions=[exp.false()])
+
+
+def _spelled_once(elements: exp.Expression) -> exp.Expression:
+    return call("list_transform", elements, _lambda(_one_spelling, "dwsim_z"))
+
+
 def _emulator(
     name: str,
     arrays: list[exp.Expression],
@@ -259,6 +317,8 @@ def _emulator(
         return call("to_json", call("list_slice", a, first, end))
     if name == "ARRAYS_OVERLAP":  # NULL-safe: JSON nulls (NULL elements) in both overlap
         b = _elements(arrays[1], name)
+        spellings = exp.or_(_any_other_spellings(a), _any_other_spellings(b))
+        a, b = _spelled_once(a), _spelled_once(b)
         nulls = [
             exp.Not(
                 this=exp.Is(this=call("list_position", x.copy(), exp.Null()), expression=exp.Null())
@@ -269,7 +329,9 @@ def _emulator(
                         expression=exp.Is(this=b.copy(), expression=exp.Null()))  # fmt: skip
         overlap = exp.Or(this=call("list_has_any", a, b),
                          expression=exp.Paren(this=exp.And(this=nulls[0], expression=nulls[1])))  # fmt: skip
-        return exp.Case(ifs=[exp.If(this=either, true=exp.Null())], default=overlap)
+        fails = call("error", text(f"{name}: {SPELLINGS}"))
+        return exp.Case(ifs=[exp.If(this=either, true=exp.Null()),
+                             exp.If(this=spellings, true=fails)], default=overlap)  # fmt: skip
     if name == "ARRAY_CAT":
         b = _elements(arrays[1], name)
         either = exp.Or(this=exp.Is(this=a.copy(), expression=exp.Null()),
@@ -277,10 +339,19 @@ def _emulator(
         joined = call("to_json", call("list_concat", a, b))
         return exp.Case(ifs=[exp.If(this=either, true=exp.Null())], default=joined)
     assert value is not None
+    compared = a
+    if name in ("ARRAY_CONTAINS", "ARRAY_POSITION"):
+        is_object = exp.EQ(this=call("json_type", value.copy()), expression=text("OBJECT"))
+        spellings = exp.or_(_other_spellings(value), exp.and_(is_object, _any_other_spellings(a)))
+        compared = exp.Case(
+            ifs=[exp.If(this=spellings, true=call("error", text(f"{name}: {SPELLINGS}")))],
+            default=_spelled_once(a.copy()),
+        )
+        value = _one_spelling(value)
     # list_position finds a NULL element (a JSON null) where list_contains does not
     found = call(
         "list_position",
-        a.copy(),
+        compared.copy(),
         call("NULLIF", value, exp.cast(text("null"), exp.DataType.build("JSON"))),
     )
     if name == "ARRAY_CONTAINS":

@@ -232,11 +232,15 @@ def _everyday(engine: str) -> Rewrite:
                 node.args["max_value"],
                 node.args["num_buckets"],
             ]
+            _integer_only(node, args[3], "WIDTH_BUCKET with a bucket count that is not an integer")
+            bounds = [_number_literal(a) for a in args[1:3]]
+            if None not in bounds and bounds[0] >= bounds[1]:  # type: ignore[operator]
+                raise Refusal("WIDTH_BUCKET with a lower bound not below the upper one", node)
             if engine == "sqlite":
                 return call("dwsim_width_bucket", *args)
             if engine == "postgres":
-                return call("width_bucket", *args)
-            return _width_bucket_case(node, args)
+                return _width_bucket_guarded(args, engine, call("width_bucket", *args))
+            return _width_bucket_guarded(args, engine, _width_bucket_case(node, args))
         if engine == "snowflake" and isinstance(node, exp.Stuff):
             return _insert_emulator(node)
         if engine == "snowflake" and isinstance(node, exp.TryHexDecodeString):
@@ -245,11 +249,15 @@ def _everyday(engine: str) -> Rewrite:
         if packed is None or engine == "snowflake":
             if engine == "snowflake" and isinstance(node, exp.Soundex):
                 raise Refusal("SOUNDEX", node, "the emulator has no SOUNDEX")
+            if isinstance(node, exp.Factorial):
+                _integer_only(node, node.this, "FACTORIAL of a value that is not an integer")
             if engine == "snowflake" and isinstance(node, exp.Factorial):
                 return _factorial_emulator(node)
             if engine == "snowflake" and isinstance(node, exp.Acosh | exp.Atanh):
                 return _domain_emulator(node)
             return node
+        if isinstance(node, exp.Factorial):
+            _integer_only(node, node.this, "FACTORIAL of a value that is not an integer")
         args = _arguments(node)
         if engine == "postgres" and isinstance(node, TRIG_TEXT):
             args = [
@@ -270,6 +278,49 @@ def _try_decode(node: exp.Expression, name: str, pattern: str) -> exp.Expression
     the decoding where the text is an encoding, else NULL."""
     valid = exp.RegexpLike(this=node.this.copy(), expression=text(pattern))
     return exp.Case(ifs=[exp.If(this=valid, true=call(name, node.this))], default=exp.Null())
+
+
+INTEGER_TYPES = (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT)
+# WIDTH_BUCKET's documented domain (its page): values and bounds within +-(2^53 - 1), the lower
+# bound below the upper one. Reversed bounds, which the page does not describe (PostgreSQL counts
+# them downwards), fail by name as the SQLite pack does.
+WIDTH_BUCKET_LIMIT = 2**53 - 1
+
+
+def _integer_only(node: exp.Expression, value: exp.Expression, construct: str) -> None:
+    """FACTORIAL's argument and WIDTH_BUCKET's bucket count are integers (their pages); how
+    Snowflake rounds a fraction there is not written down, so a typed non-integer is refused."""
+    kind = type_of(value)
+    if kind is not None and kind not in INTEGER_TYPES and kind not in (T.NULL, T.UNKNOWN):
+        raise Refusal(construct, node, "the reference takes an integer there")
+
+
+def _number_literal(value: exp.Expression) -> float | None:
+    if isinstance(value, exp.Neg):
+        inner = _number_literal(value.this)
+        return None if inner is None else -inner
+    if isinstance(value, exp.Literal) and not value.is_string:
+        return float(value.this)
+    return None
+
+
+def _width_bucket_guarded(
+    args: list[exp.Expression], engine: str, bucket: exp.Expression
+) -> exp.Expression:
+    """The engine's WIDTH_BUCKET, failing by name outside the documented domain."""
+    value, low, high, _ = args
+    limit = exp.Literal.number(WIDTH_BUCKET_LIMIT)
+    outside = exp.or_(
+        *(exp.GT(this=exp.Abs(this=a.copy()), expression=limit.copy()) for a in (value, low, high))
+    )
+    reversed_ = exp.GTE(this=low.copy(), expression=high.copy())
+    return exp.Case(
+        ifs=[
+            exp.If(this=reversed_, true=failure(engine, "WIDTH_BUCKET needs a lower bound below the upper one")),
+            exp.If(this=outside, true=failure(engine, "WIDTH_BUCKET takes values between -(2^53 - 1) and 2^53 - 1")),
+        ],
+        default=bucket,
+    )  # fmt: skip
 
 
 def _width_bucket_case(node: exp.Expression, args: list[exp.Expression]) -> exp.Expression:

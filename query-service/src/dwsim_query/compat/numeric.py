@@ -333,6 +333,48 @@ def modulo_by_zero_fails_sqlite(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@rewrite("numeric", sources=["snowflake"], engines=["sqlite"])
+def integer_literal_past_64_bits_sqlite(node: exp.Expression) -> exp.Expression:
+    """SQLite reads an integer literal past 64 bits, or a decimal one of more than 15
+    significant digits, as a REAL (12345678901234567890123 became 12345678901234567741440);
+    Snowflake holds it exactly (NUMBER(38, s)): refused by name. (Redshift SQL is left: the
+    rewrites' own bounds, `9223372036854775807.0`, are such literals.)"""
+    if not (isinstance(node, exp.Literal) and node.is_number) or "e" in node.this.lower():
+        return node
+    written = node.this.lstrip("-")
+    if written.isdigit():
+        value = -int(written) if isinstance(node.parent, exp.Neg) else int(written)
+        if not -(2**63) <= value < 2**63:
+            raise Refusal("an integer literal past 64 bits", node,
+                          "SQLite would round it to a floating-point value")  # fmt: skip
+    elif (
+        "." in written
+        and written.split(".")[1].strip("0")
+        and len(written.replace(".", "").strip("0")) > 15
+    ):
+        # a REAL keeps 15 significant digits: 1.2345678901234567891 answered 1.2345678901234567
+        raise Refusal("a decimal literal of more than 15 significant digits", node,
+                      "SQLite would round it to a floating-point value")  # fmt: skip
+    return node
+
+
+@rewrite("numeric", engines=["snowflake"])
+def modulo_by_minus_one_emulator(node: exp.Expression) -> exp.Expression:
+    """An integer modulo -1 is 0 in both sources (the mock: INT_MIN % -1 is 0); DuckDB computes
+    it by a division that overflows for the smallest integer and fails with its own words."""
+    if not isinstance(node, exp.Mod) or node.meta.get("dwsim_mod_minus_one"):
+        return node
+    if not (is_integer(node.this) and is_integer(node.expression)):
+        return node
+    divisor = node.expression.unnest()
+    if isinstance(divisor, exp.Literal) and divisor.is_number:
+        return node  # a positive literal (or 0, failed elsewhere): no overflow
+    node.meta["dwsim_mod_minus_one"] = True
+    by_minus_one = exp.EQ(this=node.expression.copy(), expression=exp.Literal.number(-1))
+    zero = exp.Mul(this=exp.Paren(this=node.this.copy()), expression=exp.Literal.number(0))
+    return exp.Paren(this=exp.Case(ifs=[exp.If(this=by_minus_one, true=zero)], default=node))
+
+
 def _scaled_rounding(engine: str) -> Rewrite:
     """Snowflake's CEIL(x, scale) and FLOOR(x, scale), exact on decimals."""
 

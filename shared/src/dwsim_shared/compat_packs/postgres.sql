@@ -271,7 +271,9 @@ DECLARE
   i integer;
 BEGIN
   IF value IS NULL THEN RETURN NULL; END IF;
-  IF letters = '' THEN RETURN ''; END IF;
+  IF value !~ '^[A-Za-z]' OR octet_length(value) <> char_length(value) THEN
+    RAISE EXCEPTION 'SOUNDEX needs text that starts with a letter A-Z and holds ASCII characters only';
+  END IF;
   result := substr(letters, 1, 1);
   previous := substr(codes, ascii(result) - 64, 1);
   FOR i IN 2..length(letters) LOOP

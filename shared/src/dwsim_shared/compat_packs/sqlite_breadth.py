@@ -100,6 +100,9 @@ def base64_decode_string(value: Any) -> str:
         ) from None
 
 
+# What the reference documents (its value "starts with a letter that represents the first letter
+# of the string"); other text fails by name rather than answer a guess.
+SOUNDEX_INPUT = "SOUNDEX needs text that starts with a letter A-Z and holds ASCII characters only"
 _SOUNDEX = {c: str(d) for d, letters in enumerate(
     ("", "BFPV", "CGJKQSXZ", "DT", "L", "MN", "R"), start=0) for c in letters}  # fmt: skip
 
@@ -108,9 +111,10 @@ def soundex(value: Any) -> str:
     """American Soundex: the first letter, then the digits of the following consonants (a
     letter coded like the one before, or separated from it by H or W only, is not repeated),
     padded with zeros to four characters."""
-    letters = [c for c in _text(value).upper() if "A" <= c <= "Z"]
-    if not letters:
-        return ""
+    text = _text(value)
+    if not (text[:1].isascii() and text[:1].isalpha() and text.isascii()):
+        raise ValueError(SOUNDEX_INPUT)
+    letters = [c for c in text.upper() if "A" <= c <= "Z"]
     digits, previous = [], _SOUNDEX.get(letters[0], "")
     for letter in letters[1:]:
         code = _SOUNDEX.get(letter, "")
@@ -131,22 +135,29 @@ def factorial(value: Any) -> int:
     n = _integer(value)
     if not 0 <= n <= 33:
         raise ValueError(f"FACTORIAL of {n}: the argument must be between 0 and 33")
+    if n > 20:  # 21! is past SQLite's 64-bit INTEGER (Snowflake answers a NUMBER(38, 0))
+        raise ValueError(f"FACTORIAL of {n} is past SQLite's 64-bit integers (up to 20 here)")
     return math.factorial(n)
+
+
+# WIDTH_BUCKET's documented domain: bounds low < high and values within +-(2^53 - 1); the page
+# is silent on reversed bounds (PostgreSQL counts them downwards), which fail by name here.
+WIDTH_BUCKET_LIMIT = 2**53 - 1
+WIDTH_BUCKET_BOUNDS = "WIDTH_BUCKET needs a lower bound below the upper one"
+WIDTH_BUCKET_RANGE = "WIDTH_BUCKET takes values between -(2^53 - 1) and 2^53 - 1"
 
 
 def width_bucket(value: Any, low: Any, high: Any, buckets: Any) -> int:
     x, lo, hi, n = _number(value), _number(low), _number(high), _integer(buckets)
     if n <= 0:
         raise ValueError("WIDTH_BUCKET needs a positive number of buckets")
-    if lo == hi:
-        raise ValueError("WIDTH_BUCKET needs different lower and upper bounds")
-    if lo < hi:
-        if x < lo:
-            return 0
-        return n + 1 if x >= hi else int((x - lo) * n / (hi - lo)) + 1
-    if x > lo:
+    if lo >= hi:
+        raise ValueError(WIDTH_BUCKET_BOUNDS)
+    if max(abs(x), abs(lo), abs(hi)) > WIDTH_BUCKET_LIMIT:
+        raise ValueError(WIDTH_BUCKET_RANGE)
+    if x < lo:
         return 0
-    return n + 1 if x <= hi else int((lo - x) * n / (lo - hi)) + 1
+    return n + 1 if x >= hi else int((x - lo) * n / (hi - lo)) + 1
 
 
 def _real(fn: Callable[[float], float], name: str) -> Callable[[Any], float]:
