@@ -74,7 +74,7 @@ def confinement_error(
     hidden: frozenset[str] = frozenset(),
     database: str | None = None,
     also: str | None = None,
-    statements: list[exp.Expression] | None = None,
+    statements: list[exp.Expr] | None = None,
 ) -> str | None:
     """Why `sql` is not one read of tables in `schema` (but `hidden`), in `also` (the
     experiment's workspace) or of CTEs in scope; None when it is. `database`: the one catalog a

@@ -248,7 +248,7 @@ def _execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any)
         if wrapper.described is not None and self._arrow_table is not None:
             # (name, type, null, key, default, extra), as DESCRIBE answers for a query
             columns = [(d[0], str(d[1]), "YES", None, None, None) for d in wrapper.described]
-            self._dwsim_described = (self._arrow_table, columns)  # type: ignore[attr-defined]
+            self._dwsim_described = (self._arrow_table, columns)
     except Exception as error:
         if fired.is_set():
             raise snowflake.connector.errors.ProgrammingError(
