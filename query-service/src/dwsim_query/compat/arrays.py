@@ -233,6 +233,10 @@ def _elements(document: exp.Expression, name: str) -> exp.Expression:
 # it) fails by name rather than answer a comparison of text.
 EXACT_DOUBLE = 2**53
 SPELLINGS = "the emulator compares JSON text, and this OBJECT or ARRAY has other spellings"
+DISTINCT_SPELLINGS = (
+    "the emulator compares JSON text, and this ARRAY holds a number with a fraction or an "
+    "OBJECT or ARRAY with other spellings"
+)
 
 
 def _lambda(body: Callable[[exp.Expression], exp.Expression], name: str) -> exp.Lambda:
@@ -302,9 +306,20 @@ def _emulator(
         x, i = exp.to_identifier("dwsim_x"), exp.to_identifier("dwsim_i")
         is_first = exp.EQ(this=call("list_position", a.copy(), exp.column(x.copy())),
                            expression=exp.column(i.copy()))  # fmt: skip
-        return call(
-            "to_json", call("list_filter", a, exp.Lambda(this=is_first, expressions=[x, i]))
+        distinct = call(
+            "to_json", call("list_filter", a.copy(), exp.Lambda(this=is_first, expressions=[x, i]))
         )
+
+        # Equal elements are found by their JSON text here: a number with a fraction (1.0 is 1,
+        # 1.50 is 1.5 to Snowflake) or an OBJECT/ARRAY with other spellings fails by name.
+        def spelled_twice(y: exp.Expression) -> exp.Expression:
+            fraction = exp.EQ(this=call("json_type", y.copy()), expression=text("DOUBLE"))
+            return exp.or_(fraction, _other_spellings(y))
+
+        risky = call("list_bool_or", call("list_transform", a, _lambda(spelled_twice, "dwsim_y")))
+        fails = call("error", text(f"{name}: {DISTINCT_SPELLINGS}"))
+        return exp.Case(ifs=[exp.If(this=exp.func("COALESCE", risky, exp.false()), true=fails)],
+                        default=distinct)  # fmt: skip
     if name == "ARRAY_SLICE":  # DuckDB counts from 1, both ends included, -1 the last
         f, t = bounds
         negative = exp.LT(this=f.copy(), expression=exp.Literal.number(0))
