@@ -314,7 +314,7 @@ def _emulator(
         # 1.50 is 1.5 to Snowflake) or an OBJECT/ARRAY with other spellings fails by name.
         def spelled_twice(y: exp.Expression) -> exp.Expression:
             fraction = exp.EQ(this=call("json_type", y.copy()), expression=text("DOUBLE"))
-            return exp.or_(fraction, _other_spellings(y))
+            return exp.Or(this=fraction, expression=_other_spellings(y))
 
         risky = call("list_bool_or", call("list_transform", a, _lambda(spelled_twice, "dwsim_y")))
         fails = call("error", text(f"{name}: {DISTINCT_SPELLINGS}"))
