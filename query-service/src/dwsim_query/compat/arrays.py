@@ -277,6 +277,21 @@ def _other_spellings(x: exp.Expression) -> exp.Expression:
     ))  # fmt: skip
 
 
+def any_spelled_twice(elements: exp.Expression) -> exp.Expression:
+    """TRUE where an element of the (emulator's) list has another spelling of its value: a
+    number with a fraction (1.0 is 1, 1.50 is 1.5 to Snowflake), or an OBJECT/ARRAY with other
+    spellings; elements found equal by their JSON text would then differ from Snowflake's."""
+
+    def spelled_twice(y: exp.Expression) -> exp.Expression:
+        fraction = exp.EQ(this=call("json_type", y.copy()), expression=text("DOUBLE"))
+        return exp.Or(this=fraction, expression=_other_spellings(y))
+
+    found = call(
+        "list_bool_or", call("list_transform", elements, _lambda(spelled_twice, "dwsim_y"))
+    )
+    return exp.Coalesce(this=found, expressions=[exp.false()])
+
+
 def _any_other_spellings(elements: exp.Expression) -> exp.Expression:
     found = call(
         "list_bool_or",
@@ -310,16 +325,10 @@ def _emulator(
             "to_json", call("list_filter", a.copy(), exp.Lambda(this=is_first, expressions=[x, i]))
         )
 
-        # Equal elements are found by their JSON text here: a number with a fraction (1.0 is 1,
-        # 1.50 is 1.5 to Snowflake) or an OBJECT/ARRAY with other spellings fails by name.
-        def spelled_twice(y: exp.Expression) -> exp.Expression:
-            fraction = exp.EQ(this=call("json_type", y.copy()), expression=text("DOUBLE"))
-            return exp.Or(this=fraction, expression=_other_spellings(y))
-
-        risky = call("list_bool_or", call("list_transform", a, _lambda(spelled_twice, "dwsim_y")))
+        # Equal elements are found by their JSON text here: an element with another spelling
+        # of its value fails by name.
         fails = call("error", text(f"{name}: {DISTINCT_SPELLINGS}"))
-        return exp.Case(ifs=[exp.If(this=exp.func("COALESCE", risky, exp.false()), true=fails)],
-                        default=distinct)  # fmt: skip
+        return exp.Case(ifs=[exp.If(this=any_spelled_twice(a), true=fails)], default=distinct)
     if name == "ARRAY_SLICE":  # DuckDB counts from 1, both ends included, -1 the last
         f, t = bounds
         negative = exp.LT(this=f.copy(), expression=exp.Literal.number(0))

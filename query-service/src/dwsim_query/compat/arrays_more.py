@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
-from dwsim_query.compat.arrays import _array, _elements, _not_null, _value
+from dwsim_query.compat.arrays import (
+    DISTINCT_SPELLINGS,
+    _array,
+    _elements,
+    _not_null,
+    _value,
+    any_spelled_twice,
+)
 from dwsim_query.compat.nodes import Refusal, call, is_integer, is_text, text, type_of
 from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
 
@@ -412,7 +419,11 @@ def _emulator(c: _Call) -> exp.Expression:
 
         either = exp.Or(this=_is_null(a), expression=_is_null(b))
         kept = call("to_json", call("list_filter", a.copy(), _lambda(keep, "dwsim_x", "dwsim_i")))
-        return exp.Case(ifs=[exp.If(this=either, true=exp.Null())], default=kept)
+        # elements are matched by their JSON text here: another spelling fails by name
+        spelled = exp.Or(this=any_spelled_twice(a.copy()), expression=any_spelled_twice(b.copy()))
+        fails = call("error", text(f"{name}: {DISTINCT_SPELLINGS}"))
+        return exp.Case(ifs=[exp.If(this=either, true=exp.Null()),
+                             exp.If(this=spelled, true=fails)], default=kept)  # fmt: skip
     if name == "ARRAY_FLATTEN":
         not_array = _lambda(lambda x: exp.Or(
             this=_is_null(x), expression=exp.NEQ(this=call("json_type", x.copy()),
