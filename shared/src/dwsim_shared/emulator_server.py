@@ -592,8 +592,9 @@ async def engine_read(request: Request) -> Response:
         return _engine_error(
             400, 'the body must be JSON with "sql", "database" and "timeout_s"', 1003, "42000"
         )
-    if timeout <= 0:
-        return _engine_error(400, '"timeout_s" must be positive', 1003, "42000")
+    if not 0 < timeout <= 86_400:  # NaN and infinity too (a timer cannot wait them)
+        return _engine_error(400, '"timeout_s" must be a positive number of seconds up to a day',
+                             1003, "42000")  # fmt: skip
     try:
         table = await run_in_threadpool(_run_read, database, sql, timeout)
     except _Refused as refused:
