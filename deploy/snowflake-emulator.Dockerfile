@@ -15,10 +15,12 @@ RUN pip install --no-cache-dir "fakesnow[server]==${FAKESNOW_VERSION}" \
 ENV PYTHONUNBUFFERED=1
 # fakesnow's server with statement timeouts, cancel and a DuckDB memory limit
 # (DWSIM_EMULATOR_MEMORY_LIMIT), logins checked against DWSIM_SNOWFLAKE_USER/_PASSWORD
-# and readers confined to their schema (emulator_guard.py, which needs only sqlglot); the
-# two files import nothing else from the project.
+# and readers confined to their schema (emulator_guard.py, which needs only sqlglot), and
+# fakesnow's rewrite without the walks a query skips (emulator_transforms.py); the three
+# files import nothing else from the project.
 COPY shared/src/dwsim_shared/emulator_server.py /opt/dwsim/emulator_server.py
 COPY shared/src/dwsim_shared/emulator_guard.py /opt/dwsim/emulator_guard.py
+COPY shared/src/dwsim_shared/emulator_transforms.py /opt/dwsim/emulator_transforms.py
 USER fakesnow
 EXPOSE 64616
 # uvicorn stops cleanly on SIGINT (and SIGTERM).

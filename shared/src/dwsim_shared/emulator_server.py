@@ -42,9 +42,9 @@ STATEMENT_TIMEOUT_IN_SECONDS, so a runaway query held the emulator's CPU until i
   (fakesnow's own layout, `DIR/<DATABASE>.db`, and its catalog of comments and column lengths
   in `DIR/_fs_global.db`), so a restart finds the loaded experiments again (see `persist`).
 
-This module imports only fakesnow, its own dependencies and `emulator_guard` (stdlib and
-sqlglot), so the emulator's image needs nothing else from the project:
-`python emulator_server.py --host 0.0.0.0 -p 64616`.
+This module imports only fakesnow, its own dependencies, `emulator_guard` (stdlib and
+sqlglot) and `emulator_transforms` (fakesnow), so the emulator's image needs nothing else
+from the project: `python emulator_server.py --host 0.0.0.0 -p 64616`.
 """
 
 from __future__ import annotations
@@ -100,6 +100,10 @@ except ImportError:  # pragma: no cover (the image)
         writer_error,
         writer_schemas,
     )
+try:
+    from dwsim_shared import emulator_transforms
+except ImportError:  # pragma: no cover (the image)
+    import emulator_transforms  # type: ignore[no-redef]
 
 TIMEOUT_ERRNO = 630
 CANCELLED_ERRNO = 604
@@ -711,6 +715,7 @@ def make_app(
     Guard.user, Guard.password, Guard.result_max_bytes = user, password, result_max_bytes
     FakeSnowflakeCursor.execute = _execute  # type: ignore[method-assign]
     FakeSnowflakeCursor._describe_last_sql = _describe_last_sql  # type: ignore[method-assign]
+    emulator_transforms.install()  # fakesnow's rewrite without the walks a query skips
     duck = fs_server.shared_fs.duck_conn
     if memory_limit:
         duck.execute(f"SET memory_limit = '{memory_limit}'")
