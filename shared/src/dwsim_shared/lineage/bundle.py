@@ -163,7 +163,9 @@ def write_bundle(
         .limit(1)
     ).first()
     checksums = "".join(f"{o['checksum']}  {o['file']}\n" for o in found["objects"])
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+    # gzip's own default level (tarfile's is 9): the wheels are zip files already, which
+    # level 9 spends seconds of CPU on for a few bytes.
+    with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as tar:
         _add(tar, "bundle.json", json.dumps(found, indent=2))
         _add(tar, "experiment.json", json.dumps(run.schema_json, indent=2))
         if source_sql:
