@@ -52,7 +52,13 @@ ONE_UNIT = (
 
 # Modules whose tests use the session's stack of one back end without naming it in their ids:
 # they go with that back end's unit, so its stack is not started on another worker for them.
-ON_A_SESSION_STACK = {"tests/test_concurrency.py": "live-distributed"}
+ON_A_SESSION_STACK = {
+    "tests/test_concurrency.py": "live-distributed",
+    # Its tests drive the Redshift mock's stack with the browser: on the worker whose stack that
+    # is, they cost a browser launch there instead of a second distributed stack (31-127 s to
+    # start on the browser modules' worker).
+    "tests/browser/test_connect_panel.py": "live-distributed",
+}
 
 
 def xdist_unit(nodeid: str) -> str:
