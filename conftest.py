@@ -14,6 +14,10 @@ pytest_plugins = ["dwsim_shared.testing.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The tests' own Snowflake clients (the wire endpoint's tests, dbt) skip the connector's
+    # login telemetry probes of cloud metadata services (0.2 s and an AWS session per
+    # connection); the project's own connections turn them off themselves.
+    os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
     # `make test` runs the fuzz module as a background job, which starts with Ctrl-C ignored:
     # let the recipe's trap interrupt it, so its stack is torn down like a foreground run's.
     if (

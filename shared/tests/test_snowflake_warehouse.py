@@ -156,3 +156,23 @@ def test_unconfigured_or_unreachable_snowflake_is_unavailable(tmp_path: Path) ->
 def test_snowflake_is_a_registered_warehouse(tmp_path: Path) -> None:
     assert "snowflake" in warehouse_names()
     assert isinstance(make_warehouse("snowflake", Settings(home=tmp_path)), SnowflakeWarehouse)
+
+
+def test_a_login_sends_no_cloud_platform_probes(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connector's login telemetry probes cloud metadata services (0.2 s and an AWS session
+    per connection, and every query opens one): the warehouse turns the probes off."""
+    from snowflake.connector.auth import _auth
+
+    asked: list[float | None] = []
+    detect = _auth.detect_platforms
+
+    def spy(platform_detection_timeout_seconds: float | None, **kwargs: object) -> list[str]:
+        asked.append(platform_detection_timeout_seconds)
+        return detect(platform_detection_timeout_seconds, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delenv("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", raising=False)
+    monkeypatch.setattr(_auth, "detect_platforms", spy)
+    warehouse.check()
+    assert asked == [0.0]

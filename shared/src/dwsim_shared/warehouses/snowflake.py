@@ -226,6 +226,10 @@ class SnowflakeWarehouse(Warehouse):
             "login_timeout": max(1, math.ceil(s.dependency_timeout_s)),
             "network_timeout": max(1, math.ceil(s.snowflake_network_timeout_s)),
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            # No cloud-platform probes at login (the connector's telemetry: six metadata-service
+            # requests with a 0.2 s timeout and an AWS session per connection, as each query
+            # opens one; they were a sixth of the query service's CPU on the emulator).
+            "platform_detection_timeout_seconds": 0.0,
         }
         if s.snowflake_host:
             args["host"] = s.snowflake_host
