@@ -215,7 +215,9 @@ def _as_text_sqlite(value: exp.Expression) -> exp.Expression:
     if scale is not None and scale > 0:
         if isinstance(value, exp.Literal):
             return text(str(value.this))
-        return call("printf", text(f"%.{scale}f"), value.copy())
+        written = call("printf", text(f"%.{scale}f"), value.copy())
+        missing = exp.Is(this=value.copy(), expression=exp.Null())
+        return exp.Case(ifs=[exp.If(this=missing, true=exp.Null())], default=written)
     return value
 
 
