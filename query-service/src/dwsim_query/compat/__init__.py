@@ -27,6 +27,7 @@ from dwsim_query.compat import (  # noqa: F401
     literals,
     numeric,
     numeric_args,
+    page_audit,
     redshift_edges,
     redshift_functions,
     redshift_super,

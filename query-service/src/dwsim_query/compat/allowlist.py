@@ -97,7 +97,7 @@ SNOWFLAKE = frozenset(
     json_keys list_sort list_has_any
     string_split regexp_split_to_array
     list_transform list_extract list_zip struct_extract range map_entries map_from_entries
-    map_concat list_sum
+    map_concat list_sum list
     list_count list_reduce list_bool_or
     """
     ).split()

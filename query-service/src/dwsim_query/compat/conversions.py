@@ -31,6 +31,31 @@ DATE_SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY"})
 SLICE_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"})
 
 
+# DD-MON-YYYY, which Snowflake's AUTO detection reads ('05-Mar-2016', the try_cast page)
+DAY_MON_YEAR = r" *[0-9]{1,2}-[A-Za-z]{3}-[0-9]{4} *"
+MONTHS = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC"
+
+
+def _day_mon_year_iso(value: exp.Expression) -> exp.Expression:
+    """DD-MON-YYYY text as YYYY-MM-DD (an unknown month name stays as written, and fails)."""
+    trimmed = exp.Trim(this=value.copy())
+    part = lambda i: call("SPLIT_PART", trimmed.copy(), text("-"), exp.Literal.number(i))  # noqa: E731
+    at = exp.StrPosition(this=text(MONTHS), substr=exp.Upper(this=part(2)))
+    month = exp.Floor(this=exp.Div(this=exp.Paren(this=exp.Add(
+        this=at.copy(), expression=exp.Literal.number(2))), expression=exp.Literal.number(3)))  # fmt: skip
+    two = lambda v: exp.Pad(this=cast(v, "VARCHAR"), expression=exp.Literal.number(2),  # noqa: E731
+                            fill_pattern=text("0"), is_left=True)  # fmt: skip
+    iso = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=exp.DPipe(
+        this=part(3), expression=text("-")), expression=two(cast(month, "INT"))),
+        expression=text("-")), expression=two(part(1)))  # fmt: skip
+    known = exp.and_(
+        exp.GT(this=at.copy(), expression=exp.Literal.number(0)),
+        exp.EQ(this=exp.Mod(this=exp.Paren(this=exp.Sub(this=at.copy(), expression=exp.Literal.number(1))),
+                            expression=exp.Literal.number(3)), expression=exp.Literal.number(0)),
+    )  # fmt: skip
+    return exp.Case(ifs=[exp.If(this=known, true=iso)], default=value.copy())
+
+
 def _untyped(node: exp.Expression) -> bool:
     """Text or NULL where a date or a timestamp is wanted."""
     return isinstance(node, exp.Null) or is_text(node)
@@ -184,7 +209,8 @@ def _times(engine: str) -> Rewrite:
                     ifs=[exp.If(
                         this=exp.RegexpLike(this=value.copy(), expression=text(ISO + r" *([+-][0-9]{2}(:?[0-9]{2})?|Z)? *")),
                         true=exp.RegexpExtract(this=value.copy(), expression=text(ISO)),
-                    )],
+                    ), exp.If(this=exp.RegexpLike(this=value.copy(), expression=text(DAY_MON_YEAR)),
+                              true=_day_mon_year_iso(value))],
                     default=value,
                 )  # fmt: skip
                 local.type = exp.DataType.build("VARCHAR")

@@ -11,6 +11,7 @@ from dwsim_query.compat.nodes import (
     Refusal,
     call,
     cast,
+    failure,
     is_date,
     is_integer,
     is_timestamp,
@@ -253,19 +254,36 @@ def numbers_sqlite(node: exp.Expression) -> exp.Expression:
             return call("dwsim_try_number", node.this)
         return call("dwsim_to_number", node.this, node.args.get("format") or exp.Null())
     if isinstance(node, exp.TryCast) and node.to.this in NUMBER_TARGETS:
-        return _cast_number_sqlite(call("dwsim_try_number", node.this), node.to)
+        return _cast_number_sqlite(call("dwsim_try_number", node.this), node.to, tried=True)
     if isinstance(node, exp.Cast) and node.to.this in NUMBER_TARGETS and not is_integer(node.this):
         return _cast_number_sqlite(node.this, node.to)
     return node
 
 
-def _cast_number_sqlite(value: exp.Expression, to: exp.DataType) -> exp.Expression:
+def _cast_number_sqlite(
+    value: exp.Expression, to: exp.DataType, tried: bool = False
+) -> exp.Expression:
     # SQLite truncates 3.7 to 3 when casting to an integer; both sources round to 4.
     if to.this in (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT):
         return exp.cast(call("dwsim_round", value, exp.Literal.number(0)), to)
     if to.this == T.DECIMAL and to.expressions:
         scale = to.expressions[1].this if len(to.expressions) > 1 else exp.Literal.number(0)
-        return call("dwsim_round", value, scale)
+        rounded = call("dwsim_round", value, scale)
+        digits = to.expressions[0].this
+        if not (digits.is_int and scale.is_int) or int(digits.this) - int(scale.this) > 15:
+            return rounded
+        # NUMBER(4, 2) holds less than 10^2 in magnitude: 123.456 fails (SQLite answered it)
+        bound = exp.Literal.number(10 ** (int(digits.this) - int(scale.this)))
+        past = exp.GTE(this=exp.Abs(this=rounded.copy()), expression=bound)
+        answer = (
+            exp.Null()
+            if tried
+            else failure(
+                "sqlite",
+                f"numeric field overflow: a value out of range for NUMBER({digits.this}, {scale.this})",
+            )
+        )
+        return exp.Case(ifs=[exp.If(this=past, true=answer)], default=rounded)
     return exp.cast(value, to)
 
 
@@ -294,7 +312,19 @@ def numbers_postgres(node: exp.Expression) -> exp.Expression:
         fmt = node.args.get("format")
         return call("TO_NUMBER", node.this, fmt) if fmt is not None else cast(node.this, "NUMERIC")
     if isinstance(node, exp.TryCast) and node.to.this in NUMBER_TARGETS:
-        return exp.cast(call("dwsim_try_number", cast(node.this, "TEXT")), node.to)
+        tried = call("dwsim_try_number", cast(node.this, "TEXT"))
+        to = node.to
+        if to.this == T.DECIMAL and len(to.expressions) == 2:
+            digits, scale = to.expressions[0].this, to.expressions[1].this
+            if digits.is_int and scale.is_int:
+                # NULL where the value does not fit (PostgreSQL's cast failed the query)
+                bound = exp.Literal.number(10 ** (int(digits.this) - int(scale.this)))
+                rounded = call("ROUND", tried.copy(), scale.copy())
+                past = exp.GTE(this=exp.Abs(this=rounded), expression=bound)
+                return exp.Case(
+                    ifs=[exp.If(this=past, true=exp.Null())], default=exp.cast(tried, to)
+                )
+        return exp.cast(tried, to)
     return node
 
 

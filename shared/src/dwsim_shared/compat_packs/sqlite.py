@@ -431,8 +431,17 @@ class VarPop(Variance):
     population = True
 
 
+def _cased(v: Any, upper: bool) -> str:
+    """Every letter's case changed, not only ASCII's (SQLite's own LOWER / UPPER change A-Z
+    only); a letter whose other case is two letters (ß) stays, as PostgreSQL keeps it."""
+    changed = (c.upper() if upper else c.lower() for c in str(v))
+    return "".join(new if len(new) == 1 else old for new, old in zip(changed, str(v), strict=True))
+
+
 SCALARS = {
     "reverse": (_text_fn(lambda v: str(v)[::-1]), 1),
+    "lower": (_text_fn(lambda v: _cased(v, False)), 1),
+    "upper": (_text_fn(lambda v: _cased(v, True)), 1),
     "lpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), True)), -1),
     "rpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), False)), -1),
     "dwsim_left": (_text_fn(lambda v, n: str(v)[: max(0, int(n))]), 2),

@@ -33,6 +33,10 @@ def zone(name: str) -> dt.tzinfo:
     return dt.timezone(sign * dt.timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3))))
 
 
+_DAY_MON_YEAR = re.compile(r"[0-9]{1,2}-[A-Za-z]{3}-[0-9]{4}")
+_MONTHS = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC"
+
+
 def parse(value: Any) -> dt.datetime | None:
     if value is None:
         return None
@@ -41,6 +45,11 @@ def parse(value: Any) -> dt.datetime | None:
     text = _SPACED_OFFSET.sub(r"\1\2", str(value).strip().replace("T", " "))
     if _TIME_OF_DAY.fullmatch(text):  # a TIME: on one fixed day (DATEDIFF of two times)
         return dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text))
+    if _DAY_MON_YEAR.fullmatch(text):  # '05-Mar-2016', which Snowflake's AUTO format reads
+        day, month, year = text.split("-")
+        number = _MONTHS.find(month.upper())
+        if number >= 0 and number % 3 == 0:
+            return dt.datetime(int(year), number // 3 + 1, int(day))
     parsed = dt.datetime.fromisoformat(text)
     return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
 
