@@ -25,6 +25,7 @@ from dwsim_query.compat.catalogue import SOURCES as CATALOGUE_SOURCES
 from dwsim_query.compat.catalogue import catalogue, check_calls, check_operators
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
+    ColumnTypes,
     engine_labels,
     engine_of,
     mark_origins,
@@ -381,11 +382,25 @@ def translate(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
     try:
         return compat.apply(tree, source, engine)
     except Refusal as refusal:
-        words, _, _ = _where(refusal.node)
-        construct = refusal.construct
-        if words and words.upper() not in construct.upper():
-            construct = f"{words.upper()}: {construct}"
-        raise _refuse(construct, engine, refusal.node, refusal.reason) from refusal
+        raise _refused(refusal, engine) from refusal
+
+
+def translate_parsed(
+    tree: exp.Expression, dialect: str, engine: str, schema: ColumnTypes
+) -> exp.Expression:
+    """The compat chain's parsed stage; a construct it cannot carry is refused by name."""
+    try:
+        return compat.apply_parsed(tree, dialect, engine, schema)
+    except Refusal as refusal:
+        raise _refused(refusal, engine) from refusal
+
+
+def _refused(refusal: Refusal, engine: str) -> BadRequest:
+    words, _, _ = _where(refusal.node)
+    construct = refusal.construct
+    if words and words.upper() not in construct.upper():
+        construct = f"{words.upper()}: {construct}"
+    return _refuse(construct, engine, refusal.node, refusal.reason)
 
 
 def check_allowed(
@@ -515,7 +530,7 @@ def prepare_query(
         if workspace is not None:
             schema = {**(schema or {}), **workspace.schema(tree)}
         tree = values_tables(name_tables_by_themselves(tree), semantics)
-        tree = compat.apply_parsed(tree, source_dialect, engine, schema)
+        tree = translate_parsed(tree, source_dialect, engine, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate_known(tree, schema, source_dialect), copy=False)
         columns = _described(names, tree, semantics)
