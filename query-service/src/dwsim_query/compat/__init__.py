@@ -25,6 +25,7 @@ from dwsim_query.compat import (  # noqa: F401
     implicit,
     json_conversions,
     literals,
+    md5_numbers,
     numeric,
     numeric_args,
     redshift_edges,
