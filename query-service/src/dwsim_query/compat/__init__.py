@@ -14,6 +14,7 @@ from dwsim_query.compat import (  # noqa: F401
     arrays,
     arrays_more,
     change_event,
+    clock,
     conditionals,
     conversions,
     dates,
