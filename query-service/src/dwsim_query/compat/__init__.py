@@ -11,6 +11,7 @@ from __future__ import annotations
 # Importing the families registers their rewrites (their order is registry.FAMILIES).
 from dwsim_query.compat import (  # noqa: F401
     aggregates,
+    array_repeat,
     arrays,
     arrays_more,
     change_event,
