@@ -6,6 +6,7 @@ user and current schema) before the pipeline; the query call answers them here."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from sqlglot import exp
 
@@ -55,7 +56,8 @@ def answer_session_functions(
 ) -> exp.Expression:
     """Each context function as the string it answers; one without an answer here is refused
     by name (the engine's own CURRENT_DATABASE names its scratch database, not the experiment)."""
-    for node in list(tree.find_all(*NODES)):
+    for found in list(tree.find_all(*NODES)):
+        node = cast(exp.Expression, found)
         name = NODES[type(node)]
         if node.args.get("this") is not None or node.expressions:
             raise Refusal(f"{name} with arguments", node)

@@ -18,7 +18,7 @@ NAMES = {"MD5_NUMBER_LOWER64": 17, "MD5_NUMBER_UPPER64": 1}
 RESULT = "DECIMAL(20, 0)"  # up to 2^64 - 1
 
 
-def _name(node: exp.Expression) -> str | None:
+def _name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.MD5NumberLower64):
         return "MD5_NUMBER_LOWER64"
     if isinstance(node, exp.MD5NumberUpper64):

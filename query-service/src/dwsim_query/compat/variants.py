@@ -10,6 +10,7 @@ an exponent, DECIMAL otherwise (as PARSE_JSON types it).
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -110,7 +111,8 @@ def typed_calls(tree: exp.Expression, _schema: ColumnTypes) -> exp.Expression:
         if name is None or isinstance(node.parent, exp.Cast):
             continue
         if name in TEMPORAL:
-            _parsed_from_text(name, _argument(node), node)
+            written = typing.cast(exp.Expression, node)
+            _parsed_from_text(name, _argument(written), written)
         result = RESULTS[name]
         if name in ("AS_DECIMAL", "AS_NUMBER"):
             assert isinstance(node, exp.Anonymous)

@@ -217,7 +217,7 @@ class Translator:
             "those of the query service",
         )
 
-    def session_values(self) -> dict[type[exp.Expr] | str, str]:
+    def session_values(self) -> dict[str, str]:
         values = snowflake_session(self.database, self.schema, self.user)
         return {name.lower(): value for name, value in values.items()} | {"current_session": "0"}
 
