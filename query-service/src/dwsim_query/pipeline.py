@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -25,6 +25,7 @@ from dwsim_query.compat.catalogue import SOURCES as CATALOGUE_SOURCES
 from dwsim_query.compat.catalogue import catalogue, check_calls, check_operators
 from dwsim_query.compat.nodes import Refusal
 from dwsim_query.compat.registry import (
+    ColumnTypes,
     engine_labels,
     engine_of,
     mark_origins,
@@ -33,6 +34,7 @@ from dwsim_query.compat.registry import (
 from dwsim_query.compat.schema import Schema, _best_effort, annotate
 from dwsim_query.grouping_sets import expand_grouping_sets
 from dwsim_query.results import ResultColumn, describe, projection_names
+from dwsim_query.session_functions import answer_session_functions
 from dwsim_query.structure import (
     coerce_temporal_literals,
     name_tables_by_themselves,
@@ -381,11 +383,34 @@ def translate(tree: exp.Expression, source: str, engine: str) -> exp.Expression:
     try:
         return compat.apply(tree, source, engine)
     except Refusal as refusal:
-        words, _, _ = _where(refusal.node)
-        construct = refusal.construct
-        if words and words.upper() not in construct.upper():
-            construct = f"{words.upper()}: {construct}"
-        raise _refuse(construct, engine, refusal.node, refusal.reason) from refusal
+        raise _refused(refusal, engine) from refusal
+
+
+def translate_parsed(
+    tree: exp.Expression, dialect: str, engine: str, schema: ColumnTypes
+) -> exp.Expression:
+    """The compat chain's parsed stage; a construct it cannot carry is refused by name."""
+    try:
+        return compat.apply_parsed(tree, dialect, engine, schema)
+    except Refusal as refusal:
+        raise _refused(refusal, engine) from refusal
+
+
+def _answered(
+    tree: exp.Expression, session: Mapping[str, str] | None, engine: str
+) -> exp.Expression:
+    try:
+        return answer_session_functions(tree, session)
+    except Refusal as refusal:
+        raise _refused(refusal, engine) from refusal
+
+
+def _refused(refusal: Refusal, engine: str) -> BadRequest:
+    words, _, _ = _where(refusal.node)
+    construct = refusal.construct
+    if words and words.upper() not in construct.upper():
+        construct = f"{words.upper()}: {construct}"
+    return _refuse(construct, engine, refusal.node, refusal.reason)
 
 
 def check_allowed(
@@ -493,9 +518,11 @@ def prepare_query(
     workspace: WorkspaceNames | None = None,
     catalogs: frozenset[str] = frozenset(),
     value_limits: ValueLimits | None = None,
+    session: Mapping[str, str] | None = None,
 ) -> PreparedSQL:
     """The whole pipeline: the engine's SQL for the user's `sql`, and its result columns.
-    `value_limits`: check value-growing calls against them (`value_limits.bound_values`)."""
+    `value_limits`: check value-growing calls against them (`value_limits.bound_values`).
+    `session`: the answers of Snowflake's context functions (`session_functions`)."""
     check_limits(sql)
     engine = engine_of(engine_dialect)
     semantics = source_dialect_of(source_dialect).semantics
@@ -509,13 +536,15 @@ def prepare_query(
             names = None
         mark_origins(tree, sql)
         mark_formats(tree, sql, source_dialect)
+        if semantics == "snowflake":
+            tree = _answered(tree, session, engine)
         tree = refuse_unsafe(tree)
         tree = check_tables(tree, known, qualifiers, workspace, catalogs)
         tree = fold_identifiers(tree, copy=False)
         if workspace is not None:
             schema = {**(schema or {}), **workspace.schema(tree)}
         tree = values_tables(name_tables_by_themselves(tree), semantics)
-        tree = compat.apply_parsed(tree, source_dialect, engine, schema)
+        tree = translate_parsed(tree, source_dialect, engine, schema)
         # The qualifier adds aliases in its dialect's case (Snowflake: upper): fold them too.
         tree = fold_identifiers(annotate_known(tree, schema, source_dialect), copy=False)
         columns = _described(names, tree, semantics)

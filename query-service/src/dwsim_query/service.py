@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from dwsim_query.compat.experiment_schema import schema_of
 from dwsim_query.encoding import csv_value, jsonable
 from dwsim_query.pipeline import PreparedSQL, WorkspaceNames, prepare_query
 from dwsim_query.results import ResultColumn, encode_rows
+from dwsim_query.session_functions import snowflake_session
 from dwsim_query.value_limits import ValueLimits
 from dwsim_query.writes import PreparedWrite, prepare_write
 from dwsim_shared.errors import Conflict, DWSimError, InvalidInput, error_text
@@ -78,6 +79,7 @@ class ExperimentContext:
         qualifiers: frozenset[str] = frozenset(),
         dialect: str | None = None,
         workspace: WorkspaceNames | None = None,
+        session: Mapping[str, str] | None = None,
     ) -> PreparedSQL:
         """As `engine_sql`, with the result columns' source names and types. The workspace's
         objects are readable too (`workspace.name`, or a bare name no generated table has)."""
@@ -94,6 +96,7 @@ class ExperimentContext:
             workspace=workspace or self.workspace(),
             catalogs=frozenset({experiment.name}),
             value_limits=ValueLimits.of(warehouse.settings),
+            session=session or snowflake_session(experiment.name),
         )
 
     def resolve(self, name: str) -> Any:

@@ -16,7 +16,6 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-from dwsim_query.compat import apply_parsed
 from dwsim_query.compat.catalogue import check_calls
 from dwsim_query.compat.registry import engine_of, mark_origins
 from dwsim_query.compat.schema import Schema, _best_effort
@@ -32,6 +31,7 @@ from dwsim_query.pipeline import (
     fold_identifiers,
     refuse_unsafe,
     translate,
+    translate_parsed,
     transpile,
 )
 from dwsim_query.structure import coerce_temporal_literals
@@ -357,7 +357,7 @@ def prepare_write(
     query = _query_part(tree)
     if query is not None:
         # SUPER paths (the chain's parsed stage) for Redshift's SQL only, before qualifying.
-        query = apply_parsed(query, source, engine_of(engine), typed)
+        query = translate_parsed(query, source, engine_of(engine), typed)
         query.replace(annotate_known(query, typed, source))
     else:
         tree = _best_effort(tree, typed, source)

@@ -11,9 +11,11 @@ from __future__ import annotations
 # Importing the families registers their rewrites (their order is registry.FAMILIES).
 from dwsim_query.compat import (  # noqa: F401
     aggregates,
+    array_repeat,
     arrays,
     arrays_more,
     change_event,
+    clock,
     conditionals,
     conversions,
     dates,
@@ -25,6 +27,7 @@ from dwsim_query.compat import (  # noqa: F401
     implicit,
     json_conversions,
     literals,
+    md5_numbers,
     numeric,
     numeric_args,
     page_audit,

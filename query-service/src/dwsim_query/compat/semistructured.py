@@ -201,11 +201,19 @@ def _array_size(value: exp.Expression, typeof: str, length: str) -> exp.Expressi
     return exp.Case(ifs=[exp.If(this=is_array, true=call(length, value))])
 
 
+def _json_boolean(value: exp.Expression) -> exp.Expression:
+    """A BOOLEAN as a JSON boolean (SQLite keeps it as 1 or 0, which JSON_ARRAY writes as 1)."""
+    if type_of(value) != T.BOOLEAN:
+        return value
+    return exp.Case(ifs=[exp.If(this=value.copy(), true=call("json", text("true"))),
+                         exp.If(this=exp.Not(this=value), true=call("json", text("false")))])  # fmt: skip
+
+
 @rewrite("semistructured", sources=["snowflake"], engines=["sqlite"])
 def arrays_sqlite(node: exp.Expression) -> exp.Expression:
     """ARRAY_CONSTRUCT and ARRAY_SIZE on JSON text."""
     if isinstance(node, exp.Array):
-        return call("json_array", *_array_elements(node))
+        return call("json_array", *[_json_boolean(e) for e in _array_elements(node)])
     if isinstance(node, exp.ArraySize):
         return _array_size(node.this, "json_type", "json_array_length")
     return node

@@ -10,11 +10,12 @@ an exponent, DECIMAL otherwise (as PARSE_JSON types it).
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, is_integer, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, failure, is_integer, text, type_of
 from dwsim_query.compat.registry import ColumnTypes, parsed_rewrite, rewrite
 
 T = exp.DataType.Type
@@ -36,6 +37,13 @@ PREDICATES = {
     "IS_REAL": ("INTEGER", "DECIMAL", "DOUBLE"),
     "IS_VARCHAR": ("VARCHAR",),
     "IS_CHAR": ("VARCHAR",),
+    # A VARIANT parsed from JSON text never holds a date or a time: these are FALSE for it.
+    "IS_DATE": ("DATE",),
+    "IS_DATE_VALUE": ("DATE",),
+    "IS_TIME": ("TIME",),
+    "IS_TIMESTAMP_NTZ": ("TIMESTAMP_NTZ",),
+    "IS_TIMESTAMP_LTZ": ("TIMESTAMP_LTZ",),
+    "IS_TIMESTAMP_TZ": ("TIMESTAMP_TZ",),
 }
 # AS_<type>: the TYPEOF name it reads, and the SQL type of what it answers.
 READS = {
@@ -44,9 +52,30 @@ READS = {
     "AS_BOOLEAN": ("BOOLEAN", "BOOLEAN"),
     "AS_ARRAY": ("ARRAY", "ARRAY"),
     "AS_OBJECT": ("OBJECT", "OBJECT"),
+    "AS_DATE": ("DATE", "DATE"),
+    "AS_TIME": ("TIME", "TIME"),
+    "AS_TIMESTAMP_NTZ": ("TIMESTAMP_NTZ", "TIMESTAMPNTZ"),
+    "AS_TIMESTAMP_LTZ": ("TIMESTAMP_LTZ", "TIMESTAMPLTZ"),
+    "AS_TIMESTAMP_TZ": ("TIMESTAMP_TZ", "TIMESTAMPTZ"),
+}
+# The predicates and reads of a date or time: answered only for a value parsed from JSON text
+# in the query (PARSE_JSON or a path into it), which cannot hold one. Another VARIANT (a
+# column, an ARRAY_CONSTRUCT element) may hold a date, which the engines keep as its text.
+TEMPORAL = frozenset(name for name in (*PREDICATES, *READS)
+                     if name.split("_", 1)[1].startswith(("DATE", "TIME")))  # fmt: skip
+# AS_<number>: the TYPEOF names it converts; a number of another kind fails by name.
+NUMBERS = {
+    "AS_INTEGER": ("INTEGER",),
+    "AS_DECIMAL": ("INTEGER", "DECIMAL"),
+    "AS_NUMBER": ("INTEGER", "DECIMAL"),
+    "AS_DOUBLE": ("INTEGER", "DECIMAL", "DOUBLE"),
+    "AS_REAL": ("INTEGER", "DECIMAL", "DOUBLE"),
 }
 RESULTS = {name: "BOOLEAN" for name in PREDICATES} | {n: r for n, (_, r) in READS.items()}
 RESULTS["STRIP_NULL_VALUE"] = "VARIANT"
+RESULTS |= {"AS_INTEGER": "BIGINT", "AS_DECIMAL": "DECIMAL", "AS_NUMBER": "DECIMAL",
+            "AS_DOUBLE": "DOUBLE", "AS_REAL": "DOUBLE"}  # fmt: skip
+PATHS = (exp.JSONExtract, exp.GetExtract, exp.Bracket, exp.Paren)
 
 
 def _name(node: exp.Expr) -> str | None:
@@ -63,7 +92,8 @@ def _name(node: exp.Expr) -> str | None:
 
 def _argument(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous):
-        if len(node.expressions) != 1:
+        most = 3 if node.name.upper() in ("AS_DECIMAL", "AS_NUMBER") else 1
+        if not 1 <= len(node.expressions) <= most:
             raise Refusal(f"{node.name.upper()} with {len(node.expressions)} arguments", node)
         return node.expressions[0]
     return node.this
@@ -80,8 +110,43 @@ def typed_calls(tree: exp.Expression, _schema: ColumnTypes) -> exp.Expression:
         name = _name(node)
         if name is None or isinstance(node.parent, exp.Cast):
             continue
-        node.replace(exp.cast(node.copy(), exp.DataType.build(RESULTS[name], dialect="snowflake")))
+        if name in TEMPORAL:
+            written = typing.cast(exp.Expression, node)
+            _parsed_from_text(name, _argument(written), written)
+        result = RESULTS[name]
+        if name in ("AS_DECIMAL", "AS_NUMBER"):
+            assert isinstance(node, exp.Anonymous)
+            result = "DECIMAL({}, {})".format(*_precision_scale(name, node))
+        node.replace(exp.cast(node.copy(), exp.DataType.build(result, dialect="snowflake")))
     return tree
+
+
+def _parsed_from_text(name: str, value: exp.Expression, node: exp.Expression) -> None:
+    root = value
+    while isinstance(root, PATHS):
+        root = root.this
+    if not isinstance(root, exp.ParseJSON | exp.Null):
+        raise Refusal(f"{name} of a VARIANT not parsed from JSON text in the query", node,
+                      "the simulator keeps a date or time inside a VARIANT as its text, so it "
+                      "cannot tell one from a string")  # fmt: skip
+
+
+def _precision_scale(name: str, node: exp.Anonymous) -> tuple[int, int]:
+    """AS_DECIMAL's precision (38 unless given) and scale (0 unless given), integer literals."""
+    given = [*node.expressions[1:3], None, None]
+    found = []
+    for value, default in zip(given[:2], (38, 0), strict=True):
+        if value is None:
+            found.append(default)
+        elif isinstance(value, exp.Literal) and value.is_int:
+            found.append(int(value.this))
+        else:
+            raise Refusal(f"{name} with a precision or scale that is not an integer literal", node)
+    precision, scale = found
+    if not 1 <= precision <= 38 or not 0 <= scale < precision:
+        raise Refusal(f"{name} with precision {precision} and scale {scale}", node,
+                      "Snowflake takes a precision of 1 to 38 and a scale below it")  # fmt: skip
+    return precision, scale
 
 
 def _sqlite_kind(value: exp.Expression) -> exp.Expression:
@@ -136,6 +201,41 @@ def _emulator_kind(value: exp.Expression) -> exp.Expression:
     return exp.Case(
         this=call("json_type", value.copy()), ifs=[*ifs, exp.If(this=text("DOUBLE"), true=real)]
     )
+
+
+def _number_read(
+    name: str, value: exp.Expression, engine: str, kind: exp.Expression, to: exp.DataType
+) -> exp.Expression:
+    """AS_INTEGER / AS_DECIMAL / AS_DOUBLE: the number read from its JSON text (AS_DECIMAL
+    rounds half away from zero to its scale and fails past its precision, as TO_NUMBER does);
+    a value that is no number is NULL; a number of a kind whose conversion the reference leaves
+    open fails by name."""
+    if engine == "sqlite":
+        written: exp.Expression = exp.cast(value.copy(), exp.DataType.build("TEXT"))
+    elif engine == "postgres":
+        written = exp.Paren(this=exp.JSONBExtractScalar(
+            this=exp.cast(value.copy(), exp.DataType.build("JSONB")), expression=text("{}")))  # fmt: skip
+    else:
+        written = call("json_extract_string", value.copy(), text("$"))
+    if name == "AS_INTEGER":
+        read: exp.Expression = exp.cast(written, exp.DataType.build("BIGINT"))
+    elif name in ("AS_DOUBLE", "AS_REAL"):
+        read = exp.cast(written, exp.DataType.build("DOUBLE"))
+    else:
+        precision, scale = (int(e.name) for e in to.expressions)
+        read = exp.ToNumber(this=written, precision=exp.Literal.number(precision),
+                            scale=exp.Literal.number(scale))  # fmt: skip
+    converts = NUMBERS[name]
+    ifs = [exp.If(this=exp.In(this=kind.copy(), expressions=[text(k) for k in converts]),
+                  true=read)]  # fmt: skip
+    others = [k for k in ("INTEGER", "DECIMAL", "DOUBLE") if k not in converts]
+    if name == "AS_INTEGER":
+        message = (
+            "AS_INTEGER of a number with a fraction (the reference leaves open whether it rounds)"
+        )
+        ifs.append(exp.If(this=exp.In(this=kind, expressions=[text(k) for k in others]),
+                          true=failure(engine, message)))  # fmt: skip
+    return exp.Case(ifs=ifs)
 
 
 KINDS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
@@ -220,6 +320,10 @@ def _rewrite_for(engine: str) -> Callable[[exp.Expression], exp.Expression]:
             is_null = exp.EQ(this=kind_of(value), expression=text("NULL_VALUE"))
             return exp.Case(ifs=[exp.If(this=is_null, true=exp.Null())],
                             default=_document(value, engine))  # fmt: skip
+        if name in NUMBERS:
+            return _number_read(name, value, engine, kind_of(value), node.to)
+        if name in TEMPORAL:  # of JSON text (typed_calls refused any other VARIANT): no date
+            return exp.Null()
         wanted, to = READS[name]
         is_kind = exp.EQ(this=kind_of(value), expression=text(wanted))
         read = _document(value, engine) if to in ("ARRAY", "OBJECT") else _scalar(value, engine, to)

@@ -35,10 +35,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dwsim_query.service import ExperimentContext, experiment_context
+from dwsim_query.session_functions import ROLE, WAREHOUSE
 from dwsim_query.snowflake_endpoint.statements import (
     PUBLIC,
-    ROLE,
-    WAREHOUSE,
     WORKSPACE,
     Answer,
     Refused,

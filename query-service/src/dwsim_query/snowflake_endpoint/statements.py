@@ -22,6 +22,7 @@ from sqlglot.errors import SqlglotError
 from dwsim_query.endpoint.statements import leading_words, sqlstate_of, with_source_names
 from dwsim_query.pipeline import WorkspaceNames
 from dwsim_query.service import ExperimentContext
+from dwsim_query.session_functions import ROLE, snowflake_session
 from dwsim_shared.errors import DWSimError
 from dwsim_shared.warehouses.namespaces import (
     WORKSPACE_SCHEMA,
@@ -33,8 +34,6 @@ from dwsim_shared.warehouses.snowflake import SnowflakeWarehouse
 DIALECT = "snowflake"
 PUBLIC = "PUBLIC"  # the generated tables, as clients name them
 WORKSPACE = WORKSPACE_SCHEMA.upper()
-ROLE = "PUBLIC"  # the one role a session has (Snowflake's role every user holds)
-WAREHOUSE = "DWSIM"
 TRANSACTION = {"BEGIN", "START", "COMMIT", "ROLLBACK"}
 READS = {"SELECT", "WITH", "(", "VALUES"}
 WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "DROP", "ALTER"}
@@ -218,18 +217,9 @@ class Translator:
             "those of the query service",
         )
 
-    def session_values(self) -> dict[type[exp.Expr] | str, str]:
-        return {
-            "current_database": self.database,
-            "current_schema": self.schema,
-            "current_role": ROLE,
-            "current_warehouse": WAREHOUSE,
-            "current_user": self.user.upper(),
-            "current_account": "DWSIM",
-            "current_region": "DWSIM",
-            "current_version": "9.0.0",
-            "current_session": "0",
-        }
+    def session_values(self) -> dict[str, str]:
+        values = snowflake_session(self.database, self.schema, self.user)
+        return {name.lower(): value for name, value in values.items()} | {"current_session": "0"}
 
     def _answer_session_functions(self, sql: str) -> str:
         if "current_" not in sql.lower():

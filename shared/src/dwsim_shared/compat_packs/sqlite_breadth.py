@@ -231,3 +231,12 @@ def bitshift(value: Any, count: Any, left: Any) -> int:
 
 
 FUNCTIONS["dwsim_bitshift"] = (_nulls(bitshift), 3)
+
+
+def hex_number(value: Any) -> str:
+    """Hex digits as the unsigned integer they write, as text: SQLite's integers hold 63 bits
+    (MD5_NUMBER_LOWER64 / UPPER64 answer up to 2^64 - 1)."""
+    return str(int(_text(value), 16))
+
+
+FUNCTIONS["dwsim_hex_number"] = (_nulls(hex_number), 1)
