@@ -90,6 +90,26 @@ def test_rows_bound_several_to_a_statement_keep_their_values_and_order(
     assert repr(same) == repr([(*r[:b], *r[b + 1 :]) for r in want])  # repr: NaN equals NaN
 
 
+def test_written_pages_are_fsynced_during_the_load_through_sqlites_own_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early write-out fsyncs the descriptor the bulk connection has open on the staging
+    file; it opens none of its own (closing one would drop the connection's locks)."""
+    import os
+
+    from dwsim_shared.warehouses import sqlite as sqlite_warehouse
+
+    synced: list[str] = []
+    monkeypatch.setattr(sqlite_warehouse.os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")))  # fmt: skip
+    opened = os.open
+    monkeypatch.setattr(sqlite_warehouse.os, "open", lambda *a, **k: pytest.fail(f"opened {a}") or opened(*a, **k))  # fmt: skip
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(EDGES)
+    shard = _write(tmp_path / "edges.parquet", VALUES)
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == 8
+    assert synced and set(synced) == {os.path.realpath(warehouse.path("edges"))}  # type: ignore[attr-defined]
+
+
 def test_a_failure_half_way_leaves_no_rows_and_no_claim(tmp_path: Path) -> None:
     warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
     warehouse.prepare(EDGES)
