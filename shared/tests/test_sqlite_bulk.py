@@ -53,6 +53,63 @@ def test_every_type_is_stored_as_sqlite_values(tmp_path: Path) -> None:
     assert rows[3] == (None,) * len(names)  # the row of NULLs
 
 
+def test_rows_bound_several_to_a_statement_keep_their_values_and_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard longer than one INSERT's rows, read in batches that leave rows over: every row
+    as the one-row statement stores it, in the shard's order (b counts the rows)."""
+    from dwsim_shared.warehouses import sqlite as sqlite_warehouse
+
+    per = sqlite_warehouse.rows_per_insert(len(TABLE.columns))
+    assert per > 1
+    monkeypatch.setattr(sqlite_warehouse, "BATCH_ROWS", 3 * per + 5)
+    reference = make_warehouse("sqlite", Settings(home=tmp_path / "one"))
+    reference.prepare(EDGES)
+    reference.load_shard(
+        EDGES, TABLE, _write(tmp_path / "one.parquet", VALUES), ShardRef(1, "t", 0)
+    )
+    count = 12 * len(VALUES["b"])
+    cycled = {
+        name: [values[i % len(values)] for i in range(count)] for name, values in VALUES.items()
+    }
+    cycled["b"] = list(range(count))
+    shard = tmp_path / "many.parquet"
+    pq.write_table(pa.table(cycled, schema=SCHEMA), shard)
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path / "many"))
+    warehouse.prepare(EDGES)
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == count
+    select = "SELECT *, typeof(x), typeof(d), typeof(flag) FROM every_type ORDER BY rowid"
+    with sqlite3.connect(reference.path("edges")) as conn:  # type: ignore[attr-defined]
+        expected = conn.execute(select).fetchall()
+    with sqlite3.connect(warehouse.path("edges")) as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(select).fetchall()
+    b = [c.name for c in TABLE.columns].index("b")
+    assert [r[b] for r in rows] == list(range(count))
+    want = [expected[i % len(expected)] for i in range(count)]
+    same = [(*r[:b], *r[b + 1 :]) for r in rows]
+    assert repr(same) == repr([(*r[:b], *r[b + 1 :]) for r in want])  # repr: NaN equals NaN
+
+
+def test_written_pages_are_fsynced_during_the_load_through_sqlites_own_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early write-out fsyncs the descriptor the bulk connection has open on the staging
+    file; it opens none of its own (closing one would drop the connection's locks)."""
+    import os
+
+    from dwsim_shared.warehouses import sqlite as sqlite_warehouse
+
+    synced: list[str] = []
+    monkeypatch.setattr(sqlite_warehouse.os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")))  # fmt: skip
+    opened = os.open
+    monkeypatch.setattr(sqlite_warehouse.os, "open", lambda *a, **k: pytest.fail(f"opened {a}") or opened(*a, **k))  # fmt: skip
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(EDGES)
+    shard = _write(tmp_path / "edges.parquet", VALUES)
+    assert warehouse.load_shard(EDGES, TABLE, shard, ShardRef(1, TABLE.name, 0)) == 8
+    assert synced and set(synced) == {os.path.realpath(warehouse.path("edges"))}  # type: ignore[attr-defined]
+
+
 def test_a_failure_half_way_leaves_no_rows_and_no_claim(tmp_path: Path) -> None:
     warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
     warehouse.prepare(EDGES)

@@ -6,10 +6,12 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -44,6 +46,8 @@ from dwsim_shared.warehouses.sqlite_guard import (
 )
 
 CACHE_KIB = 16 * 1024  # a query connection's page cache (SQLite's default is 2 MiB)
+BATCH_ROWS = 100_000  # rows of a shard read, cast and bound at a time
+T = TypeVar("T")
 
 
 def _value_too_large(message: str) -> None:
@@ -69,17 +73,66 @@ def _stored_column(column: pa.Array) -> pa.Array:
     return column
 
 
-def _stored_batches(
-    batches: Iterator[pa.RecordBatch], names: list[str], counter: list[int]
-) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        counter[0] += batch.num_rows
-        yield pa.RecordBatch.from_arrays([_stored_column(c) for c in batch.columns], names=names)
+def _stored_batch(batch: pa.RecordBatch, names: list[str]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([_stored_column(c) for c in batch.columns], names=names)
 
 
-def _stored_schema(schema: pa.Schema, names: list[str]) -> pa.Schema:
-    empty = [_stored_column(pa.array([], field.type)) for field in schema]
-    return pa.schema([pa.field(n, c.type) for n, c in zip(names, empty, strict=True)])
+def rows_per_insert(columns: int) -> int:
+    """Table rows per INSERT statement of a load: a statement's fixed cost (opening the table,
+    finding its end, closing it) shared by several rows, up to about 256 values (measured on
+    orders_wide in docs/decisions.md, h20sqlite: 16 rows of 10 values were the fastest)."""
+    return max(1, min(16, 256 // max(1, columns)))
+
+
+def _insert_batches(
+    batch: pa.RecordBatch, names: list[str], per: int
+) -> tuple[pa.RecordBatch | None, pa.RecordBatch | None]:
+    """A Parquet batch as the parameters of the loader's two statements: (rows of `per` table
+    rows each, for the multi-row INSERT; the rows left over, for the one-row INSERT), both in
+    the shard's order. Row i of the first holds the table rows i*per .. i*per+per-1, column
+    after column: one `take` puts each block of `per` values in place, the rest are slices."""
+    whole = batch.num_rows - batch.num_rows % per if per > 1 else 0
+    rest = _stored_batch(batch.slice(whole), names) if whole < batch.num_rows else None
+    if not whole:
+        return None, rest
+    groups = whole // per
+    order = np.arange(whole, dtype=np.int64).reshape(groups, per).T.ravel()
+    taken = _stored_batch(batch.slice(0, whole).take(pa.array(order)), names)
+    arrays = [c.slice(k * groups, groups) for k in range(per) for c in taken.columns]
+    return pa.RecordBatch.from_arrays(arrays, names=[f"p{i}" for i in range(len(arrays))]), rest
+
+
+def _prefetched(pool: ThreadPoolExecutor, make: Callable[[], T | None]) -> Iterator[T]:
+    """What `make` returns until it returns None, each made on the pool's thread while the
+    caller works on the one before (Arrow's decoding and casts release the GIL)."""
+    pending = pool.submit(make)
+    while (item := pending.result()) is not None:
+        pending = pool.submit(make)
+        yield item
+
+
+def _open_descriptor(path: Path) -> int | None:
+    """A descriptor this process already has open on `path` (the bulk connection's), from
+    /proc/self/fd; None where there is no /proc (then nothing is written out early). Never one
+    opened here: closing any descriptor of a database file drops this process's SQLite locks
+    on it, another loader could then write into our transaction."""
+    target = os.path.realpath(path)
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for name in names:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == target:
+                return int(name)
+    return None
+
+
+def _write_out(descriptor: int) -> None:
+    """fsync the pages written so far, off the loading thread. A descriptor closed meanwhile
+    (or its number reused) costs at most a needless fsync: never a wrong row."""
+    with contextlib.suppress(OSError):
+        os.fsync(descriptor)
 
 
 @contextlib.contextmanager
@@ -219,7 +272,6 @@ class SQLiteWarehouse(Warehouse):
             conn.execute("COMMIT")
 
     def load_shard(self, experiment: Experiment, table: Table, parquet: Path, ref: ShardRef) -> int:
-        names = [c.name.lower() for c in table.columns]
         path = self.path(experiment.name)
         if not path.exists():
             raise NotFound(
@@ -253,20 +305,51 @@ class SQLiteWarehouse(Warehouse):
                 )
                 row = cur.fetchone()
                 return int(row[0]) if row else 0
-            shard = pq.ParquetFile(parquet)
-            counter = [0]
-            reader = pa.RecordBatchReader.from_batches(
-                _stored_schema(shard.schema_arrow, names),
-                _stored_batches(shard.iter_batches(batch_size=100_000), names, counter),
-            )
-            cur.adbc_ingest(table.name.lower(), reader, mode="append")
+            rows = self._insert_shard(conn, table, parquet, path)
             cur.execute(
                 f"UPDATE {self.LEDGER_TABLE} SET rows = ? WHERE run_id = ? AND table_name = ? "
                 "AND shard_index = ?",
-                (counter[0], ref.run_id, ref.table, ref.shard_index),
+                (rows, ref.run_id, ref.table, ref.shard_index),
             )
             conn.commit()
-            return counter[0]
+            return rows
+
+    def _insert_shard(self, conn: Any, table: Table, parquet: Path, path: Path) -> int:
+        """Every row of the shard, in its order, inside the caller's transaction: prepared
+        INSERTs of several rows each, their parameters bound from Arrow arrays in C (no Python
+        object per value), the next batch read and cast on another thread meanwhile. The pages
+        SQLite has written to the file are fsynced on a third thread as the load goes on: the
+        commit (synchronous=FULL, unchanged) then finds almost nothing left to wait for."""
+        names = [c.name.lower() for c in table.columns]
+        target = exp.to_identifier(table.name.lower(), quoted=True).sql("sqlite")
+        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("sqlite") for n in names)
+        one = "(" + ", ".join("?" for _ in names) + ")"
+        per = rows_per_insert(len(names))
+        many_sql = f"INSERT INTO {target} ({columns}) VALUES {', '.join([one] * per)}"
+        one_sql = f"INSERT INTO {target} ({columns}) VALUES {one}"
+        batches = pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS)
+
+        def next_batch() -> tuple[pa.RecordBatch | None, pa.RecordBatch | None] | None:
+            batch = next(batches, None)
+            return None if batch is None else _insert_batches(batch, names, per)
+
+        rows, descriptor, writing = 0, _open_descriptor(path), None
+        with (
+            conn.cursor() as many,
+            conn.cursor() as single,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-load") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-fsync") as fsync,
+        ):
+            for grouped, rest in _prefetched(pool, next_batch):
+                if grouped is not None:
+                    many.executemany(many_sql, grouped)
+                    rows += grouped.num_rows * per
+                if rest is not None:
+                    single.executemany(one_sql, rest)
+                    rows += rest.num_rows
+                if descriptor is not None and (writing is None or writing.done()):
+                    writing = fsync.submit(_write_out, descriptor)
+        return rows
 
     def _ledger_rows(self, conn: sqlite3.Connection, ref: ShardRef) -> int:
         row = conn.execute(
