@@ -162,7 +162,9 @@ def _document(
 
 def _pack(name: str, arrays: list[exp.Expression], value: exp.Expression | None,
           flags: list[bool | None], engine: str) -> exp.Expression:  # fmt: skip
-    literal = [exp.Null() if f is None else exp.Boolean(this=f) for f in flags]
+    literal: list[exp.Expression] = [
+        exp.Null() if f is None else exp.Boolean(this=f) for f in flags
+    ]
     if engine == "sqlite":
         literal = [exp.Null() if f is None else _n(int(f)) for f in flags]
     values = [value] if value is not None else []
@@ -276,8 +278,8 @@ def _emulator(name: str, docs: list[exp.Expression], value: exp.Expression | Non
     if name == "ARRAYS_OVERLAP":  # NULL-safe: NULL elements in both overlap
         first, second = (_spelled_once(x.copy()) for x in lists)
         nulls = [exp.Not(this=_is_null(call("list_position", x.copy(), exp.Null()))) for x in lists]
-        answer: exp.Expression = exp.or_(call("list_has_any", first, second),
-                                         exp.and_(*nulls))  # fmt: skip
+        answer: exp.Expression = exp.Or(this=call("list_has_any", first, second),
+                                        expression=exp.And(this=nulls[0], expression=nulls[1]))  # fmt: skip
         spelled = exp.or_(*(_any_other_spellings(x) for x in lists))
         failure = _fail(f"{name}: {SPELLINGS}")
     else:

@@ -39,8 +39,8 @@ def _emulator(name: str, value: exp.Expression) -> exp.Expression:
         test: exp.Expression = exp.EQ(this=kind, expression=text("VARCHAR"))
         if name == "IS_CHAR":  # ASCII only: as many bytes as characters
             string = call("json_extract_string", value.copy(), text("$"))
-            test = exp.and_(test, exp.EQ(this=call("strlen", string.copy()),
-                                         expression=call("length", string)))  # fmt: skip
+            test = exp.And(this=test, expression=exp.EQ(this=call("strlen", string.copy()),
+                                                        expression=call("length", string)))  # fmt: skip
         return exp.Coalesce(this=exp.Paren(this=test), expressions=[exp.false()])
     # DuckDB writes 1e2 back as 100.0: a number with a fraction or an exponent fails
     fraction = exp.EQ(this=kind.copy(), expression=text("DOUBLE"))
