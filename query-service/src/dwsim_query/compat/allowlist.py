@@ -98,7 +98,7 @@ SNOWFLAKE = frozenset(
     string_split regexp_split_to_array
     list_transform list_extract list_zip struct_extract range map_entries map_from_entries
     map_concat list_sum list
-    list_count list_reduce list_bool_or
+    list_count list_reduce list_bool_or json_array
     """
     ).split()
 )

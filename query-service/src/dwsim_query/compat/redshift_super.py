@@ -18,6 +18,8 @@ from sqlglot import exp
 
 from dwsim_query.compat.arrays import _elements
 from dwsim_query.compat.nodes import Refusal, call, cast, failure, is_integer, text, type_of
+from dwsim_query.compat.redshift_arrays import array_functions
+from dwsim_query.compat.redshift_super_types import type_tests
 from dwsim_query.compat.registry import Rewrite, compat_engines, rewrite
 
 T = exp.DataType.Type
@@ -327,7 +329,7 @@ def array_fractions_emulator(node: exp.Expression) -> exp.Expression:
 
 def _for(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
-        return super_functions(node, engine)
+        return type_tests(array_functions(super_functions(node, engine), engine), engine)
 
     fn.__name__ = fn.__qualname__ = f"redshift_super_{engine}"
     return fn

@@ -861,3 +861,218 @@ BEGIN
   RETURN number::integer;
 END
 $$;
+
+-- Redshift's SUPER array search and set functions (compat/redshift_arrays.py): arrays arrive
+-- as json, elements compare as jsonb (numbers by value), NULLs are known objects.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_search(
+  a json, v json, null_match boolean, name text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  wanted jsonb := coalesce(v::jsonb, 'null'::jsonb);
+  found jsonb;
+BEGIN
+  IF a IS NULL OR null_match IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, name);
+  IF wanted = 'null'::jsonb AND NOT null_match THEN
+    RETURN NULL;
+  END IF;
+  SELECT coalesce(jsonb_agg(e.o - 1 ORDER BY e.o), '[]'::jsonb) INTO found
+    FROM json_array_elements(a) WITH ORDINALITY AS e(v, o) WHERE e.v::jsonb = wanted;
+  IF found = '[]'::jsonb AND NOT null_match AND EXISTS (
+      SELECT 1 FROM json_array_elements(a) AS e(v) WHERE json_typeof(e.v) = 'null') THEN
+    RETURN NULL;
+  END IF;
+  RETURN found;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_contains(
+  a json, v json, null_match boolean)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT jsonb_array_length(dwsim_compat.dwsim_rs_array_search(a, v, null_match,
+    'ARRAY_CONTAINS')) > 0
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_position(
+  a json, v json, null_match boolean)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN s IS NOT NULL THEN coalesce((s ->> 0)::integer, -1) END
+  FROM (SELECT dwsim_compat.dwsim_rs_array_search(a, v, null_match, 'ARRAY_POSITION') AS s) x
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_positions(
+  a json, v json, null_match boolean)
+RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT dwsim_compat.dwsim_rs_array_search(a, v, null_match, 'ARRAY_POSITIONS')::json
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_arrays_overlap(a json, b json)
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL OR b IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, 'ARRAYS_OVERLAP');
+  PERFORM dwsim_compat.dwsim_rs_array(b, 'ARRAYS_OVERLAP');
+  RETURN EXISTS (SELECT 1 FROM json_array_elements(a) AS e(v)
+                 JOIN json_array_elements(b) AS f(v) ON e.v::jsonb = f.v::jsonb);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_distinct(a json, name text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, name);
+  RETURN (SELECT coalesce(json_agg(e.v ORDER BY e.o), '[]'::json)
+          FROM json_array_elements(a) WITH ORDINALITY AS e(v, o)
+          WHERE NOT EXISTS (SELECT 1 FROM json_array_elements(a) WITH ORDINALITY AS p(v, o)
+                            WHERE p.v::jsonb = e.v::jsonb AND p.o < e.o));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_union(a json, b json)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL OR b IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, 'ARRAY_UNION');
+  PERFORM dwsim_compat.dwsim_rs_array(b, 'ARRAY_UNION');
+  RETURN dwsim_compat.dwsim_rs_array_distinct((SELECT json_agg(e.v ORDER BY e.s, e.o) FROM (
+    SELECT 1, x.v, x.o FROM json_array_elements(a) WITH ORDINALITY AS x(v, o)
+    UNION ALL SELECT 2, y.v, y.o FROM json_array_elements(b) WITH ORDINALITY AS y(v, o)
+  ) AS e(s, v, o)), 'ARRAY_UNION');
+END
+$$;
+
+-- INTERSECTION (keep_common) or EXCEPT: the k-th copy of an element of a is common when b
+-- holds at least k copies; with is_distinct, a's elements once each.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_multiset(
+  a json, b json, is_distinct boolean, keep_common boolean, name text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF a IS NULL OR b IS NULL OR is_distinct IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, name);
+  PERFORM dwsim_compat.dwsim_rs_array(b, name);
+  IF is_distinct THEN
+    a := dwsim_compat.dwsim_rs_array_distinct(a, name);
+  END IF;
+  RETURN (SELECT coalesce(json_agg(e.v ORDER BY e.o), '[]'::json)
+    FROM json_array_elements(a) WITH ORDINALITY AS e(v, o)
+    WHERE ((SELECT count(*) FROM json_array_elements(a) WITH ORDINALITY AS p(v, o)
+            WHERE p.v::jsonb = e.v::jsonb AND p.o < e.o)
+           < (SELECT count(*) FROM json_array_elements(b) AS q(v)
+              WHERE q.v::jsonb = e.v::jsonb)) = keep_common);
+END
+$$;
+
+-- Booleans, numbers, strings (the page's type precedence), NULLs last ascending and first
+-- descending unless nulls_first says; arrays and objects fail (their order is not given).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_array_sort(
+  a json, ascending boolean, nulls_first boolean)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  first boolean := coalesce(nulls_first, NOT ascending);
+BEGIN
+  IF a IS NULL OR ascending IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dwsim_compat.dwsim_rs_array(a, 'ARRAY_SORT');
+  IF EXISTS (SELECT 1 FROM json_array_elements(a) AS e(v)
+             WHERE json_typeof(e.v) IN ('array', 'object')) THEN
+    RAISE EXCEPTION 'ARRAY_SORT of an array holding arrays or objects is not carried';
+  END IF;
+  RETURN (SELECT coalesce(json_agg(s.v ORDER BY
+      CASE WHEN s.t <> 'null' THEN 1 WHEN first THEN 0 ELSE 2 END,
+      CASE WHEN ascending THEN s.r END, CASE WHEN ascending THEN s.b END,
+      CASE WHEN ascending THEN s.n END, CASE WHEN ascending THEN s.x END COLLATE "C",
+      CASE WHEN NOT ascending THEN s.r END DESC, CASE WHEN NOT ascending THEN s.b END DESC,
+      CASE WHEN NOT ascending THEN s.n END DESC,
+      CASE WHEN NOT ascending THEN s.x END COLLATE "C" DESC, s.o), '[]'::json)
+    FROM (SELECT e.v, e.o, json_typeof(e.v) AS t,
+                 CASE json_typeof(e.v) WHEN 'boolean' THEN 0 WHEN 'number' THEN 1 ELSE 2 END AS r,
+                 CASE WHEN json_typeof(e.v) = 'boolean' THEN (e.v #>> '{}')::boolean END AS b,
+                 CASE WHEN json_typeof(e.v) = 'number' THEN (e.v #>> '{}')::numeric END AS n,
+                 CASE WHEN json_typeof(e.v) = 'string' THEN e.v #>> '{}' END AS x
+          FROM json_array_elements(a) WITH ORDINALITY AS e(v, o)) AS s);
+END
+$$;
+
+-- IS_BIGINT, IS_INTEGER, IS_SMALLINT, IS_DECIMAL, IS_FLOAT, IS_VARCHAR, IS_CHAR of a SUPER
+-- value (compat/redshift_super_types.py): false for NULL and other kinds.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_super_test(value json, name text)
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  kind text := json_typeof(value);
+  written text := btrim(value::text);
+  number numeric;
+  bound numeric;
+BEGIN
+  IF kind IS NULL OR kind = 'null' THEN
+    RETURN false;
+  END IF;
+  IF name IN ('IS_VARCHAR', 'IS_CHAR') THEN
+    RETURN kind = 'string' AND (name = 'IS_VARCHAR'
+      OR octet_length(value #>> '{}') = char_length(value #>> '{}'));
+  END IF;
+  IF kind <> 'number' THEN
+    RETURN false;
+  END IF;
+  IF written ~ '[eE]' THEN
+    RAISE EXCEPTION '% of a number written with an exponent: whether Redshift holds it as a DECIMAL or a FLOAT is not carried', name;
+  END IF;
+  number := written::numeric;
+  IF name IN ('IS_DECIMAL', 'IS_FLOAT') THEN
+    IF written ~ '\.' OR number < -9223372036854775808 OR number > 9223372036854775807 THEN
+      RAISE EXCEPTION '% of a number with a fraction or past 64 bits: whether Redshift holds it as a DECIMAL or a FLOAT is not carried', name;
+    END IF;
+    RETURN name = 'IS_DECIMAL';
+  END IF;
+  IF written ~ '\.' THEN
+    RETURN false;
+  END IF;
+  bound := CASE name WHEN 'IS_BIGINT' THEN 9223372036854775808
+    WHEN 'IS_INTEGER' THEN 2147483648 ELSE 32768 END;
+  RETURN number >= -bound AND number < bound;
+END
+$$;
+
+-- LOWER_ATTRIBUTE_NAMES / UPPER_ATTRIBUTE_NAMES: every object's keys, at every depth (ASCII
+-- keys only: lower() and upper() change ASCII letters only here).
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_rs_attribute_names(value json, word text)
+RETURNS json LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  name text := upper(word) || '_ATTRIBUTE_NAMES';
+BEGIN
+  IF value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF json_typeof(value) = 'array' THEN
+    RETURN (SELECT coalesce(json_agg(dwsim_compat.dwsim_rs_attribute_names(e.v, word)
+                                     ORDER BY e.o), '[]'::json)
+            FROM json_array_elements(value) WITH ORDINALITY AS e(v, o));
+  END IF;
+  IF json_typeof(value) <> 'object' THEN
+    RETURN value;
+  END IF;
+  IF EXISTS (SELECT 1 FROM json_each(value) AS e(k, v)
+             WHERE octet_length(e.k) <> char_length(e.k)) THEN
+    RAISE EXCEPTION '% of a key that is not ASCII is not carried', name;
+  END IF;
+  IF (SELECT count(DISTINCT CASE WHEN word = 'lower' THEN lower(e.k) ELSE upper(e.k) END)
+      <> count(*) FROM json_each(value) AS e(k, v)) THEN
+    RAISE EXCEPTION 'SUPER value has duplicate attributes after case conversion';
+  END IF;
+  RETURN (SELECT coalesce(json_object_agg(
+            CASE WHEN word = 'lower' THEN lower(e.k) ELSE upper(e.k) END,
+            dwsim_compat.dwsim_rs_attribute_names(e.v, word) ORDER BY e.o), '{}'::json)
+          FROM json_each(value) WITH ORDINALITY AS e(k, v, o));
+END
+$$;

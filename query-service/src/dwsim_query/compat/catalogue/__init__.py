@@ -122,7 +122,11 @@ REFUSED: dict[tuple[str, ...], str] = {
     },
     **{
         (name, "snowflake"): "the emulator's JSON reader accepts trailing commas and NaN"
-        for name in ("IS_VALID_JSON", "IS_VALID_JSON_ARRAY")
+        for name in ("IS_VALID_JSON", "IS_VALID_JSON_ARRAY", "CAN_JSON_PARSE")
+    },
+    **{
+        (name, "snowflake"): "the emulator cannot rename keys at every depth"
+        for name in ("LOWER_ATTRIBUTE_NAMES", "UPPER_ATTRIBUTE_NAMES")
     },
     ("JSON_EXTRACT_ARRAY_ELEMENT_TEXT", "snowflake"): "the emulator cannot tell an invalid "
     "array from a short one",
