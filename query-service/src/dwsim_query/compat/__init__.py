@@ -29,6 +29,7 @@ from dwsim_query.compat import (  # noqa: F401
     numeric_args,
     redshift_edges,
     redshift_functions,
+    redshift_pages,
     redshift_super,
     regex,
     semistructured,
