@@ -122,6 +122,10 @@ def expand_select(select: exp.Select) -> exp.Expression:
     every: list[exp.Expression] = []
     for keys in sets:
         every += [k for k in keys if k not in every]
+    # GROUPING of what no set groups fails on both sources (and on the mock and the emulator)
+    for grouping in select.find_all(exp.Grouping):
+        if any(argument not in every for argument in grouping.expressions):
+            raise _refuse("a GROUPING argument that is not a grouping column")
     branches = [_branch(select, keys, every) for keys in sets]
     union: exp.Expression = branches[0]
     for branch in branches[1:]:

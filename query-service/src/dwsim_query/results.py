@@ -109,6 +109,11 @@ def _fold(identifier: exp.Identifier | None, name: str, source: str) -> str:
     return name.lower()  # Redshift folds even quoted names (enable_case_sensitive_identifier off)
 
 
+# Calls Redshift names otherwise than as written ("The default column name for an NVL
+# expression is COALESCE", r_NVL_function).
+_REDSHIFT_CALL_NAMES = {"nvl": "coalesce"}
+
+
 def _redshift_name(node: exp.Expression, text: str) -> str:
     if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
         return node.name.lower()
@@ -122,7 +127,8 @@ def _redshift_name(node: exp.Expression, text: str) -> str:
     if isinstance(node, exp.Func | exp.Window):
         match = _FUNCTION_NAME.match(text)
         if match:
-            return match.group(1).lower()
+            name = match.group(1).lower()
+            return _REDSHIFT_CALL_NAMES.get(name, name)
     return "?column?"
 
 

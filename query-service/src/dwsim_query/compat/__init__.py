@@ -33,6 +33,7 @@ from dwsim_query.compat import (  # noqa: F401
     page_audit,
     redshift_edges,
     redshift_functions,
+    redshift_pages,
     redshift_super,
     regex,
     semistructured,

@@ -113,11 +113,18 @@ def datediff(unit: str, a: Any, b: Any) -> int | None:
     return int((y - epoch).total_seconds() // seconds - (x - epoch).total_seconds() // seconds)
 
 
+FIRST_YEARS = {"DECADE": (10, 0), "CENTURY": (100, 1), "MILLENNIUM": (1000, 1)}
+
+
 def date_trunc(unit: str, value: Any, kind: str) -> str | None:
     v = parse(value)
     if v is None:
         return None
-    if unit == "YEAR":
+    if unit in FIRST_YEARS:  # Redshift's decade starts in a year ending in 0, the others in 1
+        size, first = FIRST_YEARS[unit]
+        year = v.year - (v.year - first) % size
+        v = v.replace(year=year, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    elif unit == "YEAR":
         v = v.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     elif unit == "QUARTER":
         v = v.replace(
@@ -135,7 +142,9 @@ def date_trunc(unit: str, value: Any, kind: str) -> str | None:
         v = v.replace(second=0, microsecond=0)
     elif unit == "SECOND":
         v = v.replace(microsecond=0)
-    else:
+    elif unit == "MILLISECOND":
+        v = v.replace(microsecond=v.microsecond // 1000 * 1000)
+    elif unit != "MICROSECOND":
         raise ValueError(f"DATE_TRUNC unit {unit}")
     return render(v, kind, value)
 

@@ -8,10 +8,26 @@ from dwsim_query.compat.dates.arithmetic import as_timestamp
 from dwsim_query.compat.dates.common import DIFF_UNITS, TRUNCS, on, unit_of
 from dwsim_query.compat.nodes import Refusal, call, cast, is_date, is_text, is_timestamp, text
 
+# Redshift's date parts past Snowflake's (r_DATE_TRUNC): the first year of a decade ends in 0,
+# of a century or millennium in 1 (2020 -> 2001-01-01 for both, as PostgreSQL reads them).
+REDSHIFT_TRUNC_UNITS = DIFF_UNITS | {
+    "MILLISECOND",
+    "MICROSECOND",
+    "DECADE",
+    "CENTURY",
+    "MILLENNIUM",
+}
+YEARS = {"DECADE": (10, 0), "CENTURY": (100, 1), "MILLENNIUM": (1000, 1)}
+
+
+def _trunc_unit(node: exp.Expression, source: str) -> str:
+    allowed = REDSHIFT_TRUNC_UNITS if source == "redshift" else DIFF_UNITS
+    return unit_of(node, allowed, "DATE_TRUNC")
+
 
 @on(*TRUNCS)
 def date_trunc_sqlite(node: exp.Expression, source: str) -> exp.Expression:
-    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    unit = _trunc_unit(node, source)
     # Snowflake keeps a date a date; text is coerced to a timestamp
     typed = is_timestamp(node.this) or is_text(node.this)
     kind = "auto" if source == "snowflake" and not typed else "timestamp"
@@ -20,7 +36,7 @@ def date_trunc_sqlite(node: exp.Expression, source: str) -> exp.Expression:
 
 @on(*TRUNCS)
 def date_trunc_postgres(node: exp.Expression, source: str) -> exp.Expression:
-    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    unit = _trunc_unit(node, source)
     truncated = call("DATE_TRUNC", text(unit.lower()), as_timestamp(node.this))
     if source == "snowflake" and is_date(node.this):
         return cast(truncated, "DATE")
@@ -29,7 +45,15 @@ def date_trunc_postgres(node: exp.Expression, source: str) -> exp.Expression:
 
 @on(*TRUNCS)
 def date_trunc_emulator(node: exp.Expression, source: str) -> exp.Expression:
-    unit = unit_of(node, DIFF_UNITS, "DATE_TRUNC")
+    unit = _trunc_unit(node, source)
+    if unit in YEARS:  # DuckDB's century and millennium start in years ending in 0
+        size, first = YEARS[unit]
+        year = exp.Year(this=node.this.copy())
+        past = exp.Paren(this=exp.Sub(this=year, expression=exp.Literal.number(first)))
+        back = exp.Paren(this=exp.Mod(this=past, expression=exp.Literal.number(size)))
+        start = exp.TimestampTrunc(this=node.this, unit=exp.Var(this="YEAR"))
+        moved = exp.DateAdd(this=start, expression=exp.Neg(this=back), unit=exp.Var(this="YEAR"))
+        return cast(moved, "TIMESTAMP_NTZ", "snowflake")
     truncated = exp.TimestampTrunc(this=node.this, unit=exp.Var(this=unit))
     if source == "snowflake" and is_date(node.this):
         return cast(truncated, "DATE")  # fakesnow answers a timestamp
