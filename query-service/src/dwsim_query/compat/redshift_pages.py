@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast, failure, text, type_of
+from dwsim_query.compat.nodes import Refusal, cast, failure, text, type_of
 from dwsim_query.compat.registry import Rewrite, rewrite
 
 T = exp.DataType.Type
@@ -147,17 +147,6 @@ def value_functions_need_a_frame(node: exp.Expression) -> exp.Expression:
     name = VALUE_FUNCTIONS.get(type(function))
     if name is not None and node.args.get("order") is not None:
         raise Refusal(f"{name} with an ORDER BY and no frame clause", node)
-    return node
-
-
-@rewrite("strings", engines=["sqlite"])
-def case_of_any_letter(node: exp.Expression) -> exp.Expression:
-    """LOWER and UPPER change every letter (r_LOWER: "supports UTF-8 multibyte characters");
-    SQLite's change A-Z only (LOWER('ÉCOLE') was 'École')."""
-    if isinstance(node, exp.Lower):
-        return call("dwsim_lower", node.this)
-    if isinstance(node, exp.Upper):
-        return call("dwsim_upper", node.this)
     return node
 
 

@@ -392,11 +392,6 @@ def _text_fn(fn: Any) -> Any:
     return wrapped
 
 
-def _one_char(char: str, changed: str) -> str:
-    """A letter's other case where it is one character (Python's upper of 'ß' is 'SS')."""
-    return changed if len(changed) == 1 else char
-
-
 def _pad(value: str, width: int, fill: str = " ", left: bool = True) -> str:
     width = int(width)
     if width <= 0:  # both sources: a length of zero or less is the empty string
@@ -452,8 +447,6 @@ SCALARS = {
     "rpad": (_text_fn(lambda v, w, f=" ": _pad(str(v), w, str(f), False)), -1),
     "dwsim_left": (_text_fn(lambda v, n: str(v)[: max(0, int(n))]), 2),
     "dwsim_right": (_text_fn(lambda v, n: str(v)[len(str(v)) - int(n):] if int(n) > 0 else ""), 2),
-    "dwsim_lower": (_text_fn(lambda v: "".join(_one_char(c, c.lower()) for c in str(v))), 1),
-    "dwsim_upper": (_text_fn(lambda v: "".join(_one_char(c, c.upper()) for c in str(v))), 1),
     "initcap": (_text_fn(lambda v: re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0).capitalize(), str(v))), 1),
     "concat": (_text_fn(lambda *v: "".join(str(x) for x in v)), -1),
     "regexp": (regexp, 2), "regexp_like": (regexp_like, -1),
