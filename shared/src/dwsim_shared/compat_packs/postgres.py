@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 10
+PACK_VERSION = 11
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
@@ -26,7 +26,8 @@ PACK_FUNCTIONS = frozenset(
      "dwsim_object_pick_array", "dwsim_json_duplicates", "dwsim_try_parse_json", "dwsim_to_json",
      "dwsim_rs_json_serialize", "dwsim_rs_json_size", "dwsim_rs_get_array_length",
      "dwsim_rs_subarray", "dwsim_rs_split_to_array", "dwsim_rs_array_concat",
-     "dwsim_rs_array_flatten", "dwsim_rs_strtol", "dwsim_rs_text_to_int_alt"}
+     "dwsim_rs_array_flatten", "dwsim_rs_strtol", "dwsim_rs_text_to_int_alt",
+     "dwsim_json_literals"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 
