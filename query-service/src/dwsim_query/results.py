@@ -223,8 +223,8 @@ def _expanded(names: list[str | None] | None, typed: list[Any], source: str) -> 
         after = len(names) - 1 - tail
         if head + after > len(typed):
             return own
-        out = [*(str(n) for n in names[:head]), *own[head : len(typed) - after]]
-        return out + [str(n) for n in names[tail + 1 :]]
+        edges = [*(str(n) for n in names[:head]), *own[head : len(typed) - after]]
+        return edges + [str(n) for n in names[tail + 1 :]]
     width = len(typed) - (len(names) - 1)
     out: list[str] = []
     for name in names:
@@ -311,7 +311,7 @@ def source_type(node: Any, source: str) -> exp.DataType | None:
     target = _unwrapped(node)
     if isinstance(target, exp.Count):
         return exp.DataType.build("BIGINT")
-    if source == "snowflake" and isinstance(target, exp.Array | exp.Struct):
+    if source == "snowflake" and isinstance(target, exp.Array | exp.Struct | exp.JSONObject):
         return exp.DataType.build("ARRAY" if isinstance(target, exp.Array) else "OBJECT")
     if isinstance(target, exp.Sum | exp.Avg | exp.Min | exp.Max):
         argument = target.this
