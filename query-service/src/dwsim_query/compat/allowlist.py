@@ -100,6 +100,7 @@ SNOWFLAKE = frozenset(
     map_concat list_sum
     list_count list_reduce list_bool_or
     list list_avg list_min list_max regexp_extract_all regexp_matches array_to_string
+    object_construct_keep_null
     """
     ).split()
 )
