@@ -33,7 +33,7 @@ from dwsim_query.compat.registry import (
 )
 from dwsim_query.compat.schema import Schema, _best_effort, annotate
 from dwsim_query.grouping_sets import expand_grouping_sets
-from dwsim_query.results import ResultColumn, describe, projection_names
+from dwsim_query.results import ResultColumn, describe, name_derived_columns, projection_names
 from dwsim_query.session_functions import answer_session_functions
 from dwsim_query.structure import (
     coerce_temporal_literals,
@@ -531,6 +531,8 @@ def prepare_query(
         check_calls(sql, source_dialect)
         try:
             names = projection_names(tree, sql, source_dialect, semantics)
+            if names is not None and None in names:
+                tree = name_derived_columns(tree, source_dialect, semantics)
         except (SqlglotError, ValueError, TypeError, AttributeError, IndexError) as error:
             log.warning("result names not read: %s", error)
             names = None

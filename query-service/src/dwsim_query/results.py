@@ -80,6 +80,8 @@ def _projection_texts(sql: str, dialect: str) -> list[str] | None:
     depth, first = 0, start + 1
     while first < len(tokens) and tokens[first].token_type in (TokenType.DISTINCT, TokenType.ALL):
         first += 1
+    if first + 1 < len(tokens) and tokens[first].token_type == TokenType.TOP:
+        first += 2  # Snowflake's TOP <n> is no part of the first item's name
     begin = first
     for index in range(first, len(tokens) + 1):
         token: Token | None = tokens[index] if index < len(tokens) else None
@@ -168,6 +170,49 @@ def projection_names(
     return [_name(p, t, source) for p, t in zip(projections, texts, strict=True)]
 
 
+def name_derived_columns(tree: exp.Expression, dialect: str, source: str) -> exp.Expression:
+    """Under a star of the outermost SELECT, a derived table's or CTE's unnamed expression
+    keeps the name the source gives it (`SPLIT('127.0.0.1', '.')`, `upper`), as an alias: the
+    star expands to that name (the qualifier named it after its first argument, `127.0.0.1`).
+    A name two columns of one SELECT share is left as it was."""
+    if not isinstance(tree, exp.Query):
+        return tree
+    outer = tree
+    while isinstance(outer, exp.SetOperation):
+        outer = outer.this
+    if not isinstance(outer, exp.Select) or not any(
+        isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
+        for p in outer.expressions
+    ):
+        return tree
+    inner: list[exp.Expression] = [cte.this for cte in tree.find_all(exp.CTE)]
+    for source_node in [outer.args.get("from_"), *outer.args.get("joins", [])]:
+        found = source_node.this if isinstance(source_node, exp.From | exp.Join) else None
+        if isinstance(found, exp.Subquery):
+            inner.append(found.this)
+    for query in inner:
+        while isinstance(query, exp.SetOperation):  # the first operand names a set operation
+            query = query.this
+        if not isinstance(query, exp.Select):
+            continue
+        given = [
+            None
+            if isinstance(p, exp.Alias | exp.Column | exp.Star)
+            else _name(p, p.sql(dialect), source)
+            for p in query.expressions
+        ]
+        taken = [
+            (n if n is not None else _fold(None, p.alias_or_name, source)).lower()
+            for n, p in zip(given, query.expressions, strict=True)
+        ]
+        for index, name in enumerate(given):
+            if name is None or taken.count(name.lower()) > 1:
+                continue
+            query.expressions[index] = exp.alias_(query.expressions[index], name, quoted=True)
+            query.expressions[index].parent = query
+    return tree
+
+
 def _expanded(names: list[str | None] | None, typed: list[Any], source: str) -> list[str]:
     """Names for the typed (qualified, star-expanded) SELECT list."""
     own = [_fold(None, p.alias_or_name, source) for p in typed]
@@ -177,7 +222,15 @@ def _expanded(names: list[str | None] | None, typed: list[Any], source: str) -> 
     if stars == 0:
         return [str(n) for n in names] if len(names) == len(typed) else own
     if stars > 1:
-        return own  # several stars: each expanded column is named by its column
+        # Several stars: the expanded columns are named by their columns; the items before
+        # the first star and after the last keep their own names (their places are known).
+        head = names.index(None)
+        tail = len(names) - 1 - names[::-1].index(None)
+        after = len(names) - 1 - tail
+        if head + after > len(typed):
+            return own
+        edges = [*(str(n) for n in names[:head]), *own[head : len(typed) - after]]
+        return edges + [str(n) for n in names[tail + 1 :]]
     width = len(typed) - (len(names) - 1)
     out: list[str] = []
     for name in names:
@@ -264,7 +317,7 @@ def source_type(node: Any, source: str) -> exp.DataType | None:
     target = _unwrapped(node)
     if isinstance(target, exp.Count):
         return exp.DataType.build("BIGINT")
-    if source == "snowflake" and isinstance(target, exp.Array | exp.Struct):
+    if source == "snowflake" and isinstance(target, exp.Array | exp.Struct | exp.JSONObject):
         return exp.DataType.build("ARRAY" if isinstance(target, exp.Array) else "OBJECT")
     if isinstance(target, exp.Sum | exp.Avg | exp.Min | exp.Max):
         argument = target.this

@@ -99,6 +99,8 @@ SNOWFLAKE = frozenset(
     list_transform list_extract list_zip struct_extract range map_entries map_from_entries
     map_concat list_sum list
     list_count list_reduce list_bool_or json_array
+    list_avg list_min list_max regexp_extract_all regexp_matches array_to_string
+    object_construct_keep_null
     """
     ).split()
 )

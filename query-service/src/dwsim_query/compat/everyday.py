@@ -244,7 +244,9 @@ def _everyday(engine: str) -> Rewrite:
         if engine == "snowflake" and isinstance(node, exp.Stuff):
             return _insert_emulator(node)
         if engine == "snowflake" and isinstance(node, exp.TryHexDecodeString):
-            return _try_decode(node, "HEX_DECODE_STRING", HEX_TEXT)
+            return _try_decode(node, "HEX_DECODE_STRING", HEX_UTF8)
+        if engine == "snowflake" and isinstance(node, exp.HexDecodeString):
+            return _hex_decode_emulator(node)
         packed = PACKED.get(type(node))
         if packed is None or engine == "snowflake":
             if engine == "snowflake" and isinstance(node, exp.Soundex):
@@ -271,6 +273,26 @@ def _everyday(engine: str) -> Rewrite:
 
 HEX_TEXT = "^([0-9A-Fa-f]{2})*$"
 BASE64_TEXT = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+# Hex text of bytes that are UTF-8 (the well-formed sequences of the Unicode standard, table
+# 3-7): DuckDB fails to decode any other bytes in its own words.
+HEX_UTF8 = (
+    "^(?i:[0-7][0-9A-F]|C[2-9A-F][89AB][0-9A-F]|D[0-9A-F][89AB][0-9A-F]"
+    "|E0[AB][0-9A-F][89AB][0-9A-F]|E[1-9A-CEF][89AB][0-9A-F][89AB][0-9A-F]"
+    "|ED[89][0-9A-F][89AB][0-9A-F]|F0[9AB][0-9A-F]([89AB][0-9A-F]){2}"
+    "|F[1-3]([89AB][0-9A-F]){3}|F48[0-9A-F]([89AB][0-9A-F]){2})*$"
+)
+
+
+def _hex_decode_emulator(node: exp.Expression) -> exp.Expression:
+    """HEX_DECODE_STRING of hex whose bytes are no UTF-8 fails by name (Snowflake fails it; the
+    emulator failed in DuckDB's words)."""
+    hex_text = exp.RegexpLike(this=node.this.copy(), expression=text(HEX_TEXT))
+    utf8 = exp.RegexpLike(this=node.this.copy(), expression=text(HEX_UTF8))
+    bad = exp.and_(hex_text, exp.Not(this=utf8))
+    fails = call("ERROR", text("HEX_DECODE_STRING of bytes that are not UTF-8"))
+    return exp.Case(ifs=[exp.If(this=bad, true=fails)], default=node)
 
 
 def _try_decode(node: exp.Expression, name: str, pattern: str) -> exp.Expression:

@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, is_text, text, type_of
 from dwsim_query.compat.registry import Rewrite, origin_of, rewrite
+from dwsim_shared.compat_packs.sqlite_json_conversions import json_literals
 from dwsim_shared.errors import BadRequest
 
 # Aggregates whose VARCHAR argument Snowflake casts to floating point (functions/sum, avg, ...).
@@ -247,10 +248,58 @@ def parse_json_blank(node: exp.Expression) -> exp.Expression:
     throwing an error"); the Redshift mock and the emulator failed it."""
     if not isinstance(node, exp.ParseJSON) or node.meta.get("dwsim_blank"):
         return node
-    trimmed = exp.Trim(this=node.this, expression=text(WHITESPACE))
+    value = node.this
+    if isinstance(value, exp.Literal) and value.is_string:
+        # TRUE, False, NULL... are read in any case (functions/try_parse_json, whose usage
+        # notes are PARSE_JSON's, parses `"y": FALSE`); JSON readers take lower case only.
+        value = text(str(json_literals(value.this)))
+        node.meta["dwsim_literals"] = True
+    trimmed = exp.Trim(this=value, expression=text(WHITESPACE))
     node.set("this", exp.Nullif(this=trimmed, expression=text("")))
     node.meta["dwsim_blank"] = True
     return node
+
+
+def _literals_emulator(value: exp.Expression) -> exp.Expression:
+    """DuckDB: the text's pieces outside strings with TRUE / FALSE / NULL in lower case (the
+    pack function `dwsim_json_literals` of SQLite and the mock)."""
+    piece = exp.to_identifier("dwsim_j")
+    lowered: exp.Expression = exp.column(piece.copy())
+    for word in ("true", "false", "null"):
+        lowered = exp.RegexpReplace(
+            this=lowered, expression=text(rf"(?i)\b{word}\b"), replacement=text(word)
+        )
+    quoted = exp.Like(this=exp.column(piece.copy()), expression=text('"%'))
+    kept = exp.Case(ifs=[exp.If(this=quoted, true=exp.column(piece.copy()))], default=lowered)
+    pieces = call("regexp_extract_all", value.copy(), text(r'"(?:[^"\\]|\\.)*"?|[^"]+'))
+    joined = call("array_to_string", call("list_transform", pieces,
+                  exp.Lambda(this=kept, expressions=[piece])), text(""))  # fmt: skip
+    others = exp.RegexpReplace(
+        this=value.copy(), expression=text(r"\b(true|false|null)\b"), replacement=text("")
+    )
+    upper = call("regexp_matches", others, text(r"(?i)\b(true|false|null)\b"))
+    return exp.Case(ifs=[exp.If(this=upper, true=joined)], default=value)
+
+
+def _literals_for(engine: str) -> Rewrite:
+    def parse_json_literals(node: exp.Expression) -> exp.Expression:
+        """PARSE_JSON of text that is not a literal: TRUE / FALSE / NULL in lower case first."""
+        if not isinstance(node, exp.ParseJSON) or node.args.get("safe"):
+            return node
+        if node.meta.get("dwsim_literals") or not node.meta.get("dwsim_blank"):
+            return node
+        node.meta["dwsim_literals"] = True
+        if engine == "snowflake":
+            node.set("this", _literals_emulator(node.this))
+        else:
+            node.set("this", call("dwsim_json_literals", node.this))
+        return node
+
+    return parse_json_literals
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("conditionals", sources=["snowflake"], engines=[_engine])(_literals_for(_engine))
 
 
 @rewrite("windows", sources=["snowflake"], engines=["sqlite"])

@@ -4,6 +4,7 @@ decisions: "Redshift differential disagreements" in docs/decisions.md)."""
 
 from __future__ import annotations
 
+import decimal
 import re
 
 from sqlglot import exp
@@ -110,6 +111,26 @@ _WIDTH = {exp.DataType.Type.TINYINT: 8, exp.DataType.Type.SMALLINT: 16, exp.Data
           exp.DataType.Type.BIGINT: 64}  # fmt: skip
 
 
+def _exact_literal(node: exp.Expression) -> int | None:
+    """A number literal (or text of an integer) rounded half away from zero, as Redshift rounds
+    a fraction cast to an integer type; None for anything else."""
+    bare, sign = node.unnest(), 1
+    if isinstance(bare, exp.Neg):
+        bare, sign = bare.this.unnest(), -1
+    if not isinstance(bare, exp.Literal):
+        return None
+    written = bare.this.strip()
+    if bare.is_string and not re.fullmatch(r"[+-]?\d+", written):
+        return None
+    try:
+        number = decimal.Decimal(written)
+    except decimal.InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return sign * int(number.quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
 def _integer_cast_range(engine: str) -> Rewrite:
     def fn(node: exp.Expression) -> exp.Expression:
         """CAST to SMALLINT, INTEGER or BIGINT fails (TRY_CAST answers NULL) past the type's
@@ -130,16 +151,41 @@ def _integer_cast_range(engine: str) -> Rewrite:
             return node  # the mock fails past the range itself
         name, low, high = INTEGER_RANGES[target]
         node.meta["range_checked"] = True
+        written = _exact_literal(node.this)
+        if written is not None and low <= written <= high:
+            return cast(exp.Literal.number(written), node.to.sql(), None)  # decided here, exactly
+        if written is not None and tried:
+            return cast(exp.Null(), node.to.sql(), None)
+        if written is not None:  # past the range, whichever engine
+            if engine == "snowflake":
+                return cast(text(f"{name} out of range"), "BIGINT")
+            return failure(engine, f"{name} out of range")
         value: exp.Expression = (
             exp.TryCast(this=node.this.copy(), to=exp.DataType.build("DOUBLE"))
             if tried
             else cast(node.this.copy(), "DOUBLE")
         )
+        at_edge: exp.Expression | None = None
         if target == exp.DataType.Type.BIGINT:
+            # 2^63 - 1 is no DOUBLE: every value within 1,024 of either end of the range is
+            # 2^63 (or -2^63) there. A DOUBLE of 2^63 is past the range; any other value at
+            # that edge is told apart exactly (the emulator) or fails by name (SQLite).
+            edge = exp.Literal.number("9223372036854775808.0")
+            floats = {exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE}
             past = exp.or_(
-                exp.GT(this=value, expression=exp.Literal.number("9223372036854775807.0")),
-                exp.LT(this=value.copy(), expression=exp.Literal.number("-9223372036854775808.0")),
+                (exp.GTE if source in floats else exp.GT)(this=value, expression=edge),
+                exp.LT(this=value.copy(), expression=exp.Neg(this=edge.copy())),
             )
+            if source not in floats and engine != "postgres":
+                at_edge = exp.EQ(this=exp.Abs(this=value.copy()), expression=edge.copy())
+            if at_edge is not None and engine == "snowflake":
+                exact = exp.TryCast(this=node.this.copy(), to=exp.DataType.build("DECIMAL(38, 0)"))
+                beyond = exp.or_(
+                    exp.GT(this=exact, expression=exp.Literal.number(high)),
+                    exp.LT(this=exact.copy(), expression=exp.Literal.number(low)),
+                )
+                past = exp.or_(past, exp.and_(at_edge, beyond))
+                at_edge = None
         else:
             past = exp.or_(
                 exp.GTE(this=value, expression=exp.Literal.number(high + 0.5)),
@@ -154,7 +200,13 @@ def _integer_cast_range(engine: str) -> Rewrite:
             past_value = cast(text(f"{name} out of range"), "BIGINT")
         else:
             past_value = failure(engine, f"{name} out of range")
-        guard = exp.Case(ifs=[exp.If(this=past, true=past_value)], default=node)
+        ifs = [exp.If(this=past, true=past_value)]
+        if at_edge is not None:  # SQLite: a DECIMAL or text within 1,024 of the range's end
+            ifs.append(exp.If(this=at_edge, true=failure(
+                engine, "CAST to BIGINT of a value within 1,024 of its range's end is not "
+                "told apart on SQLite",
+            )))  # fmt: skip
+        guard = exp.Case(ifs=ifs, default=node)
         if engine == "snowflake":  # what an enclosing arithmetic's range test reads instead
             guard.meta[_ORIGINAL] = node.copy()
         return guard

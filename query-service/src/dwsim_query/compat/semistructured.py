@@ -245,6 +245,44 @@ def _object_pairs(node: exp.Struct) -> list[exp.PropertyEQ]:
     return list(pairs)
 
 
+KEEP_NULL = "dwsim_keep_null"
+
+
+def _keep_null_for(engine: str) -> Rewrite:
+    def keep_null(node: exp.Expression) -> exp.Expression:
+        """OBJECT_CONSTRUCT_KEEP_NULL (parsed as a JSON object): OBJECT_CONSTRUCT's rules, less
+        the omission of pairs with a NULL value, which it keeps as JSON null (its page and
+        Snowpark's example: `"key_2": null`). The emulator (fakesnow) runs it itself."""
+        if not isinstance(node, exp.JSONObject):
+            return node
+        pairs = [
+            exp.PropertyEQ(this=p.this, expression=p.expression)
+            if isinstance(p, exp.JSONKeyValue) else p
+            for p in node.expressions
+        ]  # fmt: skip
+        built = exp.Struct(expressions=pairs)
+        try:
+            checked = _object_pairs(built)  # the same refusals as OBJECT_CONSTRUCT
+        except Refusal as refused:
+            construct = refused.construct.replace("OBJECT_CONSTRUCT", "OBJECT_CONSTRUCT_KEEP_NULL")
+            raise Refusal(construct, node, refused.reason) from None
+        if any(isinstance(p.this, exp.Null) for p in checked):
+            raise Refusal("OBJECT_CONSTRUCT_KEEP_NULL with a NULL key", node)
+        if engine == "snowflake":
+            return node
+        built.meta[KEEP_NULL] = True
+        built.type = exp.DataType.build("OBJECT", dialect="snowflake")
+        return built
+
+    return keep_null
+
+
+for _engine in ("sqlite", "postgres", "snowflake"):
+    rewrite("semistructured", sources=["snowflake"], engines=[_engine], first=True)(
+        _keep_null_for(_engine)
+    )
+
+
 @rewrite("semistructured", sources=["snowflake"], engines=["snowflake"])
 def object_construct_times(node: exp.Expression) -> exp.Expression:
     """The emulator prints a timestamp in an OBJECT without Snowflake's milliseconds."""
@@ -278,6 +316,8 @@ def object_construct_sqlite(node: exp.Expression) -> exp.Expression:
         removed.append(exp.Case(ifs=[exp.If(this=gone, true=text(f'$."{pair.this.this}"'))],
                                 default=text("$[0]")))  # fmt: skip
     built = call("json_object", *parts)
+    if node.meta.get(KEEP_NULL):
+        return built
     return call("json_remove", built, *removed) if removed else built
 
 
@@ -290,7 +330,7 @@ def object_construct_postgres(node: exp.Expression) -> exp.Expression:
         return node
     pairs = _object_pairs(node)
     built = call("JSONB_BUILD_OBJECT", *[part for p in pairs for part in (p.this, p.expression)])
-    if not pairs:
+    if not pairs or node.meta.get(KEEP_NULL):
         return built
     nulls = [exp.Is(this=p.expression.copy(), expression=exp.Null()) for p in pairs]
     missing = [

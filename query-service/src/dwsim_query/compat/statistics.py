@@ -5,11 +5,14 @@ ordered ARRAY_AGG), the emulator DuckDB's (a NaN of a constant column answered a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlglot
 from sqlglot import exp
 
 from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, type_of
 from dwsim_query.compat.registry import Rewrite, rewrite
+from dwsim_query.results import decimal_scale
 
 PAIRS: dict[type[exp.Expression], str] = {
     exp.Corr: "CORR",
@@ -185,9 +188,9 @@ def greatest_ignore_nulls(node: exp.Expression) -> exp.Expression:
 
 @rewrite("aggregates", sources=["snowflake"], engines=["sqlite"])
 def moments_sqlite(node: exp.Expression) -> exp.Expression:
-    """KURTOSIS / SKEW: the pack's aggregates (the emulator runs DuckDB's, which are Snowflake's
-    formulas; PostgreSQL has neither: refused there by the catalogue)."""
+    """KURTOSIS / SKEW: the pack's aggregates (numbers only; no ordered window)."""
     if isinstance(node, exp.Kurtosis | exp.Skewness):
+        _checked_moment(node)
         name = "dwsim_kurtosis" if isinstance(node, exp.Kurtosis) else "dwsim_skew"
         built = call(name, node.this)
         built.type = exp.DataType.build("DOUBLE")
@@ -218,13 +221,27 @@ _MOMENTS: dict[type, tuple[int, str]] = {
 
 
 _MOMENT_NAMES: dict[type, str] = {exp.Skewness: "SKEW", exp.Kurtosis: "KURTOSIS"}
+_FLOATS = frozenset({exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE})
+
+
+def _checked_moment(node: exp.Expression) -> None:
+    """Snowflake takes numbers only, and no ORDER BY in the window (functions/kurtosis)."""
+    name = _MOMENT_NAMES[type(node)]
+    if type_of(node.this) in exp.DataType.TEXT_TYPES | exp.DataType.TEMPORAL_TYPES:
+        raise Refusal(f"{name} of a value that is not a number", node)
+    window = node.parent
+    if isinstance(window, exp.Window) and window.args.get("order") is not None:
+        raise Refusal(f"{name} over an ordered window", window, "Snowflake takes no ORDER BY here")
 
 
 def _moment_postgres(node: exp.Expression, window: exp.Window | None) -> exp.Expression:
+    _checked_moment(node)
     least, formula = _MOMENTS[type(node)]
     value = node.this
-    if type_of(value) in exp.DataType.TEXT_TYPES | exp.DataType.TEMPORAL_TYPES:
-        raise Refusal(f"{_MOMENT_NAMES[type(node)]} of a value that is not a number", node)
+    if type_of(value) in _FLOATS:
+        # PostgreSQL turns a DOUBLE into NUMERIC with 15 digits (1e15 + 1 became 1e15); its
+        # text is the shortest that reads back as the same DOUBLE.
+        value = exp.cast(value.copy(), exp.DataType.build("TEXT"))
     number = exp.cast(value.copy(), exp.DataType.build("NUMERIC"))
 
     def over(aggregate: exp.Expression) -> exp.Expression:
@@ -264,9 +281,111 @@ def moments_postgres(node: exp.Expression) -> exp.Expression:
     moment = node.this if isinstance(node, exp.Window) else None
     if isinstance(moment, exp.Expression) and type(moment) in _MOMENTS:
         assert isinstance(node, exp.Window)
-        if node.args.get("order") is not None:
-            raise Refusal(f"{_MOMENT_NAMES[type(moment)]} over an ordered window", node)
         return _moment_postgres(moment, node)
     if isinstance(node, tuple(_MOMENTS)) and not isinstance(node.parent, exp.Window):
         return _moment_postgres(node, None)
+    return node
+
+
+# KURTOSIS / SKEW on the emulator: DuckDB's own sum the powers of the raw values in DOUBLE, so
+# a large common offset cancels most digits (1e15 + 1, 2, 4, 10 answered 2.0119 for 2.0308).
+# Here the non-NULL values are gathered in a list and shifted twice before any power is taken:
+# by the group's first value in exact arithmetic (integers and decimals as NUMBER(38, s)),
+# then by the mean of those differences in DOUBLE; the power sums of the centred values go
+# into the formulas above, whose value does not change with the shift.
+_SUMS = ("n", "s1", "s2", "s3", "s4")
+
+
+def _bound(
+    value: exp.Expression, body: Callable[[exp.Expression], exp.Expression], name: str
+) -> exp.Expression:
+    """`body(x)` with `x` computed once: list_extract(list_transform([value], x -> body), 1)."""
+    x = exp.to_identifier(name)
+    mapped = call("list_transform", call("list_value", value),
+                  exp.Lambda(this=body(exp.column(x.copy())), expressions=[x]))  # fmt: skip
+    return call("list_extract", mapped, exp.Literal.number(1))
+
+
+def _each(
+    values: exp.Expression, body: Callable[[exp.Expression], exp.Expression], name: str
+) -> exp.Expression:
+    x = exp.to_identifier(name)
+    return call("list_transform", values,
+                exp.Lambda(this=body(exp.column(x.copy())), expressions=[x]))  # fmt: skip
+
+
+def _moment_emulator(node: exp.Expression, window: exp.Window | None) -> exp.Expression:
+    _checked_moment(node)
+    least, formula = _MOMENTS[type(node)]
+    value = node.this
+    kind = value.type if isinstance(value.type, exp.DataType) else None
+    scale = decimal_scale(kind)
+    exact = is_integer(value) or scale is not None
+    element = cast(value.copy(), f"NUMBER(38, {scale or 0})" if exact else "DOUBLE", "snowflake")
+    gathered: exp.Expression = call("LIST", element)
+    if window is not None:
+        gathered = window.copy()
+        gathered.set("this", call("LIST", element))
+    v = exp.to_identifier("dwsim_v")
+    kept = call("list_filter", gathered, exp.Lambda(
+        this=exp.Not(this=exp.Is(this=exp.column(v.copy()), expression=exp.Null())),
+        expressions=[v],
+    ))  # fmt: skip
+
+    def moments(centred: exp.Expression) -> exp.Expression:
+        def power(k: int) -> exp.Expression:
+            def term(x: exp.Expression) -> exp.Expression:
+                out: exp.Expression = x
+                for _ in range(k - 1):
+                    out = exp.Mul(this=out, expression=x.copy())
+                return out
+
+            return call("list_sum", _each(centred.copy(), term, "dwsim_p"))
+
+        def of_sums(sums: exp.Expression) -> exp.Expression:
+            tree: exp.Expression = exp.maybe_parse(formula, dialect="postgres")
+            for column in list(tree.find_all(exp.Column)):
+                if column.name in _SUMS and not column.table:
+                    index = exp.Literal.number(_SUMS.index(column.name) + 1)
+                    column.replace(call("list_extract", sums.copy(), index))
+            return tree
+
+        # The emulator's LEN is a string's length: list_count counts the (non-NULL) elements.
+        sums = call("list_value", cast(call("list_count", centred.copy()), "DOUBLE", "snowflake"),
+                    *(power(k) for k in range(1, 5)))  # fmt: skip
+        return _bound(sums, of_sums, "dwsim_s")
+
+    def of_list(values: exp.Expression) -> exp.Expression:
+        first = call("list_extract", values.copy(), exp.Literal.number(1))
+
+        def differences(x: exp.Expression) -> exp.Expression:
+            return cast(exp.Sub(this=x, expression=first.copy()), "DOUBLE", "snowflake")
+
+        def centred(d: exp.Expression) -> exp.Expression:
+            return _bound(
+                call("list_avg", d.copy()),
+                lambda mean: _each(d.copy(), lambda x: exp.Sub(this=x, expression=mean), "dwsim_c"),
+                "dwsim_m",
+            )
+
+        spread = exp.or_(
+            exp.LT(this=call("list_count", values.copy()), expression=exp.Literal.number(least)),
+            exp.EQ(this=call("list_min", values.copy()), expression=call("list_max", values.copy())),
+        )  # fmt: skip
+        value_of = _bound(_each(values.copy(), differences, "dwsim_e"),
+                          lambda d: _bound(centred(d), moments, "dwsim_d"), "dwsim_f")  # fmt: skip
+        return exp.Case(ifs=[exp.If(this=spread, true=exp.Null())], default=value_of)
+
+    return cast(_bound(kept, of_list, "dwsim_l"), "DOUBLE", "snowflake")
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["snowflake"])
+def moments_emulator(node: exp.Expression) -> exp.Expression:
+    """KURTOSIS / SKEW (also over a partition window) from centred power sums."""
+    moment = node.this if isinstance(node, exp.Window) else None
+    if isinstance(moment, exp.Expression) and type(moment) in _MOMENTS:
+        assert isinstance(node, exp.Window)
+        return _moment_emulator(moment, node)
+    if isinstance(node, tuple(_MOMENTS)) and not isinstance(node.parent, exp.Window):
+        return _moment_emulator(node, None)
     return node

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 SCHEMA = "dwsim_compat"
-PACK_VERSION = 11
+PACK_VERSION = 12
 PACK_FUNCTIONS = frozenset(
     {"dwsim_datediff", "dwsim_try_number", "strtok", "editdistance", "dwsim_round_half_even",
      "dwsim_initcap", "dwsim_try_date", "dwsim_try_timestamp", "dwsim_sf_number",
@@ -30,7 +30,7 @@ PACK_FUNCTIONS = frozenset(
      "dwsim_rs_array_contains", "dwsim_rs_array_position", "dwsim_rs_array_positions",
      "dwsim_rs_arrays_overlap", "dwsim_rs_array_distinct", "dwsim_rs_array_union",
      "dwsim_rs_array_multiset", "dwsim_rs_array_sort", "dwsim_rs_super_test",
-     "dwsim_rs_attribute_names"}
+     "dwsim_rs_attribute_names", "dwsim_json_literals"}
 )  # fmt: skip
 _LOCK_KEY = 0x64777369  # "dwsi": one advisory lock for every installer
 

@@ -1076,3 +1076,19 @@ BEGIN
           FROM json_each(value) WITH ORDINALITY AS e(k, v, o));
 END
 $$;
+
+-- PARSE_JSON's text with TRUE, False, NULL... in lower case outside strings (Snowflake reads
+-- them in any case); text with none of them written otherwise is returned as it is.
+CREATE OR REPLACE FUNCTION dwsim_compat.dwsim_json_literals(value text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF value IS NULL OR regexp_replace(value, '\m(true|false|null)\M', '', 'g') !~* '\m(true|false|null)\M' THEN
+    RETURN value;
+  END IF;
+  RETURN (SELECT string_agg(CASE WHEN r.m[1] LIKE '"%' THEN r.m[1]
+                                 ELSE regexp_replace(regexp_replace(regexp_replace(r.m[1],
+                                      '\mtrue\M', 'true', 'gi'), '\mfalse\M', 'false', 'gi'),
+                                      '\mnull\M', 'null', 'gi') END, '' ORDER BY r.o)
+          FROM regexp_matches(value, '"(?:[^"\\]|\\.)*"?|[^"]+', 'g') WITH ORDINALITY AS r(m, o));
+END
+$$;

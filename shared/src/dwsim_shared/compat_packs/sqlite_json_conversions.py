@@ -25,6 +25,11 @@ def _literals(text: str) -> str:
     return _WORDS.sub(lower, text)
 
 
+def json_literals(text: Any) -> str | None:
+    """PARSE_JSON's text with TRUE / FALSE / NULL in lower case outside strings."""
+    return None if text is None else _literals(str(text))
+
+
 class _Number(str):
     """A JSON number as written (Snowflake keeps a decimal's scale: 2.50 stays 2.50)."""
 
@@ -165,6 +170,7 @@ def strtok_to_array(value: Any, delimiters: Any = " ") -> str | None:
 
 FUNCTIONS: dict[str, tuple[Any, int]] = {
     "dwsim_try_parse_json": (try_parse_json, 1),
+    "dwsim_json_literals": (json_literals, 1),
     "dwsim_to_json": (to_json, 1),
     "dwsim_to_array": (to_array, 1),
     "dwsim_to_object": (to_object, 1),

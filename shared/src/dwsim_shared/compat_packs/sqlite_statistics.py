@@ -143,23 +143,31 @@ class Kurtosis:
     least = 4
 
     def __init__(self) -> None:
-        self.values: list[float] = []
+        self.values: list[int | float] = []
+
+    @staticmethod
+    def _number(value: Any) -> int | float:
+        return value if isinstance(value, int) else float(value)
 
     def step(self, value: Any) -> None:
         if value is not None:
-            self.values.append(float(value))
+            self.values.append(self._number(value))
 
     def inverse(self, value: Any) -> None:
         if value is not None:
-            self.values.remove(float(value))
+            self.values.remove(self._number(value))
 
     def value(self) -> Any:
         return self.finalize()
 
     def finalize(self) -> float | None:
-        v, n = self.values, len(self.values)
-        if n < self.least:
+        n = len(self.values)
+        if n < self.least or min(self.values) == max(self.values):
             return None
+        # Shifted by the first value before any power (integers exactly): a large common
+        # offset (1e15 + 1, 2, 4, 10; or integers past 2^53) keeps its digits.
+        first = self.values[0]
+        v = [float(x - first) for x in self.values]
         mean = sum(v) / n
         s2 = sum((x - mean) ** 2 for x in v) / (n - 1)
         return None if s2 == 0 else self.moment(v, n, mean, s2)

@@ -186,6 +186,13 @@ _STOP = {TokenType.FROM, TokenType.IN, TokenType.FOR, TokenType.ALIAS, TokenType
 # Why a vendor function the simulator does not run is refused, per family of the reference.
 UNSUPPORTED = "not supported by the simulator"
 LEADER_ONLY = "Redshift deprecates it, as it runs on the leader node only"
+# Functions the simulator could run but does not yet, with what is missing.
+NOT_YET = {
+    "ARRAYS_TO_OBJECT": "not carried yet: its checks (string keys, arrays of one length) and "
+    "the omission of NULL keys are not written for the engines' JSON",
+    "TEXT_TO_NUMERIC_ALT": "not carried yet: its DECIMAL result (precision, scale and "
+    "rounding of a Teradata-style number) is not computed exactly on SQLite",
+}
 REASONS = {
     "ai": "Cortex AI functions need Snowflake's hosted models",
     "context": "the session, account and role context of a warehouse is not simulated",
@@ -288,7 +295,7 @@ def catalogue() -> dict[str, Entry]:
             if dialect not in entry.forms:
                 entry.unsupported[dialect] = (
                     LEADER_ONLY if page == "c_SQL_functions_leader_node_only"
-                    else REASONS.get(family, UNSUPPORTED)
+                    else NOT_YET.get(name) or REASONS.get(family, UNSUPPORTED)
                 )  # fmt: skip
     return entries
 
