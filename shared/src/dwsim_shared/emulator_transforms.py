@@ -16,7 +16,7 @@ changes the list fails there instead of rewriting differently.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import fakesnow.transforms as transforms
 from fakesnow.cursor import FakeSnowflakeCursor
@@ -54,7 +54,7 @@ def _in_schema(name: str) -> Maker:
     )
 
 
-def _keys(kind: str) -> Maker:
+def _keys(kind: Literal["PRIMARY", "UNIQUE", "FOREIGN"]) -> Maker:
     return lambda cur, params: lambda e: transforms.show_keys(e, cur._conn.database, kind=kind)
 
 
@@ -202,13 +202,13 @@ def walk(root: Expr, fun: Transform) -> Expr:
             elif isinstance(value, Expr):
                 push(value)
     assert result
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def transform(cursor: FakeSnowflakeCursor, expression: Expr, params: Any) -> Expr:
     """What `FakeSnowflakeCursor._transform` makes of `expression`, for less."""
     if not isinstance(expression, exp.Query):
-        return _original(cursor, expression, params)  # type: ignore[no-any-return]
+        return _original(cursor, expression, params)
     for _name, make in QUERY_STEPS:
         expression = walk(expression, make(cursor, params))
     return expression
@@ -216,4 +216,4 @@ def transform(cursor: FakeSnowflakeCursor, expression: Expr, params: Any) -> Exp
 
 def install() -> None:
     """fakesnow's cursors rewrite with `transform` (in the emulator's process)."""
-    FakeSnowflakeCursor._transform = transform  # type: ignore[method-assign]
+    FakeSnowflakeCursor._transform = transform  # type: ignore[method-assign,assignment]
