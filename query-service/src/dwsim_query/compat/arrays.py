@@ -103,6 +103,8 @@ def _array(value: exp.Expression, engine: str, name: str, node: exp.Expression) 
 def _value(value: exp.Expression, engine: str, name: str, node: exp.Expression) -> exp.Expression:
     if isinstance(value, exp.Null):
         raise Refusal(f"{name} of a NULL value", node)
+    if type_of(value) in exp.DataType.TEMPORAL_TYPES:  # named as written, not as TO_VARIANT
+        raise Refusal(f"{name} of a date or time value", node)
     if type_of(value) not in DOCUMENTS:
         # Imported here: importing variants first would move its rewrites ahead of
         # semistructured's in the chain (the order of registration is the chain's order).

@@ -7,7 +7,7 @@ import re
 
 from sqlglot import exp
 
-from dwsim_query.compat.nodes import Refusal, call, cast, text, type_of
+from dwsim_query.compat.nodes import Refusal, call, cast, is_integer, text, type_of
 from dwsim_query.compat.registry import (
     ColumnTypes,
     Rewrite,
@@ -188,10 +188,62 @@ def super_paths(tree: exp.Expression, schema: ColumnTypes) -> exp.Expression:
     return tree
 
 
+# A number literal with a fraction and no trailing zero (2.5, -0.25): its VARIANT prints as
+# written whatever scale Snowflake keeps.
+_PLAIN_FRACTION = re.compile(r"\d*\.\d*[1-9]")
+_FLOATS = frozenset({T.FLOAT, T.DOUBLE, T.UDOUBLE, T.DECFLOAT})
+_BINARIES = frozenset({T.BINARY, T.VARBINARY})
+
+
+def _plain_fraction(value: exp.Expression) -> bool:
+    if isinstance(value, exp.Neg):
+        value = value.this
+    return (
+        isinstance(value, exp.Literal)
+        and not value.is_string
+        and _PLAIN_FRACTION.fullmatch(str(value.this)) is not None
+    )
+
+
+def element_refusal(value: exp.Expression) -> str | None:
+    """What an ARRAY element is called where the engines would not keep the VARIANT Snowflake
+    makes of it (TYPEOF and its printed text): a date or time (Snowflake keeps its type; the
+    engines would keep its text), a FLOAT (printed as 3.000000000000000e+00), a binary value, a
+    number with a fraction other than a literal without trailing zeros (how its scale prints is
+    not carried); None if it is kept."""
+    kind = type_of(value)
+    if _plain_fraction(value):  # typed DOUBLE by the annotator, a NUMBER in Snowflake
+        return None
+    if kind in exp.DataType.TEMPORAL_TYPES:
+        return "a date or time value"
+    if kind in _BINARIES:
+        return "a binary value"
+    if kind in _FLOATS or (kind in exp.DataType.NUMERIC_TYPES and not is_integer(value)):
+        return "a FLOAT or a number with a fraction (other than a literal such as 2.5)"
+    return None
+
+
+def _refuse_elements(node: exp.Array) -> None:
+    for element in node.expressions:
+        what = element_refusal(element)
+        if what is not None:
+            raise Refusal(f"ARRAY_CONSTRUCT of {what}", node)
+
+
+@rewrite("semistructured", sources=["snowflake"], first=True)
+def array_elements(node: exp.Expression) -> exp.Expression:
+    """ARRAY_CONSTRUCT (and an ARRAY literal) of an element whose VARIANT is not carried is
+    refused by name on every engine, before the engines' rewrites below build their arrays."""
+    if isinstance(node, exp.Array):
+        _refuse_elements(node)
+    return node
+
+
 def _array_elements(node: exp.Array) -> list[exp.Expression]:
     if any(isinstance(e, exp.Null) for e in node.expressions):
         # Snowflake keeps a SQL NULL element as `undefined`, which JSON cannot hold.
         raise Refusal("ARRAY_CONSTRUCT with a NULL element", node)
+    _refuse_elements(node)
     return list(node.expressions)
 
 
