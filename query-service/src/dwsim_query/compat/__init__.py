@@ -37,6 +37,7 @@ from dwsim_query.compat import (  # noqa: F401
     redshift_super,
     regex,
     semistructured,
+    snowflake_args,
     statistics,
     strings,
     text,
