@@ -83,16 +83,26 @@ def _epoch_of_date(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _array_agg_postgres(node: exp.Expression) -> exp.Expression:
-    """ARRAY_AGG(x) [WITHIN GROUP (ORDER BY ...)] as JSONB_AGG without NULLs, [] for no rows."""
+def _array_agg_parts(node: exp.Expression) -> tuple[exp.Expression, exp.Expression | None] | None:
+    """An ARRAY_AGG this module rewrites, and its WITHIN GROUP ordering (None: another node, or
+    one inside a window, a FILTER or ARRAY_TO_STRING, which keep the engine's own)."""
     order = None
     agg = node
     if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.ArrayAgg):
         agg, order = node.this, node.expression
     elif not isinstance(node, exp.ArrayAgg) or isinstance(node.parent, exp.WithinGroup):
-        return node
+        return None
     if isinstance(node.parent, exp.Window | exp.Filter | exp.ArrayToString):
+        return None
+    return agg, order
+
+
+def _array_agg_postgres(node: exp.Expression) -> exp.Expression:
+    """ARRAY_AGG(x) [WITHIN GROUP (ORDER BY ...)] as JSONB_AGG without NULLs, [] for no rows."""
+    parts = _array_agg_parts(node)
+    if parts is None:
         return node
+    agg, order = parts
     value = agg.this
     plain = value.expressions[0] if isinstance(value, exp.Distinct) else value
     argument: exp.Expression = value.copy()
@@ -108,14 +118,10 @@ def _array_agg_postgres(node: exp.Expression) -> exp.Expression:
 def _array_agg_emulator(node: exp.Expression) -> exp.Expression:
     """ARRAY_AGG as DuckDB's LIST without NULLs, as JSON ([] for no rows): fakesnow's own
     rewrite of WITHIN GROUP kept the NULLs, and its ARRAY_AGG answered NULL for no rows."""
-    order = None
-    agg = node
-    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.ArrayAgg):
-        agg, order = node.this, node.expression
-    elif not isinstance(node, exp.ArrayAgg) or isinstance(node.parent, exp.WithinGroup):
+    parts = _array_agg_parts(node)
+    if parts is None:
         return node
-    if isinstance(node.parent, exp.Window | exp.Filter | exp.ArrayToString):
-        return node
+    agg, order = parts
     argument: exp.Expression = agg.this.copy()
     if order is not None:
         argument = exp.Order(this=argument, expressions=[o.copy() for o in order.expressions])

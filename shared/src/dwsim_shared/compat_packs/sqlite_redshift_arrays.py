@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from dwsim_shared.compat_packs.sqlite_arrays import _dump, _load, _same
+from dwsim_shared.compat_packs.sqlite_arrays_more import _counts
 
 
 def _array(document: Any, name: str) -> list[Any]:
@@ -81,14 +82,6 @@ def array_union(first: Any, second: Any) -> str | None:
         return None
     both = [*_array(first, "ARRAY_UNION"), *_array(second, "ARRAY_UNION")]
     return _dump(_distinct(both))
-
-
-def _counts(elements: list[Any]) -> dict[Any, int]:
-    counts: dict[Any, int] = {}
-    for element in elements:
-        key = _same(element)
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 def _multiset(first: Any, second: Any, distinct: Any, keep_common: bool, name: str) -> str | None:
