@@ -275,16 +275,24 @@ def _moment_postgres(node: exp.Expression, window: exp.Window | None) -> exp.Exp
     return cast(built, "DOUBLE")
 
 
-@rewrite("aggregates", sources=["snowflake"], engines=["postgres"])
-def moments_postgres(node: exp.Expression) -> exp.Expression:
-    """KURTOSIS / SKEW (also over a window) from the count and the power sums."""
+def _on_moment(
+    node: exp.Expression,
+    build: Callable[[exp.Expression, exp.Window | None], exp.Expression],
+) -> exp.Expression:
+    """`build` of a KURTOSIS / SKEW call (with its window, when it is one's function)."""
     moment = node.this if isinstance(node, exp.Window) else None
     if isinstance(moment, exp.Expression) and type(moment) in _MOMENTS:
         assert isinstance(node, exp.Window)
-        return _moment_postgres(moment, node)
+        return build(moment, node)
     if isinstance(node, tuple(_MOMENTS)) and not isinstance(node.parent, exp.Window):
-        return _moment_postgres(node, None)
+        return build(node, None)
     return node
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["postgres"])
+def moments_postgres(node: exp.Expression) -> exp.Expression:
+    """KURTOSIS / SKEW (also over a window) from the count and the power sums."""
+    return _on_moment(node, _moment_postgres)
 
 
 # KURTOSIS / SKEW on the emulator: DuckDB's own sum the powers of the raw values in DOUBLE, so
@@ -382,10 +390,4 @@ def _moment_emulator(node: exp.Expression, window: exp.Window | None) -> exp.Exp
 @rewrite("aggregates", sources=["snowflake"], engines=["snowflake"])
 def moments_emulator(node: exp.Expression) -> exp.Expression:
     """KURTOSIS / SKEW (also over a partition window) from centred power sums."""
-    moment = node.this if isinstance(node, exp.Window) else None
-    if isinstance(moment, exp.Expression) and type(moment) in _MOMENTS:
-        assert isinstance(node, exp.Window)
-        return _moment_emulator(moment, node)
-    if isinstance(node, tuple(_MOMENTS)) and not isinstance(node.parent, exp.Window):
-        return _moment_emulator(node, None)
-    return node
+    return _on_moment(node, _moment_emulator)
