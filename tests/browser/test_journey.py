@@ -297,6 +297,16 @@ def _type_sql(page: Any, text: str) -> None:
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
     page.keyboard.insert_text(text)
+    # The editor holds exactly the text (a click that landed before the editor took the focus
+    # would have typed elsewhere: seen once on a loaded CI machine). An empty editor shows
+    # its placeholder instead.
+    if not text.strip():
+        return
+    page.wait_for_function(
+        "(text) => document.querySelector('#query-editor .cm-content').innerText"
+        ".replace(/\\s+/g, ' ').trim() === text.replace(/\\s+/g, ' ').trim()",
+        arg=text,
+    )
 
 
 # Words split over two lines inside report cells (a word's text drawn as more than one box).

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_journey import Journey, _type_sql
 from .test_rules_and_sample import strict  # noqa: F401  (the fixture)
@@ -78,7 +79,8 @@ def test_explain_paging_chart_and_histograms(
     _type_sql(page, "SELECT id, stars FROM customers ORDER BY id")
     page.fill("#query-limit", "100")
     page.click("#query-run")
-    page.locator("#query-meta").filter(has_text="rows 1 to 100").wait_for()
+    # (expect: a failure shows what the result bar said instead)
+    expect(page.locator("#query-meta")).to_contain_text("rows 1 to 100", timeout=60_000)
     page.click("#result-next")
     page.locator("#query-meta").filter(has_text="rows 101 to 200").wait_for()
     assert page.locator("#query-body tr").first.locator("td").first.inner_text() == "101"

@@ -451,11 +451,14 @@ async def query_request(request: Request) -> Response:
         answer = asyncio.ensure_future(fs_server.query_request(request))
         # A client that goes away (a closed socket, a killed query service) leaves no one to
         # send an abort: its statement is interrupted here, as PostgreSQL cancels a backend's.
+        # Interrupted again at every poll until the answer ends: DuckDB forgets an interrupt
+        # that comes before the statement runs (while it waits for a thread or is rewritten).
+        gone = False
         while not (await asyncio.wait({answer}, timeout=DISCONNECT_POLL_S))[0]:
-            if conn is not None and await request.is_disconnected():
+            if conn is not None and (gone or await request.is_disconnected()):
+                gone = True
                 setattr(conn, "dwsim_cancelled", True)  # noqa: B010
                 conn._duck_conn.interrupt()
-                break
         return await answer
     except MemoryError:  # encoding the answer passed the ceiling: a failed statement, not a 500
         _release_memory()

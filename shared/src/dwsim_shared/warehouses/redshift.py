@@ -64,6 +64,7 @@ from dwsim_shared.warehouses.plans import postgres_plan
 log = logging.getLogger(__name__)
 
 COPY_READ_BYTES = 64 << 20  # larger than any encoded batch of 65,536 rows of a usual table
+DEADLOCK_RETRIES = 5  # how often a staging drop that deadlocked is tried again
 
 
 class _CsvStream(ChunkStream):
@@ -473,8 +474,19 @@ class RedshiftMockWarehouse(Warehouse):
         with self._connect() as conn, conn.cursor() as cur:
             for run_id in run_ids:
                 schema = pgsql.Identifier(self.schema_name(staging_name(experiment_name, run_id)))
-                cur.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
-            conn.commit()
+                drop = pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema)
+                # A loader still writing one of its tables locks them in another order than
+                # the drop: PostgreSQL breaks the deadlock by failing one side, and the drop
+                # is simply tried again (the loader's failed COPY is retried by its task).
+                for attempt in range(DEADLOCK_RETRIES + 1):
+                    try:
+                        cur.execute(drop)
+                        conn.commit()
+                        break
+                    except psycopg2.errors.DeadlockDetected:
+                        conn.rollback()
+                        if attempt == DEADLOCK_RETRIES:
+                            raise
 
     def reset(self, experiment: Experiment) -> list[str]:
         schema = self.schema_name(experiment.name)
