@@ -10,10 +10,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # pytest-xdist processes for `make test` (each runs stacks of its own; 0 runs in one process).
-# 4 on 2 cores: the workers spend much of their time waiting on servers (tests/ under a load
-# of 20-28: 14 min 10 s with 4; with 2, 237 of 239 done at 16 min 31 s). At most 4 (Redis
-# databases 2-9).
-TEST_WORKERS ?= 4
+# 6 on 2 cores: the workers spend much of their time waiting on servers (a whole run used 1.3
+# of the 2 cores with 4 workers). At most 6 (Redis databases 2-13; tests/conftest.py).
+TEST_WORKERS ?= 6
 FUZZ := api-gateway/tests/test_fuzz.py
 
 .DEFAULT_GOAL := help

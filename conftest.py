@@ -51,6 +51,10 @@ ONE_UNIT = (
     "query-service/tests/test_endpoint_copy.py",
     "query-service/tests/test_memory_bounds.py",
     "shared/tests/test_emulator_persist.py",
+    # The longest test (an offline install from the bundle, a second stack a year ahead): in
+    # the embedded back end's unit it made that worker's chain the run's longest; on its own,
+    # another worker runs it beside that chain (an embedded stack of its own where it lands).
+    "tests/test_bundles.py",
 )
 
 

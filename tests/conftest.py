@@ -31,11 +31,14 @@ BACKENDS = [
 ]
 # Each pytest-xdist worker ("gw0", "gw1", ...) runs stacks of its own, each on its own Redis
 # database: DWSIM_TEST_REDIS_DB (default 2) + the worker's number for the session's
-# distributed stack, 4 more for the outage tests' stack (so up to 4 workers, databases 2-9).
+# distributed stack, MAX_WORKERS more for the module stacks (so up to 6 workers, databases
+# 2-13 of Redis's default 16).
+MAX_WORKERS = 6
 XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+assert XDIST_INDEX < MAX_WORKERS, f"at most {MAX_WORKERS} pytest-xdist workers (Redis databases)"
 REDIS_TEST_DB = int(os.environ.get("DWSIM_TEST_REDIS_DB", "2")) + XDIST_INDEX
 # The module-scoped stacks (fault tests, outage tests; one at a time per worker).
-REDIS_MODULE_DB = REDIS_OUTAGE_DB = REDIS_TEST_DB + 4
+REDIS_MODULE_DB = REDIS_OUTAGE_DB = REDIS_TEST_DB + MAX_WORKERS
 
 
 @dataclass
