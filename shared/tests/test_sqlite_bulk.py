@@ -292,3 +292,38 @@ def test_a_loader_killed_during_its_private_part_leaves_no_row_and_no_claim(
     with sqlite3.connect(staging) as conn:
         b = conn.execute("SELECT b FROM every_type ORDER BY rowid").fetchall()
     assert [r[0] for r in b] == list(range(count))
+
+
+def test_two_loaders_of_one_staging_file_each_split_their_shard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two shards loaded at once into one staging file, each in two parts: the second loader
+    waits for the first one's transaction (busy_timeout); each shard's rows are contiguous and
+    in order, each once, with its own ledger row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dwsim_shared.warehouses import sqlite as sqlite_warehouse
+
+    monkeypatch.setattr(sqlite_warehouse, "SPLIT_MIN_ROWS", 1)
+    warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
+    warehouse.prepare(EDGES)
+    count = 50 * len(VALUES["b"])
+    shards = []
+    for index in range(2):
+        rows = _cycled(count)
+        rows["b"] = [index * count + i for i in range(count)]
+        shards.append(tmp_path / f"shard{index}.parquet")
+        pq.write_table(pa.table(rows, schema=SCHEMA), shards[-1], row_group_size=100)
+    with ThreadPoolExecutor(2) as pool:
+        loads = [
+            pool.submit(warehouse.load_shard, EDGES, TABLE, shard, ShardRef(1, TABLE.name, i))
+            for i, shard in enumerate(shards)
+        ]
+        assert [load.result() for load in loads] == [count, count]
+    with sqlite3.connect(warehouse.path("edges")) as conn:  # type: ignore[attr-defined]
+        b = [r[0] for r in conn.execute("SELECT b FROM every_type ORDER BY rowid")]
+        ledger = conn.execute(f"SELECT shard_index, rows FROM {warehouse.LEDGER_TABLE}")
+        assert sorted(ledger.fetchall()) == [(0, count), (1, count)]
+    first, second = sorted([b[:count], b[count:]])
+    assert first == list(range(count)) and second == list(range(count, 2 * count))
+    assert not list(tmp_path.rglob("*.part-*"))
