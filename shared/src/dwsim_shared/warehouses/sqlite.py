@@ -193,12 +193,12 @@ def _bind_rows(
     parquet: Path,
     row_groups: list[int] | None,
     inserts: _Inserts,
-    stop: threading.Event | None = None,
+    check: Callable[[], object] = lambda: None,
 ) -> int:
     """The rows of `row_groups` (None: all) of a shard, in order, inserted through `conn`
     inside its transaction: prepared INSERTs of several rows each, their parameters bound
     from Arrow arrays in C (no Python object per value), the next batch read, cast and laid
-    out on another thread meanwhile. `stop` set: fails before the next batch."""
+    out on another thread meanwhile. `check` runs before each batch (it raises to stop)."""
     batches = pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS, row_groups=row_groups)
 
     def next_batch() -> tuple[pa.RecordBatch | None, pa.RecordBatch | None] | None:
@@ -212,8 +212,7 @@ def _bind_rows(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read") as pool,
     ):
         for grouped, rest in _prefetched(pool, next_batch):
-            if stop is not None and stop.is_set():
-                raise RuntimeError("the load of this shard failed meanwhile")
+            check()
             if grouped is not None:
                 many.executemany(inserts.many, grouped)
                 rows += grouped.num_rows * inserts.per
@@ -221,6 +220,11 @@ def _bind_rows(
                 single.executemany(inserts.one, rest)
                 rows += rest.num_rows
     return rows
+
+
+def _raise_if_set(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise RuntimeError("the load of this shard failed meanwhile")
 
 
 def _load_private(
@@ -243,7 +247,7 @@ def _load_private(
                 cur.fetchall()
             cur.execute(create)
             cur.execute("BEGIN")
-            rows = _bind_rows(conn, parquet, row_groups, inserts, stop)
+            rows = _bind_rows(conn, parquet, row_groups, inserts, lambda: _raise_if_set(stop))
             cur.execute("COMMIT")
         return rows
     finally:
@@ -496,10 +500,18 @@ class SQLiteWarehouse(Warehouse):
                     part: Future[int] = helper.submit(
                         _load_private, file, create, parquet, groups[split:], inserts, stop
                     )
-                    rows = _bind_rows(conn, parquet, groups[:split], inserts)
+                    # Each part stops at its next batch when the other one failed (the
+                    # private part's own error is the one raised here).
+                    rows = _bind_rows(
+                        conn,
+                        parquet,
+                        groups[:split],
+                        inserts,
+                        lambda: part.done() and part.result(),
+                    )
                     rows += part.result()
                 finally:
-                    stop.set()  # a failure here: the other part stops at its next batch
+                    stop.set()
             # ATTACH inside a transaction is allowed (DETACH is not: the connection's close
             # lets the file go, before its folder is removed).
             cur.execute(f"ATTACH DATABASE ? AS {PART_SCHEMA}", (str(file),))
