@@ -162,6 +162,7 @@ def test_a_shard_loaded_in_two_parts_keeps_every_row_once_and_in_order(
     per = sqlite_warehouse.rows_per_insert(len(TABLE.columns))
     monkeypatch.setattr(sqlite_warehouse, "BATCH_ROWS", 3 * per + 5)
     monkeypatch.setattr(sqlite_warehouse, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(sqlite_warehouse, "_usable_cpus", lambda: 2)  # a 1-CPU runner too
     private_rows: list[int] = []
     load_private = sqlite_warehouse._load_private
     monkeypatch.setattr(sqlite_warehouse, "_load_private", lambda *a: private_rows.append(load_private(*a)) or private_rows[-1])  # fmt: skip
@@ -198,6 +199,7 @@ def test_the_private_part_is_removed_after_a_load_and_after_a_failure(
     from dwsim_shared.warehouses import sqlite as sqlite_warehouse
 
     monkeypatch.setattr(sqlite_warehouse, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(sqlite_warehouse, "_usable_cpus", lambda: 2)  # a 1-CPU runner too
     files: list[Path] = []
     load_private = sqlite_warehouse._load_private
     monkeypatch.setattr(sqlite_warehouse, "_load_private", lambda f, *a: files.append(f) or load_private(f, *a))  # fmt: skip
@@ -261,6 +263,7 @@ def test_a_loader_killed_during_its_private_part_leaves_no_row_and_no_claim(
         from shared.tests.test_pg_binary import EDGES, TABLE
 
         sqlite.SPLIT_MIN_ROWS = 1
+        sqlite._usable_cpus = lambda: 2
         load_private = sqlite._load_private
 
         def stalled(*args):
@@ -305,6 +308,7 @@ def test_two_loaders_of_one_staging_file_each_split_their_shard(
     from dwsim_shared.warehouses import sqlite as sqlite_warehouse
 
     monkeypatch.setattr(sqlite_warehouse, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(sqlite_warehouse, "_usable_cpus", lambda: 2)  # a 1-CPU runner too
     warehouse = make_warehouse("sqlite", Settings(home=tmp_path))
     warehouse.prepare(EDGES)
     count = 50 * len(VALUES["b"])

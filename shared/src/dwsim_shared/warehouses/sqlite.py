@@ -254,12 +254,19 @@ def _load_private(
         conn.close()
 
 
+def _usable_cpus() -> int:
+    with contextlib.suppress(AttributeError, OSError):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _split_point(parquet: pq.ParquetFile) -> int:
     """The row group where the private part of a shard starts: the one that halves its rows
-    best; 0 (no split) for a shard too small or in one row group."""
+    best; 0 (no split) for a shard too small or in one row group, or on one CPU (where the
+    split is only more work: the copy of the private part)."""
     sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
     total = sum(sizes)
-    if len(sizes) < 2 or total < SPLIT_MIN_ROWS:
+    if len(sizes) < 2 or total < SPLIT_MIN_ROWS or _usable_cpus() < 2:
         return 0
     starts = np.cumsum(sizes[:-1])
     return int(np.argmin(np.abs(starts - total / 2))) + 1
