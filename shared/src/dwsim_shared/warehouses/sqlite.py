@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -47,6 +51,10 @@ from dwsim_shared.warehouses.sqlite_guard import (
 
 CACHE_KIB = 16 * 1024  # a query connection's page cache (SQLite's default is 2 MiB)
 BATCH_ROWS = 100_000  # rows of a shard read, cast and bound at a time
+# A shard of at least this many rows in two row groups or more is loaded in two parts at once
+# (the second into a private file, appended at the end): see `SQLiteWarehouse._insert_shard`.
+SPLIT_MIN_ROWS = 200_000
+PART_SCHEMA = "dwsim_part"  # the private file's name while it is attached to the staging file
 T = TypeVar("T")
 
 
@@ -133,6 +141,160 @@ def _write_out(descriptor: int) -> None:
     (or its number reused) costs at most a needless fsync: never a wrong row."""
     with contextlib.suppress(OSError):
         os.fsync(descriptor)
+
+
+@contextlib.contextmanager
+def _written_out_meanwhile(path: Path, every_s: float = 0.05) -> Iterator[None]:
+    """fsync, every `every_s` on a thread of its own while the block runs, the pages the bulk
+    connection has written to `path` so far: the commit (synchronous=FULL, unchanged) then
+    finds almost nothing left to wait for. Nothing without /proc (see `_open_descriptor`)."""
+    descriptor = _open_descriptor(path)
+    if descriptor is None:
+        yield
+        return
+    done = threading.Event()
+
+    def write_out() -> None:
+        while True:
+            _write_out(descriptor)
+            if done.wait(every_s):
+                return
+
+    thread = threading.Thread(target=write_out, name="sqlite-fsync", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+@dataclass(frozen=True)
+class _Inserts:
+    """A table's two INSERT statements of a load: `per` rows each, and one row."""
+
+    names: list[str]
+    per: int
+    many: str
+    one: str
+
+    @classmethod
+    def of(cls, table: Table, target: str) -> _Inserts:
+        names = [c.name.lower() for c in table.columns]
+        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("sqlite") for n in names)
+        row = "(" + ", ".join("?" for _ in names) + ")"
+        per = rows_per_insert(len(names))
+        sql = f"INSERT INTO {target} ({columns}) VALUES "
+        return cls(names, per, sql + ", ".join([row] * per), sql + row)
+
+
+def _bind_rows(
+    conn: Any,
+    parquet: Path,
+    row_groups: list[int] | None,
+    inserts: _Inserts,
+    check: Callable[[], object] = lambda: None,
+) -> int:
+    """The rows of `row_groups` (None: all) of a shard, in order, inserted through `conn`
+    inside its transaction: prepared INSERTs of several rows each, their parameters bound
+    from Arrow arrays in C (no Python object per value), the next batch read, cast and laid
+    out on another thread meanwhile. `check` runs before each batch (it raises to stop)."""
+    batches = pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS, row_groups=row_groups)
+
+    def next_batch() -> tuple[pa.RecordBatch | None, pa.RecordBatch | None] | None:
+        batch = next(batches, None)
+        return None if batch is None else _insert_batches(batch, inserts.names, inserts.per)
+
+    rows = 0
+    with (
+        conn.cursor() as many,
+        conn.cursor() as single,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read") as pool,
+    ):
+        for grouped, rest in _prefetched(pool, next_batch):
+            check()
+            if grouped is not None:
+                many.executemany(inserts.many, grouped)
+                rows += grouped.num_rows * inserts.per
+            if rest is not None:
+                single.executemany(inserts.one, rest)
+                rows += rest.num_rows
+    return rows
+
+
+def _raise_if_set(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise RuntimeError("the load of this shard failed meanwhile")
+
+
+def _load_private(
+    file: Path,
+    create: str,
+    parquet: Path,
+    row_groups: list[int],
+    inserts: _Inserts,
+    stop: threading.Event,
+) -> int:
+    """The rows of `row_groups` into a new SQLite file of one table (`create`) that no one
+    else opens: no journal, no fsync (a failure or a crash leaves only a file to delete)."""
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    conn = adbc_sqlite.connect(f"{file.as_uri()}?mode=rwc", autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+                cur.execute(f"PRAGMA {pragma}")
+                cur.fetchall()
+            cur.execute(create)
+            cur.execute("BEGIN")
+            rows = _bind_rows(conn, parquet, row_groups, inserts, lambda: _raise_if_set(stop))
+            cur.execute("COMMIT")
+        return rows
+    finally:
+        conn.close()
+
+
+def _usable_cpus() -> int:
+    with contextlib.suppress(AttributeError, OSError):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _split_point(parquet: pq.ParquetFile) -> int:
+    """The row group where the private part of a shard starts: the one that halves its rows
+    best; 0 (no split) for a shard too small or in one row group, or on one CPU (where the
+    split is only more work: the copy of the private part)."""
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+    total = sum(sizes)
+    if len(sizes) < 2 or total < SPLIT_MIN_ROWS or _usable_cpus() < 2:
+        return 0
+    starts = np.cumsum(sizes[:-1])
+    return int(np.argmin(np.abs(starts - total / 2))) + 1
+
+
+@contextlib.contextmanager
+def _private_folder(beside: Path) -> Iterator[Callable[[], Path]]:
+    """A function giving the path of a private SQLite file in a new folder beside `beside`
+    (made on the first call), and the folder removed when the block ends, however it ends. A
+    folder left by a killed process is never reused (each name is new) and goes with `drop`."""
+    made: list[Path] = []
+
+    def private_file() -> Path:
+        if not made:
+            made.append(Path(tempfile.mkdtemp(prefix=f"{beside.name}.part-", dir=beside.parent)))
+        return made[0] / "part.sqlite"
+
+    try:
+        yield private_file
+    finally:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_private_folders(path: Path) -> None:
+    """The private folders a killed loader left beside the file `path`."""
+    for folder in path.parent.glob(f"{path.name}.part-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -279,7 +441,12 @@ class SQLiteWarehouse(Warehouse):
                 "published, reset or deleted meanwhile); generate or load again"
             )
         # One transaction (the driver's, autocommit off): the ledger claim, every row, the count.
-        with _bulk_connection(path) as conn, conn.cursor() as cur:
+        # The private file's folder outlives the connection (which may still have it attached).
+        with (
+            _private_folder(path) as private_file,
+            _bulk_connection(path) as conn,
+            conn.cursor() as cur,
+        ):
             cur.execute("PRAGMA busy_timeout = 60000")  # wait for another loader's shard
             try:
                 cur.execute(
@@ -305,7 +472,8 @@ class SQLiteWarehouse(Warehouse):
                 )
                 row = cur.fetchone()
                 return int(row[0]) if row else 0
-            rows = self._insert_shard(conn, table, parquet, path)
+            with _written_out_meanwhile(path):
+                rows = self._insert_shard(conn, table, parquet, private_file)
             cur.execute(
                 f"UPDATE {self.LEDGER_TABLE} SET rows = ? WHERE run_id = ? AND table_name = ? "
                 "AND shard_index = ?",
@@ -314,41 +482,53 @@ class SQLiteWarehouse(Warehouse):
             conn.commit()
             return rows
 
-    def _insert_shard(self, conn: Any, table: Table, parquet: Path, path: Path) -> int:
-        """Every row of the shard, in its order, inside the caller's transaction: prepared
-        INSERTs of several rows each, their parameters bound from Arrow arrays in C (no Python
-        object per value), the next batch read and cast on another thread meanwhile. The pages
-        SQLite has written to the file are fsynced on a third thread as the load goes on: the
-        commit (synchronous=FULL, unchanged) then finds almost nothing left to wait for."""
-        names = [c.name.lower() for c in table.columns]
-        target = exp.to_identifier(table.name.lower(), quoted=True).sql("sqlite")
-        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("sqlite") for n in names)
-        one = "(" + ", ".join("?" for _ in names) + ")"
-        per = rows_per_insert(len(names))
-        many_sql = f"INSERT INTO {target} ({columns}) VALUES {', '.join([one] * per)}"
-        one_sql = f"INSERT INTO {target} ({columns}) VALUES {one}"
-        batches = pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS)
-
-        def next_batch() -> tuple[pa.RecordBatch | None, pa.RecordBatch | None] | None:
-            batch = next(batches, None)
-            return None if batch is None else _insert_batches(batch, names, per)
-
-        rows, descriptor, writing = 0, _open_descriptor(path), None
-        with (
-            conn.cursor() as many,
-            conn.cursor() as single,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-load") as pool,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-fsync") as fsync,
-        ):
-            for grouped, rest in _prefetched(pool, next_batch):
-                if grouped is not None:
-                    many.executemany(many_sql, grouped)
-                    rows += grouped.num_rows * per
-                if rest is not None:
-                    single.executemany(one_sql, rest)
-                    rows += rest.num_rows
-                if descriptor is not None and (writing is None or writing.done()):
-                    writing = fsync.submit(_write_out, descriptor)
+    def _insert_shard(
+        self, conn: Any, table: Table, parquet: Path, private_file: Callable[[], Path]
+    ) -> int:
+        """Every row of the shard, in its order, inside the caller's transaction. A large shard
+        goes in two parts at once (SQLite's binding releases the GIL): its first row groups
+        through `conn`, the others into a private file on another thread (its own
+        connection); that part is then appended with one `INSERT ... SELECT`, which SQLite
+        copies record by record without decoding them, in the part's rowid order."""
+        name = table.name.lower()
+        target = exp.to_identifier(name, quoted=True).sql("sqlite")
+        inserts = _Inserts.of(table, target)
+        source = pq.ParquetFile(parquet)
+        split = _split_point(source)
+        if not split:
+            return _bind_rows(conn, parquet, None, inserts)
+        groups = list(range(source.num_row_groups))
+        with conn.cursor() as cur:
+            cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            (create,) = cur.fetchone()
+            file, stop = private_file(), threading.Event()
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-part") as helper:
+                try:
+                    part: Future[int] = helper.submit(
+                        _load_private, file, create, parquet, groups[split:], inserts, stop
+                    )
+                    # Each part stops at its next batch when the other one failed (the
+                    # private part's own error is the one raised here).
+                    rows = _bind_rows(
+                        conn,
+                        parquet,
+                        groups[:split],
+                        inserts,
+                        lambda: part.done() and part.result(),
+                    )
+                    rows += part.result()
+                finally:
+                    stop.set()
+            # ATTACH inside a transaction is allowed (DETACH is not: the connection's close
+            # lets the file go, before its folder is removed).
+            cur.execute(f"ATTACH DATABASE ? AS {PART_SCHEMA}", (str(file),))
+            cur.execute(f"INSERT INTO main.{target} SELECT * FROM {PART_SCHEMA}.{target}")
+            cur.execute("SELECT changes()")
+            appended = cur.fetchone()[0]
+        if appended != part.result():
+            raise sqlite3.OperationalError(
+                f"the private part of the shard held {part.result():,} rows, {appended:,} copied"
+            )
         return rows
 
     def _ledger_rows(self, conn: sqlite3.Connection, ref: ShardRef) -> int:
@@ -367,6 +547,7 @@ class SQLiteWarehouse(Warehouse):
     def drop(self, experiment_name: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{self.path(experiment_name)}{suffix}").unlink(missing_ok=True)
+        _remove_private_folders(self.path(experiment_name))
 
     def publish(self, experiment: Experiment, run_id: int) -> bool:
         """Rename the run's file over the live one: atomic, and readers that have the old file
@@ -380,6 +561,7 @@ class SQLiteWarehouse(Warehouse):
                 with self._connect(path.stem) as conn:
                     conn.execute("PRAGMA journal_mode=DELETE")
         os.replace(staging, live)
+        _remove_private_folders(staging)
         return True
 
     def reset(self, experiment: Experiment) -> list[str]:
