@@ -112,3 +112,27 @@ def test_the_walk_is_sqlglots_transform() -> None:
     got = et.walk(sqlglot.parse_one(sql), upper_literals)
     assert got.sql() == expected.sql() and "'X'" in got.sql()
     assert seen == expected_seen
+
+
+def test_a_remembered_parse_is_fakesnows_and_every_use_gets_its_own_tree() -> None:
+    import snowflake.connector.errors
+    from fakesnow.dialect import parse_one as fakesnows
+
+    sql = "SELECT a, IFF(b > 1, 'x', 'y') AS c FROM t WHERE d = 1"
+    first = et.parse_one(sql)
+    assert first.sql("snowflake") == fakesnows(sql).sql("snowflake")
+    first.set("where", None)  # fakesnow's rewrite changes its tree in place
+    again = et.parse_one(sql)
+    assert again is not first and again.sql("snowflake") == fakesnows(sql).sql("snowflake")
+    # The guard's parse is remembered for fakesnow's: one statement only, as parse_one reads it.
+    checked = "SELECT 42 AS answer"
+    (statement,) = et.parse_statements(checked)
+    assert et._kept(checked) is not None and et._kept(checked) is not statement
+    assert et.parse_one(checked).sql() == statement.sql()
+    assert len(et.parse_statements("SELECT 1; SELECT 2")) == 2
+    assert et._kept("SELECT 1; SELECT 2") is None
+    with pytest.raises(snowflake.connector.errors.ProgrammingError) as caught:
+        et.parse_one("SELEC 1")
+    with pytest.raises(snowflake.connector.errors.ProgrammingError) as expected:
+        fakesnows("SELEC 1")
+    assert caught.value.msg == expected.value.msg

@@ -190,15 +190,18 @@ def writer_error(
     workspace: str,
     hidden: frozenset[str] = frozenset(),
     database: str | None = None,
+    statements: list[exp.Expr] | None = None,
 ) -> str | None:
     """Why `sql` is not one statement a workspace writer may run; None when it is: a read of
     `live` and `workspace` (but `hidden`), transaction control, DESCRIBE of a table there,
     CREATE SCHEMA IF NOT EXISTS of `workspace`, or DDL/DML whose targets are in `workspace`
-    (or unqualified: the session's temporary tables, or its current schema, the workspace)."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
-    except ParseError as error:
-        return str(error)
+    (or unqualified: the session's temporary tables, or its current schema, the workspace).
+    `statements`: `sql` already parsed (Snowflake dialect)."""
+    if statements is None:
+        try:
+            statements = [s for s in sqlglot.parse(sql, read="snowflake") if s is not None]
+        except ParseError as error:
+            return str(error)
     if len(statements) != 1:
         return WRITER_ONLY
     tree = statements[0]

@@ -73,6 +73,7 @@ import fakesnow.server as fs_server
 import pyarrow
 import pyarrow.ipc
 import snowflake.connector.errors
+import sqlglot.errors
 import uvicorn
 from fakesnow import info_schema, macros
 from fakesnow.cursor import FakeSnowflakeCursor
@@ -422,13 +423,17 @@ def _confinement(conn: Any, body: bytes) -> Response | None:
     except (ValueError, KeyError, TypeError):
         sql = ""
     hidden = frozenset({LEDGER_TABLE})
+    try:  # one parse for the check and fakesnow's two (emulator_transforms.parse_one)
+        statements: list[Any] | None = emulator_transforms.parse_statements(sql)
+    except sqlglot.errors.ParseError:
+        statements = None  # the check says why
     if schema is not None:
         also = getattr(conn, "dwsim_reader_also", None)
-        why = confinement_error(sql, schema, hidden, conn.database, also)
+        why = confinement_error(sql, schema, hidden, conn.database, also, statements)
     else:
         assert writer is not None
         live, workspace = writer
-        why = writer_error(sql, live, workspace, hidden, conn.database)
+        why = writer_error(sql, live, workspace, hidden, conn.database, statements)
     if why is None:
         return None
     return _snowflake_error(

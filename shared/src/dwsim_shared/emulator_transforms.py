@@ -15,10 +15,16 @@ changes the list fails there instead of rewriting differently.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal
 
+import fakesnow.cursor
+import fakesnow.dialect
+import fakesnow.server
 import fakesnow.transforms as transforms
+import sqlglot
 from fakesnow.cursor import FakeSnowflakeCursor
 from sqlglot import Expr, exp
 
@@ -214,6 +220,55 @@ def transform(cursor: FakeSnowflakeCursor, expression: Expr, params: Any) -> Exp
     return expression
 
 
+# A statement's parse, remembered: the emulator parsed each statement's text three times (the
+# confinement check, fakesnow's server to type the statement, fakesnow's cursor to run it),
+# about a fifth of what a short query cost it. A copy of a remembered tree costs about a third
+# of a parse; every use gets its own copy (fakesnow's rewrite changes the tree in place).
+PARSES_KEPT = 256
+_parses: OrderedDict[str, Expr] = OrderedDict()
+_parses_lock = threading.Lock()
+
+
+def _kept(sql: str) -> Expr | None:
+    with _parses_lock:
+        tree = _parses.get(sql)
+        if tree is not None:
+            _parses.move_to_end(sql)
+    return tree
+
+
+def _keep(sql: str, tree: Expr) -> None:
+    with _parses_lock:
+        _parses[sql] = tree
+        while len(_parses) > PARSES_KEPT:
+            _parses.popitem(last=False)
+
+
+def parse_one(command: str) -> Expr:
+    """fakesnow's `parse_one` (Snowflake SQL, its syntax errors), from the memo when it can."""
+    tree = _kept(command)
+    if tree is None:
+        tree = fakesnow.dialect.parse_one(command)
+        _keep(command, tree)
+    return tree.copy()
+
+
+def parse_statements(sql: str) -> list[Expr]:
+    """`sqlglot.parse(sql, read="snowflake")` without its empty statements (raises sqlglot's
+    ParseError); a text of one statement is remembered for `parse_one`."""
+    tree = _kept(sql)
+    if tree is not None:
+        return [tree.copy()]
+    parsed = sqlglot.parse(sql, read="snowflake")
+    statements = [s for s in parsed if s is not None]
+    if len(statements) == 1 and parsed[0] is not None:  # the tree parse_one answers
+        _keep(sql, statements[0].copy())
+    return statements
+
+
 def install() -> None:
-    """fakesnow's cursors rewrite with `transform` (in the emulator's process)."""
+    """fakesnow's cursors rewrite with `transform`, and its server and cursors parse through
+    the memo (in the emulator's process)."""
     FakeSnowflakeCursor._transform = transform  # type: ignore[method-assign,assignment]
+    fakesnow.server.parse_one = parse_one  # type: ignore[attr-defined]
+    fakesnow.cursor.parse_one = parse_one
