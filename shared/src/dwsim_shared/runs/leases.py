@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from dwsim_shared.state.models import (
     ShardStatus,
     SweepClaimRow,
 )
+from dwsim_shared.threads import periodically
 
 log = logging.getLogger(__name__)
 
@@ -340,22 +340,16 @@ def heartbeat(
 ) -> Iterator[None]:
     """Renew a lease every third of its length while the block runs (in a thread, so a long
     COPY or a long shard keeps its hold). A failed renewal is logged and tried again."""
-    stop = threading.Event()
 
-    def beat() -> None:
-        while not stop.wait(lease_s / 3):
-            try:
-                with session_factory() as session:
-                    if not renew(session, clock()):
-                        log.warning("lease lost; another attempt holds the work now")
-                        return
-            except Exception as error:  # the state DB may be down for a moment
-                log.warning("could not renew a lease: %s", error)
+    def beat() -> bool:
+        try:
+            with session_factory() as session:
+                if not renew(session, clock()):
+                    log.warning("lease lost; another attempt holds the work now")
+                    return False
+        except Exception as error:  # the state DB may be down for a moment
+            log.warning("could not renew a lease: %s", error)
+        return True
 
-    thread = threading.Thread(target=beat, name="dwsim-lease", daemon=True)
-    thread.start()
-    try:
+    with periodically(lease_s / 3, beat, name="dwsim-lease", join_timeout_s=5):
         yield
-    finally:
-        stop.set()
-        thread.join(timeout=5)

@@ -31,6 +31,7 @@ from dwsim_shared.errors import (
     QueryTooLarge,
 )
 from dwsim_shared.experiment import SEMI_STRUCTURED_TYPES, Experiment, Table
+from dwsim_shared.threads import periodically
 from dwsim_shared.warehouses.base import (
     DBAPICursor,
     QueryCursor,
@@ -152,21 +153,8 @@ def _written_out_meanwhile(path: Path, every_s: float = 0.05) -> Iterator[None]:
     if descriptor is None:
         yield
         return
-    done = threading.Event()
-
-    def write_out() -> None:
-        while True:
-            _write_out(descriptor)
-            if done.wait(every_s):
-                return
-
-    thread = threading.Thread(target=write_out, name="sqlite-fsync", daemon=True)
-    thread.start()
-    try:
+    with periodically(every_s, lambda: _write_out(descriptor), name="sqlite-fsync", at_once=True):
         yield
-    finally:
-        done.set()
-        thread.join()
 
 
 @dataclass(frozen=True)
