@@ -300,3 +300,31 @@ def count_of_rows_without_nulls(node: exp.Expression) -> exp.Expression:
     if node.expressions:
         raise Refusal("COUNT of several columns", node, "it counts the rows that hold no NULL")
     return node
+
+
+def _distinct_of_several(node: exp.Expression) -> bool:
+    return (
+        isinstance(node, exp.Count)
+        and isinstance(node.this, exp.Distinct)
+        and len(node.this.expressions) > 1
+    )
+
+
+@rewrite("aggregates", sources=["snowflake"], engines=["sqlite"], first=True)
+def count_distinct_columns_sqlite(node: exp.Expression) -> exp.Expression:
+    """COUNT(DISTINCT x, y) counts the distinct combinations without a NULL (the count page);
+    SQLite's COUNT takes one argument (it failed with its own words)."""
+    if _distinct_of_several(node):
+        raise Refusal("COUNT(DISTINCT ...) of several columns", node)
+    return node
+
+
+@rewrite("aggregates", sources=["redshift"], first=True)
+def count_distinct_columns_redshift(node: exp.Expression) -> exp.Expression:
+    """Redshift's COUNT takes one expression (r_COUNT: `COUNT ( [ DISTINCT | ALL ] expression
+    )`): Redshift fails COUNT(DISTINCT x, y), which the mock and the emulator answered."""
+    if _distinct_of_several(node):
+        raise Refusal(
+            "COUNT(DISTINCT ...) of several columns", node, "Redshift's COUNT takes one expression"
+        )
+    return node
