@@ -56,6 +56,18 @@ def _day_mon_year_iso(value: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=known, true=iso)], default=value.copy())
 
 
+DAY_MON_YEAR_TARGETS = frozenset(
+    {exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ}
+)
+
+
+def _is_text(node: exp.Expression) -> bool:
+    """A string literal or an expression typed as text (not a date, a number or NULL)."""
+    if isinstance(node, exp.Literal):
+        return bool(node.is_string)
+    return type_of(node) in exp.DataType.TEXT_TYPES
+
+
 def _untyped(node: exp.Expression) -> bool:
     """Text or NULL where a date or a timestamp is wanted."""
     return isinstance(node, exp.Null) or is_text(node)
@@ -216,6 +228,23 @@ def _times(engine: str) -> Rewrite:
                 local.type = exp.DataType.build("VARCHAR")
                 zoned = exp.TryCast(this=local, to=exp.DataType.build("TIMESTAMPTZ"))
                 return cast(zoned, "TIMESTAMP_NTZ", "snowflake")
+            if (
+                type(node) is exp.Cast
+                and node.to.this in DAY_MON_YEAR_TARGETS
+                and _is_text(node.this)
+            ):
+                # Snowflake's AUTO format reads DD-MON-YYYY ('05-Mar-2016', the try_cast
+                # page) in a plain cast too; DuckDB failed it in its own words. Text of
+                # that shape is written as ISO first; anything else is cast as it was.
+                value = node.this
+                shaped = exp.Case(
+                    ifs=[exp.If(this=exp.RegexpLike(this=value.copy(), expression=text(DAY_MON_YEAR)),
+                                true=_day_mon_year_iso(value))],
+                    default=value.copy(),
+                )  # fmt: skip
+                shaped.type = exp.DataType.build("VARCHAR")
+                node.set("this", shaped)
+                return node
             return node
         if isinstance(node, exp.Second):  # SECOND is the whole second (20 for 20.123)
             seconds = exp.Extract(this=exp.Var(this="SECOND"), expression=node.this)
