@@ -155,6 +155,20 @@ def _octet_index(substring: exp.Expression, value: exp.Expression, engine: str) 
     return built
 
 
+def _octet_length(node: exp.Expression, value: exp.Expression, engine: str) -> exp.Expression:
+    """OCTET_LENGTH (r_OCTET_LENGTH): the bytes of a VARCHAR, its trailing blanks counted. A
+    CHAR counts its whole declared length (`CHAR(15)` gives 15), and a VARBYTE its bytes: both
+    refused by name on SQLite and the emulator, which hold neither as Redshift does."""
+    kind = type_of(value)
+    if kind in (T.CHAR, T.NCHAR):
+        raise Refusal("OCTET_LENGTH of a CHAR", node, "it counts the CHAR's blank padding")
+    if kind not in (*exp.DataType.TEXT_TYPES, T.UNKNOWN, T.NULL, None):
+        raise Refusal("OCTET_LENGTH of a value that is not VARCHAR text", node)
+    built = _octets(value, engine)
+    built.type = _INT
+    return built
+
+
 def numbers_and_strings(node: exp.Expression, engine: str) -> exp.Expression:
     """DLOG1 and DLOG10 are LN and LOG (base 10) of a DOUBLE PRECISION; REPLICATE is REPEAT;
     FUNC_SHA1 is SHA1; QUOTE_LITERAL and QUOTE_IDENT quote text for SQL."""
@@ -166,6 +180,8 @@ def numbers_and_strings(node: exp.Expression, engine: str) -> exp.Expression:
         return exp.SHA(this=args[0])
     if name == "OCTETINDEX" and len(args) == 2:
         return _octet_index(args[0], args[1], engine)
+    if name == "OCTET_LENGTH" and len(args) == 1 and engine != "postgres":
+        return _octet_length(node, args[0], engine)
     if name == "QUOTE_LITERAL" and len(args) == 1:
         return _quote_literal(args[0])
     if name == "QUOTE_IDENT" and len(args) == 1:

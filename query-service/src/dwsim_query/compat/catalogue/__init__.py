@@ -75,15 +75,16 @@ REFUSED: dict[tuple[str, ...], str] = {
             "RADIANS",
             "PI",
             "RANDOM",
-            "OCTET_LENGTH",
             "VAR_POP",
         )
     },
+    **{(name, "sqlite"): _OFF_SQLITE for name in ("ASCII", "CBRT", "VAR_POP", "TO_TIMESTAMP_NTZ")},
+    # Redshift SQL's OCTET_LENGTH runs everywhere (redshift_functions._octet_length);
+    # Snowflake's is not carried yet.
     **{
-        (name, "sqlite"): _OFF_SQLITE
-        for name in ("ASCII", "CBRT", "OCTET_LENGTH", "VAR_POP", "TO_TIMESTAMP_NTZ")
+        ("OCTET_LENGTH", e, "snowflake"): "not carried yet"
+        for e in ("sqlite", "postgres", "snowflake")
     },
-    ("OCTET_LENGTH", "postgres", "snowflake"): "not carried yet",
     ("STRTOL", "snowflake"): "the emulator has no conversion from an arbitrary base",
     ("TEXT_TO_INT_ALT", "snowflake"): "the emulator does not read Teradata-style numbers",
     ("ANY_VALUE", "postgres"): "PostgreSQL 15 has no ANY_VALUE",
