@@ -69,21 +69,6 @@ ON_A_SESSION_STACK = {
 }
 
 
-# Long tests that are units of one test each: xdist hands out the units with the most tests
-# first and the rest in collection order, where these came after thousands of short ones and
-# finished last (the supervisor test is collected after every golden case).
-LONG_FIRST = (
-    "shared/tests/test_supervisor.py",
-    "query-service/tests/test_dbt_redshift.py",
-    "query-service/tests/test_dbt_snowflake.py",
-    "query-service/tests/test_differential.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: modules whole
-
-
 def xdist_unit(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     if path in ON_A_SESSION_STACK:
