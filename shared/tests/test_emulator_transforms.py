@@ -130,6 +130,9 @@ def test_a_remembered_parse_is_fakesnows_and_every_use_gets_its_own_tree() -> No
     assert et._kept(checked) is not None and et._kept(checked) is not statement
     assert et.parse_one(checked).sql() == statement.sql()
     assert len(et.parse_statements("SELECT 1; SELECT 2")) == 2
+    # fakesnow's parse of several statements (a Block) never reads as one statement to the guard
+    et.parse_one("SELECT 3; DROP TABLE t")
+    assert len(et.parse_statements("SELECT 3; DROP TABLE t")) == 2
     assert et._kept("SELECT 1; SELECT 2") is None
     with pytest.raises(snowflake.connector.errors.ProgrammingError) as caught:
         et.parse_one("SELEC 1")

@@ -257,7 +257,8 @@ def parse_statements(sql: str) -> list[Expr]:
     """`sqlglot.parse(sql, read="snowflake")` without its empty statements (raises sqlglot's
     ParseError); a text of one statement is remembered for `parse_one`."""
     tree = _kept(sql)
-    if tree is not None:
+    # (parse_one answers a Block for several statements: never taken for one statement here)
+    if tree is not None and not isinstance(tree, exp.Block):
         return [tree.copy()]
     parsed = sqlglot.parse(sql, read="snowflake")
     statements = [s for s in parsed if s is not None]

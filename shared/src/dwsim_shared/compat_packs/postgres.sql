@@ -943,10 +943,8 @@ BEGIN
   END IF;
   PERFORM dwsim_compat.dwsim_rs_array(a, 'ARRAY_UNION');
   PERFORM dwsim_compat.dwsim_rs_array(b, 'ARRAY_UNION');
-  RETURN dwsim_compat.dwsim_rs_array_distinct((SELECT json_agg(e.v ORDER BY e.s, e.o) FROM (
-    SELECT 1, x.v, x.o FROM json_array_elements(a) WITH ORDINALITY AS x(v, o)
-    UNION ALL SELECT 2, y.v, y.o FROM json_array_elements(b) WITH ORDINALITY AS y(v, o)
-  ) AS e(s, v, o)), 'ARRAY_UNION');
+  RETURN dwsim_compat.dwsim_rs_array_distinct(
+    dwsim_compat.dwsim_rs_array_concat(a, b), 'ARRAY_UNION');
 END
 $$;
 
